@@ -1,0 +1,100 @@
+import formbody from '@fastify/formbody'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Clock } from './clock.ts'
+import type { EventBus } from './cluster/events.ts'
+import type { Config } from './config.ts'
+import type { DbHandle } from './db/create-db.ts'
+import { installErrorHandling } from './http/error-handler.ts'
+import { AuthCache } from './identity/auth-cache.ts'
+import { installBearerAuth } from './identity/bearer.hook.ts'
+import { meRoutes } from './identity/me.routes.ts'
+import { TokenCodec } from './identity/token-format.ts'
+import { tokenRoutes } from './identity/token.routes.ts'
+import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
+import { usersRoutes } from './identity/users.routes.ts'
+import type { KeyRing } from './keys.ts'
+import { projectsRoutes } from './resources/projects/projects.routes.ts'
+import { testRoutes } from './system/test.routes.ts'
+
+export interface AppDeps {
+  config: Config
+  store: DbHandle
+  clock: Clock
+  events: EventBus
+  keys: KeyRing
+  /** A pino logger; none means silence (tests). */
+  log?: FastifyBaseLogger
+}
+
+/** Everything services need, built once per app and handed down as arguments. */
+export type Services = TokensDeps
+
+export function createServices(deps: AppDeps, onError: (error: unknown) => void): Services {
+  const cache = new AuthCache(deps.clock, deps.events, { dataVersion: deps.store.dataVersion })
+  return {
+    db: deps.store.db,
+    clock: deps.clock,
+    events: deps.events,
+    cache,
+    codec: new TokenCodec(deps.keys, deps.config.issuer),
+    usage: new UsageRecorder(deps.store.db, onError),
+  }
+}
+
+/** Never let a secret reach a log line: headers that carry one, and suspicious query values. */
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
+]
+
+function redactQuery(url: string): string {
+  const [path, query] = url.split('?')
+  if (!query) return url
+  const safe = query.replace(/(^|&)([^=&]*(token|secret|password|key)[^=&]*)=[^&]*/gi, '$1$2=[REDACTED]')
+  return `${path}?${safe}`
+}
+
+export function loggerOptions(level: string): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
+  return {
+    level,
+    redact: { paths: LOG_REDACT, censor: '[REDACTED]' },
+    serializers: {
+      req: (req) => ({ method: req.method, url: redactQuery(req.url), remoteAddress: req.ip }),
+    },
+  }
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { services: Services }> {
+  const app = Fastify({
+    ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
+    // Fastify also accepts a hop count here, which its types omit.
+    trustProxy: deps.config.trustProxy as boolean | string | string[],
+    bodyLimit: 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    // Errors carry their own ids in logs; a client never sees them.
+    genReqId: undefined,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  const services = createServices(deps, (error) => app.log.warn({ err: error }, 'token usage write failed'))
+  app.decorate('services', services)
+  app.addHook('onClose', async () => {
+    await services.usage.flush()
+    services.cache.close()
+  })
+
+  installErrorHandling(app)
+  await app.register(formbody)
+  installBearerAuth(app, services)
+
+  await app.register(testRoutes)
+  await app.register(tokenRoutes, { deps: services, ttlSeconds: deps.config.apiTokenTtl })
+  await app.register(meRoutes, { deps: services })
+  await app.register(usersRoutes, { deps: services })
+  await app.register(projectsRoutes, { deps: services })
+
+  return app as unknown as FastifyInstance & { services: Services }
+}

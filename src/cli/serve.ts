@@ -1,0 +1,57 @@
+import pino from 'pino'
+import { buildApp, loggerOptions } from '../app.ts'
+import type { Config } from '../config.ts'
+import { purgeExpiredTokens } from '../identity/tokens.service.ts'
+import { ensureInitialAdmin } from '../identity/users.service.ts'
+import { openRuntime } from '../runtime.ts'
+
+const PURGE_EVERY_MS = 6 * 60 * 60 * 1000
+
+export async function serve(config: Config): Promise<void> {
+  const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions)
+  const runtime = await openRuntime(config, log)
+  if (runtime.createdKeyFile) {
+    log.warn(
+      { keyFile: runtime.createdKeyFile },
+      'created a new master secret key file (mode 0600). Back it up: tokens cannot be verified without it. A cluster must set APIOPS_SECRET_KEY instead.',
+    )
+  } else if (config.databaseUrl && !config.secretKey) {
+    log.warn('DATABASE_URL is set but APIOPS_SECRET_KEY is not: every node of a cluster needs the same secret')
+  }
+  if (runtime.appliedMigrations.length > 0) log.info({ migrations: runtime.appliedMigrations }, 'database migrated')
+
+  const app = await buildApp({ ...runtime, log })
+  const admin = await ensureInitialAdmin(app.services, config.adminPassword)
+  if (admin.generatedPassword) {
+    // Printed once, to the console only (not the JSON log), and never again.
+    process.stdout.write(
+      `\n  Created user "admin" with password: ${admin.generatedPassword}\n  Store it now; it will not be shown again. Set APIOPS_ADMIN_PASSWORD to choose it yourself.\n\n`,
+    )
+  } else if (admin.created) {
+    log.info('created user "admin" with the password from APIOPS_ADMIN_PASSWORD')
+  }
+
+  const purge = async () => {
+    try {
+      const n = await purgeExpiredTokens(app.services, config.tokenRetentionDays)
+      if (n > 0) log.info({ purged: n }, 'purged expired and revoked tokens past retention')
+    } catch (error) {
+      log.warn({ err: error }, 'token purge failed; will retry')
+    }
+  }
+  await purge()
+  const timer = setInterval(purge, PURGE_EVERY_MS)
+  timer.unref()
+
+  const shutdown = async (signal: string) => {
+    log.info({ signal }, 'shutting down')
+    clearInterval(timer)
+    await app.close()
+    await runtime.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', () => void shutdown('SIGINT'))
+  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+
+  await app.listen({ port: config.port, host: config.host })
+}

@@ -1,0 +1,131 @@
+import { resolve } from 'node:path'
+
+/**
+ * Every setting apiops has, read from the environment exactly once and validated up
+ * front: a misconfigured node should refuse to start with the whole list of problems,
+ * not fail on the first request that touches a bad value.
+ */
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly dataDir: string
+  /** `postgres://...`, or undefined for the embedded SQLite file under dataDir. */
+  readonly databaseUrl: string | undefined
+  readonly redisUrl: string | undefined
+  /** Master secret (>= 32 bytes); undefined means "use or create the key file". */
+  readonly secretKey: Buffer | undefined
+  /** Former master secrets whose tokens must keep verifying during a rotation. */
+  readonly previousSecretKeys: readonly Buffer[]
+  readonly adminPassword: string | undefined
+  /** Lifetime, in seconds, of tokens minted by POST /apiops/auth/token. */
+  readonly apiTokenTtl: number
+  readonly trustProxy: boolean | string | string[] | number
+  readonly logLevel: string
+  /** Days an expired or revoked token row is kept (for the owner's list) before purge. */
+  readonly tokenRetentionDays: number
+  readonly issuer: string
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const MIN_SECRET_BYTES = 32
+
+/** Accepts a secret as base64/base64url or hex; anything else is taken as raw UTF-8. */
+export function decodeSecret(text: string): Buffer {
+  const trimmed = text.trim()
+  if (/^[0-9a-fA-F]+$/.test(trimmed) && trimmed.length % 2 === 0) return Buffer.from(trimmed, 'hex')
+  if (/^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)) return Buffer.from(trimmed, 'base64')
+  return Buffer.from(trimmed, 'utf8')
+}
+
+function integer(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < min || value > max) {
+    problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`)
+    return fallback
+  }
+  return value
+}
+
+function secret(name: string, raw: string, problems: string[]): Buffer | undefined {
+  const key = decodeSecret(raw)
+  if (key.length < MIN_SECRET_BYTES) {
+    problems.push(
+      `${name} is too short: it needs at least ${MIN_SECRET_BYTES} random bytes (e.g. \`openssl rand -base64 32\`)`,
+    )
+    return undefined
+  }
+  return key
+}
+
+function trustProxy(raw: string | undefined): Config['trustProxy'] {
+  if (raw === undefined || raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  if (/^\d+$/.test(raw)) return Number(raw)
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  return list.length === 1 ? (list[0] as string) : list
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = []
+  const databaseUrl = env.DATABASE_URL || undefined
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql:// (unset it for SQLite)')
+  }
+  const redisUrl = env.REDIS_URL || undefined
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push('REDIS_URL must start with redis:// or rediss://')
+  }
+  const logLevel = env.LOG_LEVEL || 'info'
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`)
+  }
+  const adminPassword = env.APIOPS_ADMIN_PASSWORD || undefined
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    problems.push('APIOPS_ADMIN_PASSWORD must be at least 8 characters')
+  }
+  const secretKey = env.APIOPS_SECRET_KEY
+    ? secret('APIOPS_SECRET_KEY', env.APIOPS_SECRET_KEY, problems)
+    : undefined
+  const previousSecretKeys = (env.APIOPS_PREVIOUS_SECRET_KEYS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .flatMap((raw) => secret('APIOPS_PREVIOUS_SECRET_KEYS', raw, problems) ?? [])
+
+  const config: Config = {
+    port: integer(env, 'PORT', 8080, 0, 65535, problems),
+    host: env.HOST || '0.0.0.0',
+    dataDir: resolve(env.APIOPS_DATA_DIR || './data'),
+    databaseUrl,
+    redisUrl,
+    secretKey,
+    previousSecretKeys,
+    adminPassword,
+    apiTokenTtl: integer(env, 'APIOPS_API_TOKEN_TTL', 3600, 60, 31_536_000, problems),
+    trustProxy: trustProxy(env.APIOPS_TRUST_PROXY),
+    logLevel,
+    tokenRetentionDays: integer(env, 'APIOPS_TOKEN_RETENTION_DAYS', 30, 1, 3650, problems),
+    issuer: 'apiops',
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return Object.freeze(config)
+}

@@ -1,0 +1,173 @@
+/**
+ * The one error catalogue. Every error apiops answers is built here, so the set of
+ * codes a client can see is this table and nothing else (a test holds the README's
+ * error table to it). Descriptions say what went wrong and what to do about it.
+ */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  validation_failed: 400,
+  invalid_parameter: 400,
+  invalid_request: 400,
+  unsupported_grant_type: 400,
+  unauthorized_client: 401,
+  invalid_token: 401,
+  token_expired: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  duplicate_name: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limit_exceeded: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const
+
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+export interface ValidationIssue {
+  field: string
+  message: string
+}
+
+export class ApiError extends Error {
+  readonly status: number
+  constructor(
+    readonly code: ErrorCode,
+    readonly description: string,
+    readonly extra: {
+      validationErrors?: ValidationIssue[]
+      retryAfter?: number
+      headers?: Record<string, string>
+    } = {},
+  ) {
+    super(description)
+    this.name = 'ApiError'
+    this.status = ERROR_STATUS[code]
+  }
+
+  toJSON(): Record<string, unknown> {
+    const body: Record<string, unknown> = { error: this.code, error_description: this.description }
+    if (this.extra.validationErrors) body.validation_errors = this.extra.validationErrors
+    if (this.extra.retryAfter !== undefined) body.retry_after = this.extra.retryAfter
+    return body
+  }
+}
+
+/** RFC 6750 §3: every Bearer failure names the realm and the error. */
+const BEARER_CHALLENGE = 'Bearer realm="apiops", error="invalid_token"'
+
+function bearerFailure(code: 'invalid_token' | 'token_expired', description: string): ApiError {
+  return new ApiError(code, description, { headers: { 'www-authenticate': BEARER_CHALLENGE } })
+}
+
+/**
+ * Named failures. Each Bearer message maps to one troubleshooting step of the seed, so
+ * a caller reading error_description knows which step to take.
+ */
+export const errors = {
+  // --- Bearer authentication
+  authorizationMissing: () =>
+    bearerFailure(
+      'invalid_token',
+      'The Authorization header is missing. Send "Authorization: Bearer <token>" with every request.',
+    ),
+  tokenInWrongPlace: (where: string) =>
+    bearerFailure(
+      'invalid_token',
+      `Tokens are never read from ${where}, where they leak into logs and history. Send "Authorization: Bearer <token>" instead.`,
+    ),
+  authorizationTooLong: (max: number) =>
+    bearerFailure(
+      'invalid_token',
+      `The Authorization header is longer than ${max} characters, so it cannot hold an apiops token. Verify the token was copied correctly.`,
+    ),
+  schemeNotBearer: () =>
+    bearerFailure(
+      'invalid_token',
+      'The Authorization header does not use the Bearer scheme. Use the "Bearer" prefix followed by one space: "Authorization: Bearer <token>".',
+    ),
+  tokenHasSpaces: () =>
+    bearerFailure(
+      'invalid_token',
+      'The token contains extra spaces. Send exactly "Bearer", one space, then the token, with nothing after it.',
+    ),
+  tokenMalformed: () =>
+    bearerFailure(
+      'invalid_token',
+      'The token is malformed: an apiops token is three base64url parts separated by dots. Check for typos and verify the token was copied completely.',
+    ),
+  tokenSignatureInvalid: () =>
+    bearerFailure(
+      'invalid_token',
+      'The token signature is invalid or its signing key is unknown to this server. Verify the token was copied completely, or create a new token.',
+    ),
+  tokenClaimsInvalid: (what: string) =>
+    bearerFailure('invalid_token', `The token was not issued for this server (${what}).`),
+  tokenNotYetValid: () =>
+    bearerFailure('invalid_token', 'The token is not valid yet (its nbf claim is in the future).'),
+  tokenUnknown: () =>
+    bearerFailure(
+      'invalid_token',
+      'The token is not known to this server (it may have been deleted after expiring). Create a new token.',
+    ),
+  tokenRevoked: () =>
+    bearerFailure(
+      'invalid_token',
+      'The token has been revoked and can no longer be used. Create a new token.',
+    ),
+  tokenExpired: (expiredAt: Date) =>
+    bearerFailure(
+      'token_expired',
+      `The token expired at ${expiredAt.toISOString()}. Create a new token.`,
+    ),
+  ownerDisabled: () =>
+    bearerFailure(
+      'invalid_token',
+      "The token's owner account is disabled, so none of its tokens are accepted. Ask an administrator to enable the account.",
+    ),
+
+  // --- Token endpoint (messages fixed by the seed)
+  badCredentials: () => new ApiError('unauthorized_client', 'Bad credentials'),
+  unsupportedGrantType: () =>
+    new ApiError('unsupported_grant_type', 'GrantType value must be client_credentials!'),
+
+  // --- Permissions and lookups
+  missingRole: (role: string) =>
+    new ApiError('forbidden', `This action requires the ${role} role, which your user does not have.`),
+  forbidden: (description: string) => new ApiError('forbidden', description),
+  notFound: (what: string) => new ApiError('not_found', `${what} was not found.`),
+  routeNotFound: (method: string, url: string) =>
+    new ApiError('not_found', `No route ${method} ${url}. See /apiops/openapi for the available routes.`),
+  duplicateName: (what: string) => new ApiError('duplicate_name', `${what} already exists.`),
+  conflict: (description: string) => new ApiError('conflict', description),
+
+  // --- Request shape
+  invalidRequest: (description: string) => new ApiError('invalid_request', description),
+  invalidParameter: (description: string) => new ApiError('invalid_parameter', description),
+  badRequest: (description: string) => new ApiError('bad_request', description),
+  validationFailed: (issues: ValidationIssue[]) =>
+    new ApiError(
+      'validation_failed',
+      `Validation failed: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`,
+      { validationErrors: issues },
+    ),
+  payloadTooLarge: (limit: number) =>
+    new ApiError('payload_too_large', `The request body is larger than the ${limit}-byte limit.`),
+  unsupportedMediaType: (contentType: string, expected: string) =>
+    new ApiError(
+      'unsupported_media_type',
+      `Content-Type "${contentType}" is not supported here; send ${expected}.`,
+    ),
+
+  // --- Server side
+  internal: () =>
+    new ApiError(
+      'internal_error',
+      'An unexpected error occurred. It has been logged; please try again later.',
+    ),
+  serviceUnavailable: (what: string) =>
+    new ApiError('service_unavailable', `${what} is unavailable right now; please retry shortly.`, {
+      headers: { 'retry-after': '5' },
+    }),
+} as const

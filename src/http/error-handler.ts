@@ -1,0 +1,61 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ApiError, errors, type ValidationIssue } from '../errors.ts'
+
+/** Ajv's instancePath ("/roles/0") or missingProperty, as the field a client sent. */
+function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> }, context?: string): string {
+  const path = (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.')
+  const missing = v.params?.missingProperty ?? v.params?.additionalProperty
+  const field = [path, missing].filter((s) => typeof s === 'string' && s !== '').join('.')
+  return field || context || 'body'
+}
+
+function validationIssues(error: FastifyError): ValidationIssue[] {
+  return (error.validation ?? []).map((v) => {
+    const field = fieldOf(v as never, error.validationContext)
+    let message = v.message ?? 'is invalid'
+    if (v.keyword === 'additionalProperties') message = 'is not a known field'
+    if (v.keyword === 'required') message = 'is required'
+    return { field, message }
+  })
+}
+
+/** Turns whatever was thrown into a catalogue error; nothing else reaches the client. */
+export function toApiError(error: unknown, request: FastifyRequest): ApiError {
+  if (error instanceof ApiError) return error
+  const e = error as FastifyError
+  if (e.validation) return errors.validationFailed(validationIssues(e))
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return errors.payloadTooLarge(request.routeOptions.bodyLimit ?? 0)
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return errors.unsupportedMediaType(String(request.headers['content-type'] ?? ''), 'application/json')
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errors.badRequest('The body is empty but Content-Type says JSON: send a JSON document, or no Content-Type.')
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return errors.badRequest('The Content-Length header does not match the body.')
+  }
+  if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return errors.badRequest('The body is not valid JSON.')
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return errors.badRequest('The request could not be understood.')
+  }
+  return errors.internal()
+}
+
+export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  if (error.extra.headers) reply.headers(error.extra.headers)
+  if (error.extra.retryAfter !== undefined) reply.header('retry-after', String(error.extra.retryAfter))
+  return reply.code(error.status).type('application/json; charset=utf-8').send(error.toJSON())
+}
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error, request)
+    if (apiError.status >= 500) request.log.error({ err: error }, 'request failed')
+    return sendError(reply, apiError)
+  })
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, errors.routeNotFound(request.method, (request.url.split('?')[0] ?? '').slice(0, 200))),
+  )
+}

@@ -1,0 +1,18 @@
+import { Type } from 'typebox'
+
+/** The roles the seed names. A token carries none of them: each request reads the owner's. */
+export const ROLES = [
+  'ROLE_MANAGE_PROXIES',
+  'ROLE_DEPLOY_UNDEPLOY_PROXIES',
+  'ROLE_API_SECURITY',
+  'ROLE_ADMIN',
+] as const
+
+export type Role = (typeof ROLES)[number]
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value)
+}
+
+/** The role list as a JSON schema enum (one schema, so OpenAPI lists the roles once). */
+export const RoleSchema = Type.Unsafe<Role>({ type: 'string', enum: [...ROLES] })

@@ -1,0 +1,160 @@
+import { createHmac, randomBytes } from 'node:crypto'
+import { createDecoder, createSigner, createVerifier, TokenError } from 'fast-jwt'
+import { errors } from '../errors.ts'
+import type { KeyRing, TokenKey } from '../keys.ts'
+
+/**
+ * The token string: a JWT, HS256, header exactly {alg, typ, kid}. Claims: sub (user id),
+ * jti (128 random bits, hex), iat, exp (only when it expires), iss and aud.
+ *
+ * Verification is a chain of small steps, each failing with its own message, so a
+ * caller can tell which troubleshooting step applies. Signature and claim checks are
+ * fast-jwt's; this module only decides which inputs it is ever given.
+ */
+
+export const MAX_TOKEN_LENGTH = 1024
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+const JTI_SHAPE = /^[0-9a-f]{32}$/
+const HEADER_KEYS = ['alg', 'kid', 'typ']
+/** Tolerance for a future nbf; exp is checked to the second (both ends are our own clock). */
+const NBF_LEEWAY_S = 60
+
+export interface TokenClaims {
+  sub: string
+  jti: string
+  iat: number
+  exp?: number
+  iss: string
+  aud: string
+}
+
+export interface VerifiedToken {
+  claims: TokenClaims
+  key: TokenKey
+}
+
+export function newTokenId(): string {
+  return randomBytes(16).toString('hex')
+}
+
+/** HMAC-SHA-256 under the key's pepper: the only form in which a token is ever stored. */
+export function hashToken(token: string, key: TokenKey): string {
+  return createHmac('sha256', key.pepper).update(token).digest('base64url')
+}
+
+const decodeComplete = createDecoder({ complete: true })
+
+export class TokenCodec {
+  private readonly signers = new Map<string, (payload: object) => string>()
+  private readonly verifiers = new Map<string, (token: string) => unknown>()
+
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly issuer: string,
+  ) {
+    for (const key of keys.byKid.values()) {
+      this.verifiers.set(
+        key.kid,
+        createVerifier({
+          key: key.signing,
+          algorithms: ['HS256'],
+          allowedIss: issuer,
+          allowedAud: issuer,
+          requiredClaims: ['sub', 'jti', 'iat', 'iss', 'aud'],
+          checkTyp: 'jwt',
+          // Time is judged against the injected clock below, not Date.now().
+          ignoreExpiration: true,
+          ignoreNotBefore: true,
+        }),
+      )
+    }
+    const current = keys.current
+    this.signers.set(
+      current.kid,
+      createSigner({ key: current.signing, algorithm: 'HS256', kid: current.kid }),
+    )
+  }
+
+  get currentKey(): TokenKey {
+    return this.keys.current
+  }
+
+  sign(claims: { sub: string; jti: string; iat: Date; exp: Date | null }): string {
+    const sign = this.signers.get(this.keys.current.kid) as (payload: object) => string
+    const payload: TokenClaims = {
+      sub: claims.sub,
+      jti: claims.jti,
+      iat: Math.floor(claims.iat.getTime() / 1000),
+      iss: this.issuer,
+      aud: this.issuer,
+    }
+    if (claims.exp) payload.exp = Math.floor(claims.exp.getTime() / 1000)
+    return sign(payload)
+  }
+
+  /** Shape, header, signature, claims, time: everything that needs no database. */
+  verify(token: string, now: Date): VerifiedToken {
+    if (token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) throw errors.tokenMalformed()
+    const key = this.checkHeader(token)
+    const verifier = this.verifiers.get(key.kid) as (token: string) => unknown
+    let claims: TokenClaims
+    try {
+      claims = verifier(token) as TokenClaims
+    } catch (error) {
+      throw mapVerifyError(error)
+    }
+    if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string' || !JTI_SHAPE.test(claims.jti)) {
+      throw errors.tokenMalformed()
+    }
+    const nowS = now.getTime() / 1000
+    if (claims.exp !== undefined) {
+      if (typeof claims.exp !== 'number') throw errors.tokenMalformed()
+      if (nowS >= claims.exp) throw errors.tokenExpired(new Date(claims.exp * 1000))
+    }
+    const nbf = (claims as { nbf?: unknown }).nbf
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowS + NBF_LEEWAY_S)) {
+      throw errors.tokenNotYetValid()
+    }
+    return { claims, key }
+  }
+
+  /**
+   * Only the exact header apiops issues is accepted: HS256 (so never "none" or an
+   * asymmetric algorithm), typ JWT, a kid from the fixed key map. Any other member,
+   * such as jku, jwk, x5u or crit, means the token did not come from us.
+   */
+  private checkHeader(token: string): TokenKey {
+    let header: Record<string, unknown>
+    try {
+      header = (decodeComplete(token) as { header: Record<string, unknown> }).header
+    } catch {
+      throw errors.tokenMalformed()
+    }
+    const keys = Object.keys(header).sort()
+    if (keys.length !== HEADER_KEYS.length || keys.some((k, i) => k !== HEADER_KEYS[i])) {
+      throw errors.tokenSignatureInvalid()
+    }
+    if (header.alg !== 'HS256' || header.typ !== 'JWT' || typeof header.kid !== 'string') {
+      throw errors.tokenSignatureInvalid()
+    }
+    const key = this.keys.byKid.get(header.kid)
+    if (!key) throw errors.tokenSignatureInvalid()
+    return key
+  }
+}
+
+function mapVerifyError(error: unknown): Error {
+  if (!(error instanceof TokenError)) return errors.tokenMalformed()
+  switch (error.code) {
+    case TokenError.codes.invalidSignature:
+    case TokenError.codes.invalidAlgorithm:
+    case TokenError.codes.invalidKey:
+      return errors.tokenSignatureInvalid()
+    case TokenError.codes.invalidClaimValue:
+    case TokenError.codes.missingRequiredClaim:
+    case TokenError.codes.invalidType:
+      return errors.tokenClaimsInvalid(error.message.replace(/\.$/, ''))
+    default:
+      return errors.tokenMalformed()
+  }
+}

@@ -1,0 +1,145 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { errors } from '../errors.ts'
+import { errorResponses } from '../http/schemas.ts'
+import { issueToken, type TokensDeps } from './tokens.service.ts'
+import { authenticatePassword } from './users.service.ts'
+
+export interface TokenEndpointOptions {
+  deps: TokensDeps
+  /** Lifetime of the minted token, in seconds. */
+  ttlSeconds: number
+}
+
+/** The seed's endpoint takes form fields only, and caps the body: 8 KiB is plenty. */
+export const TOKEN_BODY_LIMIT = 8192
+const FORM = 'application/x-www-form-urlencoded'
+const PARAMETERS = ['grant_type', 'client_id', 'client_secret'] as const
+
+interface ClientCredentials {
+  username: string
+  password: string
+}
+
+// --- The steps, in the order they run. Each one either passes or throws its error.
+
+/** Before the body is parsed: a JSON body gets a plain word instead of a JSON error. */
+async function requireFormBody(request: FastifyRequest): Promise<void> {
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  if (type === '' || type === FORM) return
+  if (type === 'application/json' || type.endsWith('+json')) {
+    throw errors.invalidRequest(
+      `This endpoint takes form fields, not JSON: send Content-Type ${FORM} with grant_type=client_credentials&client_id=...&client_secret=...`,
+    )
+  }
+  throw errors.unsupportedMediaType(type, FORM)
+}
+
+/** Every parameter at most once; RFC 6749 §3.2 forbids repeats. */
+function readParameters(body: unknown): Partial<Record<(typeof PARAMETERS)[number], string>> {
+  const form = (body ?? {}) as Record<string, unknown>
+  const out: Partial<Record<(typeof PARAMETERS)[number], string>> = {}
+  for (const name of PARAMETERS) {
+    const value = form[name]
+    if (Array.isArray(value)) throw errors.invalidRequest(`Parameter ${name} is repeated; send it once.`)
+    if (typeof value === 'string' && value !== '') out[name] = value
+  }
+  return out
+}
+
+function checkGrantType(grantType: string | undefined): void {
+  if (grantType === undefined) {
+    throw errors.invalidRequest('Missing parameter grant_type; it must be client_credentials.')
+  }
+  if (grantType !== 'client_credentials') throw errors.unsupportedGrantType()
+}
+
+/** RFC 6749 §2.3.1: each half of a Basic header is form-urlencoded before base64. */
+function decodeBasic(header: string): ClientCredentials {
+  const match = /^basic +([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim())
+  const decoded = match ? Buffer.from(match[1] as string, 'base64').toString('utf8') : ''
+  const colon = decoded.indexOf(':')
+  if (colon === -1) {
+    throw errors.invalidRequest(
+      'The Authorization header must be "Basic base64(client_id:client_secret)" on this endpoint.',
+    )
+  }
+  const formDecode = (s: string) => decodeURIComponent(s.replaceAll('+', ' '))
+  try {
+    return { username: formDecode(decoded.slice(0, colon)), password: formDecode(decoded.slice(colon + 1)) }
+  } catch {
+    throw errors.invalidRequest('The Basic credentials are not valid form-urlencoding (RFC 6749 §2.3.1).')
+  }
+}
+
+function resolveClientCredentials(
+  authorization: string | undefined,
+  params: ReturnType<typeof readParameters>,
+): ClientCredentials {
+  const inBody = params.client_id !== undefined || params.client_secret !== undefined
+  if (authorization !== undefined) {
+    if (inBody) {
+      throw errors.invalidRequest(
+        'Client credentials were sent both in the Authorization header and in the body; use one.',
+      )
+    }
+    return decodeBasic(authorization)
+  }
+  if (params.client_id === undefined) throw errors.invalidRequest('Missing parameter client_id (your username).')
+  if (params.client_secret === undefined) {
+    throw errors.invalidRequest('Missing parameter client_secret (your password).')
+  }
+  return { username: params.client_id, password: params.client_secret }
+}
+
+export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = async (app, { deps, ttlSeconds }) => {
+  app.post(
+    '/apiops/auth/token',
+    {
+      config: { public: true },
+      bodyLimit: TOKEN_BODY_LIMIT,
+      onRequest: requireFormBody,
+      schema: {
+        operationId: 'createTokenWithCredentials',
+        tags: ['auth'],
+        summary: 'Exchange a username and password for a personal API access token',
+        description:
+          'OAuth2 client_credentials with the user as client. Form fields, or HTTP Basic for the credentials.',
+        security: [],
+        consumes: [FORM],
+        body: Type.Optional(
+          Type.Object({
+            grant_type: Type.Optional(Type.Unknown()),
+            client_id: Type.Optional(Type.Unknown()),
+            client_secret: Type.Optional(Type.Unknown()),
+          }),
+        ),
+        response: {
+          200: Type.Object({
+            access_token: Type.String(),
+            token_type: Type.Literal('Bearer'),
+            expires_in: Type.Integer(),
+          }),
+          ...errorResponses(400, 401, 413, 415, 429),
+        },
+      },
+    },
+    async (request, reply) => {
+      const params = readParameters(request.body)
+      checkGrantType(params.grant_type)
+      const credentials = resolveClientCredentials(request.headers.authorization, params)
+      const user = await authenticatePassword(deps, credentials.username, credentials.password)
+      if (!user) throw errors.badCredentials()
+      const now = deps.clock.now()
+      const { token } = await issueToken(deps, {
+        userId: user.id,
+        name: `Token endpoint ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+        source: 'api',
+        expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + ttlSeconds * 1000),
+      })
+      reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+      return { access_token: token, token_type: 'Bearer' as const, expires_in: ttlSeconds }
+    },
+  )
+}

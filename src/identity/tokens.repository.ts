@@ -1,0 +1,56 @@
+import type { ApiTokenRow, NewApiToken } from '../db/schema.ts'
+import type { Queryable } from '../db/types.ts'
+
+export async function insertToken(db: Queryable, row: NewApiToken): Promise<void> {
+  await db.insertInto('api_tokens').values(row).execute()
+}
+
+export function findTokenById(db: Queryable, id: string): Promise<ApiTokenRow | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+/** Newest first: the list a person scans for the token they just made. */
+export function listTokensOfUser(db: Queryable, userId: string): Promise<ApiTokenRow[]> {
+  return db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute()
+}
+
+/** Returns whether a row changed, so revoking twice is not reported as a fresh revocation. */
+export async function markRevoked(db: Queryable, id: string, at: string, by: string): Promise<boolean> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at, revoked_by: by })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+export async function markAllRevoked(db: Queryable, userId: string, at: string, by: string): Promise<number> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at, revoked_by: by })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]))
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+export async function touchToken(db: Queryable, id: string, at: string, ip: string): Promise<void> {
+  await db.updateTable('api_tokens').set({ last_used_at: at, last_used_ip: ip }).where('id', '=', id).execute()
+}
+
+/** Deletes rows that expired or were revoked before the cutoff. */
+export async function purgeTokensBefore(db: Queryable, cutoff: string): Promise<number> {
+  const result = await db
+    .deleteFrom('api_tokens')
+    .where((eb) => eb.or([eb('expires_at', '<', cutoff), eb('revoked_at', '<', cutoff)]))
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}

@@ -1,0 +1,298 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Clock } from '../clock.ts'
+import type { EventBus } from '../cluster/events.ts'
+import type { ApiTokenRow, Database, TokenSource } from '../db/schema.ts'
+import { errors } from '../errors.ts'
+import type { AuthCache } from './auth-cache.ts'
+import type { Principal } from './permissions.ts'
+import { hashToken, MAX_TOKEN_LENGTH, newTokenId, type TokenCodec } from './token-format.ts'
+import * as repo from './tokens.repository.ts'
+import { loadCachedUser } from './users.service.ts'
+
+export interface TokensDeps {
+  db: Kysely<Database>
+  clock: Clock
+  events: EventBus
+  cache: AuthCache
+  codec: TokenCodec
+  usage: UsageRecorder
+}
+
+export const TOKEN_NAME_MAX = 100
+/** Far enough for any real plan, near enough that a typo like year 20260 is caught. */
+const MAX_EXPIRY_YEARS = 100
+
+export type TokenStatus = 'active' | 'expired' | 'revoked'
+
+export interface TokenView {
+  id: string
+  name: string
+  source: TokenSource
+  createdAt: string
+  expiresAt: string | null
+  lastUsedAt: string | null
+  lastUsedFrom: string | null
+  revokedAt: string | null
+  status: TokenStatus
+}
+
+export interface IssuedToken {
+  /** The token string: shown once, never stored. */
+  token: string
+  view: TokenView
+}
+
+export function tokenStatus(row: ApiTokenRow, now: Date): TokenStatus {
+  if (row.revoked_at !== null) return 'revoked'
+  if (row.expires_at !== null && row.expires_at <= now.toISOString()) return 'expired'
+  return 'active'
+}
+
+export function tokenView(row: ApiTokenRow, now: Date): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    source: row.source,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    lastUsedFrom: row.last_used_ip,
+    revokedAt: row.revoked_at,
+    status: tokenStatus(row, now),
+  }
+}
+
+export function checkTokenName(name: string): string {
+  const trimmed = name.trim()
+  if (trimmed.length === 0 || trimmed.length > TOKEN_NAME_MAX || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+    throw errors.validationFailed([
+      { field: 'name', message: `must be 1 to ${TOKEN_NAME_MAX} printable characters` },
+    ])
+  }
+  return trimmed
+}
+
+/**
+ * An expiry as a client sends it: an ISO date-time, or a calendar date (YYYY-MM-DD),
+ * which means the token works through that whole day, UTC, and stops at the next
+ * midnight. Whole seconds only, since the JWT's exp claim has no finer grain.
+ */
+export function parseExpiry(value: string | null | undefined, now: Date): Date | null {
+  if (value === null || value === undefined) return null
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value)
+  const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+  const parsed = dateOnly ? new Date(`${value}T00:00:00Z`) : isoDateTime ? new Date(value) : null
+  if (!parsed || Number.isNaN(parsed.getTime()) || (dateOnly && parsed.toISOString().slice(0, 10) !== value)) {
+    throw errors.validationFailed([
+      {
+        field: 'expiresAt',
+        message: 'must be null (never expires), a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone',
+      },
+    ])
+  }
+  const expires = dateOnly ? new Date(parsed.getTime() + 86_400_000) : parsed
+  expires.setUTCMilliseconds(0)
+  if (expires.getTime() <= now.getTime()) {
+    throw errors.validationFailed([{ field: 'expiresAt', message: 'must be in the future' }])
+  }
+  const limit = new Date(now)
+  limit.setUTCFullYear(limit.getUTCFullYear() + MAX_EXPIRY_YEARS)
+  if (expires > limit) {
+    throw errors.validationFailed([
+      { field: 'expiresAt', message: `must be within ${MAX_EXPIRY_YEARS} years; use null for a token that never expires` },
+    ])
+  }
+  return expires
+}
+
+export async function issueToken(
+  deps: Pick<TokensDeps, 'db' | 'clock' | 'codec'>,
+  input: { userId: string; name: string; source: TokenSource; expiresAt: Date | null },
+): Promise<IssuedToken> {
+  const now = deps.clock.now()
+  const id = newTokenId()
+  const token = deps.codec.sign({ sub: input.userId, jti: id, iat: now, exp: input.expiresAt })
+  const key = deps.codec.currentKey
+  const row: ApiTokenRow = {
+    id,
+    user_id: input.userId,
+    name: checkTokenName(input.name),
+    source: input.source,
+    token_hash: hashToken(token, key),
+    kid: key.kid,
+    created_at: now.toISOString(),
+    expires_at: input.expiresAt?.toISOString() ?? null,
+    last_used_at: null,
+    last_used_ip: null,
+    revoked_at: null,
+    revoked_by: null,
+  }
+  await repo.insertToken(deps.db, row)
+  return { token, view: tokenView(row, now) }
+}
+
+export async function listTokens(deps: Pick<TokensDeps, 'db' | 'clock'>, userId: string): Promise<TokenView[]> {
+  const now = deps.clock.now()
+  return (await repo.listTokensOfUser(deps.db, userId)).map((row) => tokenView(row, now))
+}
+
+/** A token of this owner, or 404: another user's token id is indistinguishable from none. */
+async function ownedToken(deps: Pick<TokensDeps, 'db'>, ownerId: string, tokenId: string): Promise<ApiTokenRow> {
+  const row = /^[0-9a-f]{32}$/.test(tokenId) ? await repo.findTokenById(deps.db, tokenId) : undefined
+  if (!row || row.user_id !== ownerId) throw errors.notFound(`Token '${tokenId}'`)
+  return row
+}
+
+export async function revokeToken(
+  deps: Pick<TokensDeps, 'db' | 'clock' | 'events'>,
+  ownerId: string,
+  tokenId: string,
+  revokedBy: string,
+): Promise<TokenView> {
+  const row = await ownedToken(deps, ownerId, tokenId)
+  const now = deps.clock.now()
+  if (await repo.markRevoked(deps.db, row.id, now.toISOString(), revokedBy)) {
+    await deps.events.publish({ type: 'token.revoked', tokenId: row.id })
+  }
+  return tokenView((await repo.findTokenById(deps.db, row.id)) ?? row, now)
+}
+
+export async function revokeAllTokens(
+  deps: Pick<TokensDeps, 'db' | 'clock' | 'events'>,
+  ownerId: string,
+  revokedBy: string,
+): Promise<number> {
+  const count = await repo.markAllRevoked(deps.db, ownerId, deps.clock.now().toISOString(), revokedBy)
+  await deps.events.publish({ type: 'user.tokens-revoked', userId: ownerId })
+  return count
+}
+
+/**
+ * Replaces a token's secret: the old one is revoked and a new one made with the same
+ * name and the same expiry instant, in one transaction, so there is never a moment with
+ * both or neither. Rotation never extends a lifetime, and a dead token cannot be rotated.
+ */
+export async function rotateToken(
+  deps: Pick<TokensDeps, 'db' | 'clock' | 'events' | 'codec'>,
+  ownerId: string,
+  tokenId: string,
+  rotatedBy: string,
+): Promise<IssuedToken> {
+  const row = await ownedToken(deps, ownerId, tokenId)
+  const now = deps.clock.now()
+  const status = tokenStatus(row, now)
+  if (status !== 'active') throw errors.conflict(`Token '${tokenId}' is ${status}; only an active token can be rotated.`)
+  const issued = await deps.db.transaction().execute(async (trx) => {
+    if (!(await repo.markRevoked(trx, row.id, now.toISOString(), rotatedBy))) {
+      throw errors.conflict(`Token '${tokenId}' was revoked meanwhile; only an active token can be rotated.`)
+    }
+    return issueToken(
+      { ...deps, db: trx as unknown as Kysely<Database> },
+      {
+        userId: ownerId,
+        name: row.name,
+        source: row.source,
+        expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+      },
+    )
+  })
+  await deps.events.publish({ type: 'token.revoked', tokenId: row.id })
+  return issued
+}
+
+export async function purgeExpiredTokens(
+  deps: Pick<TokensDeps, 'db' | 'clock'>,
+  retentionDays: number,
+): Promise<number> {
+  const cutoff = new Date(deps.clock.now().getTime() - retentionDays * 86_400_000)
+  return repo.purgeTokensBefore(deps.db, cutoff.toISOString())
+}
+
+// ---------------------------------------------------------------------------
+// Bearer authentication: the chain the hot path runs on every request.
+
+/** Longest Authorization header worth decoding: "Bearer " plus the longest token. */
+export const MAX_AUTHORIZATION_LENGTH = 7 + MAX_TOKEN_LENGTH
+
+function extractBearer(header: string | undefined): string {
+  if (header === undefined || header === '') throw errors.authorizationMissing()
+  if (header.length > MAX_AUTHORIZATION_LENGTH) throw errors.authorizationTooLong(MAX_AUTHORIZATION_LENGTH)
+  const space = header.indexOf(' ')
+  const scheme = space === -1 ? header : header.slice(0, space)
+  if (scheme.toLowerCase() !== 'bearer') throw errors.schemeNotBearer()
+  const token = header.slice(space + 1)
+  if (token === '') throw errors.tokenMalformed()
+  if (/\s/.test(token)) throw errors.tokenHasSpaces()
+  return token
+}
+
+async function loadTokenRow(deps: Pick<TokensDeps, 'db' | 'cache'>, id: string): Promise<ApiTokenRow | undefined> {
+  const cached = deps.cache.tokens.get(id)
+  if (cached) return cached
+  const row = await repo.findTokenById(deps.db, id)
+  if (row) deps.cache.tokens.set(id, row)
+  return row
+}
+
+function sameHash(a: string, b: string): boolean {
+  const x = Buffer.from(a)
+  const y = Buffer.from(b)
+  return x.length === y.length && timingSafeEqual(x, y)
+}
+
+export async function authenticateBearer(
+  deps: TokensDeps,
+  authorization: string | undefined,
+  clientIp: string,
+): Promise<Principal> {
+  const token = extractBearer(authorization)
+  const now = deps.clock.now()
+  const { claims, key } = deps.codec.verify(token, now)
+  deps.cache.syncWithStore()
+  const row = await loadTokenRow(deps, claims.jti)
+  if (!row || row.user_id !== claims.sub || row.kid !== key.kid) throw errors.tokenUnknown()
+  if (!sameHash(row.token_hash, hashToken(token, key))) throw errors.tokenUnknown()
+  if (row.revoked_at !== null) throw errors.tokenRevoked()
+  if (row.expires_at !== null && row.expires_at <= now.toISOString()) {
+    throw errors.tokenExpired(new Date(row.expires_at))
+  }
+  const owner = await loadCachedUser(deps, row.user_id)
+  if (!owner) throw errors.tokenUnknown()
+  if (owner.disabled) throw errors.ownerDisabled()
+  deps.usage.record(row.id, now, clientIp)
+  return { userId: owner.id, username: owner.username, roles: owner.roles, tokenId: row.id, via: 'token' }
+}
+
+/**
+ * Writes last-used time and address at most once a minute per token (sooner when the
+ * address changes), after the response, so the hot path never waits on a write.
+ */
+export class UsageRecorder {
+  private readonly last = new Map<string, { at: number; ip: string }>()
+  private pending = new Set<Promise<void>>()
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly onError: (error: unknown) => void,
+    private readonly intervalMs = 60_000,
+  ) {}
+
+  record(tokenId: string, now: Date, ip: string): void {
+    const previous = this.last.get(tokenId)
+    const t = now.getTime()
+    if (previous && previous.ip === ip && t - previous.at < this.intervalMs) return
+    if (this.last.size >= 100_000) this.last.clear()
+    this.last.set(tokenId, { at: t, ip })
+    const write = repo
+      .touchToken(this.db, tokenId, now.toISOString(), ip.slice(0, 64))
+      .catch(this.onError)
+      .finally(() => this.pending.delete(write))
+    this.pending.add(write)
+  }
+
+  /** Waits for writes in flight (shutdown, and tests that read the result). */
+  async flush(): Promise<void> {
+    await Promise.all(this.pending)
+  }
+}

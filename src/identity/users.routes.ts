@@ -1,0 +1,241 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { paginate, SUCCESS } from '../http/lists.ts'
+import { errorResponses, ListBody, ListQuery, SuccessBody } from '../http/schemas.ts'
+import { principalOf } from './bearer.hook.ts'
+import { TOKEN_SORT } from './me.routes.ts'
+import { PASSWORD_MAX_LENGTH } from './passwords.ts'
+import { requireRole } from './permissions.ts'
+import { RoleSchema, ROLES } from './roles.ts'
+import { TokenIdParam, TokenViewSchema } from './tokens.schemas.ts'
+import { listTokens, revokeAllTokens, revokeToken, type TokensDeps } from './tokens.service.ts'
+import {
+  createUser,
+  deleteUser,
+  getUser,
+  grantRoles,
+  listUsers,
+  requireUser,
+  revokeRoles,
+  setEnabled,
+  setPassword,
+  type UserView,
+} from './users.service.ts'
+
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  roles: Type.Array(RoleSchema),
+  enabled: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+  disabledAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+})
+
+const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) })
+const Password = Type.String({ minLength: 8, maxLength: PASSWORD_MAX_LENGTH })
+const RolesBody = Type.Object(
+  { roles: Type.Array(RoleSchema, { minItems: 1, maxItems: ROLES.length, uniqueItems: true }) },
+  { additionalProperties: false },
+)
+
+const USER_SORT: Record<string, (u: UserView) => string> = {
+  username: (u) => u.username,
+  createdAt: (u) => u.createdAt,
+}
+
+async function adminOnly(request: FastifyRequest): Promise<void> {
+  requireRole(principalOf(request), 'ROLE_ADMIN')
+}
+
+/** User administration and every user's tokens: ROLE_ADMIN only, as the CLI offers it. */
+export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (app, { deps }) => {
+  // Checked before validation, so a non-admin learns nothing from validation errors.
+  app.addHook('preValidation', adminOnly)
+  const tags = ['users']
+  const denied = errorResponses(401, 403)
+
+  app.get(
+    '/apiops/users/',
+    {
+      schema: {
+        operationId: 'listUsers',
+        tags,
+        querystring: ListQuery,
+        response: { 200: ListBody(UserSchema), ...errorResponses(400), ...denied },
+      },
+    },
+    async (request) => paginate(await listUsers(deps), request.query, USER_SORT, 'username'),
+  )
+
+  app.post(
+    '/apiops/users/',
+    {
+      schema: {
+        operationId: 'createUser',
+        tags,
+        body: Type.Object(
+          {
+            username: Type.String({ minLength: 1, maxLength: 64 }),
+            password: Password,
+            roles: Type.Optional(Type.Array(RoleSchema, { maxItems: ROLES.length, uniqueItems: true })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: UserSchema, ...errorResponses(400, 409), ...denied },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createUser(deps, request.body)),
+  )
+
+  app.get(
+    '/apiops/users/:username/',
+    {
+      schema: {
+        operationId: 'getUser',
+        tags,
+        params: UsernameParams,
+        response: { 200: UserSchema, ...errorResponses(404), ...denied },
+      },
+    },
+    async (request) => getUser(deps, request.params.username),
+  )
+
+  app.delete(
+    '/apiops/users/:username/',
+    {
+      schema: {
+        operationId: 'deleteUser',
+        tags,
+        summary: 'Delete a user, their tokens and memberships',
+        params: UsernameParams,
+        response: { 200: SuccessBody, ...errorResponses(404, 409), ...denied },
+      },
+    },
+    async (request) => {
+      await deleteUser(deps, request.params.username)
+      return SUCCESS
+    },
+  )
+
+  app.post(
+    '/apiops/users/:username/roles/',
+    {
+      schema: {
+        operationId: 'grantRoles',
+        tags,
+        summary: "Grant roles; the user's existing tokens carry them from the next request",
+        params: UsernameParams,
+        body: RolesBody,
+        response: { 200: UserSchema, ...errorResponses(400, 404), ...denied },
+      },
+    },
+    async (request) => grantRoles(deps, request.params.username, request.body.roles),
+  )
+
+  app.delete(
+    '/apiops/users/:username/roles/:role/',
+    {
+      schema: {
+        operationId: 'revokeRole',
+        tags,
+        summary: "Take a role away; the user's existing tokens lose it from the next request",
+        params: Type.Object({ username: UsernameParams.properties.username, role: RoleSchema }),
+        response: { 200: UserSchema, ...errorResponses(400, 404, 409), ...denied },
+      },
+    },
+    async (request) => revokeRoles(deps, request.params.username, [request.params.role]),
+  )
+
+  for (const [action, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    app.post(
+      `/apiops/users/:username/${action}/`,
+      {
+        schema: {
+          operationId: `${action}User`,
+          tags,
+          summary: enabled ? 'Enable a user' : 'Disable a user: all of their tokens stop working at once',
+          params: UsernameParams,
+          response: { 200: UserSchema, ...errorResponses(404, 409), ...denied },
+        },
+      },
+      async (request) => setEnabled(deps, request.params.username, enabled),
+    )
+  }
+
+  app.put(
+    '/apiops/users/:username/password/',
+    {
+      schema: {
+        operationId: 'setUserPassword',
+        tags,
+        params: UsernameParams,
+        body: Type.Object({ password: Password }, { additionalProperties: false }),
+        response: { 200: SuccessBody, ...errorResponses(400, 404), ...denied },
+      },
+    },
+    async (request) => {
+      await setPassword(deps, request.params.username, request.body.password)
+      return SUCCESS
+    },
+  )
+
+  app.get(
+    '/apiops/users/:username/tokens/',
+    {
+      schema: {
+        operationId: 'listUserTokens',
+        tags,
+        querystring: ListQuery,
+        params: UsernameParams,
+        response: { 200: ListBody(TokenViewSchema), ...errorResponses(400, 404), ...denied },
+      },
+    },
+    async (request) => {
+      const user = await requireUser(deps, request.params.username)
+      return paginate(await listTokens(deps, user.id), request.query, TOKEN_SORT, 'createdAt')
+    },
+  )
+
+  app.delete(
+    '/apiops/users/:username/tokens/:id/',
+    {
+      schema: {
+        operationId: 'revokeUserToken',
+        tags,
+        params: Type.Object({ ...UsernameParams.properties, ...TokenIdParam.properties }),
+        response: { 200: TokenViewSchema, ...errorResponses(404), ...denied },
+      },
+    },
+    async (request) => {
+      const user = await requireUser(deps, request.params.username)
+      return revokeToken(deps, user.id, request.params.id, principalOf(request).userId)
+    },
+  )
+
+  app.delete(
+    '/apiops/users/:username/tokens/',
+    {
+      schema: {
+        operationId: 'revokeAllUserTokens',
+        tags,
+        summary: "Revoke every live token of a user",
+        params: UsernameParams,
+        response: {
+          200: Type.Object({ ...SuccessBody.properties, revokedCount: Type.Integer() }),
+          ...errorResponses(404),
+          ...denied,
+        },
+      },
+    },
+    async (request) => {
+      const user = await requireUser(deps, request.params.username)
+      const revokedCount = await revokeAllTokens(deps, user.id, principalOf(request).userId)
+      return { ...SUCCESS, revokedCount }
+    },
+  )
+}

@@ -1,0 +1,231 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Clock } from '../clock.ts'
+import type { EventBus } from '../cluster/events.ts'
+import type { Database, UserRow } from '../db/schema.ts'
+import { isUniqueViolation } from '../db/types.ts'
+import { errors } from '../errors.ts'
+import type { AuthCache, CachedUser } from './auth-cache.ts'
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts'
+import { isRole, ROLES, type Role } from './roles.ts'
+import * as repo from './users.repository.ts'
+
+export interface UsersDeps {
+  db: Kysely<Database>
+  clock: Clock
+  events: EventBus
+  cache: AuthCache
+}
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
+
+export interface UserView {
+  id: string
+  username: string
+  roles: Role[]
+  enabled: boolean
+  createdAt: string
+  disabledAt: string | null
+}
+
+function view(row: UserRow, roles: Role[]): UserView {
+  return {
+    id: row.id,
+    username: row.username,
+    roles,
+    enabled: row.disabled_at === null,
+    createdAt: row.created_at,
+    disabledAt: row.disabled_at,
+  }
+}
+
+function checkUsername(username: string): void {
+  if (!USERNAME_PATTERN.test(username)) {
+    throw errors.validationFailed([
+      {
+        field: 'username',
+        message:
+          'must be 1 to 64 characters: letters, digits, ".", "_", "@" or "-", starting with a letter or digit (no spaces)',
+      },
+    ])
+  }
+}
+
+function checkPassword(password: string): void {
+  const problem = passwordProblem(password)
+  if (problem) throw errors.validationFailed([{ field: 'password', message: problem }])
+}
+
+export function parseRoles(values: readonly string[]): Role[] {
+  const unknown = values.filter((v) => !isRole(v))
+  if (unknown.length > 0) {
+    throw errors.validationFailed([
+      { field: 'roles', message: `unknown role ${unknown.join(', ')}; known roles are ${ROLES.join(', ')}` },
+    ])
+  }
+  return [...new Set(values)] as Role[]
+}
+
+export async function requireUser(deps: Pick<UsersDeps, 'db'>, username: string): Promise<UserRow> {
+  const user = await repo.findUserByUsername(deps.db, username)
+  if (!user) throw errors.notFound(`User '${username}'`)
+  return user
+}
+
+export async function getUser(deps: Pick<UsersDeps, 'db'>, username: string): Promise<UserView> {
+  const user = await requireUser(deps, username)
+  return view(user, await repo.rolesOf(deps.db, user.id))
+}
+
+export async function listUsers(deps: Pick<UsersDeps, 'db'>): Promise<UserView[]> {
+  const users = await repo.listUsers(deps.db)
+  const roles = await repo.rolesOfUsers(
+    deps.db,
+    users.map((u) => u.id),
+  )
+  return users.map((u) => view(u, roles.get(u.id) ?? []))
+}
+
+export async function createUser(
+  deps: UsersDeps,
+  input: { username: string; password: string; roles?: readonly string[] },
+): Promise<UserView> {
+  checkUsername(input.username)
+  checkPassword(input.password)
+  const roles = parseRoles(input.roles ?? [])
+  const now = deps.clock.now().toISOString()
+  const id = randomUUID()
+  const passwordHash = await hashPassword(input.password)
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await repo.insertUser(trx, {
+        id,
+        username: input.username,
+        password_hash: passwordHash,
+        created_at: now,
+        updated_at: now,
+        disabled_at: null,
+      })
+      for (const role of roles) await repo.addRole(trx, id, role, now)
+    })
+  } catch (error) {
+    if (isUniqueViolation(error)) throw errors.duplicateName(`User '${input.username}'`)
+    throw error
+  }
+  return getUser(deps, input.username)
+}
+
+async function changed(deps: UsersDeps, userId: string): Promise<void> {
+  await deps.events.publish({ type: 'user.changed', userId })
+}
+
+export async function setPassword(deps: UsersDeps, username: string, password: string): Promise<void> {
+  checkPassword(password)
+  const user = await requireUser(deps, username)
+  const now = deps.clock.now().toISOString()
+  await repo.updateUser(deps.db, user.id, { password_hash: await hashPassword(password), updated_at: now })
+  await changed(deps, user.id)
+}
+
+/** Refuses a change that would leave no enabled administrator to undo it. */
+async function assertKeepsAnAdmin(deps: Pick<UsersDeps, 'db'>, user: UserRow, action: string): Promise<void> {
+  if (user.disabled_at !== null) return
+  const roles = await repo.rolesOf(deps.db, user.id)
+  if (roles.includes('ROLE_ADMIN') && (await repo.countEnabledAdmins(deps.db)) <= 1) {
+    throw errors.conflict(
+      `Cannot ${action} '${user.username}': it is the last enabled administrator. Make another user an administrator first.`,
+    )
+  }
+}
+
+export async function setEnabled(deps: UsersDeps, username: string, enabled: boolean): Promise<UserView> {
+  const user = await requireUser(deps, username)
+  const now = deps.clock.now().toISOString()
+  if (!enabled) await assertKeepsAnAdmin(deps, user, 'disable')
+  if (enabled !== (user.disabled_at === null)) {
+    await repo.updateUser(deps.db, user.id, { disabled_at: enabled ? null : now, updated_at: now })
+    await changed(deps, user.id)
+  }
+  return getUser(deps, username)
+}
+
+export async function grantRoles(deps: UsersDeps, username: string, roles: readonly string[]): Promise<UserView> {
+  const parsed = parseRoles(roles)
+  const user = await requireUser(deps, username)
+  const now = deps.clock.now().toISOString()
+  for (const role of parsed) await repo.addRole(deps.db, user.id, role, now)
+  await changed(deps, user.id)
+  return getUser(deps, username)
+}
+
+export async function revokeRoles(deps: UsersDeps, username: string, roles: readonly string[]): Promise<UserView> {
+  const parsed = parseRoles(roles)
+  const user = await requireUser(deps, username)
+  if (parsed.includes('ROLE_ADMIN')) await assertKeepsAnAdmin(deps, user, 'remove ROLE_ADMIN from')
+  for (const role of parsed) await repo.removeRole(deps.db, user.id, role)
+  await changed(deps, user.id)
+  return getUser(deps, username)
+}
+
+/** Deletes a user with their tokens and memberships (the rows cascade). */
+export async function deleteUser(deps: UsersDeps, username: string): Promise<void> {
+  const user = await requireUser(deps, username)
+  await assertKeepsAnAdmin(deps, user, 'delete')
+  await repo.deleteUserRow(deps.db, user.id)
+  await deps.events.publish({ type: 'user.tokens-revoked', userId: user.id })
+  await changed(deps, user.id)
+}
+
+/**
+ * Checks a username and password. Unknown, wrong and disabled all come back as null
+ * after the same argon2 work, so neither the answer nor its timing tells them apart.
+ */
+export async function authenticatePassword(
+  deps: Pick<UsersDeps, 'db'>,
+  username: string,
+  password: string,
+): Promise<UserRow | null> {
+  const user = USERNAME_PATTERN.test(username) ? await repo.findUserByUsername(deps.db, username) : undefined
+  const ok = await verifyPassword(user?.password_hash, password)
+  if (!ok || !user || user.disabled_at !== null) return null
+  return user
+}
+
+/** The owner as the Bearer check needs it: cache first, then the database. */
+export async function loadCachedUser(
+  deps: Pick<UsersDeps, 'db' | 'cache'>,
+  userId: string,
+): Promise<CachedUser | undefined> {
+  const cached = deps.cache.users.get(userId)
+  if (cached) return cached
+  const row = await repo.findUserById(deps.db, userId)
+  if (!row) return undefined
+  const user: CachedUser = {
+    id: row.id,
+    username: row.username,
+    disabled: row.disabled_at !== null,
+    roles: new Set(await repo.rolesOf(deps.db, row.id)),
+  }
+  deps.cache.users.set(userId, user)
+  return user
+}
+
+/**
+ * First start on an empty database: create `admin` with ROLE_ADMIN. Returns the
+ * generated password (to be printed once) when none was configured.
+ */
+export async function ensureInitialAdmin(
+  deps: UsersDeps,
+  configuredPassword: string | undefined,
+): Promise<{ created: boolean; generatedPassword: string | null }> {
+  if ((await repo.countUsers(deps.db)) > 0) return { created: false, generatedPassword: null }
+  const password = configuredPassword ?? randomBytes(18).toString('base64url')
+  try {
+    await createUser(deps, { username: 'admin', password, roles: ['ROLE_ADMIN'] })
+  } catch (error) {
+    // Another node won the race to create it.
+    if ((error as { code?: string }).code === 'duplicate_name') return { created: false, generatedPassword: null }
+    throw error
+  }
+  return { created: true, generatedPassword: configuredPassword ? null : password }
+}

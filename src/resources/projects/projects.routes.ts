@@ -1,0 +1,153 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { principalOf } from '../../identity/bearer.hook.ts'
+import { requireRole } from '../../identity/permissions.ts'
+import { paginate, SUCCESS } from '../../http/lists.ts'
+import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
+import * as service from './projects.service.ts'
+
+const ProjectSchema = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+})
+const MemberSchema = Type.Object({ username: Type.String(), addedAt: Type.String({ format: 'date-time' }) })
+const ProjectParams = Type.Object({ projectName: NameParam })
+
+const PROJECT_SORT = {
+  name: (p: service.ProjectView) => p.name,
+  createdAt: (p: service.ProjectView) => p.createdAt,
+}
+
+async function adminOnly(request: FastifyRequest): Promise<void> {
+  requireRole(principalOf(request), 'ROLE_ADMIN')
+}
+
+export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsDeps }> = async (app, { deps }) => {
+  const tags = ['projects']
+
+  app.get(
+    '/apiops/projects/',
+    {
+      schema: {
+        operationId: 'listProjects',
+        tags,
+        summary: 'Projects I am a member of (administrators: all)',
+        querystring: ListQuery,
+        response: { 200: ListBody(ProjectSchema), ...errorResponses(400, 401) },
+      },
+    },
+    async (request) =>
+      paginate(await service.listProjects(deps, principalOf(request)), request.query, PROJECT_SORT, 'name'),
+  )
+
+  app.post(
+    '/apiops/projects/',
+    {
+      preValidation: adminOnly,
+      schema: {
+        operationId: 'createProject',
+        tags,
+        summary: 'Create a project (ROLE_ADMIN)',
+        body: Type.Object(
+          { name: NameParam, description: Type.Optional(Type.String({ maxLength: 1000 })) },
+          { additionalProperties: false },
+        ),
+        response: { 201: ProjectSchema, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await service.createProject(deps, request.body)),
+  )
+
+  app.get(
+    '/apiops/projects/:projectName/',
+    {
+      schema: {
+        operationId: 'getProject',
+        tags,
+        params: ProjectParams,
+        response: { 200: ProjectSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) => service.getProject(deps, principalOf(request), request.params.projectName),
+  )
+
+  app.delete(
+    '/apiops/projects/:projectName/',
+    {
+      preValidation: adminOnly,
+      schema: {
+        operationId: 'deleteProject',
+        tags,
+        summary: 'Delete a project and its memberships (ROLE_ADMIN)',
+        params: ProjectParams,
+        response: { 200: SuccessBody, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      await service.deleteProject(deps, request.params.projectName)
+      return SUCCESS
+    },
+  )
+
+  app.get(
+    '/apiops/projects/:projectName/members/',
+    {
+      schema: {
+        operationId: 'listProjectMembers',
+        tags,
+        params: ProjectParams,
+        querystring: ListQuery,
+        response: { 200: ListBody(MemberSchema), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      paginate(
+        await service.listMembers(deps, principalOf(request), request.params.projectName),
+        request.query,
+        { username: (m) => m.username, addedAt: (m) => m.addedAt },
+        'username',
+      ),
+  )
+
+  app.post(
+    '/apiops/projects/:projectName/members/',
+    {
+      preValidation: adminOnly,
+      schema: {
+        operationId: 'addProjectMember',
+        tags,
+        summary: 'Add a user to a project (ROLE_ADMIN)',
+        params: ProjectParams,
+        body: Type.Object(
+          { username: Type.String({ minLength: 1, maxLength: 64 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ username: Type.String(), project: Type.String() }),
+          ...errorResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await service.addMember(deps, request.params.projectName, request.body.username)),
+  )
+
+  app.delete(
+    '/apiops/projects/:projectName/members/:username/',
+    {
+      preValidation: adminOnly,
+      schema: {
+        operationId: 'removeProjectMember',
+        tags,
+        params: Type.Object({ projectName: NameParam, username: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: { 200: SuccessBody, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      await service.removeMember(deps, request.params.projectName, request.params.username)
+      return SUCCESS
+    },
+  )
+}

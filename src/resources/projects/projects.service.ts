@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Clock } from '../../clock.ts'
+import type { Database, ProjectRow } from '../../db/schema.ts'
+import { isUniqueViolation } from '../../db/types.ts'
+import { errors } from '../../errors.ts'
+import * as members from '../../identity/memberships.repository.ts'
+import { isAdmin, type Principal } from '../../identity/permissions.ts'
+import { findUserByUsername } from '../../identity/users.repository.ts'
+import * as repo from './projects.repository.ts'
+
+export interface ProjectsDeps {
+  db: Kysely<Database>
+  clock: Clock
+}
+
+export interface ProjectView {
+  name: string
+  description: string
+  createdAt: string
+}
+
+const view = (row: ProjectRow): ProjectView => ({
+  name: row.name,
+  description: row.description,
+  createdAt: row.created_at,
+})
+
+/**
+ * The project, if the caller may see it. A project the caller is not a member of is
+ * reported exactly like one that does not exist, so its existence is not confirmed.
+ */
+export async function requireProjectAccess(
+  deps: Pick<ProjectsDeps, 'db'>,
+  principal: Principal,
+  name: string,
+): Promise<ProjectRow> {
+  const project = await repo.findProjectByName(deps.db, name)
+  if (project && (isAdmin(principal) || (await members.isMember(deps.db, project.id, principal.userId)))) {
+    return project
+  }
+  throw errors.notFound(`Project '${name}'`)
+}
+
+export async function listProjects(deps: Pick<ProjectsDeps, 'db'>, principal: Principal): Promise<ProjectView[]> {
+  if (isAdmin(principal)) return listAllProjects(deps)
+  return (await repo.listProjectsOfMember(deps.db, principal.userId)).map(view)
+}
+
+/** Every project, for administration tools that act outside any one user's view. */
+export async function listAllProjects(deps: Pick<ProjectsDeps, 'db'>): Promise<ProjectView[]> {
+  return (await repo.listAllProjects(deps.db)).map(view)
+}
+
+export async function getProject(deps: Pick<ProjectsDeps, 'db'>, principal: Principal, name: string) {
+  return view(await requireProjectAccess(deps, principal, name))
+}
+
+export async function createProject(
+  deps: ProjectsDeps,
+  input: { name: string; description?: string | undefined },
+): Promise<ProjectView> {
+  const row: ProjectRow = {
+    id: randomUUID(),
+    name: input.name,
+    description: input.description ?? '',
+    created_at: deps.clock.now().toISOString(),
+  }
+  try {
+    await repo.insertProject(deps.db, row)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw errors.duplicateName(`Project '${input.name}'`)
+    throw error
+  }
+  return view(row)
+}
+
+/** Admin-only callers reach this, so a missing project is a plain 404. */
+async function requireProject(deps: Pick<ProjectsDeps, 'db'>, name: string): Promise<ProjectRow> {
+  const project = await repo.findProjectByName(deps.db, name)
+  if (!project) throw errors.notFound(`Project '${name}'`)
+  return project
+}
+
+export async function deleteProject(deps: ProjectsDeps, name: string): Promise<void> {
+  await repo.deleteProjectRow(deps.db, (await requireProject(deps, name)).id)
+}
+
+export async function listMembers(deps: ProjectsDeps, principal: Principal, name: string) {
+  const project = await requireProjectAccess(deps, principal, name)
+  const rows = await members.membersOfProject(deps.db, project.id)
+  return rows.map((r) => ({ username: r.username, addedAt: r.added_at }))
+}
+
+async function requireMemberUser(deps: Pick<ProjectsDeps, 'db'>, username: string) {
+  const user = await findUserByUsername(deps.db, username)
+  if (!user) throw errors.notFound(`User '${username}'`)
+  return user
+}
+
+export async function addMember(deps: ProjectsDeps, name: string, username: string) {
+  const project = await requireProject(deps, name)
+  const user = await requireMemberUser(deps, username)
+  const added = await members.addMember(deps.db, project.id, user.id, deps.clock.now().toISOString())
+  if (!added) throw errors.conflict(`User '${username}' is already a member of project '${name}'.`)
+  return { username, project: name }
+}
+
+export async function removeMember(deps: ProjectsDeps, name: string, username: string): Promise<void> {
+  const project = await requireProject(deps, name)
+  const user = await requireMemberUser(deps, username)
+  if (!(await members.removeMember(deps.db, project.id, user.id))) {
+    throw errors.notFound(`Membership of '${username}' in project '${name}'`)
+  }
+}
