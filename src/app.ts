@@ -1,6 +1,10 @@
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify'
 import type { Clock } from './clock.ts'
 import type { EventBus } from './cluster/events.ts'
 import type { Config } from './config.ts'
@@ -9,8 +13,8 @@ import { installErrorHandling } from './http/error-handler.ts'
 import { AuthCache } from './identity/auth-cache.ts'
 import { installBearerAuth } from './identity/bearer.hook.ts'
 import { meRoutes } from './identity/me.routes.ts'
-import { TokenCodec } from './identity/token-format.ts'
 import { tokenRoutes } from './identity/token.routes.ts'
+import { TokenCodec } from './identity/token-format.ts'
 import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
 import { usersRoutes } from './identity/users.routes.ts'
 import type { KeyRing } from './keys.ts'
@@ -25,6 +29,12 @@ export interface AppDeps {
   keys: KeyRing
   /** A pino logger; none means silence (tests). */
   log?: FastifyBaseLogger
+}
+
+export interface RouteEntry {
+  method: string
+  url: string
+  public: boolean
 }
 
 /** Everything services need, built once per app and handed down as arguments. */
@@ -53,11 +63,16 @@ export const LOG_REDACT = [
 function redactQuery(url: string): string {
   const [path, query] = url.split('?')
   if (!query) return url
-  const safe = query.replace(/(^|&)([^=&]*(token|secret|password|key)[^=&]*)=[^&]*/gi, '$1$2=[REDACTED]')
+  const safe = query.replace(
+    /(^|&)([^=&]*(token|secret|password|key)[^=&]*)=[^&]*/gi,
+    '$1$2=[REDACTED]',
+  )
   return `${path}?${safe}`
 }
 
-export function loggerOptions(level: string): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
+export function loggerOptions(
+  level: string,
+): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
   return {
     level,
     redact: { paths: LOG_REDACT, censor: '[REDACTED]' },
@@ -67,7 +82,9 @@ export function loggerOptions(level: string): Exclude<FastifyServerOptions['logg
   }
 }
 
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { services: Services }> {
+export type App = FastifyInstance & { services: Services; routeTable: readonly RouteEntry[] }
+
+export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
     // Fastify also accepts a hop count here, which its types omit.
@@ -79,8 +96,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { servi
     genReqId: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const services = createServices(deps, (error) => app.log.warn({ err: error }, 'token usage write failed'))
+  const services = createServices(deps, (error) =>
+    app.log.warn({ err: error }, 'token usage write failed'),
+  )
   app.decorate('services', services)
+  // The route table, for the OpenAPI document and for tests that must cover every route.
+  const routes: RouteEntry[] = []
+  app.decorate('routeTable', routes)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue
+      routes.push({ method, url: route.url, public: route.config?.public === true })
+    }
+  })
   app.addHook('onClose', async () => {
     await services.usage.flush()
     services.cache.close()
@@ -96,5 +124,5 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance & { servi
   await app.register(usersRoutes, { deps: services })
   await app.register(projectsRoutes, { deps: services })
 
-  return app as unknown as FastifyInstance & { services: Services }
+  return app as unknown as App
 }

@@ -134,11 +134,17 @@ export const errors = {
 
   // --- Permissions and lookups
   missingRole: (role: string) =>
-    new ApiError('forbidden', `This action requires the ${role} role, which your user does not have.`),
+    new ApiError(
+      'forbidden',
+      `This action requires the ${role} role, which your user does not have.`,
+    ),
   forbidden: (description: string) => new ApiError('forbidden', description),
   notFound: (what: string) => new ApiError('not_found', `${what} was not found.`),
   routeNotFound: (method: string, url: string) =>
-    new ApiError('not_found', `No route ${method} ${url}. See /apiops/openapi for the available routes.`),
+    new ApiError(
+      'not_found',
+      `No route ${method} ${url}. See /apiops/openapi for the available routes.`,
+    ),
   duplicateName: (what: string) => new ApiError('duplicate_name', `${what} already exists.`),
   conflict: (description: string) => new ApiError('conflict', description),
 

@@ -1,4 +1,4 @@
-import { randomBytes, hkdfSync } from 'node:crypto'
+import { hkdfSync, randomBytes } from 'node:crypto'
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Config, decodeSecret } from './config.ts'
@@ -45,7 +45,12 @@ export function buildKeyRing(master: Buffer, previous: readonly Buffer[] = []): 
     const key = tokenKey(old)
     if (!byKid.has(key.kid)) byKid.set(key.kid, key)
   }
-  return { current, byKid, atRest: derive(master, 'at-rest-aes-256-gcm'), csrf: derive(master, 'csrf') }
+  return {
+    current,
+    byKid,
+    atRest: derive(master, 'at-rest-aes-256-gcm'),
+    csrf: derive(master, 'csrf'),
+  }
 }
 
 export const KEY_FILE = 'secret.key'
@@ -54,7 +59,10 @@ export const KEY_FILE = 'secret.key'
  * The master secret: from config when given (required for a cluster, where every node
  * must share it), else from a key file created on first start, readable by its owner only.
  */
-export function loadMasterSecret(config: Config): { secret: Buffer; createdKeyFile: string | null } {
+export function loadMasterSecret(config: Config): {
+  secret: Buffer
+  createdKeyFile: string | null
+} {
   if (config.secretKey) return { secret: config.secretKey, createdKeyFile: null }
   const path = join(config.dataDir, KEY_FILE)
   try {

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander'
+import { createServices, type Services } from '../app.ts'
 import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
-import { createServices, type Services } from '../app.ts'
 import * as tokens from '../identity/tokens.service.ts'
 import * as users from '../identity/users.service.ts'
 import * as projects from '../resources/projects/projects.service.ts'
@@ -29,9 +29,14 @@ const quietLog = { warn: () => {}, info: () => {} }
 
 function table(rows: Record<string, unknown>[], columns: string[]): string {
   if (rows.length === 0) return '(none)\n'
-  const cell = (v: unknown) => (v === null || v === undefined ? '-' : Array.isArray(v) ? v.join(',') : String(v))
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? '-' : Array.isArray(v) ? v.join(',') : String(v)
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
-  const line = (values: string[]) => `${values.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`
+  const line = (values: string[]) =>
+    `${values
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`
   return line(columns) + rows.map((r) => line(columns.map((c) => cell(r[c])))).join('')
 }
 
@@ -39,10 +44,16 @@ function table(rows: Record<string, unknown>[], columns: string[]): string {
  * The CLI works on the same database as the server, through the same services, so
  * every rule (password policy, last-admin guard, events to running nodes) holds here too.
  */
-export async function runCli(argv: string[], config: () => Config, io: CliIo = processIo): Promise<number> {
+export async function runCli(
+  argv: string[],
+  config: () => Config,
+  io: CliIo = processIo,
+): Promise<number> {
   let exitCode = 0
   const program = new Command('apiops')
-    .description('apiops: management API server, and the administration of its users, tokens and projects')
+    .description(
+      'apiops: management API server, and the administration of its users, tokens and projects',
+    )
     .option('--json', 'print machine-readable JSON')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
@@ -63,15 +74,24 @@ export async function runCli(argv: string[], config: () => Config, io: CliIo = p
     }
   }
 
-  const password = async (opts: { password?: string; passwordStdin?: boolean }): Promise<string> => {
+  const password = async (opts: {
+    password?: string
+    passwordStdin?: boolean
+  }): Promise<string> => {
     if (opts.passwordStdin) return (await io.readStdin()).split(/\r?\n/)[0] ?? ''
     if (opts.password !== undefined) return opts.password
-    throw new ApiError('invalid_request', 'Give the password with --password-stdin (recommended) or --password.')
+    throw new ApiError(
+      'invalid_request',
+      'Give the password with --password-stdin (recommended) or --password.',
+    )
   }
   const passwordOptions = (cmd: Command) =>
     cmd
       .option('--password-stdin', 'read the password from the first line of standard input')
-      .option('--password <password>', 'the password (visible in shell history: prefer --password-stdin)')
+      .option(
+        '--password <password>',
+        'the password (visible in shell history: prefer --password-stdin)',
+      )
 
   program
     .command('serve', { isDefault: true })
@@ -85,7 +105,9 @@ export async function runCli(argv: string[], config: () => Config, io: CliIo = p
       const runtime = await openRuntime(config(), quietLog)
       await runtime.close()
       print({ applied: runtime.appliedMigrations }, () =>
-        runtime.appliedMigrations.length ? `applied: ${runtime.appliedMigrations.join(', ')}\n` : 'schema is up to date\n',
+        runtime.appliedMigrations.length
+          ? `applied: ${runtime.appliedMigrations.join(', ')}\n`
+          : 'schema is up to date\n',
       )
     })
 
@@ -98,8 +120,15 @@ export async function runCli(argv: string[], config: () => Config, io: CliIo = p
       .option('--role <role...>', 'roles to grant (repeatable)', []),
   ).action((username: string, opts) =>
     withServices(async (s) => {
-      const created = await users.createUser(s, { username, password: await password(opts), roles: opts.role })
-      print(created, () => `created user ${created.username} (${created.roles.join(', ') || 'no roles'})\n`)
+      const created = await users.createUser(s, {
+        username,
+        password: await password(opts),
+        roles: opts.role,
+      })
+      print(
+        created,
+        () => `created user ${created.username} (${created.roles.join(', ') || 'no roles'})\n`,
+      )
     })(),
   )
   user
@@ -111,12 +140,13 @@ export async function runCli(argv: string[], config: () => Config, io: CliIo = p
         print(list, () => table(list as never, userColumns))
       }),
     )
-  passwordOptions(user.command('set-password <username>').description("set a user's password")).action(
-    (username: string, opts) =>
-      withServices(async (s) => {
-        await users.setPassword(s, username, await password(opts))
-        print({ username, passwordChanged: true }, () => `password of ${username} changed\n`)
-      })(),
+  passwordOptions(
+    user.command('set-password <username>').description("set a user's password"),
+  ).action((username: string, opts) =>
+    withServices(async (s) => {
+      await users.setPassword(s, username, await password(opts))
+      print({ username, passwordChanged: true }, () => `password of ${username} changed\n`)
+    })(),
   )
   for (const [name, enabled] of [
     ['enable', true],
@@ -165,12 +195,20 @@ export async function runCli(argv: string[], config: () => Config, io: CliIo = p
     .command('create <username>')
     .description('create a token for a user; it is printed once')
     .requiredOption('--name <name>', 'a descriptive name')
-    .addOption(new Option('--expires <date>', 'YYYY-MM-DD (valid through that day, UTC) or an ISO date-time'))
+    .addOption(
+      new Option(
+        '--expires <date>',
+        'YYYY-MM-DD (valid through that day, UTC) or an ISO date-time',
+      ),
+    )
     .option('--never-expires', 'the token never expires')
     .action((username: string, opts: { name: string; expires?: string; neverExpires?: boolean }) =>
       withServices(async (s) => {
         if (Boolean(opts.expires) === Boolean(opts.neverExpires)) {
-          throw new ApiError('invalid_request', 'Choose exactly one of --expires <date> and --never-expires.')
+          throw new ApiError(
+            'invalid_request',
+            'Choose exactly one of --expires <date> and --never-expires.',
+          )
         }
         const owner = await users.requireUser(s, username)
         const issued = await tokens.issueToken(s, {
@@ -198,7 +236,15 @@ export async function runCli(argv: string[], config: () => Config, io: CliIo = p
       withServices(async (s) => {
         const list = await tokens.listTokens(s, (await users.requireUser(s, username)).id)
         print(list, () =>
-          table(list as never, ['id', 'name', 'source', 'status', 'createdAt', 'expiresAt', 'lastUsedAt']),
+          table(list as never, [
+            'id',
+            'name',
+            'source',
+            'status',
+            'createdAt',
+            'expiresAt',
+            'lastUsedAt',
+          ]),
         )
       })(),
     )
@@ -233,44 +279,45 @@ export async function runCli(argv: string[], config: () => Config, io: CliIo = p
         print(p, () => `created project ${p.name}\n`)
       })(),
     )
-  project
-    .command('list')
-    .action(
-      withServices(async (s) => {
-        const list = await projects.listAllProjects(s)
-        print(list, () => table(list as never, ['name', 'description', 'createdAt']))
-      }),
-    )
-  project
-    .command('delete <name>')
-    .action((name: string) =>
-      withServices(async (s) => {
-        await projects.deleteProject(s, name)
-        print({ name, deleted: true }, () => `deleted project ${name}\n`)
-      })(),
-    )
-  project
-    .command('add-member <name> <username>')
-    .action((name: string, username: string) =>
-      withServices(async (s) => {
-        print(await projects.addMember(s, name, username), () => `${username} is a member of ${name}\n`)
-      })(),
-    )
-  project
-    .command('remove-member <name> <username>')
-    .action((name: string, username: string) =>
-      withServices(async (s) => {
-        await projects.removeMember(s, name, username)
-        print({ name, username, removed: true }, () => `${username} is no longer a member of ${name}\n`)
-      })(),
-    )
+  project.command('list').action(
+    withServices(async (s) => {
+      const list = await projects.listAllProjects(s)
+      print(list, () => table(list as never, ['name', 'description', 'createdAt']))
+    }),
+  )
+  project.command('delete <name>').action((name: string) =>
+    withServices(async (s) => {
+      await projects.deleteProject(s, name)
+      print({ name, deleted: true }, () => `deleted project ${name}\n`)
+    })(),
+  )
+  project.command('add-member <name> <username>').action((name: string, username: string) =>
+    withServices(async (s) => {
+      print(
+        await projects.addMember(s, name, username),
+        () => `${username} is a member of ${name}\n`,
+      )
+    })(),
+  )
+  project.command('remove-member <name> <username>').action((name: string, username: string) =>
+    withServices(async (s) => {
+      await projects.removeMember(s, name, username)
+      print(
+        { name, username, removed: true },
+        () => `${username} is no longer a member of ${name}\n`,
+      )
+    })(),
+  )
 
   try {
     await program.parseAsync(argv, { from: 'user' })
   } catch (error) {
     const e = error as { code?: string; exitCode?: number }
     if (e.code?.startsWith('commander.')) {
-      exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : (e.exitCode ?? 1)
+      exitCode =
+        e.code === 'commander.helpDisplayed' || e.code === 'commander.version'
+          ? 0
+          : (e.exitCode ?? 1)
     } else if (error instanceof ApiError) {
       io.err(`apiops: ${error.description}\n`)
       exitCode = 1

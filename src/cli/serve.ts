@@ -16,9 +16,12 @@ export async function serve(config: Config): Promise<void> {
       'created a new master secret key file (mode 0600). Back it up: tokens cannot be verified without it. A cluster must set APIOPS_SECRET_KEY instead.',
     )
   } else if (config.databaseUrl && !config.secretKey) {
-    log.warn('DATABASE_URL is set but APIOPS_SECRET_KEY is not: every node of a cluster needs the same secret')
+    log.warn(
+      'DATABASE_URL is set but APIOPS_SECRET_KEY is not: every node of a cluster needs the same secret',
+    )
   }
-  if (runtime.appliedMigrations.length > 0) log.info({ migrations: runtime.appliedMigrations }, 'database migrated')
+  if (runtime.appliedMigrations.length > 0)
+    log.info({ migrations: runtime.appliedMigrations }, 'database migrated')
 
   const app = await buildApp({ ...runtime, log })
   const admin = await ensureInitialAdmin(app.services, config.adminPassword)

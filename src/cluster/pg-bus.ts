@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
-import { type EventBus, LocalListeners, isClusterEvent } from './events.ts'
+import { type EventBus, isClusterEvent, LocalListeners } from './events.ts'
 
 const CHANNEL = 'apiops_events'
 
@@ -45,7 +45,10 @@ export function createPgBus(pool: pg.Pool, log: PgBusLogger): EventBus {
       // Anything published while we were not listening is lost: start clean.
       local.deliver({ type: 'cache.flush' })
     } catch (error) {
-      log.warn({ err: (error as Error).message, retryMs }, 'cluster event bus: connect failed, retrying')
+      log.warn(
+        { err: (error as Error).message, retryMs },
+        'cluster event bus: connect failed, retrying',
+      )
       schedule()
     }
   }
@@ -77,7 +80,10 @@ export function createPgBus(pool: pg.Pool, log: PgBusLogger): EventBus {
   return {
     async publish(event) {
       local.deliver(event)
-      await pool.query('SELECT pg_notify($1, $2)', [CHANNEL, JSON.stringify({ from: nodeId, event })])
+      await pool.query('SELECT pg_notify($1, $2)', [
+        CHANNEL,
+        JSON.stringify({ from: nodeId, event }),
+      ])
     },
     subscribe: (listener) => local.add(listener),
     async close() {

@@ -63,5 +63,11 @@ function createPostgres(url: string): DbHandle {
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, dialect: 'postgres', dataVersion: undefined, pgPool: pool, close: () => db.destroy() }
+  return {
+    db,
+    dialect: 'postgres',
+    dataVersion: undefined,
+    pgPool: pool,
+    close: () => db.destroy(),
+  }
 }

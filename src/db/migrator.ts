@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator } from 'kysely'
+import { type Kysely, type Migration, Migrator, sql } from 'kysely'
 import * as m0001 from './migrations/0001_identity.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
@@ -8,8 +8,25 @@ export const migrations: Record<string, Migration> = {
 
 export class SchemaTooNewError extends Error {}
 
+/** PostgreSQL's schema in use, or undefined on SQLite (which has none). */
+async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
+  try {
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
+    return rows[0]?.schema
+  } catch {
+    return undefined
+  }
+}
+
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+  // Kysely looks for its bookkeeping table by name in every schema unless told which:
+  // name ours, or another schema's table on the same server would be mistaken for it.
+  const schema = await currentSchema(db)
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  })
   const known = await migrator.getMigrations()
   const { error, results } = await migrator.migrateToLatest()
   if (error) {

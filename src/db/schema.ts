@@ -58,7 +58,6 @@ export interface ApiTokensTable {
   revoked_by: string | null
 }
 
-
 export interface Database {
   users: UsersTable
   user_roles: UserRolesTable

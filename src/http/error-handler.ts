@@ -2,7 +2,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { ApiError, errors, type ValidationIssue } from '../errors.ts'
 
 /** Ajv's instancePath ("/roles/0") or missingProperty, as the field a client sent. */
-function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> }, context?: string): string {
+function fieldOf(
+  v: { instancePath?: string; params?: Record<string, unknown> },
+  context?: string,
+): string {
   const path = (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.')
   const missing = v.params?.missingProperty ?? v.params?.additionalProperty
   const field = [path, missing].filter((s) => typeof s === 'string' && s !== '').join('.')
@@ -28,9 +31,14 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return errors.payloadTooLarge(request.routeOptions.bodyLimit ?? 0)
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return errors.unsupportedMediaType(String(request.headers['content-type'] ?? ''), 'application/json')
+      return errors.unsupportedMediaType(
+        String(request.headers['content-type'] ?? ''),
+        'application/json',
+      )
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return errors.badRequest('The body is empty but Content-Type says JSON: send a JSON document, or no Content-Type.')
+      return errors.badRequest(
+        'The body is empty but Content-Type says JSON: send a JSON document, or no Content-Type.',
+      )
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return errors.badRequest('The Content-Length header does not match the body.')
   }
@@ -45,7 +53,8 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   if (error.extra.headers) reply.headers(error.extra.headers)
-  if (error.extra.retryAfter !== undefined) reply.header('retry-after', String(error.extra.retryAfter))
+  if (error.extra.retryAfter !== undefined)
+    reply.header('retry-after', String(error.extra.retryAfter))
   return reply.code(error.status).type('application/json; charset=utf-8').send(error.toJSON())
 }
 
@@ -56,6 +65,9 @@ export function installErrorHandling(app: FastifyInstance): void {
     return sendError(reply, apiError)
   })
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, errors.routeNotFound(request.method, (request.url.split('?')[0] ?? '').slice(0, 200))),
+    sendError(
+      reply,
+      errors.routeNotFound(request.method, (request.url.split('?')[0] ?? '').slice(0, 200)),
+    ),
   )
 }

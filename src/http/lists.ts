@@ -16,16 +16,18 @@ export function paginate<T>(
   items: readonly T[],
   query: ListQueryInput,
   sortable: Record<string, (item: T) => string | number | null>,
+  /** "field" or "field,desc": the order when the client names none; its field breaks ties. */
   defaultSort: string,
 ) {
-  const [field = defaultSort, rawDirection = 'asc'] = (query.sort ?? defaultSort).split(',')
+  const [defaultField = ''] = defaultSort.split(',')
+  const [field = defaultField, rawDirection = 'asc'] = (query.sort ?? defaultSort).split(',')
   const key = sortable[field]
   if (!key) {
     throw errors.invalidParameter(
       `sort: unknown field '${field}'; sortable fields are ${Object.keys(sortable).join(', ')}`,
     )
   }
-  const tieBreak = sortable[defaultSort] as (item: T) => string | number | null
+  const tieBreak = sortable[defaultField] as (item: T) => string | number | null
   const direction = rawDirection.toLowerCase() === 'desc' ? -1 : 1
   const compare = (a: string | number | null, b: string | number | null) =>
     a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1

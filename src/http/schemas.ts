@@ -15,10 +15,18 @@ export const ErrorBody = Type.Object(
 
 export const ListQuery = Type.Object(
   {
-    page: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Zero-based page number' })),
-    size: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Items per page (default 100)' })),
+    page: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Zero-based page number' }),
+    ),
+    size: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: 'Items per page (default 100)' }),
+    ),
     sort: Type.Optional(
-      Type.String({ maxLength: 64, pattern: '^[A-Za-z]+(,(asc|desc|ASC|DESC))?$', description: 'field,asc|desc' }),
+      Type.String({
+        maxLength: 64,
+        pattern: '^[A-Za-z]+(,(asc|desc|ASC|DESC))?$',
+        description: 'field,asc|desc',
+      }),
     ),
   },
   { additionalProperties: false },

@@ -6,8 +6,14 @@ import { paginate } from '../http/lists.ts'
 import { errorResponses, ListBody, ListQuery } from '../http/schemas.ts'
 import { principalOf } from './bearer.hook.ts'
 import { projectNamesOfUser } from './memberships.repository.ts'
-import { RoleSchema, ROLES } from './roles.ts'
-import { CreateTokenBody, IssuedTokenSchema, TokenIdParam, TokenViewSchema } from './tokens.schemas.ts'
+import { ROLES, RoleSchema } from './roles.ts'
+import { findTokenById } from './tokens.repository.ts'
+import {
+  CreateTokenBody,
+  IssuedTokenSchema,
+  TokenIdParam,
+  TokenViewSchema,
+} from './tokens.schemas.ts'
 import {
   type IssuedToken,
   issueToken,
@@ -17,9 +23,8 @@ import {
   rotateToken,
   type TokensDeps,
   type TokenView,
+  tokenView,
 } from './tokens.service.ts'
-import { findTokenById } from './tokens.repository.ts'
-import { tokenView } from './tokens.service.ts'
 
 export const TOKEN_SORT: Record<string, (t: TokenView) => string | null> = {
   createdAt: (t) => t.createdAt,
@@ -94,7 +99,12 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (
       },
     },
     async (request) =>
-      paginate(await listTokens(deps, principalOf(request).userId), request.query, TOKEN_SORT, 'createdAt'),
+      paginate(
+        await listTokens(deps, principalOf(request).userId),
+        request.query,
+        TOKEN_SORT,
+        'createdAt,desc',
+      ),
   )
 
   app.post(
@@ -153,7 +163,11 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (
     },
     async (request, reply) => {
       const me = principalOf(request)
-      return sendIssued(reply, await rotateToken(deps, me.userId, request.params.id, me.userId), 201)
+      return sendIssued(
+        reply,
+        await rotateToken(deps, me.userId, request.params.id, me.userId),
+        201,
+      )
     },
   )
 }

@@ -22,7 +22,12 @@ export async function isMember(db: Queryable, projectId: string, userId: string)
   return row !== undefined
 }
 
-export async function addMember(db: Queryable, projectId: string, userId: string, at: string): Promise<boolean> {
+export async function addMember(
+  db: Queryable,
+  projectId: string,
+  userId: string,
+  at: string,
+): Promise<boolean> {
   const result = await db
     .insertInto('project_members')
     .values({ project_id: projectId, user_id: userId, added_at: at })
@@ -31,7 +36,11 @@ export async function addMember(db: Queryable, projectId: string, userId: string
   return Number(result.numInsertedOrUpdatedRows ?? 0) > 0
 }
 
-export async function removeMember(db: Queryable, projectId: string, userId: string): Promise<boolean> {
+export async function removeMember(
+  db: Queryable,
+  projectId: string,
+  userId: string,
+): Promise<boolean> {
   const result = await db
     .deleteFrom('project_members')
     .where('project_id', '=', projectId)

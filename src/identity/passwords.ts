@@ -25,7 +25,10 @@ export function hashPassword(password: string): Promise<string> {
 // time as a wrong password and timing does not reveal which usernames exist.
 let dummyHash: Promise<string> | undefined
 
-export async function verifyPassword(storedHash: string | undefined, password: string): Promise<boolean> {
+export async function verifyPassword(
+  storedHash: string | undefined,
+  password: string,
+): Promise<boolean> {
   if (storedHash === undefined) {
     dummyHash ??= hashPassword('apiops-dummy-password-for-timing')
     await verify(await dummyHash, password).catch(() => false)
@@ -40,7 +43,9 @@ export async function verifyPassword(storedHash: string | undefined, password: s
 
 /** Why a new password is refused, or null when it is acceptable. */
 export function passwordProblem(password: string): string | null {
-  if (password.length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters`
-  if (password.length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters`
+  if (password.length < PASSWORD_MIN_LENGTH)
+    return `must be at least ${PASSWORD_MIN_LENGTH} characters`
+  if (password.length > PASSWORD_MAX_LENGTH)
+    return `must be at most ${PASSWORD_MAX_LENGTH} characters`
   return null
 }

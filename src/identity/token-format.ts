@@ -103,7 +103,11 @@ export class TokenCodec {
     } catch (error) {
       throw mapVerifyError(error)
     }
-    if (typeof claims.sub !== 'string' || typeof claims.jti !== 'string' || !JTI_SHAPE.test(claims.jti)) {
+    if (
+      typeof claims.sub !== 'string' ||
+      typeof claims.jti !== 'string' ||
+      !JTI_SHAPE.test(claims.jti)
+    ) {
       throw errors.tokenMalformed()
     }
     const nowS = now.getTime() / 1000

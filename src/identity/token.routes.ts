@@ -42,7 +42,8 @@ function readParameters(body: unknown): Partial<Record<(typeof PARAMETERS)[numbe
   const out: Partial<Record<(typeof PARAMETERS)[number], string>> = {}
   for (const name of PARAMETERS) {
     const value = form[name]
-    if (Array.isArray(value)) throw errors.invalidRequest(`Parameter ${name} is repeated; send it once.`)
+    if (Array.isArray(value))
+      throw errors.invalidRequest(`Parameter ${name} is repeated; send it once.`)
     if (typeof value === 'string' && value !== '') out[name] = value
   }
   return out
@@ -67,9 +68,14 @@ function decodeBasic(header: string): ClientCredentials {
   }
   const formDecode = (s: string) => decodeURIComponent(s.replaceAll('+', ' '))
   try {
-    return { username: formDecode(decoded.slice(0, colon)), password: formDecode(decoded.slice(colon + 1)) }
+    return {
+      username: formDecode(decoded.slice(0, colon)),
+      password: formDecode(decoded.slice(colon + 1)),
+    }
   } catch {
-    throw errors.invalidRequest('The Basic credentials are not valid form-urlencoding (RFC 6749 §2.3.1).')
+    throw errors.invalidRequest(
+      'The Basic credentials are not valid form-urlencoding (RFC 6749 §2.3.1).',
+    )
   }
 }
 
@@ -86,14 +92,18 @@ function resolveClientCredentials(
     }
     return decodeBasic(authorization)
   }
-  if (params.client_id === undefined) throw errors.invalidRequest('Missing parameter client_id (your username).')
+  if (params.client_id === undefined)
+    throw errors.invalidRequest('Missing parameter client_id (your username).')
   if (params.client_secret === undefined) {
     throw errors.invalidRequest('Missing parameter client_secret (your password).')
   }
   return { username: params.client_id, password: params.client_secret }
 }
 
-export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = async (app, { deps, ttlSeconds }) => {
+export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = async (
+  app,
+  { deps, ttlSeconds },
+) => {
   app.post(
     '/apiops/auth/token',
     {

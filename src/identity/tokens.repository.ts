@@ -21,7 +21,12 @@ export function listTokensOfUser(db: Queryable, userId: string): Promise<ApiToke
 }
 
 /** Returns whether a row changed, so revoking twice is not reported as a fresh revocation. */
-export async function markRevoked(db: Queryable, id: string, at: string, by: string): Promise<boolean> {
+export async function markRevoked(
+  db: Queryable,
+  id: string,
+  at: string,
+  by: string,
+): Promise<boolean> {
   const result = await db
     .updateTable('api_tokens')
     .set({ revoked_at: at, revoked_by: by })
@@ -31,7 +36,12 @@ export async function markRevoked(db: Queryable, id: string, at: string, by: str
   return Number(result.numUpdatedRows) > 0
 }
 
-export async function markAllRevoked(db: Queryable, userId: string, at: string, by: string): Promise<number> {
+export async function markAllRevoked(
+  db: Queryable,
+  userId: string,
+  at: string,
+  by: string,
+): Promise<number> {
   const result = await db
     .updateTable('api_tokens')
     .set({ revoked_at: at, revoked_by: by })
@@ -43,7 +53,11 @@ export async function markAllRevoked(db: Queryable, userId: string, at: string, 
 }
 
 export async function touchToken(db: Queryable, id: string, at: string, ip: string): Promise<void> {
-  await db.updateTable('api_tokens').set({ last_used_at: at, last_used_ip: ip }).where('id', '=', id).execute()
+  await db
+    .updateTable('api_tokens')
+    .set({ last_used_at: at, last_used_ip: ip })
+    .where('id', '=', id)
+    .execute()
 }
 
 /** Deletes rows that expired or were revoked before the cutoff. */

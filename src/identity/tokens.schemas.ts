@@ -13,7 +13,9 @@ export const TokenViewSchema = Type.Object(
       description: 'null: never expires',
     }),
     lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    lastUsedFrom: Type.Union([Type.String(), Type.Null()], { description: 'Client address of the last use' }),
+    lastUsedFrom: Type.Union([Type.String(), Type.Null()], {
+      description: 'Client address of the last use',
+    }),
     revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
   },
@@ -30,7 +32,8 @@ export const CreateTokenBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: TOKEN_NAME_MAX }),
     expiresAt: Type.Union([Type.String({ maxLength: 40 }), Type.Null()], {
-      description: 'null = Never Expires; YYYY-MM-DD = valid through that day (UTC); or an ISO 8601 date-time',
+      description:
+        'null = Never Expires; YYYY-MM-DD = valid through that day (UTC); or an ISO 8601 date-time',
     }),
   },
   { additionalProperties: false },

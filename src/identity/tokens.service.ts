@@ -63,9 +63,17 @@ export function tokenView(row: ApiTokenRow, now: Date): TokenView {
   }
 }
 
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x20 || code === 0x7f) return true
+  }
+  return false
+}
+
 export function checkTokenName(name: string): string {
   const trimmed = name.trim()
-  if (trimmed.length === 0 || trimmed.length > TOKEN_NAME_MAX || /[\u0000-\u001f\u007f]/.test(trimmed)) {
+  if (trimmed.length === 0 || trimmed.length > TOKEN_NAME_MAX || hasControlCharacter(trimmed)) {
     throw errors.validationFailed([
       { field: 'name', message: `must be 1 to ${TOKEN_NAME_MAX} printable characters` },
     ])
@@ -81,13 +89,19 @@ export function checkTokenName(name: string): string {
 export function parseExpiry(value: string | null | undefined, now: Date): Date | null {
   if (value === null || value === undefined) return null
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value)
-  const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
+  const isoDateTime =
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
   const parsed = dateOnly ? new Date(`${value}T00:00:00Z`) : isoDateTime ? new Date(value) : null
-  if (!parsed || Number.isNaN(parsed.getTime()) || (dateOnly && parsed.toISOString().slice(0, 10) !== value)) {
+  if (
+    !parsed ||
+    Number.isNaN(parsed.getTime()) ||
+    (dateOnly && parsed.toISOString().slice(0, 10) !== value)
+  ) {
     throw errors.validationFailed([
       {
         field: 'expiresAt',
-        message: 'must be null (never expires), a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone',
+        message:
+          'must be null (never expires), a date (YYYY-MM-DD) or an ISO 8601 date-time with a time zone',
       },
     ])
   }
@@ -100,7 +114,10 @@ export function parseExpiry(value: string | null | undefined, now: Date): Date |
   limit.setUTCFullYear(limit.getUTCFullYear() + MAX_EXPIRY_YEARS)
   if (expires > limit) {
     throw errors.validationFailed([
-      { field: 'expiresAt', message: `must be within ${MAX_EXPIRY_YEARS} years; use null for a token that never expires` },
+      {
+        field: 'expiresAt',
+        message: `must be within ${MAX_EXPIRY_YEARS} years; use null for a token that never expires`,
+      },
     ])
   }
   return expires
@@ -132,14 +149,23 @@ export async function issueToken(
   return { token, view: tokenView(row, now) }
 }
 
-export async function listTokens(deps: Pick<TokensDeps, 'db' | 'clock'>, userId: string): Promise<TokenView[]> {
+export async function listTokens(
+  deps: Pick<TokensDeps, 'db' | 'clock'>,
+  userId: string,
+): Promise<TokenView[]> {
   const now = deps.clock.now()
   return (await repo.listTokensOfUser(deps.db, userId)).map((row) => tokenView(row, now))
 }
 
 /** A token of this owner, or 404: another user's token id is indistinguishable from none. */
-async function ownedToken(deps: Pick<TokensDeps, 'db'>, ownerId: string, tokenId: string): Promise<ApiTokenRow> {
-  const row = /^[0-9a-f]{32}$/.test(tokenId) ? await repo.findTokenById(deps.db, tokenId) : undefined
+async function ownedToken(
+  deps: Pick<TokensDeps, 'db'>,
+  ownerId: string,
+  tokenId: string,
+): Promise<ApiTokenRow> {
+  const row = /^[0-9a-f]{32}$/.test(tokenId)
+    ? await repo.findTokenById(deps.db, tokenId)
+    : undefined
   if (!row || row.user_id !== ownerId) throw errors.notFound(`Token '${tokenId}'`)
   return row
 }
@@ -163,7 +189,12 @@ export async function revokeAllTokens(
   ownerId: string,
   revokedBy: string,
 ): Promise<number> {
-  const count = await repo.markAllRevoked(deps.db, ownerId, deps.clock.now().toISOString(), revokedBy)
+  const count = await repo.markAllRevoked(
+    deps.db,
+    ownerId,
+    deps.clock.now().toISOString(),
+    revokedBy,
+  )
   await deps.events.publish({ type: 'user.tokens-revoked', userId: ownerId })
   return count
 }
@@ -182,10 +213,13 @@ export async function rotateToken(
   const row = await ownedToken(deps, ownerId, tokenId)
   const now = deps.clock.now()
   const status = tokenStatus(row, now)
-  if (status !== 'active') throw errors.conflict(`Token '${tokenId}' is ${status}; only an active token can be rotated.`)
+  if (status !== 'active')
+    throw errors.conflict(`Token '${tokenId}' is ${status}; only an active token can be rotated.`)
   const issued = await deps.db.transaction().execute(async (trx) => {
     if (!(await repo.markRevoked(trx, row.id, now.toISOString(), rotatedBy))) {
-      throw errors.conflict(`Token '${tokenId}' was revoked meanwhile; only an active token can be rotated.`)
+      throw errors.conflict(
+        `Token '${tokenId}' was revoked meanwhile; only an active token can be rotated.`,
+      )
     }
     return issueToken(
       { ...deps, db: trx as unknown as Kysely<Database> },
@@ -217,7 +251,8 @@ export const MAX_AUTHORIZATION_LENGTH = 7 + MAX_TOKEN_LENGTH
 
 function extractBearer(header: string | undefined): string {
   if (header === undefined || header === '') throw errors.authorizationMissing()
-  if (header.length > MAX_AUTHORIZATION_LENGTH) throw errors.authorizationTooLong(MAX_AUTHORIZATION_LENGTH)
+  if (header.length > MAX_AUTHORIZATION_LENGTH)
+    throw errors.authorizationTooLong(MAX_AUTHORIZATION_LENGTH)
   const space = header.indexOf(' ')
   const scheme = space === -1 ? header : header.slice(0, space)
   if (scheme.toLowerCase() !== 'bearer') throw errors.schemeNotBearer()
@@ -227,7 +262,10 @@ function extractBearer(header: string | undefined): string {
   return token
 }
 
-async function loadTokenRow(deps: Pick<TokensDeps, 'db' | 'cache'>, id: string): Promise<ApiTokenRow | undefined> {
+async function loadTokenRow(
+  deps: Pick<TokensDeps, 'db' | 'cache'>,
+  id: string,
+): Promise<ApiTokenRow | undefined> {
   const cached = deps.cache.tokens.get(id)
   if (cached) return cached
   const row = await repo.findTokenById(deps.db, id)
@@ -261,7 +299,13 @@ export async function authenticateBearer(
   if (!owner) throw errors.tokenUnknown()
   if (owner.disabled) throw errors.ownerDisabled()
   deps.usage.record(row.id, now, clientIp)
-  return { userId: owner.id, username: owner.username, roles: owner.roles, tokenId: row.id, via: 'token' }
+  return {
+    userId: owner.id,
+    username: owner.username,
+    roles: owner.roles,
+    tokenId: row.id,
+    via: 'token',
+  }
 }
 
 /**

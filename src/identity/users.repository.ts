@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/types.ts'
 import type { NewUser, UserRow, UserUpdate } from '../db/schema.ts'
+import type { Queryable } from '../db/types.ts'
 import type { Role } from './roles.ts'
 
 export function findUserById(db: Queryable, id: string): Promise<UserRow | undefined> {
@@ -53,7 +53,12 @@ export async function rolesOfUsers(db: Queryable, userIds: string[]): Promise<Ma
   return map
 }
 
-export async function addRole(db: Queryable, userId: string, role: Role, at: string): Promise<void> {
+export async function addRole(
+  db: Queryable,
+  userId: string,
+  role: Role,
+  at: string,
+): Promise<void> {
   await db
     .insertInto('user_roles')
     .values({ user_id: userId, role, granted_at: at })

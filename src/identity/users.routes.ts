@@ -7,7 +7,7 @@ import { principalOf } from './bearer.hook.ts'
 import { TOKEN_SORT } from './me.routes.ts'
 import { PASSWORD_MAX_LENGTH } from './passwords.ts'
 import { requireRole } from './permissions.ts'
-import { RoleSchema, ROLES } from './roles.ts'
+import { ROLES, RoleSchema } from './roles.ts'
 import { TokenIdParam, TokenViewSchema } from './tokens.schemas.ts'
 import { listTokens, revokeAllTokens, revokeToken, type TokensDeps } from './tokens.service.ts'
 import {
@@ -22,7 +22,6 @@ import {
   setPassword,
   type UserView,
 } from './users.service.ts'
-
 
 export const UserSchema = Type.Object({
   id: Type.String(),
@@ -50,7 +49,10 @@ async function adminOnly(request: FastifyRequest): Promise<void> {
 }
 
 /** User administration and every user's tokens: ROLE_ADMIN only, as the CLI offers it. */
-export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (app, { deps }) => {
+export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (
+  app,
+  { deps },
+) => {
   // Checked before validation, so a non-admin learns nothing from validation errors.
   app.addHook('preValidation', adminOnly)
   const tags = ['users']
@@ -79,7 +81,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
           {
             username: Type.String({ minLength: 1, maxLength: 64 }),
             password: Password,
-            roles: Type.Optional(Type.Array(RoleSchema, { maxItems: ROLES.length, uniqueItems: true })),
+            roles: Type.Optional(
+              Type.Array(RoleSchema, { maxItems: ROLES.length, uniqueItems: true }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -158,7 +162,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
         schema: {
           operationId: `${action}User`,
           tags,
-          summary: enabled ? 'Enable a user' : 'Disable a user: all of their tokens stop working at once',
+          summary: enabled
+            ? 'Enable a user'
+            : 'Disable a user: all of their tokens stop working at once',
           params: UsernameParams,
           response: { 200: UserSchema, ...errorResponses(404, 409), ...denied },
         },
@@ -197,7 +203,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => {
       const user = await requireUser(deps, request.params.username)
-      return paginate(await listTokens(deps, user.id), request.query, TOKEN_SORT, 'createdAt')
+      return paginate(await listTokens(deps, user.id), request.query, TOKEN_SORT, 'createdAt,desc')
     },
   )
 
@@ -223,7 +229,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       schema: {
         operationId: 'revokeAllUserTokens',
         tags,
-        summary: "Revoke every live token of a user",
+        summary: 'Revoke every live token of a user',
         params: UsernameParams,
         response: {
           200: Type.Object({ ...SuccessBody.properties, revokedCount: Type.Integer() }),

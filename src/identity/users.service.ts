@@ -60,7 +60,10 @@ export function parseRoles(values: readonly string[]): Role[] {
   const unknown = values.filter((v) => !isRole(v))
   if (unknown.length > 0) {
     throw errors.validationFailed([
-      { field: 'roles', message: `unknown role ${unknown.join(', ')}; known roles are ${ROLES.join(', ')}` },
+      {
+        field: 'roles',
+        message: `unknown role ${unknown.join(', ')}; known roles are ${ROLES.join(', ')}`,
+      },
     ])
   }
   return [...new Set(values)] as Role[]
@@ -119,16 +122,27 @@ async function changed(deps: UsersDeps, userId: string): Promise<void> {
   await deps.events.publish({ type: 'user.changed', userId })
 }
 
-export async function setPassword(deps: UsersDeps, username: string, password: string): Promise<void> {
+export async function setPassword(
+  deps: UsersDeps,
+  username: string,
+  password: string,
+): Promise<void> {
   checkPassword(password)
   const user = await requireUser(deps, username)
   const now = deps.clock.now().toISOString()
-  await repo.updateUser(deps.db, user.id, { password_hash: await hashPassword(password), updated_at: now })
+  await repo.updateUser(deps.db, user.id, {
+    password_hash: await hashPassword(password),
+    updated_at: now,
+  })
   await changed(deps, user.id)
 }
 
 /** Refuses a change that would leave no enabled administrator to undo it. */
-async function assertKeepsAnAdmin(deps: Pick<UsersDeps, 'db'>, user: UserRow, action: string): Promise<void> {
+async function assertKeepsAnAdmin(
+  deps: Pick<UsersDeps, 'db'>,
+  user: UserRow,
+  action: string,
+): Promise<void> {
   if (user.disabled_at !== null) return
   const roles = await repo.rolesOf(deps.db, user.id)
   if (roles.includes('ROLE_ADMIN') && (await repo.countEnabledAdmins(deps.db)) <= 1) {
@@ -138,7 +152,11 @@ async function assertKeepsAnAdmin(deps: Pick<UsersDeps, 'db'>, user: UserRow, ac
   }
 }
 
-export async function setEnabled(deps: UsersDeps, username: string, enabled: boolean): Promise<UserView> {
+export async function setEnabled(
+  deps: UsersDeps,
+  username: string,
+  enabled: boolean,
+): Promise<UserView> {
   const user = await requireUser(deps, username)
   const now = deps.clock.now().toISOString()
   if (!enabled) await assertKeepsAnAdmin(deps, user, 'disable')
@@ -149,7 +167,11 @@ export async function setEnabled(deps: UsersDeps, username: string, enabled: boo
   return getUser(deps, username)
 }
 
-export async function grantRoles(deps: UsersDeps, username: string, roles: readonly string[]): Promise<UserView> {
+export async function grantRoles(
+  deps: UsersDeps,
+  username: string,
+  roles: readonly string[],
+): Promise<UserView> {
   const parsed = parseRoles(roles)
   const user = await requireUser(deps, username)
   const now = deps.clock.now().toISOString()
@@ -158,7 +180,11 @@ export async function grantRoles(deps: UsersDeps, username: string, roles: reado
   return getUser(deps, username)
 }
 
-export async function revokeRoles(deps: UsersDeps, username: string, roles: readonly string[]): Promise<UserView> {
+export async function revokeRoles(
+  deps: UsersDeps,
+  username: string,
+  roles: readonly string[],
+): Promise<UserView> {
   const parsed = parseRoles(roles)
   const user = await requireUser(deps, username)
   if (parsed.includes('ROLE_ADMIN')) await assertKeepsAnAdmin(deps, user, 'remove ROLE_ADMIN from')
@@ -185,7 +211,9 @@ export async function authenticatePassword(
   username: string,
   password: string,
 ): Promise<UserRow | null> {
-  const user = USERNAME_PATTERN.test(username) ? await repo.findUserByUsername(deps.db, username) : undefined
+  const user = USERNAME_PATTERN.test(username)
+    ? await repo.findUserByUsername(deps.db, username)
+    : undefined
   const ok = await verifyPassword(user?.password_hash, password)
   if (!ok || !user || user.disabled_at !== null) return null
   return user
@@ -224,7 +252,8 @@ export async function ensureInitialAdmin(
     await createUser(deps, { username: 'admin', password, roles: ['ROLE_ADMIN'] })
   } catch (error) {
     // Another node won the race to create it.
-    if ((error as { code?: string }).code === 'duplicate_name') return { created: false, generatedPassword: null }
+    if ((error as { code?: string }).code === 'duplicate_name')
+      return { created: false, generatedPassword: null }
     throw error
   }
   return { created: true, generatedPassword: configuredPassword ? null : password }

@@ -15,7 +15,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('user_roles')
-    .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('user_id', 'varchar(36)', (c) =>
+      c.notNull().references('users.id').onDelete('cascade'),
+    )
     .addColumn('role', 'varchar(64)', (c) => c.notNull())
     .addColumn('granted_at', 'varchar(24)', (c) => c.notNull())
     .addPrimaryKeyConstraint('user_roles_pk', ['user_id', 'role'])
@@ -34,7 +36,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('project_id', 'varchar(36)', (c) =>
       c.notNull().references('projects.id').onDelete('cascade'),
     )
-    .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('user_id', 'varchar(36)', (c) =>
+      c.notNull().references('users.id').onDelete('cascade'),
+    )
     .addColumn('added_at', 'varchar(24)', (c) => c.notNull())
     .addPrimaryKeyConstraint('project_members_pk', ['project_id', 'user_id'])
     .execute()
@@ -47,7 +51,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('api_tokens')
     .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
-    .addColumn('user_id', 'varchar(36)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+    .addColumn('user_id', 'varchar(36)', (c) =>
+      c.notNull().references('users.id').onDelete('cascade'),
+    )
     .addColumn('name', 'varchar(100)', (c) => c.notNull())
     .addColumn('source', 'varchar(16)', (c) => c.notNull())
     .addColumn('token_hash', 'varchar(64)', (c) => c.notNull())
@@ -60,7 +66,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('revoked_by', 'varchar(36)')
     .execute()
   await db.schema.createIndex('api_tokens_user_idx').on('api_tokens').column('user_id').execute()
-  await db.schema.createIndex('api_tokens_expires_idx').on('api_tokens').column('expires_at').execute()
+  await db.schema
+    .createIndex('api_tokens_expires_idx')
+    .on('api_tokens')
+    .column('expires_at')
+    .execute()
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { principalOf } from '../../identity/bearer.hook.ts'
-import { requireRole } from '../../identity/permissions.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
+import { principalOf } from '../../identity/bearer.hook.ts'
+import { requireRole } from '../../identity/permissions.ts'
 import * as service from './projects.service.ts'
 
 const ProjectSchema = Type.Object({
@@ -12,7 +12,10 @@ const ProjectSchema = Type.Object({
   description: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
 })
-const MemberSchema = Type.Object({ username: Type.String(), addedAt: Type.String({ format: 'date-time' }) })
+const MemberSchema = Type.Object({
+  username: Type.String(),
+  addedAt: Type.String({ format: 'date-time' }),
+})
 const ProjectParams = Type.Object({ projectName: NameParam })
 
 const PROJECT_SORT = {
@@ -24,7 +27,10 @@ async function adminOnly(request: FastifyRequest): Promise<void> {
   requireRole(principalOf(request), 'ROLE_ADMIN')
 }
 
-export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsDeps }> = async (app, { deps }) => {
+export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsDeps }> = async (
+  app,
+  { deps },
+) => {
   const tags = ['projects']
 
   app.get(
@@ -39,7 +45,12 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
       },
     },
     async (request) =>
-      paginate(await service.listProjects(deps, principalOf(request)), request.query, PROJECT_SORT, 'name'),
+      paginate(
+        await service.listProjects(deps, principalOf(request)),
+        request.query,
+        PROJECT_SORT,
+        'name',
+      ),
   )
 
   app.post(
@@ -131,7 +142,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await service.addMember(deps, request.params.projectName, request.body.username)),
+      reply
+        .code(201)
+        .send(await service.addMember(deps, request.params.projectName, request.body.username)),
   )
 
   app.delete(
@@ -141,7 +154,10 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
       schema: {
         operationId: 'removeProjectMember',
         tags,
-        params: Type.Object({ projectName: NameParam, username: Type.String({ minLength: 1, maxLength: 64 }) }),
+        params: Type.Object({
+          projectName: NameParam,
+          username: Type.String({ minLength: 1, maxLength: 64 }),
+        }),
         response: { 200: SuccessBody, ...errorResponses(401, 403, 404) },
       },
     },

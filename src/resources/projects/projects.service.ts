@@ -36,13 +36,19 @@ export async function requireProjectAccess(
   name: string,
 ): Promise<ProjectRow> {
   const project = await repo.findProjectByName(deps.db, name)
-  if (project && (isAdmin(principal) || (await members.isMember(deps.db, project.id, principal.userId)))) {
+  if (
+    project &&
+    (isAdmin(principal) || (await members.isMember(deps.db, project.id, principal.userId)))
+  ) {
     return project
   }
   throw errors.notFound(`Project '${name}'`)
 }
 
-export async function listProjects(deps: Pick<ProjectsDeps, 'db'>, principal: Principal): Promise<ProjectView[]> {
+export async function listProjects(
+  deps: Pick<ProjectsDeps, 'db'>,
+  principal: Principal,
+): Promise<ProjectView[]> {
   if (isAdmin(principal)) return listAllProjects(deps)
   return (await repo.listProjectsOfMember(deps.db, principal.userId)).map(view)
 }
@@ -52,7 +58,11 @@ export async function listAllProjects(deps: Pick<ProjectsDeps, 'db'>): Promise<P
   return (await repo.listAllProjects(deps.db)).map(view)
 }
 
-export async function getProject(deps: Pick<ProjectsDeps, 'db'>, principal: Principal, name: string) {
+export async function getProject(
+  deps: Pick<ProjectsDeps, 'db'>,
+  principal: Principal,
+  name: string,
+) {
   return view(await requireProjectAccess(deps, principal, name))
 }
 
@@ -101,12 +111,21 @@ async function requireMemberUser(deps: Pick<ProjectsDeps, 'db'>, username: strin
 export async function addMember(deps: ProjectsDeps, name: string, username: string) {
   const project = await requireProject(deps, name)
   const user = await requireMemberUser(deps, username)
-  const added = await members.addMember(deps.db, project.id, user.id, deps.clock.now().toISOString())
+  const added = await members.addMember(
+    deps.db,
+    project.id,
+    user.id,
+    deps.clock.now().toISOString(),
+  )
   if (!added) throw errors.conflict(`User '${username}' is already a member of project '${name}'.`)
   return { username, project: name }
 }
 
-export async function removeMember(deps: ProjectsDeps, name: string, username: string): Promise<void> {
+export async function removeMember(
+  deps: ProjectsDeps,
+  name: string,
+  username: string,
+): Promise<void> {
   const project = await requireProject(deps, name)
   const user = await requireMemberUser(deps, username)
   if (!(await members.removeMember(deps.db, project.id, user.id))) {

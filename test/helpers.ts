@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+import pg from 'pg'
+import { buildApp, type Services } from '../src/app.ts'
+import type { Clock } from '../src/clock.ts'
+import { createLocalBus, type EventBus } from '../src/cluster/events.ts'
+import { type Config, loadConfig } from '../src/config.ts'
+import { createDb, type DbHandle, type Dialect } from '../src/db/create-db.ts'
+import { migrateToLatest } from '../src/db/migrator.ts'
+import type { Role } from '../src/identity/roles.ts'
+import { issueToken } from '../src/identity/tokens.service.ts'
+import { createUser } from '../src/identity/users.service.ts'
+import { buildKeyRing, type KeyRing } from '../src/keys.ts'
+
+/** A clock that moves only when a test moves it. */
+export class FrozenClock implements Clock {
+  private t: number
+  constructor(start = '2026-01-15T10:00:00.000Z') {
+    this.t = new Date(start).getTime()
+  }
+  now(): Date {
+    return new Date(this.t)
+  }
+  set(iso: string): void {
+    this.t = new Date(iso).getTime()
+  }
+  advance(ms: number): void {
+    this.t += ms
+  }
+}
+
+export const PG_URL = process.env.APIOPS_TEST_PG_URL
+export const REDIS_URL = process.env.APIOPS_TEST_REDIS_URL
+
+/**
+ * SQLite always; PostgreSQL when APIOPS_TEST_PG_URL is set. In CI a missing database
+ * is a failure, never a silent skip.
+ */
+export function dialects(): Dialect[] {
+  if (!PG_URL && process.env.CI) {
+    throw new Error('CI must set APIOPS_TEST_PG_URL: the PostgreSQL tests may not be skipped')
+  }
+  return PG_URL ? ['sqlite', 'postgres'] : ['sqlite']
+}
+
+/** A fresh, migrated database: in-memory SQLite, or a throwaway PostgreSQL schema. */
+export async function freshStore(dialect: Dialect): Promise<DbHandle & { drop(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const store = createDb({ databaseUrl: undefined, sqlitePath: ':memory:', dataDir: '' })
+    await migrateToLatest(store.db)
+    return { ...store, drop: () => store.close() }
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: PG_URL })
+  await admin.connect()
+  await admin.query(`CREATE SCHEMA ${schema}`)
+  await admin.end()
+  const url = new URL(PG_URL as string)
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  const store = createDb({ databaseUrl: url.toString(), dataDir: '' })
+  await migrateToLatest(store.db)
+  return {
+    ...store,
+    async drop() {
+      await store.close()
+      const c = new pg.Client({ connectionString: PG_URL })
+      await c.connect()
+      await c.query(`DROP SCHEMA ${schema} CASCADE`)
+      await c.end()
+    },
+  }
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    APIOPS_SECRET_KEY: randomBytes(32).toString('base64'),
+    APIOPS_DATA_DIR: '/nonexistent',
+    ...env,
+  })
+}
+
+export interface TestContext {
+  app: Awaited<ReturnType<typeof buildApp>>
+  services: Services
+  store: Awaited<ReturnType<typeof freshStore>>
+  clock: FrozenClock
+  config: Config
+  keys: KeyRing
+  events: EventBus
+  close(): Promise<void>
+}
+
+export async function buildTestApp(
+  dialect: Dialect,
+  options: {
+    env?: Record<string, string>
+    events?: EventBus
+    clock?: FrozenClock
+    log?: FastifyBaseLogger
+  } = {},
+): Promise<TestContext> {
+  const config = testConfig(options.env)
+  const store = await freshStore(dialect)
+  const clock = options.clock ?? new FrozenClock()
+  const keys = buildKeyRing(config.secretKey as Buffer, config.previousSecretKeys)
+  const events = options.events ?? createLocalBus()
+  const app = await buildApp({
+    config,
+    store,
+    clock,
+    events,
+    keys,
+    ...(options.log ? { log: options.log } : {}),
+  })
+  await app.ready()
+  return {
+    app,
+    services: app.services,
+    store,
+    clock,
+    config,
+    keys,
+    events,
+    async close() {
+      await app.close()
+      await store.drop()
+    },
+  }
+}
+
+export const PASSWORD = 'correct horse battery'
+
+export async function makeUser(
+  ctx: TestContext,
+  username: string,
+  roles: Role[] = [],
+  password = PASSWORD,
+) {
+  return createUser(ctx.services, { username, password, roles })
+}
+
+/** A token made the way the CLI makes one; returns the secret string. */
+export async function tokenFor(
+  ctx: TestContext,
+  userId: string,
+  options: { name?: string; expiresAt?: Date | null } = {},
+): Promise<{ token: string; id: string }> {
+  const issued = await issueToken(ctx.services, {
+    userId,
+    name: options.name ?? 'test token',
+    source: 'cli',
+    expiresAt: options.expiresAt ?? null,
+  })
+  return { token: issued.token, id: issued.view.id }
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+
+export const form = (fields: Record<string, string>) => ({
+  headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+  payload: new URLSearchParams(fields).toString(),
+})
