@@ -1,0 +1,298 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../src/app.ts'
+import { type CliIo, runCli } from '../src/cli/index.ts'
+import { type Config, loadConfig } from '../src/config.ts'
+import { loadMasterSecret } from '../src/keys.ts'
+import { openRuntime, type Runtime } from '../src/runtime.ts'
+import { bearer, dialects, PG_URL, testConfig } from './helpers.ts'
+
+const quiet = { warn: () => {}, info: () => {} }
+
+/** Runs one CLI command as a user would, capturing what it prints. */
+async function cli(config: Config, args: string[], stdin = '') {
+  let out = ''
+  let err = ''
+  const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), readStdin: async () => stdin }
+  const code = await runCli(args, () => config, io)
+  return { code, out, err }
+}
+
+async function until(check: () => Promise<boolean>, ms = 3000): Promise<void> {
+  const end = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`condition not reached in time: ${check.toString()}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+describe.each(dialects())(
+  'the apiops CLI (%s), against the same database as a running server',
+  (dialect) => {
+    let config: Config
+    let dir: string
+    let schema: string | undefined
+    let server: Runtime
+    let app: Awaited<ReturnType<typeof buildApp>>
+
+    beforeAll(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'apiops-cli-'))
+      const env: Record<string, string> = { APIOPS_DATA_DIR: dir }
+      if (dialect === 'postgres') {
+        schema = `cli_${randomBytes(6).toString('hex')}`
+        const c = new pg.Client({ connectionString: PG_URL })
+        await c.connect()
+        await c.query(`CREATE SCHEMA ${schema}`)
+        await c.end()
+        const url = new URL(PG_URL as string)
+        url.searchParams.set('options', `-c search_path=${schema}`)
+        env.DATABASE_URL = url.toString()
+      }
+      config = testConfig(env)
+      server = await openRuntime(config, quiet)
+      app = await buildApp(server)
+    })
+
+    afterAll(async () => {
+      await app.close()
+      await server.close()
+      rmSync(dir, { recursive: true, force: true })
+      if (schema) {
+        const c = new pg.Client({ connectionString: PG_URL })
+        await c.connect()
+        await c.query(`DROP SCHEMA ${schema} CASCADE`)
+        await c.end()
+      }
+    })
+
+    it('creates a user with roles, reading the password from stdin', async () => {
+      const res = await cli(
+        config,
+        ['user', 'create', 'alice', '--role', 'ROLE_MANAGE_PROXIES', '--password-stdin'],
+        'alice password 1\n',
+      )
+      expect(res).toMatchObject({ code: 0, err: '' })
+      expect(res.out).toBe('created user alice (ROLE_MANAGE_PROXIES)\n')
+      const list = await cli(config, ['--json', 'user', 'list'])
+      expect(JSON.parse(list.out)).toMatchObject([
+        { username: 'alice', roles: ['ROLE_MANAGE_PROXIES'], enabled: true },
+      ])
+    })
+
+    it('refuses bad input with a clear message and exit code 1', async () => {
+      const weak = await cli(config, ['user', 'create', 'bob', '--password-stdin'], 'short\n')
+      expect(weak.code).toBe(1)
+      expect(weak.err).toMatch(/password must be at least 8 characters/)
+      const role = await cli(config, ['user', 'grant', 'alice', 'ROLE_ROOT'])
+      expect(role.code).toBe(1)
+      expect(role.err).toMatch(/unknown role ROLE_ROOT/)
+      const ghost = await cli(config, ['token', 'list', 'ghost'])
+      expect(ghost).toMatchObject({ code: 1, err: "apiops: User 'ghost' was not found.\n" })
+      const both = await cli(config, [
+        'token',
+        'create',
+        'alice',
+        '--name',
+        'x',
+        '--never-expires',
+        '--expires',
+        '2030-01-01',
+      ])
+      expect(both.err).toMatch(/exactly one of --expires/)
+      const nopw = await cli(config, ['user', 'create', 'carol'])
+      expect(nopw.err).toMatch(/--password-stdin/)
+    })
+
+    it('creates a never-expiring token, printed once, that the server accepts; revoking it from the CLI stops it', async () => {
+      const res = await cli(config, [
+        'token',
+        'create',
+        'alice',
+        '--name',
+        'deploy bot',
+        '--never-expires',
+      ])
+      expect(res.code).toBe(0)
+      const [headline, , token, , warning] = res.out.split('\n')
+      expect(headline).toMatch(/^created token [0-9a-f]{32} "deploy bot" for alice, expires never$/)
+      expect(warning).toBe('Copy it now: it will not be shown again.')
+      const hello = await app.inject({
+        url: '/apiops/test/hello/CLI',
+        headers: bearer(token as string),
+      })
+      expect(hello.body).toBe('Hello CLI')
+
+      const list = JSON.parse((await cli(config, ['--json', 'token', 'list', 'alice'])).out)
+      expect(list).toMatchObject([
+        { name: 'deploy bot', source: 'cli', status: 'active', expiresAt: null },
+      ])
+      expect(JSON.stringify(list)).not.toContain(token)
+
+      const id = (headline as string).split(' ')[2] as string
+      expect((await cli(config, ['token', 'revoke', 'alice', id])).out).toBe(
+        `revoked ${id} "deploy bot"\n`,
+      )
+      // The server cached the token on first use; the CLI's write must still reach it.
+      await until(
+        async () =>
+          (await app.inject({ url: '/apiops/me/', headers: bearer(token as string) }))
+            .statusCode === 401,
+      )
+    })
+
+    it('creates a dated token (valid through that day, UTC)', async () => {
+      const res = await cli(config, [
+        '--json',
+        'token',
+        'create',
+        'alice',
+        '--name',
+        'dated',
+        '--expires',
+        '2099-03-01',
+      ])
+      expect(JSON.parse(res.out)).toMatchObject({
+        name: 'dated',
+        expiresAt: '2099-03-02T00:00:00.000Z',
+        source: 'cli',
+      })
+      const past = await cli(config, [
+        'token',
+        'create',
+        'alice',
+        '--name',
+        'old',
+        '--expires',
+        '2001-01-01',
+      ])
+      expect(past.err).toMatch(/expiresAt must be in the future/)
+    })
+
+    it("revokes all of a user's tokens", async () => {
+      const a = JSON.parse(
+        (
+          await cli(config, [
+            '--json',
+            'token',
+            'create',
+            'alice',
+            '--name',
+            'a',
+            '--never-expires',
+          ])
+        ).out,
+      )
+      expect((await app.inject({ url: '/apiops/me/', headers: bearer(a.token) })).statusCode).toBe(
+        200,
+      )
+      const res = await cli(config, ['token', 'revoke-all', 'alice'])
+      expect(res.out).toBe('revoked 2 token(s) of alice\n')
+      await until(
+        async () =>
+          (await app.inject({ url: '/apiops/me/', headers: bearer(a.token) })).statusCode === 401,
+      )
+    })
+
+    it('grants and revokes roles, disables and enables, with the server following at once', async () => {
+      const t = JSON.parse(
+        (
+          await cli(config, [
+            '--json',
+            'token',
+            'create',
+            'alice',
+            '--name',
+            'live',
+            '--never-expires',
+          ])
+        ).out,
+      )
+      const users = () => app.inject({ url: '/apiops/users/', headers: bearer(t.token) })
+      // Another administrator, so that taking ROLE_ADMIN from alice is allowed.
+      await cli(
+        config,
+        ['user', 'create', 'root', '--role', 'ROLE_ADMIN', '--password-stdin'],
+        'root password 1\n',
+      )
+      expect((await users()).statusCode).toBe(403)
+      expect((await cli(config, ['user', 'grant', 'alice', 'ROLE_ADMIN'])).out).toBe(
+        'alice has ROLE_ADMIN, ROLE_MANAGE_PROXIES\n',
+      )
+      await until(async () => (await users()).statusCode === 200)
+      expect((await cli(config, ['user', 'revoke', 'alice', 'ROLE_ADMIN'])).code).toBe(0)
+      await until(async () => (await users()).statusCode === 403)
+      expect((await cli(config, ['user', 'disable', 'alice'])).out).toBe('alice is disabled\n')
+      await until(async () => (await users()).statusCode === 401)
+      await cli(config, ['user', 'enable', 'alice'])
+      await until(async () => (await users()).statusCode === 403)
+    })
+
+    it('sets a password from stdin', async () => {
+      expect(
+        (
+          await cli(
+            config,
+            ['user', 'set-password', 'alice', '--password-stdin'],
+            'another password\n',
+          )
+        ).code,
+      ).toBe(0)
+      const login = await app.inject({
+        method: 'POST',
+        url: '/apiops/auth/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'grant_type=client_credentials&client_id=alice&client_secret=another+password',
+      })
+      expect(login.statusCode).toBe(200)
+    })
+
+    it('manages projects and members', async () => {
+      expect(
+        (await cli(config, ['project', 'create', 'Payments', '--description', 'cards'])).out,
+      ).toBe('created project Payments\n')
+      expect((await cli(config, ['project', 'create', 'Payments'])).err).toMatch(/already exists/)
+      expect((await cli(config, ['project', 'add-member', 'Payments', 'alice'])).out).toBe(
+        'alice is a member of Payments\n',
+      )
+      expect(JSON.parse((await cli(config, ['--json', 'project', 'list'])).out)).toMatchObject([
+        { name: 'Payments', description: 'cards' },
+      ])
+      expect((await cli(config, ['project', 'remove-member', 'Payments', 'alice'])).code).toBe(0)
+      expect((await cli(config, ['project', 'delete', 'Payments'])).out).toBe(
+        'deleted project Payments\n',
+      )
+    })
+
+    it.runIf(dialect === 'sqlite')('keeps the database file readable by its owner only', () => {
+      expect(statSync(join(dir, 'apiops.sqlite')).mode & 0o077).toBe(0)
+    })
+  },
+)
+
+describe('the master secret key file', () => {
+  it('is created on first start with mode 0600, then reused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apiops-key-'))
+    try {
+      const config = loadConfig({ APIOPS_DATA_DIR: dir })
+      const first = loadMasterSecret(config)
+      expect(first.createdKeyFile).toBe(join(dir, 'secret.key'))
+      expect(first.secret.length).toBe(32)
+      expect(statSync(join(dir, 'secret.key')).mode & 0o777).toBe(0o600)
+      const second = loadMasterSecret(config)
+      expect(second.createdKeyFile).toBeNull()
+      expect(second.secret.equals(first.secret)).toBe(true)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses a configured secret shorter than 256 bits, listing every problem', () => {
+    expect(() => loadConfig({ APIOPS_SECRET_KEY: 'c2hvcnQ=', PORT: 'abc' })).toThrow(
+      /APIOPS_SECRET_KEY is too short[\s\S]*PORT must be a whole number/,
+    )
+  })
+})
