@@ -18,6 +18,8 @@ const JTI_SHAPE = /^[0-9a-f]{32}$/
 const HEADER_KEYS = ['alg', 'kid', 'typ']
 /** Tolerance for a future nbf; exp is checked to the second (both ends are our own clock). */
 const NBF_LEEWAY_S = 60
+/** The range of a JavaScript Date, in seconds. */
+const MAX_DATE_SECONDS = 8.64e12
 
 export interface TokenClaims {
   sub: string
@@ -112,7 +114,10 @@ export class TokenCodec {
     }
     const nowS = now.getTime() / 1000
     if (claims.exp !== undefined) {
-      if (typeof claims.exp !== 'number') throw errors.tokenMalformed()
+      // A number Date cannot hold (e.g. -1e20) is as wrong as a string.
+      if (typeof claims.exp !== 'number' || !(Math.abs(claims.exp) <= MAX_DATE_SECONDS)) {
+        throw errors.tokenClaimsInvalid('the exp claim must be a date in seconds')
+      }
       if (nowS >= claims.exp) throw errors.tokenExpired(new Date(claims.exp * 1000))
     }
     const nbf = (claims as { nbf?: unknown }).nbf
@@ -155,6 +160,7 @@ function mapVerifyError(error: unknown): Error {
     case TokenError.codes.invalidKey:
       return errors.tokenSignatureInvalid()
     case TokenError.codes.invalidClaimValue:
+    case TokenError.codes.invalidClaimType:
     case TokenError.codes.missingRequiredClaim:
     case TokenError.codes.invalidType:
       return errors.tokenClaimsInvalid(error.message.replace(/\.$/, ''))
