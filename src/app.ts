@@ -10,6 +10,7 @@ import type { EventBus } from './cluster/events.ts'
 import type { Config } from './config.ts'
 import type { DbHandle } from './db/create-db.ts'
 import { installErrorHandling } from './http/error-handler.ts'
+import { installValidation } from './http/validation.ts'
 import { AuthCache } from './identity/auth-cache.ts'
 import { installBearerAuth } from './identity/bearer.hook.ts'
 import { meRoutes } from './identity/me.routes.ts'
@@ -91,7 +92,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     trustProxy: deps.config.trustProxy as boolean | string | string[],
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
     // Errors carry their own ids in logs; a client never sees them.
     genReqId: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -115,6 +115,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
 
   installErrorHandling(app)
+  installValidation(app)
+  // A JSON API: text bodies are refused with 415 instead of reaching validation as strings.
+  app.removeContentTypeParser('text/plain')
   await app.register(formbody)
   installBearerAuth(app, services)
 

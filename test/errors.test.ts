@@ -1,0 +1,104 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ERROR_STATUS } from '../src/errors.ts'
+import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
+
+const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : []
+  })
+}
+
+describe('the error catalogue', () => {
+  it("is exactly the README's error table", () => {
+    const table = [...README.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|$/gm)].map(
+      ([, code, status]) => [code, Number(status)],
+    )
+    expect(Object.fromEntries(table)).toEqual(ERROR_STATUS)
+  })
+
+  it('is the only place that builds an error body', () => {
+    const src = new URL('../src', import.meta.url).pathname
+    const offenders = sourceFiles(src).filter(
+      // http/schemas.ts only describes the body, for validation of responses and OpenAPI.
+      (file) =>
+        !file.endsWith('/errors.ts') &&
+        !file.endsWith('/http/schemas.ts') &&
+        /error_description/.test(readFileSync(file, 'utf8')),
+    )
+    expect(offenders).toEqual([])
+  })
+})
+
+describe.each(dialects())('bad input answers 4xx, never 500 (%s)', (dialect) => {
+  let ctx: TestContext
+  let admin: string
+  beforeAll(async () => {
+    ctx = await buildTestApp(dialect)
+    admin = (await tokenFor(ctx, (await makeUser(ctx, 'root', ['ROLE_ADMIN'])).id)).token
+  })
+  afterAll(() => ctx.close())
+
+  const post = (payload: string, contentType: string) =>
+    ctx.app.inject({
+      method: 'POST',
+      url: '/apiops/projects/',
+      headers: { ...bearer(admin), 'content-type': contentType },
+      payload,
+    })
+
+  it.each([
+    ['malformed JSON', '{"name":', 'application/json', 400, 'bad_request', /not valid JSON/],
+    ['an empty JSON body', '', 'application/json', 400, 'bad_request', /empty/],
+    ['a JSON array', '[]', 'application/json', 400, 'validation_failed', /body/],
+    ['a wrong type', '{"name":{"a":1}}', 'application/json', 400, 'validation_failed', /name/],
+    [
+      'an unknown field',
+      '{"name":"x","owner":"me"}',
+      'application/json',
+      400,
+      'validation_failed',
+      /owner/,
+    ],
+    ['text/plain', 'name=x', 'text/plain', 415, 'unsupported_media_type', /text\/plain/],
+    [
+      'a body over 1 MiB',
+      JSON.stringify({ name: 'x', description: 'y'.repeat(1_100_000) }),
+      'application/json',
+      413,
+      'payload_too_large',
+      /limit/,
+    ],
+  ])('%s', async (_name, payload, type, status, code, description) => {
+    const res = await post(payload, type)
+    expect(res.statusCode).toBe(status)
+    expect(res.json().error).toBe(code)
+    expect(res.json().error_description).toMatch(description)
+    expect(res.body).not.toMatch(/at .*\.ts:\d+|stack/i)
+  })
+
+  it('gives a field-by-field list for validation failures', async () => {
+    const res = await post('{"name":"has space","description":5}', 'application/json')
+    expect(res.statusCode).toBe(400)
+    expect(
+      res
+        .json()
+        .validation_errors.map((v: { field: string }) => v.field)
+        .sort(),
+    ).toEqual(['description', 'name'])
+  })
+
+  it("matches README's secret-scanning rule against a real token", async () => {
+    const rule = /```\n(eyJ[^\n]+)\n```/.exec(README)?.[1] as string
+    expect(rule).toBeDefined()
+    const token = (
+      await tokenFor(ctx, (await makeUser(ctx, 'scanme')).id, { expiresAt: new Date('2030-01-01') })
+    ).token
+    expect(new RegExp(`^${rule}$`).test(token)).toBe(true)
+    expect(new RegExp(`^${rule}$`).test(admin)).toBe(true)
+  })
+})
