@@ -15,7 +15,7 @@ function sourceFiles(dir: string): string[] {
 
 describe('the error catalogue', () => {
   it("is exactly the README's error table", () => {
-    const table = [...README.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|$/gm)].map(
+    const table = [...README.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|$/gm)].map(
       ([, code, status]) => [code, Number(status)],
     )
     expect(Object.fromEntries(table)).toEqual(ERROR_STATUS)

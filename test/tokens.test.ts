@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errors } from '../src/errors.ts'
+import { purgeExpiredTokens } from '../src/identity/tokens.service.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 describe.each(dialects())('personal API access tokens (%s)', (dialect) => {
@@ -223,6 +224,29 @@ describe.each(dialects())('personal API access tokens (%s)', (dialect) => {
     const res = await call('POST', `/apiops/me/tokens/${t.id}/rotate/`, alice.token)
     expect(res.statusCode).toBe(409)
     expect(res.json().error_description).toMatch(/is expired/)
+  })
+
+  it('purges expired and revoked tokens once the retention period has passed, and no others', async () => {
+    const u = await makeUser(ctx, 'purge')
+    const keep = await tokenFor(ctx, u.id, { name: 'keep' })
+    await tokenFor(ctx, u.id, {
+      name: 'soon',
+      expiresAt: new Date(ctx.clock.now().getTime() + 1000),
+    })
+    const gone = await tokenFor(ctx, u.id, { name: 'gone' })
+    await call('DELETE', `/apiops/me/tokens/${gone.id}/`, gone.token)
+    const names = async () =>
+      (await call('GET', '/apiops/me/tokens/', keep.token))
+        .json()
+        .resultList.map((t: { name: string }) => t.name)
+    const start = ctx.clock.now()
+    ctx.clock.set(new Date(start.getTime() + 29 * 86_400_000).toISOString())
+    await purgeExpiredTokens(ctx.services, 30)
+    expect((await names()).sort()).toEqual(['gone', 'keep', 'soon'])
+    ctx.clock.set(new Date(start.getTime() + 31 * 86_400_000).toISOString())
+    await purgeExpiredTokens(ctx.services, 30)
+    expect(await names()).toEqual(['keep'])
+    ctx.clock.set(start.toISOString())
   })
 
   describe("administration of other users' tokens", () => {
