@@ -1,4 +1,6 @@
+import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
+import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, {
   type FastifyBaseLogger,
@@ -9,11 +11,14 @@ import type { Clock } from './clock.ts'
 import type { EventBus } from './cluster/events.ts'
 import type { Config } from './config.ts'
 import type { DbHandle } from './db/create-db.ts'
+import { DEFAULT_CONSOLE_DIR, installConsole } from './http/console.ts'
 import { installErrorHandling } from './http/error-handler.ts'
 import { installValidation } from './http/validation.ts'
+import { installAuth } from './identity/auth.hook.ts'
 import { AuthCache } from './identity/auth-cache.ts'
-import { installBearerAuth } from './identity/bearer.hook.ts'
 import { meRoutes } from './identity/me.routes.ts'
+import { sessionRoutes } from './identity/session.routes.ts'
+import type { SessionsDeps } from './identity/sessions.service.ts'
 import { tokenRoutes } from './identity/token.routes.ts'
 import { TokenCodec } from './identity/token-format.ts'
 import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
@@ -28,6 +33,8 @@ export interface AppDeps {
   clock: Clock
   events: EventBus
   keys: KeyRing
+  /** The built console; defaults to console/dist. */
+  consoleDir?: string
   /** A pino logger; none means silence (tests). */
   log?: FastifyBaseLogger
 }
@@ -39,7 +46,7 @@ export interface RouteEntry {
 }
 
 /** Everything services need, built once per app and handed down as arguments. */
-export type Services = TokensDeps
+export type Services = TokensDeps & SessionsDeps
 
 export function createServices(deps: AppDeps, onError: (error: unknown) => void): Services {
   const cache = new AuthCache(deps.clock, deps.events, { dataVersion: deps.store.dataVersion })
@@ -50,6 +57,11 @@ export function createServices(deps: AppDeps, onError: (error: unknown) => void)
     cache,
     codec: new TokenCodec(deps.keys, deps.config.issuer),
     usage: new UsageRecorder(deps.store.db, onError),
+    sessionPolicy: {
+      idleMs: deps.config.sessionIdleMinutes * 60_000,
+      absoluteMs: deps.config.sessionMaxHours * 3_600_000,
+      csrfKey: deps.keys.csrf,
+    },
   }
 }
 
@@ -116,13 +128,36 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   installErrorHandling(app)
   installValidation(app)
+  await app.register(helmet, {
+    // The console's policy: its own scripts and styles only, never framed.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+  })
+  await installConsole(app, deps.consoleDir ?? DEFAULT_CONSOLE_DIR)
   // A JSON API: text bodies are refused with 415 instead of reaching validation as strings.
   app.removeContentTypeParser('text/plain')
   await app.register(formbody)
-  installBearerAuth(app, services)
+  await app.register(cookie, { hook: false })
+  installAuth(app, services)
 
   await app.register(testRoutes)
   await app.register(tokenRoutes, { deps: services, ttlSeconds: deps.config.apiTokenTtl })
+  await app.register(sessionRoutes, { deps: services })
   await app.register(meRoutes, { deps: services })
   await app.register(usersRoutes, { deps: services })
   await app.register(projectsRoutes, { deps: services })

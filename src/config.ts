@@ -24,6 +24,10 @@ export interface Config {
   /** Days an expired or revoked token row is kept (for the owner's list) before purge. */
   readonly tokenRetentionDays: number
   readonly issuer: string
+  /** Console sessions end after this long without a request... */
+  readonly sessionIdleMinutes: number
+  /** ...and after this long in any case. */
+  readonly sessionMaxHours: number
 }
 
 export class ConfigError extends Error {
@@ -125,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     tokenRetentionDays: integer(env, 'APIOPS_TOKEN_RETENTION_DAYS', 30, 1, 3650, problems),
     issuer: 'apiops',
+    sessionIdleMinutes: integer(env, 'APIOPS_SESSION_IDLE_MINUTES', 30, 1, 1440, problems),
+    sessionMaxHours: integer(env, 'APIOPS_SESSION_MAX_HOURS', 12, 1, 720, problems),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -127,6 +127,25 @@ export const errors = {
       "The token's owner account is disabled, so none of its tokens are accepted. Ask an administrator to enable the account.",
     ),
 
+  // --- Console sessions
+  sessionInvalid: () =>
+    new ApiError('invalid_token', 'Your console session has ended or is not valid. Log in again.'),
+  csrfFailed: () =>
+    new ApiError(
+      'forbidden',
+      'This request changes state with a console session but lacks its X-CSRF-Token header (the csrfToken from GET /apiops/session/). Nothing was changed.',
+    ),
+  crossOrigin: () =>
+    new ApiError(
+      'forbidden',
+      'This request comes from another origin; a console session only accepts changes from its own pages. Nothing was changed.',
+    ),
+  notASession: () =>
+    new ApiError(
+      'forbidden',
+      'This endpoint describes a console session; this request used a token instead.',
+    ),
+
   // --- Token endpoint (messages fixed by the seed)
   badCredentials: () => new ApiError('unauthorized_client', 'Bad credentials'),
   unsupportedGrantType: () =>

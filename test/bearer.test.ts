@@ -177,7 +177,11 @@ describe.each(dialects())('Bearer authentication (%s)', (dialect) => {
     const publicRoutes = ctx.app.routeTable
       .filter((r) => r.public)
       .map((r) => `${r.method} ${r.url}`)
-    expect(publicRoutes.sort()).toEqual(['GET /apiops/test/healthcheck', 'POST /apiops/auth/token'])
+    expect(publicRoutes.sort()).toEqual([
+      'GET /apiops/test/healthcheck',
+      'POST /apiops/auth/token',
+      'POST /apiops/session/',
+    ])
     const guarded = ctx.app.routeTable.filter((r) => !r.public)
     expect(guarded.length).toBeGreaterThan(15)
     for (const route of guarded) {

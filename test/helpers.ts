@@ -97,6 +97,8 @@ export async function buildTestApp(
     events?: EventBus
     clock?: FrozenClock
     log?: FastifyBaseLogger
+    /** The built console to serve; none by default, so tests do not depend on a build. */
+    consoleDir?: string
   } = {},
 ): Promise<TestContext> {
   const config = testConfig(options.env)
@@ -111,6 +113,7 @@ export async function buildTestApp(
     events,
     keys,
     ...(options.log ? { log: options.log } : {}),
+    consoleDir: options.consoleDir ?? '/nonexistent',
   })
   await app.ready()
   return {

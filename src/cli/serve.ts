@@ -1,6 +1,7 @@
 import pino from 'pino'
 import { buildApp, loggerOptions } from '../app.ts'
 import type { Config } from '../config.ts'
+import { purgeExpiredSessions } from '../identity/sessions.service.ts'
 import { purgeExpiredTokens } from '../identity/tokens.service.ts'
 import { ensureInitialAdmin } from '../identity/users.service.ts'
 import { openRuntime } from '../runtime.ts'
@@ -38,6 +39,7 @@ export async function serve(config: Config): Promise<void> {
     try {
       const n = await purgeExpiredTokens(app.services, config.tokenRetentionDays)
       if (n > 0) log.info({ purged: n }, 'purged expired and revoked tokens past retention')
+      await purgeExpiredSessions(app.services)
     } catch (error) {
       log.warn({ err: error }, 'token purge failed; will retry')
     }

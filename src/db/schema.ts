@@ -58,12 +58,25 @@ export interface ApiTokensTable {
   revoked_by: string | null
 }
 
+export interface SessionsTable {
+  /** SHA-256 (hex) of the cookie value. */
+  id: string
+  user_id: string
+  created_at: string
+  last_seen_at: string
+  /** The absolute end, however active the session is. */
+  expires_at: string
+  ip: string
+  user_agent: string
+}
+
 export interface Database {
   users: UsersTable
   user_roles: UserRolesTable
   projects: ProjectsTable
   project_members: ProjectMembersTable
   api_tokens: ApiTokensTable
+  sessions: SessionsTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -72,3 +85,4 @@ export type UserUpdate = Updateable<UsersTable>
 export type ProjectRow = Selectable<ProjectsTable>
 export type ApiTokenRow = Selectable<ApiTokensTable>
 export type NewApiToken = Insertable<ApiTokensTable>
+export type SessionRow = Selectable<SessionsTable>

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ApiError, errors, type ValidationIssue } from '../errors.ts'
+import { wantsConsolePage } from './console.ts'
 
 /** Ajv's instancePath ("/roles/0") or missingProperty, as the field a client sent. */
 function fieldOf(
@@ -64,10 +65,21 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (apiError.status >= 500) request.log.error({ err: error }, 'request failed')
     return sendError(reply, apiError)
   })
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
+  app.setNotFoundHandler((request, reply) => {
+    if (wantsConsolePage(request.method, request.url, request.headers.accept)) {
+      if ((app as unknown as { consoleIndex?: boolean }).consoleIndex) {
+        return reply.header('cache-control', 'no-cache').sendFile('index.html')
+      }
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send(
+          'The console is not built. Run `npm run build:console` (npm start does it when it is missing).\n',
+        )
+    }
+    return sendError(
       reply,
       errors.routeNotFound(request.method, (request.url.split('?')[0] ?? '').slice(0, 200)),
-    ),
-  )
+    )
+  })
 }

@@ -8,6 +8,7 @@ import { errors } from '../errors.ts'
 import type { AuthCache, CachedUser } from './auth-cache.ts'
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts'
 import { isRole, ROLES, type Role } from './roles.ts'
+import { deleteSessionsOfUser } from './sessions.repository.ts'
 import * as repo from './users.repository.ts'
 
 export interface UsersDeps {
@@ -134,6 +135,8 @@ export async function setPassword(
     password_hash: await hashPassword(password),
     updated_at: now,
   })
+  // Console sessions opened with the old password end; tokens are separate credentials and live on.
+  await deleteSessionsOfUser(deps.db, user.id)
   await changed(deps, user.id)
 }
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
-import { principalOf } from '../../identity/bearer.hook.ts'
+import { principalOf } from '../../identity/auth.hook.ts'
 import { requireRole } from '../../identity/permissions.ts'
 import * as service from './projects.service.ts'
 

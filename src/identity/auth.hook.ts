@@ -1,0 +1,98 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { errors } from '../errors.ts'
+import type { Principal } from './permissions.ts'
+import {
+  type AuthenticatedSession,
+  authenticateSession,
+  csrfTokenMatches,
+  SESSION_COOKIE,
+  type SessionsDeps,
+} from './sessions.service.ts'
+import { authenticateBearer, type TokensDeps } from './tokens.service.ts'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Reachable without credentials (health check, token endpoint, console login, OpenAPI). */
+    public?: boolean
+  }
+  interface FastifyRequest {
+    principal: Principal | null
+    session: AuthenticatedSession | null
+  }
+}
+
+export const API_PREFIX = '/apiops/'
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * Every request under /apiops/ is authenticated unless its route is marked public;
+ * unknown /apiops/ paths too, so a 404 never tells an anonymous caller which routes
+ * exist. An Authorization header means Bearer and nothing else; without one, the
+ * console's session cookie may stand in, and then every change needs the session's
+ * CSRF token and must come from our own origin.
+ */
+export function installAuth(app: FastifyInstance, deps: TokensDeps & SessionsDeps): void {
+  app.decorateRequest('principal', null)
+  app.decorateRequest('session', null)
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith(API_PREFIX) && request.url !== '/apiops') return
+    if (request.routeOptions.config.public) return
+    if (request.headers.authorization !== undefined) {
+      request.principal = await authenticateBearer(deps, request.headers.authorization, request.ip)
+      return
+    }
+    const secret = sessionCookie(app, request)
+    if (secret === undefined) throw missingCredentialsError(request)
+    const session = await authenticateSession(deps, secret)
+    if (!SAFE_METHODS.has(request.method)) {
+      if (!sameOrigin(request)) throw errors.crossOrigin()
+      const header = request.headers['x-csrf-token']
+      if (
+        !csrfTokenMatches(
+          deps.sessionPolicy,
+          session.sessionId,
+          typeof header === 'string' ? header : undefined,
+        )
+      ) {
+        throw errors.csrfFailed()
+      }
+    }
+    request.session = session
+    request.principal = session.principal
+  })
+}
+
+export function sessionCookie(app: FastifyInstance, request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie
+  if (!header?.includes(SESSION_COOKIE)) return undefined
+  const value = app.parseCookie(header)[SESSION_COOKIE]
+  return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined
+}
+
+/**
+ * Browsers send Origin on every cross-origin and every unsafe request, and
+ * Sec-Fetch-Site on all of them; either naming another site is refused.
+ */
+function sameOrigin(request: FastifyRequest): boolean {
+  const fetchSite = request.headers['sec-fetch-site']
+  if (fetchSite !== undefined && fetchSite !== 'same-origin') return false
+  const origin = request.headers.origin
+  return origin === undefined || origin === `${request.protocol}://${request.host}`
+}
+
+/** Names the mistake when the token was sent somewhere we deliberately never read it. */
+function missingCredentialsError(request: FastifyRequest) {
+  const query = request.url.split('?')[1] ?? ''
+  if (/(^|&)(access_token|token|bearer)=/i.test(query)) {
+    return errors.tokenInWrongPlace('the query string')
+  }
+  if (/(^|;\s*)(access_token|token)=/i.test(request.headers.cookie ?? '')) {
+    return errors.tokenInWrongPlace('a cookie')
+  }
+  return errors.authorizationMissing()
+}
+
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw errors.authorizationMissing()
+  return request.principal
+}

@@ -1,0 +1,113 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { errors } from '../errors.ts'
+import { SUCCESS } from '../http/lists.ts'
+import { errorResponses, SuccessBody } from '../http/schemas.ts'
+import { sessionCookie } from './auth.hook.ts'
+import { PASSWORD_MAX_LENGTH } from './passwords.ts'
+import { RoleSchema } from './roles.ts'
+import { login, logout, SESSION_COOKIE, type SessionsDeps } from './sessions.service.ts'
+
+const SessionSchema = Type.Object({
+  username: Type.String(),
+  roles: Type.Array(RoleSchema),
+  csrfToken: Type.String({
+    description: 'Send as X-CSRF-Token on every POST, PUT, PATCH and DELETE',
+  }),
+  expiresAt: Type.String({ format: 'date-time', description: 'The absolute end of the session' }),
+})
+
+function cookieOptions(request: FastifyRequest, maxAgeSeconds: number) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    // Secure whenever the client reached us over TLS (directly or via a trusted proxy).
+    secure: request.protocol === 'https',
+    maxAge: maxAgeSeconds,
+  }
+}
+
+const noStore = (reply: FastifyReply) =>
+  reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+
+/** The console's login and logout: a server-side session behind an HttpOnly cookie. */
+export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: SessionsDeps }> = async (
+  app,
+  { deps },
+) => {
+  const tags = ['session']
+
+  app.post(
+    '/apiops/session/',
+    {
+      config: { public: true },
+      bodyLimit: 8192,
+      schema: {
+        operationId: 'login',
+        tags,
+        summary: 'Console login: sets the session cookie and answers the CSRF token',
+        security: [],
+        body: Type.Object(
+          {
+            username: Type.String({ minLength: 1, maxLength: 64 }),
+            password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: SessionSchema, ...errorResponses(400, 401, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const { secret, view } = await login(deps, {
+        username: request.body.username,
+        password: request.body.password,
+        ip: request.ip,
+        userAgent: String(request.headers['user-agent'] ?? ''),
+        previousSecret: sessionCookie(app, request),
+      })
+      reply.setCookie(
+        SESSION_COOKIE,
+        secret,
+        cookieOptions(request, deps.sessionPolicy.absoluteMs / 1000),
+      )
+      return noStore(reply).send(view)
+    },
+  )
+
+  app.get(
+    '/apiops/session/',
+    {
+      schema: {
+        operationId: 'getSession',
+        tags,
+        summary:
+          'The current console session (after a reload, the console gets its CSRF token here)',
+        response: { 200: SessionSchema, ...errorResponses(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      if (!request.session) throw errors.notASession()
+      return noStore(reply).send(request.session.view)
+    },
+  )
+
+  app.delete(
+    '/apiops/session/',
+    {
+      schema: {
+        operationId: 'logout',
+        tags,
+        summary: 'Log out: the session ends on the server, so the old cookie is worthless',
+        response: { 200: SuccessBody, ...errorResponses(401, 403) },
+      },
+    },
+    async (request, reply) => {
+      if (!request.session) throw errors.notASession()
+      await logout(deps, request.session.sessionId)
+      reply.clearCookie(SESSION_COOKIE, { path: '/' })
+      return SUCCESS
+    },
+  )
+}

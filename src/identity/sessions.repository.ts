@@ -1,0 +1,27 @@
+import type { SessionRow } from '../db/schema.ts'
+import type { Queryable } from '../db/types.ts'
+
+export async function insertSession(db: Queryable, row: SessionRow): Promise<void> {
+  await db.insertInto('sessions').values(row).execute()
+}
+
+export function findSession(db: Queryable, id: string): Promise<SessionRow | undefined> {
+  return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function touchSession(db: Queryable, id: string, at: string): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', id).execute()
+}
+
+export async function deleteSession(db: Queryable, id: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', id).execute()
+}
+
+export async function deleteSessionsOfUser(db: Queryable, userId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute()
+}
+
+export async function deleteSessionsBefore(db: Queryable, cutoff: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('expires_at', '<', cutoff).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
