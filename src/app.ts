@@ -13,8 +13,9 @@ import type { Config } from './config.ts'
 import type { DbHandle } from './db/create-db.ts'
 import { DEFAULT_CONSOLE_DIR, installConsole } from './http/console.ts'
 import { installErrorHandling } from './http/error-handler.ts'
+import { installOpenApi } from './http/openapi.ts'
 import { installValidation } from './http/validation.ts'
-import { installAuth } from './identity/auth.hook.ts'
+import { installAuth, isPublicRoute } from './identity/auth.hook.ts'
 import { AuthCache } from './identity/auth-cache.ts'
 import { meRoutes } from './identity/me.routes.ts'
 import { sessionRoutes } from './identity/session.routes.ts'
@@ -118,7 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue
-      routes.push({ method, url: route.url, public: route.config?.public === true })
+      routes.push({ method, url: route.url, public: isPublicRoute(route.url, route.config) })
     }
   })
   app.addHook('onClose', async () => {
@@ -149,6 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     frameguard: { action: 'deny' },
   })
   await installConsole(app, deps.consoleDir ?? DEFAULT_CONSOLE_DIR)
+  await installOpenApi(app)
   // A JSON API: text bodies are refused with 415 instead of reaching validation as strings.
   app.removeContentTypeParser('text/plain')
   await app.register(formbody)

@@ -175,7 +175,7 @@ describe.each(dialects())('Bearer authentication (%s)', (dialect) => {
 
   it('demands a token on every route under /apiops/ except the public ones', async () => {
     const publicRoutes = ctx.app.routeTable
-      .filter((r) => r.public)
+      .filter((r) => r.public && !r.url.startsWith('/apiops/openapi'))
       .map((r) => `${r.method} ${r.url}`)
     expect(publicRoutes.sort()).toEqual([
       'GET /apiops/test/healthcheck',
@@ -194,6 +194,17 @@ describe.each(dialects())('Bearer authentication (%s)', (dialect) => {
       expect(res.statusCode, `${route.method} ${route.url}`).toBe(401)
       expect(res.headers['www-authenticate']).toBe(CHALLENGE)
     }
+  })
+
+  it('serves the OpenAPI documents and their UI without a token', async () => {
+    const json = await ctx.app.inject({ url: '/apiops/openapi.json' })
+    expect(json.statusCode).toBe(200)
+    expect(json.json().openapi).toMatch(/^3\./)
+    expect(Object.keys(json.json().paths)).toContain('/apiops/auth/token')
+    const yaml = await ctx.app.inject({ url: '/apiops/openapi.yaml' })
+    expect(yaml.statusCode).toBe(200)
+    expect(yaml.body).toMatch(/^openapi: 3\./)
+    expect((await ctx.app.inject({ url: '/apiops/openapi' })).statusCode).toBe(200)
   })
 
   it('demands a token before saying that an /apiops/ path does not exist', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { errors } from '../errors.ts'
+import { OPENAPI_PREFIX } from '../http/openapi.ts'
 import type { Principal } from './permissions.ts'
 import {
   type AuthenticatedSession,
@@ -36,7 +37,7 @@ export function installAuth(app: FastifyInstance, deps: TokensDeps & SessionsDep
   app.decorateRequest('session', null)
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith(API_PREFIX) && request.url !== '/apiops') return
-    if (request.routeOptions.config.public) return
+    if (isPublicRoute(request.routeOptions.url ?? '', request.routeOptions.config)) return
     if (request.headers.authorization !== undefined) {
       request.principal = await authenticateBearer(deps, request.headers.authorization, request.ip)
       return
@@ -60,6 +61,11 @@ export function installAuth(app: FastifyInstance, deps: TokensDeps & SessionsDep
     request.session = session
     request.principal = session.principal
   })
+}
+
+/** Open without credentials: routes marked public, and the OpenAPI documents and their UI. */
+export function isPublicRoute(url: string, config: { public?: boolean } | undefined): boolean {
+  return config?.public === true || url.startsWith(OPENAPI_PREFIX)
 }
 
 export function sessionCookie(app: FastifyInstance, request: FastifyRequest): string | undefined {
