@@ -18,6 +18,7 @@ import { installValidation } from './http/validation.ts'
 import { installAuth, isPublicRoute } from './identity/auth.hook.ts'
 import { AuthCache } from './identity/auth-cache.ts'
 import { meRoutes } from './identity/me.routes.ts'
+import type { Action } from './identity/permissions.ts'
 import { sessionRoutes } from './identity/session.routes.ts'
 import type { SessionsDeps } from './identity/sessions.service.ts'
 import { tokenRoutes } from './identity/token.routes.ts'
@@ -25,6 +26,7 @@ import { TokenCodec } from './identity/token-format.ts'
 import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
 import { usersRoutes } from './identity/users.routes.ts'
 import type { KeyRing } from './keys.ts'
+import { environmentsRoutes } from './resources/environments/environments.routes.ts'
 import { projectsRoutes } from './resources/projects/projects.routes.ts'
 import { testRoutes } from './system/test.routes.ts'
 
@@ -44,6 +46,8 @@ export interface RouteEntry {
   method: string
   url: string
   public: boolean
+  /** The role -> action entry the route is guarded by, if any. */
+  action: Action | undefined
 }
 
 /** Everything services need, built once per app and handed down as arguments. */
@@ -119,7 +123,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue
-      routes.push({ method, url: route.url, public: isPublicRoute(route.url, route.config) })
+      routes.push({
+        method,
+        url: route.url,
+        public: isPublicRoute(route.url, route.config),
+        action: route.config?.action,
+      })
     }
   })
   app.addHook('onClose', async () => {
@@ -163,6 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(meRoutes, { deps: services })
   await app.register(usersRoutes, { deps: services })
   await app.register(projectsRoutes, { deps: services })
+  await app.register(environmentsRoutes, { deps: services })
 
   return app as unknown as App
 }

@@ -1,11 +1,13 @@
 import { type Kysely, type Migration, Migrator, sql } from 'kysely'
 import * as m0001 from './migrations/0001_identity.ts'
 import * as m0002 from './migrations/0002_sessions.ts'
+import * as m0003 from './migrations/0003_resources.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_sessions': m0002,
+  '0003_resources': m0003,
 }
 
 export class SchemaTooNewError extends Error {}

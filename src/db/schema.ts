@@ -70,6 +70,116 @@ export interface SessionsTable {
   user_agent: string
 }
 
+export interface EnvironmentsTable {
+  id: string
+  name: string
+  description: string
+  /** PRODUCTION | SANDBOX | TEST */
+  type: string
+  access_url: string
+  created_at: string
+  updated_at: string
+}
+
+export interface EnvironmentProjectsTable {
+  environment_id: string
+  project_id: string
+}
+
+export interface ApiProxiesTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  /** REVERSE_PROXY | OPEN_API | SWAGGER */
+  creation_type: string
+  spec_url: string | null
+  /** JSON: {relativePathList, virtualHostList} */
+  client_route: string
+  /** JSON: {routingEnabled, routingAddressList: [{address, weight, healthCheckEnabled}]} */
+  routing: string
+  /** JSON: [{method, path, operationId, summary}] from the spec */
+  endpoints: string
+  revision: number
+  created_at: string
+  updated_at: string
+}
+
+export interface ProxyDeploymentsTable {
+  proxy_id: string
+  environment_id: string
+  /** The proxy revision that was deployed; behind the proxy's means redeploy required. */
+  revision: number
+  deployed_at: string
+  deployed_by: string
+}
+
+export interface DeploymentHistoryTable {
+  id: string
+  project_id: string
+  proxy_name: string
+  environment_name: string
+  /** DEPLOY | REDEPLOY | UNDEPLOY */
+  action: string
+  revision: number
+  actor: string
+  at: string
+  /** 1 or 0 (portable boolean) */
+  success: number
+  message: string
+}
+
+export interface ConnectionsTable {
+  id: string
+  project_id: string
+  name: string
+  type: string
+  description: string
+  enabled: number
+  /** JSON of the type's non-secret settings */
+  settings: string
+  /** AES-256-GCM envelope of the type's secret settings, or null */
+  secret: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface CredentialsTable {
+  id: string
+  project_id: string
+  username: string
+  email: string
+  full_name: string
+  description: string
+  enabled: number
+  /** JSON string array of IPs and CIDRs */
+  ip_list: string
+  expire_date: string | null
+  /** AES-256-GCM envelope of the password */
+  password: string
+  created_at: string
+  updated_at: string
+}
+
+export interface CertificatesTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  alias: string
+  pem: string
+  /** AES-256-GCM envelope of the PEM private key, or null */
+  private_key: string | null
+  subject: string
+  issuer: string
+  serial_number: string
+  not_before: string
+  not_after: string
+  fingerprint_sha256: string
+  created_at: string
+  updated_at: string
+}
+
 export interface Database {
   users: UsersTable
   user_roles: UserRolesTable
@@ -77,6 +187,14 @@ export interface Database {
   project_members: ProjectMembersTable
   api_tokens: ApiTokensTable
   sessions: SessionsTable
+  environments: EnvironmentsTable
+  environment_projects: EnvironmentProjectsTable
+  api_proxies: ApiProxiesTable
+  proxy_deployments: ProxyDeploymentsTable
+  deployment_history: DeploymentHistoryTable
+  connections: ConnectionsTable
+  credentials: CredentialsTable
+  certificates: CertificatesTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -86,3 +204,8 @@ export type ProjectRow = Selectable<ProjectsTable>
 export type ApiTokenRow = Selectable<ApiTokensTable>
 export type NewApiToken = Insertable<ApiTokensTable>
 export type SessionRow = Selectable<SessionsTable>
+export type EnvironmentRow = Selectable<EnvironmentsTable>
+export type ApiProxyRow = Selectable<ApiProxiesTable>
+export type ConnectionRow = Selectable<ConnectionsTable>
+export type CredentialRow = Selectable<CredentialsTable>
+export type CertificateRow = Selectable<CertificatesTable>

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { errors } from '../errors.ts'
 import { OPENAPI_PREFIX } from '../http/openapi.ts'
-import type { Principal } from './permissions.ts'
+import { type Action, authorize, type Principal } from './permissions.ts'
 import {
   type AuthenticatedSession,
   authenticateSession,
@@ -15,6 +15,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without credentials (health check, token endpoint, console login, OpenAPI). */
     public?: boolean
+    /** What the route does, for the role -> action table; checked before validation. */
+    action?: Action
   }
   interface FastifyRequest {
     principal: Principal | null
@@ -60,6 +62,11 @@ export function installAuth(app: FastifyInstance, deps: TokensDeps & SessionsDep
     }
     request.session = session
     request.principal = session.principal
+  })
+  // Before validation, so a caller without the role learns nothing from validation errors.
+  app.addHook('preValidation', async (request) => {
+    const action = request.routeOptions.config.action
+    if (action) authorize(principalOf(request), action)
   })
 }
 

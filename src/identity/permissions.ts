@@ -11,6 +11,20 @@ export interface Principal {
   readonly via: 'token' | 'session'
 }
 
+/**
+ * The role -> action table: what each write needs. Reads need only membership of the
+ * project (checked by the resource), which administrators always have.
+ */
+export const PERMISSIONS = {
+  'proxy.write': ['ROLE_MANAGE_PROXIES'],
+  'proxy.delete': ['ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'],
+  'proxy.deploy': ['ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'],
+  'security.write': ['ROLE_API_SECURITY'],
+  administer: ['ROLE_ADMIN'],
+} as const satisfies Record<string, readonly Role[]>
+
+export type Action = keyof typeof PERMISSIONS
+
 /** ROLE_ADMIN is "full administrative access": it satisfies every role check. */
 export function hasRole(principal: Principal, role: Role): boolean {
   return principal.roles.has('ROLE_ADMIN') || principal.roles.has(role)
@@ -18,6 +32,11 @@ export function hasRole(principal: Principal, role: Role): boolean {
 
 export function requireRole(principal: Principal, ...roles: Role[]): void {
   for (const role of roles) if (!hasRole(principal, role)) throw errors.missingRole(role)
+}
+
+/** Throws 403 naming the first role the action needs and the caller lacks. */
+export function authorize(principal: Principal, action: Action): void {
+  requireRole(principal, ...PERMISSIONS[action])
 }
 
 export function isAdmin(principal: Principal): boolean {

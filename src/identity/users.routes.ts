@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { paginate, SUCCESS } from '../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../http/schemas.ts'
 import { principalOf } from './auth.hook.ts'
 import { TOKEN_SORT } from './me.routes.ts'
 import { PASSWORD_MAX_LENGTH } from './passwords.ts'
-import { requireRole } from './permissions.ts'
 import { ROLES, RoleSchema } from './roles.ts'
 import { TokenIdParam, TokenViewSchema } from './tokens.schemas.ts'
 import { listTokens, revokeAllTokens, revokeToken, type TokensDeps } from './tokens.service.ts'
@@ -39,13 +37,12 @@ const RolesBody = Type.Object(
   { additionalProperties: false },
 )
 
+/** Every route here is administration: ROLE_ADMIN, checked before validation. */
+const ADMIN = { action: 'administer' as const }
+
 const USER_SORT: Record<string, (u: UserView) => string> = {
   username: (u) => u.username,
   createdAt: (u) => u.createdAt,
-}
-
-async function adminOnly(request: FastifyRequest): Promise<void> {
-  requireRole(principalOf(request), 'ROLE_ADMIN')
 }
 
 /** User administration and every user's tokens: ROLE_ADMIN only, as the CLI offers it. */
@@ -53,14 +50,13 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
   app,
   { deps },
 ) => {
-  // Checked before validation, so a non-admin learns nothing from validation errors.
-  app.addHook('preValidation', adminOnly)
   const tags = ['users']
   const denied = errorResponses(401, 403)
 
   app.get(
     '/apiops/users/',
     {
+      config: ADMIN,
       schema: {
         operationId: 'listUsers',
         tags,
@@ -74,6 +70,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
   app.post(
     '/apiops/users/',
     {
+      config: ADMIN,
       schema: {
         operationId: 'createUser',
         tags,
@@ -96,6 +93,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
   app.get(
     '/apiops/users/:username/',
     {
+      config: ADMIN,
       schema: {
         operationId: 'getUser',
         tags,
@@ -109,6 +107,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
   app.delete(
     '/apiops/users/:username/',
     {
+      config: ADMIN,
       schema: {
         operationId: 'deleteUser',
         tags,
@@ -126,6 +125,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
   app.post(
     '/apiops/users/:username/roles/',
     {
+      config: ADMIN,
       schema: {
         operationId: 'grantRoles',
         tags,
@@ -141,6 +141,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
   app.delete(
     '/apiops/users/:username/roles/:role/',
     {
+      config: ADMIN,
       schema: {
         operationId: 'revokeRole',
         tags,
@@ -159,6 +160,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     app.post(
       `/apiops/users/:username/${action}/`,
       {
+        config: ADMIN,
         schema: {
           operationId: `${action}User`,
           tags,
@@ -176,6 +178,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
   app.put(
     '/apiops/users/:username/password/',
     {
+      config: ADMIN,
       schema: {
         operationId: 'setUserPassword',
         tags,
@@ -193,6 +196,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
   app.get(
     '/apiops/users/:username/tokens/',
     {
+      config: ADMIN,
       schema: {
         operationId: 'listUserTokens',
         tags,
@@ -210,6 +214,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
   app.delete(
     '/apiops/users/:username/tokens/:id/',
     {
+      config: ADMIN,
       schema: {
         operationId: 'revokeUserToken',
         tags,
@@ -226,6 +231,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
   app.delete(
     '/apiops/users/:username/tokens/',
     {
+      config: ADMIN,
       schema: {
         operationId: 'revokeAllUserTokens',
         tags,

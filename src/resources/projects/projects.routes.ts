@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/auth.hook.ts'
-import { requireRole } from '../../identity/permissions.ts'
 import * as service from './projects.service.ts'
 
 const ProjectSchema = Type.Object({
@@ -21,10 +19,6 @@ const ProjectParams = Type.Object({ projectName: NameParam })
 const PROJECT_SORT = {
   name: (p: service.ProjectView) => p.name,
   createdAt: (p: service.ProjectView) => p.createdAt,
-}
-
-async function adminOnly(request: FastifyRequest): Promise<void> {
-  requireRole(principalOf(request), 'ROLE_ADMIN')
 }
 
 export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsDeps }> = async (
@@ -56,7 +50,7 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
   app.post(
     '/apiops/projects/',
     {
-      preValidation: adminOnly,
+      config: { action: 'administer' },
       schema: {
         operationId: 'createProject',
         tags,
@@ -87,7 +81,7 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
   app.delete(
     '/apiops/projects/:projectName/',
     {
-      preValidation: adminOnly,
+      config: { action: 'administer' },
       schema: {
         operationId: 'deleteProject',
         tags,
@@ -125,7 +119,7 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
   app.post(
     '/apiops/projects/:projectName/members/',
     {
-      preValidation: adminOnly,
+      config: { action: 'administer' },
       schema: {
         operationId: 'addProjectMember',
         tags,
@@ -150,7 +144,7 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
   app.delete(
     '/apiops/projects/:projectName/members/:username/',
     {
-      preValidation: adminOnly,
+      config: { action: 'administer' },
       schema: {
         operationId: 'removeProjectMember',
         tags,

@@ -1,0 +1,115 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { paginate, SUCCESS } from '../../http/lists.ts'
+import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
+import { principalOf } from '../../identity/auth.hook.ts'
+import {
+  CreateEnvironmentBody,
+  EnvironmentSchema,
+  UpdateEnvironmentBody,
+} from './environments.schemas.ts'
+import * as service from './environments.service.ts'
+
+const SORT = {
+  name: (e: service.EnvironmentView) => e.name,
+  type: (e: service.EnvironmentView) => e.type,
+  createdAt: (e: service.EnvironmentView) => e.createdAt,
+}
+const NameParams = Type.Object({ name: NameParam })
+
+export const environmentsRoutes: FastifyPluginAsyncTypebox<{
+  deps: service.EnvironmentsDeps
+}> = async (app, { deps }) => {
+  const tags = ['environments']
+  const admin = { action: 'administer' as const }
+
+  app.get(
+    '/apiops/environments/',
+    {
+      config: admin,
+      schema: {
+        operationId: 'listEnvironments',
+        tags,
+        summary: 'All environments, with the projects that may use each (ROLE_ADMIN)',
+        querystring: ListQuery,
+        response: { 200: ListBody(EnvironmentSchema), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) =>
+      paginate(await service.listAllEnvironments(deps), request.query, SORT, 'name'),
+  )
+
+  app.get(
+    '/apiops/environments/:projectName',
+    {
+      schema: {
+        operationId: 'listProjectEnvironments',
+        tags,
+        summary: "The environments a project may deploy to (the project's members)",
+        params: Type.Object({ projectName: NameParam }),
+        querystring: ListQuery,
+        response: { 200: ListBody(EnvironmentSchema), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      paginate(
+        await service.listProjectEnvironments(
+          deps,
+          principalOf(request),
+          request.params.projectName,
+        ),
+        request.query,
+        SORT,
+        'name',
+      ),
+  )
+
+  app.post(
+    '/apiops/environments/',
+    {
+      config: admin,
+      schema: {
+        operationId: 'createEnvironment',
+        tags,
+        body: CreateEnvironmentBody,
+        response: { 201: EnvironmentSchema, ...errorResponses(400, 401, 403, 409) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await service.createEnvironment(deps, request.body)),
+  )
+
+  app.put(
+    '/apiops/environments/:name/',
+    {
+      config: admin,
+      schema: {
+        operationId: 'updateEnvironment',
+        tags,
+        summary: 'Change an environment; `projects` replaces the list of projects that may use it',
+        params: NameParams,
+        body: UpdateEnvironmentBody,
+        response: { 200: EnvironmentSchema, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => service.updateEnvironment(deps, request.params.name, request.body),
+  )
+
+  app.delete(
+    '/apiops/environments/:name/',
+    {
+      config: admin,
+      schema: {
+        operationId: 'deleteEnvironment',
+        tags,
+        summary: 'Delete an environment; every proxy deployed there is undeployed',
+        params: NameParams,
+        response: { 200: SuccessBody, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      await service.deleteEnvironment(deps, request.params.name)
+      return SUCCESS
+    },
+  )
+}
