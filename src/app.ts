@@ -26,8 +26,7 @@ import { TokenCodec } from './identity/token-format.ts'
 import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
 import { usersRoutes } from './identity/users.routes.ts'
 import type { KeyRing } from './keys.ts'
-import { environmentsRoutes } from './resources/environments/environments.routes.ts'
-import { projectsRoutes } from './resources/projects/projects.routes.ts'
+import { resourceRoutes } from './resources/index.ts'
 import { testRoutes } from './system/test.routes.ts'
 
 export interface AppDeps {
@@ -51,7 +50,11 @@ export interface RouteEntry {
 }
 
 /** Everything services need, built once per app and handed down as arguments. */
-export type Services = TokensDeps & SessionsDeps
+export type Services = TokensDeps &
+  SessionsDeps & {
+    /** AES-256-GCM key for secrets at rest (see sealed.ts). */
+    atRestKey: Buffer
+  }
 
 export function createServices(deps: AppDeps, onError: (error: unknown) => void): Services {
   const cache = new AuthCache(deps.clock, deps.events, { dataVersion: deps.store.dataVersion })
@@ -62,6 +65,7 @@ export function createServices(deps: AppDeps, onError: (error: unknown) => void)
     cache,
     codec: new TokenCodec(deps.keys, deps.config.issuer),
     usage: new UsageRecorder(deps.store.db, onError),
+    atRestKey: deps.keys.atRest,
     sessionPolicy: {
       idleMs: deps.config.sessionIdleMinutes * 60_000,
       absoluteMs: deps.config.sessionMaxHours * 3_600_000,
@@ -171,8 +175,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(sessionRoutes, { deps: services })
   await app.register(meRoutes, { deps: services })
   await app.register(usersRoutes, { deps: services })
-  await app.register(projectsRoutes, { deps: services })
-  await app.register(environmentsRoutes, { deps: services })
+  await app.register(resourceRoutes, { deps: services })
 
   return app as unknown as App
 }
