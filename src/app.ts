@@ -54,6 +54,7 @@ export type Services = TokensDeps &
   SessionsDeps & {
     /** AES-256-GCM key for secrets at rest (see sealed.ts). */
     atRestKey: Buffer
+    specLimits: { timeoutMs: number; maxBytes: number }
   }
 
 export function createServices(deps: AppDeps, onError: (error: unknown) => void): Services {
@@ -66,6 +67,7 @@ export function createServices(deps: AppDeps, onError: (error: unknown) => void)
     codec: new TokenCodec(deps.keys, deps.config.issuer),
     usage: new UsageRecorder(deps.store.db, onError),
     atRestKey: deps.keys.atRest,
+    specLimits: { timeoutMs: deps.config.specFetchTimeoutMs, maxBytes: deps.config.specMaxBytes },
     sessionPolicy: {
       idleMs: deps.config.sessionIdleMinutes * 60_000,
       absoluteMs: deps.config.sessionMaxHours * 3_600_000,

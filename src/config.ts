@@ -28,6 +28,9 @@ export interface Config {
   readonly sessionIdleMinutes: number
   /** ...and after this long in any case. */
   readonly sessionMaxHours: number
+  /** Limits on downloading an OpenAPI/Swagger spec for a new proxy. */
+  readonly specFetchTimeoutMs: number
+  readonly specMaxBytes: number
 }
 
 export class ConfigError extends Error {
@@ -131,6 +134,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuer: 'apiops',
     sessionIdleMinutes: integer(env, 'APIOPS_SESSION_IDLE_MINUTES', 30, 1, 1440, problems),
     sessionMaxHours: integer(env, 'APIOPS_SESSION_MAX_HOURS', 12, 1, 720, problems),
+    specFetchTimeoutMs: integer(env, 'APIOPS_SPEC_FETCH_TIMEOUT_MS', 5000, 100, 60_000, problems),
+    specMaxBytes: integer(
+      env,
+      'APIOPS_SPEC_MAX_BYTES',
+      5 * 1024 * 1024,
+      1024,
+      50 * 1024 * 1024,
+      problems,
+    ),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -2,9 +2,11 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Services } from '../app.ts'
 import { environmentsRoutes } from './environments/environments.routes.ts'
 import { projectsRoutes } from './projects/projects.routes.ts'
+import { proxiesRoutes } from './proxies/proxies.routes.ts'
 
 /** Every resource the roles protect, one plugin each. */
 export const resourceRoutes: FastifyPluginAsync<{ deps: Services }> = async (app, { deps }) => {
   await app.register(projectsRoutes, { deps })
   await app.register(environmentsRoutes, { deps })
+  await app.register(proxiesRoutes, { deps })
 }

@@ -1,0 +1,144 @@
+import { Type } from 'typebox'
+import { NameParam } from '../../http/schemas.ts'
+
+export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER'] as const
+export type CreationType = (typeof CREATION_TYPES)[number]
+
+const HttpUrl = Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$' })
+const RelativePath = Type.String({ minLength: 2, maxLength: 500, pattern: '^/[^\\s]*$' })
+
+export const ClientRouteSchema = Type.Object(
+  {
+    relativePathList: Type.Array(RelativePath, { minItems: 1, maxItems: 50, uniqueItems: true }),
+    virtualHostList: Type.Optional(
+      Type.Array(
+        Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.*-]+(:\\d+)?$' }),
+        {
+          maxItems: 50,
+          uniqueItems: true,
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const RoutingAddressSchema = Type.Object(
+  {
+    address: HttpUrl,
+    weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 100 })),
+    healthCheckEnabled: Type.Optional(Type.Boolean({ default: false })),
+  },
+  { additionalProperties: false },
+)
+
+export const RoutingInfoSchema = Type.Object(
+  {
+    routingAddressList: Type.Array(RoutingAddressSchema, { minItems: 1, maxItems: 50 }),
+    routingEnabled: Type.Optional(Type.Boolean({ default: true })),
+  },
+  { additionalProperties: false },
+)
+
+export const ProxyFromUrlBody = Type.Object(
+  {
+    apiProxyName: NameParam,
+    apiProxyDescription: Type.Optional(Type.String({ maxLength: 1000 })),
+    apiProxyCreationType: Type.Unsafe<CreationType>({ type: 'string', enum: [...CREATION_TYPES] }),
+    specUrl: Type.Optional(HttpUrl),
+    clientRoute: Type.Optional(ClientRouteSchema),
+    routingInfo: Type.Optional(RoutingInfoSchema),
+    deploy: Type.Optional(Type.Boolean({ default: false })),
+    deployTargetEnvironmentNameList: Type.Optional(
+      Type.Array(NameParam, { maxItems: 100, uniqueItems: true }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const DeploymentSchema = Type.Object({
+  environmentName: Type.String(),
+  deployed: Type.Boolean(),
+  redeployRequired: Type.Boolean(),
+  deployedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  deployedBy: Type.Union([Type.String(), Type.Null()]),
+})
+
+export const ProxySummarySchema = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  type: Type.Literal('REST'),
+  creationType: Type.String(),
+  relativePath: Type.String({ description: 'The first client route path' }),
+})
+
+export const ProxySchema = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  apiType: Type.Literal('REST'),
+  creationType: Type.String(),
+  specUrl: Type.Union([Type.String(), Type.Null()]),
+  clientRoute: Type.Object({
+    relativePathList: Type.Array(Type.String()),
+    virtualHostList: Type.Array(Type.String()),
+  }),
+  routing: Type.Object({
+    routingEnabled: Type.Boolean(),
+    routingAddressList: Type.Array(
+      Type.Object({
+        address: Type.String(),
+        weight: Type.Integer(),
+        healthCheckEnabled: Type.Boolean(),
+      }),
+    ),
+  }),
+  endpoints: Type.Array(
+    Type.Object({
+      method: Type.String(),
+      path: Type.String(),
+      operationId: Type.Union([Type.String(), Type.Null()]),
+      summary: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  deploymentList: Type.Array(DeploymentSchema, {
+    description: 'One entry per environment the project may use',
+  }),
+  revision: Type.Integer({ description: 'Increases with every change' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+})
+
+export const DeploymentResultSchema = Type.Object({
+  success: Type.Boolean(),
+  deploymentResults: Type.Array(
+    Type.Object({
+      environmentName: Type.String(),
+      success: Type.Boolean(),
+      message: Type.String(),
+    }),
+  ),
+})
+
+export const ProxyWriteResultSchema = Type.Object({
+  status: Type.Literal('SUCCESS'),
+  success: Type.Literal(true),
+  apiProxy: Type.Optional(ProxySchema),
+  deploymentResult: Type.Optional(DeploymentResultSchema),
+})
+
+export const HistoryEntrySchema = Type.Object({
+  environmentName: Type.String(),
+  action: Type.String({ description: 'DEPLOY, REDEPLOY or UNDEPLOY' }),
+  revision: Type.Integer(),
+  actor: Type.String(),
+  at: Type.String({ format: 'date-time' }),
+  success: Type.Boolean(),
+  message: Type.String(),
+})
+
+export const ProxyParams = Type.Object({ projectName: NameParam, apiProxyName: NameParam })
+export const DeployParams = Type.Object({
+  projectName: NameParam,
+  apiProxyName: NameParam,
+  environmentName: NameParam,
+})
