@@ -13,7 +13,6 @@ import type { Config } from './config.ts'
 import type { DbHandle } from './db/create-db.ts'
 import { DEFAULT_CONSOLE_DIR, installConsole } from './http/console.ts'
 import { installErrorHandling } from './http/error-handler.ts'
-import { installOpenApi } from './http/openapi.ts'
 import { installValidation } from './http/validation.ts'
 import { installAuth, isPublicRoute } from './identity/auth.hook.ts'
 import { AuthCache } from './identity/auth-cache.ts'
@@ -26,6 +25,7 @@ import { TokenCodec } from './identity/token-format.ts'
 import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
 import { usersRoutes } from './identity/users.routes.ts'
 import type { KeyRing } from './keys.ts'
+import { installOpenApi } from './openapi.ts'
 import { resourceRoutes } from './resources/index.ts'
 import { testRoutes } from './system/test.routes.ts'
 
@@ -165,7 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     frameguard: { action: 'deny' },
   })
   await installConsole(app, deps.consoleDir ?? DEFAULT_CONSOLE_DIR)
-  await installOpenApi(app)
+  await installOpenApi(app, routes)
   // A JSON API: text bodies are refused with 415 instead of reaching validation as strings.
   app.removeContentTypeParser('text/plain')
   await app.register(formbody)

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { errors } from '../errors.ts'
-import { OPENAPI_PREFIX } from '../http/openapi.ts'
+import { API_PREFIX, OPENAPI_PREFIX } from '../http/paths.ts'
 import { type Action, authorize, type Principal } from './permissions.ts'
 import {
   type AuthenticatedSession,
@@ -24,7 +24,6 @@ declare module 'fastify' {
   }
 }
 
-export const API_PREFIX = '/apiops/'
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**

@@ -1,0 +1,92 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import type { FastifyInstance } from 'fastify'
+import { OPENAPI_PREFIX } from './http/paths.ts'
+import { type Action, PERMISSIONS } from './identity/permissions.ts'
+
+/**
+ * The OpenAPI 3 document is generated from the same route schemas that validate
+ * requests and filter responses, so it cannot drift from what the server does.
+ * Register before the routes: the plugin collects them as they are added.
+ */
+/**
+ * Names, on every operation, the roles it requires (x-required-roles) and whether it
+ * is open without credentials, from the same route table the server enforces.
+ */
+function annotate(document: OpenApiDocument, routes: readonly RouteInfo[]): OpenApiDocument {
+  for (const route of routes) {
+    const path = route.url.replace(/:(\w+)/g, '{$1}')
+    const operation = document.paths?.[path]?.[route.method.toLowerCase()]
+    if (!operation) continue
+    const roles = route.action ? [...PERMISSIONS[route.action]] : []
+    operation['x-required-roles'] = roles
+    if (route.public) operation.security = []
+    const who = route.public
+      ? 'Open: no credentials needed.'
+      : roles.length > 0
+        ? `Requires ${roles.join(' and ')} (ROLE_ADMIN satisfies any role).`
+        : 'Any authenticated caller; project resources need membership of the project (administrators: all).'
+    operation.description = operation.description ? `${operation.description}\n\n${who}` : who
+  }
+  return document
+}
+
+interface RouteInfo {
+  method: string
+  url: string
+  public: boolean
+  action: Action | undefined
+}
+
+type OpenApiDocument = {
+  paths?: Record<
+    string,
+    Record<string, { description?: string; security?: unknown[]; [key: string]: unknown }>
+  >
+}
+
+export async function installOpenApi(
+  app: FastifyInstance,
+  routes: readonly RouteInfo[],
+): Promise<void> {
+  await app.register(swagger, {
+    transformObject: (documents) =>
+      annotate(
+        ('openapiObject' in documents ? documents.openapiObject : {}) as OpenApiDocument,
+        routes,
+      ) as never,
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'apiops Management API',
+        version: '0.1.0',
+        description:
+          'Personal API access tokens (POST /apiops/auth/token, or the console), then `Authorization: Bearer <token>` on every call.',
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          consoleSession: { type: 'apiKey', in: 'cookie', name: 'apiops_session' },
+        },
+      },
+      security: [{ bearerAuth: [] }, { consoleSession: [] }],
+    },
+  })
+  app.get(
+    `${OPENAPI_PREFIX}.json`,
+    { config: { public: true }, schema: { hide: true } },
+    async () => app.swagger(),
+  )
+  app.get(
+    `${OPENAPI_PREFIX}.yaml`,
+    { config: { public: true }, schema: { hide: true } },
+    async (_request, reply) =>
+      reply.type('application/yaml; charset=utf-8').send(app.swagger({ yaml: true })),
+  )
+  await app.register(swaggerUi, {
+    routePrefix: OPENAPI_PREFIX,
+    // Its page needs inline styles; the hashes of its scripts are added to the CSP.
+    staticCSP: true,
+    uiConfig: { deepLinking: true },
+  })
+}
