@@ -1,0 +1,322 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type Action, PERMISSIONS } from '../src/identity/permissions.ts'
+import type { Role } from '../src/identity/roles.ts'
+import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
+
+/**
+ * Every registered route, every kind of caller, one expected status. The routes come
+ * from the server's own route table, so a route added without an entry here fails.
+ */
+
+type Actor = 'anonymous' | 'admin' | 'manage' | 'deploy' | 'security' | 'plain' | 'outsider'
+const ACTORS: Actor[] = ['anonymous', 'admin', 'manage', 'deploy', 'security', 'plain', 'outsider']
+const ROLES_OF: Record<Exclude<Actor, 'anonymous'>, Role[]> = {
+  admin: ['ROLE_ADMIN'],
+  manage: ['ROLE_MANAGE_PROXIES'],
+  deploy: ['ROLE_DEPLOY_UNDEPLOY_PROXIES'],
+  security: ['ROLE_API_SECURITY'],
+  plain: [],
+  outsider: ['ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES', 'ROLE_API_SECURITY'],
+}
+/** Every actor but the outsider and anonymous is a member of project P. */
+const MEMBERS: Actor[] = ['manage', 'deploy', 'security', 'plain']
+
+/** Who may call a route: anyone signed in, admins, project members, or holders of an action's roles. */
+type Access = 'any' | 'admin' | 'member' | 'session-only' | { action: Action }
+
+interface Call {
+  url: string
+  payload?: unknown
+}
+
+interface Entry {
+  access: Access
+  ok: number
+  /** Builds a request that succeeds for an allowed caller; may create what it needs first. */
+  make: (fx: Fixtures, n: number) => Promise<Call> | Call
+}
+
+interface Fixtures {
+  ctx: TestContext
+  admin: string
+  adminCall: (method: string, url: string, payload?: unknown) => Promise<{ statusCode: number; json(): any }>
+  userId: Record<Actor, string>
+}
+
+const proxyBody = (name: string) => ({
+  apiProxyName: name,
+  apiProxyCreationType: 'REVERSE_PROXY',
+  clientRoute: { relativePathList: [`/${name}`] },
+  routingInfo: { routingAddressList: [{ address: 'https://backend.internal' }] },
+})
+
+async function freshProxy(fx: Fixtures, n: number): Promise<string> {
+  const name = `px${n}`
+  const res = await fx.adminCall('POST', '/apiops/projects/P/apiProxies/url/', proxyBody(name))
+  expect(res.statusCode).toBe(200)
+  return name
+}
+
+async function freshUser(fx: Fixtures, n: number): Promise<string> {
+  const name = `u${n}`
+  await fx.adminCall('POST', '/apiops/users/', { username: name, password: 'long enough pw', roles: ['ROLE_API_SECURITY'] })
+  return name
+}
+
+async function freshToken(fx: Fixtures, owner: string): Promise<string> {
+  const users = (await fx.adminCall('GET', `/apiops/users/${owner}/`)).json()
+  return (await tokenFor(fx.ctx, users.id)).id
+}
+
+const MATRIX: Record<string, Entry> = {
+  'GET /apiops/test/hello/:name': { access: 'any', ok: 200, make: () => ({ url: '/apiops/test/hello/x' }) },
+  'GET /apiops/me/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/' }) },
+  'GET /apiops/me/tokens/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/tokens/' }) },
+  'POST /apiops/me/tokens/': {
+    access: 'session-only',
+    ok: 201,
+    make: () => ({ url: '/apiops/me/tokens/', payload: { name: 'x', expiresAt: null } }),
+  },
+  // The token id is resolved per caller below: each revokes or rotates one of their own.
+  'DELETE /apiops/me/tokens/:id/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/tokens/OWN/' }) },
+  'POST /apiops/me/tokens/:id/rotate/': {
+    access: 'any',
+    ok: 201,
+    make: () => ({ url: '/apiops/me/tokens/OWN/rotate/' }),
+  },
+  'GET /apiops/session/': { access: 'session-only', ok: 200, make: () => ({ url: '/apiops/session/' }) },
+  'DELETE /apiops/session/': { access: 'session-only', ok: 200, make: () => ({ url: '/apiops/session/' }) },
+
+  'GET /apiops/users/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/users/' }) },
+  'POST /apiops/users/': {
+    access: 'admin',
+    ok: 201,
+    make: (_fx, n) => ({ url: '/apiops/users/', payload: { username: `new${n}`, password: 'long enough pw' } }),
+  },
+  'GET /apiops/users/:username/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/users/plain/' }) },
+  'DELETE /apiops/users/:username/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/` }),
+  },
+  'POST /apiops/users/:username/roles/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/roles/`, payload: { roles: ['ROLE_MANAGE_PROXIES'] } }),
+  },
+  'DELETE /apiops/users/:username/roles/:role/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/roles/ROLE_API_SECURITY/` }),
+  },
+  'POST /apiops/users/:username/enable/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/enable/` }),
+  },
+  'POST /apiops/users/:username/disable/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/disable/` }),
+  },
+  'PUT /apiops/users/:username/password/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/password/`, payload: { password: 'another long pw' } }),
+  },
+  'GET /apiops/users/:username/tokens/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/users/plain/tokens/' }) },
+  'DELETE /apiops/users/:username/tokens/:id/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => {
+      const user = await freshUser(fx, n)
+      return { url: `/apiops/users/${user}/tokens/${await freshToken(fx, user)}/` }
+    },
+  },
+  'DELETE /apiops/users/:username/tokens/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/tokens/` }),
+  },
+
+  'GET /apiops/projects/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/projects/' }) },
+  'POST /apiops/projects/': {
+    access: 'admin',
+    ok: 201,
+    make: (_fx, n) => ({ url: '/apiops/projects/', payload: { name: `proj${n}` } }),
+  },
+  'GET /apiops/projects/:projectName/': { access: 'member', ok: 200, make: () => ({ url: '/apiops/projects/P/' }) },
+  'DELETE /apiops/projects/:projectName/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', '/apiops/projects/', { name: `gone${n}` })
+      return { url: `/apiops/projects/gone${n}/` }
+    },
+  },
+  'GET /apiops/projects/:projectName/members/': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/members/' }),
+  },
+  'POST /apiops/projects/:projectName/members/': {
+    access: 'admin',
+    ok: 201,
+    make: async (fx, n) => ({ url: '/apiops/projects/P/members/', payload: { username: await freshUser(fx, n) } }),
+  },
+  'DELETE /apiops/projects/:projectName/members/:username/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => {
+      const user = await freshUser(fx, n)
+      await fx.adminCall('POST', '/apiops/projects/P/members/', { username: user })
+      return { url: `/apiops/projects/P/members/${user}/` }
+    },
+  },
+
+  'GET /apiops/environments/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/environments/' }) },
+  'GET /apiops/environments/:projectName': { access: 'member', ok: 200, make: () => ({ url: '/apiops/environments/P' }) },
+  'POST /apiops/environments/': {
+    access: 'admin',
+    ok: 201,
+    make: (_fx, n) => ({ url: '/apiops/environments/', payload: { name: `env${n}`, type: 'TEST', accessUrl: 'https://x' } }),
+  },
+  'PUT /apiops/environments/:name/': {
+    access: 'admin',
+    ok: 200,
+    make: () => ({ url: '/apiops/environments/E/', payload: { description: 'changed' } }),
+  },
+  'DELETE /apiops/environments/:name/': {
+    access: 'admin',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', '/apiops/environments/', { name: `del${n}`, type: 'TEST', accessUrl: 'https://x' })
+      return { url: `/apiops/environments/del${n}/` }
+    },
+  },
+
+  'GET /apiops/projects/:projectName/apiProxies/': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxies/' }),
+  },
+  'GET /apiops/projects/:projectName/apiProxies/:apiProxyName/': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxies/base/' }),
+  },
+  'POST /apiops/projects/:projectName/apiProxies/url/': {
+    access: { action: 'proxy.write' },
+    ok: 200,
+    make: (_fx, n) => ({ url: '/apiops/projects/P/apiProxies/url/', payload: proxyBody(`new${n}`) }),
+  },
+  'PUT /apiops/projects/:projectName/apiProxies/url/': {
+    access: { action: 'proxy.write' },
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxies/url/', payload: proxyBody('base') }),
+  },
+  'DELETE /apiops/projects/:projectName/apiProxies/:apiProxyName/': {
+    access: { action: 'proxy.delete' },
+    ok: 200,
+    make: async (fx, n) => ({ url: `/apiops/projects/P/apiProxies/${await freshProxy(fx, n)}/` }),
+  },
+  'POST /apiops/projects/:projectName/apiProxies/:apiProxyName/environments/:environmentName/': {
+    access: { action: 'proxy.deploy' },
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxies/base/environments/E/' }),
+  },
+  'DELETE /apiops/projects/:projectName/apiProxies/:apiProxyName/environments/:environmentName/': {
+    access: { action: 'proxy.deploy' },
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxies/base/environments/E/' }),
+  },
+  'GET /apiops/projects/:projectName/apiProxies/:apiProxyName/deployments/': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxies/base/deployments/' }),
+  },
+}
+
+/** The status a caller should get, and the role a 403 must name. */
+function expected(entry: Entry, actor: Actor): { status: number; role?: string } {
+  if (actor === 'anonymous') return { status: 401 }
+  const roles = ROLES_OF[actor]
+  const admin = roles.includes('ROLE_ADMIN')
+  const access = entry.access
+  if (access === 'session-only') return { status: 403 }
+  if (access === 'any' || admin) return { status: entry.ok }
+  if (access === 'admin') return { status: 403, role: 'ROLE_ADMIN' }
+  if (access !== 'member') {
+    const missing = PERMISSIONS[access.action].find((r) => !roles.includes(r))
+    if (missing) return { status: 403, role: missing }
+  }
+  return MEMBERS.includes(actor) ? { status: entry.ok } : { status: 404 }
+}
+
+describe.each(dialects())('the permission matrix (%s)', (dialect) => {
+  let fx: Fixtures
+  const tokens = {} as Record<Actor, string>
+
+  beforeAll(async () => {
+    const ctx = await buildTestApp(dialect)
+    const userId = {} as Record<Actor, string>
+    for (const actor of ACTORS) {
+      if (actor === 'anonymous') continue
+      const user = await makeUser(ctx, actor, ROLES_OF[actor])
+      userId[actor] = user.id
+      tokens[actor] = (await tokenFor(ctx, user.id)).token
+    }
+    const adminCall = (method: string, url: string, payload?: unknown) =>
+      ctx.app.inject({ method: method as 'GET', url, headers: bearer(tokens.admin), ...(payload ? { payload } : {}) })
+    fx = { ctx, admin: tokens.admin, adminCall, userId }
+    await adminCall('POST', '/apiops/projects/', { name: 'P' })
+    for (const member of MEMBERS) await adminCall('POST', '/apiops/projects/P/members/', { username: member })
+    await adminCall('POST', '/apiops/environments/', { name: 'E', type: 'TEST', accessUrl: 'https://e', projects: ['P'] })
+    await adminCall('POST', '/apiops/projects/P/apiProxies/url/', proxyBody('base'))
+  })
+  afterAll(() => fx.ctx.close())
+
+  it('has an entry for every registered route', () => {
+    const routes = fx.ctx.app.routeTable
+      .filter((r) => !r.public)
+      .map((r) => `${r.method} ${r.url}`)
+    const missing = routes.filter((r) => !(r in MATRIX))
+    expect(missing, 'routes without a matrix entry').toEqual([])
+    const stale = Object.keys(MATRIX).filter((k) => !routes.includes(k))
+    expect(stale, 'matrix entries for routes that no longer exist').toEqual([])
+  })
+
+  it('agrees with the role table the routes declare', () => {
+    for (const route of fx.ctx.app.routeTable.filter((r) => !r.public)) {
+      const entry = MATRIX[`${route.method} ${route.url}`]
+      if (!entry) continue
+      const declared = route.action === 'administer' ? 'admin' : route.action
+      const tabled = typeof entry.access === 'object' ? entry.access.action : entry.access
+      if (declared) expect(tabled, `${route.method} ${route.url}`).toBe(declared)
+    }
+  })
+
+  let n = 0
+  it.each(Object.keys(MATRIX))('%s', async (key) => {
+    const entry = MATRIX[key] as Entry
+    const method = key.split(' ')[0] as string
+    for (const actor of ACTORS) {
+      n += 1
+      const call = await entry.make(fx, n)
+      let url = call.url
+      if (url.includes('/OWN/')) {
+        const owner = actor === 'anonymous' ? 'plain' : actor
+        url = url.replace('/OWN/', `/${(await tokenFor(fx.ctx, fx.userId[owner])).id}/`)
+      }
+      const res = await fx.ctx.app.inject({
+        method: method as 'GET',
+        url,
+        headers: actor === 'anonymous' ? {} : bearer(tokens[actor]),
+        ...(call.payload ? { payload: call.payload } : {}),
+      })
+      const want = expected(entry, actor)
+      expect(res.statusCode, `${actor}: ${method} ${url} -> ${res.body.slice(0, 300)}`).toBe(want.status)
+      if (want.role) expect(res.json().error_description).toContain(want.role)
+    }
+  })
+})
