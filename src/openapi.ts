@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { OPENAPI_PREFIX } from './http/paths.ts'
+import { ErrorBody } from './http/schemas.ts'
 import { type Action, PERMISSIONS } from './identity/permissions.ts'
 
 /**
@@ -18,6 +19,7 @@ function annotate(document: OpenApiDocument, routes: readonly RouteInfo[]): Open
     const path = route.url.replace(/:(\w+)/g, '{$1}')
     const operation = document.paths?.[path]?.[route.method.toLowerCase()]
     if (!operation) continue
+    addGeneralErrors(operation, route.public)
     const roles = route.action ? [...PERMISSIONS[route.action]] : []
     operation['x-required-roles'] = roles
     if (route.public) operation.security = []
@@ -29,6 +31,41 @@ function annotate(document: OpenApiDocument, routes: readonly RouteInfo[]): Open
     operation.description = operation.description ? `${operation.description}\n\n${who}` : who
   }
   return document
+}
+
+/**
+ * Answers any route can give besides its own: bad or oversized bodies, missing
+ * credentials, and the server being unable to answer.
+ */
+function addGeneralErrors(operation: Operation, isPublic: boolean): void {
+  operation.responses ??= {}
+  const responses = operation.responses as Record<string, unknown>
+  const statuses = ['500', '503']
+  if (!isPublic) statuses.push('401')
+  if (operation.requestBody) statuses.push('400', '413', '415')
+  for (const status of statuses) {
+    responses[status] ??= {
+      description: STATUS_TEXT[status],
+      content: { 'application/json': { schema: ErrorBody } },
+    }
+  }
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  '400': 'The request is malformed or fails validation',
+  '401': 'No valid credentials',
+  '413': 'The body is too large',
+  '415': 'The body is not JSON',
+  '500': 'Unexpected server error',
+  '503': 'A dependency (the database) is unavailable; retry',
+}
+
+type Operation = {
+  description?: string
+  security?: unknown[]
+  responses?: unknown
+  requestBody?: unknown
+  [key: string]: unknown
 }
 
 interface RouteInfo {
@@ -56,7 +93,7 @@ export async function installOpenApi(
         routes,
       ) as never,
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'apiops Management API',
         version: '0.1.0',

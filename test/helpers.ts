@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { FastifyBaseLogger } from 'fastify'
+import type { FastifyBaseLogger, InjectOptions } from 'fastify'
 import pg from 'pg'
 import { buildApp, type Services } from '../src/app.ts'
 import type { Clock } from '../src/clock.ts'
@@ -11,6 +11,7 @@ import type { Role } from '../src/identity/roles.ts'
 import { issueToken } from '../src/identity/tokens.service.ts'
 import { createUser } from '../src/identity/users.service.ts'
 import { buildKeyRing, type KeyRing } from '../src/keys.ts'
+import { ResponseConformance } from './conformance.ts'
 
 /** A clock that moves only when a test moves it. */
 export class FrozenClock implements Clock {
@@ -116,6 +117,7 @@ export async function buildTestApp(
     consoleDir: options.consoleDir ?? '/nonexistent',
   })
   await app.ready()
+  await checkResponsesAgainstOpenApi(app)
   return {
     app,
     services: app.services,
@@ -129,6 +131,33 @@ export async function buildTestApp(
       await store.drop()
     },
   }
+}
+
+/**
+ * Wraps app.inject so that every JSON answer in every test is validated against the
+ * OpenAPI document's schema for it; a mismatch fails the test that received it.
+ */
+async function checkResponsesAgainstOpenApi(app: TestContext['app']): Promise<void> {
+  const document = (await app.inject({ url: '/apiops/openapi.json' })).json()
+  const conformance = new ResponseConformance(document)
+  const inject = app.inject.bind(app)
+  const checked = async (options: InjectOptions | string) => {
+    const res = await inject(options)
+    const opts = (typeof options === 'string' ? { url: options } : options) as {
+      method?: string
+      url?: string
+    }
+    const problem = conformance.check(
+      (opts.method ?? 'GET').toUpperCase(),
+      String(opts.url ?? '/'),
+      res.statusCode,
+      res.headers['content-type'] as string | undefined,
+      res.body,
+    )
+    if (problem) throw new Error(problem)
+    return res
+  }
+  ;(app as unknown as { inject: typeof checked }).inject = checked
 }
 
 export const PASSWORD = 'correct horse battery'

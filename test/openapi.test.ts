@@ -1,0 +1,75 @@
+import SwaggerParser from '@apidevtools/swagger-parser'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, type TestContext } from './helpers.ts'
+
+type Operation = {
+  operationId?: string
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>
+  security?: unknown[]
+  'x-required-roles'?: string[]
+}
+
+describe('the OpenAPI document', () => {
+  let ctx: TestContext
+  let document: { openapi: string; paths: Record<string, Record<string, Operation>> }
+
+  beforeAll(async () => {
+    ctx = await buildTestApp('sqlite')
+    document = (await ctx.app.inject({ url: '/apiops/openapi.json' })).json()
+  })
+  afterAll(() => ctx.close())
+
+  const operations = () =>
+    Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({
+        key: `${method.toUpperCase()} ${path}`,
+        op,
+      })),
+    )
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(document.openapi).toBe('3.1.0')
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined()
+  })
+
+  it('describes every route the server registered, and nothing else', () => {
+    const documented = operations().map((o) => o.key.replace(/\{(\w+)\}/g, ':$1'))
+    const registered = ctx.app.routeTable
+      .filter((r) => !r.url.startsWith('/apiops/openapi'))
+      .map((r) => `${r.method} ${r.url}`)
+    expect(documented.sort()).toEqual(registered.sort())
+  })
+
+  it('gives every operation a unique operationId, a success schema, its error answers and its roles', () => {
+    const ids = new Set<string>()
+    for (const { key, op } of operations()) {
+      expect(op.operationId, key).toMatch(/^[a-z][A-Za-z]+$/)
+      expect(ids.has(op.operationId as string), `duplicate operationId ${op.operationId}`).toBe(
+        false,
+      )
+      ids.add(op.operationId as string)
+      const success = Object.keys(op.responses).filter((s) => s.startsWith('2'))
+      expect(success.length, key).toBeGreaterThan(0)
+      for (const status of success)
+        expect(op.responses[status]?.content, `${key} ${status}`).toBeDefined()
+      expect(Array.isArray(op['x-required-roles']), key).toBe(true)
+      const open = Array.isArray(op.security) && op.security.length === 0
+      if (!open) expect(Object.keys(op.responses), key).toContain('401')
+      if ((op['x-required-roles'] ?? []).length > 0)
+        expect(Object.keys(op.responses), key).toContain('403')
+      for (const [status, response] of Object.entries(op.responses)) {
+        if (status.startsWith('4') || status.startsWith('5')) {
+          expect(response.content?.['application/json']?.schema, `${key} ${status}`).toBeDefined()
+        }
+      }
+    }
+  })
+
+  it('serves the same document as YAML', async () => {
+    const yaml = await ctx.app.inject({ url: '/apiops/openapi.yaml' })
+    expect(yaml.headers['content-type']).toMatch(/yaml/)
+    const { parse } = await import('yaml')
+    // The YAML reuses repeated schemas through anchors; there are many.
+    expect(parse(yaml.body, { maxAliasCount: -1 })).toEqual(document)
+  })
+})
