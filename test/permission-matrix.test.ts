@@ -39,7 +39,11 @@ interface Entry {
 interface Fixtures {
   ctx: TestContext
   admin: string
-  adminCall: (method: string, url: string, payload?: unknown) => Promise<{ statusCode: number; json(): any }>
+  adminCall: (
+    method: string,
+    url: string,
+    payload?: unknown,
+  ) => Promise<{ statusCode: number; json(): any }>
   userId: Record<Actor, string>
 }
 
@@ -59,17 +63,25 @@ async function freshProxy(fx: Fixtures, n: number): Promise<string> {
 
 async function freshUser(fx: Fixtures, n: number): Promise<string> {
   const name = `u${n}`
-  await fx.adminCall('POST', '/apiops/users/', { username: name, password: 'long enough pw', roles: ['ROLE_API_SECURITY'] })
+  await fx.adminCall('POST', '/apiops/users/', {
+    username: name,
+    password: 'long enough pw',
+    roles: ['ROLE_API_SECURITY'],
+  })
   return name
 }
 
 async function freshToken(fx: Fixtures, owner: string): Promise<string> {
   const users = (await fx.adminCall('GET', `/apiops/users/${owner}/`)).json()
-  return (await tokenFor(fx.ctx, users.id)).id
+  return (await tokenFor(fx.ctx, users.id as string)).id
 }
 
 const MATRIX: Record<string, Entry> = {
-  'GET /apiops/test/hello/:name': { access: 'any', ok: 200, make: () => ({ url: '/apiops/test/hello/x' }) },
+  'GET /apiops/test/hello/:name': {
+    access: 'any',
+    ok: 200,
+    make: () => ({ url: '/apiops/test/hello/x' }),
+  },
   'GET /apiops/me/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/' }) },
   'GET /apiops/me/tokens/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/tokens/' }) },
   'POST /apiops/me/tokens/': {
@@ -78,22 +90,41 @@ const MATRIX: Record<string, Entry> = {
     make: () => ({ url: '/apiops/me/tokens/', payload: { name: 'x', expiresAt: null } }),
   },
   // The token id is resolved per caller below: each revokes or rotates one of their own.
-  'DELETE /apiops/me/tokens/:id/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/tokens/OWN/' }) },
+  'DELETE /apiops/me/tokens/:id/': {
+    access: 'any',
+    ok: 200,
+    make: () => ({ url: '/apiops/me/tokens/OWN/' }),
+  },
   'POST /apiops/me/tokens/:id/rotate/': {
     access: 'any',
     ok: 201,
     make: () => ({ url: '/apiops/me/tokens/OWN/rotate/' }),
   },
-  'GET /apiops/session/': { access: 'session-only', ok: 200, make: () => ({ url: '/apiops/session/' }) },
-  'DELETE /apiops/session/': { access: 'session-only', ok: 200, make: () => ({ url: '/apiops/session/' }) },
+  'GET /apiops/session/': {
+    access: 'session-only',
+    ok: 200,
+    make: () => ({ url: '/apiops/session/' }),
+  },
+  'DELETE /apiops/session/': {
+    access: 'session-only',
+    ok: 200,
+    make: () => ({ url: '/apiops/session/' }),
+  },
 
   'GET /apiops/users/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/users/' }) },
   'POST /apiops/users/': {
     access: 'admin',
     ok: 201,
-    make: (_fx, n) => ({ url: '/apiops/users/', payload: { username: `new${n}`, password: 'long enough pw' } }),
+    make: (_fx, n) => ({
+      url: '/apiops/users/',
+      payload: { username: `new${n}`, password: 'long enough pw' },
+    }),
   },
-  'GET /apiops/users/:username/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/users/plain/' }) },
+  'GET /apiops/users/:username/': {
+    access: 'admin',
+    ok: 200,
+    make: () => ({ url: '/apiops/users/plain/' }),
+  },
   'DELETE /apiops/users/:username/': {
     access: 'admin',
     ok: 200,
@@ -102,12 +133,17 @@ const MATRIX: Record<string, Entry> = {
   'POST /apiops/users/:username/roles/': {
     access: 'admin',
     ok: 200,
-    make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/roles/`, payload: { roles: ['ROLE_MANAGE_PROXIES'] } }),
+    make: async (fx, n) => ({
+      url: `/apiops/users/${await freshUser(fx, n)}/roles/`,
+      payload: { roles: ['ROLE_MANAGE_PROXIES'] },
+    }),
   },
   'DELETE /apiops/users/:username/roles/:role/': {
     access: 'admin',
     ok: 200,
-    make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/roles/ROLE_API_SECURITY/` }),
+    make: async (fx, n) => ({
+      url: `/apiops/users/${await freshUser(fx, n)}/roles/ROLE_API_SECURITY/`,
+    }),
   },
   'POST /apiops/users/:username/enable/': {
     access: 'admin',
@@ -122,9 +158,16 @@ const MATRIX: Record<string, Entry> = {
   'PUT /apiops/users/:username/password/': {
     access: 'admin',
     ok: 200,
-    make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/password/`, payload: { password: 'another long pw' } }),
+    make: async (fx, n) => ({
+      url: `/apiops/users/${await freshUser(fx, n)}/password/`,
+      payload: { password: 'another long pw' },
+    }),
   },
-  'GET /apiops/users/:username/tokens/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/users/plain/tokens/' }) },
+  'GET /apiops/users/:username/tokens/': {
+    access: 'admin',
+    ok: 200,
+    make: () => ({ url: '/apiops/users/plain/tokens/' }),
+  },
   'DELETE /apiops/users/:username/tokens/:id/': {
     access: 'admin',
     ok: 200,
@@ -145,7 +188,11 @@ const MATRIX: Record<string, Entry> = {
     ok: 201,
     make: (_fx, n) => ({ url: '/apiops/projects/', payload: { name: `proj${n}` } }),
   },
-  'GET /apiops/projects/:projectName/': { access: 'member', ok: 200, make: () => ({ url: '/apiops/projects/P/' }) },
+  'GET /apiops/projects/:projectName/': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/' }),
+  },
   'DELETE /apiops/projects/:projectName/': {
     access: 'admin',
     ok: 200,
@@ -162,7 +209,10 @@ const MATRIX: Record<string, Entry> = {
   'POST /apiops/projects/:projectName/members/': {
     access: 'admin',
     ok: 201,
-    make: async (fx, n) => ({ url: '/apiops/projects/P/members/', payload: { username: await freshUser(fx, n) } }),
+    make: async (fx, n) => ({
+      url: '/apiops/projects/P/members/',
+      payload: { username: await freshUser(fx, n) },
+    }),
   },
   'DELETE /apiops/projects/:projectName/members/:username/': {
     access: 'admin',
@@ -174,12 +224,23 @@ const MATRIX: Record<string, Entry> = {
     },
   },
 
-  'GET /apiops/environments/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/environments/' }) },
-  'GET /apiops/environments/:projectName': { access: 'member', ok: 200, make: () => ({ url: '/apiops/environments/P' }) },
+  'GET /apiops/environments/': {
+    access: 'admin',
+    ok: 200,
+    make: () => ({ url: '/apiops/environments/' }),
+  },
+  'GET /apiops/environments/:projectName': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/environments/P' }),
+  },
   'POST /apiops/environments/': {
     access: 'admin',
     ok: 201,
-    make: (_fx, n) => ({ url: '/apiops/environments/', payload: { name: `env${n}`, type: 'TEST', accessUrl: 'https://x' } }),
+    make: (_fx, n) => ({
+      url: '/apiops/environments/',
+      payload: { name: `env${n}`, type: 'TEST', accessUrl: 'https://x' },
+    }),
   },
   'PUT /apiops/environments/:name/': {
     access: 'admin',
@@ -190,7 +251,11 @@ const MATRIX: Record<string, Entry> = {
     access: 'admin',
     ok: 200,
     make: async (fx, n) => {
-      await fx.adminCall('POST', '/apiops/environments/', { name: `del${n}`, type: 'TEST', accessUrl: 'https://x' })
+      await fx.adminCall('POST', '/apiops/environments/', {
+        name: `del${n}`,
+        type: 'TEST',
+        accessUrl: 'https://x',
+      })
       return { url: `/apiops/environments/del${n}/` }
     },
   },
@@ -208,7 +273,10 @@ const MATRIX: Record<string, Entry> = {
   'POST /apiops/projects/:projectName/apiProxies/url/': {
     access: { action: 'proxy.write' },
     ok: 200,
-    make: (_fx, n) => ({ url: '/apiops/projects/P/apiProxies/url/', payload: proxyBody(`new${n}`) }),
+    make: (_fx, n) => ({
+      url: '/apiops/projects/P/apiProxies/url/',
+      payload: proxyBody(`new${n}`),
+    }),
   },
   'PUT /apiops/projects/:projectName/apiProxies/url/': {
     access: { action: 'proxy.write' },
@@ -267,19 +335,28 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
       tokens[actor] = (await tokenFor(ctx, user.id)).token
     }
     const adminCall = (method: string, url: string, payload?: unknown) =>
-      ctx.app.inject({ method: method as 'GET', url, headers: bearer(tokens.admin), ...(payload ? { payload } : {}) })
+      ctx.app.inject({
+        method: method as 'GET',
+        url,
+        headers: bearer(tokens.admin),
+        ...(payload ? { payload } : {}),
+      })
     fx = { ctx, admin: tokens.admin, adminCall, userId }
     await adminCall('POST', '/apiops/projects/', { name: 'P' })
-    for (const member of MEMBERS) await adminCall('POST', '/apiops/projects/P/members/', { username: member })
-    await adminCall('POST', '/apiops/environments/', { name: 'E', type: 'TEST', accessUrl: 'https://e', projects: ['P'] })
+    for (const member of MEMBERS)
+      await adminCall('POST', '/apiops/projects/P/members/', { username: member })
+    await adminCall('POST', '/apiops/environments/', {
+      name: 'E',
+      type: 'TEST',
+      accessUrl: 'https://e',
+      projects: ['P'],
+    })
     await adminCall('POST', '/apiops/projects/P/apiProxies/url/', proxyBody('base'))
   })
   afterAll(() => fx.ctx.close())
 
   it('has an entry for every registered route', () => {
-    const routes = fx.ctx.app.routeTable
-      .filter((r) => !r.public)
-      .map((r) => `${r.method} ${r.url}`)
+    const routes = fx.ctx.app.routeTable.filter((r) => !r.public).map((r) => `${r.method} ${r.url}`)
     const missing = routes.filter((r) => !(r in MATRIX))
     expect(missing, 'routes without a matrix entry').toEqual([])
     const stale = Object.keys(MATRIX).filter((k) => !routes.includes(k))
@@ -315,7 +392,9 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
         ...(call.payload ? { payload: call.payload } : {}),
       })
       const want = expected(entry, actor)
-      expect(res.statusCode, `${actor}: ${method} ${url} -> ${res.body.slice(0, 300)}`).toBe(want.status)
+      expect(res.statusCode, `${actor}: ${method} ${url} -> ${res.body.slice(0, 300)}`).toBe(
+        want.status,
+      )
       if (want.role) expect(res.json().error_description).toContain(want.role)
     }
   })
