@@ -43,7 +43,7 @@ interface Fixtures {
     method: string,
     url: string,
     payload?: unknown,
-  ) => Promise<{ statusCode: number; json(): any }>
+  ) => Promise<{ statusCode: number; json(): Record<string, unknown> }>
   userId: Record<Actor, string>
 }
 
