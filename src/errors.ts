@@ -130,10 +130,15 @@ export const errors = {
   // --- Console sessions
   sessionInvalid: () =>
     new ApiError('invalid_token', 'Your console session has ended or is not valid. Log in again.'),
-  csrfFailed: () =>
+  csrfMissing: () =>
     new ApiError(
       'forbidden',
       'This request changes state with a console session but lacks its X-CSRF-Token header (the csrfToken from GET /apiops/session/). Nothing was changed.',
+    ),
+  csrfWrong: () =>
+    new ApiError(
+      'forbidden',
+      "The X-CSRF-Token header does not match this session's token (get it again from GET /apiops/session/). Nothing was changed.",
     ),
   crossOrigin: () =>
     new ApiError(

@@ -251,7 +251,7 @@ describe.each(dialects())('API proxies and deployments (%s)', (dialect) => {
         routingInfo: { routingAddressList: [{ address: 'ftp://x' }] },
       },
       'routingInfo.routingAddressList.0.address',
-      /pattern/,
+      /must be an http:\/\/ or https:\/\/ URL/,
     ],
     [
       {
@@ -260,7 +260,7 @@ describe.each(dialects())('API proxies and deployments (%s)', (dialect) => {
         routingInfo: { routingAddressList: [{ address: 'https://x' }] },
       },
       'clientRoute.relativePathList.0',
-      /pattern/,
+      /must start with \/ and contain no spaces/,
     ],
   ])('refuses %j naming the field', async (body, field, message) => {
     const res = await call('POST', `${P}/url/`, dev, { apiProxyName: 'bad', ...body })

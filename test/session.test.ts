@@ -217,7 +217,8 @@ describe.each(dialects())('console sessions and CSRF (%s)', (dialect) => {
       expect(res.statusCode).toBe(403)
       expect(res.json()).toEqual({
         error: 'forbidden',
-        error_description: errors.csrfFailed().description,
+        error_description: (headers['x-csrf-token'] ? errors.csrfWrong() : errors.csrfMissing())
+          .description,
       })
     }
     expect(await countTokens()).toBe(before)
@@ -326,6 +327,7 @@ describe.each(dialects())('console sessions and CSRF (%s)', (dialect) => {
       for (const url of ['/', '/profile', '/admin/users']) {
         const res = await ctx.app.inject({ url, headers: { accept: 'text/html' } })
         expect(res.statusCode, url).toBe(200)
+        expect(res.headers['cache-control'], url).toBe('no-cache')
         expect(res.body).toContain('<div id="root">')
         const csp = res.headers['content-security-policy'] as string
         expect(csp).toContain("default-src 'self'")

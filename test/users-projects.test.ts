@@ -191,7 +191,10 @@ describe.each(dialects())('users, live role inheritance and projects (%s)', (dia
       expect(dup.json().error).toBe('duplicate_name')
       const spaced = await call('POST', '/apiops/projects/', admin, { name: 'My Project' })
       expect(spaced.statusCode).toBe(400)
-      expect(spaced.json().validation_errors[0].field).toBe('name')
+      expect(spaced.json().validation_errors[0]).toEqual({
+        field: 'name',
+        message: 'must not contain spaces or slashes',
+      })
     })
 
     it('lists only my projects; admins see all, ordered by name', async () => {

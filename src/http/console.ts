@@ -17,6 +17,7 @@ export async function installConsole(app: FastifyInstance, dir: string): Promise
       root: dir,
       wildcard: false,
       index: ['index.html'],
+      cacheControl: false,
       // Vite fingerprints assets, so they may be cached for good; index.html may not.
       setHeaders: (res, path) =>
         res.setHeader(

@@ -13,12 +13,20 @@ function fieldOf(
   return field || context || 'body'
 }
 
+/** Plain words for the patterns our schemas use, instead of the regular expression. */
+const PATTERN_MESSAGES: Record<string, string> = {
+  '^[^\\s/]+$': 'must not contain spaces or slashes',
+  '^https?://[^\\s]+$': 'must be an http:// or https:// URL',
+  '^/[^\\s]*$': 'must start with / and contain no spaces',
+}
+
 function validationIssues(error: FastifyError): ValidationIssue[] {
   return (error.validation ?? []).map((v) => {
     const field = fieldOf(v as never, error.validationContext)
     let message = v.message ?? 'is invalid'
     if (v.keyword === 'additionalProperties') message = 'is not a known field'
     if (v.keyword === 'required') message = 'is required'
+    if (v.keyword === 'pattern') message = PATTERN_MESSAGES[String(v.params?.pattern)] ?? message
     return { field, message }
   })
 }
@@ -68,7 +76,9 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     if (wantsConsolePage(request.method, request.url, request.headers.accept)) {
       if ((app as unknown as { consoleIndex?: boolean }).consoleIndex) {
-        return reply.header('cache-control', 'no-cache').sendFile('index.html')
+        return reply
+          .header('cache-control', 'no-cache')
+          .sendFile('index.html', { cacheControl: false })
       }
       return reply
         .code(503)

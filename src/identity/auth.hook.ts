@@ -49,15 +49,8 @@ export function installAuth(app: FastifyInstance, deps: TokensDeps & SessionsDep
     if (!SAFE_METHODS.has(request.method)) {
       if (!sameOrigin(request)) throw errors.crossOrigin()
       const header = request.headers['x-csrf-token']
-      if (
-        !csrfTokenMatches(
-          deps.sessionPolicy,
-          session.sessionId,
-          typeof header === 'string' ? header : undefined,
-        )
-      ) {
-        throw errors.csrfFailed()
-      }
+      if (typeof header !== 'string' || header === '') throw errors.csrfMissing()
+      if (!csrfTokenMatches(deps.sessionPolicy, session.sessionId, header)) throw errors.csrfWrong()
     }
     request.session = session
     request.principal = session.principal

@@ -1,0 +1,220 @@
+/**
+ * The console's only way to the server: same-origin fetch with the session cookie,
+ * the CSRF token on every unsafe call, and error bodies turned into messages.
+ * The CSRF token lives in memory (the session held in React state), never in storage.
+ */
+
+export const ROLES = [
+  'ROLE_MANAGE_PROXIES',
+  'ROLE_DEPLOY_UNDEPLOY_PROXIES',
+  'ROLE_API_SECURITY',
+  'ROLE_ADMIN',
+] as const
+export type Role = (typeof ROLES)[number]
+
+export const ROLE_DESCRIPTIONS: Record<Role, string> = {
+  ROLE_MANAGE_PROXIES: 'Manage API proxies',
+  ROLE_DEPLOY_UNDEPLOY_PROXIES: 'Deploy and undeploy proxies',
+  ROLE_API_SECURITY: 'Connections, credentials, certificates',
+  ROLE_ADMIN: 'Everything, including users and projects',
+}
+
+export interface Session {
+  username: string
+  roles: Role[]
+  csrfToken: string
+  expiresAt: string
+}
+
+export interface Me {
+  id: string
+  username: string
+  roles: Role[]
+  projects: string[]
+}
+
+export type TokenSource = 'console' | 'api' | 'cli'
+export type TokenStatus = 'active' | 'expired' | 'revoked'
+
+export interface TokenView {
+  id: string
+  name: string
+  source: TokenSource
+  createdAt: string
+  expiresAt: string | null
+  lastUsedAt: string | null
+  lastUsedFrom: string | null
+  revokedAt: string | null
+  status: TokenStatus
+}
+
+/** The one answer that holds a token's secret: keep it in component state, never store it. */
+export interface IssuedToken extends TokenView {
+  token: string
+}
+
+export interface UserView {
+  id: string
+  username: string
+  roles: Role[]
+  enabled: boolean
+  createdAt: string
+  disabledAt: string | null
+}
+
+export interface Project {
+  name: string
+  description: string
+  createdAt: string
+}
+
+export interface Member {
+  username: string
+  addedAt: string
+}
+
+interface ListBody<T> {
+  resultList: T[]
+  totalCount: number
+}
+
+export interface FieldError {
+  field: string
+  message: string
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly fieldErrors: FieldError[] = [],
+  ) {
+    super(message)
+  }
+
+  /** The server's message for one field (validation_errors), if it named that field. */
+  forField(field: string): string | undefined {
+    return this.fieldErrors.find((e) => e.field === field || e.field === `/${field}`)?.message
+  }
+}
+
+/** Any thrown value as a sentence for the person at the screen. */
+export function messageOf(error: unknown): string {
+  if (error instanceof ApiError) return error.message
+  return 'Something went wrong. Try again.'
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+async function call<T>(
+  method: string,
+  path: string,
+  options: { body?: unknown; csrfToken?: string | null } = {},
+): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (options.body !== undefined) headers['content-type'] = 'application/json'
+  if (UNSAFE.has(method) && options.csrfToken) headers['x-csrf-token'] = options.csrfToken
+  let response: Response
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      cache: 'no-store',
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    })
+  } catch {
+    throw new ApiError(
+      0,
+      'network',
+      'Cannot reach the server. Check your connection and try again.',
+    )
+  }
+  const text = await response.text()
+  let body: unknown = null
+  try {
+    body = text ? JSON.parse(text) : null
+  } catch {
+    body = null
+  }
+  if (!response.ok) {
+    const e = (body ?? {}) as {
+      error?: string
+      error_description?: string
+      validation_errors?: FieldError[]
+    }
+    throw new ApiError(
+      response.status,
+      e.error ?? 'http_error',
+      e.error_description ?? `The server answered ${response.status}. Try again.`,
+      Array.isArray(e.validation_errors) ? e.validation_errors : [],
+    )
+  }
+  return body as T
+}
+
+const seg = encodeURIComponent
+
+/** Login and session lookup need no CSRF token yet. */
+export const sessionApi = {
+  current: () => call<Session>('GET', '/apiops/session/'),
+  login: (username: string, password: string) =>
+    call<Session>('POST', '/apiops/session/', { body: { username, password } }),
+}
+
+/**
+ * The API as one signed-in person sees it. `onSessionEnded` runs when the server
+ * answers 401 to a session call (idle timeout, logout elsewhere, revoked session).
+ */
+export function createApi(csrfToken: string, onSessionEnded: () => void) {
+  async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
+    try {
+      return await call<T>(method, path, { body, csrfToken })
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) onSessionEnded()
+      throw error
+    }
+  }
+  const list = async <T>(path: string) => (await send<ListBody<T>>('GET', path)).resultList
+
+  return {
+    logout: () => call<unknown>('DELETE', '/apiops/session/', { csrfToken }),
+    me: () => send<Me>('GET', '/apiops/me/'),
+    myTokens: () => list<TokenView>('/apiops/me/tokens/?size=1000'),
+    createToken: (name: string, expiresAt: string | null) =>
+      send<IssuedToken>('POST', '/apiops/me/tokens/', { name, expiresAt }),
+    revokeMyToken: (id: string) => send<TokenView>('DELETE', `/apiops/me/tokens/${seg(id)}/`),
+
+    users: () => list<UserView>('/apiops/users/?size=1000'),
+    user: (u: string) => send<UserView>('GET', `/apiops/users/${seg(u)}/`),
+    createUser: (username: string, password: string, roles: Role[]) =>
+      send<UserView>('POST', '/apiops/users/', { username, password, roles }),
+    deleteUser: (u: string) => send<unknown>('DELETE', `/apiops/users/${seg(u)}/`),
+    grantRoles: (u: string, roles: Role[]) =>
+      send<UserView>('POST', `/apiops/users/${seg(u)}/roles/`, { roles }),
+    revokeRole: (u: string, role: Role) =>
+      send<UserView>('DELETE', `/apiops/users/${seg(u)}/roles/${seg(role)}/`),
+    setEnabled: (u: string, enabled: boolean) =>
+      send<UserView>('POST', `/apiops/users/${seg(u)}/${enabled ? 'enable' : 'disable'}/`),
+    setPassword: (u: string, password: string) =>
+      send<unknown>('PUT', `/apiops/users/${seg(u)}/password/`, { password }),
+    userTokens: (u: string) => list<TokenView>(`/apiops/users/${seg(u)}/tokens/?size=1000`),
+    revokeUserToken: (u: string, id: string) =>
+      send<TokenView>('DELETE', `/apiops/users/${seg(u)}/tokens/${seg(id)}/`),
+    revokeAllUserTokens: (u: string) =>
+      send<{ revokedCount: number }>('DELETE', `/apiops/users/${seg(u)}/tokens/`),
+
+    projects: () => list<Project>('/apiops/projects/?size=1000'),
+    createProject: (name: string, description: string) =>
+      send<Project>('POST', '/apiops/projects/', { name, description }),
+    deleteProject: (p: string) => send<unknown>('DELETE', `/apiops/projects/${seg(p)}/`),
+    members: (p: string) => list<Member>(`/apiops/projects/${seg(p)}/members/?size=1000`),
+    addMember: (p: string, username: string) =>
+      send<unknown>('POST', `/apiops/projects/${seg(p)}/members/`, { username }),
+    removeMember: (p: string, u: string) =>
+      send<unknown>('DELETE', `/apiops/projects/${seg(p)}/members/${seg(u)}/`),
+  }
+}
+
+export type Api = ReturnType<typeof createApi>

@@ -1,0 +1,103 @@
+import { type ReactNode, useId, useLayoutEffect, useRef, useState } from 'react'
+import { messageOf } from '../api.ts'
+import { ErrorMessage } from './ui.tsx'
+
+/**
+ * A modal dialog: the native <dialog> opened with showModal(), so focus is trapped,
+ * the page behind is inert and Escape closes it; focus returns where it was.
+ */
+export function Modal(props: {
+  title: string
+  onClose(): void
+  children: ReactNode
+  describedBy?: string
+  wide?: boolean
+}) {
+  const ref = useRef<HTMLDialogElement>(null)
+  const titleId = useId()
+  const onClose = useRef(props.onClose)
+  onClose.current = props.onClose
+
+  useLayoutEffect(() => {
+    const dialog = ref.current
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null
+    if (dialog && !dialog.open) {
+      dialog.showModal()
+      // React does not render the autofocus attribute, so showModal cannot see it.
+      dialog.querySelector<HTMLElement>('[data-autofocus]')?.focus()
+    }
+    return () => {
+      if (dialog?.open) dialog.close()
+      if (opener?.isConnected) opener.focus()
+    }
+  }, [])
+
+  return (
+    <dialog
+      ref={ref}
+      className={props.wide ? 'modal modal-wide' : 'modal'}
+      aria-modal="true"
+      aria-labelledby={titleId}
+      aria-describedby={props.describedBy}
+      onCancel={(event) => {
+        // Escape: let React unmount the dialog rather than the browser closing it.
+        event.preventDefault()
+        onClose.current()
+      }}
+    >
+      <h2 id={titleId} className="modal-title">
+        {props.title}
+      </h2>
+      {props.children}
+    </dialog>
+  )
+}
+
+export interface ConfirmRequest {
+  title: string
+  message: ReactNode
+  confirmLabel: string
+  /** Runs on confirm; a thrown error is shown in the dialog, which then stays open. */
+  action(): Promise<void>
+}
+
+/** The console's confirm: an accessible modal, never window.confirm. */
+export function ConfirmDialog(props: { request: ConfirmRequest | null; onDone(): void }) {
+  return props.request ? <ConfirmModal request={props.request} onDone={props.onDone} /> : null
+}
+
+function ConfirmModal(props: { request: ConfirmRequest; onDone(): void }) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const messageId = useId()
+  const { request } = props
+
+  async function confirm() {
+    setBusy(true)
+    setError(null)
+    try {
+      await request.action()
+      props.onDone()
+    } catch (e) {
+      setError(messageOf(e))
+      setBusy(false)
+    }
+  }
+
+  return (
+    <Modal title={request.title} onClose={props.onDone} describedBy={messageId}>
+      <div id={messageId} className="modal-body">
+        {request.message}
+      </div>
+      <ErrorMessage>{error}</ErrorMessage>
+      <div className="modal-actions">
+        <button type="button" className="button" onClick={props.onDone} data-autofocus>
+          Cancel
+        </button>
+        <button type="button" className="button button-danger" onClick={confirm} disabled={busy}>
+          {busy ? 'Working…' : request.confirmLabel}
+        </button>
+      </div>
+    </Modal>
+  )
+}

@@ -1,0 +1,221 @@
+import { type FormEvent, useId, useState } from 'react'
+import { ApiError, ROLE_DESCRIPTIONS, ROLES, type Role } from '../api.ts'
+import { Modal } from '../components/Dialog.tsx'
+import {
+  DateTime,
+  EmptyState,
+  ErrorMessage,
+  Link,
+  Loading,
+  Notice,
+  RoleBadges,
+} from '../components/ui.tsx'
+import { useSignedIn } from '../context.ts'
+import { useLoad } from '../hooks.ts'
+import { paths } from '../router.ts'
+
+export function Users() {
+  const { api } = useSignedIn()
+  const users = useLoad(() => api.users(), [api])
+  const [creating, setCreating] = useState(false)
+  const [notice, setNotice] = useState<string | null>(null)
+  const list = users.data ?? []
+
+  return (
+    <main className="page" id="main">
+      <div className="page-head">
+        <h1>Users</h1>
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={() => {
+            setNotice(null)
+            setCreating(true)
+          }}
+        >
+          Create User
+        </button>
+      </div>
+      <Notice>{notice}</Notice>
+      <section className="card card-flush" aria-label="All users">
+        <ErrorMessage>{users.error}</ErrorMessage>
+        {users.loading && !users.data ? (
+          <Loading />
+        ) : list.length === 0 && !users.error ? (
+          <EmptyState title="No users yet" />
+        ) : (
+          <div className="table-wrap">
+            <table className="table responsive">
+              <caption className="visually-hidden">Users</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Username</th>
+                  <th scope="col">Roles</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Created</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.map((u) => (
+                  <tr key={u.id}>
+                    <th scope="row" data-label="Username" className="cell-name">
+                      <Link to={paths.user(u.username)}>{u.username}</Link>
+                    </th>
+                    <td data-label="Roles">
+                      <RoleBadges roles={u.roles} />
+                    </td>
+                    <td data-label="Status">
+                      <span className={`badge ${u.enabled ? 'badge-active' : 'badge-revoked'}`}>
+                        {u.enabled ? 'Enabled' : 'Disabled'}
+                      </span>
+                    </td>
+                    <td data-label="Created">
+                      <DateTime iso={u.createdAt} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      {creating ? (
+        <CreateUserDialog
+          onClose={() => setCreating(false)}
+          onCreated={(username) => {
+            setCreating(false)
+            setNotice(`User “${username}” was created.`)
+            void users.reload()
+          }}
+        />
+      ) : null}
+    </main>
+  )
+}
+
+export function RoleCheckboxes(props: {
+  value: readonly Role[]
+  onChange(roles: Role[]): void
+  legend: string
+  hideLegend?: boolean
+}) {
+  const base = useId()
+  return (
+    <fieldset className="field">
+      <legend className={props.hideLegend ? 'visually-hidden' : undefined}>{props.legend}</legend>
+      {ROLES.map((role) => (
+        <div className="choice choice-described" key={role}>
+          <input
+            id={`${base}-${role}`}
+            type="checkbox"
+            checked={props.value.includes(role)}
+            onChange={(e) =>
+              props.onChange(
+                e.target.checked
+                  ? ROLES.filter((r) => r === role || props.value.includes(r))
+                  : props.value.filter((r) => r !== role),
+              )
+            }
+          />
+          <label htmlFor={`${base}-${role}`}>
+            <span className="mono">{role}</span>
+            <span className="sub">{ROLE_DESCRIPTIONS[role]}</span>
+          </label>
+        </div>
+      ))}
+    </fieldset>
+  )
+}
+
+function CreateUserDialog(props: { onClose(): void; onCreated(username: string): void }) {
+  const { api } = useSignedIn()
+  const [username, setUsername] = useState('')
+  const [password, setPassword] = useState('')
+  const [roles, setRoles] = useState<Role[]>([])
+  const [errors, setErrors] = useState<{ username?: string; password?: string; form?: string }>({})
+  const [busy, setBusy] = useState(false)
+  const ids = { u: useId(), p: useId(), ue: useId(), pe: useId(), ph: useId() }
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const found: typeof errors = {}
+    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(username))
+      found.username =
+        'Use 1 to 64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit.'
+    if (password.length < 8) found.password = 'Use at least 8 characters.'
+    setErrors(found)
+    if (found.username || found.password) return
+    setBusy(true)
+    try {
+      await api.createUser(username, password, roles)
+      props.onCreated(username)
+    } catch (e) {
+      if (e instanceof ApiError) {
+        setErrors({
+          username: e.forField('username'),
+          password: e.forField('password'),
+          form: e.message,
+        })
+      } else setErrors({ form: 'Something went wrong. Try again.' })
+      setBusy(false)
+    }
+  }
+
+  return (
+    <Modal title="Create User" onClose={props.onClose}>
+      <form onSubmit={submit} noValidate className="form">
+        <div className="field">
+          <label htmlFor={ids.u}>Username</label>
+          <input
+            id={ids.u}
+            value={username}
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            aria-invalid={errors.username ? true : undefined}
+            aria-describedby={errors.username ? ids.ue : undefined}
+            onChange={(e) => setUsername(e.target.value)}
+            data-autofocus
+          />
+          {errors.username ? (
+            <p className="field-error" id={ids.ue}>
+              {errors.username}
+            </p>
+          ) : null}
+        </div>
+        <div className="field">
+          <label htmlFor={ids.p}>Password</label>
+          <input
+            id={ids.p}
+            type="password"
+            value={password}
+            autoComplete="new-password"
+            aria-invalid={errors.password ? true : undefined}
+            aria-describedby={errors.password ? `${ids.pe} ${ids.ph}` : ids.ph}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <p className="hint" id={ids.ph}>
+            At least 8 characters. Give it to the user over a safe channel.
+          </p>
+          {errors.password ? (
+            <p className="field-error" id={ids.pe}>
+              {errors.password}
+            </p>
+          ) : null}
+        </div>
+        <RoleCheckboxes legend="Roles" value={roles} onChange={setRoles} />
+        {errors.form && !errors.username && !errors.password ? (
+          <ErrorMessage>{errors.form}</ErrorMessage>
+        ) : null}
+        <div className="modal-actions">
+          <button type="button" className="button" onClick={props.onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create User'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}

@@ -1,0 +1,65 @@
+import { useSyncExternalStore } from 'react'
+
+/** A tiny History API router: the server answers index.html for every console path. */
+const listeners = new Set<() => void>()
+
+function subscribe(listener: () => void) {
+  listeners.add(listener)
+  window.addEventListener('popstate', listener)
+  return () => {
+    listeners.delete(listener)
+    window.removeEventListener('popstate', listener)
+  }
+}
+
+export function usePath(): string {
+  return useSyncExternalStore(subscribe, () => window.location.pathname)
+}
+
+export function navigate(path: string): void {
+  if (path === window.location.pathname) return
+  window.history.pushState(null, '', path)
+  for (const listener of listeners) listener()
+  window.scrollTo(0, 0)
+}
+
+export type Route =
+  | { page: 'overview' }
+  | { page: 'profile' }
+  | { page: 'users' }
+  | { page: 'user'; username: string }
+  | { page: 'projects' }
+  | { page: 'project'; name: string }
+  | { page: 'not-found' }
+
+export function parseRoute(path: string): Route {
+  const parts = path
+    .split('/')
+    .filter(Boolean)
+    .map((p) => {
+      try {
+        return decodeURIComponent(p)
+      } catch {
+        return p
+      }
+    })
+  const [a, b, c] = parts
+  if (parts.length === 0) return { page: 'overview' }
+  if (a === 'profile' && parts.length === 1) return { page: 'profile' }
+  if (a === 'admin' && b === 'users' && parts.length === 2) return { page: 'users' }
+  if (a === 'admin' && b === 'users' && c && parts.length === 3)
+    return { page: 'user', username: c }
+  if (a === 'admin' && b === 'projects' && parts.length === 2) return { page: 'projects' }
+  if (a === 'admin' && b === 'projects' && c && parts.length === 3)
+    return { page: 'project', name: c }
+  return { page: 'not-found' }
+}
+
+export const paths = {
+  overview: '/',
+  profile: '/profile',
+  users: '/admin/users',
+  user: (username: string) => `/admin/users/${encodeURIComponent(username)}`,
+  projects: '/admin/projects',
+  project: (name: string) => `/admin/projects/${encodeURIComponent(name)}`,
+}

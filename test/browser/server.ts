@@ -1,0 +1,78 @@
+import { CONSOLE_DIST } from '../../scripts/console-build.ts'
+import { buildApp } from '../../src/app.ts'
+import { systemClock } from '../../src/clock.ts'
+import { createLocalBus } from '../../src/cluster/events.ts'
+import type { Role } from '../../src/identity/roles.ts'
+import { issueToken } from '../../src/identity/tokens.service.ts'
+import { createUser } from '../../src/identity/users.service.ts'
+import { buildKeyRing } from '../../src/keys.ts'
+import { freshStore, PASSWORD, testConfig } from '../helpers.ts'
+
+/**
+ * A real server for the browser: the app as `apiops serve` builds it, over a fresh
+ * in-memory SQLite database, on the real clock, listening on a free loopback port,
+ * serving the built console.
+ */
+export async function startServer() {
+  const config = testConfig()
+  const store = await freshStore('sqlite')
+  const keys = buildKeyRing(config.secretKey as Buffer, config.previousSecretKeys)
+  const events = createLocalBus()
+  const app = await buildApp({
+    config,
+    store,
+    clock: systemClock,
+    events,
+    keys,
+    consoleDir: CONSOLE_DIST,
+  })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  if (!address || typeof address === 'string') throw new Error('no TCP address')
+  const url = `http://127.0.0.1:${address.port}`
+  const services = app.services
+
+  return {
+    url,
+    services,
+    async user(username: string, roles: Role[] = [], password = PASSWORD) {
+      return createUser(services, { username, password, roles })
+    },
+    /** A token made the way the CLI makes one. */
+    async cliToken(userId: string, name: string, expiresAt: Date | null = null) {
+      return issueToken(services, { userId, name, source: 'cli', expiresAt })
+    },
+    /** A token from the seed's endpoint, as a pipeline gets one. */
+    async apiToken(username: string, password = PASSWORD): Promise<string> {
+      const response = await fetch(`${url}/apiops/auth/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: username,
+          client_secret: password,
+        }),
+      })
+      if (response.status !== 200) throw new Error(`token endpoint: ${response.status}`)
+      return ((await response.json()) as { access_token: string }).access_token
+    },
+    /** GET /apiops/test/hello/x with a token: 200 while it is good, 401 once it is not. */
+    async hello(token: string): Promise<number> {
+      const response = await fetch(`${url}/apiops/test/hello/x`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+      await response.arrayBuffer()
+      return response.status
+    },
+    async close() {
+      await app.close()
+      await store.drop()
+    },
+  }
+}
+
+export type TestServer = Awaited<ReturnType<typeof startServer>>
+export { PASSWORD }

@@ -1,0 +1,286 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { launchChromium, logIn, openPage, pageHolds, type Watched, webStorage } from './chromium.ts'
+import { startServer, type TestServer } from './server.ts'
+
+/**
+ * The seed's "Method 1: From Management Console" and "Revoking Tokens", as a person
+ * does them in Chromium against a real server.
+ */
+
+let server: TestServer
+let browser: Browser
+const opened: Watched[] = []
+
+beforeAll(async () => {
+  ;[server, browser] = await Promise.all([startServer(), launchChromium()])
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+})
+
+async function open(options: Parameters<typeof openPage>[1] = {}) {
+  const watched = await openPage(browser, options)
+  opened.push(watched)
+  return watched
+}
+
+/** Console errors other than the browser's own note on a 4xx answer (the 401 before login). */
+function realProblems(w: Watched): string[] {
+  return w.problems.filter((p) => !p.startsWith('Failed to load resource'))
+}
+
+async function goToMyProfile(w: Watched) {
+  await w.page.getByRole('button', { name: /Quick Menu/ }).click()
+  await w.page.getByRole('menuitem', { name: 'My Profile' }).click()
+  await w.page.getByRole('heading', { level: 1, name: 'My Profile' }).waitFor()
+}
+
+describe('console: personal API access tokens', () => {
+  test('login works with the keyboard alone; a wrong password gets one generic message, never echoed', async () => {
+    await server.user('alice')
+    const w = await open()
+    const { page } = w
+    await page.goto(`${server.url}/`)
+    const username = page.getByLabel('Username')
+    const password = page.getByLabel('Password')
+    await expect.poll(() => username.evaluate((el) => el === document.activeElement)).toBe(true)
+
+    const wrong = 'Wrong-Secret-4321'
+    await page.keyboard.type('alice')
+    await page.keyboard.press('Tab')
+    expect(await password.evaluate((el) => el === document.activeElement)).toBe(true)
+    await page.keyboard.type(wrong)
+    await page.keyboard.press('Enter')
+    const alert = page.getByRole('alert')
+    await expect.poll(() => alert.textContent()).toBe('Incorrect username or password.')
+    expect(await password.inputValue()).toBe('')
+    expect(await password.getAttribute('type')).toBe('password')
+    expect(await page.content()).not.toContain(wrong)
+
+    // An unknown user gets exactly the same message.
+    await username.fill('nobody-here')
+    await password.fill(wrong)
+    await password.press('Enter')
+    await expect.poll(() => alert.textContent()).toBe('Incorrect username or password.')
+    expect(await page.getByRole('alert').count()).toBe(1)
+
+    await username.fill('alice')
+    await password.focus()
+    await page.keyboard.type('correct horse battery')
+    await page.keyboard.press('Enter')
+    await page.getByRole('button', { name: /Quick Menu/ }).waitFor()
+    expect(await page.content()).not.toContain('correct horse battery')
+    // The CSRF token is in memory only.
+    expect(await webStorage(page)).toBe('[{},{}]')
+
+    // The Quick Menu works from the keyboard too.
+    await page.getByRole('button', { name: /Quick Menu/ }).focus()
+    await page.keyboard.press('Enter')
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.textContent))
+      .toBe('My Profile')
+    await page.keyboard.press('Enter')
+    await page.getByRole('heading', { level: 1, name: 'My Profile' }).waitFor()
+    expect(realProblems(w)).toEqual([])
+  })
+
+  test('Quick Menu > My Profile > Create API Token (Never Expires): shown once, copied, gone after close and reload', async () => {
+    await server.user('bob')
+    const w = await open({ permissions: ['clipboard-read', 'clipboard-write'] })
+    const { page } = w
+    await logIn(page, server.url, 'bob')
+    await goToMyProfile(w)
+    expect(new URL(page.url()).pathname).toBe('/profile')
+
+    const section = page.getByRole('region', { name: 'Personal API Access Tokens' })
+    await section.scrollIntoViewIfNeeded()
+    await section.getByText('No tokens yet').waitFor()
+    await page.getByText('Not a member of any project yet').waitFor()
+    await section.getByRole('button', { name: 'Create API Token' }).click()
+
+    const form = page.getByRole('dialog', { name: 'Create API Token' })
+    expect(await form.getAttribute('aria-modal')).toBe('true')
+    await form.getByLabel('Token Name').fill('ci-pipeline')
+    expect(await form.getByLabel('Never Expires').isChecked()).toBe(true)
+    await form.getByRole('button', { name: 'Create' }).click()
+
+    const reveal = page.getByRole('dialog', { name: 'Copy your new token' })
+    await reveal.waitFor()
+    await reveal.getByText('It will not be shown again.').waitFor()
+    const token = await reveal.getByLabel(/Token/).inputValue()
+    expect(token).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/)
+    // The check below can see it while it is shown...
+    expect(await pageHolds(w, token)).toBe(true)
+    expect(await server.hello(token)).toBe(200)
+
+    await reveal.getByRole('button', { name: 'Copy' }).click()
+    await reveal.getByText('Copied to clipboard.').waitFor()
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token)
+
+    await reveal.getByRole('button', { name: 'Done' }).click()
+    await reveal.waitFor({ state: 'detached' })
+    const row = section.getByRole('row', { name: /ci-pipeline/ })
+    await row.waitFor()
+    expect(await row.getByRole('cell').allInnerTexts()).toEqual(
+      expect.arrayContaining(['Never', 'Never used', 'Console', 'Active']),
+    )
+
+    // ...and it is gone once the dialog closes, and after a reload.
+    expect(await pageHolds(w, token)).toBe(false)
+    await page.reload()
+    await section.getByRole('row', { name: /ci-pipeline/ }).waitFor()
+    expect(await pageHolds(w, token)).toBe(false)
+    expect(await webStorage(page)).toBe('[{},{}]')
+    expect(w.jsDialogs).toEqual([])
+    expect(realProblems(w)).toEqual([])
+  })
+
+  test('Select from Calendar: min is tomorrow, a past date is refused with a clear message, a future date is kept', async () => {
+    await server.user('cora')
+    const w = await open()
+    const { page } = w
+    await logIn(page, server.url, 'cora')
+    await goToMyProfile(w)
+    await page.getByRole('button', { name: 'Create API Token' }).click()
+    const form = page.getByRole('dialog', { name: 'Create API Token' })
+    await form.getByLabel('Token Name').fill('nightly-report')
+    await form.getByLabel('Select from Calendar').check()
+    const date = form.getByLabel('Expiration date')
+    expect(await date.getAttribute('type')).toBe('date')
+    const { tomorrow, yesterday, inMonth } = await page.evaluate(() => {
+      const day = (offset: number) => {
+        const d = new Date()
+        d.setDate(d.getDate() + offset)
+        return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+      }
+      return { tomorrow: day(1), yesterday: day(-1), inMonth: day(30) }
+    })
+    expect(await date.getAttribute('min')).toBe(tomorrow)
+
+    await date.fill(yesterday)
+    await form.getByRole('button', { name: 'Create' }).click()
+    await form
+      .getByText('The expiration date must be in the future: choose tomorrow or a later date.')
+      .waitFor()
+    expect(await date.getAttribute('aria-invalid')).toBe('true')
+    expect(await page.getByRole('dialog', { name: 'Copy your new token' }).count()).toBe(0)
+
+    await date.fill(inMonth)
+    await form.getByText(/Valid through this day \(UTC\)/).waitFor()
+    await form.getByRole('button', { name: 'Create' }).click()
+    const reveal = page.getByRole('dialog', { name: 'Copy your new token' })
+    await reveal.getByText(/It expires /).waitFor()
+    await reveal.getByRole('button', { name: 'Done' }).click()
+
+    const row = page.getByRole('row', { name: /nightly-report/ })
+    const expires = await row.locator('td[data-label="Expires"] time').getAttribute('title')
+    // Valid through that day (UTC): it ends at the next midnight UTC, shown in the local zone.
+    const expected = await page.evaluate((day) => {
+      const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+      return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(
+        new Date(Date.UTC(y, m - 1, d + 1)),
+      )
+    }, inMonth)
+    expect(expires).toBe(expected)
+    expect(realProblems(w)).toEqual([])
+  })
+
+  test('tokens from the token endpoint and the CLI are listed with how they were made; names are text, never markup', async () => {
+    const dan = await server.user('dan')
+    const markup = '<img src=x onerror=alert(1)>'
+    await server.cliToken(dan.id, markup)
+    const w = await open()
+    const { page } = w
+    await logIn(page, server.url, 'dan')
+    await goToMyProfile(w)
+    const section = page.getByRole('region', { name: 'Personal API Access Tokens' })
+    await section.getByRole('row', { name: /onerror/ }).waitFor()
+    expect(await section.getByRole('row').count()).toBe(2) // header + one token
+
+    // A pipeline asks the token endpoint for a token (a form POST, as the seed shows) and uses it.
+    const apiToken = await server.apiToken('dan')
+    expect(await server.hello(apiToken)).toBe(200)
+    await server.services.usage.flush()
+    await page.reload()
+    const apiRow = section.getByRole('row').filter({ hasText: 'API' })
+    await apiRow.waitFor()
+    expect(await apiRow.locator('td[data-label="Made with"]').textContent()).toBe('API')
+    expect(await apiRow.locator('td[data-label="Last used"]').textContent()).toContain(
+      'from 127.0.0.1',
+    )
+    expect(await apiRow.locator('td[data-label="Expires"]').textContent()).not.toBe('Never')
+    const cliRow = section.getByRole('row', { name: /onerror/ })
+    expect(await cliRow.locator('td[data-label="Made with"]').textContent()).toBe('CLI')
+
+    // The markup is shown as the literal text, and nothing ran.
+    expect(await section.getByText(markup, { exact: true }).isVisible()).toBe(true)
+    expect(await page.locator('img').count()).toBe(0)
+    expect(w.jsDialogs).toEqual([])
+    expect(realProblems(w)).toEqual([])
+  })
+
+  test('Revoke asks in an accessible dialog (not window.confirm), and the API refuses the token at once', async () => {
+    const erin = await server.user('erin')
+    const { token } = await server.cliToken(erin.id, 'deploy-bot')
+    const { token: other } = await server.cliToken(erin.id, 'report-bot')
+    expect(await server.hello(token)).toBe(200)
+    const w = await open()
+    const { page } = w
+    await logIn(page, server.url, 'erin')
+    await goToMyProfile(w)
+
+    const row = page.getByRole('row', { name: /deploy-bot/ })
+    await row.getByRole('button', { name: 'Revoke deploy-bot' }).click()
+    let confirm = page.getByRole('dialog', { name: 'Revoke token?' })
+    expect(await confirm.getAttribute('aria-modal')).toBe('true')
+    await confirm.getByText(/deploy-bot/).waitFor()
+    // Cancel is focused first, and cancelling changes nothing.
+    expect(
+      await confirm
+        .getByRole('button', { name: 'Cancel' })
+        .evaluate((el) => el === document.activeElement),
+    ).toBe(true)
+    await page.keyboard.press('Escape')
+    await confirm.waitFor({ state: 'detached' })
+    expect(await server.hello(token)).toBe(200)
+
+    await row.getByRole('button', { name: 'Revoke deploy-bot' }).click()
+    confirm = page.getByRole('dialog', { name: 'Revoke token?' })
+    await confirm.getByRole('button', { name: 'Revoke token' }).click()
+    await page.getByRole('status').getByText('Token “deploy-bot” was revoked.').waitFor()
+    expect(await row.locator('td[data-label="Status"]').textContent()).toContain('Revoked')
+    expect(await row.getByRole('button', { name: /Revoke/ }).count()).toBe(0)
+
+    expect(await server.hello(token)).toBe(401)
+    expect(await server.hello(other)).toBe(200)
+    expect(w.jsDialogs).toEqual([])
+    expect(realProblems(w)).toEqual([])
+  })
+
+  test('Log out: the old session cookie no longer works', async () => {
+    await server.user('fay')
+    const w = await open()
+    const { page, context } = w
+    await logIn(page, server.url, 'fay')
+    const cookie = (await context.cookies()).find((c) => c.name === 'apiops_session')
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' })
+    const me = (c: string) =>
+      fetch(`${server.url}/apiops/me/`, { headers: { cookie: `apiops_session=${c}` } }).then(
+        (r) => r.status,
+      )
+    expect(await me(cookie?.value ?? '')).toBe(200)
+
+    await page.getByRole('button', { name: /Quick Menu/ }).click()
+    await page.getByRole('menuitem', { name: 'Log out' }).click()
+    await page.getByText('You have logged out.').waitFor()
+    await page.getByLabel('Username').waitFor()
+    expect(await me(cookie?.value ?? '')).toBe(401)
+    expect((await context.cookies()).some((c) => c.name === 'apiops_session')).toBe(false)
+    await page.reload()
+    await page.getByRole('button', { name: 'Log in' }).waitFor()
+    expect(realProblems(w)).toEqual([])
+  })
+})
