@@ -172,7 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(cookie, { hook: false })
   installAuth(app, services)
 
-  await app.register(testRoutes)
+  await app.register(testRoutes, { db: services.db })
   await app.register(tokenRoutes, { deps: services, ttlSeconds: deps.config.apiTokenTtl })
   await app.register(sessionRoutes, { deps: services })
   await app.register(meRoutes, { deps: services })

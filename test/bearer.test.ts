@@ -179,6 +179,7 @@ describe.each(dialects())('Bearer authentication (%s)', (dialect) => {
       .map((r) => `${r.method} ${r.url}`)
     expect(publicRoutes.sort()).toEqual([
       'GET /apiops/test/healthcheck',
+      'GET /apiops/test/readiness',
       'POST /apiops/auth/token',
       'POST /apiops/session/',
     ])

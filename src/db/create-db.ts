@@ -60,8 +60,11 @@ function createSqlite(path: string): DbHandle {
 
 function createPostgres(url: string): DbHandle {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5000 })
-  // A dropped idle connection must not crash the process; the pool replaces it.
+  // A dropped connection must never crash the process: idle ones are reported on the
+  // pool, checked-out ones on the client (the query in flight still gets its error and
+  // answers 503), and the pool replaces them.
   pool.on('error', () => {})
+  pool.on('connect', (client) => client.on('error', () => {}))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return {
     db,

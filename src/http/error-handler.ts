@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import { ApiError, errors, type ValidationIssue } from '../errors.ts'
 import { wantsConsolePage } from './console.ts'
 
@@ -18,6 +19,20 @@ const PATTERN_MESSAGES: Record<string, string> = {
   '^[^\\s/]+$': 'must not contain spaces or slashes',
   '^https?://[^\\s]+$': 'must be an http:// or https:// URL',
   '^/[^\\s]*$': 'must start with / and contain no spaces',
+  // Free text (descriptions, names of people): PostgreSQL text cannot hold NUL.
+  '^[^\\u0000]*$': 'must not contain NUL characters',
+  // Connections, credentials and certificates.
+  '^jdbc:[A-Za-z0-9]+:\\S+$': 'must be a JDBC URL, like jdbc:postgresql://host:5432/db',
+  '^ldaps?://[^\\s/?#]+\\S*$': 'must be an ldap:// or ldaps:// URL',
+  '^[^\\s,]+:[0-9]{1,5}(,[^\\s,]+:[0-9]{1,5})*$':
+    'must be host:port pairs separated by commas, like k1:9092,k2:9092',
+  '^[A-Za-z0-9._-]{1,249}$': 'must be 1 to 249 letters, digits, dots, underscores or dashes',
+  '^[a-z0-9][a-z0-9._-]{0,254}$':
+    'must be lowercase letters, digits, dots, underscores or dashes, starting with a letter or digit',
+  '^[A-Za-z0-9._:\\[\\]-]+$': 'must be a host name or an IP address',
+  "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$": 'must be an HTTP header name',
+  '^[A-Za-z0-9][A-Za-z0-9._@+-]*$':
+    'must be letters, digits and . _ @ + - only, starting with a letter or digit',
 }
 
 function validationIssues(error: FastifyError): ValidationIssue[] {
@@ -54,6 +69,7 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
   if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return errors.badRequest('The body is not valid JSON.')
   }
+  if (isDatabaseUnavailable(error)) return errors.serviceUnavailable('The database')
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return errors.badRequest('The request could not be understood.')
   }
@@ -70,7 +86,8 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error, request)
-    if (apiError.status >= 500) request.log.error({ err: error }, 'request failed')
+    if (apiError.status === 503) request.log.warn({ err: error }, 'dependency unavailable')
+    else if (apiError.status >= 500) request.log.error({ err: error }, 'request failed')
     return sendError(reply, apiError)
   })
   app.setNotFoundHandler((request, reply) => {

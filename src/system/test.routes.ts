@@ -1,9 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { type Kysely, sql } from 'kysely'
 import { Type } from 'typebox'
+import type { Database } from '../db/schema.ts'
+import { isDatabaseUnavailable } from '../db/unavailable.ts'
+import { errors } from '../errors.ts'
 import { errorResponses } from '../http/schemas.ts'
 
 /** The documented test endpoints: a public liveness probe and an authenticated echo. */
-export const testRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const testRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = async (
+  app,
+  { db },
+) => {
   app.get(
     '/apiops/test/healthcheck',
     {
@@ -17,6 +24,30 @@ export const testRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) => reply.type('text/plain; charset=utf-8').send('OK'),
+  )
+
+  // Liveness says the process answers; readiness says it can do its job. A load
+  // balancer should route by readiness, so a node that lost its database gets no traffic.
+  app.get(
+    '/apiops/test/readiness',
+    {
+      config: { public: true },
+      schema: {
+        operationId: 'readiness',
+        tags: ['test'],
+        summary: 'Readiness probe: OK only while the database answers; needs no token',
+        security: [],
+        response: { 200: Type.String(), ...errorResponses(503) },
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await sql`select 1`.execute(db)
+      } catch (error) {
+        throw isDatabaseUnavailable(error) ? errors.serviceUnavailable('The database') : error
+      }
+      return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send('OK')
+    },
   )
 
   app.get(
