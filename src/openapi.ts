@@ -43,6 +43,8 @@ function addGeneralErrors(operation: Operation, isPublic: boolean): void {
   const statuses = ['500', '503']
   if (!isPublic) statuses.push('401')
   if (operation.requestBody) statuses.push('400', '413', '415')
+  else if (Array.isArray(operation.parameters) && operation.parameters.length > 0)
+    statuses.push('400')
   for (const status of statuses) {
     responses[status] ??= {
       description: STATUS_TEXT[status],

@@ -81,6 +81,21 @@ describe.each(dialects())('bad input answers 4xx, never 500 (%s)', (dialect) => 
     expect(res.body).not.toMatch(/at .*\.ts:\d+|stack/i)
   })
 
+  it('refuses NUL and control characters in names and text with a 400, on every engine', async () => {
+    const name = await ctx.app.inject({ url: '/apiops/projects/a%00b/', headers: bearer(admin) })
+    expect(name.statusCode).toBe(400)
+    expect(name.json().validation_errors[0]).toEqual({
+      field: 'projectName',
+      message: 'must not contain spaces, slashes or control characters',
+    })
+    const text = await post(
+      JSON.stringify({ name: 'nul', description: 'a\u0000b' }),
+      'application/json',
+    )
+    expect(text.statusCode).toBeLessThan(500)
+    expect([201, 400]).toContain(text.statusCode) // SQLite stores NUL; PostgreSQL cannot, and says so
+  })
+
   it('gives a field-by-field list for validation failures', async () => {
     const res = await post('{"name":"has space","description":5}', 'application/json')
     expect(res.statusCode).toBe(400)

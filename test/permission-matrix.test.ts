@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Action, PERMISSIONS } from '../src/identity/permissions.ts'
 import type { Role } from '../src/identity/roles.ts'
@@ -27,6 +28,7 @@ type Access = 'any' | 'admin' | 'member' | 'session-only' | { action: Action }
 interface Call {
   url: string
   payload?: unknown
+  headers?: Record<string, string>
 }
 
 interface Entry {
@@ -53,6 +55,44 @@ const proxyBody = (name: string) => ({
   clientRoute: { relativePathList: [`/${name}`] },
   routingInfo: { routingAddressList: [{ address: 'https://backend.internal' }] },
 })
+
+const connectionBody = (name: string) => ({
+  name,
+  type: 'webhook',
+  settings: { url: 'https://hooks.example.com/apiops' },
+})
+const credentialBody = (username: string) => ({
+  username,
+  email: `${username}@example.com`,
+  fullName: 'API consumer',
+  password: 'long enough pw',
+})
+const CERTIFICATE = readFileSync(
+  new URL('./fixtures/certificates/valid.pem', import.meta.url),
+  'utf8',
+)
+/** A multipart upload of the fixture certificate (certificates take forms, not JSON). */
+function certificateForm(name?: string): Pick<Call, 'payload' | 'headers'> {
+  const boundary = 'matrix-boundary'
+  const field = (n: string, v: string) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`
+  return {
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    payload: `${name ? field('name', name) : ''}${field('pemEncodedFile', CERTIFICATE)}--${boundary}--\r\n`,
+  }
+}
+async function freshCertificate(fx: Fixtures, n: number): Promise<string> {
+  const name = `cert${n}`
+  const form = certificateForm(name)
+  const res = await fx.ctx.app.inject({
+    method: 'POST',
+    url: '/apiops/projects/P/certificates/',
+    headers: { ...bearer(fx.admin), ...form.headers },
+    payload: form.payload as string,
+  })
+  expect(res.statusCode).toBe(201)
+  return name
+}
 
 async function freshProxy(fx: Fixtures, n: number): Promise<string> {
   const name = `px${n}`
@@ -303,6 +343,114 @@ const MATRIX: Record<string, Entry> = {
     ok: 200,
     make: () => ({ url: '/apiops/projects/P/apiProxies/base/deployments/' }),
   },
+
+  'GET /apiops/projects/:projectName/connections/': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/connections/' }),
+  },
+  'POST /apiops/projects/:projectName/connections/': {
+    access: { action: 'security.write' },
+    ok: 201,
+    make: (_fx, n) => ({
+      url: '/apiops/projects/P/connections/',
+      payload: connectionBody(`conn${n}`),
+    }),
+  },
+  'GET /apiops/projects/:projectName/connections/:name/': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/connections/base/' }),
+  },
+  'PUT /apiops/projects/:projectName/connections/:name/': {
+    access: { action: 'security.write' },
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/connections/base/', payload: connectionBody('base') }),
+  },
+  'DELETE /apiops/projects/:projectName/connections/:name/': {
+    access: { action: 'security.write' },
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', '/apiops/projects/P/connections/', connectionBody(`gone${n}`))
+      return { url: `/apiops/projects/P/connections/gone${n}/` }
+    },
+  },
+
+  'GET /apiops/projects/:projectName/credentials/': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/credentials/' }),
+  },
+  'POST /apiops/projects/:projectName/credentials/': {
+    access: { action: 'security.write' },
+    ok: 201,
+    make: (_fx, n) => ({
+      url: '/apiops/projects/P/credentials/',
+      payload: credentialBody(`consumer${n}`),
+    }),
+  },
+  'GET /apiops/projects/:projectName/credentials/:username/': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/credentials/base/' }),
+  },
+  'PUT /apiops/projects/:projectName/credentials/:username/': {
+    access: { action: 'security.write' },
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/credentials/base/',
+      payload: { email: 'base@example.com', fullName: 'Changed' },
+    }),
+  },
+  'PUT /apiops/projects/:projectName/credentials/:username/password/': {
+    access: { action: 'security.write' },
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/credentials/base/password/',
+      payload: { password: 'another long pw' },
+    }),
+  },
+  'DELETE /apiops/projects/:projectName/credentials/:username/': {
+    access: { action: 'security.write' },
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', '/apiops/projects/P/credentials/', credentialBody(`gone${n}`))
+      return { url: `/apiops/projects/P/credentials/gone${n}/` }
+    },
+  },
+
+  'GET /apiops/projects/:projectName/certificates/': {
+    access: 'member',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/certificates/' }),
+  },
+  'POST /apiops/projects/:projectName/certificates/': {
+    access: { action: 'security.write' },
+    ok: 201,
+    make: (_fx, n) => ({ url: '/apiops/projects/P/certificates/', ...certificateForm(`new${n}`) }),
+  },
+  'GET /apiops/projects/:projectName/certificates/:name/': {
+    access: 'member',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: `/apiops/projects/P/certificates/${await freshCertificate(fx, n)}/`,
+    }),
+  },
+  'PUT /apiops/projects/:projectName/certificates/:name/': {
+    access: { action: 'security.write' },
+    ok: 200,
+    make: async (fx, n) => ({
+      url: `/apiops/projects/P/certificates/${await freshCertificate(fx, n)}/`,
+      ...certificateForm(),
+    }),
+  },
+  'DELETE /apiops/projects/:projectName/certificates/:name/': {
+    access: { action: 'security.write' },
+    ok: 200,
+    make: async (fx, n) => ({
+      url: `/apiops/projects/P/certificates/${await freshCertificate(fx, n)}/`,
+    }),
+  },
 }
 
 /** The status a caller should get, and the role a 403 must name. */
@@ -352,6 +500,8 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
       projects: ['P'],
     })
     await adminCall('POST', '/apiops/projects/P/apiProxies/url/', proxyBody('base'))
+    await adminCall('POST', '/apiops/projects/P/connections/', connectionBody('base'))
+    await adminCall('POST', '/apiops/projects/P/credentials/', credentialBody('base'))
   })
   afterAll(() => fx.ctx.close())
 
@@ -388,7 +538,7 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
       const res = await fx.ctx.app.inject({
         method: method as 'GET',
         url,
-        headers: actor === 'anonymous' ? {} : bearer(tokens[actor]),
+        headers: { ...(actor === 'anonymous' ? {} : bearer(tokens[actor])), ...call.headers },
         ...(call.payload ? { payload: call.payload } : {}),
       })
       const want = expected(entry, actor)

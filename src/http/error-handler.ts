@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import { ApiError, errors, type ValidationIssue } from '../errors.ts'
 import { wantsConsolePage } from './console.ts'
+import { NAME_PATTERN } from './schemas.ts'
 
 /** Ajv's instancePath ("/roles/0") or missingProperty, as the field a client sent. */
 function fieldOf(
@@ -16,7 +17,7 @@ function fieldOf(
 
 /** Plain words for the patterns our schemas use, instead of the regular expression. */
 const PATTERN_MESSAGES: Record<string, string> = {
-  '^[^\\s/]+$': 'must not contain spaces or slashes',
+  [NAME_PATTERN]: 'must not contain spaces, slashes or control characters',
   '^https?://[^\\s]+$': 'must be an http:// or https:// URL',
   '^/[^\\s]*$': 'must start with / and contain no spaces',
   // Free text (descriptions, names of people): PostgreSQL text cannot hold NUL.
@@ -70,6 +71,11 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
     return errors.badRequest('The body is not valid JSON.')
   }
   if (isDatabaseUnavailable(error)) return errors.serviceUnavailable('The database')
+  // PostgreSQL text cannot hold NUL (SQLite can): whatever field let one through, the
+  // client gets a 400 naming the problem instead of a 500.
+  if ((error as { code?: string }).code === '22021') {
+    return errors.badRequest('Text fields must not contain NUL (\\u0000) characters.')
+  }
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return errors.badRequest('The request could not be understood.')
   }

@@ -54,4 +54,6 @@ export function errorResponses(...statuses: number[]): Record<number, typeof Err
   return Object.fromEntries(statuses.map((s) => [s, ErrorBody]))
 }
 
-export const NameParam = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\s/]+$' })
+/** Names of projects, proxies, environments...: no spaces, slashes or control characters. */
+export const NAME_PATTERN = '^[^\\s/\\u0000-\\u001f\\u007f]+$'
+export const NameParam = Type.String({ minLength: 1, maxLength: 100, pattern: NAME_PATTERN })

@@ -1,0 +1,188 @@
+import multipart from '@fastify/multipart'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errors } from '../../errors.ts'
+import { paginate, SUCCESS } from '../../http/lists.ts'
+import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
+import { principalOf } from '../../identity/auth.hook.ts'
+import { readUploadForm } from './certificates.multipart.ts'
+import {
+  CertificateParams,
+  CertificateSchema,
+  CreateCertificateForm,
+  ProjectParams,
+  ReplaceCertificateForm,
+  UPLOAD_LIMITS,
+} from './certificates.schemas.ts'
+import * as service from './certificates.service.ts'
+
+/*
+ * Certificates: X.509 certificates (and optionally their private keys) a project's
+ * gateway uses. Choices a reader should know:
+ * - Uploads are multipart/form-data (name, description, alias, pemEncodedFile and
+ *   optional privateKeyFile; Apinizer's certificateName/certificateDescription are
+ *   accepted too). @fastify/multipart is registered in this plugin only; the form is
+ *   read after the role check, each part bounded (64 KiB, 2 files), and an oversize
+ *   part is a 413 naming the limit. The fields then pass the same TypeBox validation
+ *   as any JSON body.
+ * - The certificate is parsed with node:crypto: exactly one certificate, not expired
+ *   by the server's clock (not-yet-valid is accepted and reported as such); anything
+ *   else is a 400 saying why. A private key must belong to the certificate; it is
+ *   stored as PKCS#8 sealed with AES-256-GCM bound to the row, and read as the mask.
+ * - PUT replaces the certificate, description and alias; the stored key is kept when
+ *   it belongs to the new certificate, and the upload refused when it does not
+ *   (unless a new key or removePrivateKey=true is sent). Names come from the path.
+ * - Aliases are unique per project ignoring case, as keystores compare them.
+ * - Reads need membership of the project; writes need ROLE_API_SECURITY (route config),
+ *   and a project the caller cannot see is a 404 either way.
+ */
+
+const SORT = {
+  name: (c: service.CertificateView) => c.name,
+  alias: (c: service.CertificateView) => c.alias,
+  notAfter: (c: service.CertificateView) => c.notAfter,
+  createdAt: (c: service.CertificateView) => c.createdAt,
+}
+
+export const certificatesRoutes: FastifyPluginAsyncTypebox<{
+  deps: service.CertificatesDeps
+}> = async (app, { deps }) => {
+  const tags = ['certificates']
+  const write = { action: 'security.write' as const }
+  const base = '/apiops/projects/:projectName/certificates'
+
+  await app.register(multipart, { limits: UPLOAD_LIMITS, throwFileSizeLimit: true })
+  // Any other body type gets a 415 that names what this plugin's uploads take.
+  app.addContentTypeParser('*', (request, _payload, done) =>
+    done(
+      errors.unsupportedMediaType(
+        String(request.headers['content-type'] ?? ''),
+        'multipart/form-data',
+      ),
+      undefined,
+    ),
+  )
+
+  app.get(
+    `${base}/`,
+    {
+      schema: {
+        operationId: 'listCertificates',
+        tags,
+        summary: "A project's certificates, private keys masked (members)",
+        params: ProjectParams,
+        querystring: ListQuery,
+        response: { 200: ListBody(CertificateSchema), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      paginate(
+        await service.listCertificates(deps, principalOf(request), request.params.projectName),
+        request.query,
+        SORT,
+        'name',
+      ),
+  )
+
+  app.post(
+    `${base}/`,
+    {
+      config: write,
+      preValidation: readUploadForm,
+      schema: {
+        operationId: 'createCertificate',
+        tags,
+        summary: 'Upload a PEM certificate, optionally with its private key (ROLE_API_SECURITY)',
+        consumes: ['multipart/form-data'],
+        params: ProjectParams,
+        body: CreateCertificateForm,
+        response: {
+          201: CertificateSchema,
+          ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+        },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(
+          await service.createCertificate(
+            deps,
+            principalOf(request),
+            request.params.projectName,
+            request.body,
+          ),
+        ),
+  )
+
+  app.get(
+    `${base}/:name/`,
+    {
+      schema: {
+        operationId: 'getCertificate',
+        tags,
+        summary: 'One certificate, its private key masked (members)',
+        params: CertificateParams,
+        response: { 200: CertificateSchema, ...errorResponses(401, 404) },
+      },
+    },
+    async (request) =>
+      service.getCertificate(
+        deps,
+        principalOf(request),
+        request.params.projectName,
+        request.params.name,
+      ),
+  )
+
+  app.put(
+    `${base}/:name/`,
+    {
+      config: write,
+      preValidation: readUploadForm,
+      schema: {
+        operationId: 'replaceCertificate',
+        tags,
+        summary:
+          'Replace a certificate, its description and alias; the private key is kept if it still matches (ROLE_API_SECURITY)',
+        consumes: ['multipart/form-data'],
+        params: CertificateParams,
+        body: ReplaceCertificateForm,
+        response: {
+          200: CertificateSchema,
+          ...errorResponses(400, 401, 403, 404, 409, 413, 415),
+        },
+      },
+    },
+    async (request) =>
+      service.replaceCertificate(
+        deps,
+        principalOf(request),
+        request.params.projectName,
+        request.params.name,
+        request.body,
+      ),
+  )
+
+  app.delete(
+    `${base}/:name/`,
+    {
+      config: write,
+      schema: {
+        operationId: 'deleteCertificate',
+        tags,
+        summary: 'Delete a certificate and its private key (ROLE_API_SECURITY)',
+        params: CertificateParams,
+        response: { 200: SuccessBody, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => {
+      await service.deleteCertificate(
+        deps,
+        principalOf(request),
+        request.params.projectName,
+        request.params.name,
+      )
+      return SUCCESS
+    },
+  )
+}

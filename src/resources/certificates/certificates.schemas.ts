@@ -1,0 +1,101 @@
+import { Type } from 'typebox'
+import { NameParam } from '../../http/schemas.ts'
+import { MASK } from '../../sealed.ts'
+
+/** Upload limits: one certificate and one key are a few KiB; these leave ample room. */
+export const UPLOAD_LIMITS = {
+  /** Bytes per file part, and per text field (a PEM may arrive as either). */
+  fileSize: 64 * 1024,
+  fieldSize: 64 * 1024,
+  files: 2,
+  fields: 8,
+  parts: 10,
+  fieldNameSize: 100,
+} as const
+
+export const VALIDITY = ['VALID', 'NOT_YET_VALID', 'EXPIRED'] as const
+export type Validity = (typeof VALIDITY)[number]
+
+/** Free text stored in its own column: PostgreSQL text cannot hold NUL, so refuse it here. */
+const FreeText = (maxLength: number, minLength = 0) =>
+  Type.String({ minLength, maxLength, pattern: '^[^\\u0000]*$' })
+
+const Pem = (description: string) =>
+  Type.String({ maxLength: UPLOAD_LIMITS.fileSize, format: 'binary', description })
+
+/** ASCII only, so comparing aliases ignoring case means the same on every engine. */
+const Alias = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$',
+  description:
+    'Keystore alias, unique in the project ignoring case (as keystores compare them); default: the name',
+})
+
+const uploadFields = {
+  description: Type.Optional(FreeText(1000)),
+  alias: Type.Optional(Alias),
+  pemEncodedFile: Pem('PEM text of exactly one X.509 certificate that has not expired'),
+  privateKeyFile: Type.Optional(
+    Pem('PEM text of its unencrypted private key; encrypted at rest, never answered'),
+  ),
+}
+
+const ALIASES_NOTE =
+  'multipart/form-data. The Apinizer field names certificateName and certificateDescription are accepted for name and description.'
+
+export const CreateCertificateForm = Type.Object(
+  { name: NameParam, ...uploadFields },
+  { additionalProperties: false, description: ALIASES_NOTE },
+)
+
+export const ReplaceCertificateForm = Type.Object(
+  {
+    name: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '^[^\\s/]+$',
+        description: 'If sent, must equal the name in the path (renaming is not supported)',
+      }),
+    ),
+    ...uploadFields,
+    removePrivateKey: Type.Optional(
+      Type.Unsafe<'true' | 'false'>({
+        type: 'string',
+        enum: ['true', 'false'],
+        description:
+          'true: drop the stored private key. Without it and without privateKeyFile, the stored key is kept if it matches the new certificate',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: ALIASES_NOTE },
+)
+
+export const CertificateSchema = Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  alias: Type.String(),
+  subject: Type.String({ description: 'Distinguished name, e.g. C=TR, O=Acme, CN=api.acme.com' }),
+  issuer: Type.String(),
+  serialNumber: Type.String({ description: 'Hexadecimal, uppercase' }),
+  notBefore: Type.String({ format: 'date-time' }),
+  notAfter: Type.String({ format: 'date-time' }),
+  validity: Type.Unsafe<Validity>({
+    type: 'string',
+    enum: [...VALIDITY],
+    description: "Judged by the server's clock at the time of the answer",
+  }),
+  fingerprintSha256: Type.String({ description: 'AA:BB:... as openssl x509 -fingerprint -sha256' }),
+  sha1Thumbprint: Type.String({ description: 'SHA-1 fingerprint, AA:BB:...' }),
+  hasPrivateKey: Type.Boolean(),
+  privateKey: Type.Union([Type.Literal(MASK), Type.Null()], {
+    description: 'The mask when a private key is stored; it is never answered',
+  }),
+  pem: Type.String({ description: 'The certificate, PEM' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+})
+
+export const CertificateParams = Type.Object({ projectName: NameParam, name: NameParam })
+export const ProjectParams = Type.Object({ projectName: NameParam })

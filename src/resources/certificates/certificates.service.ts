@@ -1,0 +1,263 @@
+import { randomUUID, X509Certificate } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import type { Clock } from '../../clock.ts'
+import type { CertificateRow, Database, ProjectRow } from '../../db/schema.ts'
+import { isUniqueViolation, type Queryable } from '../../db/types.ts'
+import { errors } from '../../errors.ts'
+import type { Principal } from '../../identity/permissions.ts'
+import { MASK, seal, unseal } from '../../sealed.ts'
+import { requireProjectAccess } from '../projects/projects.service.ts'
+import {
+  type CertificateFacts,
+  keyMatches,
+  readCertificate,
+  readPrivateKey,
+} from './certificates.pem.ts'
+import * as repo from './certificates.repository.ts'
+import type { Validity } from './certificates.schemas.ts'
+
+export interface CertificatesDeps {
+  db: Kysely<Database>
+  clock: Clock
+  /** AES-256-GCM key for the `private_key` column (see sealed.ts). */
+  atRestKey: Buffer
+}
+
+export interface CertificateView {
+  name: string
+  description: string
+  alias: string
+  subject: string
+  issuer: string
+  serialNumber: string
+  notBefore: string
+  notAfter: string
+  validity: Validity
+  fingerprintSha256: string
+  sha1Thumbprint: string
+  hasPrivateKey: boolean
+  privateKey: typeof MASK | null
+  pem: string
+  createdAt: string
+  updatedAt: string
+}
+
+/** The form, as the route's schema has validated it. */
+export interface CertificateUpload {
+  name?: string | undefined
+  description?: string | undefined
+  alias?: string | undefined
+  pemEncodedFile: string
+  privateKeyFile?: string | undefined
+  removePrivateKey?: 'true' | 'false' | undefined
+}
+
+/** Binds a sealed key to its row and column, so a copied ciphertext fails to open. */
+export const privateKeyContext = (certificateId: string) =>
+  `certificates:${certificateId}:private_key`
+
+const ALIAS = /^[A-Za-z0-9][A-Za-z0-9._@+-]*$/
+
+function view(row: CertificateRow, now: Date): CertificateView {
+  const at = now.toISOString()
+  return {
+    name: row.name,
+    description: row.description,
+    alias: row.alias,
+    subject: row.subject,
+    issuer: row.issuer,
+    serialNumber: row.serial_number,
+    notBefore: row.not_before,
+    notAfter: row.not_after,
+    validity: row.not_after <= at ? 'EXPIRED' : row.not_before > at ? 'NOT_YET_VALID' : 'VALID',
+    fingerprintSha256: row.fingerprint_sha256,
+    // No column for it: cheap to derive from the stored certificate.
+    sha1Thumbprint: new X509Certificate(row.pem).fingerprint,
+    hasPrivateKey: row.private_key !== null,
+    privateKey: row.private_key === null ? null : MASK,
+    pem: row.pem,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+const certificateColumns = (facts: CertificateFacts) => ({
+  pem: facts.pem,
+  subject: facts.subject,
+  issuer: facts.issuer,
+  serial_number: facts.serialNumber,
+  not_before: facts.notBefore,
+  not_after: facts.notAfter,
+  fingerprint_sha256: facts.fingerprintSha256,
+})
+
+/**
+ * The alias a keystore will file the certificate under: the one given, else the name.
+ * Keystores compare aliases ignoring case, so two that differ only in case collide.
+ */
+async function checkAlias(
+  db: Queryable,
+  project: ProjectRow,
+  input: CertificateUpload,
+  name: string,
+  exceptId: string | null,
+): Promise<string> {
+  const alias = input.alias ?? name
+  if (!ALIAS.test(alias)) {
+    throw errors.validationFailed([
+      {
+        field: 'alias',
+        message: `is required: the name '${name}' cannot serve as an alias, which takes letters, digits and . _ @ + - only`,
+      },
+    ])
+  }
+  const holder = await repo.findAliasHolder(db, project.id, alias, exceptId)
+  if (holder) {
+    throw errors.duplicateName(
+      `Alias '${holder.alias}' (aliases are compared ignoring case, as keystores do) of certificate '${holder.name}' in project '${project.name}'`,
+    )
+  }
+  return alias
+}
+
+async function requireCertificate(
+  deps: Pick<CertificatesDeps, 'db'>,
+  project: ProjectRow,
+  name: string,
+): Promise<CertificateRow> {
+  const row = await repo.findCertificate(deps.db, project.id, name)
+  if (!row) throw errors.notFound(`Certificate '${name}' in project '${project.name}'`)
+  return row
+}
+
+export async function listCertificates(
+  deps: Pick<CertificatesDeps, 'db' | 'clock'>,
+  principal: Principal,
+  projectName: string,
+): Promise<CertificateView[]> {
+  const project = await requireProjectAccess(deps, principal, projectName)
+  const now = deps.clock.now()
+  return (await repo.listCertificates(deps.db, project.id)).map((row) => view(row, now))
+}
+
+export async function getCertificate(
+  deps: Pick<CertificatesDeps, 'db' | 'clock'>,
+  principal: Principal,
+  projectName: string,
+  name: string,
+): Promise<CertificateView> {
+  const project = await requireProjectAccess(deps, principal, projectName)
+  return view(await requireCertificate(deps, project, name), deps.clock.now())
+}
+
+export async function createCertificate(
+  deps: CertificatesDeps,
+  principal: Principal,
+  projectName: string,
+  input: CertificateUpload & { name: string },
+): Promise<CertificateView> {
+  const project = await requireProjectAccess(deps, principal, projectName)
+  const now = deps.clock.now()
+  const facts = readCertificate(input.pemEncodedFile, now)
+  const privateKey =
+    input.privateKeyFile === undefined
+      ? null
+      : readPrivateKey(input.privateKeyFile, facts.certificate)
+  const alias = await checkAlias(deps.db, project, input, input.name, null)
+  const id = randomUUID()
+  const row: CertificateRow = {
+    id,
+    project_id: project.id,
+    name: input.name,
+    description: input.description ?? '',
+    alias,
+    ...certificateColumns(facts),
+    private_key:
+      privateKey === null ? null : seal(deps.atRestKey, privateKey, privateKeyContext(id)),
+    created_at: now.toISOString(),
+    updated_at: now.toISOString(),
+  }
+  try {
+    await repo.insertCertificate(deps.db, row)
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw errors.duplicateName(`Certificate '${input.name}' in project '${project.name}'`)
+    }
+    throw error
+  }
+  return view(row, now)
+}
+
+/**
+ * Replaces the certificate, its description and alias. The private key: a new
+ * privateKeyFile replaces it; removePrivateKey=true drops it; otherwise the stored one
+ * is kept if it belongs to the new certificate (a renewal that kept its key) and the
+ * upload is refused if it does not, rather than dropping the key silently.
+ */
+export async function replaceCertificate(
+  deps: CertificatesDeps,
+  principal: Principal,
+  projectName: string,
+  name: string,
+  input: CertificateUpload,
+): Promise<CertificateView> {
+  const project = await requireProjectAccess(deps, principal, projectName)
+  const row = await requireCertificate(deps, project, name)
+  if (input.name !== undefined && input.name !== name) {
+    throw errors.validationFailed([
+      {
+        field: 'name',
+        message: `must be '${name}', the name in the path: certificates cannot be renamed`,
+      },
+    ])
+  }
+  const remove = input.removePrivateKey === 'true'
+  if (remove && input.privateKeyFile !== undefined) {
+    throw errors.validationFailed([
+      {
+        field: 'removePrivateKey',
+        message: 'cannot be true when a privateKeyFile is sent; send one or the other',
+      },
+    ])
+  }
+  const now = deps.clock.now()
+  const facts = readCertificate(input.pemEncodedFile, now)
+  let privateKey = row.private_key
+  if (input.privateKeyFile !== undefined) {
+    const pem = readPrivateKey(input.privateKeyFile, facts.certificate)
+    privateKey = seal(deps.atRestKey, pem, privateKeyContext(row.id))
+  } else if (remove) {
+    privateKey = null
+  } else if (row.private_key !== null) {
+    const stored = unseal(deps.atRestKey, row.private_key, privateKeyContext(row.id))
+    if (!keyMatches(stored, facts.certificate)) {
+      throw errors.validationFailed([
+        {
+          field: 'privateKeyFile',
+          message:
+            "is required: the stored private key does not belong to the new certificate; send the new certificate's key, or removePrivateKey=true to drop the stored one",
+        },
+      ])
+    }
+  }
+  const alias = await checkAlias(deps.db, project, input, name, row.id)
+  const changes = {
+    description: input.description ?? '',
+    alias,
+    ...certificateColumns(facts),
+    private_key: privateKey,
+    updated_at: now.toISOString(),
+  }
+  await repo.updateCertificate(deps.db, row.id, changes)
+  return view({ ...row, ...changes }, now)
+}
+
+export async function deleteCertificate(
+  deps: CertificatesDeps,
+  principal: Principal,
+  projectName: string,
+  name: string,
+): Promise<void> {
+  const project = await requireProjectAccess(deps, principal, projectName)
+  await repo.deleteCertificate(deps.db, (await requireCertificate(deps, project, name)).id)
+}

@@ -1,0 +1,41 @@
+import type { ConnectionRow } from '../../db/schema.ts'
+import type { Queryable } from '../../db/types.ts'
+
+export function listConnections(
+  db: Queryable,
+  projectId: string,
+  type?: string,
+): Promise<ConnectionRow[]> {
+  let query = db.selectFrom('connections').selectAll().where('project_id', '=', projectId)
+  if (type !== undefined) query = query.where('type', '=', type)
+  return query.orderBy('name').execute()
+}
+
+export function findConnection(
+  db: Queryable,
+  projectId: string,
+  name: string,
+): Promise<ConnectionRow | undefined> {
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('name', '=', name)
+    .executeTakeFirst()
+}
+
+export async function insertConnection(db: Queryable, row: ConnectionRow): Promise<void> {
+  await db.insertInto('connections').values(row).execute()
+}
+
+export async function updateConnection(
+  db: Queryable,
+  id: string,
+  changes: Partial<Omit<ConnectionRow, 'id' | 'project_id' | 'name' | 'created_at'>>,
+): Promise<void> {
+  await db.updateTable('connections').set(changes).where('id', '=', id).execute()
+}
+
+export async function deleteConnection(db: Queryable, id: string): Promise<void> {
+  await db.deleteFrom('connections').where('id', '=', id).execute()
+}

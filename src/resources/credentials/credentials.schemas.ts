@@ -1,0 +1,89 @@
+import { Type } from 'typebox'
+import { NameParam } from '../../http/schemas.ts'
+import { MASK } from '../../sealed.ts'
+
+export const PASSWORD_MIN = 8
+export const PASSWORD_MAX = 1024
+export const IP_LIST_MAX = 100
+
+/** Free text stored in its own column: PostgreSQL text cannot hold NUL, so refuse it here. */
+const FreeText = (maxLength: number, minLength = 0) =>
+  Type.String({ minLength, maxLength, pattern: '^[^\\u0000]*$' })
+
+const Password = Type.String({
+  minLength: PASSWORD_MIN,
+  maxLength: PASSWORD_MAX,
+  description: 'Encrypted at rest; never answered',
+})
+
+const Fields = {
+  email: Type.String({ maxLength: 320, format: 'email' }),
+  fullName: FreeText(200, 1),
+  description: Type.Optional(FreeText(1000)),
+  enabled: Type.Optional(Type.Boolean({ description: 'Default true' })),
+  ipList: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: IP_LIST_MAX,
+      uniqueItems: true,
+      description:
+        'Addresses (IPv4 or IPv6) and CIDR ranges the credential may be used from; empty: anywhere',
+    }),
+  ),
+  // One schema with a type list rather than a union, so a bad date is one error, not three.
+  expireDate: Type.Optional(
+    Type.Unsafe<string | null>({
+      type: ['string', 'null'],
+      format: 'date-time',
+      maxLength: 40,
+      description: 'ISO 8601 date-time after which the credential stops working; null: never',
+    }),
+  ),
+}
+
+export const CreateCredentialBody = Type.Object(
+  { username: NameParam, ...Fields, password: Password },
+  { additionalProperties: false },
+)
+
+export const UpdateCredentialBody = Type.Object(
+  {
+    username: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        pattern: '^[^\\s/]+$',
+        description: 'If sent, must equal the username in the path (renaming is not supported)',
+      }),
+    ),
+    ...Fields,
+    password: Type.Optional(
+      Type.String({
+        maxLength: PASSWORD_MAX,
+        description: `Only "${MASK}" (as a read shows it) is accepted here; change the password with PUT .../password/`,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+export const ChangePasswordBody = Type.Object(
+  { password: Password },
+  { additionalProperties: false },
+)
+
+export const CredentialSchema = Type.Object({
+  username: Type.String(),
+  email: Type.String(),
+  fullName: Type.String(),
+  description: Type.String(),
+  enabled: Type.Boolean(),
+  ipList: Type.Array(Type.String()),
+  expireDate: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  expired: Type.Boolean({ description: 'expireDate has passed' }),
+  password: Type.Literal(MASK, { description: 'Always the mask: the password is never answered' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+})
+
+export const CredentialParams = Type.Object({ projectName: NameParam, username: NameParam })
+export const ProjectParams = Type.Object({ projectName: NameParam })

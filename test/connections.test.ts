@@ -1,0 +1,434 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { errors } from '../src/errors.ts'
+import { secretContext } from '../src/resources/connections/connections.service.ts'
+import { MASK, seal, unseal } from '../src/sealed.ts'
+import { buildSecurityWorld, type SecurityWorld } from './fixtures/security-objects.ts'
+import { dialects } from './helpers.ts'
+
+const URL = '/apiops/projects/Payments/connections/'
+const DB_PASSWORD = 'Db-Secret-7f3a91'
+const LDAP_PASSWORD = 'Ldap-Secret-c0ffee'
+const NEW_PASSWORD = 'Rotated-Secret-42ab'
+
+const database = (name: string, settings: Record<string, unknown> = {}) => ({
+  name,
+  type: 'database',
+  description: 'Orders database',
+  settings: {
+    dbType: 'POSTGRES',
+    jdbcUrl: 'jdbc:postgresql://db.internal:5432/orders',
+    username: 'orders_app',
+    password: DB_PASSWORD,
+    databaseName: 'orders',
+    ...settings,
+  },
+})
+
+const EXAMPLES = {
+  ldap: {
+    url: 'ldaps://ldap.example.com:636',
+    bindDn: 'cn=gateway,ou=services,dc=example,dc=com',
+    password: LDAP_PASSWORD,
+    baseDn: 'dc=example,dc=com',
+  },
+  email: { host: 'smtp.example.com', port: 465, from: 'noreply@example.com', useTls: true },
+  kafka: { bootstrapServers: 'k1.internal:9092,k2.internal:9092', topic: 'audit.events' },
+  webhook: {
+    url: 'https://hooks.example.com/apiops',
+    method: 'PUT',
+    headers: { 'X-Team': 'payments' },
+  },
+  elasticsearch: { url: 'https://es.internal:9200', index: 'gateway-logs' },
+}
+
+describe.each(dialects())('connections (%s)', (dialect) => {
+  let w: SecurityWorld
+
+  beforeAll(async () => {
+    w = await buildSecurityWorld(dialect)
+  })
+  afterAll(() => w.ctx.close())
+
+  /** The stored row of a Payments connection, read straight from the database. */
+  const row = (name: string) =>
+    w.ctx.store.db
+      .selectFrom('connections')
+      .innerJoin('projects', 'projects.id', 'connections.project_id')
+      .selectAll('connections')
+      .where('projects.name', '=', 'Payments')
+      .where('connections.name', '=', name)
+      .executeTakeFirstOrThrow()
+  const storedPassword = async (name: string) => {
+    const r = await row(name)
+    if (r.secret === null) return null
+    return JSON.parse(unseal(w.ctx.services.atRestKey, r.secret, secretContext(r.id))).password
+  }
+
+  it('creates a database connection, masking its password and filling the defaults', async () => {
+    const res = await w.call('POST', URL, w.security, database('orders-db'))
+    expect(res.statusCode).toBe(201)
+    expect(res.json()).toEqual({
+      name: 'orders-db',
+      type: 'database',
+      description: 'Orders database',
+      enabled: true,
+      settings: {
+        dbType: 'POSTGRES',
+        jdbcUrl: 'jdbc:postgresql://db.internal:5432/orders',
+        username: 'orders_app',
+        password: MASK,
+        databaseName: 'orders',
+        poolMaxSize: 5,
+        connectTimeoutMs: 30_000,
+      },
+      createdAt: '2026-01-15T10:00:00.000Z',
+      updatedAt: '2026-01-15T10:00:00.000Z',
+    })
+  })
+
+  it('creates one connection of every other type, with that type’s settings', async () => {
+    for (const [type, settings] of Object.entries(EXAMPLES)) {
+      const res = await w.call('POST', URL, w.admin, { name: `${type}-1`, type, settings })
+      expect(res.statusCode, res.body).toBe(201)
+      expect(res.json()).toMatchObject({ name: `${type}-1`, type, description: '', enabled: true })
+    }
+    const get = (name: string) => w.call('GET', `${URL}${name}/`, w.developer)
+    expect((await get('ldap-1')).json().settings).toEqual({ ...EXAMPLES.ldap, password: MASK })
+    expect((await get('email-1')).json().settings).toEqual({ ...EXAMPLES.email, password: null })
+    expect((await get('kafka-1')).json().settings).toEqual({ ...EXAMPLES.kafka, password: null })
+    // A webhook has no secret at all, so no password field either.
+    expect((await get('webhook-1')).json().settings).toEqual(EXAMPLES.webhook)
+    expect((await get('elasticsearch-1')).json().settings).toEqual({
+      ...EXAMPLES.elasticsearch,
+      password: null,
+    })
+  })
+
+  it('lists by name, filters by type, pages and sorts', async () => {
+    const names = async (query: string) =>
+      (await w.call('GET', `${URL}${query}`, w.developer))
+        .json()
+        .resultList.map((c: { name: string }) => c.name)
+    expect(await names('')).toEqual([
+      'elasticsearch-1',
+      'email-1',
+      'kafka-1',
+      'ldap-1',
+      'orders-db',
+      'webhook-1',
+    ])
+    expect(await names('?type=database')).toEqual(['orders-db'])
+    expect(await names('?type=ldap')).toEqual(['ldap-1'])
+    expect(await names('?size=2&page=1')).toEqual(['kafka-1', 'ldap-1'])
+    expect(await names('?sort=type,desc&size=2')).toEqual(['webhook-1', 'ldap-1'])
+    const list = await w.call('GET', URL, w.developer)
+    expect(list.json()).toMatchObject({ status: 'SUCCESS', success: true, resultCount: 6 })
+    const bad = await w.call('GET', `${URL}?type=ftp`, w.developer)
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().error).toBe('validation_failed')
+    expect(bad.json().validation_errors.map((e: { field: string }) => e.field)).toEqual(['type'])
+    expect((await w.call('GET', `${URL}?sort=password`, w.developer)).statusCode).toBe(400)
+  })
+
+  it('answers with and without the trailing slash, and 404 for a missing connection', async () => {
+    expect((await w.call('GET', `${URL}orders-db`, w.security)).statusCode).toBe(200)
+    expect((await w.call('GET', URL.slice(0, -1), w.security)).statusCode).toBe(200)
+    const missing = await w.call('GET', `${URL}nope/`, w.security)
+    expect(missing.statusCode).toBe(404)
+    expect(missing.json()).toEqual(
+      errors.notFound("Connection 'nope' in project 'Payments'").toJSON(),
+    )
+    // Names are case-sensitive.
+    expect((await w.call('GET', `${URL}Orders-DB/`, w.security)).statusCode).toBe(404)
+  })
+
+  it('lets members without ROLE_API_SECURITY read but not write, naming the role', async () => {
+    expect((await w.call('GET', `${URL}orders-db/`, w.developer)).statusCode).toBe(200)
+    for (const [method, url, body] of [
+      ['POST', URL, database('dev-db')],
+      ['PUT', `${URL}orders-db/`, database('orders-db')],
+      ['DELETE', `${URL}orders-db/`, undefined],
+    ] as const) {
+      const res = await w.call(method, url, w.developer, body)
+      expect(res.statusCode, `${method} ${url}`).toBe(403)
+      expect(res.json()).toEqual(errors.missingRole('ROLE_API_SECURITY').toJSON())
+    }
+    // The role is checked before the body is looked at, so an invalid body is still a 403.
+    expect((await w.call('POST', URL, w.developer, { nonsense: true })).statusCode).toBe(403)
+  })
+
+  it('answers 404 to non-members exactly as for a project that does not exist', async () => {
+    const hidden = errors.notFound("Project 'Payments'").toJSON()
+    for (const [method, url, body] of [
+      ['GET', URL, undefined],
+      ['GET', `${URL}orders-db/`, undefined],
+      ['POST', URL, database('spy-db')],
+      ['PUT', `${URL}orders-db/`, database('orders-db')],
+      ['DELETE', `${URL}orders-db/`, undefined],
+    ] as const) {
+      const res = await w.call(method, url, w.outsider, body)
+      expect(res.statusCode, `${method} ${url}`).toBe(404)
+      expect(res.json()).toEqual(hidden)
+    }
+    const ghost = await w.call('GET', '/apiops/projects/Ghost/connections/', w.admin)
+    expect(ghost.statusCode).toBe(404)
+    expect(ghost.json()).toEqual(errors.notFound("Project 'Ghost'").toJSON())
+    // Their own project works, and does not show Payments' connections.
+    const own = await w.call('GET', '/apiops/projects/Internal/connections/', w.outsider)
+    expect(own.json().resultCount).toBe(0)
+  })
+
+  it('refuses a duplicate name in the project with 409, but not in another project', async () => {
+    const dup = await w.call('POST', URL, w.security, database('orders-db'))
+    expect(dup.statusCode).toBe(409)
+    expect(dup.json()).toEqual(
+      errors.duplicateName("Connection 'orders-db' in project 'Payments'").toJSON(),
+    )
+    const elsewhere = await w.call(
+      'POST',
+      '/apiops/projects/Internal/connections/',
+      w.outsider,
+      database('orders-db'),
+    )
+    expect(elsewhere.statusCode).toBe(201)
+  })
+
+  const invalid: [string, unknown, string[]][] = [
+    ['a missing jdbcUrl', database('v1', { jdbcUrl: undefined }), ['settings.jdbcUrl']],
+    ['an unknown dbType', database('v2', { dbType: 'ACCESS' }), ['settings.dbType']],
+    ['a field the type does not have', database('v3', { sslMode: 'on' }), ['settings.sslMode']],
+    ['a pool too large', database('v4', { poolMaxSize: 5000 }), ['settings.poolMaxSize']],
+    [
+      'a password without a username',
+      database('v5', { username: undefined }),
+      ['settings.username'],
+    ],
+    [
+      'a password inside the JDBC URL',
+      database('v6', { jdbcUrl: 'jdbc:mysql://db:3306/x?user=a&password=hunter2' }),
+      ['settings.jdbcUrl'],
+    ],
+    ['the mask as a new password', database('v7', { password: MASK }), ['settings.password']],
+    ['a space in the name', database('has space'), ['name']],
+    ['an unknown type', { name: 'v8', type: 'ftp', settings: {} }, ['type']],
+    ['no settings', { name: 'v9', type: 'ldap' }, ['settings']],
+    ['a field outside the connection', { ...database('v10'), owner: 'me' }, ['owner']],
+    [
+      'a description too long',
+      { ...database('v11'), description: 'x'.repeat(1001) },
+      ['description'],
+    ],
+    [
+      'an LDAP URL that is not ldap(s)',
+      { name: 'v12', type: 'ldap', settings: { ...EXAMPLES.ldap, url: 'http://ldap' } },
+      ['settings.url'],
+    ],
+    [
+      'an LDAP password without a bind DN',
+      { name: 'v13', type: 'ldap', settings: { ...EXAMPLES.ldap, bindDn: undefined } },
+      ['settings.bindDn'],
+    ],
+    [
+      'an email port out of range and a bad sender',
+      { name: 'v14', type: 'email', settings: { ...EXAMPLES.email, port: 70000, from: 'nobody' } },
+      ['settings.port', 'settings.from'],
+    ],
+    [
+      'Kafka servers without ports',
+      { name: 'v15', type: 'kafka', settings: { ...EXAMPLES.kafka, bootstrapServers: 'k1,k2' } },
+      ['settings.bootstrapServers'],
+    ],
+    [
+      'a webhook method the gateway does not send',
+      { name: 'v16', type: 'webhook', settings: { ...EXAMPLES.webhook, method: 'TRACE' } },
+      ['settings.method'],
+    ],
+    [
+      'a webhook password (webhooks have no secret)',
+      { name: 'v17', type: 'webhook', settings: { ...EXAMPLES.webhook, password: 'x' } },
+      ['settings.password'],
+    ],
+    [
+      'a credential in a webhook header',
+      {
+        name: 'v18',
+        type: 'webhook',
+        settings: { ...EXAMPLES.webhook, headers: { Authorization: 'Bearer abc' } },
+      },
+      ['settings.headers.Authorization'],
+    ],
+    [
+      'credentials in an Elasticsearch URL',
+      {
+        name: 'v19',
+        type: 'elasticsearch',
+        settings: { ...EXAMPLES.elasticsearch, url: 'https://elastic:changeme@es:9200' },
+      },
+      ['settings.url'],
+    ],
+    [
+      'an uppercase Elasticsearch index',
+      {
+        name: 'v20',
+        type: 'elasticsearch',
+        settings: { ...EXAMPLES.elasticsearch, index: 'Logs' },
+      },
+      ['settings.index'],
+    ],
+  ]
+  it('says in plain words what a pattern wants', async () => {
+    const res = await w.call(
+      'POST',
+      URL,
+      w.security,
+      database('v21', { jdbcUrl: 'postgres://db/orders' }),
+    )
+    expect(res.json().validation_errors).toEqual([
+      {
+        field: 'settings.jdbcUrl',
+        message: 'must be a JDBC URL, like jdbc:postgresql://host:5432/db',
+      },
+    ])
+    // A NUL in free text is refused up front (PostgreSQL text cannot store it).
+    const nul = await w.call('POST', URL, w.security, {
+      ...database('v22'),
+      description: 'a\u0000b',
+    })
+    expect(nul.statusCode).toBe(400)
+    expect(nul.json().validation_errors).toEqual([
+      { field: 'description', message: 'must not contain NUL characters' },
+    ])
+  })
+
+  it.each(invalid)('refuses %s with 400, naming exactly the fields', async (_, body, fields) => {
+    const res = await w.call('POST', URL, w.security, body)
+    expect(res.statusCode, res.body).toBe(400)
+    expect(res.json().error).toBe('validation_failed')
+    expect(res.json().validation_errors.map((e: { field: string }) => e.field)).toEqual(fields)
+  })
+
+  it('stores the password sealed and bound to its row, never in settings', async () => {
+    const r = await row('orders-db')
+    expect(r.settings).not.toContain(DB_PASSWORD)
+    expect(JSON.parse(r.settings).password).toBeUndefined()
+    expect(r.secret?.startsWith('v1.')).toBe(true)
+    expect(r.secret).not.toContain(DB_PASSWORD)
+    expect(await storedPassword('orders-db')).toBe(DB_PASSWORD)
+    // Copied into another row (or another table's column), the ciphertext does not open.
+    const other = await row('ldap-1')
+    expect(() =>
+      unseal(w.ctx.services.atRestKey, r.secret as string, secretContext(other.id)),
+    ).toThrow()
+    expect(() =>
+      unseal(w.ctx.services.atRestKey, r.secret as string, `credentials:${r.id}:password`),
+    ).toThrow()
+    await w.ctx.store.db
+      .updateTable('connections')
+      .set({ secret: r.secret })
+      .where('id', '=', other.id)
+      .execute()
+    const moved = (await row('ldap-1')).secret as string
+    expect(() => unseal(w.ctx.services.atRestKey, moved, secretContext(other.id))).toThrow()
+    // Put LDAP's own secret back for the tests below.
+    await w.ctx.store.db
+      .updateTable('connections')
+      .set({
+        secret: seal(
+          w.ctx.services.atRestKey,
+          JSON.stringify({ password: LDAP_PASSWORD }),
+          secretContext(other.id),
+        ),
+      })
+      .where('id', '=', other.id)
+      .execute()
+  })
+
+  it('replaces a connection, keeping the password when it is sent masked or left out', async () => {
+    w.ctx.clock.advance(60_000)
+    const masked = await w.call('PUT', `${URL}orders-db/`, w.security, {
+      ...database('orders-db', { password: MASK, poolMaxSize: 20 }),
+      description: 'Bigger pool',
+    })
+    expect(masked.statusCode, masked.body).toBe(200)
+    expect(masked.json()).toMatchObject({
+      description: 'Bigger pool',
+      settings: { poolMaxSize: 20, password: MASK },
+      createdAt: '2026-01-15T10:00:00.000Z',
+      updatedAt: '2026-01-15T10:01:00.000Z',
+    })
+    expect(await storedPassword('orders-db')).toBe(DB_PASSWORD)
+
+    const { name: _name, ...withoutName } = database('x', { password: undefined })
+    const omitted = await w.call('PUT', `${URL}orders-db/`, w.security, withoutName)
+    expect(omitted.statusCode, omitted.body).toBe(200)
+    // PUT replaces: what was not sent is back to its default.
+    expect(omitted.json().settings.poolMaxSize).toBe(5)
+    expect(omitted.json().settings.password).toBe(MASK)
+    expect(await storedPassword('orders-db')).toBe(DB_PASSWORD)
+
+    const rotated = await w.call('PUT', `${URL}orders-db/`, w.security, {
+      ...database('orders-db', { password: NEW_PASSWORD }),
+    })
+    expect(rotated.json().settings.password).toBe(MASK)
+    expect(await storedPassword('orders-db')).toBe(NEW_PASSWORD)
+    expect((await row('orders-db')).secret).not.toContain(NEW_PASSWORD)
+
+    const cleared = await w.call('PUT', `${URL}orders-db/`, w.security, {
+      ...database('orders-db', { password: null }),
+      enabled: false,
+    })
+    expect(cleared.json()).toMatchObject({ enabled: false, settings: { password: null } })
+    expect((await row('orders-db')).secret).toBeNull()
+  })
+
+  it('refuses to rename a connection or change its type on PUT', async () => {
+    const renamed = await w.call('PUT', `${URL}orders-db/`, w.security, database('other-name'))
+    expect(renamed.statusCode).toBe(400)
+    expect(renamed.json().validation_errors).toEqual([
+      {
+        field: 'name',
+        message: "must be 'orders-db', the name in the path: connections cannot be renamed",
+      },
+    ])
+    const retyped = await w.call('PUT', `${URL}orders-db/`, w.security, {
+      type: 'ldap',
+      settings: EXAMPLES.ldap,
+    })
+    expect(retyped.statusCode).toBe(409)
+    expect(retyped.json().error).toBe('conflict')
+    expect(retyped.json().error_description).toMatch(
+      /is a database connection and its type cannot change to ldap/,
+    )
+    const missing = await w.call('PUT', `${URL}nope/`, w.security, database('nope'))
+    expect(missing.statusCode).toBe(404)
+    const invalid = await w.call('PUT', `${URL}orders-db/`, w.security, {
+      type: 'database',
+      settings: { dbType: 'POSTGRES' },
+    })
+    expect(invalid.statusCode).toBe(400)
+    expect(invalid.json().validation_errors).toEqual([
+      { field: 'settings.jdbcUrl', message: 'is required' },
+    ])
+  })
+
+  it('lets an administrator manage any project, and deletes', async () => {
+    const del = await w.call('DELETE', `${URL}kafka-1/`, w.admin)
+    expect(del.statusCode).toBe(200)
+    expect(del.json()).toEqual({ status: 'SUCCESS', success: true })
+    expect((await w.call('DELETE', `${URL}kafka-1/`, w.security)).statusCode).toBe(404)
+    expect((await w.call('DELETE', `${URL}email-1`, w.security)).statusCode).toBe(200)
+    const left = await w.call('GET', URL, w.security)
+    expect(left.json().resultCount).toBe(4)
+  })
+
+  it('never answered or logged a password', () => {
+    const everything = w.answers.join('\n')
+    expect(everything).toContain('orders-db') // the answers were recorded
+    const log = w.logLines.join('')
+    expect(log).toContain('/connections/')
+    for (const secret of [DB_PASSWORD, LDAP_PASSWORD, NEW_PASSWORD]) {
+      expect(everything).not.toContain(secret)
+      expect(log).not.toContain(secret)
+    }
+  })
+})
