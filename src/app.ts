@@ -7,6 +7,9 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
 } from 'fastify'
+import { installAuditHook } from './audit/audit.hook.ts'
+import { auditRoutes } from './audit/audit.routes.ts'
+import { AuditRecorder, type AuditWarn, newAddressEvent } from './audit/audit.service.ts'
 import type { Clock } from './clock.ts'
 import type { EventBus } from './cluster/events.ts'
 import type { Config } from './config.ts'
@@ -16,12 +19,14 @@ import { installErrorHandling } from './http/error-handler.ts'
 import { installValidation } from './http/validation.ts'
 import { installAuth, isPublicRoute } from './identity/auth.hook.ts'
 import { AuthCache } from './identity/auth-cache.ts'
+import { createLimits, MAX_HEADER_BYTES } from './identity/limits.ts'
 import { meRoutes } from './identity/me.routes.ts'
 import type { Action } from './identity/permissions.ts'
 import { sessionRoutes } from './identity/session.routes.ts'
 import type { SessionsDeps } from './identity/sessions.service.ts'
 import { tokenRoutes } from './identity/token.routes.ts'
 import { TokenCodec } from './identity/token-format.ts'
+import { installTokenRateLimit } from './identity/token-rate-limit.ts'
 import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
 import { usersRoutes } from './identity/users.routes.ts'
 import type { KeyRing } from './keys.ts'
@@ -55,17 +60,26 @@ export type Services = TokensDeps &
     /** AES-256-GCM key for secrets at rest (see sealed.ts). */
     atRestKey: Buffer
     specLimits: { timeoutMs: number; maxBytes: number }
+    audit: AuditRecorder
   }
 
-export function createServices(deps: AppDeps, onError: (error: unknown) => void): Services {
+export function createServices(
+  deps: AppDeps,
+  onError: (error: unknown) => void,
+  warn: AuditWarn = (detail, message) => onError(Object.assign(new Error(message), detail)),
+): Services {
   const cache = new AuthCache(deps.clock, deps.events, { dataVersion: deps.store.dataVersion })
+  const audit = new AuditRecorder(deps.store.db, deps.clock, warn)
   return {
     db: deps.store.db,
     clock: deps.clock,
     events: deps.events,
     cache,
     codec: new TokenCodec(deps.keys, deps.config.issuer),
-    usage: new UsageRecorder(deps.store.db, onError),
+    usage: new UsageRecorder(deps.store.db, onError, undefined, (use) =>
+      audit.record(newAddressEvent(use)),
+    ),
+    audit,
     atRestKey: deps.keys.atRest,
     specLimits: { timeoutMs: deps.config.specFetchTimeoutMs, maxBytes: deps.config.specMaxBytes },
     sessionPolicy: {
@@ -115,14 +129,20 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     trustProxy: deps.config.trustProxy as boolean | string | string[],
     bodyLimit: 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Larger request heads answer 431 (Node's own check, before any of our code runs).
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
     // Errors carry their own ids in logs; a client never sees them.
     genReqId: undefined,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  const services = createServices(deps, (error) =>
-    app.log.warn({ err: error }, 'token usage write failed'),
+  const services = createServices(
+    deps,
+    (error) => app.log.warn({ err: error }, 'token usage write failed'),
+    (detail, message) => app.log.warn(detail, message),
   )
   app.decorate('services', services)
+  const limits = createLimits({ ...deps, db: deps.store.db, log: app.log })
+  app.addHook('onClose', () => limits.close())
   // The route table, for the OpenAPI document and for tests that must cover every route.
   const routes: RouteEntry[] = []
   app.decorate('routeTable', routes)
@@ -139,6 +159,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
   app.addHook('onClose', async () => {
     await services.usage.flush()
+    await services.audit.flush()
     services.cache.close()
   })
 
@@ -171,12 +192,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(formbody)
   await app.register(cookie, { hook: false })
   installAuth(app, services)
+  installTokenRateLimit(app, limits.tokens)
+  installAuditHook(app, services.audit)
 
   await app.register(testRoutes, { db: services.db })
-  await app.register(tokenRoutes, { deps: services, ttlSeconds: deps.config.apiTokenTtl })
-  await app.register(sessionRoutes, { deps: services })
+  await app.register(tokenRoutes, {
+    deps: services,
+    ttlSeconds: deps.config.apiTokenTtl,
+    throttle: limits.login,
+  })
+  await app.register(sessionRoutes, { deps: services, throttle: limits.login })
   await app.register(meRoutes, { deps: services })
   await app.register(usersRoutes, { deps: services })
+  await app.register(auditRoutes, { deps: services })
   await app.register(resourceRoutes, { deps: services })
 
   return app as unknown as App

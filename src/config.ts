@@ -12,6 +12,8 @@ export interface Config {
   /** `postgres://...`, or undefined for the embedded SQLite file under dataDir. */
   readonly databaseUrl: string | undefined
   readonly redisUrl: string | undefined
+  /** Prepended to every Redis key, so several deployments can share one Redis. */
+  readonly redisPrefix: string
   /** Master secret (>= 32 bytes); undefined means "use or create the key file". */
   readonly secretKey: Buffer | undefined
   /** Former master secrets whose tokens must keep verifying during a rotation. */
@@ -23,6 +25,8 @@ export interface Config {
   readonly logLevel: string
   /** Days an expired or revoked token row is kept (for the owner's list) before purge. */
   readonly tokenRetentionDays: number
+  /** Days audit events are kept before the background job deletes them. */
+  readonly auditRetentionDays: number
   readonly issuer: string
   /** Console sessions end after this long without a request... */
   readonly sessionIdleMinutes: number
@@ -31,6 +35,16 @@ export interface Config {
   /** Limits on downloading an OpenAPI/Swagger spec for a new proxy. */
   readonly specFetchTimeoutMs: number
   readonly specMaxBytes: number
+  /** Failed logins per username before each further attempt must wait (progressively). */
+  readonly loginMaxFailures: number
+  /** The same per client address: higher, so one office behind NAT is not locked out. */
+  readonly loginIpMaxFailures: number
+  /** The longest a lockout grows to, in seconds. */
+  readonly loginMaxLockoutSeconds: number
+  /** Failures are forgotten after this long without one (counted from the lockout's end). */
+  readonly loginFailureWindowSeconds: number
+  /** Requests per minute per API token; 0 means no limit. */
+  readonly tokenRateLimit: number
 }
 
 export class ConfigError extends Error {
@@ -101,6 +115,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
     problems.push('REDIS_URL must start with redis:// or rediss://')
   }
+  const redisPrefix = env.APIOPS_REDIS_PREFIX ?? 'apiops:'
+  if (!/^[A-Za-z0-9:._-]{0,64}$/.test(redisPrefix)) {
+    problems.push('APIOPS_REDIS_PREFIX must be at most 64 letters, digits, ":", ".", "_" or "-"')
+  }
   const logLevel = env.LOG_LEVEL || 'info'
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`)
@@ -124,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: resolve(env.APIOPS_DATA_DIR || './data'),
     databaseUrl,
     redisUrl,
+    redisPrefix,
     secretKey,
     previousSecretKeys,
     adminPassword,
@@ -131,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: trustProxy(env.APIOPS_TRUST_PROXY),
     logLevel,
     tokenRetentionDays: integer(env, 'APIOPS_TOKEN_RETENTION_DAYS', 30, 1, 3650, problems),
+    auditRetentionDays: integer(env, 'APIOPS_AUDIT_RETENTION_DAYS', 90, 1, 36_500, problems),
     issuer: 'apiops',
     sessionIdleMinutes: integer(env, 'APIOPS_SESSION_IDLE_MINUTES', 30, 1, 1440, problems),
     sessionMaxHours: integer(env, 'APIOPS_SESSION_MAX_HOURS', 12, 1, 720, problems),
@@ -143,6 +163,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       50 * 1024 * 1024,
       problems,
     ),
+    loginMaxFailures: integer(env, 'APIOPS_LOGIN_MAX_FAILURES', 5, 1, 1000, problems),
+    loginIpMaxFailures: integer(env, 'APIOPS_LOGIN_IP_MAX_FAILURES', 20, 1, 1_000_000, problems),
+    loginMaxLockoutSeconds: integer(
+      env,
+      'APIOPS_LOGIN_MAX_LOCKOUT_SECONDS',
+      900,
+      1,
+      86_400,
+      problems,
+    ),
+    loginFailureWindowSeconds: integer(
+      env,
+      'APIOPS_LOGIN_FAILURE_WINDOW_SECONDS',
+      900,
+      1,
+      86_400,
+      problems,
+    ),
+    tokenRateLimit: integer(env, 'APIOPS_TOKEN_RATE_LIMIT', 0, 0, 1_000_000, problems),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -190,6 +190,17 @@ export const errors = {
       `Content-Type "${contentType}" is not supported here; send ${expected}.`,
     ),
 
+  // --- Brute force and abuse
+  /** 429 with retry_after in the body and a Retry-After header, in whole seconds (>= 1). */
+  rateLimited: (retryAfter: number, reason = 'Too many requests') => {
+    const seconds = Math.max(1, Math.ceil(retryAfter))
+    return new ApiError(
+      'rate_limit_exceeded',
+      `${reason}. Retry after ${seconds} second${seconds === 1 ? '' : 's'}.`,
+      { retryAfter: seconds },
+    )
+  },
+
   // --- Server side
   internal: () =>
     new ApiError(

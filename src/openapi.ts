@@ -41,7 +41,8 @@ function addGeneralErrors(operation: Operation, isPublic: boolean): void {
   operation.responses ??= {}
   const responses = operation.responses as Record<string, unknown>
   const statuses = ['500', '503']
-  if (!isPublic) statuses.push('401')
+  // 429: the per-token request rate limit (APIOPS_TOKEN_RATE_LIMIT).
+  if (!isPublic) statuses.push('401', '429')
   if (operation.requestBody) statuses.push('400', '413', '415')
   else if (Array.isArray(operation.parameters) && operation.parameters.length > 0)
     statuses.push('400')
@@ -58,6 +59,7 @@ const STATUS_TEXT: Record<string, string> = {
   '401': 'No valid credentials',
   '413': 'The body is too large',
   '415': 'The body is not JSON',
+  '429': 'Too many requests: retry after retry_after seconds (also in Retry-After)',
   '500': 'Unexpected server error',
   '503': 'A dependency (the database) is unavailable; retry',
 }

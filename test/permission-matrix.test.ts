@@ -140,6 +140,8 @@ const MATRIX: Record<string, Entry> = {
     ok: 201,
     make: () => ({ url: '/apiops/me/tokens/OWN/rotate/' }),
   },
+  'GET /apiops/me/audit/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/audit/' }) },
+  'GET /apiops/audit/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/audit/' }) },
   'GET /apiops/session/': {
     access: 'session-only',
     ok: 200,

@@ -3,6 +3,7 @@ import { ApiError, createApi, type Session, sessionApi } from './api.ts'
 import { Header } from './components/Header.tsx'
 import { Link } from './components/ui.tsx'
 import { type SignedIn, SignedInContext } from './context.ts'
+import { Audit } from './pages/Audit.tsx'
 import { Login } from './pages/Login.tsx'
 import { Overview } from './pages/Overview.tsx'
 import { Profile } from './pages/Profile.tsx'
@@ -24,6 +25,7 @@ const TITLES: Record<Route['page'], string> = {
   user: 'User',
   projects: 'Projects',
   project: 'Project',
+  audit: 'Audit',
   'not-found': 'Page not found',
 }
 
@@ -96,7 +98,7 @@ export function App() {
 
 function Page(props: { route: Route; isAdmin: boolean }) {
   const { route } = props
-  const adminPage = ['users', 'user', 'projects', 'project'].includes(route.page)
+  const adminPage = ['users', 'user', 'projects', 'project', 'audit'].includes(route.page)
   if (adminPage && !props.isAdmin) {
     return (
       <Message title="Administrators only">
@@ -108,7 +110,7 @@ function Page(props: { route: Route; isAdmin: boolean }) {
     case 'overview':
       return <Overview />
     case 'profile':
-      return <Profile />
+      return <Profile tab={route.tab} />
     case 'users':
       return <Users />
     case 'user':
@@ -117,6 +119,8 @@ function Page(props: { route: Route; isAdmin: boolean }) {
       return <Projects />
     case 'project':
       return <ProjectDetail key={route.name} name={route.name} />
+    case 'audit':
+      return <Audit />
     default:
       return (
         <Message title="Page not found">

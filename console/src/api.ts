@@ -78,6 +78,53 @@ interface ListBody<T> {
   totalCount: number
 }
 
+/** One page of a list the server pages itself (the audit log only grows). */
+export interface Paged<T> {
+  resultList: T[]
+  totalCount: number
+  page: number
+  size: number
+}
+
+export type AuditOutcome = 'success' | 'failure' | 'denied'
+export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'failure', 'denied']
+
+export interface AuditEvent {
+  id: string
+  at: string
+  /** Who acted; for a login, the username that was tried; "cli" for the command line. */
+  actor: string | null
+  tokenId: string | null
+  clientAddress: string
+  userAgent: string
+  /** The API operation (createMyToken, grantRoles, ...), token.usedFromNewAddress, cli:... */
+  action: string
+  target: string
+  outcome: AuditOutcome
+  status: number
+}
+
+export interface AuditQuery {
+  username?: string | undefined
+  action?: string | undefined
+  outcome?: AuditOutcome | undefined
+  /** ISO date-times: from inclusive, to exclusive. */
+  from?: string | undefined
+  to?: string | undefined
+  page?: number | undefined
+  size?: number | undefined
+}
+
+/** "?a=1&b=2" from the fields that are set, or "" when none is. */
+export function queryString(fields: object): string {
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value))
+  }
+  const text = params.toString()
+  return text ? `?${text}` : ''
+}
+
 export interface FieldError {
   field: string
   message: string
@@ -185,6 +232,10 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
     createToken: (name: string, expiresAt: string | null) =>
       send<IssuedToken>('POST', '/apiops/me/tokens/', { name, expiresAt }),
     revokeMyToken: (id: string) => send<TokenView>('DELETE', `/apiops/me/tokens/${seg(id)}/`),
+    myActivity: (query: Omit<AuditQuery, 'username'>) =>
+      send<Paged<AuditEvent>>('GET', `/apiops/me/audit/${queryString(query)}`),
+    auditEvents: (query: AuditQuery) =>
+      send<Paged<AuditEvent>>('GET', `/apiops/audit/${queryString(query)}`),
 
     users: () => list<UserView>('/apiops/users/?size=1000'),
     user: (u: string) => send<UserView>('GET', `/apiops/users/${seg(u)}/`),

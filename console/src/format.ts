@@ -1,4 +1,4 @@
-import type { TokenSource, TokenStatus } from './api.ts'
+import type { AuditOutcome, TokenSource, TokenStatus } from './api.ts'
 
 /** Dates and times in the reader's own locale and time zone. */
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
@@ -43,4 +43,85 @@ export function tomorrow(now = new Date()): string {
 export function endOfUtcDay(day: string): Date {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number]
   return new Date(Date.UTC(y, m - 1, d + 1))
+}
+
+/** What each audited action means, in plain words (the API's operationIds otherwise). */
+export const ACTION_LABEL: Record<string, string> = {
+  createTokenWithCredentials: 'Token requested with username and password',
+  login: 'Console login',
+  logout: 'Console logout',
+  createMyToken: 'Token created',
+  revokeMyToken: 'Token revoked',
+  rotateMyToken: 'Token rotated',
+  'token.usedFromNewAddress': 'Token used from a new address',
+  createUser: 'User created',
+  deleteUser: 'User deleted',
+  grantRoles: 'Roles granted',
+  revokeRole: 'Role taken away',
+  enableUser: 'User enabled',
+  disableUser: 'User disabled',
+  setUserPassword: 'Password reset',
+  revokeUserToken: "A user's token revoked",
+  revokeAllUserTokens: "All of a user's tokens revoked",
+  createProject: 'Project created',
+  deleteProject: 'Project deleted',
+  addProjectMember: 'Member added to a project',
+  removeProjectMember: 'Member removed from a project',
+  createEnvironment: 'Environment created',
+  updateEnvironment: 'Environment changed',
+  deleteEnvironment: 'Environment deleted',
+  createApiProxyFromUrl: 'API proxy created',
+  updateApiProxyFromUrl: 'API proxy updated',
+  deleteApiProxy: 'API proxy deleted',
+  deployApiProxy: 'API proxy deployed',
+  undeployApiProxy: 'API proxy undeployed',
+  createConnection: 'Connection created',
+  replaceConnection: 'Connection changed',
+  deleteConnection: 'Connection deleted',
+  createCredential: 'Credential created',
+  updateCredential: 'Credential changed',
+  changeCredentialPassword: 'Credential password changed',
+  deleteCredential: 'Credential deleted',
+  createCertificate: 'Certificate uploaded',
+  replaceCertificate: 'Certificate replaced',
+  deleteCertificate: 'Certificate deleted',
+  unknownRoute: 'Request to an unknown address',
+}
+
+/** "listUserTokens" -> "List user tokens"; "cli:token.create" -> "Command line: token create". */
+export function actionLabel(action: string): string {
+  const known = ACTION_LABEL[action]
+  if (known) return known
+  if (action.startsWith('cli:')) {
+    return `Command line: ${action.slice(4).replaceAll('.', ' ').replaceAll('-', ' ')}`
+  }
+  const words = action
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[._:-]+/g, ' ')
+    .trim()
+    .toLowerCase()
+  return words ? words[0]?.toUpperCase() + words.slice(1) : action
+}
+
+export const OUTCOME_LABEL: Record<AuditOutcome, string> = {
+  success: 'Succeeded',
+  failure: 'Failed',
+  denied: 'Denied',
+}
+
+/** The first product of a user agent ("curl/8.5.0", "Chrome 126"), enough to tell them apart. */
+export function shortUserAgent(userAgent: string): string {
+  if (!userAgent) return ''
+  if (userAgent.startsWith('Mozilla/')) {
+    for (const [name, pattern] of [
+      ['Edge', /Edg\/(\d+)/],
+      ['Firefox', /Firefox\/(\d+)/],
+      ['Chrome', /Chrome\/(\d+)/],
+      ['Safari', /Version\/(\d+).*Safari\//],
+    ] as const) {
+      const match = pattern.exec(userAgent)
+      if (match) return `${name} ${match[1]}`
+    }
+  }
+  return userAgent.split(' ')[0]?.slice(0, 40) ?? ''
 }

@@ -16,20 +16,33 @@ export function usePath(): string {
   return useSyncExternalStore(subscribe, () => window.location.pathname)
 }
 
+/** The query string ("?a=b" or ""), for pages that keep their filters in the address. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, () => window.location.search)
+}
+
 export function navigate(path: string): void {
-  if (path === window.location.pathname) return
+  if (path === window.location.pathname + window.location.search) return
   window.history.pushState(null, '', path)
   for (const listener of listeners) listener()
   window.scrollTo(0, 0)
 }
 
+/** Changes the address in place (a tab, a filter), without a history entry or a scroll. */
+export function replacePath(path: string): void {
+  if (path === window.location.pathname + window.location.search) return
+  window.history.replaceState(null, '', path)
+  for (const listener of listeners) listener()
+}
+
 export type Route =
   | { page: 'overview' }
-  | { page: 'profile' }
+  | { page: 'profile'; tab: 'tokens' | 'activity' }
   | { page: 'users' }
   | { page: 'user'; username: string }
   | { page: 'projects' }
   | { page: 'project'; name: string }
+  | { page: 'audit' }
   | { page: 'not-found' }
 
 export function parseRoute(path: string): Route {
@@ -45,7 +58,10 @@ export function parseRoute(path: string): Route {
     })
   const [a, b, c] = parts
   if (parts.length === 0) return { page: 'overview' }
-  if (a === 'profile' && parts.length === 1) return { page: 'profile' }
+  if (a === 'profile' && parts.length === 1) return { page: 'profile', tab: 'tokens' }
+  if (a === 'profile' && b === 'activity' && parts.length === 2)
+    return { page: 'profile', tab: 'activity' }
+  if (a === 'admin' && b === 'audit' && parts.length === 2) return { page: 'audit' }
   if (a === 'admin' && b === 'users' && parts.length === 2) return { page: 'users' }
   if (a === 'admin' && b === 'users' && c && parts.length === 3)
     return { page: 'user', username: c }
@@ -58,6 +74,9 @@ export function parseRoute(path: string): Route {
 export const paths = {
   overview: '/',
   profile: '/profile',
+  activity: '/profile/activity',
+  audit: '/admin/audit',
+  auditOf: (username: string) => `/admin/audit?username=${encodeURIComponent(username)}`,
   users: '/admin/users',
   user: (username: string) => `/admin/users/${encodeURIComponent(username)}`,
   projects: '/admin/projects',

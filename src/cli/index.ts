@@ -1,5 +1,7 @@
+import { userInfo } from 'node:os'
 import { Command, Option } from 'commander'
 import { createServices, type Services } from '../app.ts'
+import { cliEvent } from '../audit/audit.service.ts'
 import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
 import * as tokens from '../identity/tokens.service.ts'
@@ -26,6 +28,15 @@ const processIo: CliIo = {
 }
 
 const quietLog = { warn: () => {}, info: () => {} }
+
+/** Who ran the command, as the operating system knows them (for the audit log). */
+function osUser(): string | undefined {
+  try {
+    return userInfo().username
+  } catch {
+    return undefined
+  }
+}
 
 function table(rows: Record<string, unknown>[], columns: string[]): string {
   if (rows.length === 0) return '(none)\n'
@@ -62,13 +73,47 @@ export async function runCli(
     io.out(program.opts().json ? `${JSON.stringify(data, null, 2)}\n` : human())
   }
 
-  /** Opens the store, runs one command with the services, closes the store. */
+  /** The command about to run, for the audit log: its path and its operands (never options). */
+  let running: { command: string; args: string[] } | undefined
+  program.hook('preAction', (_program, actionCommand) => {
+    const names: string[] = []
+    for (let c: Command | null = actionCommand; c && c !== program; c = c.parent) {
+      names.unshift(c.name())
+    }
+    running = { command: names.join('.'), args: [...actionCommand.args] }
+  })
+
+  /**
+   * Opens the store, runs one command with the services, records it in the audit log
+   * (every command but the lists, as the server records every write), closes the store.
+   */
   const withServices = (fn: (s: Services) => Promise<void>) => async () => {
     const runtime = await openRuntime(config(), quietLog)
-    const services = createServices(runtime, () => {})
+    const services = createServices(
+      runtime,
+      () => {},
+      ({ err: _err, ...detail }, message) =>
+        io.err(`apiops: warning: ${message} ${JSON.stringify(detail)}\n`),
+    )
+    let status = 500
     try {
       await fn(services)
+      status = 200
+    } catch (error) {
+      if (error instanceof ApiError) status = error.status
+      throw error
     } finally {
+      if (running && !running.command.endsWith('.list')) {
+        services.audit.record(
+          cliEvent({
+            ...running,
+            osUser: osUser(),
+            outcome: status < 400 ? 'success' : 'failure',
+            status,
+          }),
+        )
+      }
+      await services.audit.flush()
       await services.usage.flush()
       await runtime.close()
     }

@@ -1,5 +1,6 @@
 import pino from 'pino'
 import { buildApp, loggerOptions } from '../app.ts'
+import { purgeAuditEvents } from '../audit/audit.service.ts'
 import type { Config } from '../config.ts'
 import { purgeExpiredSessions } from '../identity/sessions.service.ts'
 import { purgeExpiredTokens } from '../identity/tokens.service.ts'
@@ -42,6 +43,12 @@ export async function serve(config: Config): Promise<void> {
       await purgeExpiredSessions(app.services)
     } catch (error) {
       log.warn({ err: error }, 'token purge failed; will retry')
+    }
+    try {
+      const n = await purgeAuditEvents(app.services, config.auditRetentionDays)
+      if (n > 0) log.info({ purged: n }, 'purged audit events past retention')
+    } catch (error) {
+      log.warn({ err: error }, 'audit purge failed; will retry')
     }
   }
   await purge()

@@ -2,12 +2,16 @@ import { type Kysely, type Migration, Migrator, sql } from 'kysely'
 import * as m0001 from './migrations/0001_identity.ts'
 import * as m0002 from './migrations/0002_sessions.ts'
 import * as m0003 from './migrations/0003_resources.ts'
+import * as m0004 from './migrations/0004_login_attempts.ts'
+import * as m0005 from './migrations/0005_audit.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_sessions': m0002,
   '0003_resources': m0003,
+  '0004_login_attempts': m0004,
+  '0005_audit': m0005,
 }
 
 export class SchemaTooNewError extends Error {}

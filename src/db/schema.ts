@@ -180,6 +180,41 @@ export interface CertificatesTable {
   updated_at: string
 }
 
+/** Failed logins per key (`user:<name>`, `ip:<address>`), when Redis is not configured. */
+export interface LoginAttemptsTable {
+  key: string
+  failures: number
+  first_failure_at: string
+  last_failure_at: string
+  /** Attempts before this instant answer 429 without checking the password. */
+  locked_until: string | null
+  /** From this instant the row counts for nothing (and may be purged). */
+  expires_at: string
+}
+
+/** One audited action (see src/audit/). Never a password, a token or a secret. */
+export interface AuditEventsTable {
+  id: string
+  /** When it happened, ISO-8601 UTC. */
+  at: string
+  /** Who: the user (copied, not a foreign key: history outlives the user)... */
+  actor_user_id: string | null
+  /** ...by name; for a login, the username that was tried; 'cli' for the command line. */
+  actor_username: string | null
+  /** The token the request presented; null for console sessions and logins. */
+  token_id: string | null
+  client_ip: string
+  user_agent: string
+  /** The route's operationId (createMyToken, grantRoles, ...) or a non-HTTP action (cli:..., token.usedFromNewAddress). */
+  action: string
+  /** What it acted on: `key=value` pairs (route parameters, the name a create gave). */
+  target: string
+  /** success | failure | denied */
+  outcome: string
+  /** The HTTP status (for the CLI, the status the same failure would answer over HTTP). */
+  status: number
+}
+
 export interface Database {
   users: UsersTable
   user_roles: UserRolesTable
@@ -195,6 +230,8 @@ export interface Database {
   connections: ConnectionsTable
   credentials: CredentialsTable
   certificates: CertificatesTable
+  login_attempts: LoginAttemptsTable
+  audit_events: AuditEventsTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -209,3 +246,4 @@ export type ApiProxyRow = Selectable<ApiProxiesTable>
 export type ConnectionRow = Selectable<ConnectionsTable>
 export type CredentialRow = Selectable<CredentialsTable>
 export type CertificateRow = Selectable<CertificatesTable>
+export type AuditEventRow = Selectable<AuditEventsTable>

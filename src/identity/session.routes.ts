@@ -8,6 +8,7 @@ import { sessionCookie } from './auth.hook.ts'
 import { PASSWORD_MAX_LENGTH } from './passwords.ts'
 import { RoleSchema } from './roles.ts'
 import { login, logout, SESSION_COOKIE, type SessionsDeps } from './sessions.service.ts'
+import type { LoginThrottle } from './throttle.ts'
 
 const SessionSchema = Type.Object({
   username: Type.String(),
@@ -33,10 +34,11 @@ const noStore = (reply: FastifyReply) =>
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
 
 /** The console's login and logout: a server-side session behind an HttpOnly cookie. */
-export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: SessionsDeps }> = async (
-  app,
-  { deps },
-) => {
+export const sessionRoutes: FastifyPluginAsyncTypebox<{
+  deps: SessionsDeps
+  /** Failed-login counts shared with the token endpoint (429 while locked out). */
+  throttle: LoginThrottle
+}> = async (app, { deps, throttle }) => {
   const tags = ['session']
 
   app.post(
@@ -56,17 +58,21 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: SessionsDeps }> = 
           },
           { additionalProperties: false },
         ),
-        response: { 200: SessionSchema, ...errorResponses(400, 401, 413, 415) },
+        response: { 200: SessionSchema, ...errorResponses(400, 401, 413, 415, 429) },
       },
     },
     async (request, reply) => {
-      const { secret, view } = await login(deps, {
-        username: request.body.username,
-        password: request.body.password,
-        ip: request.ip,
-        userAgent: String(request.headers['user-agent'] ?? ''),
-        previousSecret: sessionCookie(app, request),
-      })
+      const { secret, view } = await throttle.attempt(
+        { username: request.body.username, ip: request.ip },
+        () =>
+          login(deps, {
+            username: request.body.username,
+            password: request.body.password,
+            ip: request.ip,
+            userAgent: String(request.headers['user-agent'] ?? ''),
+            previousSecret: sessionCookie(app, request),
+          }),
+      )
       reply.setCookie(
         SESSION_COOKIE,
         secret,

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { errors } from '../errors.ts'
 import { errorResponses } from '../http/schemas.ts'
+import type { LoginThrottle } from './throttle.ts'
 import { issueToken, type TokensDeps } from './tokens.service.ts'
 import { authenticatePassword } from './users.service.ts'
 
@@ -10,6 +11,8 @@ export interface TokenEndpointOptions {
   deps: TokensDeps
   /** Lifetime of the minted token, in seconds. */
   ttlSeconds: number
+  /** Failed-login counts shared with the console login (429 while locked out). */
+  throttle: LoginThrottle
 }
 
 /** The seed's endpoint takes form fields only, and caps the body: 8 KiB is plenty. */
@@ -102,7 +105,7 @@ function resolveClientCredentials(
 
 export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = async (
   app,
-  { deps, ttlSeconds },
+  { deps, ttlSeconds, throttle },
 ) => {
   app.post(
     '/apiops/auth/token',
@@ -139,8 +142,14 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
       const params = readParameters(request.body)
       checkGrantType(params.grant_type)
       const credentials = resolveClientCredentials(request.headers.authorization, params)
-      const user = await authenticatePassword(deps, credentials.username, credentials.password)
-      if (!user) throw errors.badCredentials()
+      const user = await throttle.attempt(
+        { username: credentials.username, ip: request.ip },
+        async () => {
+          const found = await authenticatePassword(deps, credentials.username, credentials.password)
+          if (!found) throw errors.badCredentials()
+          return found
+        },
+      )
       const now = deps.clock.now()
       const { token } = await issueToken(deps, {
         userId: user.id,

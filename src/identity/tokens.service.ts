@@ -298,7 +298,11 @@ export async function authenticateBearer(
   const owner = await loadCachedUser(deps, row.user_id)
   if (!owner) throw errors.tokenUnknown()
   if (owner.disabled) throw errors.ownerDisabled()
-  deps.usage.record(row.id, now, clientIp)
+  deps.usage.record(row.id, now, clientIp, {
+    userId: owner.id,
+    username: owner.username,
+    lastIp: row.last_used_ip,
+  })
   return {
     userId: owner.id,
     username: owner.username,
@@ -308,9 +312,20 @@ export async function authenticateBearer(
   }
 }
 
+/** A token presented from another address than its last use (or used for the first time). */
+export interface NewAddressUse {
+  tokenId: string
+  userId: string
+  username: string
+  ip: string
+  previousIp: string | null
+  at: Date
+}
+
 /**
  * Writes last-used time and address at most once a minute per token (sooner when the
- * address changes), after the response, so the hot path never waits on a write.
+ * address changes), after the response, so the hot path never waits on a write. When
+ * the address differs from the last one known, `onNewAddress` hears of it (the audit log).
  */
 export class UsageRecorder {
   private readonly last = new Map<string, { at: number; ip: string }>()
@@ -320,16 +335,36 @@ export class UsageRecorder {
     private readonly db: Kysely<Database>,
     private readonly onError: (error: unknown) => void,
     private readonly intervalMs = 60_000,
+    private readonly onNewAddress?: (use: NewAddressUse) => void,
   ) {}
 
-  record(tokenId: string, now: Date, ip: string): void {
+  record(
+    tokenId: string,
+    now: Date,
+    ip: string,
+    owner?: { userId: string; username: string; lastIp: string | null },
+  ): void {
     const previous = this.last.get(tokenId)
     const t = now.getTime()
     if (previous && previous.ip === ip && t - previous.at < this.intervalMs) return
     if (this.last.size >= 100_000) this.last.clear()
     this.last.set(tokenId, { at: t, ip })
+    const address = ip.slice(0, 64)
+    // The last address this node saw, else the one stored with the token.
+    const before = previous ? previous.ip.slice(0, 64) : owner?.lastIp
+    if (this.onNewAddress && owner && before !== address) {
+      const { userId, username } = owner
+      this.onNewAddress({
+        tokenId,
+        userId,
+        username,
+        ip: address,
+        previousIp: before ?? null,
+        at: now,
+      })
+    }
     const write = repo
-      .touchToken(this.db, tokenId, now.toISOString(), ip.slice(0, 64))
+      .touchToken(this.db, tokenId, now.toISOString(), address)
       .catch(this.onError)
       .finally(() => this.pending.delete(write))
     this.pending.add(write)

@@ -40,6 +40,7 @@ export function Header() {
                 label="Projects"
                 current={path.startsWith(paths.projects)}
               />
+              <NavLink to={paths.audit} label="Audit" current={path.startsWith(paths.audit)} />
             </>
           ) : null}
         </nav>

@@ -1,5 +1,6 @@
-import { useState } from 'react'
+import { type KeyboardEvent, useRef, useState } from 'react'
 import type { TokenView } from '../api.ts'
+import { AuditTable, Pager } from '../components/AuditTable.tsx'
 import { ConfirmDialog, type ConfirmRequest } from '../components/Dialog.tsx'
 import { TokenTable } from '../components/TokenTable.tsx'
 import {
@@ -12,9 +13,16 @@ import {
 } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
 import { useLoad } from '../hooks.ts'
+import { paths, replacePath } from '../router.ts'
 import { CreateTokenDialog } from './CreateTokenDialog.tsx'
 
-export function Profile() {
+type Tab = 'tokens' | 'activity'
+const TABS: { id: Tab; label: string; path: string }[] = [
+  { id: 'tokens', label: 'API Tokens', path: paths.profile },
+  { id: 'activity', label: 'Activity', path: paths.activity },
+]
+
+export function Profile(props: { tab: Tab }) {
   const { api, session } = useSignedIn()
   const me = useLoad(() => api.me(), [api])
   const tokens = useLoad(() => api.myTokens(), [api])
@@ -87,39 +95,61 @@ export function Profile() {
         <ErrorMessage>{me.error}</ErrorMessage>
       </section>
 
-      <section className="card" aria-labelledby="tokens-heading" id="tokens">
-        <div className="section-head">
-          <div>
-            <h2 id="tokens-heading">Personal API Access Tokens</h2>
-            <p className="section-text">
-              Tokens let scripts and CI pipelines call the Management API as you, with your roles at
-              the moment of each request. {tokens.data ? `${active} active.` : null}
-            </p>
+      <ProfileTabs tab={props.tab} />
+
+      <div
+        role="tabpanel"
+        id="panel-tokens"
+        aria-labelledby="tab-tokens"
+        hidden={props.tab !== 'tokens'}
+      >
+        <section className="card" aria-labelledby="tokens-heading" id="tokens">
+          <div className="section-head">
+            <div>
+              <h2 id="tokens-heading">Personal API Access Tokens</h2>
+              <p className="section-text">
+                Tokens let scripts and CI pipelines call the Management API as you, with your roles
+                at the moment of each request. {tokens.data ? `${active} active.` : null}
+              </p>
+            </div>
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => {
+                setNotice(null)
+                setCreating(true)
+              }}
+            >
+              Create API Token
+            </button>
           </div>
-          <button
-            type="button"
-            className="button button-primary"
-            onClick={() => {
-              setNotice(null)
-              setCreating(true)
-            }}
-          >
-            Create API Token
-          </button>
-        </div>
-        <Notice>{notice}</Notice>
-        <ErrorMessage>{tokens.error}</ErrorMessage>
-        {tokens.loading && !tokens.data ? (
-          <Loading />
-        ) : list.length === 0 && !tokens.error ? (
-          <EmptyState title="No tokens yet">
-            Create one for each pipeline or script, so you can revoke one without breaking the
-            others.
-          </EmptyState>
-        ) : (
-          <TokenTable tokens={list} caption="My personal API access tokens" onRevoke={askRevoke} />
-        )}
-      </section>
+          <Notice>{notice}</Notice>
+          <ErrorMessage>{tokens.error}</ErrorMessage>
+          {tokens.loading && !tokens.data ? (
+            <Loading />
+          ) : list.length === 0 && !tokens.error ? (
+            <EmptyState title="No tokens yet">
+              Create one for each pipeline or script, so you can revoke one without breaking the
+              others.
+            </EmptyState>
+          ) : (
+            <TokenTable
+              tokens={list}
+              caption="My personal API access tokens"
+              onRevoke={askRevoke}
+            />
+          )}
+        </section>
+      </div>
+
+      <div
+        role="tabpanel"
+        id="panel-activity"
+        aria-labelledby="tab-activity"
+        hidden={props.tab !== 'activity'}
+      >
+        {props.tab === 'activity' ? <Activity /> : null}
+      </div>
 
       {creating ? (
         <CreateTokenDialog
@@ -129,5 +159,103 @@ export function Profile() {
       ) : null}
       <ConfirmDialog request={confirm} onDone={() => setConfirm(null)} />
     </main>
+  )
+}
+
+/** The two halves of My Profile as tabs (arrow keys move between them; each has its own address). */
+function ProfileTabs(props: { tab: Tab }) {
+  const refs = useRef<Record<Tab, HTMLButtonElement | null>>({ tokens: null, activity: null })
+
+  function select(tab: Tab, focus: boolean) {
+    replacePath(TABS.find((t) => t.id === tab)?.path ?? paths.profile)
+    if (focus) refs.current[tab]?.focus()
+  }
+
+  function onKey(event: KeyboardEvent) {
+    const at = TABS.findIndex((t) => t.id === props.tab)
+    const to =
+      event.key === 'ArrowRight'
+        ? (at + 1) % TABS.length
+        : event.key === 'ArrowLeft'
+          ? (at - 1 + TABS.length) % TABS.length
+          : event.key === 'Home'
+            ? 0
+            : event.key === 'End'
+              ? TABS.length - 1
+              : -1
+    if (to === -1) return
+    event.preventDefault()
+    select((TABS[to] as (typeof TABS)[number]).id, true)
+  }
+
+  return (
+    <div className="tabs" role="tablist" aria-label="My Profile" onKeyDown={onKey}>
+      {TABS.map((t) => (
+        <button
+          key={t.id}
+          ref={(el) => {
+            refs.current[t.id] = el
+          }}
+          type="button"
+          role="tab"
+          id={`tab-${t.id}`}
+          className="tab"
+          aria-selected={props.tab === t.id}
+          aria-controls={`panel-${t.id}`}
+          tabIndex={props.tab === t.id ? 0 : -1}
+          onClick={() => select(t.id, false)}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
+  )
+}
+
+const ACTIVITY_PAGE = 20
+
+/** What I did, from where, and every login tried with my username: newest first. */
+function Activity() {
+  const { api } = useSignedIn()
+  const [page, setPage] = useState(0)
+  const events = useLoad(() => api.myActivity({ page, size: ACTIVITY_PAGE }), [api, page])
+  const list = events.data?.resultList ?? []
+
+  return (
+    <section className="card" aria-labelledby="activity-heading">
+      <div className="section-head">
+        <div>
+          <h2 id="activity-heading">Recent activity</h2>
+          <p className="section-text">
+            What you changed, token use from new addresses, and every login tried with your
+            username, successful or not. Something you do not recognise? Revoke the token and tell
+            an administrator.
+          </p>
+        </div>
+        <button type="button" className="button" onClick={() => void events.reload()}>
+          Refresh
+        </button>
+      </div>
+      <ErrorMessage>{events.error}</ErrorMessage>
+      {events.loading && !events.data ? (
+        <Loading />
+      ) : list.length === 0 && !events.error && page === 0 ? (
+        <EmptyState title="No activity yet">
+          Logins, token changes and everything else you change appear here.
+        </EmptyState>
+      ) : (
+        <>
+          <AuditTable events={list} caption="My recent activity" showActor={false} />
+          <Pager
+            label="Pages of my activity"
+            page={page}
+            size={ACTIVITY_PAGE}
+            shown={list.length}
+            total={events.data?.totalCount ?? 0}
+            onPage={setPage}
+          />
+        </>
+      )}
+    </section>
   )
 }

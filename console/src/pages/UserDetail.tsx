@@ -193,6 +193,12 @@ export function UserDetail(props: { username: string }) {
                     </dd>
                   </div>
                 ) : null}
+                <div>
+                  <dt>Activity</dt>
+                  <dd>
+                    <Link to={paths.auditOf(username)}>Audit events of {username}</Link>
+                  </dd>
+                </div>
               </dl>
               <div className="button-row">
                 <button

@@ -1,0 +1,124 @@
+import type { AuditEvent, AuditOutcome } from '../api.ts'
+import { actionLabel, OUTCOME_LABEL, shortUserAgent } from '../format.ts'
+import { DateTime } from './ui.tsx'
+
+const OUTCOME_BADGE: Record<AuditOutcome, string> = {
+  success: 'badge-active',
+  failure: 'badge-failure',
+  denied: 'badge-revoked',
+}
+
+export function OutcomeBadge(props: { outcome: AuditOutcome; status: number }) {
+  return (
+    <>
+      <span className={`badge ${OUTCOME_BADGE[props.outcome]}`}>
+        {OUTCOME_LABEL[props.outcome]}
+      </span>
+      {props.status > 0 ? <span className="sub">HTTP {props.status}</span> : null}
+    </>
+  )
+}
+
+/** Audit events as a table (cards on a phone): what, when, who, on what, from where, how it ended. */
+export function AuditTable(props: { events: AuditEvent[]; caption: string; showActor: boolean }) {
+  return (
+    <div className="table-wrap">
+      <table className="table responsive audit-table">
+        <caption className="visually-hidden">{props.caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">What</th>
+            <th scope="col">When</th>
+            {props.showActor ? <th scope="col">Who</th> : null}
+            <th scope="col">Target</th>
+            <th scope="col">From</th>
+            <th scope="col">Outcome</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.events.map((e) => (
+            <tr key={e.id} className={e.outcome === 'success' ? undefined : 'row-attention'}>
+              <th scope="row" data-label="What" className="cell-name">
+                {actionLabel(e.action)}
+                <span className="sub mono">{e.action}</span>
+              </th>
+              <td data-label="When">
+                <DateTime iso={e.at} />
+              </td>
+              {props.showActor ? (
+                <td data-label="Who" className="break">
+                  {e.actor ?? <span className="muted">Unknown</span>}
+                </td>
+              ) : null}
+              <td data-label="Target" className="cell-target">
+                {e.target ? (
+                  <span className="mono">{e.target}</span>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+              <td data-label="From" className="break">
+                {e.clientAddress}
+                {e.userAgent ? (
+                  <span className="sub" title={e.userAgent}>
+                    {shortUserAgent(e.userAgent)}
+                  </span>
+                ) : null}
+                {e.tokenId ? (
+                  <span className="sub" title={`Token id ${e.tokenId}`}>
+                    token {e.tokenId.slice(0, 8)}…
+                  </span>
+                ) : null}
+              </td>
+              <td data-label="Outcome">
+                <OutcomeBadge outcome={e.outcome} status={e.status} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+/** Newer / Older for a newest-first list the server pages. */
+export function Pager(props: {
+  label: string
+  page: number
+  size: number
+  shown: number
+  total: number
+  onPage(page: number): void
+}) {
+  const first = props.shown === 0 ? 0 : props.page * props.size + 1
+  const last = props.page * props.size + props.shown
+  return (
+    <nav className="pager" aria-label={props.label}>
+      <p className="pager-status">
+        {props.total === 0
+          ? 'No events'
+          : props.shown === 0
+            ? `Past the last page (${props.total} in all)`
+            : `${first}–${last} of ${props.total}`}
+      </p>
+      <div className="pager-buttons">
+        <button
+          type="button"
+          className="button button-small"
+          disabled={props.page === 0}
+          onClick={() => props.onPage(props.page - 1)}
+        >
+          Newer
+        </button>
+        <button
+          type="button"
+          className="button button-small"
+          disabled={last >= props.total}
+          onClick={() => props.onPage(props.page + 1)}
+        >
+          Older
+        </button>
+      </div>
+    </nav>
+  )
+}

@@ -1,0 +1,249 @@
+import { type FormEvent, useEffect, useId, useState } from 'react'
+import { AUDIT_OUTCOMES, type AuditOutcome, type AuditQuery, queryString } from '../api.ts'
+import { AuditTable, Pager } from '../components/AuditTable.tsx'
+import { EmptyState, ErrorMessage, Loading } from '../components/ui.tsx'
+import { useSignedIn } from '../context.ts'
+import { ACTION_LABEL, OUTCOME_LABEL } from '../format.ts'
+import { useLoad } from '../hooks.ts'
+import { paths, replacePath, useSearch } from '../router.ts'
+
+const PAGE_SIZE = 50
+const DAY = /^\d{4}-\d{2}-\d{2}$/
+
+/** The filters as the address holds them: days are the reader's own calendar days. */
+interface Filters {
+  username: string
+  action: string
+  outcome: AuditOutcome | ''
+  from: string
+  to: string
+  page: number
+}
+
+function readFilters(search: string): Filters {
+  const q = new URLSearchParams(search)
+  const outcome = q.get('outcome') ?? ''
+  const page = Number(q.get('page') ?? '0')
+  const day = (v: string | null) => (v && DAY.test(v) ? v : '')
+  return {
+    username: q.get('username') ?? '',
+    action: q.get('action') ?? '',
+    outcome: (AUDIT_OUTCOMES as readonly string[]).includes(outcome)
+      ? (outcome as AuditOutcome)
+      : '',
+    from: day(q.get('from')),
+    to: day(q.get('to')),
+    page: Number.isInteger(page) && page > 0 ? page : 0,
+  }
+}
+
+function address(f: Filters): string {
+  return `${paths.audit}${queryString({ ...f, page: f.page || undefined })}`
+}
+
+/** Local midnight at the start of a YYYY-MM-DD day, plus `days`, as an instant. */
+function localMidnight(day: string, days = 0): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+  return new Date(y, m - 1, d + days).toISOString()
+}
+
+/** What the server is asked: "to" includes the whole of its day. */
+function toQuery(f: Filters): AuditQuery {
+  return {
+    username: f.username || undefined,
+    action: f.action || undefined,
+    outcome: f.outcome || undefined,
+    from: f.from ? localMidnight(f.from) : undefined,
+    to: f.to ? localMidnight(f.to, 1) : undefined,
+    page: f.page,
+    size: PAGE_SIZE,
+  }
+}
+
+/** A typed plain-words action ("Roles granted") becomes its id ("grantRoles"). */
+function actionId(text: string): string {
+  const typed = text.trim()
+  const byLabel = Object.entries(ACTION_LABEL).find(
+    ([, label]) => label.toLowerCase() === typed.toLowerCase(),
+  )
+  return byLabel ? byLabel[0] : typed
+}
+
+/** The administrators' view of the audit log: everyone's events, filtered and paged. */
+export function Audit() {
+  const { api } = useSignedIn()
+  const search = useSearch()
+  const applied = readFilters(search)
+  const events = useLoad(() => api.auditEvents(toQuery(readFilters(search))), [api, search])
+  const [draft, setDraft] = useState<Filters>(applied)
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<keyof Filters, string>>>({})
+  const ids = {
+    user: useId(),
+    action: useId(),
+    actions: useId(),
+    outcome: useId(),
+    from: useId(),
+    to: useId(),
+    toError: useId(),
+    actionError: useId(),
+  }
+
+  // The address is the truth: shared links and reloads land on the same view.
+  useEffect(() => {
+    setDraft(readFilters(search))
+    setFieldErrors({})
+  }, [search])
+
+  async function apply(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const next = { ...draft, action: actionId(draft.action), page: 0 }
+    const found: typeof fieldErrors = {}
+    if (next.from && next.to && next.to < next.from)
+      found.to = 'The end date is before the start date.'
+    if (next.action && !/^[A-Za-z0-9:._-]+$/.test(next.action))
+      found.action = 'Pick an action from the list, or type its name (like grantRoles).'
+    setFieldErrors(found)
+    if (Object.keys(found).length > 0) return
+    replacePath(address(next))
+  }
+
+  function clear() {
+    setFieldErrors({})
+    replacePath(paths.audit)
+  }
+
+  const list = events.data?.resultList ?? []
+  const filtered =
+    applied.username || applied.action || applied.outcome || applied.from || applied.to
+
+  return (
+    <main className="page" id="main">
+      <div className="page-head">
+        <div>
+          <h1>Audit</h1>
+          <p className="section-text">
+            Logins, token changes, permission denials and every change, newest first. Passwords and
+            tokens are never recorded.
+          </p>
+        </div>
+      </div>
+
+      <section className="card" aria-labelledby="audit-filters">
+        <h2 id="audit-filters" className="visually-hidden">
+          Filters
+        </h2>
+        <form className="filters" aria-label="Filter the audit log" noValidate onSubmit={apply}>
+          <div className="field">
+            <label htmlFor={ids.user}>User</label>
+            <input
+              id={ids.user}
+              value={draft.username}
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              placeholder="Anyone"
+              onChange={(e) => setDraft({ ...draft, username: e.target.value })}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.action}>Action</label>
+            <input
+              id={ids.action}
+              list={ids.actions}
+              value={draft.action}
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="Any"
+              aria-invalid={fieldErrors.action ? true : undefined}
+              aria-describedby={fieldErrors.action ? ids.actionError : undefined}
+              onChange={(e) => setDraft({ ...draft, action: e.target.value })}
+            />
+            <datalist id={ids.actions}>
+              {Object.entries(ACTION_LABEL).map(([id, label]) => (
+                <option key={id} value={id} label={label} />
+              ))}
+            </datalist>
+            {fieldErrors.action ? (
+              <p className="field-error" id={ids.actionError}>
+                {fieldErrors.action}
+              </p>
+            ) : null}
+          </div>
+          <div className="field">
+            <label htmlFor={ids.outcome}>Outcome</label>
+            <select
+              id={ids.outcome}
+              value={draft.outcome}
+              onChange={(e) =>
+                setDraft({ ...draft, outcome: e.target.value as Filters['outcome'] })
+              }
+            >
+              <option value="">Any</option>
+              {AUDIT_OUTCOMES.map((o) => (
+                <option key={o} value={o}>
+                  {OUTCOME_LABEL[o]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor={ids.from}>From</label>
+            <input
+              id={ids.from}
+              type="date"
+              value={draft.from}
+              onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.to}>To</label>
+            <input
+              id={ids.to}
+              type="date"
+              value={draft.to}
+              aria-invalid={fieldErrors.to ? true : undefined}
+              aria-describedby={fieldErrors.to ? ids.toError : undefined}
+              onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+            />
+            {fieldErrors.to ? (
+              <p className="field-error" id={ids.toError}>
+                {fieldErrors.to}
+              </p>
+            ) : null}
+          </div>
+          <div className="filters-actions">
+            <button type="submit" className="button button-primary">
+              Apply filters
+            </button>
+            <button type="button" className="button" onClick={clear} disabled={!filtered}>
+              Clear
+            </button>
+          </div>
+        </form>
+      </section>
+
+      <section className="card card-flush" aria-label="Audit events">
+        <ErrorMessage>{events.error}</ErrorMessage>
+        {events.loading && !events.data ? (
+          <Loading />
+        ) : list.length === 0 && applied.page === 0 && !events.error ? (
+          <EmptyState title={filtered ? 'No events match these filters' : 'No events yet'}>
+            {filtered ? 'Widen the time window or clear a filter.' : null}
+          </EmptyState>
+        ) : events.data ? (
+          <>
+            <AuditTable events={list} caption="Audit events" showActor={true} />
+            <Pager
+              label="Pages of the audit log"
+              page={applied.page}
+              size={PAGE_SIZE}
+              shown={list.length}
+              total={events.data.totalCount}
+              onPage={(page) => replacePath(address({ ...applied, page }))}
+            />
+          </>
+        ) : null}
+      </section>
+    </main>
+  )
+}

@@ -1,0 +1,167 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { Type } from 'typebox'
+import { errors } from '../errors.ts'
+import { errorResponses, ListBody } from '../http/schemas.ts'
+import type { EventFilter } from './audit.repository.ts'
+import { type AuditDeps, LIMITS, listEvents } from './audit.service.ts'
+
+const Outcome = Type.Union(
+  [Type.Literal('success'), Type.Literal('failure'), Type.Literal('denied')],
+  {
+    description:
+      'success; failure (refused or failed, including a wrong password); denied (401/403)',
+  },
+)
+
+export const AuditEventSchema = Type.Object(
+  {
+    id: Type.String(),
+    at: Type.String({ format: 'date-time', description: 'When, UTC' }),
+    actor: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'Username of who acted; for a login, the username that was tried; "cli" for the command line; null when unknown',
+    }),
+    tokenId: Type.Union([Type.String(), Type.Null()], {
+      description: 'The token the request presented (null: a console session, a login, the CLI)',
+    }),
+    clientAddress: Type.String(),
+    userAgent: Type.String(),
+    action: Type.String({
+      description:
+        'The operationId of the route (createMyToken, grantRoles, ...), token.usedFromNewAddress, or cli:<command>',
+    }),
+    target: Type.String({
+      description: 'What was acted on, as key=value pairs (route parameters, the name created)',
+    }),
+    outcome: Outcome,
+    status: Type.Integer({ description: 'The HTTP status answered' }),
+  },
+  { description: 'One audit event. Never a password, a token or a secret.' },
+)
+
+const DateTime = (description: string) =>
+  Type.String({ format: 'date-time', maxLength: 40, description })
+
+const filters = {
+  action: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: LIMITS.action,
+      pattern: '^[A-Za-z0-9:._-]+$',
+      description: 'Exactly this action (an operationId, token.usedFromNewAddress, cli:...)',
+    }),
+  ),
+  outcome: Type.Optional(Outcome),
+  from: Type.Optional(DateTime('From this instant on (inclusive), ISO 8601 with a time zone')),
+  to: Type.Optional(DateTime('Before this instant (exclusive), ISO 8601 with a time zone')),
+  page: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Zero-based page number' }),
+  ),
+  size: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 1000, description: 'Items per page (default 100)' }),
+  ),
+  sort: Type.Optional(
+    Type.String({
+      maxLength: 8,
+      pattern: '^at(,(asc|desc|ASC|DESC))?$',
+      description: 'at,desc (newest first, the default) or at,asc',
+    }),
+  ),
+}
+
+const AdminQuery = Type.Object(
+  {
+    username: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: LIMITS.username,
+        description: 'Exactly this actor (a username, or "cli")',
+      }),
+    ),
+    ...filters,
+  },
+  { additionalProperties: false },
+)
+const MyQuery = Type.Object(filters, { additionalProperties: false })
+
+interface CommonQuery {
+  action?: string | undefined
+  outcome?: string | undefined
+  from?: string | undefined
+  to?: string | undefined
+  page?: number | undefined
+  size?: number | undefined
+  sort?: string | undefined
+}
+
+function instant(field: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const date = new Date(value)
+  // The format check passes a few instants Date cannot hold (a leap second, say).
+  if (Number.isNaN(date.getTime())) {
+    throw errors.validationFailed([{ field, message: 'must be an ISO 8601 date-time' }])
+  }
+  return date.toISOString()
+}
+
+/** The filters as the store takes them: instants normalised to UTC, the window checked. */
+function parse(query: CommonQuery) {
+  const from = instant('from', query.from)
+  const to = instant('to', query.to)
+  if (from !== undefined && to !== undefined && to < from) {
+    throw errors.validationFailed([{ field: 'to', message: 'must not be before from' }])
+  }
+  const filter: EventFilter = { action: query.action, outcome: query.outcome, from, to }
+  const direction = query.sort?.toLowerCase().endsWith(',asc') ? 'asc' : 'desc'
+  return { filter, page: { page: query.page ?? 0, size: query.size ?? 100, direction } as const }
+}
+
+function me(request: FastifyRequest) {
+  if (!request.principal) throw errors.authorizationMissing()
+  return request.principal
+}
+
+/** The audit log: everyone's for administrators, and one's own for anybody. */
+export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AuditDeps }> = async (
+  app,
+  { deps },
+) => {
+  const response = { 200: ListBody(AuditEventSchema), ...errorResponses(400, 401) }
+
+  app.get(
+    '/apiops/audit/',
+    {
+      config: { action: 'administer' },
+      schema: {
+        operationId: 'listAuditEvents',
+        tags: ['audit'],
+        summary: 'The audit log, newest first: filter by user, action, outcome and time',
+        querystring: AdminQuery,
+        response: { ...response, ...errorResponses(403) },
+      },
+    },
+    async (request) => {
+      const { filter, page } = parse(request.query)
+      return listEvents(deps, { ...filter, actorUsername: request.query.username }, page)
+    },
+  )
+
+  app.get(
+    '/apiops/me/audit/',
+    {
+      schema: {
+        operationId: 'listMyAuditEvents',
+        tags: ['me'],
+        summary:
+          'My activity, newest first: what I did, where from, and the logins tried with my username',
+        querystring: MyQuery,
+        response,
+      },
+    },
+    async (request) => {
+      const { filter, page } = parse(request.query)
+      return listEvents(deps, { ...filter, actorUserId: me(request).userId }, page)
+    },
+  )
+}

@@ -1,0 +1,454 @@
+import { createHash } from 'node:crypto'
+import { isIPv4, isIPv6 } from 'node:net'
+import type { Kysely } from 'kysely'
+import type { Clock } from '../clock.ts'
+import type { Redis } from '../cluster/redis.ts'
+import type { Config } from '../config.ts'
+import type { Database } from '../db/schema.ts'
+import { ApiError, errors } from '../errors.ts'
+import * as repo from './throttle.repository.ts'
+import { USERNAME_PATTERN } from './users.service.ts'
+
+/**
+ * Brute-force protection for the two places a password is checked: the token endpoint
+ * and the console login. Both count failures under the same keys, `user:<username>`
+ * and `ip:<client address>`, in one store shared by every node (Redis when configured,
+ * else the database), so attempts spread over nodes or over the two endpoints add up.
+ *
+ * Policy, per key: the first `maxFailures - 1` failures are free; the failure that
+ * reaches `maxFailures` locks the key for 1 s, and each further one doubles the lock
+ * (2 s, 4 s, ...) up to `maxLockMs`. A failure is forgotten `windowMs` after the last
+ * one, counted from the end of its lockout, so a count ends even if nobody succeeds.
+ *
+ * While any key of an attempt is locked the attempt answers 429 rate_limit_exceeded
+ * with retry_after, before the password is looked at: no argon2 work for the attacker
+ * to spend, and no oracle, since the right password gets exactly what a wrong one gets.
+ * Locked attempts do not count as failures (the lock is not extended by knocking).
+ *
+ * A success clears the username's count, not the address's: otherwise a sprayer trying
+ * one password on many usernames from one address could reset the address's count by
+ * logging into an account of their own now and then. An office behind one NAT address
+ * is why the address's threshold is higher (20 by default).
+ *
+ * The trade-off of a username key: anyone can lock a user out by failing on purpose.
+ * The damage is bounded: a lock never exceeds `maxLockMs` (15 min), counts decay, and
+ * every failure also counts against the attacker's own address, whose lock soon grows
+ * to the maximum, so one address can keep only about one username locked. Locking out
+ * many users takes as many addresses (IPv6 addresses count per /64, which is what one
+ * subscriber typically gets). A locked-out user can still use existing API tokens.
+ */
+
+export interface LockRule {
+  /** The failure that reaches this count starts the lockouts. */
+  maxFailures: number
+  /** The first lockout; each further failure doubles it. */
+  baseMs: number
+  maxLockMs: number
+  /** A count is forgotten this long after its last failure or the end of its lockout. */
+  windowMs: number
+}
+
+export interface ThrottlePolicy {
+  user: LockRule
+  ip: LockRule
+}
+
+/** A key's state; times are milliseconds since the epoch, 0 meaning "not locked". */
+export interface AttemptState {
+  failures: number
+  lockedUntil: number
+}
+
+const NONE: AttemptState = { failures: 0, lockedUntil: 0 }
+
+/** Where the counts live. Every node must see the same store for the counts to add up. */
+export interface AttemptStore {
+  /** Counts one failure under each key; answers each key's state after it. */
+  hit(entries: readonly { key: string; rule: LockRule }[], now: number): Promise<AttemptState[]>
+  /** Each key's state now (expired counts read as none). */
+  get(keys: readonly string[], now: number): Promise<AttemptState[]>
+  reset(keys: readonly string[]): Promise<void>
+}
+
+/** The store could not be reached: the caller must refuse (503), never skip the limit. */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('the rate-limit store is unavailable', { cause })
+    this.name = 'StoreUnavailableError'
+  }
+}
+
+export const FIRST_LOCK_MS = 1000
+
+export function throttlePolicy(config: Config): ThrottlePolicy {
+  const common = {
+    baseMs: FIRST_LOCK_MS,
+    maxLockMs: config.loginMaxLockoutSeconds * 1000,
+    windowMs: config.loginFailureWindowSeconds * 1000,
+  }
+  return {
+    user: { ...common, maxFailures: config.loginMaxFailures },
+    ip: { ...common, maxFailures: config.loginIpMaxFailures },
+  }
+}
+
+/** How long the `failures`-th failure locks its key: 0, then 1 s, 2 s, 4 s... capped. */
+export function lockMs(failures: number, rule: LockRule): number {
+  if (failures < rule.maxFailures) return 0
+  const doublings = failures - rule.maxFailures
+  if (doublings >= 40) return rule.maxLockMs
+  return Math.min(rule.maxLockMs, rule.baseMs * 2 ** doublings)
+}
+
+// --- Keys
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32)
+
+/**
+ * Usernames that could exist are used as they are (case-sensitive, like usernames);
+ * anything else (up to 8 KiB of it on the token endpoint) is hashed to a fixed size.
+ */
+export function usernameKey(username: string): string {
+  return USERNAME_PATTERN.test(username) ? `user:${username}` : `user:#${sha256(username)}`
+}
+
+/**
+ * The client's address, from the socket unless trustProxy names the proxies allowed
+ * to set X-Forwarded-For (Fastify's request.ip). IPv4-mapped IPv6 counts as IPv4; other
+ * IPv6 addresses count per /64, since one subscriber usually holds a whole /64.
+ */
+export function addressKey(address: string | undefined): string {
+  let ip = (address ?? '').trim()
+  const zone = ip.indexOf('%')
+  if (zone !== -1) ip = ip.slice(0, zone)
+  if (isIPv4(ip)) return `ip:${ip}`
+  if (!isIPv6(ip)) return `ip:#${sha256(ip)}`
+  const groups = ipv6Groups(ip)
+  // ::ffff:a.b.c.d (however written) is an IPv4 client on a dual-stack socket.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [hi = 0, lo = 0] = groups.slice(6)
+    return `ip:${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`
+  }
+  return `ip:${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (an IPv4 tail becomes two). */
+function ipv6Groups(ip: string): number[] {
+  let text = ip.toLowerCase()
+  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number]
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
+  }
+  const [head = '', tail] = text.split('::')
+  const left = head === '' ? [] : head.split(':')
+  const right = tail === undefined || tail === '' ? [] : tail.split(':')
+  const all =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+  return all.map((g) => Number.parseInt(g, 16))
+}
+
+// --- The throttle
+
+export interface ThrottleLogger {
+  warn(obj: object, msg: string): void
+}
+
+/** Runs one task at a time per key on this node; the others wait their turn. */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<void>>()
+
+  async run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve()
+    const current = previous.then(task)
+    const tail = current.then(
+      () => {},
+      () => {},
+    )
+    this.tails.set(key, tail)
+    try {
+      return await current
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key)
+    }
+  }
+}
+
+const isBadCredentials = (error: unknown) =>
+  error instanceof ApiError && error.code === 'unauthorized_client'
+
+export class LoginThrottle {
+  /**
+   * Attempts for one username wait for each other on this node, so a burst of
+   * parallel guesses is judged one by one (each sees the count the one before left)
+   * instead of all slipping past the check before any failure is counted. Across
+   * nodes a burst can still overshoot by at most one attempt per node at a time.
+   */
+  private readonly queue = new KeyedQueue()
+
+  constructor(
+    private readonly store: AttemptStore,
+    private readonly clock: Clock,
+    readonly policy: ThrottlePolicy,
+    private readonly log?: ThrottleLogger,
+  ) {}
+
+  /**
+   * Runs `check` (which verifies a password) unless the username or the address is
+   * locked out. `check` signals wrong credentials by throwing errors.badCredentials();
+   * that failure is counted and rethrown unchanged. Anything else it throws passes
+   * through uncounted; whatever it returns is a success and clears the username.
+   */
+  async attempt<T>(
+    who: { username: string; ip: string | undefined },
+    check: () => Promise<T>,
+  ): Promise<T> {
+    const user = usernameKey(who.username)
+    const ip = addressKey(who.ip)
+    return this.queue.run(user, async () => {
+      const now = this.clock.now().getTime()
+      const states = await this.guard(() => this.store.get([user, ip], now))
+      const lockedUntil = Math.max(...states.map((s) => s.lockedUntil))
+      if (lockedUntil > now) {
+        throw errors.rateLimited((lockedUntil - now) / 1000, 'Too many failed login attempts')
+      }
+      let result: T
+      try {
+        result = await check()
+      } catch (error) {
+        if (isBadCredentials(error)) await this.recordFailure(user, ip)
+        throw error
+      }
+      try {
+        await this.store.reset([user])
+      } catch (error) {
+        // The login itself is sound; a stale count only makes the next failure stricter.
+        this.log?.warn({ err: error }, 'could not reset the failed-login count')
+      }
+      return result
+    })
+  }
+
+  private async recordFailure(user: string, ip: string): Promise<void> {
+    const now = this.clock.now().getTime()
+    const entries = [
+      { key: user, rule: this.policy.user },
+      { key: ip, rule: this.policy.ip },
+    ]
+    const states = await this.guard(() => this.store.hit(entries, now))
+    states.forEach((state, i) => {
+      if (state.lockedUntil <= now) return
+      const key = entries[i]?.key ?? ''
+      this.log?.warn(
+        {
+          key,
+          failures: state.failures,
+          lockedForSeconds: Math.ceil((state.lockedUntil - now) / 1000),
+        },
+        'failed logins: locked out',
+      )
+    })
+  }
+
+  /** A store that cannot answer means 503: the limit is never skipped. */
+  private async guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation()
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        this.log?.warn({ err: error.cause }, 'the rate-limit store is unavailable')
+        throw errors.serviceUnavailable('The rate-limit store')
+      }
+      throw error
+    }
+  }
+}
+
+// --- Stores
+
+const iso = (ms: number) => new Date(ms).toISOString()
+const PURGE_EVERY_MS = 10 * 60_000
+
+/**
+ * Counts in the login_attempts table. Each failure is one atomic upsert (plus one
+ * update once a lockout starts), so nodes sharing the database share the counts.
+ * Expired rows are deleted now and then, as a side effect of counting failures.
+ */
+export class DbAttemptStore implements AttemptStore {
+  private nextPurge = 0
+
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async hit(
+    entries: readonly { key: string; rule: LockRule }[],
+    now: number,
+  ): Promise<AttemptState[]> {
+    const states = await Promise.all(
+      entries.map(async ({ key, rule }) => {
+        const failures = await repo.countFailure(this.db, key, iso(now), iso(now + rule.windowMs))
+        const lock = lockMs(failures, rule)
+        if (lock === 0) return { failures, lockedUntil: 0 }
+        await repo.extendLock(this.db, key, iso(now + lock), iso(now + lock + rule.windowMs))
+        return { failures, lockedUntil: now + lock }
+      }),
+    )
+    if (now >= this.nextPurge) {
+      this.nextPurge = now + PURGE_EVERY_MS
+      await repo.deleteExpiredAttempts(this.db, iso(now))
+    }
+    return states
+  }
+
+  async get(keys: readonly string[], now: number): Promise<AttemptState[]> {
+    const rows = await repo.findAttempts(this.db, keys)
+    const nowIso = iso(now)
+    return keys.map((key) => {
+      const row = rows.find((r) => r.key === key)
+      if (!row || row.expires_at <= nowIso) return NONE
+      return {
+        failures: Number(row.failures),
+        lockedUntil: row.locked_until ? new Date(row.locked_until).getTime() : 0,
+      }
+    })
+  }
+
+  async reset(keys: readonly string[]): Promise<void> {
+    await repo.deleteAttempts(this.db, keys)
+  }
+}
+
+/**
+ * One failure, atomically, in a Redis hash: the same arithmetic as lockMs and the
+ * database store. Times come from the caller's clock (ARGV), never Redis's, so every
+ * node and store judges by the same time; the key's TTL only collects garbage.
+ */
+const HIT_SCRIPT = `
+local now = tonumber(ARGV[1])
+local maxFailures = tonumber(ARGV[2])
+local base = tonumber(ARGV[3])
+local maxLock = tonumber(ARGV[4])
+local window = tonumber(ARGV[5])
+local r = redis.call('HMGET', KEYS[1], 'failures', 'locked_until', 'expires_at')
+local failures = tonumber(r[1]) or 0
+local lockedUntil = tonumber(r[2]) or 0
+local expiresAt = tonumber(r[3]) or 0
+if expiresAt <= now then
+  failures = 0
+  lockedUntil = 0
+  expiresAt = 0
+end
+failures = failures + 1
+if failures >= maxFailures then
+  local lock = maxLock
+  local doublings = failures - maxFailures
+  if doublings < 40 then lock = math.min(maxLock, base * 2 ^ doublings) end
+  if now + lock > lockedUntil then lockedUntil = now + lock end
+end
+local newExpiry = math.max(lockedUntil, now) + window
+if expiresAt > newExpiry then newExpiry = expiresAt end
+redis.call('HSET', KEYS[1], 'failures', string.format('%d', failures),
+  'locked_until', string.format('%d', lockedUntil), 'expires_at', string.format('%d', newExpiry))
+redis.call('PEXPIRE', KEYS[1], string.format('%d', newExpiry - now + 60000))
+return {failures, string.format('%d', lockedUntil)}
+`
+
+type HitCommand = (
+  key: string,
+  now: number,
+  maxFailures: number,
+  baseMs: number,
+  maxLockMs: number,
+  windowMs: number,
+) => unknown
+
+/** A pipeline's results, or StoreUnavailableError for the first failure. */
+async function runPipeline(
+  pipeline: { exec(): Promise<[Error | null, unknown][] | null> },
+  what = 'pipeline',
+): Promise<unknown[]> {
+  let results: [Error | null, unknown][] | null
+  try {
+    results = await pipeline.exec()
+  } catch (error) {
+    throw new StoreUnavailableError(error)
+  }
+  if (!results) throw new StoreUnavailableError(new Error(`${what}: no answer`))
+  return results.map(([error, value]) => {
+    if (error) throw new StoreUnavailableError(error)
+    return value
+  })
+}
+
+/**
+ * Counts in Redis, one hash per key (`<prefix>login:user:alice`). One round trip per
+ * operation; each key is its own script call, so Redis Cluster may place them anywhere.
+ */
+export class RedisAttemptStore implements AttemptStore {
+  constructor(private readonly redis: Redis) {
+    redis.defineCommand('apiopsLoginHit', { numberOfKeys: 1, lua: HIT_SCRIPT })
+  }
+
+  private static key(key: string): string {
+    return `login:${key}`
+  }
+
+  async hit(
+    entries: readonly { key: string; rule: LockRule }[],
+    now: number,
+  ): Promise<AttemptState[]> {
+    const pipeline = this.redis.pipeline()
+    const hit = (pipeline as unknown as { apiopsLoginHit: HitCommand }).apiopsLoginHit.bind(
+      pipeline,
+    )
+    for (const { key, rule } of entries) {
+      hit(
+        RedisAttemptStore.key(key),
+        now,
+        rule.maxFailures,
+        rule.baseMs,
+        rule.maxLockMs,
+        rule.windowMs,
+      )
+    }
+    const results = await runPipeline(pipeline, 'login hit')
+    return results.map((value) => {
+      const [failures, lockedUntil] = value as [number, string]
+      return { failures: Number(failures), lockedUntil: Number(lockedUntil) }
+    })
+  }
+
+  async get(keys: readonly string[], now: number): Promise<AttemptState[]> {
+    const pipeline = this.redis.pipeline()
+    for (const key of keys) {
+      pipeline.hmget(RedisAttemptStore.key(key), 'failures', 'locked_until', 'expires_at')
+    }
+    const results = await runPipeline(pipeline, 'login get')
+    return results.map((value) => {
+      const [failures, lockedUntil, expiresAt] = (value as (string | null)[]).map(Number)
+      if (!failures || !expiresAt || expiresAt <= now) return NONE
+      return { failures, lockedUntil: lockedUntil ?? 0 }
+    })
+  }
+
+  async reset(keys: readonly string[]): Promise<void> {
+    const pipeline = this.redis.pipeline()
+    for (const key of keys) pipeline.del(RedisAttemptStore.key(key))
+    await runPipeline(pipeline, 'login reset')
+  }
+}
+
+export function createLoginThrottle(deps: {
+  config: Config
+  db: Kysely<Database>
+  clock: Clock
+  redis: Redis | undefined
+  log?: ThrottleLogger | undefined
+}): LoginThrottle {
+  const store = deps.redis ? new RedisAttemptStore(deps.redis) : new DbAttemptStore(deps.db)
+  return new LoginThrottle(store, deps.clock, throttlePolicy(deps.config), deps.log)
+}
