@@ -1,6 +1,5 @@
 import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
-import helmet from '@fastify/helmet'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, {
   type FastifyBaseLogger,
@@ -16,6 +15,7 @@ import type { Config } from './config.ts'
 import type { DbHandle } from './db/create-db.ts'
 import { DEFAULT_CONSOLE_DIR, installConsole } from './http/console.ts'
 import { installErrorHandling } from './http/error-handler.ts'
+import { installSecurityHeaders } from './http/security-headers.ts'
 import { installValidation } from './http/validation.ts'
 import { installAuth, isPublicRoute } from './identity/auth.hook.ts'
 import { AuthCache } from './identity/auth-cache.ts'
@@ -165,26 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   installErrorHandling(app)
   installValidation(app)
-  await app.register(helmet, {
-    // The console's policy: its own scripts and styles only, never framed.
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    referrerPolicy: { policy: 'no-referrer' },
-    frameguard: { action: 'deny' },
-  })
+  installSecurityHeaders(app)
   await installConsole(app, deps.consoleDir ?? DEFAULT_CONSOLE_DIR)
   await installOpenApi(app, routes)
   // A JSON API: text bodies are refused with 415 instead of reaching validation as strings.
@@ -192,7 +173,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(formbody)
   await app.register(cookie, { hook: false })
   installAuth(app, services)
-  installTokenRateLimit(app, limits.tokens)
+  // Off by default; when off, no request pays for the hook.
+  if (deps.config.tokenRateLimit > 0) installTokenRateLimit(app, limits.tokens)
   installAuditHook(app, services.audit)
 
   await app.register(testRoutes, { db: services.db })

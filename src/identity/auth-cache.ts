@@ -10,6 +10,9 @@ export interface CachedUser {
   readonly roles: ReadonlySet<Role>
 }
 
+/** How often, at most, the SQLite store is asked whether another process wrote. */
+const SYNC_EVERY_MS = 25
+
 interface Entry<V> {
   value: V
   storedAt: number
@@ -85,6 +88,7 @@ export class AuthCache {
   private readonly unsubscribe: () => void
   private readonly dataVersion: (() => number) | undefined
   private lastDataVersion: number | undefined
+  private lastSyncAt = 0
 
   constructor(clock: Clock, events: EventBus, options: AuthCacheOptions = {}) {
     const ttl = options.ttlMs ?? 30_000
@@ -118,6 +122,12 @@ export class AuthCache {
   /** Drops everything if another process wrote to the store since the last look. */
   syncWithStore(): void {
     if (!this.dataVersion) return
+    // Asking SQLite costs more than the rest of a cache hit, so ask at most every
+    // SYNC_EVERY_MS: another process's write (the CLI) is seen within that, like an
+    // event from another node; this process's own writes evict through events at once.
+    const now = Date.now()
+    if (now - this.lastSyncAt < SYNC_EVERY_MS) return
+    this.lastSyncAt = now
     const version = this.dataVersion()
     if (version !== this.lastDataVersion) {
       this.lastDataVersion = version

@@ -55,10 +55,15 @@ export function installAuth(app: FastifyInstance, deps: TokensDeps & SessionsDep
     request.session = session
     request.principal = session.principal
   })
-  // Before validation, so a caller without the role learns nothing from validation errors.
-  app.addHook('preValidation', async (request) => {
-    const action = request.routeOptions.config.action
-    if (action) authorize(principalOf(request), action)
+  // Before validation, so a caller without the role learns nothing from validation
+  // errors. Attached only to the routes that declare an action, so no other route pays
+  // for a hook that would do nothing.
+  app.addHook('onRoute', (route) => {
+    const action = route.config?.action
+    if (!action) return
+    const authorizeAction = async (request: FastifyRequest) =>
+      authorize(principalOf(request), action)
+    route.preValidation = [authorizeAction, ...[route.preValidation ?? []].flat()]
   })
 }
 

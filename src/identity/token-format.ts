@@ -33,7 +33,12 @@ export interface TokenClaims {
 export interface VerifiedToken {
   claims: TokenClaims
   key: TokenKey
+  /** hashToken(token, key), computed once per token string. */
+  hash: string
 }
+
+/** Token strings already verified, so a busy client's token is decoded and hashed once. */
+const VERIFIED_CACHE_SIZE = 10_000
 
 export function newTokenId(): string {
   return randomBytes(16).toString('hex')
@@ -49,6 +54,9 @@ const decodeComplete = createDecoder({ complete: true })
 export class TokenCodec {
   private readonly signers = new Map<string, (payload: object) => string>()
   private readonly verifiers = new Map<string, (token: string) => unknown>()
+  // Keyed by the exact token string: a hit is the same bytes that passed every check
+  // below, so only time (exp, nbf) is judged again. Holds nothing the request did not.
+  private readonly verified = new Map<string, VerifiedToken>()
 
   constructor(
     private readonly keys: KeyRing,
@@ -96,6 +104,19 @@ export class TokenCodec {
 
   /** Shape, header, signature, claims, time: everything that needs no database. */
   verify(token: string, now: Date): VerifiedToken {
+    const known = this.verified.get(token)
+    if (known) {
+      checkTime(known.claims, now)
+      return known
+    }
+    const fresh = this.verifyFully(token)
+    checkTime(fresh.claims, now)
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear()
+    this.verified.set(token, fresh)
+    return fresh
+  }
+
+  private verifyFully(token: string): VerifiedToken {
     if (token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) throw errors.tokenMalformed()
     const key = this.checkHeader(token)
     const verifier = this.verifiers.get(key.kid) as (token: string) => unknown
@@ -112,19 +133,7 @@ export class TokenCodec {
     ) {
       throw errors.tokenMalformed()
     }
-    const nowS = now.getTime() / 1000
-    if (claims.exp !== undefined) {
-      // A number Date cannot hold (e.g. -1e20) is as wrong as a string.
-      if (typeof claims.exp !== 'number' || !(Math.abs(claims.exp) <= MAX_DATE_SECONDS)) {
-        throw errors.tokenClaimsInvalid('the exp claim must be a date in seconds')
-      }
-      if (nowS >= claims.exp) throw errors.tokenExpired(new Date(claims.exp * 1000))
-    }
-    const nbf = (claims as { nbf?: unknown }).nbf
-    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowS + NBF_LEEWAY_S)) {
-      throw errors.tokenNotYetValid()
-    }
-    return { claims, key }
+    return { claims, key, hash: hashToken(token, key) }
   }
 
   /**
@@ -149,6 +158,22 @@ export class TokenCodec {
     const key = this.keys.byKid.get(header.kid)
     if (!key) throw errors.tokenSignatureInvalid()
     return key
+  }
+}
+
+/** exp and nbf against the injected clock: judged on every use, cached or not. */
+function checkTime(claims: TokenClaims, now: Date): void {
+  const nowS = now.getTime() / 1000
+  if (claims.exp !== undefined) {
+    // A number Date cannot hold (e.g. -1e20) is as wrong as a string.
+    if (typeof claims.exp !== 'number' || !(Math.abs(claims.exp) <= MAX_DATE_SECONDS)) {
+      throw errors.tokenClaimsInvalid('the exp claim must be a date in seconds')
+    }
+    if (nowS >= claims.exp) throw errors.tokenExpired(new Date(claims.exp * 1000))
+  }
+  const nbf = (claims as { nbf?: unknown }).nbf
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowS + NBF_LEEWAY_S)) {
+    throw errors.tokenNotYetValid()
   }
 }
 

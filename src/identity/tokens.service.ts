@@ -286,11 +286,11 @@ export async function authenticateBearer(
 ): Promise<Principal> {
   const token = extractBearer(authorization)
   const now = deps.clock.now()
-  const { claims, key } = deps.codec.verify(token, now)
+  const { claims, key, hash } = deps.codec.verify(token, now)
   deps.cache.syncWithStore()
   const row = await loadTokenRow(deps, claims.jti)
   if (!row || row.user_id !== claims.sub || row.kid !== key.kid) throw errors.tokenUnknown()
-  if (!sameHash(row.token_hash, hashToken(token, key))) throw errors.tokenUnknown()
+  if (!sameHash(row.token_hash, hash)) throw errors.tokenUnknown()
   if (row.revoked_at !== null) throw errors.tokenRevoked()
   if (row.expires_at !== null && row.expires_at <= now.toISOString()) {
     throw errors.tokenExpired(new Date(row.expires_at))
