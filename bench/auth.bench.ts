@@ -1,0 +1,415 @@
+/**
+ * What does Bearer authentication cost? Loads an authenticated
+ * `GET /apiops/test/hello/John` on a real apiops server (buildApp over a SQLite file)
+ * and the same route on a bare Fastify 5, and compares their throughput.
+ *
+ *   npm run bench                             # 3 rounds x 5 s per target
+ *   npm run bench -- --tokens 1000000         # the same on a table of 1M other tokens
+ *   npm run bench -- --compare-fill 1000000   # without and with the fill, side by side
+ *   npm run bench -- --profile auth           # also write a V8 CPU profile of the auth server
+ *
+ * Method: each server runs in its own child process, so autocannon (here) never shares
+ * an event loop with the server it measures; on a 2-core machine that is one core each.
+ * All are warmed up (JIT, caches), then measured in turn, round after round (bare, auth,
+ * bare, auth, ...), so drifts of the machine hit every target alike; medians are compared.
+ *
+ * Pass criteria (exit code 1 if any fails):
+ * - auth/bare throughput ratio >= 0.85;
+ * - zero non-2xx responses, errors or timeouts: otherwise the numbers measure errors;
+ * - table size must not matter: the ratio on an api_tokens table filled with N other
+ *   tokens must be within 5% (relative) of the ratio without the fill. Token lookups go
+ *   by primary key and through a cache, so if size shows, something on the hot path
+ *   scans or re-reads the table. --compare-fill N checks this; it runs both auth servers
+ *   (empty and filled database) in the same rounds against the same bare measurements,
+ *   so machine noise in the baseline cannot fake or hide a difference.
+ */
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import {
+  installCleanupHandlers,
+  registerTempDir,
+  type ServerHandle,
+  startServer,
+} from './children.ts'
+import { countTokenRows, fillTokens, makeTempDir, prepareAuthDb } from './fixture.ts'
+import { failedResponses, type LoadOptions, type Measurement, measure, median } from './load.ts'
+import { HELLO_BODY, HELLO_PATH, type ServerKind } from './protocol.ts'
+
+const MIN_RATIO = 0.85
+const MAX_FILL_DRIFT = 0.05
+/** Below this the bare server was not the bottleneck, so the ratio understates the auth cost. */
+const SATURATED_CPU = 0.9
+/** Cores of other work (other processes, steal) above which a run is called noisy. */
+const BUSY_MACHINE_CORES = 0.15
+
+interface Options {
+  durationSeconds: number
+  rounds: number
+  warmupSeconds: number
+  connections: number
+  pipelining: number
+  /** Extra token rows per auth server: [0] by default, [N] for --tokens, [0, N] for --compare-fill. */
+  fills: number[]
+  profile: ServerKind | undefined
+}
+
+const USAGE = `Usage: npm run bench -- [options]
+  --duration <s>        seconds per measurement (default 5)
+  --rounds <n>          rounds of measurements, one per target each (default 3)
+  --warmup <s>          warm-up seconds per target (default 2)
+  --connections <n>     autocannon connections (default 10)
+  --pipelining <n>      autocannon pipelining (default 1)
+  --tokens <n>          fill api_tokens with n other users' tokens first (default 0)
+  --compare-fill <n>    measure without fill and with n rows, and compare the ratios
+  --profile <kind>      bare|auth: write V8 CPU profiles of those servers to bench/profiles/`
+
+function wholeNumber(name: string, raw: string | undefined, fallback: number, min = 1): number {
+  if (raw === undefined) return fallback
+  const value = Number(raw.replaceAll('_', ''))
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`--${name} must be a whole number >= ${min}`)
+  }
+  return value
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      duration: { type: 'string' },
+      rounds: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      pipelining: { type: 'string' },
+      tokens: { type: 'string' },
+      'compare-fill': { type: 'string' },
+      profile: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  })
+  if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  if (values.profile !== undefined && values.profile !== 'bare' && values.profile !== 'auth') {
+    throw new Error('--profile must be bare or auth')
+  }
+  if (values['compare-fill'] !== undefined && values.tokens !== undefined) {
+    throw new Error('--compare-fill already says how many rows to fill; drop --tokens')
+  }
+  const fills =
+    values['compare-fill'] !== undefined
+      ? [0, wholeNumber('compare-fill', values['compare-fill'], 0)]
+      : [wholeNumber('tokens', values.tokens, 0, 0)]
+  return {
+    durationSeconds: wholeNumber('duration', values.duration, 5),
+    rounds: wholeNumber('rounds', values.rounds, 3),
+    warmupSeconds: wholeNumber('warmup', values.warmup, 2, 0),
+    connections: wholeNumber('connections', values.connections, 10),
+    pipelining: wholeNumber('pipelining', values.pipelining, 1),
+    fills,
+    profile: values.profile as ServerKind | undefined,
+  }
+}
+
+const fmt = {
+  int: (n: number) => Math.round(n).toLocaleString('en-US'),
+  ms: (n: number) => n.toFixed(3),
+  pct: (n: number) => `${(n * 100).toFixed(1)}%`,
+  cores: (n: number) => n.toFixed(2),
+  ratio: (n: number) => n.toFixed(3),
+}
+
+// ---------------------------------------------------------------------------
+// Setting up: databases, servers, and a check that they answer as assumed.
+
+interface Target {
+  label: string
+  kind: ServerKind
+  /** Extra token rows in this server's database (auth only). */
+  fill: number
+  server: ServerHandle
+  load: LoadOptions
+  runs: Measurement[]
+}
+
+function authLabel(fill: number): string {
+  return fill === 0 ? 'auth' : `auth, +${fmt.int(fill)} tokens`
+}
+
+function profiling(kind: ServerKind, options: Options): { cpuProfileDir?: string } {
+  if (options.profile !== kind) return {}
+  const dir = resolve(import.meta.dirname, 'profiles')
+  mkdirSync(dir, { recursive: true })
+  return { cpuProfileDir: dir }
+}
+
+function loadOptions(options: Options, headers: Record<string, string>): LoadOptions {
+  return {
+    durationSeconds: options.durationSeconds,
+    connections: options.connections,
+    pipelining: options.pipelining,
+    headers,
+  }
+}
+
+async function startBare(options: Options): Promise<Target> {
+  const server = await startServer(
+    'bare',
+    { type: 'start', target: 'bare' },
+    profiling('bare', options),
+  )
+  return { label: 'bare', kind: 'bare', fill: 0, server, load: loadOptions(options, {}), runs: [] }
+}
+
+interface AuthDatabase {
+  fill: number
+  dir: string
+  secretBase64: string
+  token: string
+}
+
+/** A fresh, migrated database with the bench user and token, filled first if asked. */
+async function prepareDatabase(fill: number): Promise<AuthDatabase> {
+  const dir = makeTempDir()
+  // Removed when the bench exits, after the server using it is gone.
+  registerTempDir(dir)
+  const fixture = await prepareAuthDb(dir)
+  if (fill > 0) {
+    const { seconds } = await fillTokens(fixture, fill)
+    console.log(
+      `  filled ${fmt.int(fill)} token rows in ${seconds.toFixed(1)} s (${fmt.int(countTokenRows(dir))} rows in all)`,
+    )
+  }
+  return { fill, dir, secretBase64: fixture.secretBase64, token: fixture.token }
+}
+
+async function startAuth(db: AuthDatabase, options: Options): Promise<Target> {
+  const label = authLabel(db.fill)
+  const start = {
+    type: 'start',
+    target: 'auth',
+    dataDir: db.dir,
+    secretBase64: db.secretBase64,
+  } as const
+  const server = await startServer(label, start, profiling('auth', options))
+  const headers = { authorization: `Bearer ${db.token}` }
+  return {
+    label,
+    kind: 'auth',
+    fill: db.fill,
+    server,
+    load: loadOptions(options, headers),
+    runs: [],
+  }
+}
+
+async function get(target: Target, headers: Record<string, string>) {
+  const response = await fetch(`http://127.0.0.1:${target.server.port}${HELLO_PATH}`, { headers })
+  return { status: response.status, body: await response.text() }
+}
+
+/** Proves each server answers the way the bench assumes before any number is taken. */
+async function smokeTest(target: Target): Promise<void> {
+  const checks: [string, Record<string, string>, number, string | null][] = [
+    [target.label, target.load.headers, 200, HELLO_BODY],
+  ]
+  // Without the token the route must refuse: otherwise "auth" would measure no auth at all.
+  if (target.kind === 'auth') checks.push([`${target.label} without a token`, {}, 401, null])
+  for (const [what, headers, status, body] of checks) {
+    const got = await get(target, headers)
+    if (got.status !== status || (body !== null && got.body !== body)) {
+      throw new Error(
+        `smoke test '${what}': expected ${status} ${body ?? ''}, got ${got.status} ${got.body}`,
+      )
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Measuring
+
+function describe(m: Measurement): string {
+  const failed = failedResponses(m)
+  return (
+    `${fmt.int(m.rps)} req/s, p50 ${fmt.ms(m.p50Ms)} ms, p99 ${fmt.ms(m.p99Ms)} ms, ` +
+    `CPU: server ${fmt.cores(m.serverCpu)} (${fmt.int(m.serverCpuMicrosPerRequest)} µs/req), ` +
+    `client ${fmt.cores(m.clientCpu)}, other ${m.otherCpu === undefined ? 'n/a' : fmt.cores(m.otherCpu)}` +
+    (failed ? `, ${failed} FAILED RESPONSES` : '')
+  )
+}
+
+async function measureInTurn(targets: Target[], options: Options): Promise<void> {
+  const width = Math.max(...targets.map((t) => t.label.length))
+  if (options.warmupSeconds > 0) {
+    for (const t of targets) {
+      console.log(`  warm-up ${t.label} (${options.warmupSeconds} s)`)
+      await measure(t.server, HELLO_PATH, { ...t.load, durationSeconds: options.warmupSeconds })
+    }
+  }
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const t of targets) {
+      const m = await measure(t.server, HELLO_PATH, t.load)
+      t.runs.push(m)
+      console.log(`  round ${round}/${options.rounds} ${t.label.padEnd(width)}: ${describe(m)}`)
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Reporting; each function prints and returns whether its check passed.
+
+const medianOf = (t: Target, pick: (m: Measurement) => number) => median(t.runs.map(pick))
+
+function throughputRatio(auth: Target, bare: Target): number {
+  return medianOf(auth, (m) => m.rps) / medianOf(bare, (m) => m.rps)
+}
+
+function printTable(targets: Target[], rounds: number): void {
+  const width = Math.max(6, ...targets.map((t) => t.label.length))
+  const columns = [
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'server CPU',
+    'CPU µs/req',
+    'client CPU',
+    'other CPU',
+  ]
+  console.log(`\nResults (medians of ${rounds} rounds; CPU in cores)`)
+  console.log(`  ${'target'.padEnd(width)} ${columns.map((c) => c.padStart(10)).join(' ')}`)
+  for (const t of targets) {
+    const cells = [
+      fmt.int(medianOf(t, (m) => m.rps)),
+      fmt.ms(medianOf(t, (m) => m.p50Ms)),
+      fmt.ms(medianOf(t, (m) => m.p99Ms)),
+      fmt.cores(medianOf(t, (m) => m.serverCpu)),
+      fmt.int(medianOf(t, (m) => m.serverCpuMicrosPerRequest)),
+      fmt.cores(medianOf(t, (m) => m.clientCpu)),
+      t.runs.some((m) => m.otherCpu === undefined)
+        ? 'n/a'
+        : fmt.cores(medianOf(t, (m) => m.otherCpu ?? 0)),
+    ]
+    console.log(`  ${t.label.padEnd(width)} ${cells.map((c) => c.padStart(10)).join(' ')}`)
+  }
+}
+
+function reportRatio(auth: Target, bare: Target, comparingFills: boolean): boolean {
+  const ratio = throughputRatio(auth, bare)
+  const ok = ratio >= MIN_RATIO
+  const which =
+    auth.fill > 0 ? ` (+${fmt.int(auth.fill)} tokens)` : comparingFills ? ' (no fill)' : ''
+  console.log(
+    `  throughput ratio auth/bare${which}: ${fmt.ratio(ratio)} (target >= ${MIN_RATIO}): ${ok ? 'PASS' : 'FAIL'}`,
+  )
+  // The same comparison in server CPU per request, which holds even when the client is the limit.
+  const cpu =
+    medianOf(bare, (m) => m.serverCpuMicrosPerRequest) /
+    medianOf(auth, (m) => m.serverCpuMicrosPerRequest)
+  console.log(`    (server CPU per request, bare/auth${which}: ${fmt.ratio(cpu)}, for information)`)
+  if (auth.fill > 0 && !comparingFills) {
+    console.log(
+      `    this ratio must be within ${MAX_FILL_DRIFT * 100}% of the ratio without the fill (check with --compare-fill ${auth.fill})`,
+    )
+  }
+  return ok
+}
+
+/** Says when the numbers compare something other than the two servers' own costs. */
+function reportMeasurementQuality(bare: Target, all: Target[]): void {
+  const others = all.flatMap((t) => t.runs.map((m) => m.otherCpu ?? 0))
+  const busiest = Math.max(...others)
+  if (busiest > BUSY_MACHINE_CORES) {
+    console.log(
+      `  note: other work on this machine used up to ${fmt.cores(busiest)} cores during the runs ` +
+        `(median ${fmt.cores(median(others))}); the numbers are noisy, rerun on a quiet machine`,
+    )
+  }
+  if (medianOf(bare, (m) => m.serverCpu) < SATURATED_CPU) {
+    const limit =
+      medianOf(bare, (m) => m.clientCpu) >= SATURATED_CPU
+        ? 'the load generator was the limit'
+        : 'neither process was CPU-bound (scheduling or other load)'
+    console.log(
+      `  note: the bare server was not CPU-bound, ${limit}: the throughput ratios are flattered`,
+    )
+  }
+}
+
+function reportFillDrift(without: Target, withFill: Target, bare: Target): boolean {
+  const before = throughputRatio(without, bare)
+  const after = throughputRatio(withFill, bare)
+  const drift = Math.abs(after - before) / before
+  const ok = drift <= MAX_FILL_DRIFT
+  console.log(
+    `  ratio without fill ${fmt.ratio(before)}, with ${fmt.int(withFill.fill)} rows ${fmt.ratio(after)}`,
+  )
+  console.log(
+    `  relative difference: ${fmt.pct(drift)} (must be <= ${MAX_FILL_DRIFT * 100}%): ${ok ? 'PASS' : 'FAIL'}`,
+  )
+  return ok
+}
+
+/** Loud on purpose: a run with errors measured error handling, not the route. */
+function reportFailedResponses(targets: Target[]): boolean {
+  const bad = targets.flatMap((t) =>
+    t.runs.filter((m) => failedResponses(m) > 0).map((m) => [t, m] as const),
+  )
+  if (bad.length === 0) {
+    console.log('  non-2xx responses: none (0 non-2xx, 0 errors, 0 timeouts)')
+    return true
+  }
+  console.log('  !!!!!!!! FAIL: NOT EVERY RESPONSE WAS 2xx; THESE NUMBERS ARE INVALID !!!!!!!!')
+  for (const [t, m] of bad) {
+    console.log(
+      `  !!! ${t.label}: non-2xx by status ${JSON.stringify(m.non2xx)}, errors ${m.errors}, timeouts ${m.timeouts}`,
+    )
+  }
+  return false
+}
+
+function report(bare: Target, auths: Target[], options: Options): boolean {
+  printTable([bare, ...auths], options.rounds)
+  const checks = auths.map((auth) => reportRatio(auth, bare, auths.length > 1))
+  const [without, withFill] = auths
+  if (without && withFill) checks.push(reportFillDrift(without, withFill, bare))
+  reportMeasurementQuality(bare, [bare, ...auths])
+  checks.push(reportFailedResponses([bare, ...auths]))
+  return checks.every(Boolean)
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2))
+  installCleanupHandlers()
+  console.log(
+    `apiops auth bench: ${options.rounds} rounds x ${options.durationSeconds} s per target, ` +
+      `warm-up ${options.warmupSeconds} s, ${options.connections} connections, ` +
+      `pipelining ${options.pipelining}, servers on 127.0.0.1`,
+  )
+  // Every database is ready before any server starts, so the (slow) fill never
+  // competes with a server for the CPU.
+  const databases: AuthDatabase[] = []
+  for (const fill of options.fills) databases.push(await prepareDatabase(fill))
+  const targets: Target[] = []
+  try {
+    targets.push(await startBare(options))
+    for (const db of databases) targets.push(await startAuth(db, options))
+    for (const t of targets) await smokeTest(t)
+    await measureInTurn(targets, options)
+  } finally {
+    await Promise.all(targets.map((t) => t.server.stop()))
+  }
+  const [bare, ...auths] = targets as [Target, ...Target[]]
+  return report(bare, auths, options) ? 0 : 1
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(
+      `\nbench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    )
+    process.exit(1)
+  },
+)
