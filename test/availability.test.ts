@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import type { AddressInfo } from 'node:net'
-import { connect, createServer, type Server, type Socket } from 'node:net'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,33 +10,7 @@ import { issueToken } from '../src/identity/tokens.service.ts'
 import { createUser } from '../src/identity/users.service.ts'
 import { buildKeyRing } from '../src/keys.ts'
 import { bearer, dialects, FrozenClock, freshStore, PG_URL, testConfig } from './helpers.ts'
-
-/** A TCP relay to PostgreSQL that a test can cut and restore, like a network fault. */
-class Relay {
-  private server: Server | undefined
-  private readonly sockets = new Set<Socket>()
-  port = 0
-
-  async start(): Promise<void> {
-    const target = new URL(PG_URL as string)
-    this.server = createServer((client) => {
-      const upstream = connect(Number(target.port || 5432), target.hostname)
-      for (const s of [client, upstream]) {
-        this.sockets.add(s)
-        s.on('close', () => this.sockets.delete(s))
-        s.on('error', () => s.destroy())
-      }
-      client.pipe(upstream).pipe(client)
-    })
-    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve))
-    this.port = (this.server.address() as AddressInfo).port
-  }
-
-  async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy()
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()))
-  }
-}
+import { Relay } from './relay.ts'
 
 describe.each(dialects())('readiness (%s)', (dialect) => {
   it('answers OK while the database answers', async () => {
@@ -80,7 +52,7 @@ describe('schema versions', () => {
 
 describe.runIf(dialects().includes('postgres'))('PostgreSQL faults', () => {
   const schema = `fault_${randomBytes(5).toString('hex')}`
-  const relay = new Relay()
+  const relay = new Relay(PG_URL as string, 5432)
   let app: Awaited<ReturnType<typeof buildApp>>
   let store: ReturnType<typeof createDb>
   let token: string

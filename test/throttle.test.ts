@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net'
+import { type AddressInfo, connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
 import { closeRedis, createRedis } from '../src/cluster/redis.ts'
@@ -21,6 +21,7 @@ import {
   testConfig,
   tokenFor,
 } from './helpers.ts'
+import { Relay } from './relay.ts'
 
 /**
  * Brute force and abuse: failed-login lockouts shared by the token endpoint and the
@@ -387,36 +388,9 @@ describe('the rate-limit store unavailable', () => {
   })
 })
 
-/** A TCP relay to Redis that a test can cut and restore, like a network fault. */
-class Relay {
-  private server: Server | undefined
-  private readonly sockets = new Set<Socket>()
-  port = 0
-
-  async start(): Promise<void> {
-    const target = new URL(redisUrl() as string)
-    this.server = createServer((client) => {
-      const upstream = connect(Number(target.port || 6379), target.hostname)
-      for (const s of [client, upstream]) {
-        this.sockets.add(s)
-        s.on('close', () => this.sockets.delete(s))
-        s.on('error', () => s.destroy())
-      }
-      client.pipe(upstream).pipe(client)
-    })
-    await new Promise<void>((resolve) => this.server?.listen(this.port, '127.0.0.1', resolve))
-    this.port = (this.server.address() as AddressInfo).port
-  }
-
-  async cut(): Promise<void> {
-    for (const s of this.sockets) s.destroy()
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()))
-  }
-}
-
 describe.runIf(redisUrl())('Redis going down and coming back', () => {
   it('answers 503 while Redis is unreachable and recovers by itself, counts intact', async () => {
-    const relay = new Relay()
+    const relay = new Relay(redisUrl() as string, 6379)
     await relay.start()
     const ctx = await buildTestApp('sqlite', {
       env: { ...redisEnv(), REDIS_URL: `redis://127.0.0.1:${relay.port}` },
