@@ -59,6 +59,8 @@ export type Services = TokensDeps &
   SessionsDeps & {
     /** AES-256-GCM key for secrets at rest (see sealed.ts). */
     atRestKey: Buffer
+    /** atRestKey, then the keys of former master secrets: for opening, never sealing. */
+    atRestKeys: readonly Buffer[]
     specLimits: { timeoutMs: number; maxBytes: number }
     audit: AuditRecorder
   }
@@ -81,6 +83,7 @@ export function createServices(
     ),
     audit,
     atRestKey: deps.keys.atRest,
+    atRestKeys: deps.keys.atRestKeys,
     specLimits: { timeoutMs: deps.config.specFetchTimeoutMs, maxBytes: deps.config.specMaxBytes },
     sessionPolicy: {
       idleMs: deps.config.sessionIdleMinutes * 60_000,

@@ -19,6 +19,8 @@ export interface KeyRing {
   readonly byKid: ReadonlyMap<string, TokenKey>
   /** AES-256-GCM key for secrets at rest. */
   readonly atRest: Buffer
+  /** The current at-rest key first, then those of former master secrets, for opening. */
+  readonly atRestKeys: readonly Buffer[]
   /** Signs console CSRF tokens. */
   readonly csrf: Buffer
 }
@@ -49,6 +51,7 @@ export function buildKeyRing(master: Buffer, previous: readonly Buffer[] = []): 
     current,
     byKid,
     atRest: derive(master, 'at-rest-aes-256-gcm'),
+    atRestKeys: [master, ...previous].map((secret) => derive(secret, 'at-rest-aes-256-gcm')),
     csrf: derive(master, 'csrf'),
   }
 }

@@ -16,7 +16,24 @@ export function seal(key: Buffer, plaintext: string, context: string): string {
   return VERSION + Buffer.concat([nonce, cipher.getAuthTag(), body]).toString('base64url')
 }
 
-export function unseal(key: Buffer, sealed: string, context: string): string {
+/**
+ * Opens with the first key that fits: the current key, then those of former master
+ * secrets (APIOPS_PREVIOUS_SECRET_KEYS), so a rotation does not lock stored secrets away.
+ */
+export function unseal(keys: Buffer | readonly Buffer[], sealed: string, context: string): string {
+  const candidates = Buffer.isBuffer(keys) ? [keys] : keys
+  let failure: unknown = new Error('no key to open the sealed secret')
+  for (const key of candidates) {
+    try {
+      return unsealWith(key, sealed, context)
+    } catch (error) {
+      failure = error
+    }
+  }
+  throw failure
+}
+
+function unsealWith(key: Buffer, sealed: string, context: string): string {
   if (!sealed.startsWith(VERSION)) throw new Error('unknown sealed-secret format')
   const raw = Buffer.from(sealed.slice(VERSION.length), 'base64url')
   const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12))

@@ -21,6 +21,7 @@ export interface CertificatesDeps {
   clock: Clock
   /** AES-256-GCM key for the `private_key` column (see sealed.ts). */
   atRestKey: Buffer
+  atRestKeys: readonly Buffer[]
 }
 
 export interface CertificateView {
@@ -229,7 +230,7 @@ export async function replaceCertificate(
   } else if (remove) {
     privateKey = null
   } else if (row.private_key !== null) {
-    const stored = unseal(deps.atRestKey, row.private_key, privateKeyContext(row.id))
+    const stored = unseal(deps.atRestKeys, row.private_key, privateKeyContext(row.id))
     if (!keyMatches(stored, facts.certificate)) {
       throw errors.validationFailed([
         {
