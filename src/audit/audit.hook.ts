@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import { API_PREFIX } from '../http/paths.ts'
 import {
   type AuditEvent,
@@ -44,15 +44,18 @@ const USERNAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
 const issuedTokenIds = new WeakMap<FastifyRequest, string>()
 
 export function installAuditHook(app: FastifyInstance, audit: AuditRecorder): void {
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (request.method === 'POST' && reply.statusCode < 300 && typeof payload === 'string') {
-      const operation = request.routeOptions.schema?.operationId
-      if (operation && ISSUING_OPERATIONS.has(operation)) {
-        const id = issuedTokenId(payload)
-        if (id) issuedTokenIds.set(request, id)
-      }
+  // Only the token-issuing routes carry this hook: every other answer skips it.
+  const rememberIssuedToken: onSendHookHandler = (request, reply, payload, done) => {
+    if (reply.statusCode < 300 && typeof payload === 'string') {
+      const id = issuedTokenId(payload)
+      if (id) issuedTokenIds.set(request, id)
     }
     done(null, payload)
+  }
+  app.addHook('onRoute', (route) => {
+    const operation = (route.schema as { operationId?: string } | undefined)?.operationId
+    if (route.method !== 'POST' || !operation || !ISSUING_OPERATIONS.has(operation)) return
+    route.onSend = [rememberIssuedToken, ...[route.onSend ?? []].flat()]
   })
 
   app.addHook('onResponse', (request, reply, done) => {
