@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteEventsBefore } from '../src/audit/audit.repository.ts'
 import {
@@ -25,9 +23,9 @@ import {
   form,
   makeUser,
   PASSWORD,
-  PG_URL,
   type TestContext,
   testConfig,
+  throwawaySchema,
   tokenFor,
 } from './helpers.ts'
 
@@ -683,32 +681,21 @@ describe.each(dialects())('retention (%s)', (dialect) => {
 
 describe.each(dialects())('CLI actions (%s)', (dialect) => {
   let dir: string
-  let schema: string | undefined
+  let schema: Awaited<ReturnType<typeof throwawaySchema>> | undefined
   let config: ReturnType<typeof testConfig>
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'apiops-audit-cli-'))
     const env: Record<string, string> = { APIOPS_DATA_DIR: dir }
     if (dialect === 'postgres') {
-      schema = `audit_${randomBytes(6).toString('hex')}`
-      const c = new pg.Client({ connectionString: PG_URL })
-      await c.connect()
-      await c.query(`CREATE SCHEMA ${schema}`)
-      await c.end()
-      const url = new URL(PG_URL as string)
-      url.searchParams.set('options', `-c search_path=${schema}`)
-      env.DATABASE_URL = url.toString()
+      schema = await throwawaySchema('audit')
+      env.DATABASE_URL = schema.url
     }
     config = testConfig(env)
   })
   afterAll(async () => {
     rmSync(dir, { recursive: true, force: true })
-    if (schema) {
-      const c = new pg.Client({ connectionString: PG_URL })
-      await c.connect()
-      await c.query(`DROP SCHEMA ${schema} CASCADE`)
-      await c.end()
-    }
+    await schema?.drop()
   })
 
   async function cli(args: string[], stdin = '') {

@@ -1,15 +1,13 @@
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
 import { type CliIo, runCli } from '../src/cli/index.ts'
 import { type Config, loadConfig } from '../src/config.ts'
 import { loadMasterSecret } from '../src/keys.ts'
 import { openRuntime, type Runtime } from '../src/runtime.ts'
-import { bearer, dialects, PG_URL, testConfig } from './helpers.ts'
+import { bearer, dialects, testConfig, throwawaySchema } from './helpers.ts'
 
 const quiet = { warn: () => {}, info: () => {} }
 
@@ -35,7 +33,7 @@ describe.each(dialects())(
   (dialect) => {
     let config: Config
     let dir: string
-    let schema: string | undefined
+    let schema: Awaited<ReturnType<typeof throwawaySchema>> | undefined
     let server: Runtime
     let app: Awaited<ReturnType<typeof buildApp>>
 
@@ -43,14 +41,8 @@ describe.each(dialects())(
       dir = mkdtempSync(join(tmpdir(), 'apiops-cli-'))
       const env: Record<string, string> = { APIOPS_DATA_DIR: dir }
       if (dialect === 'postgres') {
-        schema = `cli_${randomBytes(6).toString('hex')}`
-        const c = new pg.Client({ connectionString: PG_URL })
-        await c.connect()
-        await c.query(`CREATE SCHEMA ${schema}`)
-        await c.end()
-        const url = new URL(PG_URL as string)
-        url.searchParams.set('options', `-c search_path=${schema}`)
-        env.DATABASE_URL = url.toString()
+        schema = await throwawaySchema('cli')
+        env.DATABASE_URL = schema.url
       }
       config = testConfig(env)
       server = await openRuntime(config, quiet)
@@ -61,12 +53,7 @@ describe.each(dialects())(
       await app.close()
       await server.close()
       rmSync(dir, { recursive: true, force: true })
-      if (schema) {
-        const c = new pg.Client({ connectionString: PG_URL })
-        await c.connect()
-        await c.query(`DROP SCHEMA ${schema} CASCADE`)
-        await c.end()
-      }
+      await schema?.drop()
     })
 
     it('creates a user with roles, reading the password from stdin', async () => {

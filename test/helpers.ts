@@ -44,6 +44,23 @@ export function dialects(): Dialect[] {
   return PG_URL ? ['sqlite', 'postgres'] : ['sqlite']
 }
 
+/** A throwaway PostgreSQL schema, and a connection URL whose search_path points at it. */
+export async function throwawaySchema(
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const schema = `${prefix}_${randomBytes(6).toString('hex')}`
+  const run = async (statement: string) => {
+    const c = new pg.Client({ connectionString: PG_URL })
+    await c.connect()
+    await c.query(statement)
+    await c.end()
+  }
+  await run(`CREATE SCHEMA ${schema}`)
+  const url = new URL(PG_URL as string)
+  url.searchParams.set('options', `-c search_path=${schema}`)
+  return { url: url.toString(), drop: () => run(`DROP SCHEMA ${schema} CASCADE`) }
+}
+
 /** A fresh, migrated database: in-memory SQLite, or a throwaway PostgreSQL schema. */
 export async function freshStore(dialect: Dialect): Promise<DbHandle & { drop(): Promise<void> }> {
   if (dialect === 'sqlite') {

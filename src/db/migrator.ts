@@ -26,7 +26,30 @@ async function currentSchema(db: Kysely<any>): Promise<string | undefined> {
   }
 }
 
+/** Migration names already applied, or null when the bookkeeping table does not exist yet. */
+async function appliedNames(db: Kysely<any>): Promise<string[] | null> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(db)
+    return rows.map((r) => r.name)
+  } catch {
+    return null
+  }
+}
+
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  // The usual case, every start and every CLI command: nothing to do. Checked with one
+  // query, because Kysely's migrator introspects every schema on the server first.
+  const applied = await appliedNames(db)
+  if (applied) {
+    const known = Object.keys(migrations)
+    const unknown = applied.filter((name) => !known.includes(name))
+    if (unknown.length > 0) {
+      throw new SchemaTooNewError(
+        `The database schema is newer than this apiops build (it has migration ${unknown.join(', ')}, which this build does not know). Upgrade apiops before starting it against this database.`,
+      )
+    }
+    if (known.every((name) => applied.includes(name))) return []
+  }
   // Kysely looks for its bookkeeping table by name in every schema unless told which:
   // name ours, or another schema's table on the same server would be mistaken for it.
   const schema = await currentSchema(db)
