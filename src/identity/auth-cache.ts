@@ -72,7 +72,7 @@ export interface AuthCacheOptions {
   ttlMs?: number
   /**
    * SQLite's data_version: changes when another process (the CLI) commits. Checked on
-   * each lookup, so a revocation made from the CLI is honoured on the next request.
+   * lookups (at most every 25 ms), so a CLI revocation is honoured within 25 ms.
    */
   dataVersion?: (() => number) | undefined
 }
