@@ -1,4 +1,3 @@
-import cookie from '@fastify/cookie'
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, {
@@ -15,6 +14,7 @@ import type { Config } from './config.ts'
 import type { DbHandle } from './db/create-db.ts'
 import { DEFAULT_CONSOLE_DIR, installConsole } from './http/console.ts'
 import { installErrorHandling } from './http/error-handler.ts'
+import { lazyChildLoggerFactory } from './http/request-logger.ts'
 import { installSecurityHeaders } from './http/security-headers.ts'
 import { installValidation } from './http/validation.ts'
 import { installAuth, isPublicRoute } from './identity/auth.hook.ts'
@@ -26,7 +26,7 @@ import { sessionRoutes } from './identity/session.routes.ts'
 import type { SessionsDeps } from './identity/sessions.service.ts'
 import { tokenRoutes } from './identity/token.routes.ts'
 import { TokenCodec } from './identity/token-format.ts'
-import { installTokenRateLimit } from './identity/token-rate-limit.ts'
+import { tokenRateLimitHook } from './identity/token-rate-limit.ts'
 import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
 import { usersRoutes } from './identity/users.routes.ts'
 import type { KeyRing } from './keys.ts'
@@ -127,7 +127,9 @@ export type App = FastifyInstance & { services: Services; routeTable: readonly R
 
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
-    ...(deps.log ? { loggerInstance: deps.log } : { logger: false }),
+    ...(deps.log
+      ? { loggerInstance: deps.log, childLoggerFactory: lazyChildLoggerFactory }
+      : { logger: false }),
     // Fastify also accepts a hop count here, which its types omit.
     trustProxy: deps.config.trustProxy as boolean | string | string[],
     bodyLimit: 1024 * 1024,
@@ -174,10 +176,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // A JSON API: text bodies are refused with 415 instead of reaching validation as strings.
   app.removeContentTypeParser('text/plain')
   await app.register(formbody)
-  await app.register(cookie, { hook: false })
-  installAuth(app, services)
-  // Off by default; when off, no request pays for the hook.
-  if (deps.config.tokenRateLimit > 0) installTokenRateLimit(app, limits.tokens)
+  // The per-token limit is off by default; when off, no request pays for its hook.
+  installAuth(
+    app,
+    services,
+    deps.config.tokenRateLimit > 0 ? tokenRateLimitHook(limits.tokens) : undefined,
+  )
   installAuditHook(app, services.audit)
 
   await app.register(testRoutes, { db: services.db })

@@ -216,6 +216,25 @@ describe.each(dialects())('Bearer authentication (%s)', (dialect) => {
     expect(known.json().error).toBe('not_found')
   })
 
+  it('guards HEAD like GET, and the bare /apiops path like any other', async () => {
+    const head = await ctx.app.inject({ method: 'HEAD', url: '/apiops/projects/' })
+    expect(head.statusCode).toBe(401)
+    expect(head.headers['www-authenticate']).toBe(CHALLENGE)
+    const withToken = await ctx.app.inject({
+      method: 'HEAD',
+      url: '/apiops/projects/',
+      headers: bearer(token),
+    })
+    expect(withToken.statusCode).toBe(200)
+    expect(
+      (await ctx.app.inject({ method: 'HEAD', url: '/apiops/test/healthcheck' })).statusCode,
+    ).toBe(200)
+    expect((await ctx.app.inject({ url: '/apiops' })).statusCode).toBe(401)
+    expect(
+      (await ctx.app.inject({ url: '/apiops?access_token=x' })).json().error_description,
+    ).toMatch(/query string/)
+  })
+
   it('answers every route with and without its trailing slash', async () => {
     for (const url of [
       '/apiops/me',

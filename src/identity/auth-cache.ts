@@ -18,7 +18,11 @@ interface Entry<V> {
   storedAt: number
 }
 
-/** A Map kept in insertion order is an LRU: re-insert on hit, evict the oldest first. */
+/**
+ * A Map in insertion order: when full, the oldest entry goes first. Hits do not
+ * re-insert (that would cost two Map writes on every request); an entry lives at most
+ * the TTL anyway, and a hot token evicted by a flood of others is simply read again.
+ */
 class BoundedCache<V> {
   private readonly map = new Map<string, Entry<V>>()
   constructor(
@@ -27,15 +31,14 @@ class BoundedCache<V> {
     private readonly clock: Clock,
   ) {}
 
-  get(key: string): V | undefined {
+  /** `nowMs` saves a clock read when the caller already has the time. */
+  get(key: string, nowMs = this.clock.now().getTime()): V | undefined {
     const entry = this.map.get(key)
     if (!entry) return undefined
-    if (this.clock.now().getTime() - entry.storedAt >= this.ttlMs) {
+    if (nowMs - entry.storedAt >= this.ttlMs) {
       this.map.delete(key)
       return undefined
     }
-    this.map.delete(key)
-    this.map.set(key, entry)
     return entry.value
   }
 
@@ -125,6 +128,7 @@ export class AuthCache {
     // Asking SQLite costs more than the rest of a cache hit, so ask at most every
     // SYNC_EVERY_MS: another process's write (the CLI) is seen within that, like an
     // event from another node; this process's own writes evict through events at once.
+    // Real time, not the injected clock: this is a polling rate, not a rule.
     const now = Date.now()
     if (now - this.lastSyncAt < SYNC_EVERY_MS) return
     this.lastSyncAt = now

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { errors } from '../errors.ts'
+import { readCookie } from '../http/cookies.ts'
 import { API_PREFIX, OPENAPI_PREFIX } from '../http/paths.ts'
 import { type Action, authorize, type Principal } from './permissions.ts'
 import {
@@ -32,39 +33,89 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  * exist. An Authorization header means Bearer and nothing else; without one, the
  * console's session cookie may stand in, and then every change needs the session's
  * CSRF token and must come from our own origin.
+ *
+ * The check is attached to each protected route (and run for unmatched /apiops/
+ * paths), never to public routes or console pages, so they pay nothing for it. It
+ * is a callback hook that completes synchronously when the token is cached: no
+ * promise, no microtask, on the path every API call takes.
+ *
+ * `afterAuth` runs next on the same requests (the per-token rate limit).
  */
-export function installAuth(app: FastifyInstance, deps: TokensDeps & SessionsDeps): void {
+export function installAuth(
+  app: FastifyInstance,
+  deps: TokensDeps & SessionsDeps,
+  afterAuth?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+): void {
   app.decorateRequest('principal', null)
   app.decorateRequest('session', null)
-  app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith(API_PREFIX) && request.url !== '/apiops') return
-    if (isPublicRoute(request.routeOptions.url ?? '', request.routeOptions.config)) return
+
+  const authenticate = (request: FastifyRequest): void | Promise<void> => {
     if (request.headers.authorization !== undefined) {
-      request.principal = await authenticateBearer(deps, request.headers.authorization, request.ip)
+      const principal = authenticateBearer(deps, request.headers.authorization, request.ip)
+      if (!(principal instanceof Promise)) {
+        request.principal = principal
+        return
+      }
+      return principal.then((p) => {
+        request.principal = p
+      })
+    }
+    return authenticateWithSession(deps, request)
+  }
+  const authenticateHook: onRequestHookHandler = (request, _reply, done) => {
+    let pending: void | Promise<void>
+    try {
+      pending = authenticate(request)
+    } catch (error) {
+      done(error as Error)
       return
     }
-    const secret = sessionCookie(app, request)
-    if (secret === undefined) throw missingCredentialsError(request)
-    const session = await authenticateSession(deps, secret)
-    if (!SAFE_METHODS.has(request.method)) {
-      if (!sameOrigin(request)) throw errors.crossOrigin()
-      const header = request.headers['x-csrf-token']
-      if (typeof header !== 'string' || header === '') throw errors.csrfMissing()
-      if (!csrfTokenMatches(deps.sessionPolicy, session.sessionId, header)) throw errors.csrfWrong()
-    }
-    request.session = session
-    request.principal = session.principal
-  })
-  // Before validation, so a caller without the role learns nothing from validation
-  // errors. Attached only to the routes that declare an action, so no other route pays
-  // for a hook that would do nothing.
+    if (pending === undefined) done()
+    else pending.then(() => done(), done)
+  }
+  const routeHooks = afterAuth ? [authenticateHook, afterAuth] : [authenticateHook]
+
   app.addHook('onRoute', (route) => {
+    if (!isApiPath(route.url) || isPublicRoute(route.url, route.config)) return
+    route.onRequest = [...routeHooks, ...[route.onRequest ?? []].flat()]
+    // Before validation, so a caller without the role learns nothing from validation
+    // errors. Only on the routes that declare an action.
     const action = route.config?.action
     if (!action) return
     const authorizeAction = async (request: FastifyRequest) =>
       authorize(principalOf(request), action)
     route.preValidation = [authorizeAction, ...[route.preValidation ?? []].flat()]
   })
+  // Unmatched paths have no route to carry the hook; is404 is a cheap flag.
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!request.is404 || !isApiPath(request.url)) {
+      done()
+      return
+    }
+    const guarded = async () => {
+      await authenticate(request)
+      await afterAuth?.(request, reply)
+    }
+    guarded().then(() => done(), done)
+  })
+}
+
+function isApiPath(url: string): boolean {
+  return url.startsWith(API_PREFIX) || url === '/apiops' || url.startsWith('/apiops?')
+}
+
+async function authenticateWithSession(deps: SessionsDeps, request: FastifyRequest): Promise<void> {
+  const secret = sessionCookie(request)
+  if (secret === undefined) throw missingCredentialsError(request)
+  const session = await authenticateSession(deps, secret)
+  if (!SAFE_METHODS.has(request.method)) {
+    if (!sameOrigin(request)) throw errors.crossOrigin()
+    const header = request.headers['x-csrf-token']
+    if (typeof header !== 'string' || header === '') throw errors.csrfMissing()
+    if (!csrfTokenMatches(deps.sessionPolicy, session.sessionId, header)) throw errors.csrfWrong()
+  }
+  request.session = session
+  request.principal = session.principal
 }
 
 /** Open without credentials: routes marked public, and the OpenAPI documents and their UI. */
@@ -72,10 +123,10 @@ export function isPublicRoute(url: string, config: { public?: boolean } | undefi
   return config?.public === true || url.startsWith(OPENAPI_PREFIX)
 }
 
-export function sessionCookie(app: FastifyInstance, request: FastifyRequest): string | undefined {
+export function sessionCookie(request: FastifyRequest): string | undefined {
   const header = request.headers.cookie
   if (!header?.includes(SESSION_COOKIE)) return undefined
-  const value = app.parseCookie(header)[SESSION_COOKIE]
+  const value = readCookie(header, SESSION_COOKIE)
   return value && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined
 }
 

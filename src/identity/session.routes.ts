@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { errors } from '../errors.ts'
+import { type CookieOptions, sessionSetCookie } from '../http/cookies.ts'
 import { SUCCESS } from '../http/lists.ts'
 import { errorResponses, SuccessBody } from '../http/schemas.ts'
 import { sessionCookie } from './auth.hook.ts'
@@ -19,15 +20,9 @@ const SessionSchema = Type.Object({
   expiresAt: Type.String({ format: 'date-time', description: 'The absolute end of the session' }),
 })
 
-function cookieOptions(request: FastifyRequest, maxAgeSeconds: number) {
-  return {
-    path: '/',
-    httpOnly: true,
-    sameSite: 'strict' as const,
-    // Secure whenever the client reached us over TLS (directly or via a trusted proxy).
-    secure: request.protocol === 'https',
-    maxAge: maxAgeSeconds,
-  }
+function cookieOptions(request: FastifyRequest, maxAgeSeconds: number): CookieOptions {
+  // Secure whenever the client reached us over TLS (directly or via a trusted proxy).
+  return { secure: request.protocol === 'https', maxAgeSeconds }
 }
 
 const noStore = (reply: FastifyReply) =>
@@ -70,13 +65,16 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
             password: request.body.password,
             ip: request.ip,
             userAgent: String(request.headers['user-agent'] ?? ''),
-            previousSecret: sessionCookie(app, request),
+            previousSecret: sessionCookie(request),
           }),
       )
-      reply.setCookie(
-        SESSION_COOKIE,
-        secret,
-        cookieOptions(request, deps.sessionPolicy.absoluteMs / 1000),
+      reply.header(
+        'set-cookie',
+        sessionSetCookie(
+          SESSION_COOKIE,
+          secret,
+          cookieOptions(request, deps.sessionPolicy.absoluteMs / 1000),
+        ),
       )
       return noStore(reply).send(view)
     },
@@ -112,7 +110,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) => {
       if (!request.session) throw errors.notASession()
       await logout(deps, request.session.sessionId)
-      reply.clearCookie(SESSION_COOKIE, { path: '/' })
+      reply.header('set-cookie', sessionSetCookie(SESSION_COOKIE, '', cookieOptions(request, 0)))
       return SUCCESS
     },
   )

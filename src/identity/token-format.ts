@@ -103,12 +103,16 @@ export class TokenCodec {
   }
 
   /** Shape, header, signature, claims, time: everything that needs no database. */
-  verify(token: string, now: Date): VerifiedToken {
+  /** verify() for a string verified before; undefined for one never seen. */
+  verifyKnown(token: string, now: Date): VerifiedToken | undefined {
     const known = this.verified.get(token)
-    if (known) {
-      checkTime(known.claims, now)
-      return known
-    }
+    if (known) checkTime(known.claims, now)
+    return known
+  }
+
+  verify(token: string, now: Date): VerifiedToken {
+    const known = this.verifyKnown(token, now)
+    if (known) return known
     const fresh = this.verifyFully(token)
     checkTime(fresh.claims, now)
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear()

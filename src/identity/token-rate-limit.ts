@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Clock } from '../clock.ts'
 import type { Redis } from '../cluster/redis.ts'
 import { errors } from '../errors.ts'
@@ -207,11 +207,13 @@ export class TokenRateLimiter {
 }
 
 /**
- * After authentication (installAuth's onRequest hook runs first): requests made with
- * a token are counted against it; console sessions and open routes are not limited.
+ * Runs right after authentication (installAuth's afterAuth): requests made with a
+ * token are counted against it; console sessions and open routes are not limited.
  */
-export function installTokenRateLimit(app: FastifyInstance, limiter: TokenRateLimiter): void {
-  app.addHook('onRequest', async (request, reply) => {
+export function tokenRateLimitHook(
+  limiter: TokenRateLimiter,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request, reply) => {
     const tokenId = request.principal?.tokenId
     if (!tokenId) return
     const decision = await limiter.take(tokenId)
@@ -224,5 +226,5 @@ export function installTokenRateLimit(app: FastifyInstance, limiter: TokenRateLi
         `This token is limited to ${decision.limit} requests per minute`,
       )
     }
-  })
+  }
 }

@@ -4,9 +4,15 @@ import type { Clock } from '../clock.ts'
 import type { EventBus } from '../cluster/events.ts'
 import type { ApiTokenRow, Database, TokenSource } from '../db/schema.ts'
 import { errors } from '../errors.ts'
-import type { AuthCache } from './auth-cache.ts'
+import type { AuthCache, CachedUser } from './auth-cache.ts'
 import type { Principal } from './permissions.ts'
-import { hashToken, MAX_TOKEN_LENGTH, newTokenId, type TokenCodec } from './token-format.ts'
+import {
+  hashToken,
+  MAX_TOKEN_LENGTH,
+  newTokenId,
+  type TokenCodec,
+  type VerifiedToken,
+} from './token-format.ts'
 import * as repo from './tokens.repository.ts'
 import { loadCachedUser } from './users.service.ts'
 
@@ -249,6 +255,7 @@ export async function purgeExpiredTokens(
 /** Longest Authorization header worth decoding: "Bearer " plus the longest token. */
 export const MAX_AUTHORIZATION_LENGTH = 7 + MAX_TOKEN_LENGTH
 
+/** The token from "Bearer <token>"; whitespace inside it is judged only on a cache miss. */
 function extractBearer(header: string | undefined): string {
   if (header === undefined || header === '') throw errors.authorizationMissing()
   if (header.length > MAX_AUTHORIZATION_LENGTH)
@@ -258,8 +265,13 @@ function extractBearer(header: string | undefined): string {
   if (scheme.toLowerCase() !== 'bearer') throw errors.schemeNotBearer()
   const token = header.slice(space + 1)
   if (token === '') throw errors.tokenMalformed()
-  if (/\s/.test(token)) throw errors.tokenHasSpaces()
   return token
+}
+
+/** A string the codec has never verified: named errors for spaces before anything else. */
+function verifyNew(codec: TokenCodec, token: string, now: Date): VerifiedToken {
+  if (/\s/.test(token)) throw errors.tokenHasSpaces()
+  return codec.verify(token, now)
 }
 
 async function loadTokenRow(
@@ -279,24 +291,42 @@ function sameHash(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-export async function authenticateBearer(
-  deps: TokensDeps,
-  authorization: string | undefined,
-  clientIp: string,
-): Promise<Principal> {
-  const token = extractBearer(authorization)
-  const now = deps.clock.now()
-  const { claims, key, hash } = deps.codec.verify(token, now)
-  deps.cache.syncWithStore()
-  // On a cache hit nothing is awaited: every await is a trip through the microtask queue.
-  const row = deps.cache.tokens.get(claims.jti) ?? (await loadTokenRow(deps, claims.jti))
+/**
+ * Token strings already matched against a row: the row object they matched, and its
+ * expiry in ms. A cached row is never mutated (a change evicts it and a fresh object is
+ * loaded), so the same object means the hash comparison and date parsing still hold.
+ */
+const admitted = new WeakMap<VerifiedToken, { row: ApiTokenRow; expiresAtMs: number }>()
+
+/** Everything about the token row, in the order the errors are documented. */
+function checkRow(
+  verified: VerifiedToken,
+  row: ApiTokenRow | undefined,
+  nowMs: number,
+): ApiTokenRow {
+  const known = admitted.get(verified)
+  if (known !== undefined && known.row === row) {
+    if (known.expiresAtMs <= nowMs) throw errors.tokenExpired(new Date(known.expiresAtMs))
+    return row
+  }
+  const { claims, key, hash } = verified
   if (!row || row.user_id !== claims.sub || row.kid !== key.kid) throw errors.tokenUnknown()
   if (!sameHash(row.token_hash, hash)) throw errors.tokenUnknown()
   if (row.revoked_at !== null) throw errors.tokenRevoked()
-  if (row.expires_at !== null && row.expires_at <= now.toISOString()) {
-    throw errors.tokenExpired(new Date(row.expires_at))
-  }
-  const owner = deps.cache.users.get(row.user_id) ?? (await loadCachedUser(deps, row.user_id))
+  const expiresAtMs =
+    row.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(row.expires_at)
+  if (expiresAtMs <= nowMs) throw errors.tokenExpired(new Date(expiresAtMs))
+  admitted.set(verified, { row, expiresAtMs })
+  return row
+}
+
+function admit(
+  deps: TokensDeps,
+  row: ApiTokenRow,
+  owner: CachedUser | undefined,
+  now: Date,
+  clientIp: string,
+): Principal {
   if (!owner) throw errors.tokenUnknown()
   if (owner.disabled) throw errors.ownerDisabled()
   deps.usage.record(row.id, now, clientIp, {
@@ -311,6 +341,41 @@ export async function authenticateBearer(
     tokenId: row.id,
     via: 'token',
   }
+}
+
+/**
+ * The Bearer chain: header, token string, signature and claims, token row, owner.
+ * With the row and the owner cached (the steady state) it answers synchronously, so
+ * the hook adds no promise and no trip through the microtask queue; otherwise the
+ * answer is a promise that reads what is missing from the database.
+ */
+export function authenticateBearer(
+  deps: TokensDeps,
+  authorization: string | undefined,
+  clientIp: string,
+): Principal | Promise<Principal> {
+  const token = extractBearer(authorization)
+  const now = deps.clock.now()
+  const verified = deps.codec.verifyKnown(token, now) ?? verifyNew(deps.codec, token, now)
+  deps.cache.syncWithStore()
+  const nowMs = now.getTime()
+  const cachedRow = deps.cache.tokens.get(verified.claims.jti, nowMs)
+  if (cachedRow === undefined) return authenticateFromStore(deps, verified, now, clientIp)
+  const row = checkRow(verified, cachedRow, nowMs)
+  const owner = deps.cache.users.get(row.user_id, nowMs)
+  if (owner === undefined) return authenticateFromStore(deps, verified, now, clientIp)
+  return admit(deps, row, owner, now, clientIp)
+}
+
+async function authenticateFromStore(
+  deps: TokensDeps,
+  verified: VerifiedToken,
+  now: Date,
+  clientIp: string,
+): Promise<Principal> {
+  const row = checkRow(verified, await loadTokenRow(deps, verified.claims.jti), now.getTime())
+  const owner = deps.cache.users.get(row.user_id) ?? (await loadCachedUser(deps, row.user_id))
+  return admit(deps, row, owner, now, clientIp)
 }
 
 /** A token presented from another address than its last use (or used for the first time). */
