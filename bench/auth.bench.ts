@@ -1,26 +1,33 @@
 /**
  * What does Bearer authentication cost? Loads an authenticated
  * `GET /apiops/test/hello/John` on a real apiops server (buildApp over a SQLite file)
- * and the same route on a bare Fastify 5, and compares their throughput.
+ * and, in the same rounds, the same route without authentication: once on an
+ * identical apiops server (same build, same hooks, same handler and schema, the route
+ * marked public: "open") and once on a plain Fastify 5 with nothing else ("fastify").
+ * auth/open is the cost of authentication, the verdict; auth/fastify and open/fastify
+ * say what the rest of apiops (security headers, audit hook, request logger, a router
+ * of ~100 routes) costs, for information.
  *
  *   npm run bench                             # 3 rounds x 5 s per target
  *   npm run bench -- --tokens 1000000         # the same on a table of 1M other tokens
  *   npm run bench -- --compare-fill 1000000   # without and with the fill, side by side
  *   npm run bench -- --profile auth           # also write a V8 CPU profile of the auth server
+ *   npm run bench -- --cluster                # 1, 2 and 3 nodes on PostgreSQL (bench/cluster.bench.ts)
  *
  * Method: each server runs in its own child process, so autocannon (here) never shares
  * an event loop with the server it measures; on a 2-core machine that is one core each.
- * All are warmed up (JIT, caches), then measured in turn, round after round (bare, auth,
- * bare, auth, ...), so drifts of the machine hit every target alike; medians are compared.
+ * All are warmed up (JIT, caches), then measured in turn, round after round (fastify,
+ * open, auth, fastify, ...), so drifts of the machine hit every target alike; medians
+ * are compared.
  *
  * Pass criteria (exit code 1 if any fails):
- * - auth/bare throughput ratio >= 0.85;
+ * - auth/open throughput ratio >= 0.85;
  * - zero non-2xx responses, errors or timeouts: otherwise the numbers measure errors;
  * - table size must not matter: the ratio on an api_tokens table filled with N other
  *   tokens must be within 5% (relative) of the ratio without the fill. Token lookups go
  *   by primary key and through a cache, so if size shows, something on the hot path
  *   scans or re-reads the table. --compare-fill N checks this; it runs both auth servers
- *   (empty and filled database) in the same rounds against the same bare measurements,
+ *   (empty and filled database) in the same rounds against the same open measurements,
  *   so machine noise in the baseline cannot fake or hide a difference. Single runs of
  *   one target still vary by ±10-20% on a shared 2-core VM, so 3 rounds cannot settle
  *   5%: the report says when the spread exceeds it; use --rounds 9 or more then.
@@ -36,11 +43,11 @@ import {
 } from './children.ts'
 import { countTokenRows, fillTokens, makeTempDir, prepareAuthDb } from './fixture.ts'
 import { failedResponses, type LoadOptions, type Measurement, measure, median } from './load.ts'
-import { HELLO_BODY, HELLO_PATH, type ServerKind } from './protocol.ts'
+import { HELLO_BODY, HELLO_PATH, OPEN_HELLO_PATH, type ServerKind } from './protocol.ts'
 
 const MIN_RATIO = 0.85
 const MAX_FILL_DRIFT = 0.05
-/** Below this the bare server was not the bottleneck, so the ratio understates the auth cost. */
+/** Below this the open server was not the bottleneck, so the ratio understates the auth cost. */
 const SATURATED_CPU = 0.9
 /** Cores of other work (other processes, steal) above which a run is called noisy. */
 const BUSY_MACHINE_CORES = 0.15
@@ -54,6 +61,8 @@ interface Options {
   /** Extra token rows per auth server: [0] by default, [N] for --tokens, [0, N] for --compare-fill. */
   fills: number[]
   profile: ServerKind | undefined
+  /** Set by --cluster: run bench/cluster.bench.ts instead. */
+  cluster: { samples: number; pgUrl: string } | undefined
 }
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -64,7 +73,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --pipelining <n>      autocannon pipelining (default 1)
   --tokens <n>          fill api_tokens with n other users' tokens first (default 0)
   --compare-fill <n>    measure without fill and with n rows, and compare the ratios
-  --profile <kind>      bare|auth: write V8 CPU profiles of those servers to bench/profiles/`
+  --profile <kind>      bare|auth: write V8 CPU profiles of those servers to bench/profiles/
+  --cluster             instead: throughput of 1, 2, 3 nodes on PostgreSQL and revocation propagation
+  --samples <n>         --cluster: propagation samples (default 100; half as many under load)
+  --pg <url>            --cluster: PostgreSQL to use (default APIOPS_TEST_PG_URL or
+                        postgres://postgres@127.0.0.1:5432/test); a throwaway schema is made and dropped`
 
 function wholeNumber(name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback
@@ -87,6 +100,9 @@ function parseOptions(argv: string[]): Options {
       tokens: { type: 'string' },
       'compare-fill': { type: 'string' },
       profile: { type: 'string' },
+      cluster: { type: 'boolean' },
+      samples: { type: 'string' },
+      pg: { type: 'string' },
       help: { type: 'boolean' },
     },
   })
@@ -112,6 +128,15 @@ function parseOptions(argv: string[]): Options {
     pipelining: wholeNumber('pipelining', values.pipelining, 1),
     fills,
     profile: values.profile as ServerKind | undefined,
+    cluster: values.cluster
+      ? {
+          samples: wholeNumber('samples', values.samples, 100),
+          pgUrl:
+            values.pg ??
+            process.env.APIOPS_TEST_PG_URL ??
+            'postgres://postgres@127.0.0.1:5432/test',
+        }
+      : undefined,
   }
 }
 
@@ -126,9 +151,14 @@ const fmt = {
 // ---------------------------------------------------------------------------
 // Setting up: databases, servers, and a check that they answer as assumed.
 
+/** fastify: plain Fastify; open: apiops without auth; auth: apiops with a Bearer token. */
+type Role = 'fastify' | 'open' | 'auth'
+
 interface Target {
   label: string
+  role: Role
   kind: ServerKind
+  path: string
   /** Extra token rows in this server's database (auth only). */
   fill: number
   server: ServerHandle
@@ -156,13 +186,22 @@ function loadOptions(options: Options, headers: Record<string, string>): LoadOpt
   }
 }
 
-async function startBare(options: Options): Promise<Target> {
+async function startFastify(options: Options): Promise<Target> {
   const server = await startServer(
-    'bare',
+    'fastify',
     { type: 'start', target: 'bare' },
     profiling('bare', options),
   )
-  return { label: 'bare', kind: 'bare', fill: 0, server, load: loadOptions(options, {}), runs: [] }
+  return {
+    label: 'fastify',
+    role: 'fastify',
+    kind: 'bare',
+    path: HELLO_PATH,
+    fill: 0,
+    server,
+    load: loadOptions(options, {}),
+    runs: [],
+  }
 }
 
 interface AuthDatabase {
@@ -187,19 +226,28 @@ async function prepareDatabase(fill: number): Promise<AuthDatabase> {
   return { fill, dir, secretBase64: fixture.secretBase64, token: fixture.token }
 }
 
-async function startAuth(db: AuthDatabase, options: Options): Promise<Target> {
-  const label = authLabel(db.fill)
+/** An apiops server over `db`: for the auth target, or (open) for its unauthenticated twin route. */
+async function startApiops(
+  db: AuthDatabase,
+  role: 'open' | 'auth',
+  options: Options,
+): Promise<Target> {
+  const label = role === 'open' ? 'open' : authLabel(db.fill)
   const start = {
     type: 'start',
     target: 'auth',
     dataDir: db.dir,
     secretBase64: db.secretBase64,
   } as const
-  const server = await startServer(label, start, profiling('auth', options))
-  const headers = { authorization: `Bearer ${db.token}` }
+  // --profile auth profiles the authenticated servers only.
+  const server = await startServer(label, start, role === 'auth' ? profiling('auth', options) : {})
+  const headers: Record<string, string> =
+    role === 'auth' ? { authorization: `Bearer ${db.token}` } : {}
   return {
     label,
+    role,
     kind: 'auth',
+    path: role === 'auth' ? HELLO_PATH : OPEN_HELLO_PATH,
     fill: db.fill,
     server,
     load: loadOptions(options, headers),
@@ -208,7 +256,7 @@ async function startAuth(db: AuthDatabase, options: Options): Promise<Target> {
 }
 
 async function get(target: Target, headers: Record<string, string>) {
-  const response = await fetch(`http://127.0.0.1:${target.server.port}${HELLO_PATH}`, { headers })
+  const response = await fetch(`http://127.0.0.1:${target.server.port}${target.path}`, { headers })
   return { status: response.status, body: await response.text() }
 }
 
@@ -218,7 +266,7 @@ async function smokeTest(target: Target): Promise<void> {
     [target.label, target.load.headers, 200, HELLO_BODY],
   ]
   // Without the token the route must refuse: otherwise "auth" would measure no auth at all.
-  if (target.kind === 'auth') checks.push([`${target.label} without a token`, {}, 401, null])
+  if (target.role === 'auth') checks.push([`${target.label} without a token`, {}, 401, null])
   for (const [what, headers, status, body] of checks) {
     const got = await get(target, headers)
     if (got.status !== status || (body !== null && got.body !== body)) {
@@ -247,12 +295,12 @@ async function measureInTurn(targets: Target[], options: Options): Promise<void>
   if (options.warmupSeconds > 0) {
     for (const t of targets) {
       console.log(`  warm-up ${t.label} (${options.warmupSeconds} s)`)
-      await measure(t.server, HELLO_PATH, { ...t.load, durationSeconds: options.warmupSeconds })
+      await measure(t.server, t.path, { ...t.load, durationSeconds: options.warmupSeconds })
     }
   }
   for (let round = 1; round <= options.rounds; round++) {
     for (const t of targets) {
-      const m = await measure(t.server, HELLO_PATH, t.load)
+      const m = await measure(t.server, t.path, t.load)
       t.runs.push(m)
       console.log(`  round ${round}/${options.rounds} ${t.label.padEnd(width)}: ${describe(m)}`)
     }
@@ -270,8 +318,8 @@ function rpsSpread(t: Target): number {
   return (Math.max(...rps) - Math.min(...rps)) / 2 / median(rps)
 }
 
-function throughputRatio(auth: Target, bare: Target): number {
-  return medianOf(auth, (m) => m.rps) / medianOf(bare, (m) => m.rps)
+function throughputRatio(target: Target, baseline: Target): number {
+  return medianOf(target, (m) => m.rps) / medianOf(baseline, (m) => m.rps)
 }
 
 function printTable(targets: Target[], rounds: number): void {
@@ -307,19 +355,19 @@ function printTable(targets: Target[], rounds: number): void {
   }
 }
 
-function reportRatio(auth: Target, bare: Target, comparingFills: boolean): boolean {
-  const ratio = throughputRatio(auth, bare)
+function reportRatio(auth: Target, open: Target, comparingFills: boolean): boolean {
+  const ratio = throughputRatio(auth, open)
   const ok = ratio >= MIN_RATIO
   const which =
     auth.fill > 0 ? ` (+${fmt.int(auth.fill)} tokens)` : comparingFills ? ' (no fill)' : ''
   console.log(
-    `  throughput ratio auth/bare${which}: ${fmt.ratio(ratio)} (target >= ${MIN_RATIO}): ${ok ? 'PASS' : 'FAIL'}`,
+    `  throughput ratio auth/open${which}: ${fmt.ratio(ratio)} (target >= ${MIN_RATIO}): ${ok ? 'PASS' : 'FAIL'}`,
   )
   // The same comparison in server CPU per request, which holds even when the client is the limit.
   const cpu =
-    medianOf(bare, (m) => m.serverCpuMicrosPerRequest) /
+    medianOf(open, (m) => m.serverCpuMicrosPerRequest) /
     medianOf(auth, (m) => m.serverCpuMicrosPerRequest)
-  console.log(`    (server CPU per request, bare/auth${which}: ${fmt.ratio(cpu)}, for information)`)
+  console.log(`    (server CPU per request, open/auth${which}: ${fmt.ratio(cpu)}, for information)`)
   if (auth.fill > 0 && !comparingFills) {
     console.log(
       `    this ratio must be within ${MAX_FILL_DRIFT * 100}% of the ratio without the fill (check with --compare-fill ${auth.fill})`,
@@ -328,8 +376,16 @@ function reportRatio(auth: Target, bare: Target, comparingFills: boolean): boole
   return ok
 }
 
+/** What the rest of apiops costs against a plain Fastify: context, not a verdict. */
+function reportFrameworkRatios(fastify: Target, open: Target, auth: Target): void {
+  console.log(
+    `  for information, against a plain Fastify 5 with no hooks: open/fastify ${fmt.ratio(throughputRatio(open, fastify))}, ` +
+      `auth/fastify ${fmt.ratio(throughputRatio(auth, fastify))}`,
+  )
+}
+
 /** Says when the numbers compare something other than the two servers' own costs. */
-function reportMeasurementQuality(bare: Target, all: Target[]): void {
+function reportMeasurementQuality(open: Target, all: Target[]): void {
   const others = all.flatMap((t) => t.runs.map((m) => m.otherCpu ?? 0))
   const busiest = Math.max(...others)
   if (busiest > BUSY_MACHINE_CORES) {
@@ -338,20 +394,20 @@ function reportMeasurementQuality(bare: Target, all: Target[]): void {
         `(median ${fmt.cores(median(others))}); the numbers are noisy, rerun on a quiet machine`,
     )
   }
-  if (medianOf(bare, (m) => m.serverCpu) < SATURATED_CPU) {
+  if (medianOf(open, (m) => m.serverCpu) < SATURATED_CPU) {
     const limit =
-      medianOf(bare, (m) => m.clientCpu) >= SATURATED_CPU
+      medianOf(open, (m) => m.clientCpu) >= SATURATED_CPU
         ? 'the load generator was the limit'
         : 'neither process was CPU-bound (scheduling or other load)'
     console.log(
-      `  note: the bare server was not CPU-bound, ${limit}: the throughput ratios are flattered`,
+      `  note: the open server was not CPU-bound, ${limit}: the throughput ratios are flattered`,
     )
   }
 }
 
-function reportFillDrift(without: Target, withFill: Target, bare: Target): boolean {
-  const before = throughputRatio(without, bare)
-  const after = throughputRatio(withFill, bare)
+function reportFillDrift(without: Target, withFill: Target, open: Target): boolean {
+  const before = throughputRatio(without, open)
+  const after = throughputRatio(withFill, open)
   const drift = Math.abs(after - before) / before
   const ok = drift <= MAX_FILL_DRIFT
   console.log(
@@ -389,18 +445,24 @@ function reportFailedResponses(targets: Target[]): boolean {
   return false
 }
 
-function report(bare: Target, auths: Target[], options: Options): boolean {
-  printTable([bare, ...auths], options.rounds)
-  const checks = auths.map((auth) => reportRatio(auth, bare, auths.length > 1))
+function report(fastify: Target, open: Target, auths: Target[], options: Options): boolean {
+  const all = [fastify, open, ...auths]
+  printTable(all, options.rounds)
+  const checks = auths.map((auth) => reportRatio(auth, open, auths.length > 1))
   const [without, withFill] = auths
-  if (without && withFill) checks.push(reportFillDrift(without, withFill, bare))
-  reportMeasurementQuality(bare, [bare, ...auths])
-  checks.push(reportFailedResponses([bare, ...auths]))
+  if (without) reportFrameworkRatios(fastify, open, without)
+  if (without && withFill) checks.push(reportFillDrift(without, withFill, open))
+  reportMeasurementQuality(open, all)
+  checks.push(reportFailedResponses(all))
   return checks.every(Boolean)
 }
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2))
+  if (options.cluster) {
+    const { runClusterBench } = await import('./cluster.bench.ts')
+    return runClusterBench({ ...options, ...options.cluster })
+  }
   installCleanupHandlers()
   console.log(
     `apiops auth bench: ${options.rounds} rounds x ${options.durationSeconds} s per target, ` +
@@ -413,15 +475,16 @@ async function main(): Promise<number> {
   for (const fill of options.fills) databases.push(await prepareDatabase(fill))
   const targets: Target[] = []
   try {
-    targets.push(await startBare(options))
-    for (const db of databases) targets.push(await startAuth(db, options))
+    targets.push(await startFastify(options))
+    targets.push(await startApiops(databases[0] as AuthDatabase, 'open', options))
+    for (const db of databases) targets.push(await startApiops(db, 'auth', options))
     for (const t of targets) await smokeTest(t)
     await measureInTurn(targets, options)
   } finally {
     await Promise.all(targets.map((t) => t.server.stop()))
   }
-  const [bare, ...auths] = targets as [Target, ...Target[]]
-  return report(bare, auths, options) ? 0 : 1
+  const [fastify, open, ...auths] = targets as [Target, Target, ...Target[]]
+  return report(fastify, open, auths, options) ? 0 : 1
 }
 
 main().then(

@@ -5,6 +5,7 @@
  */
 import { rmSync } from 'node:fs'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
 import { buildApp } from '../src/app.ts'
 import { systemClock } from '../src/clock.ts'
 import { createLocalBus } from '../src/cluster/events.ts'
@@ -12,9 +13,11 @@ import { loadConfig } from '../src/config.ts'
 import { createDb } from '../src/db/create-db.ts'
 import { migrateToLatest } from '../src/db/migrator.ts'
 import { buildKeyRing } from '../src/keys.ts'
+import { HelloParams, sayHello } from '../src/system/test.routes.ts'
 import {
   type ChildMessage,
   HELLO_ROUTE,
+  OPEN_HELLO_ROUTE,
   type ParentMessage,
   type StartMessage,
 } from './protocol.ts'
@@ -54,6 +57,11 @@ async function buildAuth(
   const keys = buildKeyRing(Buffer.from(start.secretBase64, 'base64'))
   const events = createLocalBus()
   const app = await buildApp({ config, store, clock: systemClock, events, keys })
+  app.get<{ Params: { name: string } }>(
+    OPEN_HELLO_ROUTE,
+    { config: { public: true }, schema: { params: HelloParams, response: { 200: Type.String() } } },
+    async (request, reply) => sayHello(request.params.name, reply),
+  )
   // buildApp's own onClose flushes usage writes; the store is ours to close after it.
   app.addHook('onClose', async () => {
     await store.close()

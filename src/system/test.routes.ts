@@ -1,10 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import { type Kysely, sql } from 'kysely'
 import { Type } from 'typebox'
 import type { Database } from '../db/schema.ts'
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import { errors } from '../errors.ts'
 import { errorResponses } from '../http/schemas.ts'
+
+export const HelloParams = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+})
 
 /** The documented test endpoints: a public liveness probe and an authenticated echo. */
 export const testRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = async (
@@ -57,15 +62,19 @@ export const testRoutes: FastifyPluginAsyncTypebox<{ db: Kysely<Database> }> = a
         operationId: 'hello',
         tags: ['test'],
         summary: 'Answers "Hello {name}" to a valid token',
-        params: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }),
+        params: HelloParams,
         response: { 200: Type.String(), ...errorResponses(400, 401) },
       },
     },
-    // text/plain plus nosniff: the name is echoed as text and never rendered as markup.
-    async (request, reply) =>
-      reply
-        .type('text/plain; charset=utf-8')
-        .header('x-content-type-options', 'nosniff')
-        .send(`Hello ${request.params.name}`),
+    async (request, reply) => sayHello(request.params.name, reply),
   )
+}
+
+/** The hello answer; also served by the benchmark's unauthenticated twin route. */
+export function sayHello(name: string, reply: FastifyReply): FastifyReply {
+  // text/plain plus nosniff: the name is echoed as text and never rendered as markup.
+  return reply
+    .type('text/plain; charset=utf-8')
+    .header('x-content-type-options', 'nosniff')
+    .send(`Hello ${name}`)
 }
