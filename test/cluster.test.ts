@@ -1,9 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dialects, PG_URL } from './helpers.ts'
+import {
+  type ApiopsNode,
+  clusterSettings,
+  createSchema,
+  dropSchema,
+  measurePropagation,
+  quantile,
+  schemaUrl,
+  startNodes,
+  stopNodes,
+} from './nodes.ts'
 
 /**
  * Three real apiops processes on loopback, one PostgreSQL: what one node changes,
@@ -13,177 +21,65 @@ import { dialects, PG_URL } from './helpers.ts'
 const NODES = 3
 const ADMIN_PASSWORD = 'cluster admin password'
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitUntilReady(
-  base: string,
-  child: ChildProcess,
-  output: () => string,
-): Promise<void> {
-  const end = Date.now() + 20_000
-  while (Date.now() < end) {
-    if (child.exitCode !== null) throw new Error(`node exited early:\n${output()}`)
-    try {
-      if ((await fetch(`${base}/apiops/test/readiness`)).ok) return
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`node did not become ready:\n${output()}`)
-}
-
 describe.runIf(dialects().includes('postgres'))('a cluster of nodes on one PostgreSQL', () => {
-  const schema = `cluster_${randomBytes(5).toString('hex')}`
-  const nodes: { base: string; child: ChildProcess }[] = []
+  let schema: string
+  let nodes: ApiopsNode[] = []
   let admin: string
 
   beforeAll(async () => {
-    const c = new pg.Client({ connectionString: PG_URL })
-    await c.connect()
-    await c.query(`CREATE SCHEMA ${schema}`)
-    await c.end()
-    const url = new URL(PG_URL as string)
-    url.searchParams.set('options', `-c search_path=${schema}`)
-    const secret = randomBytes(32).toString('base64')
-    // All nodes start at once: the migration lock and the admin bootstrap must cope.
-    await Promise.all(
-      Array.from({ length: NODES }, async () => {
-        const port = await freePort()
-        let output = ''
-        const child = spawn(process.execPath, ['bin/apiops.js', 'serve'], {
-          env: {
-            ...process.env,
-            PORT: String(port),
-            HOST: '127.0.0.1',
-            DATABASE_URL: url.toString(),
-            APIOPS_SECRET_KEY: secret,
-            APIOPS_ADMIN_PASSWORD: ADMIN_PASSWORD,
-            LOG_LEVEL: 'warn',
-          },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        })
-        child.stdout?.on('data', (d) => (output += d))
-        child.stderr?.on('data', (d) => (output += d))
-        const base = `http://127.0.0.1:${port}`
-        nodes.push({ base, child })
-        await waitUntilReady(base, child, () => output)
-      }),
+    schema = await createSchema(PG_URL as string, 'cluster')
+    // No REDIS_URL: login counters live in the database, which every node shares.
+    nodes = await startNodes(
+      NODES,
+      clusterSettings(schemaUrl(PG_URL as string, schema), ADMIN_PASSWORD),
     )
-    admin = await login(nodes[0]?.base as string)
+    admin = await (nodes[0] as ApiopsNode).token('admin', ADMIN_PASSWORD)
   }, 60_000)
 
   afterAll(async () => {
-    for (const { child } of nodes) child.kill('SIGTERM')
-    await Promise.all(
-      nodes.map(
-        ({ child }) =>
-          new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r))),
-      ),
-    )
-    const c = new pg.Client({ connectionString: PG_URL })
-    await c.connect()
-    await c.query(`DROP SCHEMA ${schema} CASCADE`)
-    await c.end()
+    await stopNodes(nodes)
+    if (schema) await dropSchema(PG_URL as string, schema)
   })
-
-  async function login(
-    base: string,
-    username = 'admin',
-    password = ADMIN_PASSWORD,
-  ): Promise<string> {
-    const res = await fetch(`${base}/apiops/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: username,
-        client_secret: password,
-      }),
-    })
-    expect(res.status).toBe(200)
-    return ((await res.json()) as { access_token: string }).access_token
-  }
-  const status = async (base: string, token: string, path = '/apiops/me/') =>
-    (await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}` } })).status
 
   it('accepts a token made on one node on every node', async () => {
-    for (const { base } of nodes) expect(await status(base, admin)).toBe(200)
+    for (const node of nodes) expect(await node.status(admin)).toBe(200)
   })
 
-  const meOf = async (base: string, token: string) =>
-    (await (
-      await fetch(`${base}/apiops/me/`, { headers: { authorization: `Bearer ${token}` } })
-    ).json()) as {
-      token: { id: string }
-    }
-  const revoke = async (base: string, token: string, id?: string) => {
-    const tokenId = id ?? (await meOf(base, token)).token.id
-    const res = await fetch(`${base}/apiops/me/tokens/${tokenId}/`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${token}` },
-    })
-    expect(res.status).toBe(200)
-  }
-
   it('refuses a token revoked through node A on every other node, by push, in milliseconds', async () => {
-    const [a, ...others] = nodes as [(typeof nodes)[number], ...typeof nodes]
     const samples: number[] = []
-    for (let i = 0; i < 20; i++) {
-      const token = await login(a.base)
-      // Warm every node's cache, so the revocation must travel as an event, not a cache miss.
-      for (const { base } of nodes) expect(await status(base, token)).toBe(200)
-      const { id } = (await meOf(a.base, token)).token
-      // From the moment node A has committed the revocation (its answer arrived).
-      await revoke(a.base, token, id)
-      const started = performance.now()
-      for (const { base } of others) {
-        while ((await status(base, token)) === 200) {
-          if (performance.now() - started > 5000) throw new Error('revocation never reached a node')
-        }
-      }
-      samples.push(performance.now() - started)
-    }
+    for (let i = 0; i < 20; i++)
+      samples.push(await measurePropagation(nodes, 'admin', ADMIN_PASSWORD))
     samples.sort((x, y) => x - y)
-    const p = (q: number) =>
-      (samples[Math.min(samples.length - 1, Math.ceil(q * samples.length) - 1)] as number).toFixed(
-        1,
-      )
+    const p = (q: number) => quantile(samples, q).toFixed(1)
     console.log(
       `revocation propagation (A committed -> every other node refusing), ms: p50 ${p(0.5)} p99 ${p(0.99)} max ${p(1)}`,
     )
     // Each sample includes an HTTP poll on a 2-core machine that runs other test files
     // at the same time, so the bound here is loose; the quiet-machine figure is printed
-    // by the cluster benchmark.
+    // by `npm run bench -- --cluster`.
     expect(Number(p(0.5))).toBeLessThan(100)
     expect(Number(p(0.99))).toBeLessThan(1000)
   })
 
   it('accepts the token on no node once revocation has propagated, under concurrent load', async () => {
-    const [a] = nodes as [(typeof nodes)[number]]
-    const token = await login(a.base)
+    const [a] = nodes as [ApiopsNode]
+    const token = await a.token('admin', ADMIN_PASSWORD)
     let revokedAt = Number.POSITIVE_INFINITY
     let stop = false
     const late: string[] = []
     let sent = 0
-    const hammer = async (base: string) => {
+    const hammer = async (node: ApiopsNode) => {
       while (!stop) {
         const startedAt = performance.now()
-        const code = await status(base, token)
+        const code = await node.status(token)
         sent += 1
         if (code === 200 && startedAt > revokedAt + 100)
-          late.push(`${base} accepted ${(startedAt - revokedAt).toFixed(0)} ms after`)
+          late.push(`${node.base} accepted ${(startedAt - revokedAt).toFixed(0)} ms after`)
       }
     }
-    const load = nodes.flatMap(({ base }) => [hammer(base), hammer(base), hammer(base)])
+    const load = nodes.flatMap((node) => [hammer(node), hammer(node), hammer(node)])
     await new Promise((r) => setTimeout(r, 300))
-    await revoke(a.base, token)
+    await a.revoke(token)
     revokedAt = performance.now()
     await new Promise((r) => setTimeout(r, 700))
     stop = true
@@ -195,6 +91,29 @@ describe.runIf(dialects().includes('postgres'))('a cluster of nodes on one Postg
     expect(sent).toBeGreaterThan(50)
   })
 
+  it('counts failed logins spread over the nodes together, in the shared database', async () => {
+    const [a, b, c] = nodes as [ApiopsNode, ApiopsNode, ApiopsNode]
+    await a.createUser(admin, 'spread', 'spread password 1')
+    // Five failures (the default limit), one node after another.
+    for (const node of [a, b, c, a, b]) {
+      expect((await node.login('spread', 'wrong password')).status).toBe(401)
+    }
+    // Locked on every node, for the right password too, and a forged X-Forwarded-For
+    // (no trusted proxy is configured) does not make it another client.
+    for (const node of nodes) {
+      const res = await node.login('spread', 'spread password 1', {
+        'x-forwarded-for': '203.0.113.9',
+      })
+      expect(res.status, node.base).toBe(429)
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+      expect(((await res.json()) as { error: string }).error).toBe('rate_limit_exceeded')
+    }
+    // The first lock lasts 1 s; then the right password works (on any node) and clears the count.
+    await new Promise((r) => setTimeout(r, 1100))
+    expect((await c.login('spread', 'spread password 1')).status).toBe(200)
+    expect((await a.login('spread', 'wrong password')).status).toBe(401)
+  })
+
   it('reconnects to the event bus by itself after its connection is killed, and propagation resumes', async () => {
     const c = new pg.Client({ connectionString: PG_URL })
     await c.connect()
@@ -203,40 +122,32 @@ describe.runIf(dialects().includes('postgres'))('a cluster of nodes on one Postg
     )
     await c.end()
     expect(killed.rowCount).toBeGreaterThanOrEqual(NODES)
-    const [a, ...others] = nodes as [(typeof nodes)[number], ...typeof nodes]
+    const [a, ...others] = nodes as [ApiopsNode, ...ApiopsNode[]]
     // Each node notices, reconnects with backoff, and flushes its caches (events sent
     // while it was away are lost); then revocation travels as before.
     const end = performance.now() + 5000
     for (;;) {
-      const token = await login(a.base)
-      for (const { base } of nodes) expect(await status(base, token)).toBe(200)
-      await revoke(a.base, token)
+      const token = await a.token('admin', ADMIN_PASSWORD)
+      for (const node of nodes) expect(await node.status(token)).toBe(200)
+      await a.revoke(token)
       await new Promise((r) => setTimeout(r, 150))
-      const codes = await Promise.all(others.map(({ base }) => status(base, token)))
+      const codes = await Promise.all(others.map((node) => node.status(token)))
       if (codes.every((code) => code === 401)) break
       if (performance.now() > end) throw new Error(`nodes did not rejoin the bus: ${codes}`)
     }
   })
 
   it('disabling a user through one node stops their tokens on every node', async () => {
-    const [a, b] = nodes as [(typeof nodes)[number], (typeof nodes)[number]]
-    const created = await fetch(`${a.base}/apiops/users/`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'ci-bot', password: 'ci bot password' }),
-    })
-    expect(created.status).toBe(201)
-    const token = await login(b.base, 'ci-bot', 'ci bot password')
-    for (const { base } of nodes) expect(await status(base, token)).toBe(200)
-    const disabled = await fetch(`${a.base}/apiops/users/ci-bot/disable/`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}` },
-    })
+    const [a, b] = nodes as [ApiopsNode, ApiopsNode]
+    await a.createUser(admin, 'ci-bot', 'ci bot password')
+    const token = await b.token('ci-bot', 'ci bot password')
+    for (const node of nodes) expect(await node.status(token)).toBe(200)
+    const disabled = await a.call(admin, '/apiops/users/ci-bot/disable/', { method: 'POST' })
     expect(disabled.status).toBe(200)
-    for (const { base } of nodes) {
+    for (const node of nodes) {
       const end = performance.now() + 1000
-      while ((await status(base, token)) !== 401)
-        if (performance.now() > end) throw new Error(`${base} still accepts`)
+      while ((await node.status(token)) !== 401)
+        if (performance.now() > end) throw new Error(`${node.base} still accepts`)
     }
   })
 })

@@ -33,6 +33,14 @@ export class FrozenClock implements Clock {
 export const PG_URL = process.env.APIOPS_TEST_PG_URL
 export const REDIS_URL = process.env.APIOPS_TEST_REDIS_URL
 
+/** Redis when APIOPS_TEST_REDIS_URL is set; in CI a missing Redis fails, never skips. */
+export function redisUrl(): string | undefined {
+  if (!REDIS_URL && process.env.CI) {
+    throw new Error('CI must set APIOPS_TEST_REDIS_URL: the Redis tests may not be skipped')
+  }
+  return REDIS_URL
+}
+
 /**
  * SQLite always; PostgreSQL when APIOPS_TEST_PG_URL is set. In CI a missing database
  * is a failure, never a silent skip.

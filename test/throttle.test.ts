@@ -16,7 +16,7 @@ import {
   form,
   makeUser,
   PASSWORD,
-  REDIS_URL,
+  redisUrl,
   type TestContext,
   testConfig,
   tokenFor,
@@ -28,14 +28,6 @@ import { Relay } from './relay.ts'
  * console login (in the database, or in Redis), client addresses and proxies, the
  * per-token request rate limit, the request-head limit, and a Redis outage.
  */
-
-/** Redis when APIOPS_TEST_REDIS_URL is set; in CI a missing Redis fails, never skips. */
-function redisUrl(): string | undefined {
-  if (!REDIS_URL && process.env.CI) {
-    throw new Error('CI must set APIOPS_TEST_REDIS_URL: the Redis tests may not be skipped')
-  }
-  return REDIS_URL
-}
 
 interface StoreCase {
   name: string
