@@ -18,14 +18,12 @@ import autocannon, { type Instance, type Result } from 'autocannon'
 import {
   type ApiopsNode,
   clusterSettings,
-  createSchema,
-  dropSchema,
   measurePropagation,
   quantile,
-  schemaUrl,
   startNodes,
   stopNodes,
 } from '../test/nodes.ts'
+import { createThrowawaySchema } from '../test/pg-schema.ts'
 import { HELLO_PATH } from './protocol.ts'
 
 export interface ClusterBenchOptions {
@@ -140,13 +138,10 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<num
       `${options.durationSeconds} s per node count, ${options.connections} connections in all, ` +
       `${availableParallelism()} cores on this machine`,
   )
-  const schema = await createSchema(options.pgUrl, 'bench_cluster')
+  const schema = await createThrowawaySchema(options.pgUrl, 'bench_cluster')
   let nodes: ApiopsNode[] = []
   try {
-    nodes = await startNodes(
-      MAX_NODES,
-      clusterSettings(schemaUrl(options.pgUrl, schema), ADMIN_PASSWORD),
-    )
+    nodes = await startNodes(MAX_NODES, clusterSettings(schema.url, ADMIN_PASSWORD))
     const token = await (nodes[0] as ApiopsNode).token('admin', ADMIN_PASSWORD)
     // Warm-up: JIT and caches of every node.
     await measureThroughput(nodes, token, { ...options, durationSeconds: 2 })
@@ -203,6 +198,6 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<num
     return idle && loaded && failed === 0 ? 0 : 1
   } finally {
     await stopNodes(nodes)
-    await dropSchema(options.pgUrl, schema)
+    await schema.drop()
   }
 }

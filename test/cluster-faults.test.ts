@@ -3,15 +3,8 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedis } from '../src/cluster/redis.ts'
 import { dialects, PG_URL, redisUrl } from './helpers.ts'
-import {
-  type ApiopsNode,
-  clusterSettings,
-  createSchema,
-  dropSchema,
-  schemaUrl,
-  startNodes,
-  stopNodes,
-} from './nodes.ts'
+import { type ApiopsNode, clusterSettings, startNodes, stopNodes } from './nodes.ts'
+import { createThrowawaySchema, schemaUrl, type ThrowawaySchema } from './pg-schema.ts'
 import { Relay } from './relay.ts'
 
 /**
@@ -39,13 +32,20 @@ function faultyCluster(env: Record<string, string> = {}) {
   const pgRelay = new Relay(PG_URL as string, 5432)
   const redisRelay = new Relay(redisUrl() as string, 6379)
   const prefix = `test:${randomBytes(6).toString('hex')}:`
-  const state = { schema: '', nodes: [] as ApiopsNode[], admin: '', prefix, pgRelay, redisRelay }
+  const state = {
+    schema: undefined as ThrowawaySchema | undefined,
+    nodes: [] as ApiopsNode[],
+    admin: '',
+    prefix,
+    pgRelay,
+    redisRelay,
+  }
 
   beforeAll(async () => {
-    state.schema = await createSchema(PG_URL as string, 'faults')
+    state.schema = await createThrowawaySchema(PG_URL as string, 'faults')
     await pgRelay.start()
     await redisRelay.start()
-    const databaseUrl = schemaUrl(PG_URL as string, state.schema, {
+    const databaseUrl = schemaUrl(PG_URL as string, state.schema.name, {
       port: pgRelay.port,
       connectTimeoutSeconds: 2,
     })
@@ -61,7 +61,7 @@ function faultyCluster(env: Record<string, string> = {}) {
     await stopNodes(state.nodes)
     await pgRelay.cut()
     await redisRelay.cut()
-    if (state.schema) await dropSchema(PG_URL as string, state.schema)
+    await state.schema?.drop()
     const redis = createRedis(redisUrl() as string, { prefix: '' })
     try {
       const keys = await redis.keys(`${prefix}*`)
@@ -232,7 +232,7 @@ describe.runIf(runs)('PostgreSQL and Redis cut under load, across real nodes', (
     for (const token of issued) {
       for (const node of [a, b]) expect(await node.status(token)).toBe(200)
     }
-    const client = new pg.Client({ connectionString: schemaUrl(PG_URL as string, cluster.schema) })
+    const client = new pg.Client({ connectionString: cluster.schema?.url })
     await client.connect()
     try {
       const { rows } = await client.query(

@@ -4,14 +4,12 @@ import { dialects, PG_URL } from './helpers.ts'
 import {
   type ApiopsNode,
   clusterSettings,
-  createSchema,
-  dropSchema,
   measurePropagation,
   quantile,
-  schemaUrl,
   startNodes,
   stopNodes,
 } from './nodes.ts'
+import { createThrowawaySchema, type ThrowawaySchema } from './pg-schema.ts'
 
 /**
  * Three real apiops processes on loopback, one PostgreSQL: what one node changes,
@@ -22,23 +20,20 @@ const NODES = 3
 const ADMIN_PASSWORD = 'cluster admin password'
 
 describe.runIf(dialects().includes('postgres'))('a cluster of nodes on one PostgreSQL', () => {
-  let schema: string
+  let schema: ThrowawaySchema | undefined
   let nodes: ApiopsNode[] = []
   let admin: string
 
   beforeAll(async () => {
-    schema = await createSchema(PG_URL as string, 'cluster')
+    schema = await createThrowawaySchema(PG_URL as string, 'cluster')
     // No REDIS_URL: login counters live in the database, which every node shares.
-    nodes = await startNodes(
-      NODES,
-      clusterSettings(schemaUrl(PG_URL as string, schema), ADMIN_PASSWORD),
-    )
+    nodes = await startNodes(NODES, clusterSettings(schema.url, ADMIN_PASSWORD))
     admin = await (nodes[0] as ApiopsNode).token('admin', ADMIN_PASSWORD)
   }, 60_000)
 
   afterAll(async () => {
     await stopNodes(nodes)
-    if (schema) await dropSchema(PG_URL as string, schema)
+    await schema?.drop()
   })
 
   it('accepts a token made on one node on every node', async () => {

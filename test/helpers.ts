@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyBaseLogger, InjectOptions } from 'fastify'
-import pg from 'pg'
+import type { KyselyPlugin } from 'kysely'
 import { buildApp, type Services } from '../src/app.ts'
 import type { Clock } from '../src/clock.ts'
 import { createLocalBus, type EventBus } from '../src/cluster/events.ts'
@@ -12,6 +12,7 @@ import { issueToken } from '../src/identity/tokens.service.ts'
 import { createUser } from '../src/identity/users.service.ts'
 import { buildKeyRing, type KeyRing } from '../src/keys.ts'
 import { ResponseConformance } from './conformance.ts'
+import { createThrowawaySchema, type ThrowawaySchema } from './pg-schema.ts'
 
 /** A clock that moves only when a test moves it. */
 export class FrozenClock implements Clock {
@@ -52,21 +53,9 @@ export function dialects(): Dialect[] {
   return PG_URL ? ['sqlite', 'postgres'] : ['sqlite']
 }
 
-/** A throwaway PostgreSQL schema, and a connection URL whose search_path points at it. */
-export async function throwawaySchema(
-  prefix: string,
-): Promise<{ url: string; drop(): Promise<void> }> {
-  const schema = `${prefix}_${randomBytes(6).toString('hex')}`
-  const run = async (statement: string) => {
-    const c = new pg.Client({ connectionString: PG_URL })
-    await c.connect()
-    await c.query(statement)
-    await c.end()
-  }
-  await run(`CREATE SCHEMA ${schema}`)
-  const url = new URL(PG_URL as string)
-  url.searchParams.set('options', `-c search_path=${schema}`)
-  return { url: url.toString(), drop: () => run(`DROP SCHEMA ${schema} CASCADE`) }
+/** A throwaway PostgreSQL schema on the test server. */
+export function throwawaySchema(prefix: string): Promise<ThrowawaySchema> {
+  return createThrowawaySchema(PG_URL as string, prefix)
 }
 
 /** A fresh, migrated database: in-memory SQLite, or a throwaway PostgreSQL schema. */
@@ -76,23 +65,14 @@ export async function freshStore(dialect: Dialect): Promise<DbHandle & { drop():
     await migrateToLatest(store.db)
     return { ...store, drop: () => store.close() }
   }
-  const schema = `t_${randomBytes(6).toString('hex')}`
-  const admin = new pg.Client({ connectionString: PG_URL })
-  await admin.connect()
-  await admin.query(`CREATE SCHEMA ${schema}`)
-  await admin.end()
-  const url = new URL(PG_URL as string)
-  url.searchParams.set('options', `-c search_path=${schema}`)
-  const store = createDb({ databaseUrl: url.toString(), dataDir: '' })
+  const schema = await throwawaySchema('t')
+  const store = createDb({ databaseUrl: schema.url, dataDir: '' })
   await migrateToLatest(store.db)
   return {
     ...store,
     async drop() {
       await store.close()
-      const c = new pg.Client({ connectionString: PG_URL })
-      await c.connect()
-      await c.query(`DROP SCHEMA ${schema} CASCADE`)
-      await c.end()
+      await schema.drop()
     },
   }
 }
@@ -125,10 +105,14 @@ export async function buildTestApp(
     log?: FastifyBaseLogger
     /** The built console to serve; none by default, so tests do not depend on a build. */
     consoleDir?: string
+    /** Kysely plugins on the app's connection, e.g. to watch the queries it makes. */
+    plugins?: KyselyPlugin[]
   } = {},
 ): Promise<TestContext> {
   const config = testConfig(options.env)
-  const store = await freshStore(dialect)
+  const fresh = await freshStore(dialect)
+  const db = (options.plugins ?? []).reduce((withPlugins, p) => withPlugins.withPlugin(p), fresh.db)
+  const store = { ...fresh, db }
   const clock = options.clock ?? new FrozenClock()
   const keys = buildKeyRing(config.secretKey as Buffer, config.previousSecretKeys)
   const events = options.events ?? createLocalBus()

@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
-import pg from 'pg'
 
 /**
  * Real `apiops serve` processes on loopback, as a cluster runs them: the cluster and
@@ -20,44 +19,6 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port))
     })
   })
-}
-
-/** A PostgreSQL URL whose sessions use `schema`; `port` points it at a relay instead. */
-export function schemaUrl(
-  pgUrl: string,
-  schema: string,
-  options: { port?: number; connectTimeoutSeconds?: number } = {},
-): string {
-  const url = new URL(pgUrl)
-  url.searchParams.set('options', `-c search_path=${schema}`)
-  if (options.port !== undefined) {
-    url.hostname = '127.0.0.1'
-    url.port = String(options.port)
-  }
-  if (options.connectTimeoutSeconds !== undefined)
-    url.searchParams.set('connect_timeout', String(options.connectTimeoutSeconds))
-  return url.toString()
-}
-
-async function onPg(pgUrl: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: pgUrl })
-  await client.connect()
-  try {
-    await client.query(statement)
-  } finally {
-    await client.end()
-  }
-}
-
-/** A schema of its own for one cluster, so runs never see each other's rows. */
-export async function createSchema(pgUrl: string, prefix: string): Promise<string> {
-  const schema = `${prefix}_${randomBytes(5).toString('hex')}`
-  await onPg(pgUrl, `CREATE SCHEMA ${schema}`)
-  return schema
-}
-
-export async function dropSchema(pgUrl: string, schema: string): Promise<void> {
-  await onPg(pgUrl, `DROP SCHEMA IF EXISTS ${schema} CASCADE`)
 }
 
 export interface NodeSettings {
