@@ -32,6 +32,8 @@ import { usersRoutes } from './identity/users.routes.ts'
 import type { KeyRing } from './keys.ts'
 import { installOpenApi } from './openapi.ts'
 import { resourceRoutes } from './resources/index.ts'
+import { settingsRoutes } from './settings/settings.routes.ts'
+import { RuntimeSettings } from './settings/settings.service.ts'
 import { testRoutes } from './system/test.routes.ts'
 
 export interface AppDeps {
@@ -63,6 +65,7 @@ export type Services = TokensDeps &
     atRestKeys: readonly Buffer[]
     specLimits: { timeoutMs: number; maxBytes: number }
     audit: AuditRecorder
+    settings: RuntimeSettings
   }
 
 export function createServices(
@@ -82,6 +85,7 @@ export function createServices(
       audit.record(newAddressEvent(use)),
     ),
     audit,
+    settings: new RuntimeSettings(deps.store.db, { tokenRateLimit: deps.config.tokenRateLimit }),
     atRestKey: deps.keys.atRest,
     atRestKeys: deps.keys.atRestKeys,
     specLimits: { timeoutMs: deps.config.specFetchTimeoutMs, maxBytes: deps.config.specMaxBytes },
@@ -146,7 +150,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     (detail, message) => app.log.warn(detail, message),
   )
   app.decorate('services', services)
-  const limits = createLimits({ ...deps, db: deps.store.db, log: app.log })
+  await services.settings.reload()
+  const unwatch = services.settings.watch(deps.events, (error) =>
+    app.log.warn({ err: error }, 'could not reload the runtime settings; keeping the old ones'),
+  )
+  app.addHook('onClose', async () => unwatch())
+  const limits = createLimits({
+    ...deps,
+    db: deps.store.db,
+    log: app.log,
+    tokenRateLimit: () => services.settings.tokenRateLimit,
+  })
   app.addHook('onClose', () => limits.close())
   // The route table, for the OpenAPI document and for tests that must cover every route.
   const routes: RouteEntry[] = []
@@ -176,12 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // A JSON API: text bodies are refused with 415 instead of reaching validation as strings.
   app.removeContentTypeParser('text/plain')
   await app.register(formbody)
-  // The per-token limit is off by default; when off, no request pays for its hook.
-  installAuth(
-    app,
-    services,
-    deps.config.tokenRateLimit > 0 ? tokenRateLimitHook(limits.tokens) : undefined,
-  )
+  installAuth(app, services, tokenRateLimitHook(limits.tokens))
   installAuditHook(app, services.audit)
 
   await app.register(testRoutes, { db: services.db })
@@ -194,6 +203,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(meRoutes, { deps: services })
   await app.register(usersRoutes, { deps: services })
   await app.register(auditRoutes, { deps: services })
+  await app.register(settingsRoutes, { deps: services })
   await app.register(resourceRoutes, { deps: services })
 
   return app as unknown as App

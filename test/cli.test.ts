@@ -7,7 +7,7 @@ import { type CliIo, runCli } from '../src/cli/index.ts'
 import { type Config, loadConfig } from '../src/config.ts'
 import { loadMasterSecret } from '../src/keys.ts'
 import { openRuntime, type Runtime } from '../src/runtime.ts'
-import { bearer, dialects, testConfig, throwawaySchema } from './helpers.ts'
+import { bearer, dialects, testConfig, throwawaySchema, until } from './helpers.ts'
 
 const quiet = { warn: () => {}, info: () => {} }
 
@@ -18,14 +18,6 @@ async function cli(config: Config, args: string[], stdin = '') {
   const io: CliIo = { out: (t) => (out += t), err: (t) => (err += t), readStdin: async () => stdin }
   const code = await runCli(args, () => config, io)
   return { code, out, err }
-}
-
-async function until(check: () => Promise<boolean>, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`condition not reached in time: ${check.toString()}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
 }
 
 describe.each(dialects())(
@@ -125,6 +117,7 @@ describe.each(dialects())(
       )
       // The server cached the token on first use; the CLI's write must still reach it.
       await until(
+        'the server refuses the token the CLI revoked',
         async () =>
           (await app.inject({ url: '/apiops/me/', headers: bearer(token as string) }))
             .statusCode === 401,
@@ -179,6 +172,7 @@ describe.each(dialects())(
       const res = await cli(config, ['token', 'revoke-all', 'alice'])
       expect(res.out).toBe('revoked 2 token(s) of alice\n')
       await until(
+        'the server refuses the tokens the CLI revoked',
         async () =>
           (await app.inject({ url: '/apiops/me/', headers: bearer(a.token) })).statusCode === 401,
       )
@@ -209,13 +203,13 @@ describe.each(dialects())(
       expect((await cli(config, ['user', 'grant', 'alice', 'ROLE_ADMIN'])).out).toBe(
         'alice has ROLE_ADMIN, ROLE_MANAGE_PROXIES\n',
       )
-      await until(async () => (await users()).statusCode === 200)
+      await until('the grant is seen', async () => (await users()).statusCode === 200)
       expect((await cli(config, ['user', 'revoke', 'alice', 'ROLE_ADMIN'])).code).toBe(0)
-      await until(async () => (await users()).statusCode === 403)
+      await until('the change is seen', async () => (await users()).statusCode === 403)
       expect((await cli(config, ['user', 'disable', 'alice'])).out).toBe('alice is disabled\n')
-      await until(async () => (await users()).statusCode === 401)
+      await until('the disable is seen', async () => (await users()).statusCode === 401)
       await cli(config, ['user', 'enable', 'alice'])
-      await until(async () => (await users()).statusCode === 403)
+      await until('the change is seen', async () => (await users()).statusCode === 403)
     })
 
     it('sets a password from stdin', async () => {

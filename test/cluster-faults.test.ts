@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRedis } from '../src/cluster/redis.ts'
-import { dialects, PG_URL, redisUrl } from './helpers.ts'
+import { dialects, PG_URL, redisUrl, until } from './helpers.ts'
 import { type ApiopsNode, clusterSettings, startNodes, stopNodes } from './nodes.ts'
 import { createThrowawaySchema, schemaUrl, type ThrowawaySchema } from './pg-schema.ts'
 import { Relay } from './relay.ts'
@@ -18,14 +18,6 @@ const ADMIN_PASSWORD = 'fault admin password'
 const runs = dialects().includes('postgres') && redisUrl() !== undefined
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000) {
-  const end = performance.now() + timeoutMs
-  while (!(await check())) {
-    if (performance.now() > end) throw new Error(`timed out waiting until ${what}`)
-    await sleep(100)
-  }
-}
 
 /** A cluster of two nodes whose PostgreSQL and Redis can be cut. */
 function faultyCluster(env: Record<string, string> = {}) {
@@ -186,8 +178,10 @@ describe.runIf(runs)('PostgreSQL and Redis cut under load, across real nodes', (
     await sleep(1500)
     const restoredAt = performance.now()
     await cluster.pgRelay.start()
-    await until('both nodes are ready again', async () =>
-      (await Promise.all([a, b].map((n) => n.ready()))).every(Boolean),
+    await until(
+      'both nodes are ready again',
+      async () => (await Promise.all([a, b].map((n) => n.ready()))).every(Boolean),
+      15_000,
     )
     // Traffic after recovery, then the load stops.
     const recoveredAt = performance.now()
@@ -262,11 +256,15 @@ describe.runIf(runs)('PostgreSQL and Redis cut under load, across real nodes', (
     }
     await cluster.redisRelay.start()
     for (const node of [a, b]) {
-      await until(`${node.base} logs in again`, async () => {
-        const res = await node.login('admin', ADMIN_PASSWORD)
-        await res.arrayBuffer()
-        return res.status === 200
-      })
+      await until(
+        `${node.base} logs in again`,
+        async () => {
+          const res = await node.login('admin', ADMIN_PASSWORD)
+          await res.arrayBuffer()
+          return res.status === 200
+        },
+        15_000,
+      )
     }
   }, 60_000)
 })

@@ -1,6 +1,6 @@
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dialects, PG_URL } from './helpers.ts'
+import { dialects, PG_URL, until } from './helpers.ts'
 import {
   type ApiopsNode,
   clusterSettings,
@@ -17,6 +17,7 @@ import { createThrowawaySchema, type ThrowawaySchema } from './pg-schema.ts'
  */
 
 const NODES = 3
+
 const ADMIN_PASSWORD = 'cluster admin password'
 
 describe.runIf(dialects().includes('postgres'))('a cluster of nodes on one PostgreSQL', () => {
@@ -129,6 +130,30 @@ describe.runIf(dialects().includes('postgres'))('a cluster of nodes on one Postg
       const codes = await Promise.all(others.map((node) => node.status(token)))
       if (codes.every((code) => code === 401)) break
       if (performance.now() > end) throw new Error(`nodes did not rejoin the bus: ${codes}`)
+    }
+  })
+
+  it('a runtime setting changed through one node is in force on the others at once', async () => {
+    const [a, b, c] = nodes as [ApiopsNode, ApiopsNode, ApiopsNode]
+    const change = (tokenRateLimit: number | null) =>
+      a.call(admin, '/apiops/settings/', {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tokenRateLimit }),
+      })
+    expect((await change(2)).status).toBe(200)
+    try {
+      // Without Redis each node counts its own requests, against the limit set through A.
+      for (const node of [b, c]) {
+        const token = await node.token('admin', ADMIN_PASSWORD)
+        await until(`${node.base} applies the limit`, async () => {
+          const res = await node.call(token, '/apiops/test/hello/John')
+          await res.arrayBuffer()
+          return res.headers.get('x-ratelimit-limit') === '2'
+        })
+      }
+    } finally {
+      expect((await change(null)).status).toBe(200)
     }
   })
 

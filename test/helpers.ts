@@ -14,6 +14,19 @@ import { buildKeyRing, type KeyRing } from '../src/keys.ts'
 import { ResponseConformance } from './conformance.ts'
 import { createThrowawaySchema, type ThrowawaySchema } from './pg-schema.ts'
 
+/** Polls `check` until it holds; fails naming `what` after `timeoutMs`. */
+export async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 3000,
+): Promise<void> {
+  const end = performance.now() + timeoutMs
+  while (!(await check())) {
+    if (performance.now() > end) throw new Error(`timed out waiting until ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
 /** A clock that moves only when a test moves it. */
 export class FrozenClock implements Clock {
   private t: number

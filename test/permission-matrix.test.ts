@@ -142,6 +142,12 @@ const MATRIX: Record<string, Entry> = {
   },
   'GET /apiops/me/audit/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/audit/' }) },
   'GET /apiops/audit/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/audit/' }) },
+  'GET /apiops/settings/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/settings/' }) },
+  'PATCH /apiops/settings/': {
+    access: 'admin',
+    ok: 200,
+    make: () => ({ url: '/apiops/settings/', payload: { tokenRateLimit: 0 } }),
+  },
   'GET /apiops/session/': {
     access: 'session-only',
     ok: 200,

@@ -8,6 +8,8 @@ export type ClusterEvent =
   | { type: 'user.tokens-revoked'; userId: string }
   /** Everything cached may be stale (a reconnect after missed events, another process wrote). */
   | { type: 'cache.flush' }
+  /** An administrator changed a runtime setting: every node reloads them. */
+  | { type: 'settings.changed' }
 
 export type Listener = (event: ClusterEvent) => void
 
@@ -52,6 +54,7 @@ export function isClusterEvent(value: unknown): value is ClusterEvent {
     case 'user.tokens-revoked':
       return typeof v.userId === 'string'
     case 'cache.flush':
+    case 'settings.changed':
       return true
     default:
       return false

@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002_sessions.ts'
 import * as m0003 from './migrations/0003_resources.ts'
 import * as m0004 from './migrations/0004_login_attempts.ts'
 import * as m0005 from './migrations/0005_audit.ts'
+import * as m0006 from './migrations/0006_settings.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0003_resources': m0003,
   '0004_login_attempts': m0004,
   '0005_audit': m0005,
+  '0006_settings': m0006,
 }
 
 export class SchemaTooNewError extends Error {}

@@ -193,6 +193,15 @@ export interface LoginAttemptsTable {
 }
 
 /** One audited action (see src/audit/). Never a password, a token or a secret. */
+export interface SettingsTable {
+  key: string
+  /** JSON. */
+  value: string
+  updated_at: string
+  /** Username of the administrator who set it. */
+  updated_by: string | null
+}
+
 export interface AuditEventsTable {
   id: string
   /** When it happened, ISO-8601 UTC. */
@@ -232,6 +241,7 @@ export interface Database {
   certificates: CertificatesTable
   login_attempts: LoginAttemptsTable
   audit_events: AuditEventsTable
+  settings: SettingsTable
 }
 
 export type UserRow = Selectable<UsersTable>

@@ -44,7 +44,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 export function installAuth(
   app: FastifyInstance,
   deps: TokensDeps & SessionsDeps,
-  afterAuth?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+  afterAuth?: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>,
 ): void {
   app.decorateRequest('principal', null)
   app.decorateRequest('session', null)
@@ -62,22 +62,18 @@ export function installAuth(
     }
     return authenticateWithSession(deps, request)
   }
-  const authenticateHook: onRequestHookHandler = (request, _reply, done) => {
-    let pending: void | Promise<void>
-    try {
-      pending = authenticate(request)
-    } catch (error) {
-      done(error as Error)
-      return
-    }
-    if (pending === undefined) done()
-    else pending.then(() => done(), done)
+  // One hook for both steps: one fewer for Fastify to run on every request.
+  const guard = (request: FastifyRequest, reply: FastifyReply): void | Promise<void> => {
+    const pending = authenticate(request)
+    if (!afterAuth) return pending
+    if (pending === undefined) return afterAuth(request, reply)
+    return pending.then(() => afterAuth(request, reply))
   }
-  const routeHooks = afterAuth ? [authenticateHook, afterAuth] : [authenticateHook]
+  const guardHook = callbackHook(guard)
 
   app.addHook('onRoute', (route) => {
     if (!isApiPath(route.url) || isPublicRoute(route.url, route.config)) return
-    route.onRequest = [...routeHooks, ...[route.onRequest ?? []].flat()]
+    route.onRequest = [guardHook, ...[route.onRequest ?? []].flat()]
     // Before validation, so a caller without the role learns nothing from validation
     // errors. Only on the routes that declare an action.
     const action = route.config?.action
@@ -88,16 +84,26 @@ export function installAuth(
   })
   // Unmatched paths have no route to carry the hook; is404 is a cheap flag.
   app.addHook('onRequest', (request, reply, done) => {
-    if (!request.is404 || !isApiPath(request.url)) {
-      done()
+    if (request.is404 && isApiPath(request.url)) guardHook.call(app, request, reply, done)
+    else done()
+  })
+}
+
+/** A hook that completes synchronously when `run` does, and waits only for a promise. */
+function callbackHook(
+  run: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>,
+): onRequestHookHandler {
+  return (request, reply, done) => {
+    let pending: void | Promise<void>
+    try {
+      pending = run(request, reply)
+    } catch (error) {
+      done(error as Error)
       return
     }
-    const guarded = async () => {
-      await authenticate(request)
-      await afterAuth?.(request, reply)
-    }
-    guarded().then(() => done(), done)
-  })
+    if (pending === undefined) done()
+    else pending.then(() => done(), done)
+  }
 }
 
 function isApiPath(url: string): boolean {

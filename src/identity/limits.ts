@@ -31,6 +31,8 @@ export function createLimits(deps: {
   db: Kysely<Database>
   clock: Clock
   log: RedisLogger
+  /** Requests per minute per token, read on every request (an administrator may change it). */
+  tokenRateLimit: () => number
 }): Limits {
   const { config } = deps
   const redis = config.redisUrl
@@ -40,7 +42,7 @@ export function createLimits(deps: {
     login: createLoginThrottle({ ...deps, redis }),
     tokens: new TokenRateLimiter(
       deps.clock,
-      () => config.tokenRateLimit,
+      deps.tokenRateLimit,
       redis ? new RedisWindowStore(redis) : undefined,
       deps.log,
     ),

@@ -167,6 +167,10 @@ export class TokenRateLimiter {
     private readonly log?: ThrottleLogger,
   ) {}
 
+  get enabled(): boolean {
+    return this.limit() > 0
+  }
+
   /** Counts a request of this token; undefined when no limit is set. */
   async take(tokenId: string): Promise<RateDecision | undefined> {
     const limit = this.limit()
@@ -209,13 +213,12 @@ export class TokenRateLimiter {
 /**
  * Runs right after authentication (installAuth's afterAuth): requests made with a
  * token are counted against it; console sessions and open routes are not limited.
+ * While no limit is set it answers synchronously, so it costs no promise.
  */
 export function tokenRateLimitHook(
   limiter: TokenRateLimiter,
-): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  return async (request, reply) => {
-    const tokenId = request.principal?.tokenId
-    if (!tokenId) return
+): (request: FastifyRequest, reply: FastifyReply) => void | Promise<void> {
+  const limited = async (reply: FastifyReply, tokenId: string) => {
     const decision = await limiter.take(tokenId)
     if (!decision) return
     reply.header('x-ratelimit-limit', String(decision.limit))
@@ -226,5 +229,10 @@ export function tokenRateLimitHook(
         `This token is limited to ${decision.limit} requests per minute`,
       )
     }
+  }
+  return (request, reply) => {
+    const tokenId = request.principal?.tokenId
+    if (!tokenId || !limiter.enabled) return
+    return limited(reply, tokenId)
   }
 }

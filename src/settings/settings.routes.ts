@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { errorResponses } from '../http/schemas.ts'
+import { principalOf } from '../identity/auth.hook.ts'
+import { type SettingsDeps, TOKEN_RATE_LIMIT, updateSettings } from './settings.service.ts'
+
+const SettingSchema = Type.Object({
+  value: Type.Integer({ description: 'In force now, on every node' }),
+  source: Type.Union([Type.Literal('administrator'), Type.Literal('environment')], {
+    description: 'administrator: set through this API; environment: the server default',
+  }),
+  default: Type.Integer({ description: 'The environment value a reset (null) returns to' }),
+  updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  updatedBy: Type.Union([Type.String(), Type.Null()], {
+    description: 'Username of the administrator who set it',
+  }),
+})
+
+const SettingsSchema = Type.Object({
+  tokenRateLimit: Type.Object(SettingSchema.properties, {
+    description:
+      'Requests per minute per API token (0: no limit). Beyond it: 429 with Retry-After. Default: APIOPS_TOKEN_RATE_LIMIT',
+  }),
+})
+
+const SettingsChangeSchema = Type.Object(
+  {
+    tokenRateLimit: Type.Optional(
+      Type.Union(
+        [
+          Type.Integer({ minimum: TOKEN_RATE_LIMIT.min, maximum: TOKEN_RATE_LIMIT.max }),
+          Type.Null(),
+        ],
+        { description: 'Requests per minute per token, 0 for none; null returns to the default' },
+      ),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+/** Runtime settings: read and changed by administrators, in force on every node at once. */
+export const settingsRoutes: FastifyPluginAsyncTypebox<{ deps: SettingsDeps }> = async (
+  app,
+  { deps },
+) => {
+  const tags = ['settings']
+  const denied = errorResponses(401, 403)
+
+  app.get(
+    '/apiops/settings/',
+    {
+      config: { action: 'administer' },
+      schema: {
+        operationId: 'getSettings',
+        tags,
+        summary: 'Runtime settings, with where each value comes from',
+        response: { 200: SettingsSchema, ...denied },
+      },
+    },
+    async () => deps.settings.view(),
+  )
+
+  app.patch(
+    '/apiops/settings/',
+    {
+      config: { action: 'administer' },
+      schema: {
+        operationId: 'updateSettings',
+        tags,
+        summary: 'Change runtime settings; every node applies them without a restart',
+        body: SettingsChangeSchema,
+        response: { 200: SettingsSchema, ...errorResponses(400, 413, 415), ...denied },
+      },
+    },
+    async (request) => updateSettings(deps, request.body, principalOf(request).username),
+  )
+}
