@@ -260,10 +260,15 @@ function extractBearer(header: string | undefined): string {
   if (header === undefined || header === '') throw errors.authorizationMissing()
   if (header.length > MAX_AUTHORIZATION_LENGTH)
     throw errors.authorizationTooLong(MAX_AUTHORIZATION_LENGTH)
+  // The spelling every client sends needs no lower-casing; the scheme is case-insensitive.
+  if (header.startsWith('Bearer ')) return nonEmpty(header.slice(7))
   const space = header.indexOf(' ')
   const scheme = space === -1 ? header : header.slice(0, space)
   if (scheme.toLowerCase() !== 'bearer') throw errors.schemeNotBearer()
-  const token = header.slice(space + 1)
+  return nonEmpty(header.slice(space + 1))
+}
+
+function nonEmpty(token: string): string {
   if (token === '') throw errors.tokenMalformed()
   return token
 }
@@ -296,7 +301,10 @@ function sameHash(a: string, b: string): boolean {
  * expiry in ms. A cached row is never mutated (a change evicts it and a fresh object is
  * loaded), so the same object means the hash comparison and date parsing still hold.
  */
-const admitted = new WeakMap<VerifiedToken, { row: ApiTokenRow; expiresAtMs: number }>()
+const admitted = new WeakMap<
+  VerifiedToken,
+  { row: ApiTokenRow; expiresAtMs: number; owner?: CachedUser; principal?: Principal }
+>()
 
 /** Everything about the token row, in the order the errors are documented. */
 function checkRow(
@@ -322,6 +330,7 @@ function checkRow(
 
 function admit(
   deps: TokensDeps,
+  verified: VerifiedToken,
   row: ApiTokenRow,
   owner: CachedUser | undefined,
   now: Date,
@@ -334,13 +343,22 @@ function admit(
     username: owner.username,
     lastIp: row.last_used_ip,
   })
-  return {
+  // Cached users are never mutated either (a change evicts them), so the same row and
+  // owner objects make the same principal: one object per token, not per request.
+  const known = admitted.get(verified)
+  if (known?.owner === owner && known.principal) return known.principal
+  const principal: Principal = {
     userId: owner.id,
     username: owner.username,
     roles: owner.roles,
     tokenId: row.id,
     via: 'token',
   }
+  if (known) {
+    known.owner = owner
+    known.principal = principal
+  }
+  return principal
 }
 
 /**
@@ -364,7 +382,7 @@ export function authenticateBearer(
   const row = checkRow(verified, cachedRow, nowMs)
   const owner = deps.cache.users.get(row.user_id, nowMs)
   if (owner === undefined) return authenticateFromStore(deps, verified, now, clientIp)
-  return admit(deps, row, owner, now, clientIp)
+  return admit(deps, verified, row, owner, now, clientIp)
 }
 
 async function authenticateFromStore(
@@ -375,7 +393,7 @@ async function authenticateFromStore(
 ): Promise<Principal> {
   const row = checkRow(verified, await loadTokenRow(deps, verified.claims.jti), now.getTime())
   const owner = deps.cache.users.get(row.user_id) ?? (await loadCachedUser(deps, row.user_id))
-  return admit(deps, row, owner, now, clientIp)
+  return admit(deps, verified, row, owner, now, clientIp)
 }
 
 /** A token presented from another address than its last use (or used for the first time). */
