@@ -9,6 +9,7 @@ import { Overview } from './pages/Overview.tsx'
 import { Profile } from './pages/Profile.tsx'
 import { ProjectDetail } from './pages/ProjectDetail.tsx'
 import { Projects } from './pages/Projects.tsx'
+import { Settings } from './pages/Settings.tsx'
 import { UserDetail } from './pages/UserDetail.tsx'
 import { Users } from './pages/Users.tsx'
 import { navigate, parseRoute, paths, type Route, usePath } from './router.ts'
@@ -26,6 +27,7 @@ const TITLES: Record<Route['page'], string> = {
   projects: 'Projects',
   project: 'Project',
   audit: 'Audit',
+  settings: 'Settings',
   'not-found': 'Page not found',
 }
 
@@ -98,7 +100,9 @@ export function App() {
 
 function Page(props: { route: Route; isAdmin: boolean }) {
   const { route } = props
-  const adminPage = ['users', 'user', 'projects', 'project', 'audit'].includes(route.page)
+  const adminPage = ['users', 'user', 'projects', 'project', 'audit', 'settings'].includes(
+    route.page,
+  )
   if (adminPage && !props.isAdmin) {
     return (
       <Message title="Administrators only">
@@ -121,6 +125,8 @@ function Page(props: { route: Route; isAdmin: boolean }) {
       return <ProjectDetail key={route.name} name={route.name} />
     case 'audit':
       return <Audit />
+    case 'settings':
+      return <Settings />
     default:
       return (
         <Message title="Page not found">

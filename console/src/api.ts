@@ -115,6 +115,24 @@ export interface AuditQuery {
   size?: number | undefined
 }
 
+export type SettingSource = 'environment' | 'administrator'
+
+/** One runtime setting: the value in force, where it comes from, and the default. */
+export interface SettingView {
+  value: number
+  source: SettingSource
+  /** The environment's value (APIOPS_...), what a reset returns to. */
+  default: number
+  updatedAt: string | null
+  /** Username of the administrator who set it. */
+  updatedBy: string | null
+}
+
+export interface RuntimeSettings {
+  /** Requests per minute per API token; 0 for no limit. */
+  tokenRateLimit: SettingView
+}
+
 /** "?a=1&b=2" from the fields that are set, or "" when none is. */
 export function queryString(fields: object): string {
   const params = new URLSearchParams()
@@ -265,6 +283,11 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
       send<unknown>('POST', `/apiops/projects/${seg(p)}/members/`, { username }),
     removeMember: (p: string, u: string) =>
       send<unknown>('DELETE', `/apiops/projects/${seg(p)}/members/${seg(u)}/`),
+
+    settings: () => send<RuntimeSettings>('GET', '/apiops/settings/'),
+    /** null returns a setting to its default (the environment's value). */
+    updateSettings: (change: { tokenRateLimit: number | null }) =>
+      send<RuntimeSettings>('PATCH', '/apiops/settings/', change),
   }
 }
 

@@ -43,6 +43,7 @@ export type Route =
   | { page: 'projects' }
   | { page: 'project'; name: string }
   | { page: 'audit' }
+  | { page: 'settings' }
   | { page: 'not-found' }
 
 export function parseRoute(path: string): Route {
@@ -62,6 +63,7 @@ export function parseRoute(path: string): Route {
   if (a === 'profile' && b === 'activity' && parts.length === 2)
     return { page: 'profile', tab: 'activity' }
   if (a === 'admin' && b === 'audit' && parts.length === 2) return { page: 'audit' }
+  if (a === 'admin' && b === 'settings' && parts.length === 2) return { page: 'settings' }
   if (a === 'admin' && b === 'users' && parts.length === 2) return { page: 'users' }
   if (a === 'admin' && b === 'users' && c && parts.length === 3)
     return { page: 'user', username: c }
@@ -81,4 +83,5 @@ export const paths = {
   user: (username: string) => `/admin/users/${encodeURIComponent(username)}`,
   projects: '/admin/projects',
   project: (name: string) => `/admin/projects/${encodeURIComponent(name)}`,
+  settings: '/admin/settings',
 }

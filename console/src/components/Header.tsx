@@ -41,6 +41,11 @@ export function Header() {
                 current={path.startsWith(paths.projects)}
               />
               <NavLink to={paths.audit} label="Audit" current={path.startsWith(paths.audit)} />
+              <NavLink
+                to={paths.settings}
+                label="Settings"
+                current={path.startsWith(paths.settings)}
+              />
             </>
           ) : null}
         </nav>
