@@ -63,6 +63,7 @@ export const ACTION_LABEL: Record<string, string> = {
   setUserPassword: 'Password reset',
   revokeUserToken: "A user's token revoked",
   revokeAllUserTokens: "All of a user's tokens revoked",
+  updateSettings: 'Runtime settings changed',
   createProject: 'Project created',
   deleteProject: 'Project deleted',
   addProjectMember: 'Member added to a project',
