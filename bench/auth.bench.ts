@@ -152,8 +152,12 @@ const fmt = {
 // ---------------------------------------------------------------------------
 // Setting up: databases, servers, and a check that they answer as assumed.
 
-/** fastify: plain Fastify; open: apiops without auth; auth: apiops with a Bearer token. */
-type Role = 'fastify' | 'open' | 'auth'
+/**
+ * fastify: plain Fastify; open: apiops without auth; open+token: the same open route
+ * sent the same Authorization header (ignored there), to tell the cost of carrying a
+ * token from the cost of checking it; auth: apiops with a Bearer token.
+ */
+type Role = 'fastify' | 'open' | 'open+token' | 'auth'
 
 interface Target {
   label: string
@@ -377,6 +381,16 @@ function reportRatio(auth: Target, open: Target, comparingFills: boolean): boole
   return ok
 }
 
+/** Splits auth/open into carrying the token (request size) and checking it: context, not a verdict. */
+function reportTokenCosts(open: Target, openToken: Target, auth: Target): void {
+  const cpu = (t: Target) => medianOf(t, (m) => m.serverCpuMicrosPerRequest)
+  console.log(
+    `  for information, where it goes: carrying the token (open+token/open) ${fmt.ratio(throughputRatio(openToken, open))}, ` +
+      `checking it (auth/open+token) ${fmt.ratio(throughputRatio(auth, openToken))}; server CPU per request ` +
+      `open ${fmt.int(cpu(open))} µs, open+token ${fmt.int(cpu(openToken))} µs, auth ${fmt.int(cpu(auth))} µs`,
+  )
+}
+
 /** What the rest of apiops costs against a plain Fastify: context, not a verdict. */
 function reportFrameworkRatios(fastify: Target, open: Target, auth: Target): void {
   console.log(
@@ -446,12 +460,21 @@ function reportFailedResponses(targets: Target[]): boolean {
   return false
 }
 
-function report(fastify: Target, open: Target, auths: Target[], options: Options): boolean {
-  const all = [fastify, open, ...auths]
+function report(
+  fastify: Target,
+  open: Target,
+  openToken: Target,
+  auths: Target[],
+  options: Options,
+): boolean {
+  const all = [fastify, open, openToken, ...auths]
   printTable(all, options.rounds)
   const checks = auths.map((auth) => reportRatio(auth, open, auths.length > 1))
   const [without, withFill] = auths
-  if (without) reportFrameworkRatios(fastify, open, without)
+  if (without) {
+    reportTokenCosts(open, openToken, without)
+    reportFrameworkRatios(fastify, open, without)
+  }
   if (without && withFill) checks.push(reportFillDrift(without, withFill, open))
   reportMeasurementQuality(open, all)
   checks.push(reportFailedResponses(all))
@@ -477,15 +500,25 @@ async function main(): Promise<number> {
   const targets: Target[] = []
   try {
     targets.push(await startFastify(options))
-    targets.push(await startApiops(databases[0] as AuthDatabase, 'open', options))
+    const open = await startApiops(databases[0] as AuthDatabase, 'open', options)
+    targets.push(open)
+    // Same server as open: only the request differs.
+    const token = { authorization: `Bearer ${(databases[0] as AuthDatabase).token}` }
+    targets.push({
+      ...open,
+      label: 'open+token',
+      role: 'open+token',
+      load: loadOptions(options, token),
+      runs: [],
+    })
     for (const db of databases) targets.push(await startApiops(db, 'auth', options))
     for (const t of targets) await smokeTest(t)
     await measureInTurn(targets, options)
   } finally {
-    await Promise.all(targets.map((t) => t.server.stop()))
+    await Promise.all([...new Set(targets.map((t) => t.server))].map((server) => server.stop()))
   }
-  const [fastify, open, ...auths] = targets as [Target, Target, ...Target[]]
-  return report(fastify, open, auths, options) ? 0 : 1
+  const [fastify, open, openToken, ...auths] = targets as [Target, Target, Target, ...Target[]]
+  return report(fastify, open, openToken, auths, options) ? 0 : 1
 }
 
 main().then(
