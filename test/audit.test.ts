@@ -458,7 +458,7 @@ describe.each(dialects())('the audit log (%s)', (dialect) => {
         (use) => heard.push(use),
       )
       const owner = { userId: alice.id, username: 'alice' }
-      const now = ctx.clock.now()
+      const now = ctx.clock.nowMs()
       usage.record('a'.repeat(32), now, '10.1.1.1', { ...owner, lastIp: '10.1.1.1' })
       expect(heard).toEqual([])
       usage.record('b'.repeat(32), now, '10.1.1.1', { ...owner, lastIp: '10.9.9.9' })

@@ -36,6 +36,9 @@ export class FrozenClock implements Clock {
   now(): Date {
     return new Date(this.t)
   }
+  nowMs(): number {
+    return this.t
+  }
   set(iso: string): void {
     this.t = new Date(iso).getTime()
   }

@@ -104,17 +104,17 @@ export class TokenCodec {
 
   /** Shape, header, signature, claims, time: everything that needs no database. */
   /** verify() for a string verified before; undefined for one never seen. */
-  verifyKnown(token: string, now: Date): VerifiedToken | undefined {
+  verifyKnown(token: string, nowMs: number): VerifiedToken | undefined {
     const known = this.verified.get(token)
-    if (known) checkTime(known.claims, now)
+    if (known) checkTime(known.claims, nowMs)
     return known
   }
 
   verify(token: string, now: Date): VerifiedToken {
-    const known = this.verifyKnown(token, now)
+    const known = this.verifyKnown(token, now.getTime())
     if (known) return known
     const fresh = this.verifyFully(token)
-    checkTime(fresh.claims, now)
+    checkTime(fresh.claims, now.getTime())
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear()
     this.verified.set(token, fresh)
     return fresh
@@ -166,8 +166,8 @@ export class TokenCodec {
 }
 
 /** exp and nbf against the injected clock: judged on every use, cached or not. */
-function checkTime(claims: TokenClaims, now: Date): void {
-  const nowS = now.getTime() / 1000
+function checkTime(claims: TokenClaims, nowMs: number): void {
+  const nowS = nowMs / 1000
   if (claims.exp !== undefined) {
     // A number Date cannot hold (e.g. -1e20) is as wrong as a string.
     if (typeof claims.exp !== 'number' || !(Math.abs(claims.exp) <= MAX_DATE_SECONDS)) {

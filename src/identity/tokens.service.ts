@@ -333,12 +333,12 @@ function admit(
   verified: VerifiedToken,
   row: ApiTokenRow,
   owner: CachedUser | undefined,
-  now: Date,
+  nowMs: number,
   clientIp: string,
 ): Principal {
   if (!owner) throw errors.tokenUnknown()
   if (owner.disabled) throw errors.ownerDisabled()
-  deps.usage.record(row.id, now, clientIp, {
+  deps.usage.record(row.id, nowMs, clientIp, {
     userId: owner.id,
     username: owner.username,
     lastIp: row.last_used_ip,
@@ -373,27 +373,27 @@ export function authenticateBearer(
   clientIp: string,
 ): Principal | Promise<Principal> {
   const token = extractBearer(authorization)
-  const now = deps.clock.now()
-  const verified = deps.codec.verifyKnown(token, now) ?? verifyNew(deps.codec, token, now)
+  const nowMs = deps.clock.nowMs()
+  const verified =
+    deps.codec.verifyKnown(token, nowMs) ?? verifyNew(deps.codec, token, new Date(nowMs))
   deps.cache.syncWithStore()
-  const nowMs = now.getTime()
   const cachedRow = deps.cache.tokens.get(verified.claims.jti, nowMs)
-  if (cachedRow === undefined) return authenticateFromStore(deps, verified, now, clientIp)
+  if (cachedRow === undefined) return authenticateFromStore(deps, verified, nowMs, clientIp)
   const row = checkRow(verified, cachedRow, nowMs)
   const owner = deps.cache.users.get(row.user_id, nowMs)
-  if (owner === undefined) return authenticateFromStore(deps, verified, now, clientIp)
-  return admit(deps, verified, row, owner, now, clientIp)
+  if (owner === undefined) return authenticateFromStore(deps, verified, nowMs, clientIp)
+  return admit(deps, verified, row, owner, nowMs, clientIp)
 }
 
 async function authenticateFromStore(
   deps: TokensDeps,
   verified: VerifiedToken,
-  now: Date,
+  nowMs: number,
   clientIp: string,
 ): Promise<Principal> {
-  const row = checkRow(verified, await loadTokenRow(deps, verified.claims.jti), now.getTime())
+  const row = checkRow(verified, await loadTokenRow(deps, verified.claims.jti), nowMs)
   const owner = deps.cache.users.get(row.user_id) ?? (await loadCachedUser(deps, row.user_id))
-  return admit(deps, verified, row, owner, now, clientIp)
+  return admit(deps, verified, row, owner, nowMs, clientIp)
 }
 
 /** A token presented from another address than its last use (or used for the first time). */
@@ -424,13 +424,13 @@ export class UsageRecorder {
 
   record(
     tokenId: string,
-    now: Date,
+    t: number,
     ip: string,
     owner?: { userId: string; username: string; lastIp: string | null },
   ): void {
     const previous = this.last.get(tokenId)
-    const t = now.getTime()
     if (previous && previous.ip === ip && t - previous.at < this.intervalMs) return
+    const now = new Date(t)
     if (this.last.size >= 100_000) this.last.clear()
     this.last.set(tokenId, { at: t, ip })
     const address = ip.slice(0, 64)
