@@ -40,6 +40,8 @@ export interface VerifiedToken {
 /** Token strings already verified, so a busy client's token is decoded and hashed once. */
 const VERIFIED_CACHE_SIZE = 10_000
 
+const signatureOf = (token: string) => token.slice(token.lastIndexOf('.') + 1)
+
 export function newTokenId(): string {
   return randomBytes(16).toString('hex')
 }
@@ -54,9 +56,11 @@ const decodeComplete = createDecoder({ complete: true })
 export class TokenCodec {
   private readonly signers = new Map<string, (payload: object) => string>()
   private readonly verifiers = new Map<string, (token: string) => unknown>()
-  // Keyed by the exact token string: a hit is the same bytes that passed every check
-  // below, so only time (exp, nbf) is judged again. Holds nothing the request did not.
-  private readonly verified = new Map<string, VerifiedToken>()
+  // A hit is the exact string that passed every check below, so only time (exp, nbf)
+  // is judged again. Keyed by the signature segment, whose 43 characters hash faster
+  // than the whole ~300 (every request brings a fresh string to hash), and confirmed by
+  // comparing the whole string. Holds nothing the request did not.
+  private readonly verified = new Map<string, { token: string; value: VerifiedToken }>()
 
   constructor(
     private readonly keys: KeyRing,
@@ -102,21 +106,22 @@ export class TokenCodec {
     return sign(payload)
   }
 
-  /** Shape, header, signature, claims, time: everything that needs no database. */
   /** verify() for a string verified before; undefined for one never seen. */
   verifyKnown(token: string, nowMs: number): VerifiedToken | undefined {
-    const known = this.verified.get(token)
-    if (known) checkTime(known.claims, nowMs)
-    return known
+    const entry = this.verified.get(signatureOf(token))
+    if (entry === undefined || entry.token !== token) return undefined
+    checkTime(entry.value.claims, nowMs)
+    return entry.value
   }
 
+  /** Shape, header, signature, claims, time: everything that needs no database. */
   verify(token: string, now: Date): VerifiedToken {
     const known = this.verifyKnown(token, now.getTime())
     if (known) return known
     const fresh = this.verifyFully(token)
     checkTime(fresh.claims, now.getTime())
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear()
-    this.verified.set(token, fresh)
+    this.verified.set(signatureOf(token), { token, value: fresh })
     return fresh
   }
 
