@@ -420,7 +420,7 @@ function reportMeasurementQuality(open: Target, all: Target[]): void {
   }
 }
 
-function reportFillDrift(without: Target, withFill: Target, open: Target): boolean {
+function reportFillDrift(without: Target, withFill: Target, open: Target, rounds: number): boolean {
   const before = throughputRatio(without, open)
   const after = throughputRatio(withFill, open)
   const drift = Math.abs(after - before) / before
@@ -436,7 +436,7 @@ function reportFillDrift(without: Target, withFill: Target, open: Target): boole
   if (noise > MAX_FILL_DRIFT) {
     console.log(
       `    note: one target's runs differ by up to ±${fmt.pct(noise)} here, more than the ` +
-        `${MAX_FILL_DRIFT * 100}% being checked; rerun with more rounds (e.g. --rounds 15) for a stable verdict`,
+        `${MAX_FILL_DRIFT * 100}% being checked; rerun with more rounds (e.g. --rounds ${2 * rounds}) for a stable verdict`,
     )
   }
   return ok
@@ -475,7 +475,7 @@ function report(
     reportTokenCosts(open, openToken, without)
     reportFrameworkRatios(fastify, open, without)
   }
-  if (without && withFill) checks.push(reportFillDrift(without, withFill, open))
+  if (without && withFill) checks.push(reportFillDrift(without, withFill, open, options.rounds))
   reportMeasurementQuality(open, all)
   checks.push(reportFailedResponses(all))
   return checks.every(Boolean)
