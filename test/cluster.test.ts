@@ -157,6 +157,42 @@ describe.runIf(dialects().includes('postgres'))('a cluster of nodes on one Postg
     }
   })
 
+  it('a role taken away and a password reset through one node hold on every node', async () => {
+    const [a, b, c] = nodes as [ApiopsNode, ApiopsNode, ApiopsNode]
+    await a.createUser(admin, 'operator', 'operator password 1')
+    const json = { 'content-type': 'application/json' }
+    const granted = await a.call(admin, '/apiops/users/operator/roles/', {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ roles: ['ROLE_ADMIN'] }),
+    })
+    expect(granted.status).toBe(200)
+    const token = await b.token('operator', 'operator password 1')
+    // Cached as an administrator on every node...
+    for (const node of nodes) expect(await node.status(token, '/apiops/users/')).toBe(200)
+    const taken = await a.call(admin, '/apiops/users/operator/roles/ROLE_ADMIN/', {
+      method: 'DELETE',
+    })
+    expect(taken.status).toBe(200)
+    // ...and refused as one on every node, on the token it already holds.
+    for (const node of nodes) {
+      await until(
+        `${node.base} applies the lost role`,
+        async () => (await node.status(token, '/apiops/users/')) === 403,
+      )
+    }
+    const reset = await a.call(admin, '/apiops/users/operator/password/', {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify({ password: 'operator password 2' }),
+    })
+    expect(reset.status).toBe(200)
+    for (const node of [b, c]) {
+      expect((await node.login('operator', 'operator password 1')).status).toBe(401)
+      expect((await node.login('operator', 'operator password 2')).status).toBe(200)
+    }
+  })
+
   it('disabling a user through one node stops their tokens on every node', async () => {
     const [a, b] = nodes as [ApiopsNode, ApiopsNode]
     await a.createUser(admin, 'ci-bot', 'ci bot password')
