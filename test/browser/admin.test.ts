@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { launchChromium, logIn, openPage, type Watched } from './chromium.ts'
+import { launchChromium, logIn, openPage, realProblems, type Watched } from './chromium.ts'
 import { startServer, type TestServer } from './server.ts'
 
 /** What an administrator does in the console: users, projects, everyone's tokens. */
@@ -17,10 +17,6 @@ afterAll(async () => {
   await browser?.close()
   await server?.close()
 })
-
-function realProblems(w: Watched): string[] {
-  return w.problems.filter((p) => !p.startsWith('Failed to load resource'))
-}
 
 async function asAdmin(): Promise<Watched> {
   const w = await openPage(browser)

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { launchChromium, logIn, openPage, type Watched } from './chromium.ts'
+import { launchChromium, logIn, openPage, realProblems, unlabelled } from './chromium.ts'
 import { PASSWORD, startServer, type TestServer } from './server.ts'
 
 /** The audit log in the console: My Profile's Activity tab, and the administrators' Audit page. */
@@ -20,10 +20,6 @@ afterAll(async () => {
   await server?.close()
 })
 
-function realProblems(w: Watched): string[] {
-  return w.problems.filter((p) => !p.startsWith('Failed to load resource'))
-}
-
 async function tokenEndpoint(username: string, password: string): Promise<number> {
   const r = await fetch(`${server.url}/apiops/auth/token`, {
     method: 'POST',
@@ -36,14 +32,6 @@ async function tokenEndpoint(username: string, password: string): Promise<number
   })
   await r.arrayBuffer()
   return r.status
-}
-
-async function unlabelled(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLInputElement>('input, textarea, select')]
-      .filter((el) => el.type !== 'hidden' && (el.labels?.length ?? 0) === 0)
-      .map((el) => el.outerHTML),
-  )
 }
 
 async function horizontalOverflow(page: Page): Promise<number> {

@@ -97,3 +97,17 @@ export async function pageHolds(w: Watched, secret: string): Promise<boolean> {
   )
   return inPage || w.urls.some((u) => u.includes(secret))
 }
+
+/** Console errors other than the browser's own note on a 4xx answer (e.g. the 401 before login). */
+export function realProblems(w: Watched): string[] {
+  return w.problems.filter((p) => !p.startsWith('Failed to load resource'))
+}
+
+/** Every form control on the page has a <label> (so getByLabel finds each one). */
+export async function unlabelled(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLInputElement>('input, textarea, select')]
+      .filter((el) => el.type !== 'hidden' && (el.labels?.length ?? 0) === 0)
+      .map((el) => el.outerHTML),
+  )
+}

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { launchChromium, logIn, openPage, type Watched } from './chromium.ts'
+import { launchChromium, logIn, openPage, realProblems, unlabelled } from './chromium.ts'
 import { startServer, type TestServer } from './server.ts'
 
 /**
@@ -24,18 +24,6 @@ afterAll(async () => {
   await browser?.close()
   await server?.close()
 })
-
-function realProblems(w: Watched): string[] {
-  return w.problems.filter((p) => !p.startsWith('Failed to load resource'))
-}
-
-async function unlabelled(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLInputElement>('input, textarea, select')]
-      .filter((el) => el.type !== 'hidden' && (el.labels?.length ?? 0) === 0)
-      .map((el) => el.outerHTML),
-  )
-}
 
 /** The focused element, and the outline it draws (the :focus-visible style). */
 async function focused(page: Page) {

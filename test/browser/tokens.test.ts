@@ -1,6 +1,14 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { launchChromium, logIn, openPage, pageHolds, type Watched, webStorage } from './chromium.ts'
+import {
+  launchChromium,
+  logIn,
+  openPage,
+  pageHolds,
+  realProblems,
+  type Watched,
+  webStorage,
+} from './chromium.ts'
 import { startServer, type TestServer } from './server.ts'
 
 /**
@@ -25,11 +33,6 @@ async function open(options: Parameters<typeof openPage>[1] = {}) {
   const watched = await openPage(browser, options)
   opened.push(watched)
   return watched
-}
-
-/** Console errors other than the browser's own note on a 4xx answer (the 401 before login). */
-function realProblems(w: Watched): string[] {
-  return w.problems.filter((p) => !p.startsWith('Failed to load resource'))
 }
 
 async function goToMyProfile(w: Watched) {

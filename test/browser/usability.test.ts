@@ -1,6 +1,13 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { launchChromium, logIn, openPage, submitLogin, type Watched } from './chromium.ts'
+import {
+  launchChromium,
+  logIn,
+  openPage,
+  realProblems,
+  submitLogin,
+  unlabelled,
+} from './chromium.ts'
 import { startServer, type TestServer } from './server.ts'
 
 /** Labels, focus, empty states, locale, phone width, CSP: what a person and the browser see. */
@@ -25,19 +32,6 @@ afterAll(async () => {
   await browser?.close()
   await server?.close()
 })
-
-function realProblems(w: Watched): string[] {
-  return w.problems.filter((p) => !p.startsWith('Failed to load resource'))
-}
-
-/** Every form control on the page has a <label> (so getByLabel finds each one). */
-async function unlabelled(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    [...document.querySelectorAll<HTMLInputElement>('input, textarea, select')]
-      .filter((el) => el.type !== 'hidden' && (el.labels?.length ?? 0) === 0)
-      .map((el) => el.outerHTML),
-  )
-}
 
 async function noHorizontalScroll(
   page: Page,
