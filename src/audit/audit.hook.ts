@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
-import { API_PREFIX } from '../http/paths.ts'
+import { isApiPath } from '../http/paths.ts'
 import {
   type AuditEvent,
   type AuditOutcome,
@@ -73,7 +73,7 @@ export function installAuditHook(app: FastifyInstance, audit: AuditRecorder): vo
 }
 
 function recorded(request: FastifyRequest, status: number): boolean {
-  if (!(request.url.startsWith(API_PREFIX) || request.url === '/apiops')) return false
+  if (!isApiPath(request.url)) return false
   if (!READS.has(request.method)) return true
   if (status === 403) return true
   return (

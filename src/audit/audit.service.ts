@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.ts'
 import type { AuditEventRow, Database } from '../db/schema.ts'
+import type { NewAddressUse } from '../identity/tokens.service.ts'
 import * as repo from './audit.repository.ts'
 
 /**
@@ -209,14 +210,7 @@ export class AuditRecorder {
 // Events without a request.
 
 /** A token was presented from an address it was not last used from (or for the first time). */
-export function newAddressEvent(use: {
-  tokenId: string
-  userId: string
-  username: string
-  ip: string
-  previousIp: string | null
-  at: Date
-}): AuditEvent {
+export function newAddressEvent(use: NewAddressUse): AuditEvent {
   return {
     at: use.at,
     actorUserId: use.userId,

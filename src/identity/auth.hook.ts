@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import { errors } from '../errors.ts'
 import { readCookie } from '../http/cookies.ts'
-import { API_PREFIX, OPENAPI_PREFIX } from '../http/paths.ts'
+import { isApiPath, OPENAPI_PREFIX } from '../http/paths.ts'
 import { type Action, authorize, type Principal } from './permissions.ts'
 import {
   type AuthenticatedSession,
@@ -104,10 +104,6 @@ function callbackHook(
     if (pending === undefined) done()
     else pending.then(() => done(), done)
   }
-}
-
-function isApiPath(url: string): boolean {
-  return url.startsWith(API_PREFIX) || url === '/apiops' || url.startsWith('/apiops?')
 }
 
 async function authenticateWithSession(deps: SessionsDeps, request: FastifyRequest): Promise<void> {

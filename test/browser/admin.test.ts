@@ -36,21 +36,6 @@ async function confirmIn(page: Page, title: string, button: string) {
   await dialog.waitFor({ state: 'detached' })
 }
 
-/** Can this user get a token from the token endpoint with this password? */
-async function canGetToken(username: string, password: string): Promise<number> {
-  const r = await fetch(`${server.url}/apiops/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: username,
-      client_secret: password,
-    }),
-  })
-  await r.arrayBuffer()
-  return r.status
-}
-
 describe('console: administration', () => {
   test('Users: create, set roles, disable and enable, reset the password', async () => {
     const w = await asAdmin()
@@ -68,7 +53,7 @@ describe('console: administration', () => {
     await page.getByRole('status').getByText('User “erin” was created.').waitFor()
     const row = page.getByRole('row', { name: /erin/ })
     expect(await row.textContent()).toContain('ROLE_MANAGE_PROXIES')
-    expect(await canGetToken('erin', 'erin-first-pass')).toBe(200)
+    expect(await server.tokenEndpointStatus('erin', 'erin-first-pass')).toBe(200)
 
     // A duplicate name is refused with the server's own message.
     await page.getByRole('button', { name: 'Create User' }).click()
@@ -96,10 +81,10 @@ describe('console: administration', () => {
     await page.getByRole('button', { name: 'Disable user' }).click()
     await confirmIn(page, 'Disable user?', 'Disable user')
     await page.getByRole('status').getByText('User “erin” was disabled.').waitFor()
-    expect(await canGetToken('erin', 'erin-first-pass')).toBe(401)
+    expect(await server.tokenEndpointStatus('erin', 'erin-first-pass')).toBe(401)
     await page.getByRole('button', { name: 'Enable user' }).click()
     await page.getByRole('status').getByText('User “erin” was enabled.').waitFor()
-    expect(await canGetToken('erin', 'erin-first-pass')).toBe(200)
+    expect(await server.tokenEndpointStatus('erin', 'erin-first-pass')).toBe(200)
 
     // Reset password.
     const newPassword = page.getByLabel('New password')
@@ -110,8 +95,8 @@ describe('console: administration', () => {
     await page.getByRole('button', { name: 'Reset password' }).click()
     await page.getByRole('status').getByText('The password of “erin” was reset.').waitFor()
     expect(await newPassword.inputValue()).toBe('')
-    expect(await canGetToken('erin', 'erin-second-pass')).toBe(200)
-    expect(await canGetToken('erin', 'erin-first-pass')).toBe(401)
+    expect(await server.tokenEndpointStatus('erin', 'erin-second-pass')).toBe(200)
+    expect(await server.tokenEndpointStatus('erin', 'erin-first-pass')).toBe(401)
     expect(realProblems(w)).toEqual([])
   })
 

@@ -20,20 +20,6 @@ afterAll(async () => {
   await server?.close()
 })
 
-async function tokenEndpoint(username: string, password: string): Promise<number> {
-  const r = await fetch(`${server.url}/apiops/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'curl/8.5.0' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: username,
-      client_secret: password,
-    }),
-  })
-  await r.arrayBuffer()
-  return r.status
-}
-
 async function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
 }
@@ -41,10 +27,10 @@ async function horizontalOverflow(page: Page): Promise<number> {
 describe('console: audit', () => {
   test('My Profile > Activity lists my own events in plain words, by keyboard and at phone width', async () => {
     const wrong = 'Ivy-Wrong-Password-77'
-    expect(await tokenEndpoint('ivy', wrong)).toBe(401)
-    expect(await tokenEndpoint('ivy', PASSWORD)).toBe(200)
+    expect(await server.tokenEndpointStatus('ivy', wrong)).toBe(401)
+    expect(await server.tokenEndpointStatus('ivy', PASSWORD)).toBe(200)
     // Someone else's event must not show.
-    expect(await tokenEndpoint('jack', PASSWORD)).toBe(200)
+    expect(await server.tokenEndpointStatus('jack', PASSWORD)).toBe(200)
 
     const w = await openPage(browser, { locale: 'de-DE', timezoneId: 'Asia/Kolkata' })
     const { page } = w
@@ -115,7 +101,7 @@ describe('console: audit', () => {
         status: 200,
       })
     }
-    expect(await tokenEndpoint('jack', 'not-jacks-password')).toBe(401)
+    expect(await server.tokenEndpointStatus('jack', 'not-jacks-password')).toBe(401)
     const w = await openPage(browser)
     const { page } = w
     await logIn(page, server.url, 'root')

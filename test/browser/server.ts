@@ -35,6 +35,23 @@ export async function startServer() {
   return {
     url,
     services,
+    /** The status the token endpoint answers these credentials with, sent as curl would. */
+    async tokenEndpointStatus(username: string, password: string): Promise<number> {
+      const r = await fetch(`${url}/apiops/auth/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'user-agent': 'curl/8.5.0',
+        },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: username,
+          client_secret: password,
+        }),
+      })
+      await r.arrayBuffer()
+      return r.status
+    },
     async user(username: string, roles: Role[] = [], password = PASSWORD) {
       return createUser(services, { username, password, roles })
     },
