@@ -8,6 +8,8 @@ import { rmSync } from 'node:fs'
 import type { ChildMessage, ParentMessage, StartMessage } from './protocol.ts'
 
 const STARTUP_TIMEOUT_MS = 60_000
+/** bin/apiops.js loads it first; the servers under test must run with the same V8 flags. */
+const V8_TUNING = new URL('../bin/v8-tuning.js', import.meta.url).href
 const PROBE_TIMEOUT_MS = 10_000
 const STOP_TIMEOUT_MS = 10_000
 
@@ -97,7 +99,8 @@ export async function startServer(
   start: StartMessage,
   options: StartOptions = {},
 ): Promise<ServerHandle> {
-  const execArgv = ['--import', 'tsx']
+  // The same V8 settings as bin/apiops.js gives the real server.
+  const execArgv = ['--import', V8_TUNING, '--import', 'tsx']
   if (options.cpuProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir)
   const child = fork(new URL('./server.ts', import.meta.url), [], {
     execArgv,
