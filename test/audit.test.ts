@@ -457,11 +457,11 @@ describe.each(dialects())('the audit log (%s)', (dialect) => {
         60_000,
         (use) => heard.push(use),
       )
-      const owner = { userId: alice.id, username: 'alice' }
+      const owner = { id: alice.id, username: 'alice' }
       const now = ctx.clock.nowMs()
-      usage.record('a'.repeat(32), now, '10.1.1.1', { ...owner, lastIp: '10.1.1.1' })
+      usage.record({ id: 'a'.repeat(32), last_used_ip: '10.1.1.1' }, owner, now, '10.1.1.1')
       expect(heard).toEqual([])
-      usage.record('b'.repeat(32), now, '10.1.1.1', { ...owner, lastIp: '10.9.9.9' })
+      usage.record({ id: 'b'.repeat(32), last_used_ip: '10.9.9.9' }, owner, now, '10.1.1.1')
       expect(heard).toEqual([
         expect.objectContaining({
           tokenId: 'b'.repeat(32),

@@ -255,7 +255,7 @@ export async function purgeExpiredTokens(
 /** Longest Authorization header worth decoding: "Bearer " plus the longest token. */
 export const MAX_AUTHORIZATION_LENGTH = 7 + MAX_TOKEN_LENGTH
 
-/** The token from "Bearer <token>"; whitespace inside it is judged only on a cache miss. */
+/** The token from "Bearer <token>"; whitespace inside it is judged by the caller. */
 function extractBearer(header: string | undefined): string {
   if (header === undefined || header === '') throw errors.authorizationMissing()
   if (header.length > MAX_AUTHORIZATION_LENGTH)
@@ -273,10 +273,15 @@ function nonEmpty(token: string): string {
   return token
 }
 
-/** A string the codec has never verified: named errors for spaces before anything else. */
-function verifyNew(codec: TokenCodec, token: string, now: Date): VerifiedToken {
+/** A header the codec has not verified: every check, each failing with its own error. */
+function verifyHeader(
+  codec: TokenCodec,
+  authorization: string | undefined,
+  nowMs: number,
+): VerifiedToken {
+  const token = extractBearer(authorization)
   if (/\s/.test(token)) throw errors.tokenHasSpaces()
-  return codec.verify(token, now)
+  return codec.verify(token, new Date(nowMs), authorization)
 }
 
 async function loadTokenRow(
@@ -301,21 +306,20 @@ function sameHash(a: string, b: string): boolean {
  * expiry in ms. A cached row is never mutated (a change evicts it and a fresh object is
  * loaded), so the same object means the hash comparison and date parsing still hold.
  */
-const admitted = new WeakMap<
-  VerifiedToken,
-  { row: ApiTokenRow; expiresAtMs: number; owner?: CachedUser; principal?: Principal }
->()
+interface Admission {
+  row: ApiTokenRow
+  expiresAtMs: number
+  owner?: CachedUser
+  principal?: Principal
+}
+const admitted = new WeakMap<VerifiedToken, Admission>()
 
 /** Everything about the token row, in the order the errors are documented. */
-function checkRow(
-  verified: VerifiedToken,
-  row: ApiTokenRow | undefined,
-  nowMs: number,
-): ApiTokenRow {
+function checkRow(verified: VerifiedToken, row: ApiTokenRow | undefined, nowMs: number): Admission {
   const known = admitted.get(verified)
   if (known !== undefined && known.row === row) {
     if (known.expiresAtMs <= nowMs) throw errors.tokenExpired(new Date(known.expiresAtMs))
-    return row
+    return known
   }
   const { claims, key, hash } = verified
   if (!row || row.user_id !== claims.sub || row.kid !== key.kid) throw errors.tokenUnknown()
@@ -324,29 +328,25 @@ function checkRow(
   const expiresAtMs =
     row.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(row.expires_at)
   if (expiresAtMs <= nowMs) throw errors.tokenExpired(new Date(expiresAtMs))
-  admitted.set(verified, { row, expiresAtMs })
-  return row
+  const admission: Admission = { row, expiresAtMs }
+  admitted.set(verified, admission)
+  return admission
 }
 
 function admit(
   deps: TokensDeps,
-  verified: VerifiedToken,
-  row: ApiTokenRow,
+  admission: Admission,
   owner: CachedUser | undefined,
   nowMs: number,
   clientIp: string,
 ): Principal {
   if (!owner) throw errors.tokenUnknown()
   if (owner.disabled) throw errors.ownerDisabled()
-  deps.usage.record(row.id, nowMs, clientIp, {
-    userId: owner.id,
-    username: owner.username,
-    lastIp: row.last_used_ip,
-  })
+  const { row } = admission
+  deps.usage.record(row, owner, nowMs, clientIp)
   // Cached users are never mutated either (a change evicts them), so the same row and
   // owner objects make the same principal: one object per token, not per request.
-  const known = admitted.get(verified)
-  if (known?.owner === owner && known.principal) return known.principal
+  if (admission.owner === owner && admission.principal) return admission.principal
   const principal: Principal = {
     userId: owner.id,
     username: owner.username,
@@ -354,10 +354,8 @@ function admit(
     tokenId: row.id,
     via: 'token',
   }
-  if (known) {
-    known.owner = owner
-    known.principal = principal
-  }
+  admission.owner = owner
+  admission.principal = principal
   return principal
 }
 
@@ -372,17 +370,17 @@ export function authenticateBearer(
   authorization: string | undefined,
   clientIp: string,
 ): Principal | Promise<Principal> {
-  const token = extractBearer(authorization)
   const nowMs = deps.clock.nowMs()
   const verified =
-    deps.codec.verifyKnown(token, nowMs) ?? verifyNew(deps.codec, token, new Date(nowMs))
+    deps.codec.verifyKnownHeader(authorization, nowMs) ??
+    verifyHeader(deps.codec, authorization, nowMs)
   deps.cache.syncWithStore()
   const cachedRow = deps.cache.tokens.get(verified.claims.jti, nowMs)
   if (cachedRow === undefined) return authenticateFromStore(deps, verified, nowMs, clientIp)
-  const row = checkRow(verified, cachedRow, nowMs)
-  const owner = deps.cache.users.get(row.user_id, nowMs)
+  const admission = checkRow(verified, cachedRow, nowMs)
+  const owner = deps.cache.users.get(admission.row.user_id, nowMs)
   if (owner === undefined) return authenticateFromStore(deps, verified, nowMs, clientIp)
-  return admit(deps, verified, row, owner, nowMs, clientIp)
+  return admit(deps, admission, owner, nowMs, clientIp)
 }
 
 async function authenticateFromStore(
@@ -391,9 +389,10 @@ async function authenticateFromStore(
   nowMs: number,
   clientIp: string,
 ): Promise<Principal> {
-  const row = checkRow(verified, await loadTokenRow(deps, verified.claims.jti), nowMs)
-  const owner = deps.cache.users.get(row.user_id) ?? (await loadCachedUser(deps, row.user_id))
-  return admit(deps, verified, row, owner, nowMs, clientIp)
+  const admission = checkRow(verified, await loadTokenRow(deps, verified.claims.jti), nowMs)
+  const userId = admission.row.user_id
+  const owner = deps.cache.users.get(userId) ?? (await loadCachedUser(deps, userId))
+  return admit(deps, admission, owner, nowMs, clientIp)
 }
 
 /** A token presented from another address than its last use (or used for the first time). */
@@ -422,12 +421,14 @@ export class UsageRecorder {
     private readonly onNewAddress?: (use: NewAddressUse) => void,
   ) {}
 
+  /** `token` and `owner` are the cached row and user, passed whole so no object is made per request. */
   record(
-    tokenId: string,
+    token: Pick<ApiTokenRow, 'id' | 'last_used_ip'>,
+    owner: Pick<CachedUser, 'id' | 'username'>,
     t: number,
     ip: string,
-    owner?: { userId: string; username: string; lastIp: string | null },
   ): void {
+    const tokenId = token.id
     const previous = this.last.get(tokenId)
     if (previous && previous.ip === ip && t - previous.at < this.intervalMs) return
     const now = new Date(t)
@@ -435,13 +436,12 @@ export class UsageRecorder {
     this.last.set(tokenId, { at: t, ip })
     const address = ip.slice(0, 64)
     // The last address this node saw, else the one stored with the token.
-    const before = previous ? previous.ip.slice(0, 64) : owner?.lastIp
-    if (this.onNewAddress && owner && before !== address) {
-      const { userId, username } = owner
+    const before = previous ? previous.ip.slice(0, 64) : token.last_used_ip
+    if (this.onNewAddress && before !== address) {
       this.onNewAddress({
         tokenId,
-        userId,
-        username,
+        userId: owner.id,
+        username: owner.username,
         ip: address,
         previousIp: before ?? null,
         at: now,
