@@ -16,9 +16,11 @@
  *
  * Method: each server runs in its own child process, so autocannon (here) never shares
  * an event loop with the server it measures; on a 2-core machine that is one core each.
- * All are warmed up (JIT, caches), then measured in turn, round after round (fastify,
- * open, auth, fastify, ...), so drifts of the machine hit every target alike; medians
- * are compared.
+ * All are warmed up (JIT, caches), then measured in turn, round after round, each
+ * round starting one target later (fastify, open, auth; then open, auth, fastify; ...),
+ * so drifts of the machine hit every target alike and none always runs first or right
+ * after the same neighbour. A ratio is the median of its per-round ratios: the two
+ * targets of a pair were measured seconds apart, under the same conditions.
  *
  * Pass criteria (exit code 1 if any fails):
  * - auth/open throughput ratio >= 0.85;
@@ -304,7 +306,8 @@ async function measureInTurn(targets: Target[], options: Options): Promise<void>
     }
   }
   for (let round = 1; round <= options.rounds; round++) {
-    for (const t of targets) {
+    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length] as Target)
+    for (const t of order) {
       const m = await measure(t.server, t.path, t.load)
       t.runs.push(m)
       console.log(`  round ${round}/${options.rounds} ${t.label.padEnd(width)}: ${describe(m)}`)
@@ -323,9 +326,13 @@ function rpsSpread(t: Target): number {
   return (Math.max(...rps) - Math.min(...rps)) / 2 / median(rps)
 }
 
-function throughputRatio(target: Target, baseline: Target): number {
-  return medianOf(target, (m) => m.rps) / medianOf(baseline, (m) => m.rps)
+/** The median of the round-by-round ratios pick(target) / pick(baseline) (see the method above). */
+function pairedRatio(target: Target, baseline: Target, pick: (m: Measurement) => number): number {
+  return median(target.runs.map((m, i) => pick(m) / pick(baseline.runs[i] as Measurement)))
 }
+
+const throughputRatio = (target: Target, baseline: Target) =>
+  pairedRatio(target, baseline, (m) => m.rps)
 
 function printTable(targets: Target[], rounds: number): void {
   const width = Math.max(6, ...targets.map((t) => t.label.length))
@@ -369,9 +376,7 @@ function reportRatio(auth: Target, open: Target, comparingFills: boolean): boole
     `  throughput ratio auth/open${which}: ${fmt.ratio(ratio)} (target >= ${MIN_RATIO}): ${ok ? 'PASS' : 'FAIL'}`,
   )
   // The same comparison in server CPU per request, which holds even when the client is the limit.
-  const cpu =
-    medianOf(open, (m) => m.serverCpuMicrosPerRequest) /
-    medianOf(auth, (m) => m.serverCpuMicrosPerRequest)
+  const cpu = pairedRatio(open, auth, (m) => m.serverCpuMicrosPerRequest)
   console.log(`    (server CPU per request, open/auth${which}: ${fmt.ratio(cpu)}, for information)`)
   if (auth.fill > 0 && !comparingFills) {
     console.log(
