@@ -169,6 +169,7 @@ describe.runIf(runs)('PostgreSQL and Redis cut under load, across real nodes', (
     ]
     await sleep(500)
 
+    const cutStartAt = performance.now()
     await cluster.pgRelay.cut()
     const cutAt = performance.now()
     coldLoad = true
@@ -223,6 +224,13 @@ describe.runIf(runs)('PostgreSQL and Redis cut under load, across real nodes', (
     }
     // No half-written token: every token the endpoint handed out works on both nodes,
     // and no refused login left a row behind (3 tokens were made before the load).
+    // The one exception cannot be avoided by any client of a database: a login whose
+    // COMMIT reached PostgreSQL just as the link was cut, so the node never heard it
+    // succeed and answered 503. Its row is whole, and nobody ever received its token.
+    // Only a login in flight at the cut can be such a login.
+    const inFlightAtCut = answers.filter(
+      (x) => x.kind === 'login' && x.at < cutAt && x.end > cutStartAt && x.status !== 200,
+    ).length
     for (const token of issued) {
       for (const node of [a, b]) expect(await node.status(token)).toBe(200)
     }
@@ -232,7 +240,8 @@ describe.runIf(runs)('PostgreSQL and Redis cut under load, across real nodes', (
       const { rows } = await client.query(
         `select count(*)::int as n from api_tokens t join users u on u.id = t.user_id where u.username = 'loader'`,
       )
-      expect(rows[0].n).toBe(issued.length + 3)
+      expect(rows[0].n).toBeGreaterThanOrEqual(issued.length + 3)
+      expect(rows[0].n).toBeLessThanOrEqual(issued.length + 3 + inFlightAtCut)
     } finally {
       await client.end()
     }
