@@ -111,3 +111,18 @@ export async function unlabelled(page: Page): Promise<string[]> {
       .map((el) => el.outerHTML),
   )
 }
+
+/** The focused element, and the outline it draws (the :focus-visible style). */
+export async function focused(page: Page) {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement
+    const style = getComputedStyle(el)
+    return {
+      tag: el.tagName,
+      text: el.textContent,
+      label: el instanceof HTMLInputElement ? (el.labels?.[0]?.textContent ?? '') : '',
+      style: style.outlineStyle,
+      width: Number.parseFloat(style.outlineWidth),
+    }
+  })
+}

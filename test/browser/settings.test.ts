@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { launchChromium, logIn, openPage, realProblems, unlabelled } from './chromium.ts'
+import { focused, launchChromium, logIn, openPage, realProblems, unlabelled } from './chromium.ts'
 import { startServer, type TestServer } from './server.ts'
 
 /**
@@ -24,21 +24,6 @@ afterAll(async () => {
   await browser?.close()
   await server?.close()
 })
-
-/** The focused element, and the outline it draws (the :focus-visible style). */
-async function focused(page: Page) {
-  return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement
-    const style = getComputedStyle(el)
-    return {
-      tag: el.tagName,
-      text: el.textContent,
-      label: el instanceof HTMLInputElement ? (el.labels?.[0]?.textContent ?? '') : '',
-      style: style.outlineStyle,
-      width: Number.parseFloat(style.outlineWidth),
-    }
-  })
-}
 
 /** Every PATCH of the settings the page sends: its body and its CSRF header. */
 function watchPatches(page: Page) {

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
+  focused,
   launchChromium,
   logIn,
   openPage,
@@ -42,20 +43,6 @@ async function noHorizontalScroll(
   }))
 }
 
-/** The outline a focused element draws (the :focus-visible style). */
-async function focusOutline(page: Page) {
-  return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement
-    const style = getComputedStyle(el)
-    return {
-      tag: el.tagName,
-      text: el.textContent,
-      style: style.outlineStyle,
-      width: Number.parseFloat(style.outlineWidth),
-    }
-  })
-}
-
 async function nav(page: Page, name: string) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click()
   await page.getByRole('heading', { level: 1, name }).waitFor()
@@ -76,16 +63,16 @@ describe('console: usability', () => {
     expect(await unlabelled(page)).toEqual([])
     await page.keyboard.press('Tab') // username -> password
     await page.keyboard.press('Tab') // -> Log in
-    const onButton = await focusOutline(page)
+    const onButton = await focused(page)
     expect(onButton).toMatchObject({ tag: 'BUTTON', text: 'Log in', style: 'solid' })
     expect(onButton.width).toBeGreaterThanOrEqual(2)
 
     await submitLogin(page, 'ada')
     // From the top of the page: the skip link first, then the header's links.
     await page.keyboard.press('Tab')
-    expect(await focusOutline(page)).toMatchObject({ text: 'Skip to content', style: 'solid' })
+    expect(await focused(page)).toMatchObject({ text: 'Skip to content', style: 'solid' })
     await page.keyboard.press('Tab')
-    const brand = await focusOutline(page)
+    const brand = await focused(page)
     expect(brand).toMatchObject({ tag: 'A', style: 'solid' })
     expect(brand.width).toBeGreaterThanOrEqual(2)
 
