@@ -13,7 +13,7 @@ import type { EventBus } from './cluster/events.ts'
 import type { Config } from './config.ts'
 import type { DbHandle } from './db/create-db.ts'
 import { DEFAULT_CONSOLE_DIR, installConsole } from './http/console.ts'
-import { installErrorHandling } from './http/error-handler.ts'
+import { frameworkErrors, installErrorHandling, MAX_PARAM_LENGTH } from './http/error-handler.ts'
 import { lazyChildLoggerFactory } from './http/request-logger.ts'
 import { installSecurityHeaders } from './http/security-headers.ts'
 import { installValidation } from './http/validation.ts'
@@ -137,7 +137,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Fastify also accepts a hop count here, which its types omit.
     trustProxy: deps.config.trustProxy as boolean | string | string[],
     bodyLimit: 1024 * 1024,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
     // Larger request heads answer 431 (Node's own check, before any of our code runs).
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     // Errors carry their own ids in logs; a client never sees them.

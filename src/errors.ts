@@ -145,6 +145,11 @@ export const errors = {
       'forbidden',
       'This request comes from another origin; a console session only accepts changes from its own pages. Nothing was changed.',
     ),
+  crossOriginLogin: () =>
+    new ApiError(
+      'forbidden',
+      "This login comes from another site's page; the console accepts logins only from its own login page. Nobody was logged in.",
+    ),
   notASession: () =>
     new ApiError(
       'forbidden',
@@ -173,6 +178,16 @@ export const errors = {
   conflict: (description: string) => new ApiError('conflict', description),
 
   // --- Request shape
+  malformedUrl: () =>
+    new ApiError(
+      'bad_request',
+      'The URL is malformed: every % must start a percent-encoded UTF-8 byte (%XX). Encode path segments with encodeURIComponent.',
+    ),
+  pathParameterTooLong: (max: number) =>
+    new ApiError(
+      'invalid_parameter',
+      `A path parameter is longer than ${max} characters; no name here is that long.`,
+    ),
   invalidRequest: (description: string) => new ApiError('invalid_request', description),
   invalidParameter: (description: string) => new ApiError('invalid_parameter', description),
   badRequest: (description: string) => new ApiError('bad_request', description),

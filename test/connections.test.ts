@@ -296,7 +296,7 @@ describe.each(dialects())('connections (%s)', (dialect) => {
     })
     expect(nul.statusCode).toBe(400)
     expect(nul.json().validation_errors).toEqual([
-      { field: 'description', message: 'must not contain NUL characters' },
+      { field: 'description', message: 'must not contain NUL (\\u0000) characters' },
     ])
   })
 

@@ -193,7 +193,8 @@ describe.each(dialects())('users, live role inheritance and projects (%s)', (dia
       expect(spaced.statusCode).toBe(400)
       expect(spaced.json().validation_errors[0]).toEqual({
         field: 'name',
-        message: 'must not contain spaces, slashes or control characters',
+        message:
+          'must not contain spaces, slashes, control characters or invisible formatting (bidi, zero-width)',
       })
     })
 

@@ -2,7 +2,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import { ApiError, errors, type ValidationIssue } from '../errors.ts'
 import { wantsConsolePage } from './console.ts'
-import { NAME_PATTERN } from './schemas.ts'
+import { FREE_TEXT_PATTERN, INVISIBLE, LABEL_PATTERN, NAME_PATTERN } from './schemas.ts'
+
+/** The longest path parameter the router accepts (longer ones answer 400 before routing). */
+export const MAX_PARAM_LENGTH = 500
 
 /** Ajv's instancePath ("/roles/0") or missingProperty, as the field a client sent. */
 function fieldOf(
@@ -17,11 +20,12 @@ function fieldOf(
 
 /** Plain words for the patterns our schemas use, instead of the regular expression. */
 const PATTERN_MESSAGES: Record<string, string> = {
-  [NAME_PATTERN]: 'must not contain spaces, slashes or control characters',
+  [NAME_PATTERN]: `must not contain spaces, slashes, ${INVISIBLE}`,
+  [LABEL_PATTERN]: `must not contain ${INVISIBLE}`,
+  [FREE_TEXT_PATTERN]:
+    'must not contain NUL or bidi override/isolate characters (U+202A-202E, U+2066-2069)',
   '^https?://[^\\s]+$': 'must be an http:// or https:// URL',
   '^/[^\\s]*$': 'must start with / and contain no spaces',
-  // Free text (descriptions, names of people): PostgreSQL text cannot hold NUL.
-  '^[^\\u0000]*$': 'must not contain NUL characters',
   // Connections, credentials and certificates.
   '^jdbc:[A-Za-z0-9]+:\\S+$': 'must be a JDBC URL, like jdbc:postgresql://host:5432/db',
   '^ldaps?://[^\\s/?#]+\\S*$': 'must be an ldap:// or ldaps:// URL',
@@ -80,6 +84,23 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
     return errors.badRequest('The request could not be understood.')
   }
   return errors.internal()
+}
+
+/**
+ * Errors Fastify raises before routing (a bad percent-encoding, an over-long path
+ * parameter): they would otherwise answer Fastify's own body, outside the catalogue.
+ */
+export function frameworkErrors(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error.code === 'FST_ERR_BAD_URL') return sendError(reply, errors.malformedUrl())
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendError(reply, errors.pathParameterTooLong(MAX_PARAM_LENGTH))
+  }
+  request.log.error({ err: error }, 'request failed before routing')
+  return sendError(reply, errors.internal())
 }
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {

@@ -21,7 +21,8 @@ export function paginate<T>(
 ) {
   const [defaultField = ''] = defaultSort.split(',')
   const [field = defaultField, rawDirection = 'asc'] = (query.sort ?? defaultSort).split(',')
-  const key = sortable[field]
+  // Own properties only: `sort=valueOf` must not find Object.prototype's methods.
+  const key = Object.hasOwn(sortable, field) ? sortable[field] : undefined
   if (!key) {
     throw errors.invalidParameter(
       `sort: unknown field '${field}'; sortable fields are ${Object.keys(sortable).join(', ')}`,

@@ -54,6 +54,29 @@ export function errorResponses(...statuses: number[]): Record<number, typeof Err
   return Object.fromEntries(statuses.map((s) => [s, ErrorBody]))
 }
 
-/** Names of projects, proxies, environments...: no spaces, slashes or control characters. */
-export const NAME_PATTERN = '^[^\\s/\\u0000-\\u001f\\u007f]+$'
+/*
+ * What people read must say what it is. Control characters (NUL among them: PostgreSQL
+ * text cannot hold it) and invisible format characters (Unicode category Cf: bidi
+ * overrides and isolates, zero-width spaces and joiners, the BOM, tag characters) can
+ * make two names look alike or a name read as something else, so names refuse them.
+ */
+
+/** Names of projects, proxies, environments...: no spaces, slashes, control or format characters. */
+export const NAME_PATTERN = '^[^\\s/\\p{Cc}\\p{Cf}]+$'
 export const NameParam = Type.String({ minLength: 1, maxLength: 100, pattern: NAME_PATTERN })
+
+/** Labels (token names, people's names): spaces allowed, no control or format characters. */
+export const LABEL_PATTERN = '^[^\\p{Cc}\\p{Cf}\\u2028\\u2029]*$'
+export const LABEL = new RegExp(LABEL_PATTERN, 'u')
+export const INVISIBLE = 'control characters or invisible formatting (bidi, zero-width)'
+export const Label = (maxLength: number, minLength = 1) =>
+  Type.String({ minLength, maxLength, pattern: LABEL_PATTERN })
+
+/**
+ * Free text (descriptions): line breaks and emoji sequences allowed; NUL and the bidi
+ * embedding, override and isolate controls, which make text display in an order other
+ * than the one it has ("Trojan Source"), refused.
+ */
+export const FREE_TEXT_PATTERN = '^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$'
+export const FreeText = (maxLength: number, minLength = 0) =>
+  Type.String({ minLength, maxLength, pattern: FREE_TEXT_PATTERN })

@@ -1,6 +1,7 @@
 import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { errors } from '../errors.ts'
 
 const common: Options = {
   allErrors: true,
@@ -21,4 +22,50 @@ export function installValidation(app: FastifyInstance): void {
   app.setValidatorCompiler(({ schema, httpPart }) =>
     httpPart === 'body' ? strict.compile(schema) : coercing.compile(schema),
   )
+  // Every route that takes a body, whatever its schema says of each field.
+  app.addHook('onRoute', (route) => {
+    if (!route.schema?.body) return
+    route.preValidation = [refuseNul, ...[route.preValidation ?? []].flat()]
+  })
+}
+
+/**
+ * NUL is refused in every string of every body, secrets included: PostgreSQL text
+ * cannot hold it (SQLite can, so the engines would disagree), and in a name or a log
+ * line it truncates what a person or a C library reads. The walk is iterative, so a
+ * deeply nested body cannot exhaust the stack.
+ */
+async function refuseNul(request: FastifyRequest): Promise<void> {
+  const field = nulField(request.body)
+  if (field !== undefined) {
+    throw errors.validationFailed([{ field, message: 'must not contain NUL (\\u0000) characters' }])
+  }
+}
+
+/** The path of the first string (value or key) holding NUL, if any. */
+export function nulField(body: unknown): string | undefined {
+  const pending: [unknown, string][] = [[body, '']]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, path] = next
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return path || 'body'
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        pending.push([item, path ? `${path}.${i}` : String(i)])
+      })
+    } else if (value !== null && typeof value === 'object' && isPlain(value)) {
+      for (const [key, item] of Object.entries(value)) {
+        const at = path ? `${path}.${key}` : key
+        if (key.includes('\u0000')) return at
+        pending.push([item, at])
+      }
+    }
+  }
+  return undefined
+}
+
+/** JSON and form bodies are plain objects; uploaded files and buffers are not walked. */
+function isPlain(value: object): boolean {
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
 }

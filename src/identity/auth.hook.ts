@@ -136,7 +136,7 @@ export function sessionCookie(request: FastifyRequest): string | undefined {
  * Browsers send Origin on every cross-origin and every unsafe request, and
  * Sec-Fetch-Site on all of them; either naming another site is refused.
  */
-function sameOrigin(request: FastifyRequest): boolean {
+export function sameOrigin(request: FastifyRequest): boolean {
   const fetchSite = request.headers['sec-fetch-site']
   if (fetchSite !== undefined && fetchSite !== 'same-origin') return false
   const origin = request.headers.origin

@@ -5,7 +5,7 @@ import { errors } from '../errors.ts'
 import { type CookieOptions, sessionSetCookie } from '../http/cookies.ts'
 import { SUCCESS } from '../http/lists.ts'
 import { errorResponses, SuccessBody } from '../http/schemas.ts'
-import { sessionCookie } from './auth.hook.ts'
+import { sameOrigin, sessionCookie } from './auth.hook.ts'
 import { PASSWORD_MAX_LENGTH } from './passwords.ts'
 import { RoleSchema } from './roles.ts'
 import { login, logout, SESSION_COOKIE, type SessionsDeps } from './sessions.service.ts'
@@ -25,6 +25,20 @@ function cookieOptions(request: FastifyRequest, maxAgeSeconds: number): CookieOp
   return { secure: request.protocol === 'https', maxAgeSeconds }
 }
 
+/**
+ * Login CSRF: a foreign page could post a form that logs the victim into the
+ * attacker's account. Browsers cannot send JSON cross-site without CORS (which we never
+ * grant), and they name the page's site in Origin / Sec-Fetch-Site, so the login takes
+ * JSON only and refuses another site, before any credential is looked at.
+ */
+async function requireSameSiteJsonLogin(request: FastifyRequest): Promise<void> {
+  if (!sameOrigin(request)) throw errors.crossOriginLogin()
+  const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
+  if (type !== 'application/json') {
+    throw errors.unsupportedMediaType(type, 'application/json: {"username": ..., "password": ...}')
+  }
+}
+
 const noStore = (reply: FastifyReply) =>
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
 
@@ -41,6 +55,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
     {
       config: { public: true },
       bodyLimit: 8192,
+      onRequest: requireSameSiteJsonLogin,
       schema: {
         operationId: 'login',
         tags,
@@ -53,7 +68,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
           },
           { additionalProperties: false },
         ),
-        response: { 200: SessionSchema, ...errorResponses(400, 401, 413, 415, 429) },
+        response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 413, 415, 429) },
       },
     },
     async (request, reply) => {

@@ -27,14 +27,23 @@ interface ClientCredentials {
 
 // --- The steps, in the order they run. Each one either passes or throws its error.
 
-/** Before the body is parsed: a JSON body gets a plain word instead of a JSON error. */
+const FORM_ADVICE = `send form fields (Content-Type ${FORM}): grant_type=client_credentials&client_id=<username>&client_secret=<password>`
+
+/** What every request without form fields hears, however it lacks them. */
+const missingGrantType = () =>
+  errors.invalidRequest(`Missing parameter grant_type; ${FORM_ADVICE}.`)
+
+/**
+ * Before the body is parsed: a request that is not a form gets the same plain advice
+ * as an empty form (a body without a Content-Type is never read), and a JSON body is
+ * told so, instead of hearing a parser's or a schema's error.
+ */
 async function requireFormBody(request: FastifyRequest): Promise<void> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? ''
-  if (type === '' || type === FORM) return
+  if (type === FORM) return
+  if (type === '') throw missingGrantType()
   if (type === 'application/json' || type.endsWith('+json')) {
-    throw errors.invalidRequest(
-      `This endpoint takes form fields, not JSON: send Content-Type ${FORM} with grant_type=client_credentials&client_id=...&client_secret=...`,
-    )
+    throw errors.invalidRequest(`This endpoint takes form fields, not JSON: ${FORM_ADVICE}.`)
   }
   throw errors.unsupportedMediaType(type, FORM)
 }
@@ -53,9 +62,7 @@ function readParameters(body: unknown): Partial<Record<(typeof PARAMETERS)[numbe
 }
 
 function checkGrantType(grantType: string | undefined): void {
-  if (grantType === undefined) {
-    throw errors.invalidRequest('Missing parameter grant_type; it must be client_credentials.')
-  }
+  if (grantType === undefined) throw missingGrantType()
   if (grantType !== 'client_credentials') throw errors.unsupportedGrantType()
 }
 

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { Label } from '../http/schemas.ts'
 import { TOKEN_NAME_MAX } from './tokens.service.ts'
 
 export const TokenViewSchema = Type.Object(
@@ -30,7 +31,7 @@ export const IssuedTokenSchema = Type.Object({
 
 export const CreateTokenBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: TOKEN_NAME_MAX }),
+    name: Label(TOKEN_NAME_MAX),
     expiresAt: Type.Union([Type.String({ maxLength: 40 }), Type.Null()], {
       description:
         'null = Never Expires; YYYY-MM-DD = valid through that day (UTC); or an ISO 8601 date-time',

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts'
 import type { EventBus } from '../cluster/events.ts'
 import type { ApiTokenRow, Database, TokenSource } from '../db/schema.ts'
 import { errors } from '../errors.ts'
+import { INVISIBLE, LABEL } from '../http/schemas.ts'
 import type { AuthCache, CachedUser } from './auth-cache.ts'
 import type { Principal } from './permissions.ts'
 import {
@@ -69,19 +70,14 @@ export function tokenView(row: ApiTokenRow, now: Date): TokenView {
   }
 }
 
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 0x20 || code === 0x7f) return true
-  }
-  return false
-}
-
 export function checkTokenName(name: string): string {
   const trimmed = name.trim()
-  if (trimmed.length === 0 || trimmed.length > TOKEN_NAME_MAX || hasControlCharacter(trimmed)) {
+  if (trimmed.length === 0 || trimmed.length > TOKEN_NAME_MAX || !LABEL.test(name)) {
     throw errors.validationFailed([
-      { field: 'name', message: `must be 1 to ${TOKEN_NAME_MAX} printable characters` },
+      {
+        field: 'name',
+        message: `must be 1 to ${TOKEN_NAME_MAX} characters, with no ${INVISIBLE}`,
+      },
     ])
   }
   return trimmed

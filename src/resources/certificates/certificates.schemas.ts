@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { NameParam } from '../../http/schemas.ts'
+import { FreeText, NAME_PATTERN, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
 
 /** Upload limits: one certificate and one key are a few KiB; these leave ample room. */
@@ -15,10 +15,6 @@ export const UPLOAD_LIMITS = {
 
 export const VALIDITY = ['VALID', 'NOT_YET_VALID', 'EXPIRED'] as const
 export type Validity = (typeof VALIDITY)[number]
-
-/** Free text stored in its own column: PostgreSQL text cannot hold NUL, so refuse it here. */
-const FreeText = (maxLength: number, minLength = 0) =>
-  Type.String({ minLength, maxLength, pattern: '^[^\\u0000]*$' })
 
 const Pem = (description: string) =>
   Type.String({ maxLength: UPLOAD_LIMITS.fileSize, format: 'binary', description })
@@ -55,7 +51,7 @@ export const ReplaceCertificateForm = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 100,
-        pattern: '^[^\\s/]+$',
+        pattern: NAME_PATTERN,
         description: 'If sent, must equal the name in the path (renaming is not supported)',
       }),
     ),

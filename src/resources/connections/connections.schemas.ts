@@ -1,6 +1,6 @@
 import type { FastifySchemaCompiler } from 'fastify'
 import { type Static, type TSchema, Type } from 'typebox'
-import { NameParam } from '../../http/schemas.ts'
+import { FreeText, NAME_PATTERN, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
 
 export const CONNECTION_TYPES = [
@@ -36,10 +36,6 @@ export const ConnectionTypeSchema = Type.Unsafe<ConnectionType>({
 /** The discriminator of each body: a one-value enum, which every OpenAPI tool renders. */
 const TypeTag = <T extends ConnectionType>(type: T) =>
   Type.Unsafe<T>({ type: 'string', enum: [type] })
-
-/** Free text stored in its own column: PostgreSQL text cannot hold NUL, so refuse it here. */
-const FreeText = (maxLength: number, minLength = 0) =>
-  Type.String({ minLength, maxLength, pattern: '^[^\\u0000]*$' })
 
 /**
  * The one secret of every type that has one: sealed at rest, never answered. A type
@@ -167,7 +163,7 @@ export type AnySettings = Settings[ConnectionType] & { password?: string | null 
 const PathName = Type.String({
   minLength: 1,
   maxLength: 100,
-  pattern: '^[^\\s/]+$',
+  pattern: NAME_PATTERN,
   description: 'If sent, must equal the name in the path (renaming is not supported)',
 })
 

@@ -1,14 +1,10 @@
 import { Type } from 'typebox'
-import { NameParam } from '../../http/schemas.ts'
+import { FreeText, Label, NAME_PATTERN, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
 
 export const PASSWORD_MIN = 8
 export const PASSWORD_MAX = 1024
 export const IP_LIST_MAX = 100
-
-/** Free text stored in its own column: PostgreSQL text cannot hold NUL, so refuse it here. */
-const FreeText = (maxLength: number, minLength = 0) =>
-  Type.String({ minLength, maxLength, pattern: '^[^\\u0000]*$' })
 
 const Password = Type.String({
   minLength: PASSWORD_MIN,
@@ -18,7 +14,7 @@ const Password = Type.String({
 
 const Fields = {
   email: Type.String({ maxLength: 320, format: 'email' }),
-  fullName: FreeText(200, 1),
+  fullName: Label(200),
   description: Type.Optional(FreeText(1000)),
   enabled: Type.Optional(Type.Boolean({ description: 'Default true' })),
   ipList: Type.Optional(
@@ -51,7 +47,7 @@ export const UpdateCredentialBody = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 100,
-        pattern: '^[^\\s/]+$',
+        pattern: NAME_PATTERN,
         description: 'If sent, must equal the username in the path (renaming is not supported)',
       }),
     ),

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { NameParam } from '../../http/schemas.ts'
+import { FreeText, NameParam } from '../../http/schemas.ts'
 
 export const ENVIRONMENT_TYPES = ['PRODUCTION', 'SANDBOX', 'TEST'] as const
 export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number]
@@ -31,7 +31,7 @@ export const EnvironmentSchema = Type.Object({
 export const CreateEnvironmentBody = Type.Object(
   {
     name: NameParam,
-    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    description: Type.Optional(FreeText(1000)),
     type: EnvironmentType,
     accessUrl: AccessUrl,
     projects: Type.Optional(Type.Array(NameParam, { maxItems: 1000, uniqueItems: true })),
@@ -41,7 +41,7 @@ export const CreateEnvironmentBody = Type.Object(
 
 export const UpdateEnvironmentBody = Type.Object(
   {
-    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    description: Type.Optional(FreeText(1000)),
     type: Type.Optional(EnvironmentType),
     accessUrl: Type.Optional(AccessUrl),
     projects: Type.Optional(Type.Array(NameParam, { maxItems: 1000, uniqueItems: true })),

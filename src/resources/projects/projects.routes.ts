@@ -1,7 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
-import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
+import {
+  errorResponses,
+  FreeText,
+  ListBody,
+  ListQuery,
+  NameParam,
+  SuccessBody,
+} from '../../http/schemas.ts'
 import { principalOf } from '../../identity/auth.hook.ts'
 import * as service from './projects.service.ts'
 
@@ -56,7 +63,7 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
         tags,
         summary: 'Create a project (ROLE_ADMIN)',
         body: Type.Object(
-          { name: NameParam, description: Type.Optional(Type.String({ maxLength: 1000 })) },
+          { name: NameParam, description: Type.Optional(FreeText(1000)) },
           { additionalProperties: false },
         ),
         response: { 201: ProjectSchema, ...errorResponses(400, 401, 403, 409) },

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { NameParam } from '../../http/schemas.ts'
+import { FreeText, NameParam } from '../../http/schemas.ts'
 
 export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER'] as const
 export type CreationType = (typeof CREATION_TYPES)[number]
@@ -43,7 +43,7 @@ export const RoutingInfoSchema = Type.Object(
 export const ProxyFromUrlBody = Type.Object(
   {
     apiProxyName: NameParam,
-    apiProxyDescription: Type.Optional(Type.String({ maxLength: 1000 })),
+    apiProxyDescription: Type.Optional(FreeText(1000)),
     apiProxyCreationType: Type.Unsafe<CreationType>({ type: 'string', enum: [...CREATION_TYPES] }),
     specUrl: Type.Optional(HttpUrl),
     clientRoute: Type.Optional(ClientRouteSchema),

@@ -358,6 +358,9 @@ function outcome(results: { environmentName: string; message: string }[]): Deplo
   return { success: true, deploymentResults: results.map((r) => ({ ...r, success: true })) }
 }
 
+const unknownEnvironment = (project: ProjectRow, name: string) =>
+  errors.notFound(`Environment '${name}' (for project '${project.name}')`)
+
 /** An environment the project may use; any other is reported like one that does not exist. */
 async function requireUsableEnvironment(
   deps: Pick<ProxiesDeps, 'db'>,
@@ -366,9 +369,31 @@ async function requireUsableEnvironment(
 ): Promise<EnvironmentRow> {
   const environment = await environments.findEnvironmentByName(deps.db, name)
   if (!environment || !(await environments.projectMayUse(deps.db, environment.id, project.id))) {
-    throw errors.notFound(`Environment '${name}' (for project '${project.name}')`)
+    throw unknownEnvironment(project, name)
   }
   return environment
+}
+
+/**
+ * Where a proxy may be undeployed from: an environment its project may use, or one it
+ * is still deployed to after the project lost the right to use it (else it could never
+ * be taken down). Any other answers exactly like an environment that does not exist.
+ */
+async function undeployableEnvironment(
+  deps: Pick<ProxiesDeps, 'db'>,
+  project: ProjectRow,
+  proxy: ApiProxyRow,
+  name: string,
+): Promise<EnvironmentRow> {
+  const environment = await environments.findEnvironmentByName(deps.db, name)
+  if (environment) {
+    const deployedThere = (await repo.deploymentsOf(deps.db, proxy.id)).some(
+      (d) => d.environment_id === environment.id,
+    )
+    if (deployedThere || (await environments.projectMayUse(deps.db, environment.id, project.id)))
+      return environment
+  }
+  throw unknownEnvironment(project, name)
 }
 
 async function requireDeployTargets(
@@ -460,8 +485,7 @@ export async function undeploy(
 ) {
   const project = await requireProjectAccess(deps, principal, params.projectName)
   const proxy = await requireProxy(deps, project, params.apiProxyName)
-  const environment = await environments.findEnvironmentByName(deps.db, params.environmentName)
-  if (!environment) throw errors.notFound(`Environment '${params.environmentName}'`)
+  const environment = await undeployableEnvironment(deps, project, proxy, params.environmentName)
   const now = deps.clock.now().toISOString()
   const removed = await deps.db.transaction().execute(async (trx) => {
     const gone = await repo.deleteDeployment(trx, proxy.id, environment.id)
