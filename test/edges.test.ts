@@ -171,6 +171,22 @@ describe.each(dialects())('edges (%s)', (dialect) => {
     )
   })
 
+  it('names prototype poisoning instead of calling valid JSON invalid', async () => {
+    for (const payload of [
+      '{"name":"p","__proto__":{"x":1}}',
+      '{"constructor":{"prototype":{}}}',
+    ]) {
+      const res = await ctx.app.inject({
+        method: 'POST',
+        url: '/apiops/projects/',
+        headers: { ...bearer(admin), 'content-type': 'application/json' },
+        payload,
+      })
+      expect(res.statusCode).toBe(400)
+      expect(res.json().error_description).toContain('prototype poisoning')
+    }
+  })
+
   describe('the token endpoint without form fields', () => {
     it('answers a form without Content-Type, no body and an empty form alike', async () => {
       const ask = (headers: Record<string, string>, payload?: string) =>

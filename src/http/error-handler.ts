@@ -71,6 +71,12 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return errors.badRequest('The Content-Length header does not match the body.')
   }
+  // secure-json-parse's refusal of prototype poisoning: valid JSON, refused on purpose.
+  if (e instanceof SyntaxError && e.message === 'Object contains forbidden prototype property') {
+    return errors.badRequest(
+      'The body has a "__proto__" or "constructor.prototype" key, which is refused (prototype poisoning); no field here has that name.',
+    )
+  }
   if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return errors.badRequest('The body is not valid JSON.')
   }
