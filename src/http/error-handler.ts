@@ -71,14 +71,11 @@ export function toApiError(error: unknown, request: FastifyRequest): ApiError {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return errors.badRequest('The Content-Length header does not match the body.')
   }
-  // secure-json-parse's refusal of prototype poisoning: valid JSON, refused on purpose.
-  if (e instanceof SyntaxError && e.message === 'Object contains forbidden prototype property') {
-    return errors.badRequest(
-      'The body has a "__proto__" or "constructor.prototype" key, which is refused (prototype poisoning); no field here has that name.',
-    )
-  }
+  // Fastify's parser drops the cause, so one message covers both refusals it makes.
   if (e instanceof SyntaxError || e.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return errors.badRequest('The body is not valid JSON.')
+    return errors.badRequest(
+      'The body is not valid JSON, or has a "__proto__" or "constructor.prototype" key (refused: prototype poisoning).',
+    )
   }
   if (isDatabaseUnavailable(error)) return errors.serviceUnavailable('The database')
   // PostgreSQL text cannot hold NUL (SQLite can): whatever field let one through, the
