@@ -267,7 +267,7 @@ export const ConnectionSchema = Type.Object({
     {},
     {
       additionalProperties: true,
-      description: `The type's settings as sent, with password "${MASK}" when one is set and null when not`,
+      description: `The type's settings as sent, with password "${MASK}" when one is set and null when not, and a webhook's header values and URL query values "${MASK}"`,
     },
   ),
   createdAt: Type.String({ format: 'date-time' }),
