@@ -31,6 +31,7 @@ import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
 import { usersRoutes } from './identity/users.routes.ts'
 import type { KeyRing } from './keys.ts'
 import { installOpenApi } from './openapi.ts'
+import { sealStoredWebhookValues } from './resources/connections/connections.service.ts'
 import { resourceRoutes } from './resources/index.ts'
 import { settingsRoutes } from './settings/settings.routes.ts'
 import { RuntimeSettings } from './settings/settings.service.ts'
@@ -152,6 +153,9 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   )
   app.decorate('services', services)
   await services.settings.reload()
+  // Webhook values stored in clear by an older version are sealed before anything is served.
+  const sealed = await sealStoredWebhookValues(services)
+  if (sealed > 0) app.log.info({ connections: sealed }, 'sealed stored webhook values')
   const unwatch = services.settings.watch(deps.events, (error) =>
     app.log.warn({ err: error }, 'could not reload the runtime settings; keeping the old ones'),
   )

@@ -174,6 +174,11 @@ export const errors = {
       'not_found',
       `No route ${method} ${url}. See /apiops/openapi for the available routes.`,
     ),
+  nothingToReveal: (what: string, type: string) =>
+    new ApiError(
+      'not_found',
+      `${what} is a ${type} connection, which keeps no values that can be revealed: only a webhook's header and URL query values can be. Passwords are never answered.`,
+    ),
   duplicateName: (what: string) => new ApiError('duplicate_name', `${what} already exists.`),
   conflict: (description: string) => new ApiError('conflict', description),
 

@@ -1,9 +1,10 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 
 /**
- * Secrets at rest (connection and credential passwords, private keys): AES-256-GCM
- * with a fresh 96-bit nonce each time. The row's identity is bound in as additional
- * data, so a ciphertext copied into another row (or another column) fails to open.
+ * Secrets at rest (connection and credential passwords, webhook header and query
+ * values, private keys): AES-256-GCM with a fresh 96-bit nonce each time. The row's
+ * identity is bound in as additional data, so a ciphertext copied into another row (or
+ * another column) fails to open.
  * Format: "v1." + base64url(nonce | tag | ciphertext).
  */
 const VERSION = 'v1.'

@@ -96,8 +96,11 @@ describe.each(dialects())('connections (%s)', (dialect) => {
     expect((await get('ldap-1')).json().settings).toEqual({ ...EXAMPLES.ldap, password: MASK })
     expect((await get('email-1')).json().settings).toEqual({ ...EXAMPLES.email, password: null })
     expect((await get('kafka-1')).json().settings).toEqual({ ...EXAMPLES.kafka, password: null })
-    // A webhook has no secret at all, so no password field either.
-    expect((await get('webhook-1')).json().settings).toEqual(EXAMPLES.webhook)
+    // A webhook has no password field: its secrets are its header and query values.
+    expect((await get('webhook-1')).json().settings).toEqual({
+      ...EXAMPLES.webhook,
+      headers: { 'X-Team': MASK },
+    })
     expect((await get('elasticsearch-1')).json().settings).toEqual({
       ...EXAMPLES.elasticsearch,
       password: null,
@@ -249,13 +252,13 @@ describe.each(dialects())('connections (%s)', (dialect) => {
       ['settings.password'],
     ],
     [
-      'a credential in a webhook header',
+      'user and password in a webhook URL (its query values are sealed, the rest is not)',
       {
         name: 'v18',
         type: 'webhook',
-        settings: { ...EXAMPLES.webhook, headers: { Authorization: 'Bearer abc' } },
+        settings: { ...EXAMPLES.webhook, url: 'https://user:pw@hooks.example.com/x' },
       },
-      ['settings.headers.Authorization'],
+      ['settings.url'],
     ],
     [
       'credentials in an Elasticsearch URL',

@@ -370,6 +370,11 @@ const MATRIX: Record<string, Entry> = {
     ok: 200,
     make: () => ({ url: '/apiops/projects/P/connections/base/' }),
   },
+  'GET /apiops/projects/:projectName/connections/:name/secrets/': {
+    access: { action: 'security.reveal' },
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/connections/base/secrets/' }),
+  },
   'PUT /apiops/projects/:projectName/connections/:name/': {
     access: { action: 'security.write' },
     ok: 200,

@@ -20,6 +20,8 @@ export const PERMISSIONS = {
   'proxy.delete': ['ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'],
   'proxy.deploy': ['ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'],
   'security.write': ['ROLE_API_SECURITY'],
+  /** A read, but of stored secrets (a webhook's header and query values): audited. */
+  'security.reveal': ['ROLE_API_SECURITY'],
   administer: ['ROLE_ADMIN'],
 } as const satisfies Record<string, readonly Role[]>
 

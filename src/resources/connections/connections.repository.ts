@@ -39,3 +39,29 @@ export async function updateConnection(
 export async function deleteConnection(db: Queryable, id: string): Promise<void> {
   await db.deleteFrom('connections').where('id', '=', id).execute()
 }
+
+/** Webhooks with no sealed secret: those stored before their values were sealed, and those with none. */
+export function listUnsealedWebhooks(db: Queryable): Promise<ConnectionRow[]> {
+  return db
+    .selectFrom('connections')
+    .selectAll()
+    .where('type', '=', 'webhook')
+    .where('secret', 'is', null)
+    .execute()
+}
+
+/** Seals a row only if no one else did first (another node starting at the same time). */
+export async function sealUnsealed(
+  db: Queryable,
+  row: Pick<ConnectionRow, 'id' | 'settings'>,
+  changes: Pick<ConnectionRow, 'settings' | 'secret'>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('connections')
+    .set(changes)
+    .where('id', '=', row.id)
+    .where('secret', 'is', null)
+    .where('settings', '=', row.settings)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}

@@ -13,6 +13,7 @@ import {
   ProjectParams,
   REPLACE_BODIES,
   ReplaceConnectionBody,
+  RevealedValuesSchema,
 } from './connections.schemas.ts'
 import * as service from './connections.service.ts'
 
@@ -21,11 +22,17 @@ import * as service from './connections.service.ts'
  * SMTP, Kafka, webhooks, Elasticsearch). Choices a reader should know:
  * - The body is `{name, type, description?, enabled?, settings}`, with `settings` typed
  *   per `type`; validation runs only the branch `type` names (see discriminatedBody).
- * - `settings.password` is the one secret: sealed into the `secret` column with
- *   AES-256-GCM bound to the row, never stored in `settings`, answered as the mask when
- *   set and null when not. On PUT, omitting it or sending the mask keeps it; null
- *   removes it. Passwords in URLs and credential headers are refused, since those
- *   fields are stored in clear.
+ * - `settings.password` is a secret: sealed into the `secret` column with AES-256-GCM
+ *   bound to the row, never stored in `settings`, answered as the mask when set and
+ *   null when not. On PUT, omitting it or sending the mask keeps it; null removes it.
+ *   Passwords in URLs are refused, since URLs are stored in clear.
+ * - A webhook's header values and URL query values are secrets too (they carry API
+ *   keys): sealed the same way, read as the mask by everyone. A holder of
+ *   ROLE_API_SECURITY reads them with GET .../{name}/secrets/, which is audited; a
+ *   separate route rather than a flag, so the role check, the audit and the
+ *   no-store answer belong to one operation that cannot be reached by accident.
+ * - A secret sent back masked is kept only while the target stays the same: a PUT
+ *   that changes the URL, host or servers must send it again (connections.secrets.ts).
  * - PUT replaces the whole connection; the name comes from the path (no renames) and
  *   the type cannot change (409).
  * - Reads need membership of the project; writes need ROLE_API_SECURITY (route config),
@@ -117,7 +124,7 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         operationId: 'getConnection',
         tags,
-        summary: 'One connection, its password masked (members)',
+        summary: 'One connection, its secrets masked (members)',
         params: ConnectionParams,
         response: { 200: ConnectionSchema, ...errorResponses(401, 404) },
       },
@@ -131,6 +138,33 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
       ),
   )
 
+  app.get(
+    `${base}/:name/secrets/`,
+    {
+      config: { action: 'security.reveal' },
+      schema: {
+        operationId: 'revealConnectionSecrets',
+        tags,
+        summary:
+          "A webhook's stored header and URL query values, in clear; recorded in the audit log (ROLE_API_SECURITY)",
+        description:
+          'Every reveal is an audit event naming who revealed which fields of which connection (never the values). Other types answer 404: passwords are never answered.',
+        params: ConnectionParams,
+        response: { 200: RevealedValuesSchema, ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const revealed = await service.revealConnectionValues(
+        deps,
+        principalOf(request),
+        request.params.projectName,
+        request.params.name,
+        { clientIp: request.ip, userAgent: String(request.headers['user-agent'] ?? '') },
+      )
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(revealed)
+    },
+  )
+
   app.put(
     `${base}/:name/`,
     {
@@ -140,7 +174,7 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'replaceConnection',
         tags,
         summary:
-          'Replace a connection; the password is kept when omitted or sent masked (ROLE_API_SECURITY)',
+          'Replace a connection; a secret sent masked (a password also when omitted) is kept unless the target changed (ROLE_API_SECURITY)',
         params: ConnectionParams,
         body: ReplaceConnectionBody,
         response: { 200: ConnectionSchema, ...errorResponses(400, 401, 403, 404, 409, 415) },

@@ -45,9 +45,14 @@ const Password = Type.Unsafe<string | null>({
   type: ['string', 'null'],
   minLength: 1,
   maxLength: 1024,
-  description: `Secret: encrypted at rest; reads show "${MASK}" when set and null when not. On update, omit it or send "${MASK}" to keep it, null to remove it.`,
+  description: `Secret: encrypted at rest; reads show "${MASK}" when set and null when not. On update, omit it or send "${MASK}" to keep it, null to remove it; keeping it is refused (400) when the target (URL, host, servers) changes, as a stored password is never sent to a new target.`,
 })
-const HttpUrl = Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$' })
+const httpUrl = (options: { description?: string } = {}) =>
+  Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$', ...options })
+const HttpUrl = httpUrl()
+const WebhookUrl = httpUrl({
+  description: `Every query parameter value is a secret (e.g. ?api_key=): encrypted at rest, read as "${MASK}"; names stay readable. On update, a value sent as "${MASK}" keeps the stored one, unless the URL's scheme, host, port or path changed.`,
+})
 const Text = (maxLength: number, description?: string) =>
   Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) })
 const Host = Type.String({
@@ -122,7 +127,7 @@ export const SETTINGS = {
   ),
   webhook: Type.Object(
     {
-      url: HttpUrl,
+      url: WebhookUrl,
       method: Type.Optional(
         Type.Unsafe<(typeof WEBHOOK_METHODS)[number]>({
           type: 'string',
@@ -133,7 +138,7 @@ export const SETTINGS = {
       headers: Type.Optional(
         Type.Unsafe<Record<string, string>>({
           type: 'object',
-          description: 'Sent with every call; stored and shown as given (not secret)',
+          description: `Sent with every call. Every value is a secret (it may carry a key): encrypted at rest, read as "${MASK}". On update, "${MASK}" keeps the stored value (unless the URL's target changed); an omitted header is removed.`,
           maxProperties: 50,
           propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$" },
           additionalProperties: { type: 'string', maxLength: 4096 },
@@ -258,11 +263,25 @@ export const ConnectionSchema = Type.Object({
     {},
     {
       additionalProperties: true,
-      description: `The type's settings as sent, with password "${MASK}" when one is set and null when not`,
+      description: `The type's settings as sent, with password "${MASK}" when one is set and null when not, and a webhook's header values and URL query values "${MASK}"`,
     },
   ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
+})
+
+export const RevealedValuesSchema = Type.Object({
+  name: Type.String(),
+  type: Type.Literal('webhook'),
+  settings: Type.Object(
+    {
+      url: Type.String({ description: 'The URL with its stored query values' }),
+      headers: Type.Record(Type.String(), Type.String(), {
+        description: 'The headers with their stored values',
+      }),
+    },
+    { description: "Only the settings that hold secrets; the rest is in the connection's read" },
+  ),
 })
 
 export const ConnectionParams = Type.Object({ projectName: NameParam, name: NameParam })

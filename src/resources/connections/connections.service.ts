@@ -1,20 +1,37 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { AuditRecorder } from '../../audit/audit.service.ts'
 import type { Clock } from '../../clock.ts'
 import type { ConnectionRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors, type ValidationIssue } from '../../errors.ts'
 import type { Principal } from '../../identity/permissions.ts'
-import { MASK, seal } from '../../sealed.ts'
+import { MASK, seal, unseal } from '../../sealed.ts'
 import { requireProjectAccess } from '../projects/projects.service.ts'
 import * as repo from './connections.repository.ts'
 import type { AnySettings, ConnectionInput, ConnectionType } from './connections.schemas.ts'
+import {
+  clearValues,
+  hasValues,
+  maskWebhook,
+  mergeWebhookValues,
+  SECRET_POLICIES,
+  targetChangedIssue,
+  targetChanges,
+  unmaskWebhook,
+  valueFields,
+  type WebhookValues,
+} from './connections.secrets.ts'
 
 export interface ConnectionsDeps {
   db: Kysely<Database>
   clock: Clock
   /** AES-256-GCM key for the `secret` column (see sealed.ts). */
   atRestKey: Buffer
+  /** atRestKey, then the keys of former master secrets: for opening, never sealing. */
+  atRestKeys: readonly Buffer[]
+  /** Reveals are reads, which the audit hook does not record: the service does. */
+  audit: AuditRecorder
 }
 
 export interface ConnectionView {
@@ -39,21 +56,36 @@ const USER_FIELD: Partial<Record<ConnectionType, string>> = {
 /** URL-valued settings, checked for credentials that would otherwise sit there in clear. */
 const URL_FIELDS = ['url', 'jdbcUrl'] as const
 
-/** Header names whose values are credentials; webhook headers are stored in clear. */
-const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie'])
-
 /** Binds a sealed secret to its row and column, so a copied ciphertext fails to open. */
 export const secretContext = (connectionId: string) => `connections:${connectionId}:secret`
 
-/** What the `secret` column holds, sealed: the type's secret settings as JSON. */
-interface SecretSettings {
-  password: string
+/**
+ * What the `secret` column holds, sealed, as JSON: `{password}` for the types with a
+ * password; a webhook's header and query values (its settings keep only the masks).
+ */
+type SecretSettings = { password: string } | WebhookValues
+
+function sealSecret(deps: Pick<ConnectionsDeps, 'atRestKey'>, id: string, secret: SecretSettings) {
+  return seal(deps.atRestKey, JSON.stringify(secret), secretContext(id))
+}
+
+/**
+ * A webhook's stored values in clear. A row stored before values were sealed still
+ * holds them in its settings (and no secret): read both shapes, so nothing depends on
+ * the startup pass (sealStoredWebhookValues) having run.
+ */
+function storedValues(deps: Pick<ConnectionsDeps, 'atRestKeys'>, row: ConnectionRow) {
+  if (row.secret === null) return clearValues(JSON.parse(row.settings))
+  const opened = JSON.parse(unseal(deps.atRestKeys, row.secret, secretContext(row.id)))
+  return { headers: opened.headers ?? {}, query: opened.query ?? [] } as WebhookValues
 }
 
 function view(row: ConnectionRow): ConnectionView {
   const type = row.type as ConnectionType
-  const settings = JSON.parse(row.settings) as Record<string, unknown>
+  let settings = JSON.parse(row.settings) as Record<string, unknown>
   if (USER_FIELD[type]) settings.password = row.secret === null ? null : MASK
+  // Masked whatever the row's shape, so a row not yet sealed reads the same.
+  if (type === 'webhook') settings = maskWebhook(settings)
   return {
     name: row.name,
     type,
@@ -65,14 +97,10 @@ function view(row: ConnectionRow): ConnectionView {
   }
 }
 
-function sealPassword(deps: Pick<ConnectionsDeps, 'atRestKey'>, id: string, password: string) {
-  const secret: SecretSettings = { password }
-  return seal(deps.atRestKey, JSON.stringify(secret), secretContext(id))
-}
-
 /**
  * Rules the schema cannot say: a password needs a user to go with it, and secrets
- * belong in `password` (encrypted) rather than in URLs or headers (stored in clear).
+ * belong in `password` (encrypted) rather than in URLs (stored in clear). A webhook's
+ * query values are sealed, so only the user-info part of its URL is refused.
  */
 function checkSettings(
   type: ConnectionType,
@@ -93,21 +121,12 @@ function checkSettings(
     if (
       /^[a-z][a-z0-9+.:-]*\/\/[^/@\s]*:[^/@\s]*@/i.test(url) ||
       /thin:[^@/\s]+\/[^@\s]+@/i.test(url) ||
-      /[?&;]password=/i.test(url)
+      (type !== 'webhook' && /[?&;]password=/i.test(url))
     ) {
       issues.push({
         field: `settings.${field}`,
         message:
           'must not carry a password: put it in settings.password, which is encrypted at rest',
-      })
-    }
-  }
-  const headers = settings.headers as Record<string, string> | undefined
-  for (const header of Object.keys(headers ?? {})) {
-    if (SECRET_HEADERS.has(header.toLowerCase())) {
-      issues.push({
-        field: `settings.headers.${header}`,
-        message: 'carries a credential, and webhook headers are stored in clear; leave it out',
       })
     }
   }
@@ -162,10 +181,8 @@ export async function createConnection(
   input: ConnectionInput & { name: string },
 ): Promise<ConnectionView> {
   const project = await requireProjectAccess(deps, principal, projectName)
-  const { password, ...settings } = input.settings as AnySettings
-  refuseMask(password)
-  checkSettings(input.type, settings, typeof password === 'string')
   const id = randomUUID()
+  const columns = storedColumns(deps, id, input, null)
   const now = deps.clock.now().toISOString()
   const row: ConnectionRow = {
     id,
@@ -174,8 +191,7 @@ export async function createConnection(
     type: input.type,
     description: input.description ?? '',
     enabled: input.enabled === false ? 0 : 1,
-    settings: JSON.stringify(settings),
-    secret: typeof password === 'string' ? sealPassword(deps, id, password) : null,
+    ...columns,
     created_at: now,
     updated_at: now,
   }
@@ -191,9 +207,49 @@ export async function createConnection(
 }
 
 /**
- * Replaces a connection with the body, except its secret: a password omitted or sent
- * back as the mask keeps the stored one, null removes it, anything else replaces it.
+ * The `settings` and `secret` columns for a body. On update (`stored`), a password
+ * omitted or sent as the mask keeps the stored one and null removes it; a webhook value
+ * sent as the mask keeps the stored value. Keeping is refused once the target changed
+ * (see connections.secrets.ts): the stored secret would go to a host it was never
+ * meant for, chosen by whoever sent the update.
  */
+function storedColumns(
+  deps: Pick<ConnectionsDeps, 'atRestKey' | 'atRestKeys'>,
+  id: string,
+  input: ConnectionInput,
+  stored: ConnectionRow | null,
+): { settings: string; secret: string | null } {
+  const { password, ...settings } = input.settings as AnySettings
+  const changed = stored
+    ? targetChanges({ type: stored.type, settings: JSON.parse(stored.settings) }, input)
+    : []
+  if (SECRET_POLICIES[input.type].secrets === 'values') {
+    checkSettings(input.type, settings, false)
+    const values = mergeWebhookValues(settings, stored && storedValues(deps, stored), changed)
+    return {
+      settings: JSON.stringify(maskWebhook(settings)),
+      secret: hasValues(values) ? sealSecret(deps, id, values) : null,
+    }
+  }
+  let secret: string | null
+  if (password === null) secret = null
+  else if (password !== undefined && password !== MASK) secret = sealSecret(deps, id, { password })
+  else if (stored === null) {
+    refuseMask(password)
+    secret = null
+  } else {
+    secret = stored.secret
+    if (secret !== null && changed.length > 0) {
+      throw errors.validationFailed([
+        targetChangedIssue('settings.password', 'the password', changed),
+      ])
+    }
+  }
+  checkSettings(input.type, settings, secret !== null)
+  return { settings: JSON.stringify(settings), secret }
+}
+
+/** Replaces a connection with the body; see storedColumns for what happens to its secrets. */
 export async function replaceConnection(
   deps: ConnectionsDeps,
   principal: Principal,
@@ -216,19 +272,10 @@ export async function replaceConnection(
       `Connection '${name}' is a ${row.type} connection and its type cannot change to ${input.type}. Delete it and create a new ${input.type} connection instead.`,
     )
   }
-  const { password, ...settings } = input.settings as AnySettings
-  const secret =
-    password === undefined || password === MASK
-      ? row.secret
-      : password === null
-        ? null
-        : sealPassword(deps, row.id, password)
-  checkSettings(input.type, settings, secret !== null)
   const changes = {
     description: input.description ?? '',
     enabled: input.enabled === false ? 0 : 1,
-    settings: JSON.stringify(settings),
-    secret,
+    ...storedColumns(deps, row.id, input, row),
     updated_at: deps.clock.now().toISOString(),
   }
   await repo.updateConnection(deps.db, row.id, changes)
@@ -243,4 +290,72 @@ export async function deleteConnection(
 ): Promise<void> {
   const project = await requireProjectAccess(deps, principal, projectName)
   await repo.deleteConnection(deps.db, (await requireConnection(deps, project, name)).id)
+}
+
+export interface RevealedValues {
+  name: string
+  type: 'webhook'
+  settings: { url: string; headers: Record<string, string> }
+}
+
+/** Who is asking, for the audit event: a reveal is a read the audit hook does not record. */
+export interface RequestOrigin {
+  clientIp: string
+  userAgent: string
+}
+
+/**
+ * A webhook's header and query values in clear, for a holder of ROLE_API_SECURITY who
+ * asks for them (the route checks the role). Every reveal is an audit event naming the
+ * connection and the fields, never their values. Passwords are never revealed.
+ */
+export async function revealConnectionValues(
+  deps: Pick<ConnectionsDeps, 'db' | 'atRestKeys' | 'audit'>,
+  principal: Principal,
+  projectName: string,
+  name: string,
+  origin: RequestOrigin,
+): Promise<RevealedValues> {
+  const project = await requireProjectAccess(deps, principal, projectName)
+  const row = await requireConnection(deps, project, name)
+  if (row.type !== 'webhook') {
+    throw errors.nothingToReveal(`Connection '${name}' in project '${project.name}'`, row.type)
+  }
+  const values = storedValues(deps, row)
+  const settings = unmaskWebhook(maskWebhook(JSON.parse(row.settings)), values)
+  const fields = valueFields(values)
+  deps.audit.record({
+    actorUserId: principal.userId,
+    actorUsername: principal.username,
+    tokenId: principal.tokenId ?? null,
+    clientIp: origin.clientIp,
+    userAgent: origin.userAgent,
+    action: 'revealConnectionSecrets',
+    target: `projectName=${project.name} name=${name} fields=${fields.join(',') || '(none)'}`,
+    outcome: 'success',
+    status: 200,
+  })
+  return { name: row.name, type: 'webhook', settings }
+}
+
+/**
+ * Seals the values of webhooks stored before they were sealed (held in clear in their
+ * settings). Runs at every start; a migration cannot do it, as it has no key. Returns
+ * how many rows it sealed.
+ */
+export async function sealStoredWebhookValues(
+  deps: Pick<ConnectionsDeps, 'db' | 'atRestKey'>,
+): Promise<number> {
+  let sealed = 0
+  for (const row of await repo.listUnsealedWebhooks(deps.db)) {
+    const settings = JSON.parse(row.settings) as Record<string, unknown>
+    const values = clearValues(settings)
+    if (!hasValues(values)) continue
+    const changes = {
+      settings: JSON.stringify(maskWebhook(settings)),
+      secret: sealSecret(deps, row.id, values),
+    }
+    if (await repo.sealUnsealed(deps.db, row, changes)) sealed += 1
+  }
+  return sealed
 }
