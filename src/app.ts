@@ -6,8 +6,9 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify'
 import { installAuditHook } from './audit/audit.hook.ts'
+import { AuditRecorder, type AuditWarn } from './audit/audit.recorder.ts'
 import { auditRoutes } from './audit/audit.routes.ts'
-import { AuditRecorder, type AuditWarn, newAddressEvent } from './audit/audit.service.ts'
+import { newAddressEvent } from './audit/audit.service.ts'
 import type { Clock } from './clock.ts'
 import type { EventBus } from './cluster/events.ts'
 import type { Config } from './config.ts'
@@ -75,7 +76,14 @@ export function createServices(
   warn: AuditWarn = (detail, message) => onError(Object.assign(new Error(message), detail)),
 ): Services {
   const cache = new AuthCache(deps.clock, deps.events, { dataVersion: deps.store.dataVersion })
-  const audit = new AuditRecorder(deps.store.db, deps.clock, warn)
+  const audit = new AuditRecorder(deps.store.db, deps.clock, warn, {
+    usernameKey: deps.keys.auditUsername,
+    fold: {
+      windowMs: deps.config.auditFoldWindowSeconds * 1000,
+      first: deps.config.auditFoldFirst,
+      maxAddresses: deps.config.auditFoldMaxAddresses,
+    },
+  })
   return {
     db: deps.store.db,
     clock: deps.clock,
@@ -183,7 +191,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
   app.addHook('onClose', async () => {
     await services.usage.flush()
-    await services.audit.flush()
+    // Also ends the folding windows: their counts are written before the store closes.
+    await services.audit.close()
     services.cache.close()
   })
 

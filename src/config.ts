@@ -27,6 +27,15 @@ export interface Config {
   readonly tokenRetentionDays: number
   /** Days audit events are kept before the background job deletes them. */
   readonly auditRetentionDays: number
+  /**
+   * Repeated failures of one kind from one address are folded: the first
+   * auditFoldFirst in a window of auditFoldWindowSeconds are recorded, the rest are
+   * counted into one summary event. At most auditFoldMaxAddresses addresses are tracked
+   * at once; beyond that, failures fold per kind across addresses.
+   */
+  readonly auditFoldWindowSeconds: number
+  readonly auditFoldFirst: number
+  readonly auditFoldMaxAddresses: number
   readonly issuer: string
   /** Console sessions end after this long without a request... */
   readonly sessionIdleMinutes: number
@@ -151,6 +160,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     tokenRetentionDays: integer(env, 'APIOPS_TOKEN_RETENTION_DAYS', 30, 1, 3650, problems),
     auditRetentionDays: integer(env, 'APIOPS_AUDIT_RETENTION_DAYS', 90, 1, 36_500, problems),
+    auditFoldWindowSeconds: integer(
+      env,
+      'APIOPS_AUDIT_FOLD_WINDOW_SECONDS',
+      60,
+      1,
+      86_400,
+      problems,
+    ),
+    auditFoldFirst: integer(env, 'APIOPS_AUDIT_FOLD_FIRST', 5, 0, 1_000_000, problems),
+    auditFoldMaxAddresses: integer(
+      env,
+      'APIOPS_AUDIT_FOLD_MAX_ADDRESSES',
+      10_000,
+      1,
+      1_000_000,
+      problems,
+    ),
     issuer: 'apiops',
     sessionIdleMinutes: integer(env, 'APIOPS_SESSION_IDLE_MINUTES', 30, 1, 1440, problems),
     sessionMaxHours: integer(env, 'APIOPS_SESSION_MAX_HOURS', 12, 1, 720, problems),

@@ -23,6 +23,11 @@ export interface KeyRing {
   readonly atRestKeys: readonly Buffer[]
   /** Signs console CSRF tokens. */
   readonly csrf: Buffer
+  /**
+   * Keys the audit log's hash of a username no user has (often a password typed in the
+   * wrong field), so a database dump alone cannot test guesses against it.
+   */
+  readonly auditUsername: Buffer
 }
 
 export const KID_PREFIX = 'apiops-'
@@ -53,6 +58,7 @@ export function buildKeyRing(master: Buffer, previous: readonly Buffer[] = []): 
     atRest: derive(master, 'at-rest-aes-256-gcm'),
     atRestKeys: [master, ...previous].map((secret) => derive(secret, 'at-rest-aes-256-gcm')),
     csrf: derive(master, 'csrf'),
+    auditUsername: derive(master, 'audit-username-hash'),
   }
 }
 

@@ -92,7 +92,10 @@ export const AUDIT_OUTCOMES: readonly AuditOutcome[] = ['success', 'failure', 'd
 export interface AuditEvent {
   id: string
   at: string
-  /** Who acted; for a login, the username that was tried; "cli" for the command line. */
+  /**
+   * Who acted; for a login, the username that was tried if a user has it, else
+   * "(unknown user)"; "cli" for the command line.
+   */
   actor: string | null
   tokenId: string | null
   clientAddress: string
@@ -102,10 +105,15 @@ export interface AuditEvent {
   target: string
   outcome: AuditOutcome
   status: number
+  /** action "audit.folded": how many repeated failures this one event stands for. */
+  foldedCount: number | null
+  /** A login under an unknown username: a keyed hash of what was typed (never the text). */
+  usernameHash: string | null
 }
 
 export interface AuditQuery {
   username?: string | undefined
+  username_hash?: string | undefined
   action?: string | undefined
   outcome?: AuditOutcome | undefined
   /** ISO date-times: from inclusive, to exclusive. */

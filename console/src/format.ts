@@ -87,6 +87,42 @@ export const ACTION_LABEL: Record<string, string> = {
   replaceCertificate: 'Certificate replaced',
   deleteCertificate: 'Certificate deleted',
   unknownRoute: 'Request to an unknown address',
+  'audit.folded': 'Repeated failures, counted',
+}
+
+/** The kinds of failure the server folds, in plain words (its error codes otherwise). */
+const FOLDED_KIND: Record<string, string> = {
+  bad_credentials: 'failed logins',
+  invalid_token: 'requests with an invalid token',
+  token_expired: 'requests with an expired token',
+  forbidden: 'denied requests',
+  rate_limit_exceeded: 'throttled requests',
+  not_found: 'requests for something that does not exist',
+  validation_failed: 'invalid requests',
+}
+
+const FOLDED = /^(\d+) more (\S+) from (.+) between (\S+) and (\S+)/
+
+/** How long from one instant to another, roughly: "in 40 s", "in 1 min", "in 3 h". */
+function span(fromIso: string, toIso: string): string {
+  const seconds = Math.max(0, Math.round((Date.parse(toIso) - Date.parse(fromIso)) / 1000))
+  if (!Number.isFinite(seconds)) return ''
+  if (seconds < 60) return seconds === 0 ? 'at once' : `in ${seconds} s`
+  const minutes = Math.round(seconds / 60)
+  if (minutes < 120) return `in ${minutes} min`
+  return `in ${Math.round(minutes / 60)} h`
+}
+
+/**
+ * A summary of folded failures in words: "37 more failed logins from 203.0.113.9 in
+ * 1 min". The server's target text otherwise (it always says the same, less kindly).
+ */
+export function foldedSummary(target: string): string | null {
+  const match = FOLDED.exec(target)
+  if (!match) return null
+  const [, count, kind = '', from, first = '', last = ''] = match
+  const what = FOLDED_KIND[kind] ?? `failures (${kind})`
+  return `${count} more ${what} from ${from} ${span(first, last)}`
 }
 
 /** "listUserTokens" -> "List user tokens"; "cli:token.create" -> "Command line: token create". */

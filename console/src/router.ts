@@ -79,6 +79,8 @@ export const paths = {
   activity: '/profile/activity',
   audit: '/admin/audit',
   auditOf: (username: string) => `/admin/audit?username=${encodeURIComponent(username)}`,
+  /** Failed logins under one unknown username, by the hash the audit log keeps of it. */
+  auditOfUnknown: (hash: string) => `/admin/audit?username_hash=${encodeURIComponent(hash)}`,
   users: '/admin/users',
   user: (username: string) => `/admin/users/${encodeURIComponent(username)}`,
   projects: '/admin/projects',

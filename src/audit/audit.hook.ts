@@ -1,11 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
+import { answeredErrorCode } from '../http/error-handler.ts'
 import { isApiPath } from '../http/paths.ts'
-import {
-  type AuditEvent,
-  type AuditOutcome,
-  type AuditRecorder,
-  redactTokens,
-} from './audit.service.ts'
+import type { AuditRecorder } from './audit.recorder.ts'
+import { type AuditEvent, type AuditOutcome, redactTokens } from './audit.service.ts'
 
 /**
  * The one place HTTP requests become audit events, after the response has been sent:
@@ -22,12 +19,13 @@ import {
  * would otherwise write a row per request; such a request names no one and tried no
  * secret, so the row would say nothing. A write without credentials, or a read with a
  * bad token or an ended session, is recorded. The request itself never waits: record()
- * only queues.
+ * only queues, and folds repeated failures (audit.fold.ts), so a flood of them writes a
+ * few rows and a count. The error code answered tells the kinds of failure apart.
  */
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-/** The logins: the actor is the username that was tried, never the password. */
+/** The logins: the actor is the username that was tried (see AuditEvent.attemptedUsername). */
 const LOGIN_OPERATIONS = new Set(['createTokenWithCredentials', 'login'])
 /** Answers that hold a new token: its id (never the secret) becomes part of the target. */
 const ISSUING_OPERATIONS = new Set(['createTokenWithCredentials', 'createMyToken', 'rotateMyToken'])
@@ -36,9 +34,6 @@ const ISSUING_OPERATIONS = new Set(['createTokenWithCredentials', 'createMyToken
  * granted). An allowlist: no other body field is ever read, so no secret can be.
  */
 const TARGET_BODY_FIELDS = ['username', 'name', 'apiProxyName', 'roles'] as const
-
-/** The rule usernames follow (identity/users.service.ts); anything else is not kept. */
-const USERNAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
 
 /** Issued token ids, from onSend (where the body is visible) to onResponse. */
 const issuedTokenIds = new WeakMap<FastifyRequest, string>()
@@ -89,10 +84,11 @@ function eventOf(request: FastifyRequest, reply: FastifyReply): AuditEvent {
   const login = operation !== undefined && LOGIN_OPERATIONS.has(operation)
   const principal = request.principal
   const attempted = login ? attemptedUsername(request) : undefined
+  const reason = status >= 400 ? answeredErrorCode(request) : undefined
   return {
     actorUserId: principal?.userId ?? null,
-    actorUsername: principal?.username ?? attempted ?? null,
-    resolveActor: login,
+    actorUsername: principal?.username ?? null,
+    attemptedUsername: attempted,
     tokenId: principal?.tokenId ?? null,
     clientIp: request.ip,
     userAgent: String(request.headers['user-agent'] ?? ''),
@@ -100,6 +96,7 @@ function eventOf(request: FastifyRequest, reply: FastifyReply): AuditEvent {
     target: targetOf(request, login, attempted),
     outcome: outcomeOf(status, login),
     status,
+    reason,
   }
 }
 
@@ -151,12 +148,13 @@ function hasAttempt(request: FastifyRequest): boolean {
   )
 }
 
+/** What was typed as the username, as it came: the recorder decides what may be stored. */
 function attemptedUsername(request: FastifyRequest): string | undefined {
   const body = request.body as Record<string, unknown> | undefined
   let name: unknown
   if (body !== null && typeof body === 'object') name = body.client_id ?? body.username
   if (name === undefined) name = basicUser(request.headers.authorization)
-  return typeof name === 'string' && USERNAME_SHAPE.test(name) ? name : undefined
+  return typeof name === 'string' && name !== '' ? name : undefined
 }
 
 /** The user half of `Basic base64(user:password)` (RFC 6749 §2.3.1: form-encoded). */

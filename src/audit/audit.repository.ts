@@ -26,6 +26,8 @@ export async function userIdsByName(
 export interface EventFilter {
   actorUserId?: string | undefined
   actorUsername?: string | undefined
+  /** Failed logins under one unknown username (see AuditEventsTable.username_hash). */
+  usernameHash?: string | undefined
   action?: string | undefined
   outcome?: string | undefined
   /** Inclusive, ISO-8601 UTC. */
@@ -38,6 +40,7 @@ function filtered(db: Queryable, f: EventFilter) {
   let q = db.selectFrom('audit_events')
   if (f.actorUserId !== undefined) q = q.where('actor_user_id', '=', f.actorUserId)
   if (f.actorUsername !== undefined) q = q.where('actor_username', '=', f.actorUsername)
+  if (f.usernameHash !== undefined) q = q.where('username_hash', '=', f.usernameHash)
   if (f.action !== undefined) q = q.where('action', '=', f.action)
   if (f.outcome !== undefined) q = q.where('outcome', '=', f.outcome)
   // Fixed-width ISO strings compare as text on both engines, and use the index on `at`.

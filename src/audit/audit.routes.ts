@@ -20,7 +20,7 @@ export const AuditEventSchema = Type.Object(
     at: Type.String({ format: 'date-time', description: 'When, UTC' }),
     actor: Type.Union([Type.String(), Type.Null()], {
       description:
-        'Username of who acted; for a login, the username that was tried; "cli" for the command line; null when unknown',
+        'Username of who acted; for a login, the username that was tried if a user has it, else "(unknown user)" (see usernameHash); "cli" for the command line; null when unknown',
     }),
     tokenId: Type.Union([Type.String(), Type.Null()], {
       description: 'The token the request presented (null: a console session, a login, the CLI)',
@@ -29,13 +29,22 @@ export const AuditEventSchema = Type.Object(
     userAgent: Type.String(),
     action: Type.String({
       description:
-        'The operationId of the route (createMyToken, grantRoles, ...), token.usedFromNewAddress, or cli:<command>',
+        'The operationId of the route (createMyToken, grantRoles, ...), token.usedFromNewAddress, cli:<command>, or audit.folded (a summary of repeated failures)',
     }),
     target: Type.String({
-      description: 'What was acted on, as key=value pairs (route parameters, the name created)',
+      description:
+        'What was acted on, as key=value pairs (route parameters, the name created); for audit.folded, "<count> more <kind> from <address> between <first> and <last>"',
     }),
     outcome: Outcome,
     status: Type.Integer({ description: 'The HTTP status answered' }),
+    foldedCount: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+      description:
+        'For audit.folded: how many failures of one kind from one address were counted instead of recorded one by one; null otherwise',
+    }),
+    usernameHash: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'A failed login under a username no user has: a keyed hash (16 hex digits) of what was typed, the same for the same text; the text itself is never stored',
+    }),
   },
   { description: 'One audit event. Never a password, a token or a secret.' },
 )
@@ -76,7 +85,14 @@ const AdminQuery = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: LIMITS.username,
-        description: 'Exactly this actor (a username, or "cli")',
+        description: 'Exactly this actor (a username, "cli", or "(unknown user)")',
+      }),
+    ),
+    username_hash: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-f]{16}$',
+        description:
+          'Failed logins under one unknown username: the usernameHash of one of them (16 hex digits)',
       }),
     ),
     ...filters,
@@ -143,7 +159,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: AuditDeps }> = async
     },
     async (request) => {
       const { filter, page } = parse(request.query)
-      return listEvents(deps, { ...filter, actorUsername: request.query.username }, page)
+      const { username, username_hash: usernameHash } = request.query
+      return listEvents(deps, { ...filter, actorUsername: username, usernameHash }, page)
     },
   )
 

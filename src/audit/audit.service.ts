@@ -3,13 +3,16 @@ import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.ts'
 import type { AuditEventRow, Database } from '../db/schema.ts'
 import type { NewAddressUse } from '../identity/tokens.service.ts'
+import type { AuditRecorder } from './audit.recorder.ts'
 import * as repo from './audit.repository.ts'
 
 /**
  * The audit log: who did what, to what, from where, and how it ended. Events come from
  * the HTTP hook (audit.hook.ts) and from callers without a request (the CLI, token use
- * from a new address) through AuditRecorder.record(). Never a password, a token or any
- * other secret: nothing here ever reads a request body beyond an allowlist of names.
+ * from a new address) through AuditRecorder.record() (audit.recorder.ts). Never a
+ * password, a token or any other secret: nothing here ever reads a request body beyond
+ * an allowlist of names, and a name tried at login that no user has is kept only as a
+ * keyed hash.
  */
 
 export type AuditOutcome = 'success' | 'failure' | 'denied'
@@ -21,10 +24,12 @@ export interface AuditEvent {
   actorUserId?: string | null
   actorUsername?: string | null
   /**
-   * Only a username is known (a login attempt): the writer looks the user up, so a
-   * person's own Activity also shows the failed logins made in their name.
+   * A login attempt: what was typed as the username (never the password). The writer
+   * looks it up: a user's name is stored as the actor, so their own Activity shows the
+   * logins tried in their name; anything else (often a password typed in the wrong
+   * field) is stored only as UNKNOWN_USER and a keyed hash, never as text.
    */
-  resolveActor?: boolean
+  attemptedUsername?: string
   tokenId?: string | null
   clientIp: string
   userAgent?: string
@@ -32,7 +37,14 @@ export interface AuditEvent {
   target?: string
   outcome: AuditOutcome
   status: number
+  /** The error code answered (invalid_token, forbidden, ...): what kind of failure to fold. */
+  reason?: string
 }
+
+/** The actor of a login attempt under a username no user has. */
+export const UNKNOWN_USER = '(unknown user)'
+/** The action of a summary of folded failures (see audit.fold.ts). */
+export const FOLDED_ACTION = 'audit.folded'
 
 /** Column bounds (the migration's varchar sizes). */
 export const LIMITS = {
@@ -100,109 +112,8 @@ export function toRow(event: AuditEvent, now: Date): AuditEventRow {
     target: clean(event.target ?? '', LIMITS.target),
     outcome: event.outcome,
     status: Number.isInteger(event.status) ? event.status : 0,
-  }
-}
-
-export type AuditWarn = (detail: Record<string, unknown>, message: string) => void
-
-interface Pending {
-  row: AuditEventRow
-  resolveActor: boolean
-}
-
-/**
- * Records events off the request path: record() only queues (synchronously, no I/O);
- * a writer drains the queue in batches after the current turn of the event loop, so a
- * burst of requests costs a few multi-row inserts, not one write each.
- *
- * Nothing is lost silently: a batch the database refuses is written to the log instead
- * (the events hold no secrets), and if the database falls so far behind that the queue
- * fills, the overflow is counted and reported. flush() waits for everything queued
- * (shutdown, the CLI, and tests).
- */
-export class AuditRecorder {
-  private queue: Pending[] = []
-  private running: Promise<void> | null = null
-  private dropped = 0
-
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly clock: Clock,
-    private readonly warn: AuditWarn,
-    private readonly limits = { maxQueued: 10_000, batchSize: 200 },
-  ) {}
-
-  record(event: AuditEvent): void {
-    if (this.queue.length >= this.limits.maxQueued) {
-      if (this.dropped === 0) {
-        this.warn(
-          { maxQueued: this.limits.maxQueued },
-          'audit log writes are falling behind; events beyond the queue limit are being counted and dropped',
-        )
-      }
-      this.dropped += 1
-      return
-    }
-    this.queue.push({
-      row: toRow(event, this.clock.now()),
-      resolveActor: event.resolveActor === true && !event.actorUserId,
-    })
-    this.schedule()
-  }
-
-  /** Waits until every event recorded so far is written (or reported as lost). */
-  async flush(): Promise<void> {
-    while (this.running) await this.running
-  }
-
-  private schedule(): void {
-    if (this.running) return
-    this.running = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.drain())
-      .finally(() => {
-        this.running = null
-        if (this.queue.length > 0) this.schedule()
-      })
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.limits.batchSize)
-      const rows = await this.withActors(batch)
-      try {
-        await repo.insertEvents(this.db, rows)
-      } catch (error) {
-        this.warn(
-          { err: error, lostAuditEvents: rows },
-          `could not write ${rows.length} audit event(s); they are in this log entry instead`,
-        )
-      }
-    }
-    if (this.dropped > 0) {
-      this.warn(
-        { droppedAuditEvents: this.dropped },
-        `audit log caught up; ${this.dropped} event(s) were dropped while its queue was full`,
-      )
-      this.dropped = 0
-    }
-  }
-
-  private async withActors(batch: Pending[]): Promise<AuditEventRow[]> {
-    const names = batch.flatMap((p) =>
-      p.resolveActor && p.row.actor_username ? [p.row.actor_username] : [],
-    )
-    if (names.length === 0) return batch.map((p) => p.row)
-    let ids = new Map<string, string>()
-    try {
-      ids = await repo.userIdsByName(this.db, names)
-    } catch {
-      // The event still counts without the id: write it by name alone.
-    }
-    return batch.map((p) =>
-      p.resolveActor && p.row.actor_username
-        ? { ...p.row, actor_user_id: ids.get(p.row.actor_username) ?? null }
-        : p.row,
-    )
+    folded_count: null,
+    username_hash: null,
   }
 }
 
@@ -257,6 +168,8 @@ export interface AuditView {
   target: string
   outcome: AuditOutcome
   status: number
+  foldedCount: number | null
+  usernameHash: string | null
 }
 
 export function auditView(row: AuditEventRow): AuditView {
@@ -271,6 +184,8 @@ export function auditView(row: AuditEventRow): AuditView {
     target: row.target,
     outcome: row.outcome as AuditOutcome,
     status: row.status,
+    foldedCount: row.folded_count,
+    usernameHash: row.username_hash,
   }
 }
 

@@ -113,7 +113,7 @@ export async function runCli(
           }),
         )
       }
-      await services.audit.flush()
+      await services.audit.close()
       await services.usage.flush()
       await runtime.close()
     }

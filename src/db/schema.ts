@@ -208,7 +208,10 @@ export interface AuditEventsTable {
   at: string
   /** Who: the user (copied, not a foreign key: history outlives the user)... */
   actor_user_id: string | null
-  /** ...by name; for a login, the username that was tried; 'cli' for the command line. */
+  /**
+   * ...by name; for a login, the username that was tried if a user has it, else
+   * '(unknown user)'; 'cli' for the command line.
+   */
   actor_username: string | null
   /** The token the request presented; null for console sessions and logins. */
   token_id: string | null
@@ -222,6 +225,13 @@ export interface AuditEventsTable {
   outcome: string
   /** The HTTP status (for the CLI, the status the same failure would answer over HTTP). */
   status: number
+  /** On a summary (action audit.folded): how many events it stands for; else null. */
+  folded_count: number | null
+  /**
+   * A failed login under a username no user has: the first 16 hex digits of
+   * HMAC-SHA-256(audit key, what was typed); actor_username is then '(unknown user)'.
+   */
+  username_hash: string | null
 }
 
 export interface Database {

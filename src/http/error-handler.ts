@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
-import { ApiError, errors, type ValidationIssue } from '../errors.ts'
+import { ApiError, type ErrorCode, errors, type ValidationIssue } from '../errors.ts'
 import { wantsConsolePage } from './console.ts'
 import { FREE_TEXT_PATTERN, INVISIBLE, LABEL_PATTERN, NAME_PATTERN } from './schemas.ts'
 
@@ -36,6 +36,8 @@ const PATTERN_MESSAGES: Record<string, string> = {
     'must be lowercase letters, digits, dots, underscores or dashes, starting with a letter or digit',
   '^[A-Za-z0-9._:\\[\\]-]+$': 'must be a host name or an IP address',
   "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$": 'must be an HTTP header name',
+  // The audit log's hash of an unknown username.
+  '^[0-9a-f]{16}$': 'must be 16 lowercase hexadecimal digits',
   '^[A-Za-z0-9][A-Za-z0-9._@+-]*$':
     'must be letters, digits and . _ @ + - only, starting with a letter or digit',
 }
@@ -106,7 +108,15 @@ export function frameworkErrors(
   return sendError(reply, errors.internal())
 }
 
+/** The error code each failed request was answered with, for the audit log. */
+const answered = new WeakMap<FastifyRequest, ErrorCode>()
+
+export function answeredErrorCode(request: FastifyRequest): ErrorCode | undefined {
+  return answered.get(request)
+}
+
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  answered.set(reply.request, error.code)
   if (error.extra.headers) reply.headers(error.extra.headers)
   if (error.extra.retryAfter !== undefined)
     reply.header('retry-after', String(error.extra.retryAfter))

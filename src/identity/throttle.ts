@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto'
-import { isIPv4, isIPv6 } from 'node:net'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.ts'
 import type { Redis } from '../cluster/redis.ts'
 import type { Config } from '../config.ts'
 import type { Database } from '../db/schema.ts'
 import { ApiError, errors } from '../errors.ts'
+import { addressKey } from '../http/client-address.ts'
 import * as repo from './throttle.repository.ts'
 import { USERNAME_PATTERN } from './users.service.ts'
+
+// The throttle's tests (and callers) know it from here.
+export { addressKey }
 
 /**
  * Brute-force protection for the two places a password is checked: the token endpoint
@@ -110,47 +113,6 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
  */
 export function usernameKey(username: string): string {
   return USERNAME_PATTERN.test(username) ? `user:${username}` : `user:#${sha256(username)}`
-}
-
-/**
- * The client's address, from the socket unless trustProxy names the proxies allowed
- * to set X-Forwarded-For (Fastify's request.ip). IPv4-mapped IPv6 counts as IPv4; other
- * IPv6 addresses count per /64, since one subscriber usually holds a whole /64.
- */
-export function addressKey(address: string | undefined): string {
-  let ip = (address ?? '').trim()
-  const zone = ip.indexOf('%')
-  if (zone !== -1) ip = ip.slice(0, zone)
-  if (isIPv4(ip)) return `ip:${ip}`
-  if (!isIPv6(ip)) return `ip:#${sha256(ip)}`
-  const groups = ipv6Groups(ip)
-  // ::ffff:a.b.c.d (however written) is an IPv4 client on a dual-stack socket.
-  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    const [hi = 0, lo = 0] = groups.slice(6)
-    return `ip:${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`
-  }
-  return `ip:${groups
-    .slice(0, 4)
-    .map((g) => g.toString(16))
-    .join(':')}::/64`
-}
-
-/** The eight 16-bit groups of a valid IPv6 address (an IPv4 tail becomes two). */
-function ipv6Groups(ip: string): number[] {
-  let text = ip.toLowerCase()
-  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text)
-  if (v4) {
-    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number]
-    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`
-  }
-  const [head = '', tail] = text.split('::')
-  const left = head === '' ? [] : head.split(':')
-  const right = tail === undefined || tail === '' ? [] : tail.split(':')
-  const all =
-    tail === undefined
-      ? left
-      : [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
-  return all.map((g) => Number.parseInt(g, 16))
 }
 
 // --- The throttle

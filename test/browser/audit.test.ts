@@ -175,6 +175,53 @@ describe('console: audit', () => {
     expect(realProblems(w)).toEqual([])
   })
 
+  test('Audit page: repeated failures read as one counted line; unknown names only as a hash', async () => {
+    // A flood of junk tokens from one address, and a name no user has, tried twice.
+    for (let i = 0; i < 12; i++) {
+      const r = await fetch(`${server.url}/apiops/projects/`, {
+        headers: { authorization: 'Bearer junk' },
+      })
+      expect(r.status).toBe(401)
+    }
+    const typo = 'Ghost-Not-A-User'
+    expect(await server.tokenEndpointStatus(typo, 'whatever-1')).toBe(401)
+    expect(await server.tokenEndpointStatus(typo, 'whatever-2')).toBe(401)
+    // What a shutdown does: the open window's count is written now.
+    await server.services.audit.close()
+
+    const w = await openPage(browser)
+    const { page } = w
+    await logIn(page, server.url, 'root', '/admin/audit?action=audit.folded')
+    const events = page.getByRole('region', { name: 'Audit events' })
+    const folded = events.getByRole('row', { name: /Repeated failures, counted/ })
+    await folded.first().waitFor()
+    expect(await folded.count()).toBe(1)
+    expect(await folded.locator('td[data-label="Target"]').textContent()).toMatch(
+      /^7 more requests with an invalid token from 127\.0\.0\.1 (at once|in \d+ s)/,
+    )
+
+    await page.goto(`${server.url}/admin/audit?username=${encodeURIComponent('(unknown user)')}`)
+    const unknown = events.getByRole('row', { name: /Token requested/ })
+    await expect.poll(() => unknown.count()).toBe(2)
+    await unknown.first().getByRole('link', { name: 'Attempts with the same name' }).click()
+    await expect
+      .poll(() => new URL(page.url()).searchParams.get('username_hash'))
+      .toMatch(/^[0-9a-f]{16}$/)
+    const filters = page.getByRole('form', { name: 'Filter the audit log' })
+    expect(await filters.getByLabel('Unknown name (hash)').inputValue()).toMatch(/^[0-9a-f]{16}$/)
+    await expect.poll(() => unknown.count()).toBe(2)
+    expect(await page.content()).not.toContain(typo)
+
+    // A mistyped hash is caught before asking.
+    await filters.getByLabel('Unknown name (hash)').fill('not-a-hash')
+    await filters.getByRole('button', { name: 'Apply filters' }).click()
+    await filters.getByText(/A name hash is 16 characters/).waitFor()
+
+    await page.setViewportSize({ width: 375, height: 800 })
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
+    expect(realProblems(w)).toEqual([])
+  })
+
   test('anyone but an administrator gets no Audit link and no Audit page', async () => {
     const w = await openPage(browser)
     const { page } = w

@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditOutcome } from '../api.ts'
-import { actionLabel, OUTCOME_LABEL, shortUserAgent } from '../format.ts'
-import { DateTime } from './ui.tsx'
+import { actionLabel, foldedSummary, OUTCOME_LABEL, shortUserAgent } from '../format.ts'
+import { paths } from '../router.ts'
+import { DateTime, Link } from './ui.tsx'
 
 const OUTCOME_BADGE: Record<AuditOutcome, string> = {
   success: 'badge-active',
@@ -48,14 +49,17 @@ export function AuditTable(props: { events: AuditEvent[]; caption: string; showA
               {props.showActor ? (
                 <td data-label="Who" className="break">
                   {e.actor ?? <span className="muted">Unknown</span>}
+                  {e.usernameHash ? (
+                    <span className="sub">
+                      <Link to={paths.auditOfUnknown(e.usernameHash)}>
+                        Attempts with the same name
+                      </Link>
+                    </span>
+                  ) : null}
                 </td>
               ) : null}
               <td data-label="Target" className="cell-target">
-                {e.target ? (
-                  <span className="mono">{e.target}</span>
-                ) : (
-                  <span className="muted">—</span>
-                )}
+                <Target event={e} />
               </td>
               <td data-label="From" className="break">
                 {e.clientAddress}
@@ -79,6 +83,21 @@ export function AuditTable(props: { events: AuditEvent[]; caption: string; showA
       </table>
     </div>
   )
+}
+
+/** What was acted on; for a summary of folded failures, that in words. */
+function Target(props: { event: AuditEvent }) {
+  const { target, foldedCount } = props.event
+  const summary = foldedCount === null ? null : foldedSummary(target)
+  if (summary) {
+    return (
+      <>
+        {summary}
+        <span className="sub mono">{target}</span>
+      </>
+    )
+  }
+  return target ? <span className="mono">{target}</span> : <span className="muted">—</span>
 }
 
 /** Newer / Older for a newest-first list the server pages. */

@@ -9,10 +9,14 @@ import { paths, replacePath, useSearch } from '../router.ts'
 
 const PAGE_SIZE = 50
 const DAY = /^\d{4}-\d{2}-\d{2}$/
+/** The audit log's hash of a username no user has (failed logins). */
+const HASH = /^[0-9a-f]{16}$/
 
 /** The filters as the address holds them: days are the reader's own calendar days. */
 interface Filters {
   username: string
+  /** Failed logins under one unknown username (the address calls it username_hash). */
+  usernameHash: string
   action: string
   outcome: AuditOutcome | ''
   from: string
@@ -27,6 +31,7 @@ function readFilters(search: string): Filters {
   const day = (v: string | null) => (v && DAY.test(v) ? v : '')
   return {
     username: q.get('username') ?? '',
+    usernameHash: HASH.test(q.get('username_hash') ?? '') ? (q.get('username_hash') as string) : '',
     action: q.get('action') ?? '',
     outcome: (AUDIT_OUTCOMES as readonly string[]).includes(outcome)
       ? (outcome as AuditOutcome)
@@ -38,7 +43,8 @@ function readFilters(search: string): Filters {
 }
 
 function address(f: Filters): string {
-  return `${paths.audit}${queryString({ ...f, page: f.page || undefined })}`
+  const { usernameHash, ...rest } = f
+  return `${paths.audit}${queryString({ ...rest, username_hash: usernameHash, page: f.page || undefined })}`
 }
 
 /** Local midnight at the start of a YYYY-MM-DD day, plus `days`, as an instant. */
@@ -51,6 +57,7 @@ function localMidnight(day: string, days = 0): string {
 function toQuery(f: Filters): AuditQuery {
   return {
     username: f.username || undefined,
+    username_hash: f.usernameHash || undefined,
     action: f.action || undefined,
     outcome: f.outcome || undefined,
     from: f.from ? localMidnight(f.from) : undefined,
@@ -79,6 +86,8 @@ export function Audit() {
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<keyof Filters, string>>>({})
   const ids = {
     user: useId(),
+    hash: useId(),
+    hashError: useId(),
     action: useId(),
     actions: useId(),
     outcome: useId(),
@@ -96,8 +105,16 @@ export function Audit() {
 
   async function apply(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
-    const next = { ...draft, action: actionId(draft.action), page: 0 }
+    const next = {
+      ...draft,
+      usernameHash: draft.usernameHash.trim().toLowerCase(),
+      action: actionId(draft.action),
+      page: 0,
+    }
     const found: typeof fieldErrors = {}
+    if (next.usernameHash && !HASH.test(next.usernameHash))
+      found.usernameHash =
+        'A name hash is 16 characters, 0-9 and a-f: follow "Attempts with the same name" on a failed login.'
     if (next.from && next.to && next.to < next.from)
       found.to = 'The end date is before the start date.'
     if (next.action && !/^[A-Za-z0-9:._-]+$/.test(next.action))
@@ -114,7 +131,12 @@ export function Audit() {
 
   const list = events.data?.resultList ?? []
   const filtered =
-    applied.username || applied.action || applied.outcome || applied.from || applied.to
+    applied.username ||
+    applied.usernameHash ||
+    applied.action ||
+    applied.outcome ||
+    applied.from ||
+    applied.to
 
   return (
     <main className="page" id="main">
@@ -123,7 +145,8 @@ export function Audit() {
           <h1>Audit</h1>
           <p className="section-text">
             Logins, token changes, permission denials and every change, newest first. Passwords and
-            tokens are never recorded.
+            tokens are never recorded, nor names tried at login that no user has (only a hash of
+            each). Repeated failures from one address are counted in one line.
           </p>
         </div>
       </div>
@@ -144,6 +167,25 @@ export function Audit() {
               placeholder="Anyone"
               onChange={(e) => setDraft({ ...draft, username: e.target.value })}
             />
+          </div>
+          <div className="field">
+            <label htmlFor={ids.hash}>Unknown name (hash)</label>
+            <input
+              id={ids.hash}
+              value={draft.usernameHash}
+              autoComplete="off"
+              autoCapitalize="none"
+              spellCheck={false}
+              placeholder="Any"
+              aria-invalid={fieldErrors.usernameHash ? true : undefined}
+              aria-describedby={fieldErrors.usernameHash ? ids.hashError : undefined}
+              onChange={(e) => setDraft({ ...draft, usernameHash: e.target.value })}
+            />
+            {fieldErrors.usernameHash ? (
+              <p className="field-error" id={ids.hashError}>
+                {fieldErrors.usernameHash}
+              </p>
+            ) : null}
           </div>
           <div className="field">
             <label htmlFor={ids.action}>Action</label>

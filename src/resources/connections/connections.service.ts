@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { AuditRecorder } from '../../audit/audit.service.ts'
+import type { AuditRecorder } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { ConnectionRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
