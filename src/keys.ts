@@ -23,6 +23,8 @@ export interface KeyRing {
   readonly atRestKeys: readonly Buffer[]
   /** Signs console CSRF tokens. */
   readonly csrf: Buffer
+  /** Signs device cookies (see identity/trusted-clients.ts). */
+  readonly device: Buffer
 }
 
 export const KID_PREFIX = 'apiops-'
@@ -53,6 +55,7 @@ export function buildKeyRing(master: Buffer, previous: readonly Buffer[] = []): 
     atRest: derive(master, 'at-rest-aes-256-gcm'),
     atRestKeys: [master, ...previous].map((secret) => derive(secret, 'at-rest-aes-256-gcm')),
     csrf: derive(master, 'csrf'),
+    device: derive(master, 'device-cookie'),
   }
 }
 
