@@ -213,7 +213,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ttlSeconds: deps.config.apiTokenTtl,
     throttle: limits.login,
   })
-  await app.register(sessionRoutes, { deps: services, throttle: limits.login })
+  await app.register(sessionRoutes, {
+    deps: services,
+    throttle: limits.login,
+    deviceSecret: deps.keys.device,
+  })
   await app.register(meRoutes, { deps: services })
   await app.register(usersRoutes, { deps: services })
   await app.register(auditRoutes, { deps: services })

@@ -28,6 +28,8 @@ export interface KeyRing {
    * wrong field), so a database dump alone cannot test guesses against it.
    */
   readonly auditUsername: Buffer
+  /** Signs device cookies (see identity/trusted-clients.ts). */
+  readonly device: Buffer
 }
 
 export const KID_PREFIX = 'apiops-'
@@ -59,6 +61,7 @@ export function buildKeyRing(master: Buffer, previous: readonly Buffer[] = []): 
     atRestKeys: [master, ...previous].map((secret) => derive(secret, 'at-rest-aes-256-gcm')),
     csrf: derive(master, 'csrf'),
     auditUsername: derive(master, 'audit-username-hash'),
+    device: derive(master, 'device-cookie'),
   }
 }
 

@@ -105,6 +105,7 @@ describe.each(dialects())('console sessions and CSRF (%s)', (dialect) => {
   it('marks the cookie Secure behind TLS (a trusted proxy saying https)', async () => {
     const res = await login('alice', PASSWORD, { 'x-forwarded-proto': 'https' })
     expect(res.cookies[0]?.secure).toBe(true)
+    expect(res.cookies.find((c) => c.name === 'apiops_device')?.secure).toBe(true)
   })
 
   it('answers a wrong password with the one generic message and no cookie', async () => {

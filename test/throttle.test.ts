@@ -1,10 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { type AddressInfo, connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
-import { closeRedis, createRedis } from '../src/cluster/redis.ts'
 import { ConfigError } from '../src/config.ts'
-import type { Dialect } from '../src/db/create-db.ts'
 import { MAX_HEADER_BYTES } from '../src/identity/limits.ts'
 import { addressKey, type LockRule, lockMs, usernameKey } from '../src/identity/throttle.ts'
 import { estimate, waitMs } from '../src/identity/token-rate-limit.ts'
@@ -21,6 +18,19 @@ import {
   testConfig,
   tokenFor,
 } from './helpers.ts'
+import {
+  consoleLogin,
+  expectBadCredentials,
+  expectLocked,
+  forgetRedisPrefixes,
+  type Injector,
+  type Res,
+  redisEnv,
+  STORES,
+  TOKEN_URL,
+  tokenLogin,
+  WRONG,
+} from './login-helpers.ts'
 import { Relay } from './relay.ts'
 
 /**
@@ -29,93 +39,7 @@ import { Relay } from './relay.ts'
  * per-token request rate limit, the request-head limit, and a Redis outage.
  */
 
-interface StoreCase {
-  name: string
-  dialect: Dialect
-  /** Settings that select the store; a fresh key prefix keeps runs apart in one Redis. */
-  env: () => Record<string, string>
-}
-
-const prefixes: string[] = []
-const redisEnv = (): Record<string, string> => {
-  const prefix = `test:${randomBytes(6).toString('hex')}:`
-  prefixes.push(prefix)
-  return { REDIS_URL: redisUrl() as string, APIOPS_REDIS_PREFIX: prefix }
-}
-
-/** Leaves the shared Redis as it was: every key under this file's prefixes goes. */
-afterAll(async () => {
-  if (prefixes.length === 0) return
-  const redis = createRedis(redisUrl() as string, { prefix: '' })
-  try {
-    for (const prefix of prefixes) {
-      const keys = await redis.keys(`${prefix}*`)
-      if (keys.length > 0) await redis.del(...keys)
-    }
-  } finally {
-    await closeRedis(redis)
-  }
-})
-
-const STORES: StoreCase[] = [
-  ...dialects().map((dialect) => ({ name: `database, ${dialect}`, dialect, env: () => ({}) })),
-  ...(redisUrl() ? [{ name: 'redis', dialect: 'sqlite' as const, env: redisEnv }] : []),
-]
-
-const TOKEN_URL = '/apiops/auth/token'
-const WRONG = 'wrong password'
-
-type Injector = Pick<TestContext['app'], 'inject'>
-
-function tokenLogin(
-  app: Injector,
-  username: string,
-  password: string,
-  remoteAddress = '198.51.100.7',
-  headers: Record<string, string> = {},
-) {
-  const f = form({ grant_type: 'client_credentials', client_id: username, client_secret: password })
-  return app.inject({
-    method: 'POST',
-    url: TOKEN_URL,
-    headers: { ...f.headers, ...headers },
-    payload: f.payload,
-    remoteAddress,
-  })
-}
-
-function consoleLogin(
-  app: Injector,
-  username: string,
-  password: string,
-  remoteAddress = '198.51.100.7',
-) {
-  return app.inject({
-    method: 'POST',
-    url: '/apiops/session/',
-    payload: { username, password },
-    remoteAddress,
-  })
-}
-
-type Res = Awaited<ReturnType<typeof tokenLogin>>
-
-/** A 429 from the throttle: the body's retry_after and the Retry-After header agree. */
-function expectLocked(res: Res): number {
-  expect(res.statusCode).toBe(429)
-  const body = res.json()
-  expect(Object.keys(body).sort()).toEqual(['error', 'error_description', 'retry_after'])
-  expect(body.error).toBe('rate_limit_exceeded')
-  expect(Number.isInteger(body.retry_after)).toBe(true)
-  expect(body.retry_after).toBeGreaterThanOrEqual(1)
-  expect(res.headers['retry-after']).toBe(String(body.retry_after))
-  return body.retry_after
-}
-
-function expectBadCredentials(res: Res): void {
-  expect(res.statusCode).toBe(401)
-  expect(res.json()).toEqual({ error: 'unauthorized_client', error_description: 'Bad credentials' })
-}
+afterAll(forgetRedisPrefixes)
 
 /** A second node: another app over the same database (and the same Redis, if any). */
 async function secondNode(ctx: TestContext, clock = ctx.clock) {
@@ -162,11 +86,14 @@ describe.each(STORES)('failed-login throttle ($name)', (store) => {
     for (let i = 0; i < 5; i++) await tokenLogin(ctx.app, 'carol', WRONG, ip)
     const seen: number[] = []
     for (let round = 0; round < 13; round++) {
-      const wait = expectLocked(await tokenLogin(ctx.app, 'carol', WRONG, ip))
+      // Knocking during the lock counts against the knocking address (here one of its
+      // own each round, kept under its threshold), never for the username: its lock
+      // does not grow.
+      const knocker = freshAddress()
+      const wait = expectLocked(await tokenLogin(ctx.app, 'carol', WRONG, knocker))
       seen.push(wait)
-      // Knocking during the lock is refused without counting: the lock does not grow.
       ctx.clock.advance(wait * 1000 - 1)
-      expect(expectLocked(await tokenLogin(ctx.app, 'carol', WRONG, ip))).toBe(1)
+      expect(expectLocked(await tokenLogin(ctx.app, 'carol', WRONG, knocker))).toBe(1)
       ctx.clock.advance(1)
       expectBadCredentials(await tokenLogin(ctx.app, 'carol', WRONG, ip))
     }
@@ -186,13 +113,16 @@ describe.each(STORES)('failed-login throttle ($name)', (store) => {
     expect(viaConsole.headers['set-cookie']).toBeUndefined()
 
     // After the lock, the right password works, and the success clears the count:
-    // five more failures are needed for the next lockout, which starts at 1 s again.
+    // five more failures are needed for the next lockout, which starts at 1 s again
+    // (counted from another address: dave's success made this one known for dave).
     ctx.clock.advance(1000)
     expect((await tokenLogin(ctx.app, 'dave', PASSWORD, ip)).statusCode).toBe(200)
-    for (let i = 0; i < 5; i++) expectBadCredentials(await tokenLogin(ctx.app, 'dave', WRONG, ip))
-    expect(expectLocked(await tokenLogin(ctx.app, 'dave', PASSWORD, ip))).toBe(1)
+    const elsewhere = freshAddress()
+    for (let i = 0; i < 5; i++)
+      expectBadCredentials(await tokenLogin(ctx.app, 'dave', WRONG, elsewhere))
+    expect(expectLocked(await tokenLogin(ctx.app, 'dave', PASSWORD, elsewhere))).toBe(1)
     ctx.clock.advance(1000)
-    expect((await tokenLogin(ctx.app, 'dave', PASSWORD, ip)).statusCode).toBe(200)
+    expect((await tokenLogin(ctx.app, 'dave', PASSWORD, elsewhere)).statusCode).toBe(200)
   })
 
   it('shares the count between the token endpoint and the console login', async () => {
@@ -202,10 +132,13 @@ describe.each(STORES)('failed-login throttle ($name)', (store) => {
     expectLocked(await consoleLogin(ctx.app, 'erin', PASSWORD, ip))
     expectLocked(await tokenLogin(ctx.app, 'erin', PASSWORD, ip))
     ctx.clock.advance(1000)
-    // A console login success clears it for the token endpoint too.
+    // A console login success clears it for the token endpoint too (tried from another
+    // address: this one is now known for erin, and judged on its own).
     expect((await consoleLogin(ctx.app, 'erin', PASSWORD, ip)).statusCode).toBe(200)
-    for (let i = 0; i < 4; i++) expectBadCredentials(await tokenLogin(ctx.app, 'erin', WRONG, ip))
-    expect((await tokenLogin(ctx.app, 'erin', PASSWORD, ip)).statusCode).toBe(200)
+    const elsewhere = freshAddress()
+    for (let i = 0; i < 4; i++)
+      expectBadCredentials(await tokenLogin(ctx.app, 'erin', WRONG, elsewhere))
+    expect((await tokenLogin(ctx.app, 'erin', PASSWORD, elsewhere)).statusCode).toBe(200)
   })
 
   it('forgets failures 15 minutes after the last one (or after its lockout)', async () => {
@@ -229,21 +162,25 @@ describe.each(STORES)('failed-login throttle ($name)', (store) => {
     for (let i = 0; i < 20; i++) {
       expectBadCredentials(await tokenLogin(ctx.app, `sprayed${i}`, 'Summer2026!', ip))
     }
-    expectLocked(await tokenLogin(ctx.app, 'sprayed99', 'Summer2026!', ip))
+    // Refused attempts count against the address too: each one doubles its lock.
+    expect(expectLocked(await tokenLogin(ctx.app, 'sprayed99', 'Summer2026!', ip))).toBe(2)
     // Everyone at that address waits, even with the right password (it is not checked)...
-    expectLocked(await tokenLogin(ctx.app, 'grace', PASSWORD, ip))
-    expectLocked(await consoleLogin(ctx.app, 'grace', PASSWORD, ip))
+    expect(expectLocked(await tokenLogin(ctx.app, 'grace', PASSWORD, ip))).toBe(4)
+    expect(expectLocked(await consoleLogin(ctx.app, 'grace', PASSWORD, ip))).toBe(8)
     // ...but not the same users elsewhere: no username got five failures.
     expect((await tokenLogin(ctx.app, 'sprayed0', 'x', freshAddress())).statusCode).toBe(401)
     expect((await tokenLogin(ctx.app, 'grace', PASSWORD, freshAddress())).statusCode).toBe(200)
     // A success elsewhere does not clear the address.
-    expectLocked(await tokenLogin(ctx.app, 'grace', PASSWORD, ip))
-    ctx.clock.advance(1000)
+    expect(expectLocked(await tokenLogin(ctx.app, 'grace', PASSWORD, ip))).toBe(16)
+    ctx.clock.advance(16_000)
     expect((await tokenLogin(ctx.app, 'grace', PASSWORD, ip)).statusCode).toBe(200)
     // A success does not clear the address either (or a sprayer could log into an
-    // account of their own to start over): the next failure locks it for 2 s.
+    // account of their own to start over): the next failure locks it for 32 s, and
+    // knocking doubles that again.
     expectBadCredentials(await tokenLogin(ctx.app, 'sprayed100', 'x', ip))
-    expect(expectLocked(await tokenLogin(ctx.app, 'grace', PASSWORD, ip))).toBe(2)
+    expect(expectLocked(await tokenLogin(ctx.app, 'sprayed101', 'x', ip))).toBe(64)
+    // Grace's success made the address known for her: she is judged on her own there.
+    expect((await tokenLogin(ctx.app, 'grace', PASSWORD, ip)).statusCode).toBe(200)
   })
 
   it('counts an IPv6 client per /64, and IPv4-mapped addresses as IPv4', async () => {
@@ -294,10 +231,13 @@ describe.each(STORES)('failed-login throttle ($name)', (store) => {
       expectLocked(await tokenLogin(ctx.app, 'bob', PASSWORD, ip))
       expectLocked(await consoleLogin(other, 'bob', PASSWORD, ip))
       ctx.clock.advance(1000)
-      // A success on one node clears the count for both.
+      // A success on one node clears the count for both (tried from another address:
+      // this one is now known for bob, and judged on its own).
       expect((await tokenLogin(other, 'bob', PASSWORD, ip)).statusCode).toBe(200)
-      for (let i = 0; i < 4; i++) expectBadCredentials(await tokenLogin(ctx.app, 'bob', WRONG, ip))
-      expect((await tokenLogin(ctx.app, 'bob', PASSWORD, ip)).statusCode).toBe(200)
+      const elsewhere = freshAddress()
+      for (let i = 0; i < 4; i++)
+        expectBadCredentials(await tokenLogin(ctx.app, 'bob', WRONG, elsewhere))
+      expect((await tokenLogin(ctx.app, 'bob', PASSWORD, elsewhere)).statusCode).toBe(200)
       // With Redis configured, Redis holds the counts, not the database.
       const rows = await ctx.store.db.selectFrom('login_attempts').select('key').execute()
       if (store.name === 'redis') expect(rows).toEqual([])

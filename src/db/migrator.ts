@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003_resources.ts'
 import * as m0004 from './migrations/0004_login_attempts.ts'
 import * as m0005 from './migrations/0005_audit.ts'
 import * as m0006 from './migrations/0006_settings.ts'
+import * as m0007 from './migrations/0007_login_devices.ts'
 import * as m0008 from './migrations/0008_audit_folding.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '0004_login_attempts': m0004,
   '0005_audit': m0005,
   '0006_settings': m0006,
+  '0007_login_devices': m0007,
   '0008_audit_folding': m0008,
 }
 

@@ -192,6 +192,14 @@ export interface LoginAttemptsTable {
   expires_at: string
 }
 
+/** Addresses a user logged in from successfully; a few per user, recent only. */
+export interface KnownAddressesTable {
+  user_id: string
+  /** The throttle's address key without its `ip:` prefix: IPv4, or an IPv6 /64. */
+  address: string
+  last_success_at: string
+}
+
 /** One audited action (see src/audit/). Never a password, a token or a secret. */
 export interface SettingsTable {
   key: string
@@ -250,6 +258,7 @@ export interface Database {
   credentials: CredentialsTable
   certificates: CertificatesTable
   login_attempts: LoginAttemptsTable
+  known_addresses: KnownAddressesTable
   audit_events: AuditEventsTable
   settings: SettingsTable
 }

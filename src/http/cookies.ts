@@ -1,6 +1,7 @@
 /**
- * The one cookie apiops sets (the console session) and reads. Its value is always
- * base64url, so no encoding is needed; written here rather than through
+ * The cookies apiops sets and reads: the console session, and the device cookie the
+ * login sets. Their values are base64url (with dots between parts), so no encoding is
+ * needed; written here rather than through
  * @fastify/cookie, whose onSend hook ran on every answer, including every API call
  * that never touches a cookie.
  */
@@ -8,17 +9,19 @@
 export interface CookieOptions {
   maxAgeSeconds: number
   secure: boolean
+  /** Where the browser sends it back; the whole site unless narrower. */
+  path?: string
 }
 
-const VALUE_SHAPE = /^[A-Za-z0-9_-]*$/
+const VALUE_SHAPE = /^[A-Za-z0-9_.-]*$/
 
-/** A Set-Cookie value: host-only, whole site, script-proof, never sent cross-site. */
-export function sessionSetCookie(name: string, value: string, options: CookieOptions): string {
-  if (!VALUE_SHAPE.test(value)) throw new Error('cookie values are base64url')
+/** A Set-Cookie value: host-only, script-proof, never sent cross-site. */
+export function setCookie(name: string, value: string, options: CookieOptions): string {
+  if (!VALUE_SHAPE.test(value)) throw new Error('cookie values are base64url, with dots')
   const parts = [
     `${name}=${value}`,
     `Max-Age=${Math.floor(options.maxAgeSeconds)}`,
-    'Path=/',
+    `Path=${options.path ?? '/'}`,
     'HttpOnly',
     'SameSite=Strict',
   ]

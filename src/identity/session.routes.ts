@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { errors } from '../errors.ts'
-import { type CookieOptions, sessionSetCookie } from '../http/cookies.ts'
+import { type CookieOptions, readCookie, setCookie } from '../http/cookies.ts'
 import { SUCCESS } from '../http/lists.ts'
 import { errorResponses, SuccessBody } from '../http/schemas.ts'
 import { sameOrigin, sessionCookie } from './auth.hook.ts'
@@ -10,6 +10,14 @@ import { PASSWORD_MAX_LENGTH } from './passwords.ts'
 import { RoleSchema } from './roles.ts'
 import { login, logout, SESSION_COOKIE, type SessionsDeps } from './sessions.service.ts'
 import type { LoginThrottle } from './throttle.ts'
+import {
+  DEVICE_COOKIE,
+  DEVICE_COOKIE_MAX_AGE_SECONDS,
+  DEVICE_COOKIE_PATH,
+  deviceKey,
+  newDeviceCookie,
+  rememberAddress,
+} from './trusted-clients.ts'
 
 const SessionSchema = Type.Object({
   username: Type.String(),
@@ -20,9 +28,9 @@ const SessionSchema = Type.Object({
   expiresAt: Type.String({ format: 'date-time', description: 'The absolute end of the session' }),
 })
 
-function cookieOptions(request: FastifyRequest, maxAgeSeconds: number): CookieOptions {
+function cookieOptions(request: FastifyRequest, maxAgeSeconds: number, path = '/'): CookieOptions {
   // Secure whenever the client reached us over TLS (directly or via a trusted proxy).
-  return { secure: request.protocol === 'https', maxAgeSeconds }
+  return { secure: request.protocol === 'https', maxAgeSeconds, path }
 }
 
 /**
@@ -47,7 +55,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
   deps: SessionsDeps
   /** Failed-login counts shared with the token endpoint (429 while locked out). */
   throttle: LoginThrottle
-}> = async (app, { deps, throttle }) => {
+  /** Signs device cookies, derived from the master secret. */
+  deviceSecret: Buffer
+}> = async (app, { deps, throttle, deviceSecret }) => {
   const tags = ['session']
 
   app.post(
@@ -60,6 +70,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
         operationId: 'login',
         tags,
         summary: 'Console login: sets the session cookie and answers the CSRF token',
+        description:
+          'Also sets a long-lived device cookie (apiops_device, Path=/apiops/session): a later login as the same username from this browser is judged by its own failure count, not by a lock other clients caused.',
         security: [],
         body: Type.Object(
           {
@@ -72,8 +84,12 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const { secret, view } = await throttle.attempt(
-        { username: request.body.username, ip: request.ip },
+      const { username } = request.body
+      // A browser that logged in as this username before is judged by its own count.
+      const device = readCookie(request.headers.cookie, DEVICE_COOKIE)
+      const trustedKey = deviceKey(deviceSecret, device, username, deps.clock.now())
+      const { secret, view, userId } = await throttle.attempt(
+        { username, ip: request.ip, trustedKey },
         () =>
           login(deps, {
             username: request.body.username,
@@ -83,14 +99,19 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
             previousSecret: sessionCookie(request),
           }),
       )
-      reply.header(
-        'set-cookie',
-        sessionSetCookie(
+      await rememberAddress(deps, userId, request.ip, request.log)
+      reply.header('set-cookie', [
+        setCookie(
           SESSION_COOKIE,
           secret,
           cookieOptions(request, deps.sessionPolicy.absoluteMs / 1000),
         ),
-      )
+        setCookie(
+          DEVICE_COOKIE,
+          newDeviceCookie(deviceSecret, username, deps.clock.now()),
+          cookieOptions(request, DEVICE_COOKIE_MAX_AGE_SECONDS, DEVICE_COOKIE_PATH),
+        ),
+      ])
       return noStore(reply).send(view)
     },
   )
@@ -125,7 +146,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) => {
       if (!request.session) throw errors.notASession()
       await logout(deps, request.session.sessionId)
-      reply.header('set-cookie', sessionSetCookie(SESSION_COOKIE, '', cookieOptions(request, 0)))
+      reply.header('set-cookie', setCookie(SESSION_COOKIE, '', cookieOptions(request, 0)))
       return SUCCESS
     },
   )

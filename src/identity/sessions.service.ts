@@ -65,7 +65,7 @@ export async function login(
     userAgent: string
     previousSecret?: string | undefined
   },
-): Promise<{ secret: string; view: SessionView }> {
+): Promise<{ secret: string; view: SessionView; userId: string }> {
   const user = await authenticatePassword(deps, input.username, input.password)
   if (!user) throw errors.badCredentials()
   // A fresh id at every login; the one the browser had before is dropped (no fixation).
@@ -86,6 +86,7 @@ export async function login(
   return {
     secret,
     view: sessionView(deps.sessionPolicy, row, owner?.username ?? user.username, owner?.roles),
+    userId: user.id,
   }
 }
 

@@ -23,22 +23,31 @@ export { addressKey }
  * (2 s, 4 s, ...) up to `maxLockMs`. A failure is forgotten `windowMs` after the last
  * one, counted from the end of its lockout, so a count ends even if nobody succeeds.
  *
- * While any key of an attempt is locked the attempt answers 429 rate_limit_exceeded
- * with retry_after, before the password is looked at: no argon2 work for the attacker
- * to spend, and no oracle, since the right password gets exactly what a wrong one gets.
- * Locked attempts do not count as failures (the lock is not extended by knocking).
+ * While the username or the address is locked, an attempt answers 429
+ * rate_limit_exceeded with retry_after, before the password is looked at: no argon2
+ * work for the attacker to spend, and no oracle, since the right password gets exactly
+ * what a wrong one gets. Such a refused attempt still counts, as a failure of the
+ * address that made it and of nothing else: knocking never renews the username's lock,
+ * and an address that keeps knocking (on one username or on many) soon waits the
+ * maximum itself, for every username, for as long as it keeps knocking (each refused
+ * attempt moves its window on). So an address that keeps trying cannot keep a username
+ * locked: its own lock soon outlasts the username's, which then runs out unrenewed.
  *
  * A success clears the username's count, not the address's: otherwise a sprayer trying
  * one password on many usernames from one address could reset the address's count by
  * logging into an account of their own now and then. An office behind one NAT address
  * is why the address's threshold is higher (20 by default).
  *
- * The trade-off of a username key: anyone can lock a user out by failing on purpose.
- * The damage is bounded: a lock never exceeds `maxLockMs` (15 min), counts decay, and
- * every failure also counts against the attacker's own address, whose lock soon grows
- * to the maximum, so one address can keep only about one username locked. Locking out
- * many users takes as many addresses (IPv6 addresses count per /64, which is what one
- * subscriber typically gets). A locked-out user can still use existing API tokens.
+ * The trade-off of a username key: anyone can lock a user out by failing on purpose
+ * (many addresses, or one that waits out its own lock each time and spends its one
+ * guess). So the owner is not judged as a stranger (see trusted-clients.ts): a login
+ * presenting a valid device cookie for that username (console), or coming from an
+ * address that username logged in from lately (token endpoint), is checked against
+ * that client's own key (`device:<nonce>`, `known:<username>:<address>`) under the
+ * username's rule, and neither the username's lock nor the address's applies to it,
+ * nor do its failures count there. A trusted success clears only its own key: the
+ * username's lock is evidence about strangers, which the owner's login does not
+ * refute. A locked-out user can also still use existing API tokens.
  */
 
 export interface LockRule {
@@ -144,12 +153,36 @@ class KeyedQueue {
 const isBadCredentials = (error: unknown) =>
   error instanceof ApiError && error.code === 'unauthorized_client'
 
+/** Who is trying: `trustedKey` when the client proved itself before (trusted-clients.ts). */
+export interface LoginClient {
+  username: string
+  ip: string | undefined
+  trustedKey?: string | undefined
+}
+
+/** The keys one attempt is judged, charged and cleared by. */
+interface Plan {
+  /** Attempts with the same queue key wait for each other on this node. */
+  queueKey: string
+  /** Any of these locked refuses the attempt. */
+  checked: string[]
+  /** A wrong password counts under each of these. */
+  failure: { key: string; rule: LockRule }[]
+  /** A refused attempt counts under this one: the client's own key. */
+  refusal: { key: string; rule: LockRule }
+  /** A success clears these. */
+  cleared: string[]
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; lockedUntil: number }
+
 export class LoginThrottle {
   /**
-   * Attempts for one username wait for each other on this node, so a burst of
-   * parallel guesses is judged one by one (each sees the count the one before left)
-   * instead of all slipping past the check before any failure is counted. Across
-   * nodes a burst can still overshoot by at most one attempt per node at a time.
+   * Attempts for one username (or one trusted client) wait for each other on this
+   * node, so a burst of parallel guesses is judged one by one (each sees the count the
+   * one before left) instead of all slipping past the check before any failure is
+   * counted. Across nodes a burst can still overshoot by at most one attempt per node
+   * at a time.
    */
   private readonly queue = new KeyedQueue()
 
@@ -161,51 +194,75 @@ export class LoginThrottle {
   ) {}
 
   /**
-   * Runs `check` (which verifies a password) unless the username or the address is
-   * locked out. `check` signals wrong credentials by throwing errors.badCredentials();
-   * that failure is counted and rethrown unchanged. Anything else it throws passes
-   * through uncounted; whatever it returns is a success and clears the username.
+   * Runs `check` (which verifies a password) unless the client's keys are locked out.
+   * `check` signals wrong credentials by throwing errors.badCredentials(); that failure
+   * is counted and rethrown unchanged. Anything else it throws passes through
+   * uncounted; whatever it returns is a success and clears the client's count.
    */
-  async attempt<T>(
-    who: { username: string; ip: string | undefined },
-    check: () => Promise<T>,
-  ): Promise<T> {
-    const user = usernameKey(who.username)
-    const ip = addressKey(who.ip)
-    return this.queue.run(user, async () => {
-      const now = this.clock.now().getTime()
-      const states = await this.guard(() => this.store.get([user, ip], now))
-      const lockedUntil = Math.max(...states.map((s) => s.lockedUntil))
-      if (lockedUntil > now) {
-        throw errors.rateLimited((lockedUntil - now) / 1000, 'Too many failed login attempts')
-      }
-      let result: T
-      try {
-        result = await check()
-      } catch (error) {
-        if (isBadCredentials(error)) await this.recordFailure(user, ip)
-        throw error
-      }
-      try {
-        await this.store.reset([user])
-      } catch (error) {
-        // The login itself is sound; a stale count only makes the next failure stricter.
-        this.log?.warn({ err: error }, 'could not reset the failed-login count')
-      }
-      return result
-    })
+  async attempt<T>(who: LoginClient, check: () => Promise<T>): Promise<T> {
+    const plan = who.trustedKey ? this.trustedPlan(who.trustedKey) : this.strangerPlan(who)
+    const outcome = await this.queue.run(plan.queueKey, () => this.judge(plan, check))
+    if (outcome.ok) return outcome.value
+    // Charged after leaving the queue: the charge needs no ordering with the username's
+    // other attempts, so the queue's turn stays as short as it always was.
+    const now = this.clock.now().getTime()
+    const [own] = await this.recordFailure([plan.refusal], { quiet: true })
+    const until = Math.max(outcome.lockedUntil, own?.lockedUntil ?? 0)
+    throw errors.rateLimited((until - now) / 1000, 'Too many failed login attempts')
   }
 
-  private async recordFailure(user: string, ip: string): Promise<void> {
+  private strangerPlan(who: LoginClient): Plan {
+    const user = usernameKey(who.username)
+    const ip = addressKey(who.ip)
+    return {
+      queueKey: user,
+      checked: [user, ip],
+      failure: [
+        { key: user, rule: this.policy.user },
+        { key: ip, rule: this.policy.ip },
+      ],
+      refusal: { key: ip, rule: this.policy.ip },
+      cleared: [user],
+    }
+  }
+
+  private trustedPlan(key: string): Plan {
+    const own = { key, rule: this.policy.user }
+    return { queueKey: key, checked: [key], failure: [own], refusal: own, cleared: [key] }
+  }
+
+  private async judge<T>(plan: Plan, check: () => Promise<T>): Promise<Outcome<T>> {
     const now = this.clock.now().getTime()
-    const entries = [
-      { key: user, rule: this.policy.user },
-      { key: ip, rule: this.policy.ip },
-    ]
+    const states = await this.guard(() => this.store.get(plan.checked, now))
+    const lockedUntil = Math.max(...states.map((s) => s.lockedUntil))
+    if (lockedUntil > now) return { ok: false, lockedUntil }
+    let value: T
+    try {
+      value = await check()
+    } catch (error) {
+      if (isBadCredentials(error)) await this.recordFailure(plan.failure)
+      throw error
+    }
+    try {
+      await this.store.reset(plan.cleared)
+    } catch (error) {
+      // The login itself is sound; a stale count only makes the next failure stricter.
+      this.log?.warn({ err: error }, 'could not reset the failed-login count')
+    }
+    return { ok: true, value }
+  }
+
+  /** `quiet`: log only the failure that starts a lockout (knocking can be fast). */
+  private async recordFailure(
+    entries: readonly { key: string; rule: LockRule }[],
+    { quiet = false } = {},
+  ): Promise<AttemptState[]> {
+    const now = this.clock.now().getTime()
     const states = await this.guard(() => this.store.hit(entries, now))
     states.forEach((state, i) => {
       if (state.lockedUntil <= now) return
-      const key = entries[i]?.key ?? ''
+      const { key = '', rule } = entries[i] ?? {}
+      if (quiet && state.failures !== rule?.maxFailures) return
       this.log?.warn(
         {
           key,
@@ -215,6 +272,7 @@ export class LoginThrottle {
         'failed logins: locked out',
       )
     })
+    return states
   }
 
   /** A store that cannot answer means 503: the limit is never skipped. */

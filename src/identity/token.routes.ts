@@ -5,6 +5,7 @@ import { errors } from '../errors.ts'
 import { errorResponses } from '../http/schemas.ts'
 import type { LoginThrottle } from './throttle.ts'
 import { issueToken, type TokensDeps } from './tokens.service.ts'
+import { knownAddressKey, rememberAddress } from './trusted-clients.ts'
 import { authenticatePassword } from './users.service.ts'
 
 export interface TokenEndpointOptions {
@@ -149,8 +150,10 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
       const params = readParameters(request.body)
       checkGrantType(params.grant_type)
       const credentials = resolveClientCredentials(request.headers.authorization, params)
+      // An address this username logged in from lately is judged by its own count.
+      const trustedKey = await knownAddressKey(deps, credentials.username, request.ip)
       const user = await throttle.attempt(
-        { username: credentials.username, ip: request.ip },
+        { username: credentials.username, ip: request.ip, trustedKey },
         async () => {
           const found = await authenticatePassword(deps, credentials.username, credentials.password)
           if (!found) throw errors.badCredentials()
@@ -158,12 +161,16 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
         },
       )
       const now = deps.clock.now()
-      const { token } = await issueToken(deps, {
-        userId: user.id,
-        name: `Token endpoint ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-        source: 'api',
-        expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + ttlSeconds * 1000),
-      })
+      // Side by side: remembering the address adds no wait to the token's own write.
+      const [{ token }] = await Promise.all([
+        issueToken(deps, {
+          userId: user.id,
+          name: `Token endpoint ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+          source: 'api',
+          expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + ttlSeconds * 1000),
+        }),
+        rememberAddress(deps, user.id, request.ip, request.log),
+      ])
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
       return { access_token: token, token_type: 'Bearer' as const, expires_in: ttlSeconds }
     },
