@@ -218,7 +218,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     throttle: limits.login,
     deviceSecret: deps.keys.device,
   })
-  await app.register(meRoutes, { deps: services })
+  await app.register(meRoutes, { deps: services, throttle: limits.login })
   await app.register(usersRoutes, { deps: services })
   await app.register(auditRoutes, { deps: services })
   await app.register(settingsRoutes, { deps: services })

@@ -61,6 +61,14 @@ function bearerFailure(code: 'invalid_token' | 'token_expired', description: str
   return new ApiError(code, description, { headers: { 'www-authenticate': BEARER_CHALLENGE } })
 }
 
+function validationFailed(issues: ValidationIssue[]): ApiError {
+  return new ApiError(
+    'validation_failed',
+    `Validation failed: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`,
+    { validationErrors: issues },
+  )
+}
+
 /**
  * Named failures. Each Bearer message maps to one troubleshooting step of the seed, so
  * a caller reading error_description knows which step to take.
@@ -156,6 +164,31 @@ export const errors = {
       'This endpoint describes a console session; this request used a token instead.',
     ),
 
+  // --- What a token may not do: anything that would outlive or multiply it
+  tokenCannotCreateTokens: () =>
+    new ApiError(
+      'forbidden',
+      'A token cannot create tokens. Create personal API access tokens in the Management Console (My Profile), or with POST /apiops/auth/token and your username and password.',
+    ),
+  tokenCannotRotateOthers: () =>
+    new ApiError(
+      'forbidden',
+      'A token can rotate only itself: send this request with the token being rotated. A token cannot replace your other tokens, or a short-lived token could turn into a never-expiring one. To replace another token, sign in to the Management Console, open My Profile > Personal API Access Tokens, create a new token and revoke the old one. Revoking your other tokens with a token stays allowed.',
+    ),
+  tokenCannotChangePassword: () =>
+    new ApiError(
+      'forbidden',
+      "A token cannot change its own user's password: with the new password it could mint new tokens and outlive itself. Change your password in the Management Console (My Profile > Change password), signed in with your current password.",
+    ),
+  currentPasswordWrong: () =>
+    validationFailed([
+      {
+        field: 'currentPassword',
+        message:
+          'is not your current password; nothing was changed (wrong attempts count as failed logins)',
+      },
+    ]),
+
   // --- Token endpoint (messages fixed by the seed)
   badCredentials: () => new ApiError('unauthorized_client', 'Bad credentials'),
   unsupportedGrantType: () =>
@@ -196,12 +229,7 @@ export const errors = {
   invalidRequest: (description: string) => new ApiError('invalid_request', description),
   invalidParameter: (description: string) => new ApiError('invalid_parameter', description),
   badRequest: (description: string) => new ApiError('bad_request', description),
-  validationFailed: (issues: ValidationIssue[]) =>
-    new ApiError(
-      'validation_failed',
-      `Validation failed: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`,
-      { validationErrors: issues },
-    ),
+  validationFailed,
   payloadTooLarge: (limit: number) =>
     new ApiError('payload_too_large', `The request body is larger than the ${limit}-byte limit.`),
   unsupportedMediaType: (contentType: string, expected: string) =>

@@ -231,6 +231,80 @@ describe.each(dialects())(
       expect(login.statusCode).toBe(200)
     })
 
+    it("set-password revokes the user's tokens and ends their sessions; --keep-tokens keeps them", async () => {
+      await cli(config, ['user', 'create', 'dana', '--password-stdin'], 'dana password 1\n')
+      const newToken = async () =>
+        JSON.parse(
+          (
+            await cli(config, [
+              '--json',
+              'token',
+              'create',
+              'dana',
+              '--name',
+              'ci',
+              '--never-expires',
+            ])
+          ).out,
+        ).token as string
+      const login = async (password: string) => {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/apiops/session/',
+          payload: { username: 'dana', password },
+        })
+        return `apiops_session=${res.cookies.find((c) => c.name === 'apiops_session')?.value}`
+      }
+      const sessionStatus = async (cookie: string) =>
+        (await app.inject({ url: '/apiops/session/', headers: { cookie } })).statusCode
+      const tokenStatus = async (token: string) =>
+        (await app.inject({ url: '/apiops/me/', headers: bearer(token) })).statusCode
+
+      const first = await newToken()
+      expect(await tokenStatus(first)).toBe(200)
+      const session = await login('dana password 1')
+      const reset = await cli(
+        config,
+        ['user', 'set-password', 'dana', '--password-stdin'],
+        'dana password 2\n',
+      )
+      expect(reset).toMatchObject({ code: 0, err: '' })
+      expect(reset.out).toBe(
+        'password of dana changed; revoked 1 token(s) and ended 1 console session(s)\n',
+      )
+      await until(
+        'the server refuses the revoked token',
+        async () => (await tokenStatus(first)) === 401,
+      )
+      expect(await sessionStatus(session)).toBe(401)
+
+      const second = await newToken()
+      const kept = await login('dana password 2')
+      const keep = await cli(
+        config,
+        ['--json', 'user', 'set-password', 'dana', '--keep-tokens', '--password-stdin'],
+        'dana password 3\n',
+      )
+      expect(keep.code).toBe(0)
+      expect(JSON.parse(keep.out)).toEqual({
+        username: 'dana',
+        passwordChanged: true,
+        revokedTokenCount: 0,
+        endedSessionCount: 0,
+      })
+      expect(await tokenStatus(second)).toBe(200)
+      expect(await sessionStatus(kept)).toBe(200)
+      expect(
+        (
+          await cli(
+            config,
+            ['user', 'set-password', 'dana', '--keep-tokens', '--password-stdin'],
+            'dana password 4\n',
+          )
+        ).out,
+      ).toBe('password of dana changed; API tokens and console sessions kept\n')
+    })
+
     it('manages projects and members', async () => {
       expect(
         (await cli(config, ['project', 'create', 'Payments', '--description', 'cards'])).out,

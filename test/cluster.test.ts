@@ -157,7 +157,7 @@ describe.runIf(dialects().includes('postgres'))('a cluster of nodes on one Postg
     }
   })
 
-  it('a role taken away and a password reset through one node hold on every node', async () => {
+  it('a role taken away and a password reset (revoking the tokens) through one node hold on every node', async () => {
     const [a, b, c] = nodes as [ApiopsNode, ApiopsNode, ApiopsNode]
     await a.createUser(admin, 'operator', 'operator password 1')
     const json = { 'content-type': 'application/json' }
@@ -187,6 +187,14 @@ describe.runIf(dialects().includes('postgres'))('a cluster of nodes on one Postg
       body: JSON.stringify({ password: 'operator password 2' }),
     })
     expect(reset.status).toBe(200)
+    expect((await reset.json()).revokedTokenCount).toBe(1)
+    // The reset revoked the token (the default): every node drops its cached copy.
+    for (const node of nodes) {
+      await until(
+        `${node.base} refuses the token the reset revoked`,
+        async () => (await node.status(token)) === 401,
+      )
+    }
     for (const node of [b, c]) {
       expect((await node.login('operator', 'operator password 1')).status).toBe(401)
       expect((await node.login('operator', 'operator password 2')).status).toBe(200)

@@ -217,3 +217,20 @@ export const form = (fields: Record<string, string>) => ({
   headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
   payload: new URLSearchParams(fields).toString(),
 })
+
+/** A console session, logged in through POST /apiops/session/: send `headers` with each call. */
+export async function consoleSession(
+  ctx: TestContext,
+  username: string,
+  password = PASSWORD,
+): Promise<{ cookie: string; csrf: string; headers: Record<string, string> }> {
+  const res = await ctx.app.inject({
+    method: 'POST',
+    url: '/apiops/session/',
+    payload: { username, password },
+  })
+  if (res.statusCode !== 200) throw new Error(`login of ${username}: ${res.statusCode}`)
+  const cookie = `apiops_session=${res.cookies.find((c) => c.name === 'apiops_session')?.value}`
+  const csrf = res.json().csrfToken as string
+  return { cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } }
+}

@@ -129,7 +129,8 @@ const MATRIX: Record<string, Entry> = {
     ok: 201,
     make: () => ({ url: '/apiops/me/tokens/', payload: { name: 'x', expiresAt: null } }),
   },
-  // The token id is resolved per caller below: each revokes or rotates one of their own.
+  // The token id is resolved per caller below: each revokes one of their own (OWN), or
+  // rotates the very token it presents (SELF: a token may rotate only itself).
   'DELETE /apiops/me/tokens/:id/': {
     access: 'any',
     ok: 200,
@@ -138,7 +139,15 @@ const MATRIX: Record<string, Entry> = {
   'POST /apiops/me/tokens/:id/rotate/': {
     access: 'any',
     ok: 201,
-    make: () => ({ url: '/apiops/me/tokens/OWN/rotate/' }),
+    make: () => ({ url: '/apiops/me/tokens/SELF/rotate/' }),
+  },
+  'PUT /apiops/me/password/': {
+    access: 'session-only',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/me/password/',
+      payload: { currentPassword: 'correct horse battery', newPassword: 'another long pw' },
+    }),
   },
   'GET /apiops/me/audit/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/audit/' }) },
   'GET /apiops/audit/': { access: 'admin', ok: 200, make: () => ({ url: '/apiops/audit/' }) },
@@ -544,14 +553,17 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
       n += 1
       const call = await entry.make(fx, n)
       let url = call.url
-      if (url.includes('/OWN/')) {
-        const owner = actor === 'anonymous' ? 'plain' : actor
-        url = url.replace('/OWN/', `/${(await tokenFor(fx.ctx, fx.userId[owner])).id}/`)
+      let presented = actor === 'anonymous' ? undefined : tokens[actor]
+      for (const placeholder of ['/OWN/', '/SELF/']) {
+        if (!url.includes(placeholder)) continue
+        const owned = await tokenFor(fx.ctx, fx.userId[actor === 'anonymous' ? 'plain' : actor])
+        url = url.replace(placeholder, `/${owned.id}/`)
+        if (placeholder === '/SELF/' && presented) presented = owned.token
       }
       const res = await fx.ctx.app.inject({
         method: method as 'GET',
         url,
-        headers: { ...(actor === 'anonymous' ? {} : bearer(tokens[actor])), ...call.headers },
+        headers: { ...(presented ? bearer(presented) : {}), ...call.headers },
         ...(call.payload ? { payload: call.payload } : {}),
       })
       const want = expected(entry, actor)

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errors } from '../src/errors.ts'
-import { setEnabled, setPassword } from '../src/identity/users.service.ts'
+import { resetPassword } from '../src/identity/password-change.service.ts'
+import { setEnabled } from '../src/identity/users.service.ts'
 import {
   bearer,
   buildTestApp,
@@ -300,7 +301,7 @@ describe.each(dialects())('console sessions and CSRF (%s)', (dialect) => {
     expect((await asSession(s, 'GET', '/apiops/me/')).statusCode).toBe(401)
     await setEnabled(ctx.services, 'carol', true)
     const t = await session('carol')
-    await setPassword(ctx.services, 'carol', 'brand new password')
+    await resetPassword(ctx.services, 'carol', 'brand new password', { revokeTokens: true })
     expect((await asSession(t, 'GET', '/apiops/me/')).statusCode).toBe(401)
   })
 

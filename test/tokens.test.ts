@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errors } from '../src/errors.ts'
 import { purgeExpiredTokens } from '../src/identity/tokens.service.ts'
-import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
+import {
+  bearer,
+  buildTestApp,
+  consoleSession,
+  dialects,
+  makeUser,
+  type TestContext,
+  tokenFor,
+} from './helpers.ts'
 
 describe.each(dialects())('personal API access tokens (%s)', (dialect) => {
   let ctx: TestContext
@@ -194,7 +202,7 @@ describe.each(dialects())('personal API access tokens (%s)', (dialect) => {
     const expiresAt = new Date('2026-06-30T12:00:00Z')
     const old = await tokenFor(ctx, alice.id, { name: 'ci-pipeline', expiresAt })
     ctx.clock.advance(5000)
-    const res = await call('POST', `/apiops/me/tokens/${old.id}/rotate/`, alice.token)
+    const res = await call('POST', `/apiops/me/tokens/${old.id}/rotate/`, old.token)
     expect(res.statusCode).toBe(201)
     expect(res.headers['cache-control']).toBe('no-store')
     const fresh = res.json()
@@ -207,8 +215,13 @@ describe.each(dialects())('personal API access tokens (%s)', (dialect) => {
     expect(fresh.createdAt).toBe(ctx.clock.now().toISOString())
     expect((await call('GET', '/apiops/me/', old.token)).statusCode).toBe(401)
     expect((await call('GET', '/apiops/me/', fresh.token)).json().token.id).toBe(fresh.id)
-    // A dead token cannot be rotated back to life.
-    const again = await call('POST', `/apiops/me/tokens/${old.id}/rotate/`, alice.token)
+    // A dead token cannot be rotated back to life, not even from a console session.
+    const session = await consoleSession(ctx, 'alice')
+    const again = await ctx.app.inject({
+      method: 'POST',
+      url: `/apiops/me/tokens/${old.id}/rotate/`,
+      headers: session.headers,
+    })
     expect(again.statusCode).toBe(409)
     expect(again.json().error_description).toMatch(
       /is revoked; only an active token can be rotated/,
@@ -220,8 +233,13 @@ describe.each(dialects())('personal API access tokens (%s)', (dialect) => {
       name: 'short',
       expiresAt: new Date(ctx.clock.now().getTime() + 1000),
     })
+    const session = await consoleSession(ctx, 'alice')
     ctx.clock.advance(1000)
-    const res = await call('POST', `/apiops/me/tokens/${t.id}/rotate/`, alice.token)
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: `/apiops/me/tokens/${t.id}/rotate/`,
+      headers: session.headers,
+    })
     expect(res.statusCode).toBe(409)
     expect(res.json().error_description).toMatch(/is expired/)
   })

@@ -81,11 +81,13 @@ describe.each(dialects())('users, live role inheritance and projects (%s)', (dia
       expect((await call('GET', '/apiops/me/', bob)).statusCode).toBe(200)
     })
 
-    it('a password reset takes effect for the token endpoint, and keeps existing tokens', async () => {
+    it('a password reset takes effect for the token endpoint, and keeps existing tokens when asked to', async () => {
       const reset = await call('PUT', '/apiops/users/bob/password/', admin, {
         password: 'a new password 1',
+        revokeTokens: false,
       })
       expect(reset.statusCode).toBe(200)
+      expect(reset.json()).toMatchObject({ revokedTokenCount: 0, endedSessionCount: 0 })
       const old = form({
         grant_type: 'client_credentials',
         client_id: 'bob',

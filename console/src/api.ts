@@ -62,6 +62,12 @@ export interface UserView {
   disabledAt: string | null
 }
 
+/** What a password change took with it (both 0 when the tokens and sessions were kept). */
+export interface PasswordChange {
+  revokedTokenCount: number
+  endedSessionCount: number
+}
+
 export interface Project {
   name: string
   description: string
@@ -258,6 +264,12 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
     createToken: (name: string, expiresAt: string | null) =>
       send<IssuedToken>('POST', '/apiops/me/tokens/', { name, expiresAt }),
     revokeMyToken: (id: string) => send<TokenView>('DELETE', `/apiops/me/tokens/${seg(id)}/`),
+    changeMyPassword: (currentPassword: string, newPassword: string, revokeTokens: boolean) =>
+      send<PasswordChange>('PUT', '/apiops/me/password/', {
+        currentPassword,
+        newPassword,
+        revokeTokens,
+      }),
     myActivity: (query: Omit<AuditQuery, 'username'>) =>
       send<Paged<AuditEvent>>('GET', `/apiops/me/audit/${queryString(query)}`),
     auditEvents: (query: AuditQuery) =>
@@ -274,8 +286,11 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
       send<UserView>('DELETE', `/apiops/users/${seg(u)}/roles/${seg(role)}/`),
     setEnabled: (u: string, enabled: boolean) =>
       send<UserView>('POST', `/apiops/users/${seg(u)}/${enabled ? 'enable' : 'disable'}/`),
-    setPassword: (u: string, password: string) =>
-      send<unknown>('PUT', `/apiops/users/${seg(u)}/password/`, { password }),
+    setPassword: (u: string, password: string, revokeTokens: boolean) =>
+      send<PasswordChange>('PUT', `/apiops/users/${seg(u)}/password/`, {
+        password,
+        revokeTokens,
+      }),
     userTokens: (u: string) => list<TokenView>(`/apiops/users/${seg(u)}/tokens/?size=1000`),
     revokeUserToken: (u: string, id: string) =>
       send<TokenView>('DELETE', `/apiops/users/${seg(u)}/tokens/${seg(id)}/`),

@@ -61,6 +61,7 @@ export const ACTION_LABEL: Record<string, string> = {
   enableUser: 'User enabled',
   disableUser: 'User disabled',
   setUserPassword: 'Password reset',
+  changeMyPassword: 'Own password changed',
   revokeUserToken: "A user's token revoked",
   revokeAllUserTokens: "All of a user's tokens revoked",
   updateSettings: 'Runtime settings changed',

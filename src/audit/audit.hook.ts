@@ -31,9 +31,10 @@ const LOGIN_OPERATIONS = new Set(['createTokenWithCredentials', 'login'])
 const ISSUING_OPERATIONS = new Set(['createTokenWithCredentials', 'createMyToken', 'rotateMyToken'])
 /**
  * Body fields that name what a write acts on (a new user, project, proxy; the roles
- * granted). An allowlist: no other body field is ever read, so no secret can be.
+ * granted; whether a password change kept the tokens). An allowlist: no other body
+ * field is ever read, so no secret can be.
  */
-const TARGET_BODY_FIELDS = ['username', 'name', 'apiProxyName', 'roles'] as const
+const TARGET_BODY_FIELDS = ['username', 'name', 'apiProxyName', 'roles', 'revokeTokens'] as const
 
 /** Issued token ids, from onSend (where the body is visible) to onResponse. */
 const issuedTokenIds = new WeakMap<FastifyRequest, string>()
@@ -128,6 +129,7 @@ function targetOf(request: FastifyRequest, login: boolean, attempted: string | u
     for (const field of TARGET_BODY_FIELDS) {
       const value = (body as Record<string, unknown>)[field]
       if (typeof value === 'string') add(field, value, 100)
+      else if (typeof value === 'boolean') add(field, String(value), 5)
       else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
         add(field, value.join(','), 200)
       }

@@ -4,6 +4,7 @@ import { createServices, type Services } from '../app.ts'
 import { cliEvent } from '../audit/audit.service.ts'
 import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
+import { resetPassword } from '../identity/password-change.service.ts'
 import * as tokens from '../identity/tokens.service.ts'
 import * as users from '../identity/users.service.ts'
 import * as projects from '../resources/projects/projects.service.ts'
@@ -186,11 +187,22 @@ export async function runCli(
       }),
     )
   passwordOptions(
-    user.command('set-password <username>').description("set a user's password"),
+    user
+      .command('set-password <username>')
+      .description(
+        "set a user's password, revoking all of their API tokens and ending their console sessions",
+      )
+      .option('--keep-tokens', "keep the user's API tokens and console sessions"),
   ).action((username: string, opts) =>
     withServices(async (s) => {
-      await users.setPassword(s, username, await password(opts))
-      print({ username, passwordChanged: true }, () => `password of ${username} changed\n`)
+      const change = await resetPassword(s, username, await password(opts), {
+        revokeTokens: !opts.keepTokens,
+      })
+      print({ username, passwordChanged: true, ...change }, () =>
+        opts.keepTokens
+          ? `password of ${username} changed; API tokens and console sessions kept\n`
+          : `password of ${username} changed; revoked ${change.revokedTokenCount} token(s) and ended ${change.endedSessionCount} console session(s)\n`,
+      )
     })(),
   )
   for (const [name, enabled] of [

@@ -1,12 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { errors } from '../errors.ts'
-import { paginate } from '../http/lists.ts'
+import { type ApiError, errors } from '../errors.ts'
+import { paginate, SUCCESS } from '../http/lists.ts'
 import { errorResponses, ListBody, ListQuery } from '../http/schemas.ts'
 import { principalOf } from './auth.hook.ts'
 import { projectNamesOfUser } from './memberships.repository.ts'
+import { changeOwnPassword } from './password-change.service.ts'
+import { PasswordChangeSchema, PasswordSchema, RevokeTokensField } from './passwords.schemas.ts'
+import { PASSWORD_MAX_LENGTH } from './passwords.ts'
 import { ROLES, RoleSchema } from './roles.ts'
+import type { LoginThrottle } from './throttle.ts'
 import { findTokenById } from './tokens.repository.ts'
 import {
   CreateTokenBody,
@@ -15,6 +19,7 @@ import {
   TokenViewSchema,
 } from './tokens.schemas.ts'
 import {
+  assertMayRotate,
   type IssuedToken,
   issueToken,
   listTokens,
@@ -44,12 +49,13 @@ export function sendIssued(reply: FastifyReply, issued: IssuedToken, status: num
     .send({ ...issued.view, token: issued.token })
 }
 
-/** Only a console session may mint tokens: a leaked token must not be able to multiply. */
-async function requireSession(request: FastifyRequest): Promise<void> {
-  if (principalOf(request).via !== 'session') {
-    throw errors.forbidden(
-      'A token cannot create tokens. Create personal API access tokens in the Management Console (My Profile), or with POST /apiops/auth/token and your username and password.',
-    )
+/**
+ * Only a console session, opened with the password, may do what would let a token
+ * outlive or multiply itself: mint tokens, change the password.
+ */
+function requireSession(refusal: () => ApiError) {
+  return async (request: FastifyRequest): Promise<void> => {
+    if (principalOf(request).via !== 'session') throw refusal()
   }
 }
 
@@ -62,7 +68,11 @@ export const MeSchema = Type.Object({
   token: Type.Union([TokenViewSchema, Type.Null()], { description: 'The token this request used' }),
 })
 
-export const meRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (app, { deps }) => {
+export const meRoutes: FastifyPluginAsyncTypebox<{
+  deps: TokensDeps
+  /** Failed-login counts: a wrong current password counts like a failed login. */
+  throttle: LoginThrottle
+}> = async (app, { deps, throttle }) => {
   app.get(
     '/apiops/me/',
     {
@@ -110,7 +120,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (
   app.post(
     '/apiops/me/tokens/',
     {
-      preValidation: requireSession,
+      preValidation: requireSession(errors.tokenCannotCreateTokens),
       schema: {
         operationId: 'createMyToken',
         tags: ['me'],
@@ -156,18 +166,57 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (
         tags: ['me'],
         summary: 'Revoke a token and answer a new one with the same name and expiry instant',
         description:
-          'Allowed with a token too: rotation replaces a secret, it neither adds a token nor extends a lifetime.',
+          'A token may rotate only itself (the token this request presents): rotation replaces its secret and never extends its lifetime. Any other token answers 403, since a short-lived token must not take over a longer-lived one; a console session may rotate any of its tokens.',
         params: TokenIdParam,
-        response: { 201: IssuedTokenSchema, ...errorResponses(401, 404, 409) },
+        response: { 201: IssuedTokenSchema, ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
       const me = principalOf(request)
+      assertMayRotate(me, request.params.id)
       return sendIssued(
         reply,
         await rotateToken(deps, me.userId, request.params.id, me.userId),
         201,
       )
+    },
+  )
+
+  app.put(
+    '/apiops/me/password/',
+    {
+      preValidation: requireSession(errors.tokenCannotChangePassword),
+      bodyLimit: 8192,
+      schema: {
+        operationId: 'changeMyPassword',
+        tags: ['me'],
+        summary:
+          'Change my password (console session only); by default also revoke my API tokens and end my other sessions',
+        description:
+          'A token gets 403: with a new password it could mint tokens and outlive itself. A wrong currentPassword answers 400 and counts as a failed login (the same lockout as the token endpoint and the console login, 429 while locked). The session making the change stays signed in.',
+        body: Type.Object(
+          {
+            currentPassword: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
+            newPassword: PasswordSchema,
+            revokeTokens: RevokeTokensField,
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: PasswordChangeSchema,
+          ...errorResponses(400, 401, 403, 413, 415, 429, 503),
+        },
+      },
+    },
+    async (request) => {
+      const change = await changeOwnPassword(
+        deps,
+        throttle,
+        principalOf(request),
+        { ...request.body, revokeTokens: request.body.revokeTokens ?? true },
+        { ip: request.ip, sessionId: request.session?.sessionId },
+      )
+      return { ...SUCCESS, ...change }
     },
   )
 }

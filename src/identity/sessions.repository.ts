@@ -17,8 +17,16 @@ export async function deleteSession(db: Queryable, id: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', id).execute()
 }
 
-export async function deleteSessionsOfUser(db: Queryable, userId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute()
+/** Ends every session of a user but `exceptId` (the one making the change); answers how many. */
+export async function deleteSessionsOfUser(
+  db: Queryable,
+  userId: string,
+  exceptId?: string,
+): Promise<number> {
+  let query = db.deleteFrom('sessions').where('user_id', '=', userId)
+  if (exceptId !== undefined) query = query.where('id', '<>', exceptId)
+  const result = await query.executeTakeFirst()
+  return Number(result.numDeletedRows)
 }
 
 export async function deleteSessionsBefore(db: Queryable, cutoff: string): Promise<number> {

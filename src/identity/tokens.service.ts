@@ -197,8 +197,28 @@ export async function revokeAllTokens(
     deps.clock.now().toISOString(),
     revokedBy,
   )
-  await deps.events.publish({ type: 'user.tokens-revoked', userId: ownerId })
+  await announceAllTokensRevoked(deps, ownerId)
   return count
+}
+
+/** Every node drops the owner's cached tokens; for whoever revoked them all, after committing. */
+export async function announceAllTokensRevoked(
+  deps: Pick<TokensDeps, 'events'>,
+  ownerId: string,
+): Promise<void> {
+  await deps.events.publish({ type: 'user.tokens-revoked', userId: ownerId })
+}
+
+/**
+ * Who may rotate which token. A token may rotate only itself: rotating another would let
+ * a short-lived token (one hour, from the token endpoint) replace a never-expiring one and
+ * hold its secret, outliving itself. A console session, opened with the password, may
+ * rotate any of its user's tokens.
+ */
+export function assertMayRotate(principal: Principal, tokenId: string): void {
+  if (principal.via === 'token' && principal.tokenId !== tokenId) {
+    throw errors.tokenCannotRotateOthers()
+  }
 }
 
 /**

@@ -4,7 +4,8 @@ import { paginate, SUCCESS } from '../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../http/schemas.ts'
 import { principalOf } from './auth.hook.ts'
 import { TOKEN_SORT } from './me.routes.ts'
-import { PASSWORD_MAX_LENGTH } from './passwords.ts'
+import { resetPassword } from './password-change.service.ts'
+import { PasswordChangeSchema, PasswordSchema, RevokeTokensField } from './passwords.schemas.ts'
 import { ROLES, RoleSchema } from './roles.ts'
 import { TokenIdParam, TokenViewSchema } from './tokens.schemas.ts'
 import { listTokens, revokeAllTokens, revokeToken, type TokensDeps } from './tokens.service.ts'
@@ -17,7 +18,6 @@ import {
   requireUser,
   revokeRoles,
   setEnabled,
-  setPassword,
   type UserView,
 } from './users.service.ts'
 
@@ -31,7 +31,6 @@ export const UserSchema = Type.Object({
 })
 
 const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) })
-const Password = Type.String({ minLength: 8, maxLength: PASSWORD_MAX_LENGTH })
 const RolesBody = Type.Object(
   { roles: Type.Array(RoleSchema, { minItems: 1, maxItems: ROLES.length, uniqueItems: true }) },
   { additionalProperties: false },
@@ -77,7 +76,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
         body: Type.Object(
           {
             username: Type.String({ minLength: 1, maxLength: 64 }),
-            password: Password,
+            password: PasswordSchema,
             roles: Type.Optional(
               Type.Array(RoleSchema, { maxItems: ROLES.length, uniqueItems: true }),
             ),
@@ -182,14 +181,25 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       schema: {
         operationId: 'setUserPassword',
         tags,
+        summary:
+          "Set a user's password; by default also revoke all of their API tokens and end their console sessions",
+        description:
+          "A token cannot set its own user's password (403): with it, it could mint new tokens and outlive itself. Reset your own password in the console instead.",
         params: UsernameParams,
-        body: Type.Object({ password: Password }, { additionalProperties: false }),
-        response: { 200: SuccessBody, ...errorResponses(400, 404), ...denied },
+        body: Type.Object(
+          { password: PasswordSchema, revokeTokens: RevokeTokensField },
+          { additionalProperties: false },
+        ),
+        response: { 200: PasswordChangeSchema, ...errorResponses(400, 404), ...denied },
       },
     },
     async (request) => {
-      await setPassword(deps, request.params.username, request.body.password)
-      return SUCCESS
+      const change = await resetPassword(deps, request.params.username, request.body.password, {
+        revokeTokens: request.body.revokeTokens ?? true,
+        actor: principalOf(request),
+        keepSessionId: request.session?.sessionId,
+      })
+      return { ...SUCCESS, ...change }
     },
   )
 

@@ -8,7 +8,6 @@ import { errors } from '../errors.ts'
 import type { AuthCache, CachedUser } from './auth-cache.ts'
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.ts'
 import { isRole, ROLES, type Role } from './roles.ts'
-import { deleteSessionsOfUser } from './sessions.repository.ts'
 import * as repo from './users.repository.ts'
 
 export interface UsersDeps {
@@ -52,9 +51,9 @@ function checkUsername(username: string): void {
   }
 }
 
-function checkPassword(password: string): void {
+export function checkPassword(password: string, field = 'password'): void {
   const problem = passwordProblem(password)
-  if (problem) throw errors.validationFailed([{ field: 'password', message: problem }])
+  if (problem) throw errors.validationFailed([{ field, message: problem }])
 }
 
 export function parseRoles(values: readonly string[]): Role[] {
@@ -119,25 +118,12 @@ export async function createUser(
   return getUser(deps, input.username)
 }
 
-async function changed(deps: UsersDeps, userId: string): Promise<void> {
-  await deps.events.publish({ type: 'user.changed', userId })
-}
-
-export async function setPassword(
-  deps: UsersDeps,
-  username: string,
-  password: string,
+/** Every node drops its cached copy of the user (roles, enabled) and reads it afresh. */
+export async function announceUserChanged(
+  deps: Pick<UsersDeps, 'events'>,
+  userId: string,
 ): Promise<void> {
-  checkPassword(password)
-  const user = await requireUser(deps, username)
-  const now = deps.clock.now().toISOString()
-  await repo.updateUser(deps.db, user.id, {
-    password_hash: await hashPassword(password),
-    updated_at: now,
-  })
-  // Console sessions opened with the old password end; tokens are separate credentials and live on.
-  await deleteSessionsOfUser(deps.db, user.id)
-  await changed(deps, user.id)
+  await deps.events.publish({ type: 'user.changed', userId })
 }
 
 /** Refuses a change that would leave no enabled administrator to undo it. */
@@ -165,7 +151,7 @@ export async function setEnabled(
   if (!enabled) await assertKeepsAnAdmin(deps, user, 'disable')
   if (enabled !== (user.disabled_at === null)) {
     await repo.updateUser(deps.db, user.id, { disabled_at: enabled ? null : now, updated_at: now })
-    await changed(deps, user.id)
+    await announceUserChanged(deps, user.id)
   }
   return getUser(deps, username)
 }
@@ -179,7 +165,7 @@ export async function grantRoles(
   const user = await requireUser(deps, username)
   const now = deps.clock.now().toISOString()
   for (const role of parsed) await repo.addRole(deps.db, user.id, role, now)
-  await changed(deps, user.id)
+  await announceUserChanged(deps, user.id)
   return getUser(deps, username)
 }
 
@@ -192,7 +178,7 @@ export async function revokeRoles(
   const user = await requireUser(deps, username)
   if (parsed.includes('ROLE_ADMIN')) await assertKeepsAnAdmin(deps, user, 'remove ROLE_ADMIN from')
   for (const role of parsed) await repo.removeRole(deps.db, user.id, role)
-  await changed(deps, user.id)
+  await announceUserChanged(deps, user.id)
   return getUser(deps, username)
 }
 
@@ -202,7 +188,7 @@ export async function deleteUser(deps: UsersDeps, username: string): Promise<voi
   await assertKeepsAnAdmin(deps, user, 'delete')
   await repo.deleteUserRow(deps.db, user.id)
   await deps.events.publish({ type: 'user.tokens-revoked', userId: user.id })
-  await changed(deps, user.id)
+  await announceUserChanged(deps, user.id)
 }
 
 /**

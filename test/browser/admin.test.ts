@@ -100,6 +100,42 @@ describe('console: administration', () => {
     expect(realProblems(w)).toEqual([])
   })
 
+  test("Reset password revokes the user's tokens and sessions (preselected); unticked, it keeps them", async () => {
+    const ivy = await server.user('ivy')
+    const before = await server.cliToken(ivy.id, 'made before the reset')
+    const ivysSession = await openPage(browser)
+    await logIn(ivysSession.page, server.url, 'ivy')
+    const w = await openPage(browser)
+    const { page } = w
+    await logIn(page, server.url, 'root', '/admin/users/ivy')
+    const revokeAll = page.getByLabel('Also revoke all API tokens and sign out of all sessions')
+    expect(await revokeAll.isChecked()).toBe(true)
+    await page.getByLabel('New password').fill('ivy-second-pass')
+    await page.getByRole('button', { name: 'Reset password' }).click()
+    await page
+      .getByRole('status')
+      .getByText('The password of “ivy” was reset. Revoked 1 API token and signed out 1 session.')
+      .waitFor()
+    expect(await server.hello(before.token)).toBe(401)
+    await page.getByRole('region', { name: 'API tokens' }).getByText('0 active of 1.').waitFor()
+    await ivysSession.page.reload()
+    await ivysSession.page.getByRole('button', { name: 'Log in' }).waitFor()
+
+    const kept = await server.cliToken(ivy.id, 'kept')
+    expect(await revokeAll.isChecked()).toBe(true)
+    await revokeAll.uncheck()
+    await page.getByLabel('New password').fill('ivy-third-pass')
+    await page.getByRole('button', { name: 'Reset password' }).click()
+    await page
+      .getByRole('status')
+      .getByText('The password of “ivy” was reset. Their API tokens and sessions were kept.')
+      .waitFor()
+    expect(await server.hello(kept.token)).toBe(200)
+    expect(await revokeAll.isChecked()).toBe(true)
+    expect(await server.tokenEndpointStatus('ivy', 'ivy-third-pass')).toBe(200)
+    expect(realProblems(w)).toEqual([])
+  })
+
   test('Projects: create, add and remove members, delete', async () => {
     await server.user('frank')
     const w = await asAdmin()

@@ -6,10 +6,11 @@ import {
   openPage,
   pageHolds,
   realProblems,
+  unlabelled,
   type Watched,
   webStorage,
 } from './chromium.ts'
-import { startServer, type TestServer } from './server.ts'
+import { PASSWORD, startServer, type TestServer } from './server.ts'
 
 /**
  * The seed's "Method 1: From Management Console" and "Revoking Tokens", as a person
@@ -260,6 +261,68 @@ describe('console: personal API access tokens', () => {
     expect(await server.hello(token)).toBe(401)
     expect(await server.hello(other)).toBe(200)
     expect(w.jsDialogs).toEqual([])
+    expect(realProblems(w)).toEqual([])
+  })
+
+  async function openChangePassword(w: Watched, username: string) {
+    await logIn(w.page, server.url, username)
+    await goToMyProfile(w)
+    await w.page.getByRole('button', { name: 'Change password' }).click()
+    const form = w.page.getByRole('form', { name: 'Change password' })
+    const revokeAll = form.getByLabel('Also revoke all API tokens and sign out of all sessions')
+    expect(await revokeAll.isChecked()).toBe(true)
+    return form
+  }
+
+  test('My Profile > Change password: labelled, checked as typed, and a wrong current password changes nothing', async () => {
+    const hal = await server.user('hal')
+    const before = await server.cliToken(hal.id, 'made before')
+    const w = await open()
+    const form = await openChangePassword(w, 'hal')
+    const current = form.getByLabel('Current password')
+    expect(await current.evaluate((el) => el === document.activeElement)).toBe(true)
+    expect(await unlabelled(w.page)).toEqual([])
+    await current.fill('not my password')
+    await form.getByLabel('New password', { exact: true }).fill('hal new password')
+    await form.getByLabel('Confirm new password').fill('hal new passwort')
+    await form.getByRole('button', { name: 'Change password' }).click()
+    await form.getByText('The two new passwords differ.').waitFor()
+    await form.getByLabel('Confirm new password').fill('hal new password')
+    await form.getByRole('button', { name: 'Change password' }).click()
+    await form.getByText(/is not your current password/).waitFor()
+    expect(await current.getAttribute('aria-invalid')).toBe('true')
+    expect(await server.hello(before.token)).toBe(200)
+    expect(await server.tokenEndpointStatus('hal', 'hal new password')).toBe(401)
+    expect(realProblems(w)).toEqual([])
+  })
+
+  test('My Profile > Change password: revokes my tokens and other sessions (preselected), this session stays', async () => {
+    const gus = await server.user('gus')
+    const before = await server.cliToken(gus.id, 'made before')
+    const elsewhere = await open()
+    await logIn(elsewhere.page, server.url, 'gus')
+    const w = await open()
+    const { page } = w
+    const form = await openChangePassword(w, 'gus')
+    await form.getByLabel('Current password').fill(PASSWORD)
+    await form.getByLabel('New password', { exact: true }).fill('gus new password')
+    await form.getByLabel('Confirm new password').fill('gus new password')
+    await form.getByRole('button', { name: 'Change password' }).click()
+    await page
+      .getByRole('status')
+      .getByText('Your password was changed. Revoked 1 API token and signed out 1 other session.')
+      .waitFor()
+    expect(await form.count()).toBe(0)
+    expect(await server.hello(before.token)).toBe(401)
+    // This page stays signed in and shows the token revoked; the other session has ended.
+    await page
+      .getByRole('row', { name: /made before/ })
+      .locator('td[data-label="Status"]')
+      .getByText('Revoked')
+      .waitFor()
+    await elsewhere.page.reload()
+    await elsewhere.page.getByRole('button', { name: 'Log in' }).waitFor()
+    expect(await server.tokenEndpointStatus('gus', 'gus new password')).toBe(200)
     expect(realProblems(w)).toEqual([])
   })
 

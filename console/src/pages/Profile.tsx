@@ -14,6 +14,7 @@ import {
 import { useSignedIn } from '../context.ts'
 import { useLoad } from '../hooks.ts'
 import { paths, replacePath } from '../router.ts'
+import { ChangePassword } from './ChangePassword.tsx'
 import { CreateTokenDialog } from './CreateTokenDialog.tsx'
 
 type Tab = 'tokens' | 'activity'
@@ -93,6 +94,7 @@ export function Profile(props: { tab: Tab }) {
           </div>
         </dl>
         <ErrorMessage>{me.error}</ErrorMessage>
+        <ChangePassword onChanged={() => void tokens.reload()} />
       </section>
 
       <ProfileTabs tab={props.tab} />

@@ -1,6 +1,7 @@
 import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react'
 import { messageOf, type Role, type TokenView } from '../api.ts'
 import { ConfirmDialog, type ConfirmRequest } from '../components/Dialog.tsx'
+import { RevokeEverywhere, revokedSummary } from '../components/RevokeEverywhere.tsx'
 import { TokenTable } from '../components/TokenTable.tsx'
 import { DateTime, EmptyState, ErrorMessage, Link, Loading, Notice } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
@@ -221,7 +222,14 @@ export function UserDetail(props: { username: string }) {
               {isSelf ? (
                 <p className="hint">You cannot disable or delete the account you are using.</p>
               ) : null}
-              <ResetPassword username={username} onDone={report} />
+              <ResetPassword
+                username={username}
+                isSelf={isSelf}
+                onDone={(message) => {
+                  report(message)
+                  void tokens.reload()
+                }}
+              />
             </section>
           </div>
           <section className="card" aria-labelledby="user-tokens-heading">
@@ -279,9 +287,14 @@ function PageShell(props: { username: string; badge?: ReactNode; body: ReactNode
   )
 }
 
-function ResetPassword(props: { username: string; onDone(message: string): void }) {
+function ResetPassword(props: {
+  username: string
+  isSelf: boolean
+  onDone(message: string): void
+}) {
   const { api } = useSignedIn()
   const [password, setPassword] = useState('')
+  const [revokeTokens, setRevokeTokens] = useState(true)
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const id = useId()
@@ -296,9 +309,12 @@ function ResetPassword(props: { username: string; onDone(message: string): void 
     setBusy(true)
     setError(null)
     try {
-      await api.setPassword(props.username, password)
+      const change = await api.setPassword(props.username, password, revokeTokens)
       setPassword('')
-      props.onDone(`The password of “${props.username}” was reset.`)
+      setRevokeTokens(true)
+      props.onDone(
+        `The password of “${props.username}” was reset. ${revokedSummary(change, revokeTokens, 'their')}`,
+      )
     } catch (e) {
       setError(messageOf(e))
     } finally {
@@ -311,25 +327,34 @@ function ResetPassword(props: { username: string; onDone(message: string): void 
       <h3 className="minor">Reset password</h3>
       <div className="field">
         <label htmlFor={id}>New password</label>
-        <div className="inline-field">
-          <input
-            id={id}
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? errId : undefined}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <button type="submit" className="button" disabled={busy}>
-            Reset password
-          </button>
-        </div>
+        <input
+          id={id}
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? errId : undefined}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         {error ? (
           <p className="field-error" id={errId}>
             {error}
           </p>
         ) : null}
+      </div>
+      <RevokeEverywhere
+        checked={revokeTokens}
+        onChange={setRevokeTokens}
+        hint={
+          props.isSelf
+            ? 'Your other sessions end; this one stays signed in. Scripts using your tokens stop working.'
+            : 'Every script and pipeline using one of their tokens stops working, and they must log in again.'
+        }
+      />
+      <div className="button-row">
+        <button type="submit" className="button" disabled={busy}>
+          Reset password
+        </button>
       </div>
     </form>
   )
