@@ -32,6 +32,9 @@ import { usersRoutes } from './identity/users.routes.ts'
 import type { KeyRing } from './keys.ts'
 import { installOpenApi } from './openapi.ts'
 import { resourceRoutes } from './resources/index.ts'
+import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
+import type { SpecImport } from './resources/proxies/spec-import.ts'
+import { SpecParser } from './resources/proxies/spec-parser.ts'
 import { settingsRoutes } from './settings/settings.routes.ts'
 import { RuntimeSettings } from './settings/settings.service.ts'
 import { testRoutes } from './system/test.routes.ts'
@@ -46,6 +49,8 @@ export interface AppDeps {
   consoleDir?: string
   /** A pino logger; none means silence (tests). */
   log?: FastifyBaseLogger
+  /** How spec hosts are resolved; the system resolver unless given (tests name fake hosts). */
+  resolveHost?: HostResolver
 }
 
 export interface RouteEntry {
@@ -63,7 +68,7 @@ export type Services = TokensDeps &
     atRestKey: Buffer
     /** atRestKey, then the keys of former master secrets: for opening, never sealing. */
     atRestKeys: readonly Buffer[]
-    specLimits: { timeoutMs: number; maxBytes: number }
+    specImport: SpecImport
     audit: AuditRecorder
     settings: RuntimeSettings
   }
@@ -88,7 +93,19 @@ export function createServices(
     settings: new RuntimeSettings(deps.store.db, { tokenRateLimit: deps.config.tokenRateLimit }),
     atRestKey: deps.keys.atRest,
     atRestKeys: deps.keys.atRestKeys,
-    specLimits: { timeoutMs: deps.config.specFetchTimeoutMs, maxBytes: deps.config.specMaxBytes },
+    specImport: {
+      fetch: {
+        timeoutMs: deps.config.specFetchTimeoutMs,
+        maxBytes: deps.config.specMaxBytes,
+        allowlist: deps.config.specFetchAllowlist,
+        resolve: deps.resolveHost ?? systemResolver,
+      },
+      parser: new SpecParser({
+        timeoutMs: deps.config.specParseTimeoutMs,
+        memoryMb: deps.config.specParseMemoryMb,
+        concurrency: deps.config.specParseConcurrency,
+      }),
+    },
     sessionPolicy: {
       idleMs: deps.config.sessionIdleMinutes * 60_000,
       absoluteMs: deps.config.sessionMaxHours * 3_600_000,
@@ -180,6 +197,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     await services.usage.flush()
     await services.audit.flush()
     services.cache.close()
+    await services.specImport.parser.close()
   })
 
   installErrorHandling(app)
