@@ -34,6 +34,9 @@ import type { KeyRing } from './keys.ts'
 import { installOpenApi } from './openapi.ts'
 import { sealStoredWebhookValues } from './resources/connections/connections.service.ts'
 import { resourceRoutes } from './resources/index.ts'
+import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
+import type { SpecImport } from './resources/proxies/spec-import.ts'
+import { SpecParser } from './resources/proxies/spec-parser.ts'
 import { settingsRoutes } from './settings/settings.routes.ts'
 import { RuntimeSettings } from './settings/settings.service.ts'
 import { testRoutes } from './system/test.routes.ts'
@@ -48,6 +51,8 @@ export interface AppDeps {
   consoleDir?: string
   /** A pino logger; none means silence (tests). */
   log?: FastifyBaseLogger
+  /** How spec hosts are resolved; the system resolver unless given (tests name fake hosts). */
+  resolveHost?: HostResolver
 }
 
 export interface RouteEntry {
@@ -65,7 +70,7 @@ export type Services = TokensDeps &
     atRestKey: Buffer
     /** atRestKey, then the keys of former master secrets: for opening, never sealing. */
     atRestKeys: readonly Buffer[]
-    specLimits: { timeoutMs: number; maxBytes: number }
+    specImport: SpecImport
     audit: AuditRecorder
     settings: RuntimeSettings
   }
@@ -97,7 +102,19 @@ export function createServices(
     settings: new RuntimeSettings(deps.store.db, { tokenRateLimit: deps.config.tokenRateLimit }),
     atRestKey: deps.keys.atRest,
     atRestKeys: deps.keys.atRestKeys,
-    specLimits: { timeoutMs: deps.config.specFetchTimeoutMs, maxBytes: deps.config.specMaxBytes },
+    specImport: {
+      fetch: {
+        timeoutMs: deps.config.specFetchTimeoutMs,
+        maxBytes: deps.config.specMaxBytes,
+        allowlist: deps.config.specFetchAllowlist,
+        resolve: deps.resolveHost ?? systemResolver,
+      },
+      parser: new SpecParser({
+        timeoutMs: deps.config.specParseTimeoutMs,
+        memoryMb: deps.config.specParseMemoryMb,
+        concurrency: deps.config.specParseConcurrency,
+      }),
+    },
     sessionPolicy: {
       idleMs: deps.config.sessionIdleMinutes * 60_000,
       absoluteMs: deps.config.sessionMaxHours * 3_600_000,
@@ -194,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Also ends the folding windows: their counts are written before the store closes.
     await services.audit.close()
     services.cache.close()
+    await services.specImport.parser.close()
   })
 
   installErrorHandling(app)

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { type OutboundAllowlist, parseAllowlist } from './http/outbound-address.ts'
 
 /**
  * Every setting apiops has, read from the environment exactly once and validated up
@@ -44,6 +45,12 @@ export interface Config {
   /** Limits on downloading an OpenAPI/Swagger spec for a new proxy. */
   readonly specFetchTimeoutMs: number
   readonly specMaxBytes: number
+  /** Internal networks and hosts specs may be fetched from; all else private is refused. */
+  readonly specFetchAllowlist: OutboundAllowlist
+  /** Limits on parsing a spec (in a worker thread): wall time, heap, workers at once. */
+  readonly specParseTimeoutMs: number
+  readonly specParseMemoryMb: number
+  readonly specParseConcurrency: number
   /** Failed logins per username before each further attempt must wait (progressively). */
   readonly loginMaxFailures: number
   /** The same per client address: higher, so one office behind NAT is not locked out. */
@@ -144,6 +151,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .map((s) => s.trim())
     .filter(Boolean)
     .flatMap((raw) => secret('APIOPS_PREVIOUS_SECRET_KEYS', raw, problems) ?? [])
+  const specAllowlist = parseAllowlist(
+    env.APIOPS_SPEC_FETCH_ALLOWLIST ?? '',
+    'APIOPS_SPEC_FETCH_ALLOWLIST',
+  )
+  problems.push(...specAllowlist.problems)
 
   const config: Config = {
     port: integer(env, 'PORT', 8080, 0, 65535, problems),
@@ -181,14 +193,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIdleMinutes: integer(env, 'APIOPS_SESSION_IDLE_MINUTES', 30, 1, 1440, problems),
     sessionMaxHours: integer(env, 'APIOPS_SESSION_MAX_HOURS', 12, 1, 720, problems),
     specFetchTimeoutMs: integer(env, 'APIOPS_SPEC_FETCH_TIMEOUT_MS', 5000, 100, 60_000, problems),
+    // 25 MiB admits the largest public specs (GitHub's is 13 MB of JSON).
     specMaxBytes: integer(
       env,
       'APIOPS_SPEC_MAX_BYTES',
-      5 * 1024 * 1024,
+      25 * 1024 * 1024,
       1024,
       50 * 1024 * 1024,
       problems,
     ),
+    specFetchAllowlist: specAllowlist.allowlist,
+    specParseTimeoutMs: integer(
+      env,
+      'APIOPS_SPEC_PARSE_TIMEOUT_MS',
+      20_000,
+      100,
+      600_000,
+      problems,
+    ),
+    specParseMemoryMb: integer(env, 'APIOPS_SPEC_PARSE_MEMORY_MB', 512, 16, 8192, problems),
+    specParseConcurrency: integer(env, 'APIOPS_SPEC_PARSE_CONCURRENCY', 2, 1, 64, problems),
     loginMaxFailures: integer(env, 'APIOPS_LOGIN_MAX_FAILURES', 5, 1, 1000, problems),
     loginIpMaxFailures: integer(env, 'APIOPS_LOGIN_IP_MAX_FAILURES', 20, 1, 1_000_000, problems),
     loginMaxLockoutSeconds: integer(

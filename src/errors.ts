@@ -54,6 +54,9 @@ export class ApiError extends Error {
   }
 }
 
+const SPEC_UNFETCHABLE =
+  'could not be fetched from that URL. The server fetches specs only from public addresses (or internal hosts its operator allows), follows no redirect, and needs a 2xx answer within its time limit: check the URL, or ask the operator to allow an internal host.'
+
 /** RFC 6750 §3: every Bearer failure names the realm and the error. */
 const BEARER_CHALLENGE = 'Bearer realm="apiops", error="invalid_token"'
 
@@ -236,6 +239,23 @@ export const errors = {
     new ApiError(
       'unsupported_media_type',
       `Content-Type "${contentType}" is not supported here; send ${expected}.`,
+    ),
+
+  // --- Importing specs
+  /**
+   * Every way fetching a spec can fail past the URL's syntax (a refused address, a
+   * connection or TLS error, a status, a redirect, a timeout) answers exactly this, so
+   * the answers cannot be used to map what the server can reach.
+   */
+  specUnfetchable: () =>
+    new ApiError('validation_failed', `Validation failed: specUrl ${SPEC_UNFETCHABLE}`, {
+      validationErrors: [{ field: 'specUrl', message: SPEC_UNFETCHABLE }],
+    }),
+  specImportsBusy: () =>
+    new ApiError(
+      'service_unavailable',
+      'Too many specs are being read at once; retry in a few seconds.',
+      { headers: { 'retry-after': '5' } },
     ),
 
   // --- Brute force and abuse

@@ -11,6 +11,7 @@ import type { Role } from '../src/identity/roles.ts'
 import { issueToken } from '../src/identity/tokens.service.ts'
 import { createUser } from '../src/identity/users.service.ts'
 import { buildKeyRing, type KeyRing } from '../src/keys.ts'
+import type { HostResolver } from '../src/resources/proxies/spec-fetch.ts'
 import { ResponseConformance } from './conformance.ts'
 import { createThrowawaySchema, type ThrowawaySchema } from './pg-schema.ts'
 
@@ -123,6 +124,8 @@ export async function buildTestApp(
     consoleDir?: string
     /** Kysely plugins on the app's connection, e.g. to watch the queries it makes. */
     plugins?: KyselyPlugin[]
+    /** How spec hosts resolve: names that lead where a test wants. */
+    resolveHost?: HostResolver
   } = {},
 ): Promise<TestContext> {
   const config = testConfig(options.env)
@@ -139,6 +142,7 @@ export async function buildTestApp(
     events,
     keys,
     ...(options.log ? { log: options.log } : {}),
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     consoleDir: options.consoleDir ?? '/nonexistent',
   })
   await app.ready()

@@ -36,7 +36,7 @@ function specServer(): Promise<{ server: Server; url: string }> {
       case '/nobackend.json':
         return res.end(JSON.stringify({ ...OPENAPI, servers: [] }))
       case '/slow':
-        return setTimeout(() => res.end('{}'), 2000)
+        return setTimeout(() => res.end('{}'), 3000)
       case '/huge':
         return res.end(JSON.stringify({ openapi: '3.0.0', paths: {}, pad: 'x'.repeat(10_000) }))
       case '/redirect':
@@ -72,7 +72,12 @@ describe.each(dialects())('API proxies and deployments (%s)', (dialect) => {
   beforeAll(async () => {
     spec = await specServer()
     ctx = await buildTestApp(dialect, {
-      env: { APIOPS_SPEC_FETCH_TIMEOUT_MS: '300', APIOPS_SPEC_MAX_BYTES: '4096' },
+      env: {
+        APIOPS_SPEC_FETCH_TIMEOUT_MS: '1000',
+        APIOPS_SPEC_MAX_BYTES: '4096',
+        // The spec server is on loopback, which is refused unless allowed.
+        APIOPS_SPEC_FETCH_ALLOWLIST: '127.0.0.1/32',
+      },
     })
     admin = (await tokenFor(ctx, (await makeUser(ctx, 'root', ['ROLE_ADMIN'])).id)).token
     const d = await makeUser(ctx, 'dev', ['ROLE_MANAGE_PROXIES'])
@@ -217,10 +222,11 @@ describe.each(dialects())('API proxies and deployments (%s)', (dialect) => {
   })
 
   it.each([
-    ['a missing spec', '/missing', /answered HTTP 404/],
-    ['a slow server', '/slow', /took longer than 300 ms/],
+    // What the network did is not told (test/spec-fetch.test.ts): only that it failed.
+    ['a missing spec', '/missing', /could not be fetched from that URL/],
+    ['a slow server', '/slow', /could not be fetched from that URL/],
+    ['a redirect', '/redirect', /could not be fetched from that URL/],
     ['a spec over the size limit', '/huge', /larger than 4096 bytes/],
-    ['a redirect', '/redirect', /redirect \(302\)/],
     ['a document that is not OpenAPI 3', '/notspec', /not an OpenAPI 3 document/],
     ['a spec without operations', '/nops', /declares no operations/],
     ['a broken document', '/garbage', /neither valid JSON nor valid YAML/],

@@ -95,7 +95,10 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
         summary: 'Create an API proxy: REVERSE_PROXY, or from an OpenAPI 3 / Swagger 2 spec URL',
         params: ProjectParams,
         body: ProxyFromUrlBody,
-        response: { 200: ProxyWriteResultSchema, ...errorResponses(400, 401, 403, 404, 409) },
+        response: {
+          200: ProxyWriteResultSchema,
+          ...errorResponses(400, 401, 403, 404, 409, 503),
+        },
       },
     },
     async (request) => ({
@@ -105,6 +108,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
         principalOf(request),
         request.params.projectName,
         request.body,
+        request.log,
       )),
     }),
   )
@@ -120,7 +124,10 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
           'Update an API proxy (re-reading its spec); deployed environments then need a redeploy',
         params: ProjectParams,
         body: ProxyFromUrlBody,
-        response: { 200: ProxyWriteResultSchema, ...errorResponses(400, 401, 403, 404, 409) },
+        response: {
+          200: ProxyWriteResultSchema,
+          ...errorResponses(400, 401, 403, 404, 409, 503),
+        },
       },
     },
     async (request) => ({
@@ -130,6 +137,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
         principalOf(request),
         request.params.projectName,
         request.body,
+        request.log,
       )),
     }),
   )

@@ -9,12 +9,17 @@ import * as environments from '../environments/environments.repository.ts'
 import { requireProjectAccess } from '../projects/projects.service.ts'
 import * as repo from './proxies.repository.ts'
 import type { CreationType } from './proxies.schemas.ts'
-import { fetchSpec, type ImportedSpec, parseSpec, type SpecFetchLimits } from './spec-import.ts'
+import {
+  type DebugLog,
+  type ImportedSpec,
+  importSpecFromUrl,
+  type SpecImport,
+} from './spec-import.ts'
 
 export interface ProxiesDeps {
   db: Kysely<Database>
   clock: Clock
-  specLimits: SpecFetchLimits
+  specImport: SpecImport
 }
 
 interface ClientRoute {
@@ -138,7 +143,7 @@ export async function getProxy(
  * What a proxy is made of, from the request and (for OPEN_API and SWAGGER) the spec
  * it names: its operations, and its backend when the request gives none.
  */
-async function resolveDefinition(deps: ProxiesDeps, input: ProxyInput) {
+async function resolveDefinition(deps: ProxiesDeps, input: ProxyInput, log: DebugLog) {
   let spec: ImportedSpec = { endpoints: [], backendUrl: null }
   if (input.apiProxyCreationType === 'REVERSE_PROXY') {
     if (input.specUrl) {
@@ -152,8 +157,7 @@ async function resolveDefinition(deps: ProxiesDeps, input: ProxyInput) {
         { field: 'specUrl', message: `is required for ${input.apiProxyCreationType} proxies` },
       ])
     }
-    const text = await fetchSpec(input.specUrl, deps.specLimits)
-    spec = parseSpec(text, input.apiProxyCreationType)
+    spec = await importSpecFromUrl(deps.specImport, input.specUrl, input.apiProxyCreationType, log)
   }
   const addresses =
     input.routingInfo?.routingAddressList ??
@@ -210,10 +214,11 @@ export async function createProxy(
   principal: Principal,
   projectName: string,
   input: ProxyInput,
+  log: DebugLog,
 ) {
   const project = await requireProjectAccess(deps, principal, projectName)
   if (input.deploy) await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
-  const definition = await resolveDefinition(deps, input)
+  const definition = await resolveDefinition(deps, input, log)
   const now = deps.clock.now().toISOString()
   const row: ApiProxyRow = {
     id: randomUUID(),
@@ -260,6 +265,7 @@ export async function updateProxy(
   principal: Principal,
   projectName: string,
   input: ProxyInput,
+  log: DebugLog,
 ) {
   const project = await requireProjectAccess(deps, principal, projectName)
   const existing = await requireProxy(deps, project, input.apiProxyName)
@@ -269,7 +275,7 @@ export async function updateProxy(
     )
   }
   if (input.deploy) await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
-  const definition = await resolveDefinition(deps, input)
+  const definition = await resolveDefinition(deps, input, log)
   const changes = {
     description: input.apiProxyDescription ?? existing.description,
     spec_url: input.specUrl ?? null,

@@ -1,0 +1,171 @@
+import { lookup as dnsLookup } from 'node:dns/promises'
+import type { LookupFunction } from 'node:net'
+import { Agent, type Dispatcher, request } from 'undici'
+import { ApiError, errors } from '../../errors.ts'
+import {
+  ipLiteral,
+  isForbiddenAddress,
+  normalizeHostName,
+  type OutboundAllowlist,
+} from '../../http/outbound-address.ts'
+
+/*
+ * Fetching a spec from a URL the caller chose, without letting the caller use the
+ * server to reach what only it can reach. Every address is checked before a socket is
+ * opened, and the socket goes to the address that was checked: the name is resolved
+ * once, inside the connection (a custom `lookup`), so a DNS answer that changes between
+ * a check and a connect (rebinding) has nothing to slip through. Every failure past
+ * the URL's syntax answers the same words; the reason goes to the debug log only, or
+ * the answers would map the network for the caller (refused, closed port, TLS, status).
+ */
+
+export interface ResolvedAddress {
+  address: string
+  family: 4 | 6
+}
+
+/** Every address a host name has; the system resolver unless a test gives another. */
+export type HostResolver = (hostname: string) => Promise<ResolvedAddress[]>
+
+export const systemResolver: HostResolver = async (hostname) =>
+  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => ({
+    address: a.address,
+    family: a.family === 6 ? 6 : 4,
+  }))
+
+export interface SpecFetchOptions {
+  timeoutMs: number
+  maxBytes: number
+  allowlist: OutboundAllowlist
+  resolve: HostResolver
+}
+
+/** Where the reason for a failed fetch goes: the request's logger. */
+export interface DebugLog {
+  debug(details: object, message: string): void
+}
+
+/** A failure the caller hears about only as "could not be fetched". */
+class Unfetchable extends Error {}
+
+/**
+ * Resolves in the socket's own lookup and hands back only allowed addresses, so the
+ * connection can only go to an address that passed the check.
+ */
+function pinnedLookup(options: SpecFetchOptions): LookupFunction {
+  return (hostname, lookupOptions, callback) => {
+    options.resolve(hostname).then(
+      (found) => {
+        const trusted = options.allowlist.hosts.has(normalizeHostName(hostname))
+        const family =
+          lookupOptions.family === 4 || lookupOptions.family === 6 ? lookupOptions.family : 0
+        const usable = found.filter(
+          (a) =>
+            (family === 0 || a.family === family) &&
+            (trusted || !isForbiddenAddress(a.address, options.allowlist)),
+        )
+        const first = usable[0]
+        if (!first) {
+          const all = found.map((a) => a.address).join(', ') || 'no address'
+          return callback(new Unfetchable(`refused address ${all} (for ${hostname})`), '', 0)
+        }
+        if (lookupOptions.all) return callback(null, usable as never)
+        callback(null, first.address, first.family)
+      },
+      (error: NodeJS.ErrnoException) => callback(error, '', 0),
+    )
+  }
+}
+
+async function readLimited(
+  body: Dispatcher.ResponseData['body'],
+  declared: number,
+  maxBytes: number,
+): Promise<Uint8Array> {
+  const tooLarge = () =>
+    errors.validationFailed([
+      { field: 'specUrl', message: `the spec is larger than ${maxBytes} bytes` },
+    ])
+  if (declared > maxBytes) throw tooLarge()
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.byteLength
+    if (size > maxBytes) throw tooLarge()
+    chunks.push(chunk)
+  }
+  // One buffer of its own (not a slice of Node's pool), so it can be handed to the parse worker.
+  const bytes = new Uint8Array(size)
+  let at = 0
+  for (const chunk of chunks) {
+    bytes.set(chunk, at)
+    at += chunk.byteLength
+  }
+  return bytes
+}
+
+function parseUrl(url: string): URL {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw errors.validationFailed([{ field: 'specUrl', message: 'is not a valid URL' }])
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw errors.validationFailed([{ field: 'specUrl', message: 'must be an http or https URL' }])
+  }
+  return parsed
+}
+
+async function download(url: URL, options: SpecFetchOptions, agent: Agent): Promise<Uint8Array> {
+  // A literal never reaches the lookup (the socket connects to it as it is): check it here.
+  const literal = ipLiteral(url.hostname)
+  if (literal !== undefined && isForbiddenAddress(literal, options.allowlist)) {
+    throw new Unfetchable(`refused address ${literal}`)
+  }
+  // undici follows no redirect unless told to: the URL given is the one fetched.
+  const response = await request(url, {
+    dispatcher: agent,
+    signal: AbortSignal.timeout(options.timeoutMs),
+    headers: { accept: 'application/json, application/yaml, text/yaml, */*;q=0.5' },
+  })
+  if (response.statusCode < 200 || response.statusCode > 299) {
+    await response.body.dump()
+    throw new Unfetchable(`HTTP ${response.statusCode}`)
+  }
+  const declared = Number(response.headers['content-length'] ?? 0)
+  return readLimited(response.body, declared, options.maxBytes)
+}
+
+/** Why a fetch failed, for the debug log (a refusal may arrive wrapped by the socket). */
+function reasonOf(error: unknown): string {
+  if (error instanceof Unfetchable) return error.message
+  const e = error as Error & { code?: string; cause?: { code?: string; message?: string } }
+  if (e.cause instanceof Unfetchable) return e.cause.message
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timeout'
+  const code = e.code ?? e.cause?.code
+  const text = e.cause?.message ?? e.message
+  return code ? `${code}: ${text}` : text
+}
+
+/**
+ * Downloads a spec over http(s) within the time and size limits, from an allowed
+ * address only. Answers the document's bytes; throws the catalogue's errors.
+ */
+export async function fetchSpec(
+  url: string,
+  options: SpecFetchOptions,
+  log: DebugLog,
+): Promise<Uint8Array> {
+  const parsed = parseUrl(url)
+  const agent = new Agent({ connect: { lookup: pinnedLookup(options) }, connections: 1 })
+  try {
+    return await download(parsed, options, agent)
+  } catch (error) {
+    if (error instanceof ApiError) throw error
+    log.debug({ specHost: parsed.host, reason: reasonOf(error) }, 'spec fetch failed')
+    throw errors.specUnfetchable()
+  } finally {
+    void agent.destroy()
+  }
+}
