@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
 import { errors } from '../src/errors.ts'
-import { secretContext } from '../src/resources/connections/connections.service.ts'
-import { MASK, unseal } from '../src/sealed.ts'
-import { buildSecurityWorld, type SecurityWorld } from './fixtures/security-objects.ts'
+import { MASK } from '../src/sealed.ts'
+import {
+  buildSecurityWorld,
+  openedSecrets,
+  type SecurityWorld,
+  storedConnection,
+} from './fixtures/security-objects.ts'
 import { dialects } from './helpers.ts'
 
 /*
@@ -118,20 +122,9 @@ describe.each(dialects())('stored secrets follow their target (%s)', (dialect) =
   })
   afterAll(() => w.ctx.close())
 
-  const row = (name: string) =>
-    w.ctx.store.db
-      .selectFrom('connections')
-      .innerJoin('projects', 'projects.id', 'connections.project_id')
-      .selectAll('connections')
-      .where('projects.name', '=', 'Payments')
-      .where('connections.name', '=', name)
-      .executeTakeFirstOrThrow()
-  const opened = async (name: string) => {
-    const r = await row(name)
-    return r.secret === null
-      ? null
-      : JSON.parse(unseal(w.ctx.keys.atRest, r.secret, secretContext(r.id)))
-  }
+  const row = (name: string) => storedConnection(w, name)
+  // biome-ignore lint/suspicious/noExplicitAny: the tests read whichever field they sealed
+  const opened = async (name: string): Promise<any> => openedSecrets(w, name)
   const put = (name: string, type: string, settings: object, token = w.security) =>
     w.call('PUT', `${URL}${name}/`, token, { type, settings })
   const reveal = (name: string, token = w.security) =>

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errors } from '../src/errors.ts'
 import { secretContext } from '../src/resources/connections/connections.service.ts'
 import { MASK, seal, unseal } from '../src/sealed.ts'
-import { buildSecurityWorld, type SecurityWorld } from './fixtures/security-objects.ts'
+import {
+  buildSecurityWorld,
+  openedSecrets,
+  type SecurityWorld,
+  storedConnection,
+} from './fixtures/security-objects.ts'
 import { dialects } from './helpers.ts'
 
 const URL = '/apiops/projects/Payments/connections/'
@@ -49,19 +54,9 @@ describe.each(dialects())('connections (%s)', (dialect) => {
   })
   afterAll(() => w.ctx.close())
 
-  /** The stored row of a Payments connection, read straight from the database. */
-  const row = (name: string) =>
-    w.ctx.store.db
-      .selectFrom('connections')
-      .innerJoin('projects', 'projects.id', 'connections.project_id')
-      .selectAll('connections')
-      .where('projects.name', '=', 'Payments')
-      .where('connections.name', '=', name)
-      .executeTakeFirstOrThrow()
+  const row = (name: string) => storedConnection(w, name)
   const storedPassword = async (name: string) => {
-    const r = await row(name)
-    if (r.secret === null) return null
-    return JSON.parse(unseal(w.ctx.services.atRestKey, r.secret, secretContext(r.id))).password
+    return (await openedSecrets(w, name))?.password ?? null
   }
 
   it('creates a database connection, masking its password and filling the defaults', async () => {
