@@ -274,7 +274,7 @@ describe.each(dialects())('a token never extends its own access (%s)', (dialect)
       expect((await endpointToken('selfshort')).status).toBe(200)
     })
 
-    it('answers a wrong current password with 400, counted by the login throttle, without ending the session', async () => {
+    it('answers a wrong current password with 400, counted on the session like a trusted login, without ending it', async () => {
       const user = await makeUser(ctx, 'selfwrong')
       const t = await tokenFor(ctx, user.id)
       const s = await consoleSession(ctx, 'selfwrong')
@@ -291,12 +291,13 @@ describe.each(dialects())('a token never extends its own access (%s)', (dialect)
           ],
         })
       }
-      // The username is now locked: for this route, and for logins from any address not
-      // known for it (127.0.0.1 is known: the session above logged in from there).
+      // The session's own count is spent: even the right password waits now.
       const locked = await change(s.headers, { ...wrong, currentPassword: PASSWORD }, ip)
       expect(locked.statusCode).toBe(429)
       expect(locked.json().retry_after).toBeGreaterThanOrEqual(1)
-      expect((await endpointToken('selfwrong', PASSWORD, '192.0.2.9')).status).toBe(429)
+      // Its guesses are the session's own: they lock neither the username nor the address.
+      expect((await endpointToken('selfwrong', PASSWORD, '192.0.2.9')).status).toBe(200)
+      expect((await endpointToken('selfwrong', PASSWORD, ip)).status).toBe(200)
       // Nothing was changed or ended meanwhile.
       expect(await sessionStatus(s)).toBe(200)
       expect(await status(t.token)).toBe(200)
@@ -313,6 +314,21 @@ describe.each(dialects())('a token never extends its own access (%s)', (dialect)
       expect(failures.filter((e) => e.status === 400 && e.outcome === 'failure')).toHaveLength(
         ctx.config.loginMaxFailures,
       )
+    })
+
+    it('lets the owner change the password while strangers keep the username locked', async () => {
+      await makeUser(ctx, 'besieged')
+      const s = await consoleSession(ctx, 'besieged')
+      for (let i = 0; i < ctx.config.loginMaxFailures + 2; i++) {
+        await endpointToken('besieged', 'guess', `198.51.100.${i + 1}`)
+      }
+      expect((await endpointToken('besieged', PASSWORD, '198.51.100.200')).status).toBe(429)
+      const res = await change(
+        s.headers,
+        { currentPassword: PASSWORD, newPassword: 'a brand new password' },
+        '203.0.113.7',
+      )
+      expect(res.statusCode, res.body).toBe(200)
     })
   })
 })

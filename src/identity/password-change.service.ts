@@ -6,6 +6,7 @@ import { deleteSessionsOfUser } from './sessions.repository.ts'
 import type { LoginThrottle } from './throttle.ts'
 import { markAllRevoked } from './tokens.repository.ts'
 import { announceAllTokensRevoked } from './tokens.service.ts'
+import { sessionKey } from './trusted-clients.ts'
 import { updateUser } from './users.repository.ts'
 import {
   announceUserChanged,
@@ -84,8 +85,10 @@ export async function resetPassword(
 /**
  * A person changes their own password from a console session. The current password is
  * checked under the login throttle, so this cannot serve to guess it faster than a login
- * could: a wrong one counts as a failed login (and a locked username answers 429), yet
- * ends nothing, so a typo does not sign anyone out.
+ * could, yet a wrong one ends nothing, so a typo does not sign anyone out. The session
+ * was opened with the password, so it is a trusted client with its own count (like a
+ * device cookie): strangers who keep the username locked do not stop its owner from
+ * changing the password, and a stolen session gets only that count's few guesses.
  */
 export async function changeOwnPassword(
   deps: UsersDeps,
@@ -100,7 +103,12 @@ export async function changeOwnPassword(
   checkPassword(input.newPassword, 'newPassword')
   let user: UserRow
   try {
-    user = await throttle.attempt({ username: me.username, ip: context.ip }, async () => {
+    const client = {
+      username: me.username,
+      ip: context.ip,
+      trustedKey: sessionKey(context.sessionId),
+    }
+    user = await throttle.attempt(client, async () => {
       const found = await authenticatePassword(deps, me.username, input.currentPassword)
       if (!found) throw errors.badCredentials()
       return found

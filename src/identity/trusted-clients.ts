@@ -110,3 +110,11 @@ export async function rememberAddress(
     log.warn({ err: error }, 'could not remember the address of a successful login')
   }
 }
+
+/**
+ * A console session is a trusted client too: it was opened with the password. Its key
+ * is the session's id (a hash of the cookie, never the cookie itself).
+ */
+export function sessionKey(sessionId: string): string {
+  return `session:${sessionId}`
+}
