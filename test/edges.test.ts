@@ -333,6 +333,31 @@ describe.each(dialects())('edges (%s)', (dialect) => {
       })
     })
 
+    it('refuses URLs that hide characters', async () => {
+      for (const url of ['https://example.com/\u202Egpj.exe', 'https://exa\u200Bmple.com/']) {
+        const env = await call('POST', '/apiops/environments/', {
+          name: 'url-env',
+          type: 'TEST',
+          accessUrl: url,
+        })
+        expect(env.statusCode).toBe(400)
+        expect(env.json().validation_errors).toEqual([
+          { field: 'accessUrl', message: expect.stringContaining('invisible formatting') },
+        ])
+        const proxy = await call('POST', '/apiops/projects/names/apiProxies/url/', {
+          ...proxyBody('url-proxy'),
+          routingInfo: { routingAddressList: [{ address: url }] },
+        })
+        expect(proxy.statusCode).toBe(400)
+        const hook = await call('POST', '/apiops/projects/names/connections/', {
+          name: 'url-hook',
+          type: 'webhook',
+          settings: { url },
+        })
+        expect(hook.statusCode).toBe(400)
+      }
+    })
+
     it('keeps descriptions readable: emoji and line breaks pass, bidi controls do not', async () => {
       const ok = await call('POST', '/apiops/projects/', {
         name: 'described',

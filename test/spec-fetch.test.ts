@@ -323,13 +323,15 @@ describe.each(dialects())('importing a spec from a URL (%s)', (dialect) => {
   })
 
   it.each([
-    ['not a url', 'must be an http:// or https:// URL'],
-    ['http://[::1/openapi.json', 'is not a valid URL'],
-    ['ftp://127.0.0.1/openapi.json', 'must be an http:// or https:// URL'],
-    ['file:///etc/passwd', 'must be an http:// or https:// URL'],
+    ['not a url', /^must be an http:\/\/ or https:\/\/ URL/],
+    ['http://[::1/openapi.json', /^is not a valid URL$/],
+    ['ftp://127.0.0.1/openapi.json', /^must be an http:\/\/ or https:\/\/ URL/],
+    ['file:///etc/passwd', /^must be an http:\/\/ or https:\/\/ URL/],
   ])('still says precisely what is wrong with the URL itself: %s', async (url, message) => {
     const res = await importStrict(url)
     expect(res.statusCode).toBe(400)
-    expect(res.json().validation_errors).toEqual([{ field: 'specUrl', message }])
+    expect(res.json().validation_errors).toEqual([
+      { field: 'specUrl', message: expect.stringMatching(message) },
+    ])
   })
 })

@@ -2,7 +2,13 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import { ApiError, type ErrorCode, errors, type ValidationIssue } from '../errors.ts'
 import { wantsConsolePage } from './console.ts'
-import { FREE_TEXT_PATTERN, INVISIBLE, LABEL_PATTERN, NAME_PATTERN } from './schemas.ts'
+import {
+  FREE_TEXT_PATTERN,
+  HTTP_URL_PATTERN,
+  INVISIBLE,
+  LABEL_PATTERN,
+  NAME_PATTERN,
+} from './schemas.ts'
 
 /** The longest path parameter the router accepts (longer ones answer 400 before routing). */
 export const MAX_PARAM_LENGTH = 500
@@ -24,7 +30,7 @@ const PATTERN_MESSAGES: Record<string, string> = {
   [LABEL_PATTERN]: `must not contain ${INVISIBLE}`,
   [FREE_TEXT_PATTERN]:
     'must not contain NUL or bidi override/isolate characters (U+202A-202E, U+2066-2069)',
-  '^https?://[^\\s]+$': 'must be an http:// or https:// URL',
+  [HTTP_URL_PATTERN]: `must be an http:// or https:// URL without spaces, ${INVISIBLE}`,
   '^/[^\\s]*$': 'must start with / and contain no spaces',
   // Connections, credentials and certificates.
   '^jdbc:[A-Za-z0-9]+:\\S+$': 'must be a JDBC URL, like jdbc:postgresql://host:5432/db',

@@ -65,6 +65,11 @@ export function errorResponses(...statuses: number[]): Record<number, typeof Err
 export const NAME_PATTERN = '^[^\\s/\\p{Cc}\\p{Cf}]+$'
 export const NameParam = Type.String({ minLength: 1, maxLength: 100, pattern: NAME_PATTERN })
 
+/** http(s) URLs: no spaces, control or invisible format characters (a URL is read too). */
+export const HTTP_URL_PATTERN = '^https?://[^\\s\\p{Cc}\\p{Cf}]+$'
+export const HttpUrl = (options: { description?: string } = {}) =>
+  Type.String({ maxLength: 2048, pattern: HTTP_URL_PATTERN, ...options })
+
 /** Labels (token names, people's names): spaces allowed, no control or format characters. */
 export const LABEL_PATTERN = '^[^\\p{Cc}\\p{Cf}\\u2028\\u2029]*$'
 export const LABEL = new RegExp(LABEL_PATTERN, 'u')

@@ -1,6 +1,6 @@
 import type { FastifySchemaCompiler } from 'fastify'
 import { type Static, type TSchema, Type } from 'typebox'
-import { FreeText, NAME_PATTERN, NameParam } from '../../http/schemas.ts'
+import { FreeText, HttpUrl, NAME_PATTERN, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
 
 export const CONNECTION_TYPES = [
@@ -47,10 +47,8 @@ const Password = Type.Unsafe<string | null>({
   maxLength: 1024,
   description: `Secret: encrypted at rest; reads show "${MASK}" when set and null when not. On update, omit it or send "${MASK}" to keep it, null to remove it; keeping it is refused (400) when the target (URL, host, servers) changes, as a stored password is never sent to a new target.`,
 })
-const httpUrl = (options: { description?: string } = {}) =>
-  Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$', ...options })
-const HttpUrl = httpUrl()
-const WebhookUrl = httpUrl({
+const Url = HttpUrl()
+const WebhookUrl = HttpUrl({
   description: `Every query parameter value is a secret (e.g. ?api_key=): encrypted at rest, read as "${MASK}"; names stay readable. On update, a value sent as "${MASK}" keeps the stored one, unless the URL's scheme, host, port or path changed.`,
 })
 const Text = (maxLength: number, description?: string) =>
@@ -149,7 +147,7 @@ export const SETTINGS = {
   ),
   elasticsearch: Type.Object(
     {
-      url: HttpUrl,
+      url: Url,
       index: Type.String({
         pattern: '^[a-z0-9][a-z0-9._-]{0,254}$',
         description: 'Lowercase index name',

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { FreeText, NameParam } from '../../http/schemas.ts'
+import { FreeText, HttpUrl, NameParam } from '../../http/schemas.ts'
 
 export const ENVIRONMENT_TYPES = ['PRODUCTION', 'SANDBOX', 'TEST'] as const
 export type EnvironmentType = (typeof ENVIRONMENT_TYPES)[number]
@@ -8,11 +8,7 @@ const EnvironmentType = Type.Unsafe<EnvironmentType>({
   type: 'string',
   enum: [...ENVIRONMENT_TYPES],
 })
-const AccessUrl = Type.String({
-  maxLength: 2048,
-  pattern: '^https?://[^\\s]+$',
-  description: 'Base URL the gateway answers on',
-})
+const AccessUrl = HttpUrl({ description: 'Base URL the gateway answers on' })
 
 export const EnvironmentSchema = Type.Object({
   name: Type.String(),

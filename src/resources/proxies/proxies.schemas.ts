@@ -1,10 +1,10 @@
 import { Type } from 'typebox'
-import { FreeText, NameParam } from '../../http/schemas.ts'
+import { FreeText, HttpUrl as HttpUrlOf, NameParam } from '../../http/schemas.ts'
 
 export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER'] as const
 export type CreationType = (typeof CREATION_TYPES)[number]
 
-const HttpUrl = Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$' })
+const HttpUrl = HttpUrlOf()
 const RelativePath = Type.String({ minLength: 2, maxLength: 500, pattern: '^/[^\\s]*$' })
 
 export const ClientRouteSchema = Type.Object(
