@@ -1,6 +1,6 @@
 import SwaggerParser from '@apidevtools/swagger-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, type TestContext } from './helpers.ts'
+import { bearer, buildTestApp, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 type Operation = {
   operationId?: string
@@ -63,6 +63,40 @@ describe('the OpenAPI document', () => {
         }
       }
     }
+  })
+
+  it('keeps plain words beside every pattern, so no client is answered a regular expression', () => {
+    const bare: string[] = []
+    let patterns = 0
+    const walk = (node: unknown, at: string) => {
+      if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${at}/${i}`))
+      else if (node && typeof node === 'object') {
+        const schema = node as Record<string, unknown>
+        if (typeof schema.pattern === 'string') {
+          patterns++
+          if (typeof schema['x-pattern-message'] !== 'string') bare.push(`${at}: ${schema.pattern}`)
+        }
+        for (const [key, value] of Object.entries(schema)) walk(value, `${at}/${key}`)
+      }
+    }
+    walk(document, '#')
+    expect(patterns).toBeGreaterThan(20)
+    expect(bare).toEqual([])
+  })
+
+  it('answers the words kept beside a pattern, not the pattern', async () => {
+    const res = await ctx.app.inject({ url: '/apiops/projects/?sort=na-me', headers: {} })
+    // Validation runs after authentication: an anonymous caller learns nothing from it.
+    expect(res.statusCode).toBe(401)
+    const user = await makeUser(ctx, 'words')
+    const { token } = await tokenFor(ctx, user.id)
+    const typo = await ctx.app.inject({
+      url: '/apiops/projects/?sort=na-me',
+      headers: bearer(token),
+    })
+    expect(typo.json().validation_errors).toEqual([
+      { field: 'sort', message: 'must be a field name, then ,asc or ,desc' },
+    ])
   })
 
   it('serves the same document as YAML', async () => {

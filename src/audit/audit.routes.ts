@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { errors } from '../errors.ts'
-import { errorResponses, ListBody } from '../http/schemas.ts'
+import { errorResponses, ListBody, matching } from '../http/schemas.ts'
 import type { EventFilter } from './audit.repository.ts'
 import { type AuditDeps, LIMITS, listEvents } from './audit.service.ts'
 
@@ -57,7 +57,7 @@ const filters = {
     Type.String({
       minLength: 1,
       maxLength: LIMITS.action,
-      pattern: '^[A-Za-z0-9:._-]+$',
+      ...matching('^[A-Za-z0-9:._-]+$', 'must be an action name: letters, digits and : . _ -'),
       description: 'Exactly this action (an operationId, token.usedFromNewAddress, cli:...)',
     }),
   ),
@@ -73,7 +73,7 @@ const filters = {
   sort: Type.Optional(
     Type.String({
       maxLength: 8,
-      pattern: '^at(,(asc|desc|ASC|DESC))?$',
+      ...matching('^at(,(asc|desc|ASC|DESC))?$', 'must be at, at,asc or at,desc'),
       description: 'at,desc (newest first, the default) or at,asc',
     }),
   ),
@@ -90,7 +90,7 @@ const AdminQuery = Type.Object(
     ),
     username_hash: Type.Optional(
       Type.String({
-        pattern: '^[0-9a-f]{16}$',
+        ...matching('^[0-9a-f]{16}$', 'must be 16 lowercase hexadecimal digits'),
         description:
           'Failed logins under one unknown username: the usernameHash of one of them (16 hex digits)',
       }),

@@ -2,13 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { isDatabaseUnavailable } from '../db/unavailable.ts'
 import { ApiError, type ErrorCode, errors, type ValidationIssue } from '../errors.ts'
 import { wantsConsolePage } from './console.ts'
-import {
-  FREE_TEXT_PATTERN,
-  HTTP_URL_PATTERN,
-  INVISIBLE,
-  LABEL_PATTERN,
-  NAME_PATTERN,
-} from './schemas.ts'
+import { PATTERN_MESSAGE } from './schemas.ts'
 
 /** The longest path parameter the router accepts (longer ones answer 400 before routing). */
 export const MAX_PARAM_LENGTH = 500
@@ -24,37 +18,16 @@ function fieldOf(
   return field || context || 'body'
 }
 
-/** Plain words for the patterns our schemas use, instead of the regular expression. */
-const PATTERN_MESSAGES: Record<string, string> = {
-  [NAME_PATTERN]: `must not contain spaces, slashes, ${INVISIBLE}`,
-  [LABEL_PATTERN]: `must not contain ${INVISIBLE}`,
-  [FREE_TEXT_PATTERN]:
-    'must not contain NUL or bidi override/isolate characters (U+202A-202E, U+2066-2069)',
-  [HTTP_URL_PATTERN]: `must be an http:// or https:// URL without spaces, ${INVISIBLE}`,
-  '^/[^\\s]*$': 'must start with / and contain no spaces',
-  // Connections, credentials and certificates.
-  '^jdbc:[A-Za-z0-9]+:\\S+$': 'must be a JDBC URL, like jdbc:postgresql://host:5432/db',
-  '^ldaps?://[^\\s/?#]+\\S*$': 'must be an ldap:// or ldaps:// URL',
-  '^[^\\s,]+:[0-9]{1,5}(,[^\\s,]+:[0-9]{1,5})*$':
-    'must be host:port pairs separated by commas, like k1:9092,k2:9092',
-  '^[A-Za-z0-9._-]{1,249}$': 'must be 1 to 249 letters, digits, dots, underscores or dashes',
-  '^[a-z0-9][a-z0-9._-]{0,254}$':
-    'must be lowercase letters, digits, dots, underscores or dashes, starting with a letter or digit',
-  '^[A-Za-z0-9._:\\[\\]-]+$': 'must be a host name or an IP address',
-  "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$": 'must be an HTTP header name',
-  // The audit log's hash of an unknown username.
-  '^[0-9a-f]{16}$': 'must be 16 lowercase hexadecimal digits',
-  '^[A-Za-z0-9][A-Za-z0-9._@+-]*$':
-    'must be letters, digits and . _ @ + - only, starting with a letter or digit',
-}
-
 function validationIssues(error: FastifyError): ValidationIssue[] {
   return (error.validation ?? []).map((v) => {
     const field = fieldOf(v as never, error.validationContext)
     let message = v.message ?? 'is invalid'
     if (v.keyword === 'additionalProperties') message = 'is not a known field'
     if (v.keyword === 'required') message = 'is required'
-    if (v.keyword === 'pattern') message = PATTERN_MESSAGES[String(v.params?.pattern)] ?? message
+    // The words the schema keeps beside its pattern (validation.ts makes Ajv verbose).
+    const parent = (v as { parentSchema?: Record<string, unknown> }).parentSchema
+    const words = parent?.[PATTERN_MESSAGE]
+    if (v.keyword === 'pattern' && typeof words === 'string') message = words
     return { field, message }
   })
 }

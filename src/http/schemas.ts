@@ -1,5 +1,15 @@
 import { type TSchema, Type } from 'typebox'
 
+/**
+ * A pattern, with the plain words a client reads when a value does not match it (the
+ * error handler answers them instead of the regular expression). Kept side by side, so
+ * a pattern and its explanation cannot drift apart.
+ */
+export const PATTERN_MESSAGE = 'x-pattern-message'
+export function matching(pattern: string, message: string) {
+  return { pattern, [PATTERN_MESSAGE]: message }
+}
+
 /** Shapes shared by many routes, so the OpenAPI document names each once. */
 export const ErrorBody = Type.Object(
   {
@@ -24,7 +34,10 @@ export const ListQuery = Type.Object(
     sort: Type.Optional(
       Type.String({
         maxLength: 64,
-        pattern: '^[A-Za-z]+(,(asc|desc|ASC|DESC))?$',
+        ...matching(
+          '^[A-Za-z]+(,(asc|desc|ASC|DESC))?$',
+          'must be a field name, then ,asc or ,desc',
+        ),
         description: 'field,asc|desc',
       }),
     ),
@@ -60,28 +73,37 @@ export function errorResponses(...statuses: number[]): Record<number, typeof Err
  * overrides and isolates, zero-width spaces and joiners, the BOM, tag characters) can
  * make two names look alike or a name read as something else, so names refuse them.
  */
+export const INVISIBLE = 'control characters or invisible formatting (bidi, zero-width)'
 
 /** Names of projects, proxies, environments...: no spaces, slashes, control or format characters. */
-export const NAME_PATTERN = '^[^\\s/\\p{Cc}\\p{Cf}]+$'
-export const NameParam = Type.String({ minLength: 1, maxLength: 100, pattern: NAME_PATTERN })
+export const NAME = matching(
+  '^[^\\s/\\p{Cc}\\p{Cf}]+$',
+  `must not contain spaces, slashes, ${INVISIBLE}`,
+)
+export const NameParam = Type.String({ minLength: 1, maxLength: 100, ...NAME })
 
 /** http(s) URLs: no spaces, control or invisible format characters (a URL is read too). */
-export const HTTP_URL_PATTERN = '^https?://[^\\s\\p{Cc}\\p{Cf}]+$'
+const HTTP_URL = matching(
+  '^https?://[^\\s\\p{Cc}\\p{Cf}]+$',
+  `must be an http:// or https:// URL without spaces, ${INVISIBLE}`,
+)
 export const HttpUrl = (options: { description?: string } = {}) =>
-  Type.String({ maxLength: 2048, pattern: HTTP_URL_PATTERN, ...options })
+  Type.String({ maxLength: 2048, ...HTTP_URL, ...options })
 
 /** Labels (token names, people's names): spaces allowed, no control or format characters. */
-export const LABEL_PATTERN = '^[^\\p{Cc}\\p{Cf}\\u2028\\u2029]*$'
+const LABEL_PATTERN = '^[^\\p{Cc}\\p{Cf}\\u2028\\u2029]*$'
 export const LABEL = new RegExp(LABEL_PATTERN, 'u')
-export const INVISIBLE = 'control characters or invisible formatting (bidi, zero-width)'
 export const Label = (maxLength: number, minLength = 1) =>
-  Type.String({ minLength, maxLength, pattern: LABEL_PATTERN })
+  Type.String({ minLength, maxLength, ...matching(LABEL_PATTERN, `must not contain ${INVISIBLE}`) })
 
 /**
  * Free text (descriptions): line breaks and emoji sequences allowed; NUL and the bidi
  * embedding, override and isolate controls, which make text display in an order other
  * than the one it has ("Trojan Source"), refused.
  */
-export const FREE_TEXT_PATTERN = '^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$'
+const FREE_TEXT = matching(
+  '^[^\\u0000\\u202a-\\u202e\\u2066-\\u2069]*$',
+  'must not contain NUL or bidi override/isolate characters (U+202A-202E, U+2066-2069)',
+)
 export const FreeText = (maxLength: number, minLength = 0) =>
-  Type.String({ minLength, maxLength, pattern: FREE_TEXT_PATTERN })
+  Type.String({ minLength, maxLength, ...FREE_TEXT })

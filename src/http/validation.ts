@@ -8,6 +8,8 @@ const common: Options = {
   removeAdditional: false,
   useDefaults: true,
   strict: false,
+  // Errors carry the schema they failed, for the message kept beside each pattern.
+  verbose: true,
 }
 
 /**

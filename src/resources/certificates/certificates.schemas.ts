@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { FreeText, NAME_PATTERN, NameParam } from '../../http/schemas.ts'
+import { FreeText, matching, NAME, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
 
 /** Upload limits: one certificate and one key are a few KiB; these leave ample room. */
@@ -23,7 +23,10 @@ const Pem = (description: string) =>
 const Alias = Type.String({
   minLength: 1,
   maxLength: 100,
-  pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$',
+  ...matching(
+    '^[A-Za-z0-9][A-Za-z0-9._@+-]*$',
+    'must be letters, digits and . _ @ + - only, starting with a letter or digit',
+  ),
   description:
     'Keystore alias, unique in the project ignoring case (as keystores compare them); default: the name',
 })
@@ -51,7 +54,7 @@ export const ReplaceCertificateForm = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 100,
-        pattern: NAME_PATTERN,
+        ...NAME,
         description: 'If sent, must equal the name in the path (renaming is not supported)',
       }),
     ),

@@ -1,6 +1,6 @@
 import type { FastifySchemaCompiler } from 'fastify'
 import { type Static, type TSchema, Type } from 'typebox'
-import { FreeText, HttpUrl, NAME_PATTERN, NameParam } from '../../http/schemas.ts'
+import { FreeText, HttpUrl, matching, NAME, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
 
 export const CONNECTION_TYPES = [
@@ -56,7 +56,7 @@ const Text = (maxLength: number, description?: string) =>
 const Host = Type.String({
   minLength: 1,
   maxLength: 253,
-  pattern: '^[A-Za-z0-9._:\\[\\]-]+$',
+  ...matching('^[A-Za-z0-9._:\\[\\]-]+$', 'must be a host name or an IP address'),
   description: 'Host name or IP address',
 })
 
@@ -73,7 +73,10 @@ export const SETTINGS = {
       }),
       jdbcUrl: Type.String({
         maxLength: 2048,
-        pattern: '^jdbc:[A-Za-z0-9]+:\\S+$',
+        ...matching(
+          '^jdbc:[A-Za-z0-9]+:\\S+$',
+          'must be a JDBC URL, like jdbc:postgresql://host:5432/db',
+        ),
         description: 'e.g. jdbc:postgresql://db.internal:5432/orders',
       }),
       username: Type.Optional(Text(256)),
@@ -90,7 +93,7 @@ export const SETTINGS = {
     {
       url: Type.String({
         maxLength: 2048,
-        pattern: '^ldaps?://[^\\s/?#]+\\S*$',
+        ...matching('^ldaps?://[^\\s/?#]+\\S*$', 'must be an ldap:// or ldaps:// URL'),
         description: 'ldap://host:389 or ldaps://host:636',
       }),
       bindDn: Type.Optional(Text(1024, 'DN to bind as; omit for an anonymous bind')),
@@ -114,10 +117,18 @@ export const SETTINGS = {
     {
       bootstrapServers: Type.String({
         maxLength: 2048,
-        pattern: '^[^\\s,]+:[0-9]{1,5}(,[^\\s,]+:[0-9]{1,5})*$',
+        ...matching(
+          '^[^\\s,]+:[0-9]{1,5}(,[^\\s,]+:[0-9]{1,5})*$',
+          'must be host:port pairs separated by commas, like k1:9092,k2:9092',
+        ),
         description: 'host:port[,host:port...]',
       }),
-      topic: Type.String({ pattern: '^[A-Za-z0-9._-]{1,249}$' }),
+      topic: Type.String(
+        matching(
+          '^[A-Za-z0-9._-]{1,249}$',
+          'must be 1 to 249 letters, digits, dots, underscores or dashes',
+        ),
+      ),
       saslUsername: Type.Optional(Text(256)),
       password: Type.Optional(Password),
     },
@@ -138,7 +149,10 @@ export const SETTINGS = {
           type: 'object',
           description: `Sent with every call. Every value is a secret (it may carry a key): encrypted at rest, read as "${MASK}". On update, "${MASK}" keeps the stored value (unless the URL's target changed); an omitted header is removed.`,
           maxProperties: 50,
-          propertyNames: { pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$" },
+          propertyNames: matching(
+            "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$",
+            'must be an HTTP header name',
+          ),
           additionalProperties: { type: 'string', maxLength: 4096 },
         }),
       ),
@@ -149,7 +163,10 @@ export const SETTINGS = {
     {
       url: Url,
       index: Type.String({
-        pattern: '^[a-z0-9][a-z0-9._-]{0,254}$',
+        ...matching(
+          '^[a-z0-9][a-z0-9._-]{0,254}$',
+          'must be lowercase letters, digits, dots, underscores or dashes, starting with a letter or digit',
+        ),
         description: 'Lowercase index name',
       }),
       username: Type.Optional(Text(256)),
@@ -166,7 +183,7 @@ export type AnySettings = Settings[ConnectionType] & { password?: string | null 
 const PathName = Type.String({
   minLength: 1,
   maxLength: 100,
-  pattern: NAME_PATTERN,
+  ...NAME,
   description: 'If sent, must equal the name in the path (renaming is not supported)',
 })
 

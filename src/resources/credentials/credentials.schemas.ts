@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { FreeText, Label, NAME_PATTERN, NameParam } from '../../http/schemas.ts'
+import { FreeText, Label, NAME, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
 
 export const PASSWORD_MIN = 8
@@ -47,7 +47,7 @@ export const UpdateCredentialBody = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 100,
-        pattern: NAME_PATTERN,
+        ...NAME,
         description: 'If sent, must equal the username in the path (renaming is not supported)',
       }),
     ),

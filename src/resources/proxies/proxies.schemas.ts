@@ -1,18 +1,29 @@
 import { Type } from 'typebox'
-import { FreeText, HttpUrl as HttpUrlOf, NameParam } from '../../http/schemas.ts'
+import { FreeText, HttpUrl as HttpUrlOf, matching, NameParam } from '../../http/schemas.ts'
 
 export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER'] as const
 export type CreationType = (typeof CREATION_TYPES)[number]
 
 const HttpUrl = HttpUrlOf()
-const RelativePath = Type.String({ minLength: 2, maxLength: 500, pattern: '^/[^\\s]*$' })
+const RelativePath = Type.String({
+  minLength: 2,
+  maxLength: 500,
+  ...matching('^/[^\\s]*$', 'must start with / and contain no spaces'),
+})
 
 export const ClientRouteSchema = Type.Object(
   {
     relativePathList: Type.Array(RelativePath, { minItems: 1, maxItems: 50, uniqueItems: true }),
     virtualHostList: Type.Optional(
       Type.Array(
-        Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.*-]+(:\\d+)?$' }),
+        Type.String({
+          minLength: 1,
+          maxLength: 253,
+          ...matching(
+            '^[A-Za-z0-9.*-]+(:\\d+)?$',
+            'must be a host name (* allowed), optionally with :port',
+          ),
+        }),
         {
           maxItems: 50,
           uniqueItems: true,
