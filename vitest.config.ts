@@ -1,10 +1,13 @@
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
+import { SKIP_BROWSER_TESTS } from './test/browser/chromium-path.ts'
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Announced by test/optional-suites.ts; never skipped in CI.
+    exclude: [...configDefaults.exclude, ...(SKIP_BROWSER_TESTS ? ['test/browser/**'] : [])],
     // The browser tests drive the built console: build it when missing or stale.
-    globalSetup: ['test/browser/global-setup.ts'],
+    globalSetup: ['test/optional-suites.ts', 'test/browser/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Two cores here: more workers only contend for them (argon2 is CPU-bound).

@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { PASSWORD } from '../helpers.ts'
 
-/** Debian's Chromium: no browser is ever downloaded. */
-export const CHROMIUM = process.env.APIOPS_CHROMIUM ?? '/usr/bin/chromium'
+import { CHROMIUM } from './chromium-path.ts'
 
 /** Headless, sandbox-free (root), and quiet on the network (this machine has none). */
 export async function launchChromium(): Promise<Browser> {
