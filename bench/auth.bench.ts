@@ -56,6 +56,8 @@ const SATURATED_CPU = 0.9
 const BUSY_MACHINE_CORES = 0.15
 
 interface Options {
+  /** The apiops servers' LOG_LEVEL: the shipped default unless told. */
+  logLevel: string
   durationSeconds: number
   rounds: number
   warmupSeconds: number
@@ -71,6 +73,7 @@ interface Options {
 const USAGE = `Usage: npm run bench -- [options]
   --duration <s>        seconds per measurement (default 3)
   --rounds <n>          rounds of measurements, one per target each (default 9)
+  --log-level <level>   LOG_LEVEL of the apiops servers (default info, as shipped; lines go to /dev/null)
   --warmup <s>          warm-up seconds per target (default 2)
   --connections <n>     autocannon connections (default 10)
   --pipelining <n>      autocannon pipelining (default 1)
@@ -91,6 +94,15 @@ function wholeNumber(name: string, raw: string | undefined, fallback: number, mi
   return value
 }
 
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function logLevelOf(value: string | undefined): string {
+  if (value === undefined) return 'info'
+  if (!LOG_LEVELS.includes(value))
+    throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}`)
+  return value
+}
+
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -106,6 +118,7 @@ function parseOptions(argv: string[]): Options {
       cluster: { type: 'boolean' },
       samples: { type: 'string' },
       pg: { type: 'string' },
+      'log-level': { type: 'string' },
       help: { type: 'boolean' },
     },
   })
@@ -124,6 +137,7 @@ function parseOptions(argv: string[]): Options {
       ? [0, wholeNumber('compare-fill', values['compare-fill'], 0)]
       : [wholeNumber('tokens', values.tokens, 0, 0)]
   return {
+    logLevel: logLevelOf(values['log-level']),
     durationSeconds: wholeNumber('duration', values.duration, 3),
     rounds: wholeNumber('rounds', values.rounds, 9),
     warmupSeconds: wholeNumber('warmup', values.warmup, 2, 0),
@@ -245,6 +259,7 @@ async function startApiops(
     target: 'auth',
     dataDir: db.dir,
     secretBase64: db.secretBase64,
+    logLevel: options.logLevel,
   } as const
   // --profile auth profiles the authenticated servers only.
   const server = await startServer(label, start, role === 'auth' ? profiling('auth', options) : {})

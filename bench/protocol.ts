@@ -9,7 +9,14 @@ export type ServerKind = 'bare' | 'auth'
 /** Parent to child: which server to build. The secret travels over IPC, not argv, so `ps` never shows it. */
 export type StartMessage =
   | { type: 'start'; target: 'bare' }
-  | { type: 'start'; target: 'auth'; dataDir: string; secretBase64: string }
+  | {
+      type: 'start'
+      target: 'auth'
+      dataDir: string
+      secretBase64: string
+      /** LOG_LEVEL, as a deployment sets it; lines go to /dev/null (their cost, not a terminal's). */
+      logLevel: string
+    }
 
 export type ParentMessage = StartMessage | { type: 'cpu'; id: number } | { type: 'stop' }
 

@@ -5,8 +5,9 @@
  */
 import { rmSync } from 'node:fs'
 import Fastify, { type FastifyInstance } from 'fastify'
+import pino from 'pino'
 import { Type } from 'typebox'
-import { buildApp } from '../src/app.ts'
+import { buildApp, loggerOptions } from '../src/app.ts'
 import { systemClock } from '../src/clock.ts'
 import { createLocalBus } from '../src/cluster/events.ts'
 import { loadConfig } from '../src/config.ts'
@@ -50,13 +51,18 @@ async function buildAuth(
   const config = loadConfig({
     APIOPS_SECRET_KEY: start.secretBase64,
     APIOPS_DATA_DIR: start.dataDir,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: start.logLevel,
   })
   const store = createDb({ databaseUrl: undefined, dataDir: config.dataDir })
   await migrateToLatest(store.db)
   const keys = buildKeyRing(Buffer.from(start.secretBase64, 'base64'))
   const events = createLocalBus()
-  const app = await buildApp({ config, store, clock: systemClock, events, keys })
+  // As `apiops serve` makes it, writing where a collector would read (here: nowhere).
+  const log = pino(
+    loggerOptions(config.logLevel) as pino.LoggerOptions,
+    pino.destination('/dev/null'),
+  )
+  const app = await buildApp({ config, store, clock: systemClock, events, keys, log })
   app.get<{ Params: { name: string } }>(
     OPEN_HELLO_ROUTE,
     { config: { public: true }, schema: { params: HelloParams, response: { 200: Type.String() } } },

@@ -15,7 +15,7 @@ import type { Config } from './config.ts'
 import type { DbHandle } from './db/create-db.ts'
 import { DEFAULT_CONSOLE_DIR, installConsole } from './http/console.ts'
 import { frameworkErrors, installErrorHandling, MAX_PARAM_LENGTH } from './http/error-handler.ts'
-import { lazyChildLoggerFactory } from './http/request-logger.ts'
+import { installAccessLog, lazyChildLoggerFactory } from './http/request-logger.ts'
 import { installSecurityHeaders } from './http/security-headers.ts'
 import { installValidation } from './http/validation.ts'
 import { installAuth, isPublicRoute } from './identity/auth.hook.ts'
@@ -169,6 +169,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     // Errors carry their own ids in logs; a client never sees them.
     genReqId: undefined,
+    // One access-log line instead (installAccessLog), without a child logger per request.
+    disableRequestLogging: true,
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const services = createServices(
@@ -215,6 +217,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
 
   installErrorHandling(app)
+  if (deps.config.accessLog) installAccessLog(app)
   installValidation(app)
   installSecurityHeaders(app)
   await installConsole(app, deps.consoleDir ?? DEFAULT_CONSOLE_DIR)

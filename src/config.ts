@@ -24,6 +24,8 @@ export interface Config {
   readonly apiTokenTtl: number
   readonly trustProxy: boolean | string | string[] | number
   readonly logLevel: string
+  /** One `request completed` line per request at level info (APIOPS_ACCESS_LOG=off: none). */
+  readonly accessLog: boolean
   /** Days an expired or revoked token row is kept (for the owner's list) before purge. */
   readonly tokenRetentionDays: number
   /** Days audit events are kept before the background job deletes them. */
@@ -139,6 +141,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`)
   }
+  const accessLog = (env.APIOPS_ACCESS_LOG || 'on').toLowerCase()
+  if (accessLog !== 'on' && accessLog !== 'off') {
+    problems.push(`APIOPS_ACCESS_LOG must be on or off (got "${env.APIOPS_ACCESS_LOG}")`)
+  }
   const adminPassword = env.APIOPS_ADMIN_PASSWORD || undefined
   if (adminPassword !== undefined && adminPassword.length < 8) {
     problems.push('APIOPS_ADMIN_PASSWORD must be at least 8 characters')
@@ -170,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiTokenTtl: integer(env, 'APIOPS_API_TOKEN_TTL', 3600, 60, 31_536_000, problems),
     trustProxy: trustProxy(env.APIOPS_TRUST_PROXY),
     logLevel,
+    accessLog: accessLog !== 'off',
     tokenRetentionDays: integer(env, 'APIOPS_TOKEN_RETENTION_DAYS', 30, 1, 3650, problems),
     auditRetentionDays: integer(env, 'APIOPS_AUDIT_RETENTION_DAYS', 90, 1, 36_500, problems),
     auditFoldWindowSeconds: integer(
