@@ -69,8 +69,9 @@ describe('the OpenAPI document', () => {
     const bare: string[] = []
     let patterns = 0
     const walk = (node: unknown, at: string) => {
-      if (Array.isArray(node)) node.forEach((item, i) => walk(item, `${at}/${i}`))
-      else if (node && typeof node === 'object') {
+      if (Array.isArray(node)) {
+        for (const [i, item] of node.entries()) walk(item, `${at}/${i}`)
+      } else if (node && typeof node === 'object') {
         const schema = node as Record<string, unknown>
         if (typeof schema.pattern === 'string') {
           patterns++
