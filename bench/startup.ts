@@ -17,6 +17,8 @@ import { freePort } from '../test/nodes.ts'
 const POLL_MS = 10
 const READY_TIMEOUT_MS = 60_000
 const PASSWORD = 'startup-bench-password-1'
+/** USER_HZ: /proc counts CPU time in these ticks on Linux. */
+const TICKS_PER_S = 100
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
@@ -29,6 +31,13 @@ function median(values: number[]): number {
 function rssMb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/^VmRSS:\s+(\d+) kB/m)
   return line ? Number(line[1]) / 1024 : Number.NaN
+}
+
+/** user+system CPU ms from a /proc/<pid>/stat line, own (fields 14, 15) or children's (16, 17). */
+function cpuMs(stat: string, children = false): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const at = children ? 13 : 11
+  return ((Number(fields[at]) + Number(fields[at + 1])) * 1000) / TICKS_PER_S
 }
 
 function env(dataDir: string, port = 0): NodeJS.ProcessEnv {
@@ -50,7 +59,7 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** One server start on a fresh data dir: ms to healthy, and RSS (MB) then. */
-async function serveOnce(bin: string): Promise<{ readyMs: number; rss: number }> {
+async function serveOnce(bin: string): Promise<{ readyMs: number; rss: number; cpu: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'apiops-startup-'))
   const port = await freePort()
   const started = performance.now()
@@ -65,7 +74,11 @@ async function serveOnce(bin: string): Promise<{ readyMs: number; rss: number }>
         (r) => r.ok,
         () => false,
       )
-      if (ok) return { readyMs: performance.now() - started, rss: rssMb(child.pid as number) }
+      if (ok) {
+        const readyMs = performance.now() - started
+        const cpu = cpuMs(readFileSync(`/proc/${child.pid}/stat`, 'utf8'))
+        return { readyMs, rss: rssMb(child.pid as number), cpu }
+      }
       await new Promise((r) => setTimeout(r, POLL_MS))
     }
     throw new Error(`${bin} was not ready in ${READY_TIMEOUT_MS} ms`)
@@ -75,11 +88,14 @@ async function serveOnce(bin: string): Promise<{ readyMs: number; rss: number }>
   }
 }
 
-function cliOnce(bin: string, dataDir: string): number {
+/** Wall and CPU ms of one `user list`; the shell reports its child's CPU time after it. */
+function cliOnce(bin: string, dataDir: string): { wall: number; cpu: number } {
   const started = performance.now()
-  const run = spawnSync(process.execPath, [bin, 'user', 'list'], { env: env(dataDir) })
+  const script = `"${process.execPath}" "${bin}" user list >/dev/null || exit 1; cat /proc/$$/stat`
+  const run = spawnSync('sh', ['-c', script], { env: env(dataDir), encoding: 'utf8' })
+  const wall = performance.now() - started
   if (run.status !== 0) throw new Error(`${bin} user list failed: ${run.stderr}`)
-  return performance.now() - started
+  return { wall, cpu: cpuMs(run.stdout, true) }
 }
 
 const args = process.argv.slice(2)
@@ -89,8 +105,9 @@ if (args[0] === '--runs') {
   args.splice(0, 2)
 }
 const bins = args.length ? args.map((b) => resolve(b)) : [resolve('bin/apiops.js')]
-const samples = new Map(
-  bins.map((b) => [b, { ready: [] as number[], rss: [] as number[], cli: [] as number[] }]),
+type Samples = Record<'ready' | 'readyCpu' | 'rss' | 'cli' | 'cliCpu', number[]>
+const samples = new Map<string, Samples>(
+  bins.map((b) => [b, { ready: [], readyCpu: [], rss: [], cli: [], cliCpu: [] }]),
 )
 const cliDir = mkdtempSync(join(tmpdir(), 'apiops-startup-cli-'))
 try {
@@ -98,11 +115,14 @@ try {
   cliOnce(bins[0] as string, cliDir)
   for (let i = 0; i < runs; i++) {
     for (const bin of bins) {
-      const s = samples.get(bin) as { ready: number[]; rss: number[]; cli: number[] }
-      const { readyMs, rss } = await serveOnce(bin)
+      const s = samples.get(bin) as Samples
+      const { readyMs, rss, cpu } = await serveOnce(bin)
       s.ready.push(readyMs)
+      s.readyCpu.push(cpu)
       s.rss.push(rss)
-      s.cli.push(cliOnce(bin, cliDir))
+      const cli = cliOnce(bin, cliDir)
+      s.cli.push(cli.wall)
+      s.cliCpu.push(cli.cpu)
     }
   }
 } finally {
@@ -110,7 +130,9 @@ try {
 }
 for (const [bin, s] of samples) {
   process.stdout.write(
-    `${bin}: ready ${median(s.ready).toFixed(0)} ms, RSS ${median(s.rss).toFixed(0)} MB, ` +
-      `user list ${median(s.cli).toFixed(0)} ms (median of ${runs}; ready ${s.ready.map((v) => v.toFixed(0)).join(' ')})\n`,
+    `${bin} (medians of ${runs}):\n` +
+      `  ready ${median(s.ready).toFixed(0)} ms (CPU ${median(s.readyCpu).toFixed(0)} ms), ` +
+      `RSS ${median(s.rss).toFixed(0)} MB\n` +
+      `  user list ${median(s.cli).toFixed(0)} ms (CPU ${median(s.cliCpu).toFixed(0)} ms)\n`,
   )
 }
