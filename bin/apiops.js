@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 // First, before the heap grows: the V8 flags every apiops process runs with.
 import './v8-tuning.js'
-// Runs the TypeScript sources directly (tsx), so `npx apiops` needs no build step.
-import { register } from 'tsx/esm/api'
+// The compiled server and CLI (npm run build; npm start builds them when missing).
+import { existsSync } from 'node:fs'
 
-register()
-await import('../src/main.ts')
+const main = new URL('../dist/main.js', import.meta.url)
+if (!existsSync(main)) {
+  process.stderr.write('apiops: dist/main.js is missing: run `npm run build` first\n')
+  process.exit(1)
+}
+await import(main.href)

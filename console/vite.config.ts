@@ -18,7 +18,8 @@ export default defineConfig(({ command }) => ({
   // React 19's automatic JSX runtime, compiled by Vite's own oxc transform.
   oxc: { jsx: { runtime: 'automatic', development: command !== 'build' } },
   build: {
-    outDir: 'dist',
+    // Next to the compiled server (src/http/console.ts serves it): dist/ is the whole build.
+    outDir: '../dist/console',
     emptyOutDir: true,
     target: 'es2022',
     // The polyfill would be an inline script; every supported browser has modulepreload.

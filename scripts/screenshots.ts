@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { launchChromium, logIn } from '../test/browser/chromium.ts'
 import { startServer } from '../test/browser/server.ts'
-import { ensureConsoleBuilt } from './console-build.ts'
+import { ensureConsoleBuilt } from './ensure-build.js'
 
 const OUT = fileURLToPath(new URL('../docs/screenshots/', import.meta.url))
 const DAY = 86_400_000

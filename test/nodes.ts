@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:net'
+import { ensureServerBuilt } from '../scripts/ensure-build.js'
 
 /**
  * Real `apiops serve` processes on loopback, as a cluster runs them: the cluster and
@@ -43,6 +44,8 @@ export class ApiopsNode {
   ) {}
 
   static async start(settings: NodeSettings): Promise<ApiopsNode> {
+    // bin/apiops.js runs the compiled server: compile it first if src/ changed.
+    await ensureServerBuilt()
     const port = await freePort()
     let output = ''
     const env: Record<string, string> = {

@@ -358,7 +358,7 @@ describe('a server without a built console', () => {
     try {
       const res = await ctx.app.inject({ url: '/', headers: { accept: 'text/html' } })
       expect(res.statusCode).toBe(503)
-      expect(res.body).toMatch(/npm run build:console/)
+      expect(res.body).toMatch(/npm run build`/)
     } finally {
       await ctx.close()
     }

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ensureServerBuilt } from '../scripts/ensure-build.js'
 
 /**
  * bin/v8-tuning.js turns V8's allocation-site pretenuring off (its comment says what
@@ -23,6 +24,9 @@ async function traceLines(args: string[]): Promise<number> {
 }
 
 describe('V8 tuning', () => {
+  // bin/apiops.js runs the compiled server.
+  beforeAll(() => ensureServerBuilt(), 120_000)
+
   it('the trace shows pretenuring at work in a plain node process (so its silence means something)', async () => {
     expect(await traceLines([TRACE, '-e', ALLOCATE])).toBeGreaterThan(0)
   })
@@ -32,7 +36,7 @@ describe('V8 tuning', () => {
   })
 
   it('the apiops command loads it before anything else', async () => {
-    // Loading tsx and every module of the server scavenges dozens of times.
+    // Loading every module of the compiled server scavenges dozens of times (44 without it).
     expect(await traceLines([TRACE, BIN, '--help'])).toBe(0)
   })
 })

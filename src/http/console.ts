@@ -3,8 +3,11 @@ import { join } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
 
-/** Where `npm run build:console` writes the console. */
-export const DEFAULT_CONSOLE_DIR = new URL('../../console/dist', import.meta.url).pathname
+/**
+ * Where `npm run build` writes the console. This file is src/http/console.ts under tests
+ * and dist/http/console.js when compiled: both are two levels below the project root.
+ */
+export const DEFAULT_CONSOLE_DIR = new URL('../../dist/console', import.meta.url).pathname
 
 /**
  * The console is static files; its own paths (/profile, /admin/users, ...) are

@@ -120,7 +120,7 @@ export function installErrorHandling(app: FastifyInstance): void {
         .code(503)
         .type('text/plain; charset=utf-8')
         .send(
-          'The console is not built. Run `npm run build:console` (npm start does it when it is missing).\n',
+          'The console is not built. Run `npm run build` (npm start does it when it is missing).\n',
         )
     }
     return sendError(

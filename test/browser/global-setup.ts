@@ -1,4 +1,4 @@
-import { ensureConsoleBuilt } from '../../scripts/console-build.ts'
+import { ensureConsoleBuilt } from '../../scripts/ensure-build.js'
 
 /** The browser tests drive the built console: build it first when it is missing or stale. */
 export default async function setup(): Promise<void> {

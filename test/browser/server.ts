@@ -1,7 +1,7 @@
-import { CONSOLE_DIST } from '../../scripts/console-build.ts'
 import { buildApp } from '../../src/app.ts'
 import { systemClock } from '../../src/clock.ts'
 import { createLocalBus } from '../../src/cluster/events.ts'
+import { DEFAULT_CONSOLE_DIR } from '../../src/http/console.ts'
 import type { Role } from '../../src/identity/roles.ts'
 import { issueToken } from '../../src/identity/tokens.service.ts'
 import { createUser } from '../../src/identity/users.service.ts'
@@ -24,7 +24,7 @@ export async function startServer() {
     clock: systemClock,
     events,
     keys,
-    consoleDir: CONSOLE_DIST,
+    consoleDir: DEFAULT_CONSOLE_DIR,
   })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const address = app.server.address()

@@ -35,10 +35,10 @@ const WORKER_URL = new URL(
 )
 
 /**
- * Under tsx (tests, `npm start`) the thread must load TypeScript too, and tsx does not
- * register itself in worker threads on Node 20 (neither from `--import` nor inherited),
- * so the thread registers it before importing the worker. A compiled build loads the
- * JavaScript worker directly.
+ * Running the TypeScript sources (tests, benches) the thread must load TypeScript too,
+ * and tsx does not register itself in worker threads on Node 20 (neither from `--import`
+ * nor inherited), so the thread registers it before importing the worker. The compiled
+ * build (dist/, what `npm start` runs) loads the JavaScript worker directly, without tsx.
  */
 function spawn(memoryMb: number): Worker {
   const options = {
