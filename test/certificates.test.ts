@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errors } from '../src/errors.ts'
 import { privateKeyContext } from '../src/resources/certificates/certificates.service.ts'
 import { MASK, unseal } from '../src/sealed.ts'
+import { multipart, type Part } from './fixtures/multipart.ts'
 import { buildSecurityWorld, type SecurityWorld } from './fixtures/security-objects.ts'
 import { dialects } from './helpers.ts'
 
@@ -34,26 +35,6 @@ const withBodyLine = (pem: string, change: (line: string) => string) =>
     .join('\n')
 
 const URL_BASE = '/apiops/projects/Payments/certificates/'
-const BOUNDARY = 'apiops-test-boundary-7c1f'
-
-/** A part: a text field, or a file part when `file` is set. */
-type Part = [name: string, value: string, file?: 'file']
-
-function multipart(parts: Part[]): { headers: Record<string, string>; payload: string } {
-  const body = parts
-    .map(([name, value, file]) => {
-      const disposition = file
-        ? `form-data; name="${name}"; filename="${name}.pem"\r\nContent-Type: application/x-pem-file`
-        : `form-data; name="${name}"`
-      return `--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\n\r\n${value}\r\n`
-    })
-    .join('')
-  return {
-    headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-    payload: `${body}--${BOUNDARY}--\r\n`,
-  }
-}
-
 describe.each(dialects())('certificates (%s)', (dialect) => {
   let w: SecurityWorld
 
@@ -196,7 +177,7 @@ describe.each(dialects())('certificates (%s)', (dialect) => {
       url: URL_BASE,
       headers: {
         authorization: `Bearer ${w.developer}`,
-        'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+        'content-type': multipart([]).headers['content-type'] as string,
       },
       payload: 'not a multipart body at all',
     })

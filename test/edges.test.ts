@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { certificateUpload } from './fixtures/multipart.ts'
 import {
   bearer,
   buildTestApp,
@@ -17,11 +17,6 @@ import {
  * a type, other projects' environments, invisible characters) answer from the error
  * catalogue, the same way whoever asks.
  */
-
-const CERTIFICATE = readFileSync(
-  new URL('./fixtures/certificates/valid.pem', import.meta.url),
-  'utf8',
-)
 
 /** Names that look like a name and are not one: each must be refused wherever a name goes. */
 const DECEPTIVE = {
@@ -445,14 +440,12 @@ describe.each(dialects())('edges (%s)', (dialect) => {
       fullName: 'S',
       password: 'long enough pw',
     })
-    const boundary = 'edges-boundary'
-    const field = (n: string, v: string) =>
-      `--${boundary}\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`
+    const upload = certificateUpload('scert')
     const cert = await ctx.app.inject({
       method: 'POST',
       url: '/apiops/projects/S/certificates/',
-      headers: { ...bearer(admin), 'content-type': `multipart/form-data; boundary=${boundary}` },
-      payload: `${field('name', 'scert')}${field('pemEncodedFile', CERTIFICATE)}--${boundary}--\r\n`,
+      headers: { ...bearer(admin), ...upload.headers },
+      payload: upload.payload,
     })
     expect(cert.statusCode, cert.body).toBe(201)
     // The audit writer works off the request path: wait for it before listing.

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Action, PERMISSIONS } from '../src/identity/permissions.ts'
 import type { Role } from '../src/identity/roles.ts'
+import { certificateUpload } from './fixtures/multipart.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 /**
@@ -67,20 +67,9 @@ const credentialBody = (username: string) => ({
   fullName: 'API consumer',
   password: 'long enough pw',
 })
-const CERTIFICATE = readFileSync(
-  new URL('./fixtures/certificates/valid.pem', import.meta.url),
-  'utf8',
-)
 /** A multipart upload of the fixture certificate (certificates take forms, not JSON). */
-function certificateForm(name?: string): Pick<Call, 'payload' | 'headers'> {
-  const boundary = 'matrix-boundary'
-  const field = (n: string, v: string) =>
-    `--${boundary}\r\nContent-Disposition: form-data; name="${n}"\r\n\r\n${v}\r\n`
-  return {
-    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-    payload: `${name ? field('name', name) : ''}${field('pemEncodedFile', CERTIFICATE)}--${boundary}--\r\n`,
-  }
-}
+const certificateForm = (name?: string): Pick<Call, 'payload' | 'headers'> =>
+  certificateUpload(name)
 async function freshCertificate(fx: Fixtures, n: number): Promise<string> {
   const name = `cert${n}`
   const form = certificateForm(name)
