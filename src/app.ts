@@ -1,59 +1,27 @@
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyServerOptions,
-} from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { installAuditHook } from './audit/audit.hook.ts'
-import { AuditRecorder, type AuditWarn } from './audit/audit.recorder.ts'
 import { auditRoutes } from './audit/audit.routes.ts'
-import { newAddressEvent } from './audit/audit.service.ts'
-import type { Clock } from './clock.ts'
-import type { EventBus } from './cluster/events.ts'
-import type { Config } from './config.ts'
-import type { DbHandle } from './db/create-db.ts'
+import { type AppDeps, createServices, type Services } from './composition.ts'
 import { DEFAULT_CONSOLE_DIR, installConsole } from './http/console.ts'
 import { frameworkErrors, installErrorHandling, MAX_PARAM_LENGTH } from './http/error-handler.ts'
 import { installAccessLog, lazyChildLoggerFactory } from './http/request-logger.ts'
 import { installSecurityHeaders } from './http/security-headers.ts'
 import { installValidation } from './http/validation.ts'
 import { installAuth, isPublicRoute } from './identity/auth.hook.ts'
-import { AuthCache } from './identity/auth-cache.ts'
 import { createLimits, MAX_HEADER_BYTES } from './identity/limits.ts'
 import { meRoutes } from './identity/me.routes.ts'
 import type { Action } from './identity/permissions.ts'
 import { sessionRoutes } from './identity/session.routes.ts'
-import type { SessionsDeps } from './identity/sessions.service.ts'
 import { tokenRoutes } from './identity/token.routes.ts'
-import { TokenCodec } from './identity/token-format.ts'
 import { tokenRateLimitHook } from './identity/token-rate-limit.ts'
-import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
 import { usersRoutes } from './identity/users.routes.ts'
-import type { KeyRing } from './keys.ts'
 import { installOpenApi } from './openapi.ts'
 import { sealStoredWebhookValues } from './resources/connections/connections.service.ts'
 import { resourceRoutes } from './resources/index.ts'
-import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
-import type { SpecImport } from './resources/proxies/spec-import.ts'
-import { SpecParser } from './resources/proxies/spec-parser.ts'
 import { settingsRoutes } from './settings/settings.routes.ts'
-import { RuntimeSettings } from './settings/settings.service.ts'
 import { testRoutes } from './system/test.routes.ts'
-
-export interface AppDeps {
-  config: Config
-  store: DbHandle
-  clock: Clock
-  events: EventBus
-  keys: KeyRing
-  /** The built console; defaults to console/dist. */
-  consoleDir?: string
-  /** A pino logger; none means silence (tests). */
-  log?: FastifyBaseLogger
-  /** How spec hosts are resolved; the system resolver unless given (tests name fake hosts). */
-  resolveHost?: HostResolver
-}
 
 export interface RouteEntry {
   method: string
@@ -61,66 +29,6 @@ export interface RouteEntry {
   public: boolean
   /** The role -> action entry the route is guarded by, if any. */
   action: Action | undefined
-}
-
-/** Everything services need, built once per app and handed down as arguments. */
-export type Services = TokensDeps &
-  SessionsDeps & {
-    /** AES-256-GCM key for secrets at rest (see sealed.ts). */
-    atRestKey: Buffer
-    /** atRestKey, then the keys of former master secrets: for opening, never sealing. */
-    atRestKeys: readonly Buffer[]
-    specImport: SpecImport
-    audit: AuditRecorder
-    settings: RuntimeSettings
-  }
-
-export function createServices(
-  deps: AppDeps,
-  onError: (error: unknown) => void,
-  warn: AuditWarn = (detail, message) => onError(Object.assign(new Error(message), detail)),
-): Services {
-  const cache = new AuthCache(deps.clock, deps.events, { dataVersion: deps.store.dataVersion })
-  const audit = new AuditRecorder(deps.store.db, deps.clock, warn, {
-    usernameKey: deps.keys.auditUsername,
-    fold: {
-      windowMs: deps.config.auditFoldWindowSeconds * 1000,
-      first: deps.config.auditFoldFirst,
-      maxAddresses: deps.config.auditFoldMaxAddresses,
-    },
-  })
-  return {
-    db: deps.store.db,
-    clock: deps.clock,
-    events: deps.events,
-    cache,
-    codec: new TokenCodec(deps.keys, deps.config.issuer),
-    usage: new UsageRecorder(deps.store.db, onError, undefined, (use) =>
-      audit.record(newAddressEvent(use)),
-    ),
-    audit,
-    settings: new RuntimeSettings(deps.store.db, { tokenRateLimit: deps.config.tokenRateLimit }),
-    atRestKey: deps.keys.atRest,
-    atRestKeys: deps.keys.atRestKeys,
-    specImport: {
-      fetch: {
-        timeoutMs: deps.config.specFetchTimeoutMs,
-        maxBytes: deps.config.specMaxBytes,
-        allowlist: deps.config.specFetchAllowlist,
-        resolve: deps.resolveHost ?? systemResolver,
-      },
-      parser: new SpecParser({
-        timeoutMs: deps.config.specParseTimeoutMs,
-        memoryMb: deps.config.specParseMemoryMb,
-        concurrency: deps.config.specParseConcurrency,
-      }),
-    },
-    sessionPolicy: {
-      idleMs: deps.config.sessionIdleMinutes * 60_000,
-      absoluteMs: deps.config.sessionMaxHours * 3_600_000,
-      csrfKey: deps.keys.csrf,
-    },
-  }
 }
 
 /** Never let a secret reach a log line: headers that carry one, and suspicious query values. */

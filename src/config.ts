@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { type OutboundAllowlist, parseAllowlist } from './http/outbound-address.ts'
+import { type OutboundAllowlist, parseAllowlist } from './outbound-address.ts'
 
 /**
  * Every setting apiops has, read from the environment exactly once and validated up

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, loadConfig } from '../src/config.ts'
-import { isForbiddenAddress, parseAllowlist } from '../src/http/outbound-address.ts'
+import { isForbiddenAddress, parseAllowlist } from '../src/outbound-address.ts'
 import { buildTestApp, dialects, type TestContext } from './helpers.ts'
 import { freePort } from './nodes.ts'
 import {

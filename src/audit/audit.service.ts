@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.ts'
 import type { AuditEventRow, Database } from '../db/schema.ts'
-import type { NewAddressUse } from '../identity/tokens.service.ts'
-import type { AuditRecorder } from './audit.recorder.ts'
 import * as repo from './audit.repository.ts'
 
 /**
@@ -120,6 +118,16 @@ export function toRow(event: AuditEvent, now: Date): AuditEventRow {
 // ---------------------------------------------------------------------------
 // Events without a request.
 
+/** A token presented from another address than its last use (or used for the first time). */
+export interface NewAddressUse {
+  tokenId: string
+  userId: string
+  username: string
+  ip: string
+  previousIp: string | null
+  at: Date
+}
+
 /** A token was presented from an address it was not last used from (or for the first time). */
 export function newAddressEvent(use: NewAddressUse): AuditEvent {
   return {
@@ -192,7 +200,8 @@ export function auditView(row: AuditEventRow): AuditView {
 export interface AuditDeps {
   db: Kysely<Database>
   clock: Clock
-  audit: AuditRecorder
+  /** The AuditRecorder, named by what is used: importing it would make a cycle with it. */
+  audit: { flush(): Promise<void> }
 }
 
 export async function listEvents(

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os'
 import { Command, Option } from 'commander'
-import { createServices, type Services } from '../app.ts'
 import { cliEvent } from '../audit/audit.service.ts'
+import { createServices, type Services } from '../composition.ts'
 import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
 import { resetPassword } from '../identity/password-change.service.ts'

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { NewAddressUse } from '../audit/audit.service.ts'
 import type { Clock } from '../clock.ts'
 import type { EventBus } from '../cluster/events.ts'
 import type { ApiTokenRow, Database, TokenSource } from '../db/schema.ts'
@@ -409,16 +410,6 @@ async function authenticateFromStore(
   const userId = admission.row.user_id
   const owner = deps.cache.users.get(userId) ?? (await loadCachedUser(deps, userId))
   return admit(deps, admission, owner, nowMs, clientIp)
-}
-
-/** A token presented from another address than its last use (or used for the first time). */
-export interface NewAddressUse {
-  tokenId: string
-  userId: string
-  username: string
-  ip: string
-  previousIp: string | null
-  at: Date
 }
 
 /**

@@ -1,14 +1,30 @@
 import type { FastifyPluginAsync } from 'fastify'
-import type { Services } from '../app.ts'
 import { certificatesRoutes } from './certificates/certificates.routes.ts'
+import type { CertificatesDeps } from './certificates/certificates.service.ts'
 import { connectionsRoutes } from './connections/connections.routes.ts'
+import type { ConnectionsDeps } from './connections/connections.service.ts'
 import { credentialsRoutes } from './credentials/credentials.routes.ts'
+import type { CredentialsDeps } from './credentials/credentials.service.ts'
 import { environmentsRoutes } from './environments/environments.routes.ts'
+import type { EnvironmentsDeps } from './environments/environments.service.ts'
 import { projectsRoutes } from './projects/projects.routes.ts'
+import type { ProjectsDeps } from './projects/projects.service.ts'
 import { proxiesRoutes } from './proxies/proxies.routes.ts'
+import type { ProxiesDeps } from './proxies/proxies.service.ts'
+
+/** What the resources need; the composition module (src/composition.ts) supplies it. */
+export type ResourcesDeps = ProjectsDeps &
+  EnvironmentsDeps &
+  ProxiesDeps &
+  ConnectionsDeps &
+  CredentialsDeps &
+  CertificatesDeps
 
 /** Every resource the roles protect, one plugin each. */
-export const resourceRoutes: FastifyPluginAsync<{ deps: Services }> = async (app, { deps }) => {
+export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async (
+  app,
+  { deps },
+) => {
   await app.register(projectsRoutes, { deps })
   await app.register(environmentsRoutes, { deps })
   await app.register(proxiesRoutes, { deps })

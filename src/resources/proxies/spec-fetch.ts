@@ -7,7 +7,7 @@ import {
   isForbiddenAddress,
   normalizeHostName,
   type OutboundAllowlist,
-} from '../../http/outbound-address.ts'
+} from '../../outbound-address.ts'
 
 /*
  * Fetching a spec from a URL the caller chose, without letting the caller use the

@@ -1,0 +1,96 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { AuditRecorder, type AuditWarn } from './audit/audit.recorder.ts'
+import { newAddressEvent } from './audit/audit.service.ts'
+import type { Clock } from './clock.ts'
+import type { EventBus } from './cluster/events.ts'
+import type { Config } from './config.ts'
+import type { DbHandle } from './db/create-db.ts'
+import { AuthCache } from './identity/auth-cache.ts'
+import type { SessionsDeps } from './identity/sessions.service.ts'
+import { TokenCodec } from './identity/token-format.ts'
+import { type TokensDeps, UsageRecorder } from './identity/tokens.service.ts'
+import type { KeyRing } from './keys.ts'
+import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
+import type { SpecImport } from './resources/proxies/spec-import.ts'
+import { SpecParser } from './resources/proxies/spec-parser.ts'
+import { RuntimeSettings } from './settings/settings.service.ts'
+
+/*
+ * The one place where the pieces are wired: which service gets which database handle,
+ * clock, event bus, keys and settings. The server (app.ts), the CLI and the benchmarks
+ * all build their services here, so the wiring cannot differ between them.
+ */
+
+export interface AppDeps {
+  config: Config
+  store: DbHandle
+  clock: Clock
+  events: EventBus
+  keys: KeyRing
+  /** The built console; defaults to console/dist. */
+  consoleDir?: string
+  /** A pino logger; none means silence (tests). */
+  log?: FastifyBaseLogger
+  /** How spec hosts are resolved; the system resolver unless given (tests name fake hosts). */
+  resolveHost?: HostResolver
+}
+
+/** Everything services need, built once per app and handed down as arguments. */
+export type Services = TokensDeps &
+  SessionsDeps & {
+    /** AES-256-GCM key for secrets at rest (see sealed.ts). */
+    atRestKey: Buffer
+    /** atRestKey, then the keys of former master secrets: for opening, never sealing. */
+    atRestKeys: readonly Buffer[]
+    specImport: SpecImport
+    audit: AuditRecorder
+    settings: RuntimeSettings
+  }
+
+export function createServices(
+  deps: AppDeps,
+  onError: (error: unknown) => void,
+  warn: AuditWarn = (detail, message) => onError(Object.assign(new Error(message), detail)),
+): Services {
+  const cache = new AuthCache(deps.clock, deps.events, { dataVersion: deps.store.dataVersion })
+  const audit = new AuditRecorder(deps.store.db, deps.clock, warn, {
+    usernameKey: deps.keys.auditUsername,
+    fold: {
+      windowMs: deps.config.auditFoldWindowSeconds * 1000,
+      first: deps.config.auditFoldFirst,
+      maxAddresses: deps.config.auditFoldMaxAddresses,
+    },
+  })
+  return {
+    db: deps.store.db,
+    clock: deps.clock,
+    events: deps.events,
+    cache,
+    codec: new TokenCodec(deps.keys, deps.config.issuer),
+    usage: new UsageRecorder(deps.store.db, onError, undefined, (use) =>
+      audit.record(newAddressEvent(use)),
+    ),
+    audit,
+    settings: new RuntimeSettings(deps.store.db, { tokenRateLimit: deps.config.tokenRateLimit }),
+    atRestKey: deps.keys.atRest,
+    atRestKeys: deps.keys.atRestKeys,
+    specImport: {
+      fetch: {
+        timeoutMs: deps.config.specFetchTimeoutMs,
+        maxBytes: deps.config.specMaxBytes,
+        allowlist: deps.config.specFetchAllowlist,
+        resolve: deps.resolveHost ?? systemResolver,
+      },
+      parser: new SpecParser({
+        timeoutMs: deps.config.specParseTimeoutMs,
+        memoryMb: deps.config.specParseMemoryMb,
+        concurrency: deps.config.specParseConcurrency,
+      }),
+    },
+    sessionPolicy: {
+      idleMs: deps.config.sessionIdleMinutes * 60_000,
+      absoluteMs: deps.config.sessionMaxHours * 3_600_000,
+      csrfKey: deps.keys.csrf,
+    },
+  }
+}
