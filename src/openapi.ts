@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { OPENAPI_PREFIX } from './http/paths.ts'
 import { ErrorBody } from './http/schemas.ts'
-import { type Action, PERMISSIONS } from './identity/permissions.ts'
+import { type Action, POLICY } from './identity/permissions.ts'
 
 /**
  * The OpenAPI 3 document is generated from the same route schemas that validate
@@ -20,7 +20,7 @@ function annotate(document: OpenApiDocument, routes: readonly RouteInfo[]): Open
     const operation = document.paths?.[path]?.[route.method.toLowerCase()]
     if (!operation) continue
     addGeneralErrors(operation, route.public)
-    const roles = route.action ? [...PERMISSIONS[route.action]] : []
+    const roles = route.action ? [...POLICY[route.action].roles] : []
     operation['x-required-roles'] = roles
     if (route.public) operation.security = []
     const who = route.public

@@ -16,7 +16,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Reachable without credentials (health check, token endpoint, console login, OpenAPI). */
     public?: boolean
-    /** What the route does, for the role -> action table; checked before validation. */
+    /** What the route does, for the authorization policy; checked before validation. */
     action?: Action
   }
   interface FastifyRequest {

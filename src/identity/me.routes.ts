@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import { type ApiError, errors } from '../errors.ts'
 import { paginate, SUCCESS } from '../http/lists.ts'
 import { errorResponses, ListBody, ListQuery } from '../http/schemas.ts'
 import { principalOf } from './auth.hook.ts'
@@ -47,16 +46,6 @@ export function sendIssued(reply: FastifyReply, issued: IssuedToken, status: num
     .header('cache-control', 'no-store')
     .header('pragma', 'no-cache')
     .send({ ...issued.view, token: issued.token })
-}
-
-/**
- * Only a console session, opened with the password, may do what would let a token
- * outlive or multiply itself: mint tokens, change the password.
- */
-function requireSession(refusal: () => ApiError) {
-  return async (request: FastifyRequest): Promise<void> => {
-    if (principalOf(request).via !== 'session') throw refusal()
-  }
 }
 
 export const MeSchema = Type.Object({
@@ -120,7 +109,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     '/apiops/me/tokens/',
     {
-      preValidation: requireSession(errors.tokenCannotCreateTokens),
+      config: { action: 'token.create' },
       schema: {
         operationId: 'createMyToken',
         tags: ['me'],
@@ -185,7 +174,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
   app.put(
     '/apiops/me/password/',
     {
-      preValidation: requireSession(errors.tokenCannotChangePassword),
+      config: { action: 'password.changeOwn' },
       bodyLimit: 8192,
       schema: {
         operationId: 'changeMyPassword',

@@ -1,3 +1,4 @@
+import type { ProjectRow } from '../db/schema.ts'
 import type { Queryable } from '../db/types.ts'
 
 /** Project membership is part of who a user is, so it lives with identity. */
@@ -57,4 +58,31 @@ export function membersOfProject(db: Queryable, projectId: string) {
     .where('project_members.project_id', '=', projectId)
     .orderBy('users.username')
     .execute()
+}
+
+/** The project by name and whether the user is a member of it, in one query, for the policy. */
+export async function projectSeenBy(
+  db: Queryable,
+  name: string,
+  userId: string,
+): Promise<{ project: ProjectRow; member: boolean } | undefined> {
+  const row = await db
+    .selectFrom('projects')
+    .leftJoin('project_members', (join) =>
+      join
+        .onRef('project_members.project_id', '=', 'projects.id')
+        .on('project_members.user_id', '=', userId),
+    )
+    .select([
+      'projects.id',
+      'projects.name',
+      'projects.description',
+      'projects.created_at',
+      'project_members.user_id as member_id',
+    ])
+    .where('projects.name', '=', name)
+    .executeTakeFirst()
+  if (!row) return undefined
+  const { member_id, ...project } = row
+  return { project, member: member_id !== null }
 }

@@ -1,7 +1,7 @@
 import type { UserRow } from '../db/schema.ts'
 import { ApiError, errors } from '../errors.ts'
 import { hashPassword } from './passwords.ts'
-import type { Principal } from './permissions.ts'
+import { authorize, type Principal } from './permissions.ts'
 import { deleteSessionsOfUser } from './sessions.repository.ts'
 import type { LoginThrottle } from './throttle.ts'
 import { markAllRevoked } from './tokens.repository.ts'
@@ -74,7 +74,7 @@ export async function resetPassword(
   checkPassword(password)
   const user = await requireUser(deps, username)
   const { actor } = options
-  if (actor?.via === 'token' && actor.userId === user.id) throw errors.tokenCannotChangePassword()
+  if (actor && actor.userId === user.id) authorize(actor, 'password.changeOwn')
   return replacePassword(deps, user, password, {
     revokeTokens: options.revokeTokens,
     revokedBy: actor?.userId ?? user.id,
@@ -97,9 +97,8 @@ export async function changeOwnPassword(
   input: { currentPassword: string; newPassword: string; revokeTokens: boolean },
   context: { ip: string; sessionId: string | undefined },
 ): Promise<PasswordChange> {
-  if (me.via !== 'session' || context.sessionId === undefined) {
-    throw errors.tokenCannotChangePassword()
-  }
+  authorize(me, 'password.changeOwn')
+  if (context.sessionId === undefined) throw errors.tokenCannotChangePassword()
   checkPassword(input.newPassword, 'newPassword')
   let user: UserRow
   try {

@@ -1,4 +1,7 @@
-import { errors } from '../errors.ts'
+import type { ProjectRow } from '../db/schema.ts'
+import type { Queryable } from '../db/types.ts'
+import { type ApiError, errors } from '../errors.ts'
+import { projectSeenBy } from './memberships.repository.ts'
 import type { Role } from './roles.ts'
 
 /** Who is calling, as judged on this request (never frozen into the token). */
@@ -11,36 +14,86 @@ export interface Principal {
   readonly via: 'token' | 'session'
 }
 
+/** What one action needs. ROLE_ADMIN satisfies every role and every membership. */
+export interface Rule {
+  /** Every one of these roles (a 403 names the first one missing). */
+  readonly roles: readonly Role[]
+  /** Done inside a project: the caller must be a member of it. */
+  readonly inProject: boolean
+  /**
+   * Only a console session, opened with the password, may do it: what would let a token
+   * outlive or multiply itself. The refusal a token gets instead (403).
+   */
+  readonly sessionOnly?: () => ApiError
+}
+
+const inProject = (...roles: Role[]) => ({ roles, inProject: true as const })
+const consoleOnly = (refusal: () => ApiError) => ({
+  roles: [] as Role[],
+  inProject: false as const,
+  sessionOnly: refusal,
+})
+
 /**
- * The role -> action table: what each write needs. Reads need only membership of the
- * project (checked by the resource), which administrators always have.
+ * THE authorization policy: may this principal do this action (in this project)? Routes
+ * declare their action (`config.action`, checked before validation); services call
+ * `authorizeInProject` for the membership; the OpenAPI document and the permission
+ * matrix test read this same table.
  */
-export const PERMISSIONS = {
-  'proxy.write': ['ROLE_MANAGE_PROXIES'],
-  'proxy.delete': ['ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'],
-  'proxy.deploy': ['ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'],
-  'security.write': ['ROLE_API_SECURITY'],
+export const POLICY = {
+  'project.read': inProject(),
+  'proxy.write': inProject('ROLE_MANAGE_PROXIES'),
+  'proxy.delete': inProject('ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
+  'proxy.deploy': inProject('ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
+  'security.write': inProject('ROLE_API_SECURITY'),
   /** A read, but of stored secrets (a webhook's header and query values): audited. */
-  'security.reveal': ['ROLE_API_SECURITY'],
-  administer: ['ROLE_ADMIN'],
-} as const satisfies Record<string, readonly Role[]>
+  'security.reveal': inProject('ROLE_API_SECURITY'),
+  administer: { roles: ['ROLE_ADMIN'], inProject: false },
+  'token.create': consoleOnly(errors.tokenCannotCreateTokens),
+  /** A token may rotate itself only: another token could outlive it. */
+  'token.rotateOther': consoleOnly(errors.tokenCannotRotateOthers),
+  'password.changeOwn': consoleOnly(errors.tokenCannotChangePassword),
+  /** The console's own session (read it back, log out): meaningless for a token. */
+  'session.own': consoleOnly(errors.notASession),
+} as const satisfies Record<string, Rule>
 
-export type Action = keyof typeof PERMISSIONS
-
-/** ROLE_ADMIN is "full administrative access": it satisfies every role check. */
-export function hasRole(principal: Principal, role: Role): boolean {
-  return principal.roles.has('ROLE_ADMIN') || principal.roles.has(role)
-}
-
-export function requireRole(principal: Principal, ...roles: Role[]): void {
-  for (const role of roles) if (!hasRole(principal, role)) throw errors.missingRole(role)
-}
-
-/** Throws 403 naming the first role the action needs and the caller lacks. */
-export function authorize(principal: Principal, action: Action): void {
-  requireRole(principal, ...PERMISSIONS[action])
-}
+export type Action = keyof typeof POLICY
+export type ProjectAction = {
+  [A in Action]: (typeof POLICY)[A]['inProject'] extends true ? A : never
+}[Action]
 
 export function isAdmin(principal: Principal): boolean {
   return principal.roles.has('ROLE_ADMIN')
+}
+
+/** ROLE_ADMIN is "full administrative access": it satisfies every role check. */
+export function hasRole(principal: Principal, role: Role): boolean {
+  return isAdmin(principal) || principal.roles.has(role)
+}
+
+/**
+ * The checks that need no database: the session, then the roles (a 403 naming the first
+ * role the action needs and the caller lacks). Membership is `authorizeInProject`'s.
+ */
+export function authorize(principal: Principal, action: Action): void {
+  const rule: Rule = POLICY[action]
+  if (rule.sessionOnly && principal.via !== 'session') throw rule.sessionOnly()
+  for (const role of rule.roles) if (!hasRole(principal, role)) throw errors.missingRole(role)
+}
+
+/**
+ * `authorize`, then membership: answers the project. A project the caller is not a
+ * member of is reported exactly like one that does not exist, so its existence is not
+ * confirmed. Administrators are members of every project.
+ */
+export async function authorizeInProject(
+  deps: { db: Queryable },
+  principal: Principal,
+  action: ProjectAction,
+  projectName: string,
+): Promise<ProjectRow> {
+  authorize(principal, action)
+  const seen = await projectSeenBy(deps.db, projectName, principal.userId)
+  if (seen && (seen.member || isAdmin(principal))) return seen.project
+  throw errors.notFound(`Project '${projectName}'`)
 }

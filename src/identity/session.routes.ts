@@ -119,6 +119,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     '/apiops/session/',
     {
+      config: { action: 'session.own' },
       schema: {
         operationId: 'getSession',
         tags,
@@ -128,6 +129,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
+      // The policy refused tokens already; this narrows the type.
       if (!request.session) throw errors.notASession()
       return noStore(reply).send(request.session.view)
     },
@@ -136,6 +138,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
   app.delete(
     '/apiops/session/',
     {
+      config: { action: 'session.own' },
       schema: {
         operationId: 'logout',
         tags,
@@ -144,6 +147,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
+      // The policy refused tokens already; this narrows the type.
       if (!request.session) throw errors.notASession()
       await logout(deps, request.session.sessionId)
       reply.header('set-cookie', setCookie(SESSION_COOKIE, '', cookieOptions(request, 0)))

@@ -7,7 +7,7 @@ import type { ApiTokenRow, Database, TokenSource } from '../db/schema.ts'
 import { errors } from '../errors.ts'
 import { INVISIBLE, LABEL } from '../http/schemas.ts'
 import type { AuthCache, CachedUser } from './auth-cache.ts'
-import type { Principal } from './permissions.ts'
+import { authorize, type Principal } from './permissions.ts'
 import {
   hashToken,
   MAX_TOKEN_LENGTH,
@@ -217,9 +217,7 @@ export async function announceAllTokensRevoked(
  * rotate any of its user's tokens.
  */
 export function assertMayRotate(principal: Principal, tokenId: string): void {
-  if (principal.via === 'token' && principal.tokenId !== tokenId) {
-    throw errors.tokenCannotRotateOthers()
-  }
+  if (principal.tokenId !== tokenId) authorize(principal, 'token.rotateOther')
 }
 
 /**

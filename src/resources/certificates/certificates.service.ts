@@ -4,9 +4,8 @@ import type { Clock } from '../../clock.ts'
 import type { CertificateRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
-import type { Principal } from '../../identity/permissions.ts'
+import { authorizeInProject, type Principal } from '../../identity/permissions.ts'
 import { MASK, seal, unseal } from '../../sealed.ts'
-import { requireProjectAccess } from '../projects/projects.service.ts'
 import {
   type CertificateFacts,
   keyMatches,
@@ -136,7 +135,7 @@ export async function listCertificates(
   principal: Principal,
   projectName: string,
 ): Promise<CertificateView[]> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   const now = deps.clock.now()
   return (await repo.listCertificates(deps.db, project.id)).map((row) => view(row, now))
 }
@@ -147,7 +146,7 @@ export async function getCertificate(
   projectName: string,
   name: string,
 ): Promise<CertificateView> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   return view(await requireCertificate(deps, project, name), deps.clock.now())
 }
 
@@ -157,7 +156,7 @@ export async function createCertificate(
   projectName: string,
   input: CertificateUpload & { name: string },
 ): Promise<CertificateView> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const now = deps.clock.now()
   const facts = readCertificate(input.pemEncodedFile, now)
   const privateKey =
@@ -202,7 +201,7 @@ export async function replaceCertificate(
   name: string,
   input: CertificateUpload,
 ): Promise<CertificateView> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const row = await requireCertificate(deps, project, name)
   if (input.name !== undefined && input.name !== name) {
     throw errors.validationFailed([
@@ -259,6 +258,6 @@ export async function deleteCertificate(
   projectName: string,
   name: string,
 ): Promise<void> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   await repo.deleteCertificate(deps.db, (await requireCertificate(deps, project, name)).id)
 }

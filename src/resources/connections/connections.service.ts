@@ -5,9 +5,8 @@ import type { Clock } from '../../clock.ts'
 import type { ConnectionRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors, type ValidationIssue } from '../../errors.ts'
-import type { Principal } from '../../identity/permissions.ts'
+import { authorizeInProject, type Principal } from '../../identity/permissions.ts'
 import { MASK, seal, unseal } from '../../sealed.ts'
-import { requireProjectAccess } from '../projects/projects.service.ts'
 import * as repo from './connections.repository.ts'
 import type { AnySettings, ConnectionInput, ConnectionType } from './connections.schemas.ts'
 import {
@@ -160,7 +159,7 @@ export async function listConnections(
   projectName: string,
   type?: ConnectionType,
 ): Promise<ConnectionView[]> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   return (await repo.listConnections(deps.db, project.id, type)).map(view)
 }
 
@@ -170,7 +169,7 @@ export async function getConnection(
   projectName: string,
   name: string,
 ): Promise<ConnectionView> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   return view(await requireConnection(deps, project, name))
 }
 
@@ -180,7 +179,7 @@ export async function createConnection(
   projectName: string,
   input: ConnectionInput & { name: string },
 ): Promise<ConnectionView> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const id = randomUUID()
   const columns = storedColumns(deps, id, input, null)
   const now = deps.clock.now().toISOString()
@@ -257,7 +256,7 @@ export async function replaceConnection(
   name: string,
   input: ConnectionInput,
 ): Promise<ConnectionView> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const row = await requireConnection(deps, project, name)
   if (input.name !== undefined && input.name !== name) {
     throw errors.validationFailed([
@@ -288,7 +287,7 @@ export async function deleteConnection(
   projectName: string,
   name: string,
 ): Promise<void> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   await repo.deleteConnection(deps.db, (await requireConnection(deps, project, name)).id)
 }
 
@@ -316,7 +315,7 @@ export async function revealConnectionValues(
   name: string,
   origin: RequestOrigin,
 ): Promise<RevealedValues> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.reveal', projectName)
   const row = await requireConnection(deps, project, name)
   if (row.type !== 'webhook') {
     throw errors.nothingToReveal(`Connection '${name}' in project '${project.name}'`, row.type)

@@ -4,9 +4,8 @@ import type { Clock } from '../../clock.ts'
 import type { CredentialRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors, type ValidationIssue } from '../../errors.ts'
-import type { Principal } from '../../identity/permissions.ts'
+import { authorizeInProject, type Principal } from '../../identity/permissions.ts'
 import { MASK, seal } from '../../sealed.ts'
-import { requireProjectAccess } from '../projects/projects.service.ts'
 import * as repo from './credentials.repository.ts'
 import { ipEntryProblem } from './ip-ranges.ts'
 
@@ -123,7 +122,7 @@ export async function listCredentials(
   principal: Principal,
   projectName: string,
 ): Promise<CredentialView[]> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   const now = deps.clock.now()
   return (await repo.listCredentials(deps.db, project.id)).map((row) => view(row, now))
 }
@@ -134,7 +133,7 @@ export async function getCredential(
   projectName: string,
   username: string,
 ): Promise<CredentialView> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   return view(await requireCredential(deps, project, username), deps.clock.now())
 }
 
@@ -144,7 +143,7 @@ export async function createCredential(
   projectName: string,
   input: CredentialFields & { username: string; password: string },
 ): Promise<CredentialView> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const now = deps.clock.now()
   const { ipList, expireDate } = checkFields(input, now)
   const id = randomUUID()
@@ -181,7 +180,7 @@ export async function updateCredential(
   username: string,
   input: CredentialFields & { username?: string | undefined; password?: string | undefined },
 ): Promise<CredentialView> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const row = await requireCredential(deps, project, username)
   const issues: ValidationIssue[] = []
   if (input.username !== undefined && input.username !== username) {
@@ -219,7 +218,7 @@ export async function changeCredentialPassword(
   username: string,
   password: string,
 ): Promise<CredentialView> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const row = await requireCredential(deps, project, username)
   const now = deps.clock.now()
   const changes = {
@@ -236,6 +235,6 @@ export async function deleteCredential(
   projectName: string,
   username: string,
 ): Promise<void> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   await repo.deleteCredential(deps.db, (await requireCredential(deps, project, username)).id)
 }

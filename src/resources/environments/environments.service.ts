@@ -4,9 +4,8 @@ import type { Clock } from '../../clock.ts'
 import type { Database, EnvironmentRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
-import type { Principal } from '../../identity/permissions.ts'
+import { authorizeInProject, type Principal } from '../../identity/permissions.ts'
 import { findProjectByName } from '../projects/projects.repository.ts'
-import { requireProjectAccess } from '../projects/projects.service.ts'
 import * as repo from './environments.repository.ts'
 import type { EnvironmentType } from './environments.schemas.ts'
 
@@ -53,7 +52,7 @@ export async function listProjectEnvironments(
   principal: Principal,
   projectName: string,
 ): Promise<EnvironmentView[]> {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   return (await repo.listEnvironmentsOfProject(deps.db, project.id)).map((row) => view(row))
 }
 

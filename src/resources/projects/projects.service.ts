@@ -5,7 +5,7 @@ import type { Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import * as members from '../../identity/memberships.repository.ts'
-import { isAdmin, type Principal } from '../../identity/permissions.ts'
+import { authorizeInProject, isAdmin, type Principal } from '../../identity/permissions.ts'
 import { findUserByUsername } from '../../identity/users.repository.ts'
 import * as repo from './projects.repository.ts'
 
@@ -26,25 +26,6 @@ const view = (row: ProjectRow): ProjectView => ({
   createdAt: row.created_at,
 })
 
-/**
- * The project, if the caller may see it. A project the caller is not a member of is
- * reported exactly like one that does not exist, so its existence is not confirmed.
- */
-export async function requireProjectAccess(
-  deps: Pick<ProjectsDeps, 'db'>,
-  principal: Principal,
-  name: string,
-): Promise<ProjectRow> {
-  const project = await repo.findProjectByName(deps.db, name)
-  if (
-    project &&
-    (isAdmin(principal) || (await members.isMember(deps.db, project.id, principal.userId)))
-  ) {
-    return project
-  }
-  throw errors.notFound(`Project '${name}'`)
-}
-
 export async function listProjects(
   deps: Pick<ProjectsDeps, 'db'>,
   principal: Principal,
@@ -63,7 +44,7 @@ export async function getProject(
   principal: Principal,
   name: string,
 ) {
-  return view(await requireProjectAccess(deps, principal, name))
+  return view(await authorizeInProject(deps, principal, 'project.read', name))
 }
 
 export async function createProject(
@@ -97,7 +78,7 @@ export async function deleteProject(deps: ProjectsDeps, name: string): Promise<v
 }
 
 export async function listMembers(deps: ProjectsDeps, principal: Principal, name: string) {
-  const project = await requireProjectAccess(deps, principal, name)
+  const project = await authorizeInProject(deps, principal, 'project.read', name)
   const rows = await members.membersOfProject(deps.db, project.id)
   return rows.map((r) => ({ username: r.username, addedAt: r.added_at }))
 }

@@ -4,9 +4,8 @@ import type { Clock } from '../../clock.ts'
 import type { ApiProxyRow, Database, EnvironmentRow, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
-import type { Principal } from '../../identity/permissions.ts'
+import { authorizeInProject, type Principal } from '../../identity/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
-import { requireProjectAccess } from '../projects/projects.service.ts'
 import * as repo from './proxies.repository.ts'
 import type { CreationType } from './proxies.schemas.ts'
 import {
@@ -70,7 +69,7 @@ export async function listProxies(
   principal: Principal,
   projectName: string,
 ) {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   return (await repo.listProxies(deps.db, project.id)).map((row) => ({
     name: row.name,
     description: row.description,
@@ -133,7 +132,7 @@ export async function getProxy(
   projectName: string,
   name: string,
 ) {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   return present(deps.db, project, await requireProxy(deps, project, name))
 }
 
@@ -216,7 +215,7 @@ export async function createProxy(
   input: ProxyInput,
   log: DebugLog,
 ) {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'proxy.write', projectName)
   if (input.deploy) await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
   const definition = await resolveDefinition(deps, input, log)
   const now = deps.clock.now().toISOString()
@@ -267,7 +266,7 @@ export async function updateProxy(
   input: ProxyInput,
   log: DebugLog,
 ) {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'proxy.write', projectName)
   const existing = await requireProxy(deps, project, input.apiProxyName)
   if (existing.creation_type !== input.apiProxyCreationType) {
     throw errors.conflict(
@@ -309,7 +308,7 @@ export async function deleteProxy(
   projectName: string,
   name: string,
 ) {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'proxy.delete', projectName)
   const row = await requireProxy(deps, project, name)
   const deployed = await repo.deploymentsOf(deps.db, row.id)
   const now = deps.clock.now().toISOString()
@@ -477,7 +476,7 @@ export async function deploy(
   principal: Principal,
   params: { projectName: string; apiProxyName: string; environmentName: string },
 ) {
-  const project = await requireProjectAccess(deps, principal, params.projectName)
+  const project = await authorizeInProject(deps, principal, 'proxy.deploy', params.projectName)
   const proxy = await requireProxy(deps, project, params.apiProxyName)
   const environment = await requireUsableEnvironment(deps, project, params.environmentName)
   return outcome([await deployOne(deps, principal, project, proxy, environment)])
@@ -489,7 +488,7 @@ export async function undeploy(
   principal: Principal,
   params: { projectName: string; apiProxyName: string; environmentName: string },
 ) {
-  const project = await requireProjectAccess(deps, principal, params.projectName)
+  const project = await authorizeInProject(deps, principal, 'proxy.deploy', params.projectName)
   const proxy = await requireProxy(deps, project, params.apiProxyName)
   const environment = await undeployableEnvironment(deps, project, proxy, params.environmentName)
   const now = deps.clock.now().toISOString()
@@ -517,7 +516,7 @@ export async function deploymentHistory(
   projectName: string,
   name: string,
 ) {
-  const project = await requireProjectAccess(deps, principal, projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   await requireProxy(deps, project, name)
   return (await repo.historyOf(deps.db, project.id, name)).map((h) => ({
     environmentName: h.environment_name,
