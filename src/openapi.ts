@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { OPENAPI_PREFIX } from './http/paths.ts'
 import { ErrorBody } from './http/schemas.ts'
-import { type Action, POLICY } from './identity/permissions.ts'
+import { type Action, POLICY, type Rule } from './identity/permissions.ts'
 
 /**
  * The OpenAPI 3 document is generated from the same route schemas that validate
@@ -20,14 +20,18 @@ function annotate(document: OpenApiDocument, routes: readonly RouteInfo[]): Open
     const operation = document.paths?.[path]?.[route.method.toLowerCase()]
     if (!operation) continue
     addGeneralErrors(operation, route.public)
-    const roles = route.action ? [...POLICY[route.action].roles] : []
+    const rule: Rule | undefined = route.action ? POLICY[route.action] : undefined
+    const roles = rule ? [...rule.roles] : []
     operation['x-required-roles'] = roles
+    if (rule?.sessionOnly) operation['x-console-session-only'] = true
     if (route.public) operation.security = []
     const who = route.public
       ? 'Open: no credentials needed.'
-      : roles.length > 0
-        ? `Requires ${roles.join(' and ')} (ROLE_ADMIN satisfies any role).`
-        : 'Any authenticated caller; project resources need membership of the project (administrators: all).'
+      : rule?.sessionOnly
+        ? 'Console session only: a token gets 403.'
+        : roles.length > 0
+          ? `Requires ${roles.join(' and ')} (ROLE_ADMIN satisfies any role).`
+          : 'Any authenticated caller; project resources need membership of the project (administrators: all).'
     operation.description = operation.description ? `${operation.description}\n\n${who}` : who
   }
   return document

@@ -7,6 +7,8 @@ type Operation = {
   responses: Record<string, { content?: Record<string, { schema?: unknown }> }>
   security?: unknown[]
   'x-required-roles'?: string[]
+  'x-console-session-only'?: boolean
+  description?: string
 }
 
 describe('the OpenAPI document', () => {
@@ -63,6 +65,22 @@ describe('the OpenAPI document', () => {
         }
       }
     }
+  })
+
+  it('marks the console-session-only operations, from the authorization policy', () => {
+    const only = operations()
+      .filter(({ op }) => op['x-console-session-only'] === true)
+      .map(({ key, op }) => {
+        expect(op.description, key).toContain('Console session only: a token gets 403.')
+        expect(Object.keys(op.responses), key).toContain('403')
+        return key
+      })
+    expect(only.sort()).toEqual([
+      'DELETE /apiops/session/',
+      'GET /apiops/session/',
+      'POST /apiops/me/tokens/',
+      'PUT /apiops/me/password/',
+    ])
   })
 
   it('keeps plain words beside every pattern, so no client is answered a regular expression', () => {
