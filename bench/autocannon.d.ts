@@ -10,6 +10,8 @@ declare module 'autocannon' {
     /** Seconds. */
     duration?: number
     headers?: Record<string, string>
+    method?: string
+    body?: string
     /** Seconds a request may take before it counts as a timeout. */
     timeout?: number
   }

@@ -1,0 +1,162 @@
+/**
+ * What does the token endpoint get out of argon2? Measures, on this machine:
+ * - raw: argon2id verifies per second with apiops' parameters, CONNECTIONS at once, in
+ *   a process doing nothing else (the thread pool is the limit, as in the server);
+ * - the token endpoint (client_credentials) on a real apiops server (child process,
+ *   SQLite) at CONNECTIONS connections, all for one username, then spread over 16;
+ * - the ratio of each to raw, and the p99 of GET /apiops/test/healthcheck (one
+ *   connection) while the logins run: what the event loop makes other requests wait.
+ *
+ *   node --import tsx bench/login.bench.ts [--seconds 8]
+ *
+ * Goal (issue 10): ratio >= 0.8 for one username and for many; healthcheck p99 < 5 ms.
+ */
+import { createHistogram } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
+import autocannon, { type Result } from 'autocannon'
+import { systemClock } from '../src/clock.ts'
+import { createLocalBus } from '../src/cluster/events.ts'
+import { createServices } from '../src/composition.ts'
+import { loadConfig } from '../src/config.ts'
+import { createDb } from '../src/db/create-db.ts'
+import { hashPassword, verifyPassword } from '../src/identity/passwords.ts'
+import { createUser } from '../src/identity/users.service.ts'
+import { buildKeyRing } from '../src/keys.ts'
+import { installCleanupHandlers, registerTempDir, startServer } from './children.ts'
+import { makeTempDir, prepareAuthDb } from './fixture.ts'
+
+const CONNECTIONS = 16
+const USERS = 16
+const PASSWORD = 'login bench password'
+
+async function rawVerifyRate(seconds: number): Promise<number> {
+  const stored = await hashPassword(PASSWORD)
+  const end = Date.now() + seconds * 1000
+  let done = 0
+  const worker = async () => {
+    while (Date.now() < end) {
+      await verifyPassword(stored, PASSWORD)
+      done++
+    }
+  }
+  const start = Date.now()
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker))
+  return done / ((Date.now() - start) / 1000)
+}
+
+async function makeUsers(dataDir: string, secretBase64: string): Promise<void> {
+  const config = loadConfig({ APIOPS_SECRET_KEY: secretBase64, APIOPS_DATA_DIR: dataDir })
+  const store = createDb({ databaseUrl: undefined, dataDir: config.dataDir })
+  try {
+    const deps = {
+      config,
+      store,
+      clock: systemClock,
+      events: createLocalBus(),
+      keys: buildKeyRing(Buffer.from(secretBase64, 'base64')),
+    }
+    const services = createServices(deps, (error) => {
+      throw error
+    })
+    for (let i = 0; i < USERS; i++) {
+      await createUser(services, { username: `login${i}`, password: PASSWORD })
+    }
+    services.cache.close()
+  } finally {
+    await store.close()
+  }
+}
+
+interface Load {
+  rps: number
+  failed: number
+}
+
+/** `users` autocannon instances sharing `CONNECTIONS` connections, one username each. */
+async function loginLoad(port: number, users: number, seconds: number): Promise<Load> {
+  const runs = Array.from({ length: users }, (_, i) => {
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: `login${i}`,
+      client_secret: PASSWORD,
+    }).toString()
+    return new Promise<Result>((resolve, reject) =>
+      autocannon(
+        {
+          url: `http://127.0.0.1:${port}/apiops/auth/token`,
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          connections: CONNECTIONS / users,
+          duration: seconds,
+          timeout: 30,
+        },
+        (error, result) => (error ? reject(error) : resolve(result)),
+      ),
+    )
+  })
+  const results = await Promise.all(runs)
+  return {
+    rps: results.reduce((sum, r) => sum + r.requests.total / r.duration, 0),
+    failed: results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
+  }
+}
+
+/** p99 (ms) of the healthcheck on one connection, for `seconds`. */
+function healthP99(port: number, seconds: number): Promise<number> {
+  const latencyNs = createHistogram()
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}/apiops/test/healthcheck`,
+        connections: 1,
+        duration: seconds,
+      },
+      (error) => (error ? reject(error) : resolve(latencyNs.percentile(99) / 1e6)),
+    )
+    instance.on('response', (_c: unknown, _s: number, _b: number, ms: number) =>
+      latencyNs.record(Math.max(1, Math.round(ms * 1e6))),
+    )
+  })
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' } } })
+  const seconds = Number(values.seconds)
+  installCleanupHandlers()
+  const raw = await rawVerifyRate(seconds)
+  const dataDir = makeTempDir()
+  registerTempDir(dataDir)
+  const fixture = await prepareAuthDb(dataDir)
+  await makeUsers(dataDir, fixture.secretBase64)
+  const server = await startServer('auth', {
+    type: 'start',
+    target: 'auth',
+    dataDir,
+    secretBase64: fixture.secretBase64,
+    logLevel: 'info',
+  })
+  try {
+    const idle = await healthP99(server.port, 2)
+    await loginLoad(server.port, USERS, 2) // warm-up: JIT, and every user's address known
+    const report = (name: string, load: Load, health: number) =>
+      console.log(
+        `${name}: ${load.rps.toFixed(1)} logins/s, ${(load.rps / raw).toFixed(2)} of raw, ` +
+          `healthcheck p99 ${health.toFixed(1)} ms` +
+          (load.failed ? `, ${load.failed} NOT 2xx` : ''),
+      )
+    console.log(`raw argon2id verify: ${raw.toFixed(1)}/s at ${CONNECTIONS} at once`)
+    console.log(`healthcheck p99 idle: ${idle.toFixed(1)} ms`)
+    for (const users of [1, USERS]) {
+      const [load, health] = await Promise.all([
+        loginLoad(server.port, users, seconds),
+        healthP99(server.port, seconds),
+      ])
+      report(`${users} user${users === 1 ? '' : 's'}, ${CONNECTIONS} connections`, load, health)
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+await main()
