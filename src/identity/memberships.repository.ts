@@ -13,16 +13,6 @@ export async function projectNamesOfUser(db: Queryable, userId: string): Promise
   return rows.map((r) => r.name)
 }
 
-export async function isMember(db: Queryable, projectId: string, userId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('project_members')
-    .select('user_id')
-    .where('project_id', '=', projectId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst()
-  return row !== undefined
-}
-
 export async function addMember(
   db: Queryable,
   projectId: string,

@@ -149,13 +149,6 @@ export async function logout(deps: Pick<SessionsDeps, 'db'>, sessionId: string):
   await repo.deleteSession(deps.db, sessionId)
 }
 
-export async function endSessionsOfUser(
-  deps: Pick<SessionsDeps, 'db'>,
-  userId: string,
-): Promise<void> {
-  await repo.deleteSessionsOfUser(deps.db, userId)
-}
-
 export async function purgeExpiredSessions(
   deps: Pick<SessionsDeps, 'db' | 'clock'>,
 ): Promise<number> {

@@ -1,10 +1,10 @@
 import { Type } from 'typebox'
-import { FreeText, HttpUrl as HttpUrlOf, matching, NameParam } from '../../http/schemas.ts'
+import { FreeText, HttpUrl, matching, NameParam } from '../../http/schemas.ts'
 
 export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER'] as const
 export type CreationType = (typeof CREATION_TYPES)[number]
 
-const HttpUrl = HttpUrlOf()
+const AnyHttpUrl = HttpUrl()
 const RelativePath = Type.String({
   minLength: 2,
   maxLength: 500,
@@ -36,7 +36,7 @@ export const ClientRouteSchema = Type.Object(
 
 export const RoutingAddressSchema = Type.Object(
   {
-    address: HttpUrl,
+    address: AnyHttpUrl,
     weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 100 })),
     healthCheckEnabled: Type.Optional(Type.Boolean({ default: false })),
   },
@@ -56,7 +56,7 @@ export const ProxyFromUrlBody = Type.Object(
     apiProxyName: NameParam,
     apiProxyDescription: Type.Optional(FreeText(1000)),
     apiProxyCreationType: Type.Unsafe<CreationType>({ type: 'string', enum: [...CREATION_TYPES] }),
-    specUrl: Type.Optional(HttpUrl),
+    specUrl: Type.Optional(AnyHttpUrl),
     clientRoute: Type.Optional(ClientRouteSchema),
     routingInfo: Type.Optional(RoutingInfoSchema),
     deploy: Type.Optional(Type.Boolean({ default: false })),
