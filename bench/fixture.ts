@@ -14,9 +14,9 @@ import { createServices } from '../src/composition.ts'
 import { loadConfig } from '../src/config.ts'
 import { createDb } from '../src/db/create-db.ts'
 import { migrateToLatest } from '../src/db/migrator.ts'
-import { hashPassword } from '../src/identity/passwords.ts'
-import { issueToken } from '../src/identity/tokens.service.ts'
-import { createUser } from '../src/identity/users.service.ts'
+import { hashPassword } from '../src/identity/credentials/passwords.ts'
+import { issueToken } from '../src/identity/tokens/tokens.service.ts'
+import { createUser } from '../src/identity/users/users.service.ts'
 import { buildKeyRing } from '../src/keys.ts'
 
 /** Where createDb puts the SQLite file inside dataDir. */

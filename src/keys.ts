@@ -28,7 +28,7 @@ export interface KeyRing {
    * wrong field), so a database dump alone cannot test guesses against it.
    */
   readonly auditUsername: Buffer
-  /** Signs device cookies (see identity/trusted-clients.ts). */
+  /** Signs device cookies (see identity/sessions/trusted-clients.ts). */
   readonly device: Buffer
 }
 

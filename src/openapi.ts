@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import { OPENAPI_PREFIX } from './http/paths.ts'
 import { ErrorBody } from './http/schemas.ts'
-import { type Action, POLICY, type Rule } from './identity/permissions.ts'
+import { type Action, POLICY, type Rule } from './identity/policy/permissions.ts'
 
 /**
  * The OpenAPI 3 document is generated from the same route schemas that validate

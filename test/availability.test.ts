@@ -6,8 +6,8 @@ import { buildApp } from '../src/app.ts'
 import { createLocalBus } from '../src/cluster/events.ts'
 import { createDb } from '../src/db/create-db.ts'
 import { migrateToLatest, migrations, SchemaTooNewError } from '../src/db/migrator.ts'
-import { issueToken } from '../src/identity/tokens.service.ts'
-import { createUser } from '../src/identity/users.service.ts'
+import { issueToken } from '../src/identity/tokens/tokens.service.ts'
+import { createUser } from '../src/identity/users/users.service.ts'
 import { buildKeyRing } from '../src/keys.ts'
 import {
   bearer,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errors } from '../src/errors.ts'
-import { setEnabled } from '../src/identity/users.service.ts'
+import { setEnabled } from '../src/identity/users/users.service.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 const CHALLENGE = 'Bearer realm="apiops", error="invalid_token"'

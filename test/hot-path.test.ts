@@ -8,7 +8,7 @@ import type {
 } from 'kysely'
 import { CompiledQuery, createQueryId } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { newTokenId } from '../src/identity/token-format.ts'
+import { newTokenId } from '../src/identity/tokens/token-format.ts'
 import { bearer, buildTestApp, dialects, makeUser, tokenFor } from './helpers.ts'
 
 /**

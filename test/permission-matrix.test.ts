@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Action, POLICY, type Rule } from '../src/identity/permissions.ts'
-import type { Role } from '../src/identity/roles.ts'
+import { type Action, POLICY, type Rule } from '../src/identity/policy/permissions.ts'
+import type { Role } from '../src/identity/users/roles.ts'
 import { certificateUpload } from './fixtures/multipart.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 

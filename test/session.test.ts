@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errors } from '../src/errors.ts'
-import { resetPassword } from '../src/identity/password-change.service.ts'
-import { setEnabled } from '../src/identity/users.service.ts'
+import { resetPassword } from '../src/identity/credentials/password-change.service.ts'
+import { setEnabled } from '../src/identity/users/users.service.ts'
 import {
   bearer,
   buildTestApp,

@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loggerOptions } from '../src/app.ts'
-import { hashToken } from '../src/identity/token-format.ts'
+import { hashToken } from '../src/identity/tokens/token-format.ts'
 import {
   bearer,
   buildTestApp,

@@ -2,9 +2,14 @@ import { type AddressInfo, connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
 import { ConfigError } from '../src/config.ts'
-import { MAX_HEADER_BYTES } from '../src/identity/limits.ts'
-import { addressKey, type LockRule, lockMs, usernameKey } from '../src/identity/throttle.ts'
-import { estimate, waitMs } from '../src/identity/token-rate-limit.ts'
+import { MAX_HEADER_BYTES } from '../src/identity/throttling/limits.ts'
+import {
+  addressKey,
+  type LockRule,
+  lockMs,
+  usernameKey,
+} from '../src/identity/throttling/throttle.ts'
+import { estimate, waitMs } from '../src/identity/throttling/token-rate-limit.ts'
 import {
   bearer,
   buildTestApp,

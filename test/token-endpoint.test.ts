@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { setEnabled } from '../src/identity/users.service.ts'
+import { setEnabled } from '../src/identity/users/users.service.ts'
 import {
   bearer,
   buildTestApp,

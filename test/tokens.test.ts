@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errors } from '../src/errors.ts'
-import { purgeExpiredTokens } from '../src/identity/tokens.service.ts'
+import { purgeExpiredTokens } from '../src/identity/tokens/tokens.service.ts'
 import {
   bearer,
   buildTestApp,

@@ -2,9 +2,9 @@ import pino from 'pino'
 import { buildApp, loggerOptions } from '../app.ts'
 import { purgeAuditEvents } from '../audit/audit.service.ts'
 import type { Config } from '../config.ts'
-import { purgeExpiredSessions } from '../identity/sessions.service.ts'
-import { purgeExpiredTokens } from '../identity/tokens.service.ts'
-import { ensureInitialAdmin } from '../identity/users.service.ts'
+import { purgeExpiredSessions } from '../identity/sessions/sessions.service.ts'
+import { purgeExpiredTokens } from '../identity/tokens/tokens.service.ts'
+import { ensureInitialAdmin } from '../identity/users/users.service.ts'
 import { openRuntime } from '../runtime.ts'
 
 const PURGE_EVERY_MS = 6 * 60 * 60 * 1000

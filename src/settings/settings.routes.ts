@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { errorResponses } from '../http/schemas.ts'
-import { principalOf } from '../identity/auth.hook.ts'
+import { principalOf } from '../identity/bearer/auth.hook.ts'
 import { type SettingsDeps, TOKEN_RATE_LIMIT, updateSettings } from './settings.service.ts'
 
 const SettingSchema = Type.Object({

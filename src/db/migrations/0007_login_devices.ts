@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely'
 /**
  * Addresses (the throttle's address key: IPv4, or an IPv6 /64) each user logged in from
  * successfully: a login from one of them is judged by its own failure count, not by a
- * username lock strangers caused. A few per user, recent only (see identity/trusted-clients.ts).
+ * username lock strangers caused. A few per user, recent only (see identity/sessions/trusted-clients.ts).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema

@@ -4,7 +4,7 @@ import type { Clock } from '../../clock.ts'
 import type { CertificateRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
-import { authorizeInProject, type Principal } from '../../identity/permissions.ts'
+import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { MASK, seal, unseal } from '../../sealed.ts'
 import {
   type CertificateFacts,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
-import { principalOf } from '../../identity/auth.hook.ts'
+import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
   ChangePasswordBody,
   CreateCredentialBody,

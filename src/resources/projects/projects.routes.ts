@@ -9,7 +9,7 @@ import {
   NameParam,
   SuccessBody,
 } from '../../http/schemas.ts'
-import { principalOf } from '../../identity/auth.hook.ts'
+import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import * as service from './projects.service.ts'
 
 const ProjectSchema = Type.Object({

@@ -4,9 +4,9 @@ import type { Clock } from '../../clock.ts'
 import type { Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
-import * as members from '../../identity/memberships.repository.ts'
-import { authorizeInProject, isAdmin, type Principal } from '../../identity/permissions.ts'
-import { findUserByUsername } from '../../identity/users.repository.ts'
+import { authorizeInProject, isAdmin, type Principal } from '../../identity/policy/permissions.ts'
+import * as members from '../../identity/users/memberships.repository.ts'
+import { findUserByUsername } from '../../identity/users/users.repository.ts'
 import * as repo from './projects.repository.ts'
 
 export interface ProjectsDeps {

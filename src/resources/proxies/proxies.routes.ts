@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, NameParam } from '../../http/schemas.ts'
-import { principalOf } from '../../identity/auth.hook.ts'
+import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
   DeploymentResultSchema,
   DeployParams,

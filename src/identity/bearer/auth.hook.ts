@@ -1,16 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
-import { errors } from '../errors.ts'
-import { readCookie } from '../http/cookies.ts'
-import { isApiPath, OPENAPI_PREFIX } from '../http/paths.ts'
-import { type Action, authorize, type Principal } from './permissions.ts'
+import { errors } from '../../errors.ts'
+import { readCookie } from '../../http/cookies.ts'
+import { isApiPath, OPENAPI_PREFIX } from '../../http/paths.ts'
+import { type Action, authorize, type Principal } from '../policy/permissions.ts'
 import {
   type AuthenticatedSession,
   authenticateSession,
   csrfTokenMatches,
   SESSION_COOKIE,
   type SessionsDeps,
-} from './sessions.service.ts'
-import { authenticateBearer, type TokensDeps } from './tokens.service.ts'
+} from '../sessions/sessions.service.ts'
+import { authenticateBearer, type TokensDeps } from '../tokens/tokens.service.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -1,5 +1,5 @@
-import type { ApiTokenRow, NewApiToken } from '../db/schema.ts'
-import type { Queryable } from '../db/types.ts'
+import type { ApiTokenRow, NewApiToken } from '../../db/schema.ts'
+import type { Queryable } from '../../db/types.ts'
 
 export async function insertToken(db: Queryable, row: NewApiToken): Promise<void> {
   await db.insertInto('api_tokens').values(row).execute()

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { Label } from '../http/schemas.ts'
+import { Label } from '../../http/schemas.ts'
 import { TOKEN_NAME_MAX } from './tokens.service.ts'
 
 export const TokenViewSchema = Type.Object(

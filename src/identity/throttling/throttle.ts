@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { Clock } from '../clock.ts'
-import type { Redis } from '../cluster/redis.ts'
-import type { Config } from '../config.ts'
-import type { Database } from '../db/schema.ts'
-import { ApiError, errors } from '../errors.ts'
-import { addressKey } from '../http/client-address.ts'
+import type { Clock } from '../../clock.ts'
+import type { Redis } from '../../cluster/redis.ts'
+import type { Config } from '../../config.ts'
+import type { Database } from '../../db/schema.ts'
+import { ApiError, errors } from '../../errors.ts'
+import { addressKey } from '../../http/client-address.ts'
+import { USERNAME_PATTERN } from '../users/users.service.ts'
 import * as repo from './throttle.repository.ts'
-import { USERNAME_PATTERN } from './users.service.ts'
 
 // The throttle's tests (and callers) know it from here.
 export { addressKey }

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { errors } from '../errors.ts'
-import { errorResponses } from '../http/schemas.ts'
-import type { LoginThrottle } from './throttle.ts'
-import { issueToken, type TokensDeps } from './tokens.service.ts'
-import { knownAddressKey, rememberAddress } from './trusted-clients.ts'
-import { authenticatePassword } from './users.service.ts'
+import { errors } from '../../errors.ts'
+import { errorResponses } from '../../http/schemas.ts'
+import { knownAddressKey, rememberAddress } from '../sessions/trusted-clients.ts'
+import type { LoginThrottle } from '../throttling/throttle.ts'
+import { issueToken, type TokensDeps } from '../tokens/tokens.service.ts'
+import { authenticatePassword } from '../users/users.service.ts'
 
 export interface TokenEndpointOptions {
   deps: TokensDeps

@@ -1,5 +1,5 @@
-import type { SessionRow } from '../db/schema.ts'
-import type { Queryable } from '../db/types.ts'
+import type { SessionRow } from '../../db/schema.ts'
+import type { Queryable } from '../../db/types.ts'
 
 export async function insertSession(db: Queryable, row: SessionRow): Promise<void> {
   await db.insertInto('sessions').values(row).execute()

@@ -1,20 +1,20 @@
-import type { UserRow } from '../db/schema.ts'
-import { ApiError, errors } from '../errors.ts'
-import { hashPassword } from './passwords.ts'
-import { authorize, type Principal } from './permissions.ts'
-import { deleteSessionsOfUser } from './sessions.repository.ts'
-import type { LoginThrottle } from './throttle.ts'
-import { markAllRevoked } from './tokens.repository.ts'
-import { announceAllTokensRevoked } from './tokens.service.ts'
-import { sessionKey } from './trusted-clients.ts'
-import { updateUser } from './users.repository.ts'
+import type { UserRow } from '../../db/schema.ts'
+import { ApiError, errors } from '../../errors.ts'
+import { authorize, type Principal } from '../policy/permissions.ts'
+import { deleteSessionsOfUser } from '../sessions/sessions.repository.ts'
+import { sessionKey } from '../sessions/trusted-clients.ts'
+import type { LoginThrottle } from '../throttling/throttle.ts'
+import { markAllRevoked } from '../tokens/tokens.repository.ts'
+import { announceAllTokensRevoked } from '../tokens/tokens.service.ts'
+import { updateUser } from '../users/users.repository.ts'
 import {
   announceUserChanged,
   authenticatePassword,
   checkPassword,
   requireUser,
   type UsersDeps,
-} from './users.service.ts'
+} from '../users/users.service.ts'
+import { hashPassword } from './passwords.ts'
 
 /**
  * Password changes: an administrator's reset (API and CLI) and a person's own change in

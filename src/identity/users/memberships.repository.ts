@@ -1,5 +1,5 @@
-import type { ProjectRow } from '../db/schema.ts'
-import type { Queryable } from '../db/types.ts'
+import type { ProjectRow } from '../../db/schema.ts'
+import type { Queryable } from '../../db/types.ts'
 
 /** Project membership is part of who a user is, so it lives with identity. */
 export async function projectNamesOfUser(db: Queryable, userId: string): Promise<string[]> {

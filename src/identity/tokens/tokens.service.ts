@@ -1,13 +1,14 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { NewAddressUse } from '../audit/audit.service.ts'
-import type { Clock } from '../clock.ts'
-import type { EventBus } from '../cluster/events.ts'
-import type { ApiTokenRow, Database, TokenSource } from '../db/schema.ts'
-import { errors } from '../errors.ts'
-import { INVISIBLE, LABEL } from '../http/schemas.ts'
-import type { AuthCache, CachedUser } from './auth-cache.ts'
-import { authorize, type Principal } from './permissions.ts'
+import type { NewAddressUse } from '../../audit/audit.service.ts'
+import type { Clock } from '../../clock.ts'
+import type { EventBus } from '../../cluster/events.ts'
+import type { ApiTokenRow, Database, TokenSource } from '../../db/schema.ts'
+import { errors } from '../../errors.ts'
+import { INVISIBLE, LABEL } from '../../http/schemas.ts'
+import type { AuthCache, CachedUser } from '../bearer/auth-cache.ts'
+import { authorize, type Principal } from '../policy/permissions.ts'
+import { loadCachedUser } from '../users/users.service.ts'
 import {
   hashToken,
   MAX_TOKEN_LENGTH,
@@ -16,7 +17,6 @@ import {
   type VerifiedToken,
 } from './token-format.ts'
 import * as repo from './tokens.repository.ts'
-import { loadCachedUser } from './users.service.ts'
 
 export interface TokensDeps {
   db: Kysely<Database>

@@ -1,14 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../http/lists.ts'
-import { errorResponses, ListBody, ListQuery, SuccessBody } from '../http/schemas.ts'
-import { principalOf } from './auth.hook.ts'
+import { paginate, SUCCESS } from '../../http/lists.ts'
+import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
+import { principalOf } from '../bearer/auth.hook.ts'
+import { resetPassword } from '../credentials/password-change.service.ts'
+import {
+  PasswordChangeSchema,
+  PasswordSchema,
+  RevokeTokensField,
+} from '../credentials/passwords.schemas.ts'
+import { TokenIdParam, TokenViewSchema } from '../tokens/tokens.schemas.ts'
+import {
+  listTokens,
+  revokeAllTokens,
+  revokeToken,
+  type TokensDeps,
+} from '../tokens/tokens.service.ts'
 import { TOKEN_SORT } from './me.routes.ts'
-import { resetPassword } from './password-change.service.ts'
-import { PasswordChangeSchema, PasswordSchema, RevokeTokensField } from './passwords.schemas.ts'
 import { ROLES, RoleSchema } from './roles.ts'
-import { TokenIdParam, TokenViewSchema } from './tokens.schemas.ts'
-import { listTokens, revokeAllTokens, revokeToken, type TokensDeps } from './tokens.service.ts'
 import {
   createUser,
   deleteUser,

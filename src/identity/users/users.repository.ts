@@ -1,5 +1,5 @@
-import type { NewUser, UserRow, UserUpdate } from '../db/schema.ts'
-import type { Queryable } from '../db/types.ts'
+import type { NewUser, UserRow, UserUpdate } from '../../db/schema.ts'
+import type { Queryable } from '../../db/types.ts'
 import type { Role } from './roles.ts'
 
 export function findUserById(db: Queryable, id: string): Promise<UserRow | undefined> {

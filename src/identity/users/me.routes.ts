@@ -1,22 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../http/lists.ts'
-import { errorResponses, ListBody, ListQuery } from '../http/schemas.ts'
-import { principalOf } from './auth.hook.ts'
-import { projectNamesOfUser } from './memberships.repository.ts'
-import { changeOwnPassword } from './password-change.service.ts'
-import { PasswordChangeSchema, PasswordSchema, RevokeTokensField } from './passwords.schemas.ts'
-import { PASSWORD_MAX_LENGTH } from './passwords.ts'
-import { ROLES, RoleSchema } from './roles.ts'
-import type { LoginThrottle } from './throttle.ts'
-import { findTokenById } from './tokens.repository.ts'
+import { paginate, SUCCESS } from '../../http/lists.ts'
+import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
+import { principalOf } from '../bearer/auth.hook.ts'
+import { changeOwnPassword } from '../credentials/password-change.service.ts'
+import {
+  PasswordChangeSchema,
+  PasswordSchema,
+  RevokeTokensField,
+} from '../credentials/passwords.schemas.ts'
+import { PASSWORD_MAX_LENGTH } from '../credentials/passwords.ts'
+import type { LoginThrottle } from '../throttling/throttle.ts'
+import { findTokenById } from '../tokens/tokens.repository.ts'
 import {
   CreateTokenBody,
   IssuedTokenSchema,
   TokenIdParam,
   TokenViewSchema,
-} from './tokens.schemas.ts'
+} from '../tokens/tokens.schemas.ts'
 import {
   assertMayRotate,
   type IssuedToken,
@@ -28,7 +30,9 @@ import {
   type TokensDeps,
   type TokenView,
   tokenView,
-} from './tokens.service.ts'
+} from '../tokens/tokens.service.ts'
+import { projectNamesOfUser } from './memberships.repository.ts'
+import { ROLES, RoleSchema } from './roles.ts'
 
 export const TOKEN_SORT: Record<string, (t: TokenView) => string | null> = {
   createdAt: (t) => t.createdAt,

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { createDecoder, createSigner, createVerifier, TokenError } from 'fast-jwt'
-import { errors } from '../errors.ts'
-import type { KeyRing, TokenKey } from '../keys.ts'
+import { errors } from '../../errors.ts'
+import type { KeyRing, TokenKey } from '../../keys.ts'
 
 /**
  * The token string: a JWT, HS256, header exactly {alg, typ, kid}. Claims: sub (user id),

@@ -1,13 +1,13 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { Clock } from '../clock.ts'
-import type { Database, SessionRow } from '../db/schema.ts'
-import { errors } from '../errors.ts'
-import type { AuthCache } from './auth-cache.ts'
-import type { Principal } from './permissions.ts'
-import { ROLES } from './roles.ts'
+import type { Clock } from '../../clock.ts'
+import type { Database, SessionRow } from '../../db/schema.ts'
+import { errors } from '../../errors.ts'
+import type { AuthCache } from '../bearer/auth-cache.ts'
+import type { Principal } from '../policy/permissions.ts'
+import { ROLES } from '../users/roles.ts'
+import { authenticatePassword, loadCachedUser } from '../users/users.service.ts'
 import * as repo from './sessions.repository.ts'
-import { authenticatePassword, loadCachedUser } from './users.service.ts'
 
 export interface SessionsDeps {
   db: Kysely<Database>

@@ -1,8 +1,8 @@
-import type { ProjectRow } from '../db/schema.ts'
-import type { Queryable } from '../db/types.ts'
-import { type ApiError, errors } from '../errors.ts'
-import { projectSeenBy } from './memberships.repository.ts'
-import type { Role } from './roles.ts'
+import type { ProjectRow } from '../../db/schema.ts'
+import type { Queryable } from '../../db/types.ts'
+import { type ApiError, errors } from '../../errors.ts'
+import { projectSeenBy } from '../users/memberships.repository.ts'
+import type { Role } from '../users/roles.ts'
 
 /** Who is calling, as judged on this request (never frozen into the token). */
 export interface Principal {

@@ -1,7 +1,7 @@
-import type { Clock } from '../clock.ts'
-import type { EventBus } from '../cluster/events.ts'
-import type { ApiTokenRow } from '../db/schema.ts'
-import type { Role } from './roles.ts'
+import type { Clock } from '../../clock.ts'
+import type { EventBus } from '../../cluster/events.ts'
+import type { ApiTokenRow } from '../../db/schema.ts'
+import type { Role } from '../users/roles.ts'
 
 export interface CachedUser {
   readonly id: string

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
-import type { Clock } from '../clock.ts'
-import { closeRedis, createRedis, type RedisLogger } from '../cluster/redis.ts'
-import type { Config } from '../config.ts'
-import type { Database } from '../db/schema.ts'
+import type { Clock } from '../../clock.ts'
+import { closeRedis, createRedis, type RedisLogger } from '../../cluster/redis.ts'
+import type { Config } from '../../config.ts'
+import type { Database } from '../../db/schema.ts'
 import { createLoginThrottle, type LoginThrottle } from './throttle.ts'
 import { RedisWindowStore, TokenRateLimiter } from './token-rate-limit.ts'
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { SuccessBody } from '../http/schemas.ts'
+import { SuccessBody } from '../../http/schemas.ts'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './passwords.ts'
 
 /** A password a user may be given: the same rule for admins, the CLI and a person's own change. */

@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
-import { errors } from '../errors.ts'
-import { type CookieOptions, readCookie, setCookie } from '../http/cookies.ts'
-import { SUCCESS } from '../http/lists.ts'
-import { errorResponses, SuccessBody } from '../http/schemas.ts'
-import { sameOrigin, sessionCookie } from './auth.hook.ts'
-import { PASSWORD_MAX_LENGTH } from './passwords.ts'
-import { RoleSchema } from './roles.ts'
+import { errors } from '../../errors.ts'
+import { type CookieOptions, readCookie, setCookie } from '../../http/cookies.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import { errorResponses, SuccessBody } from '../../http/schemas.ts'
+import { sameOrigin, sessionCookie } from '../bearer/auth.hook.ts'
+import { PASSWORD_MAX_LENGTH } from '../credentials/passwords.ts'
+import type { LoginThrottle } from '../throttling/throttle.ts'
+import { RoleSchema } from '../users/roles.ts'
 import { login, logout, SESSION_COOKIE, type SessionsDeps } from './sessions.service.ts'
-import type { LoginThrottle } from './throttle.ts'
 import {
   DEVICE_COOKIE,
   DEVICE_COOKIE_MAX_AGE_SECONDS,

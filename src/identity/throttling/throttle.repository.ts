@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/types.ts'
+import type { Queryable } from '../../db/types.ts'
 
 /** Timestamps are ISO-8601 strings (see db/schema.ts): they compare correctly as text. */
 export interface AttemptRow {

@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/types.ts'
+import type { Queryable } from '../../db/types.ts'
 
 /**
  * Whether the user named `username` logged in successfully from `address` after

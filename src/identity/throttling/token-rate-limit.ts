@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { Clock } from '../clock.ts'
-import type { Redis } from '../cluster/redis.ts'
-import { errors } from '../errors.ts'
+import type { Clock } from '../../clock.ts'
+import type { Redis } from '../../cluster/redis.ts'
+import { errors } from '../../errors.ts'
 import type { ThrottleLogger } from './throttle.ts'
 
 /**

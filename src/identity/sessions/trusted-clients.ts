@@ -1,10 +1,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { Clock } from '../clock.ts'
-import type { Database } from '../db/schema.ts'
+import type { Clock } from '../../clock.ts'
+import type { Database } from '../../db/schema.ts'
+import { addressKey } from '../throttling/throttle.ts'
+import { USERNAME_PATTERN } from '../users/users.service.ts'
 import * as repo from './known-addresses.repository.ts'
-import { addressKey } from './throttle.ts'
-import { USERNAME_PATTERN } from './users.service.ts'
 
 /**
  * Clients a user has already proven, so that a username locked by strangers does not
