@@ -19,9 +19,13 @@ export const SERVER_ENTRY = join(DIST, 'main.js')
 export const CONSOLE_DIST = join(DIST, 'console')
 const CONSOLE_DIR = join(ROOT, 'console')
 const SERVER_SOURCES = ['src', 'tsconfig.json', 'tsconfig.build.json'].map((p) => join(ROOT, p))
-const CONSOLE_SOURCES = ['index.html', 'vite.config.ts', 'tsconfig.json', 'src', 'public'].map(
-  (p) => join(CONSOLE_DIR, p),
-)
+const CONSOLE_SOURCES = [
+  ...['index.html', 'vite.config.ts', 'tsconfig.json', 'src', 'public'].map((p) =>
+    join(CONSOLE_DIR, p),
+  ),
+  // The audit catalogue: the console imports it for its labels.
+  join(ROOT, 'src', 'audit', 'events.ts'),
+]
 const LOCK = join(ROOT, '.build-lock')
 /** A lock this old belongs to a build that died; take it over. */
 const LOCK_STALE_MS = 5 * 60_000

@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { AuditRecorder, type AuditWarn } from './audit/audit.recorder.ts'
-import { newAddressEvent } from './audit/audit.service.ts'
 import type { Clock } from './clock.ts'
 import type { EventBus } from './cluster/events.ts'
 import type { Config } from './config.ts'
@@ -68,7 +67,15 @@ export function createServices(
     cache,
     codec: new TokenCodec(deps.keys, deps.config.issuer),
     usage: new UsageRecorder(deps.store.db, onError, undefined, (use) =>
-      audit.record(newAddressEvent(use)),
+      audit.record(
+        'token.usedFromNewAddress',
+        { tokenId: use.tokenId, previous: use.previousIp ?? '(first use)' },
+        {
+          actor: { userId: use.userId, username: use.username, tokenId: use.tokenId },
+          clientIp: use.ip,
+          at: use.at,
+        },
+      ),
     ),
     audit,
     settings: new RuntimeSettings(deps.store.db, { tokenRateLimit: deps.config.tokenRateLimit }),

@@ -221,14 +221,14 @@ describe.each(dialects())('stored secrets follow their target (%s)', (dialect) =
       settings: { url: HOOK_URL, headers: HOOK_HEADERS },
     })
     expect((await reveal('hook', w.admin)).statusCode).toBe(200)
-    const events = await audit('revealConnectionSecrets')
+    const events = await audit('connection.secretsRevealed')
     expect(events.map((e) => [e.actor, e.outcome, e.status, e.target])).toEqual([
-      ['root', 'success', 200, expect.stringMatching(/^projectName=Payments name=hook /)],
+      ['root', 'success', 200, expect.stringMatching(/^project=Payments connection=hook /)],
       [
         'sec',
         'success',
         200,
-        'projectName=Payments name=hook fields=headers.X-Api-Key,headers.Authorization,url?api_key,url?team',
+        'project=Payments connection=hook fields=headers.X-Api-Key,headers.Authorization,url?api_key,url?team',
       ],
     ])
     for (const secret of HOOK_SECRETS) expect(JSON.stringify(events)).not.toContain(secret)
@@ -238,9 +238,11 @@ describe.each(dialects())('stored secrets follow their target (%s)', (dialect) =
     const denied = await reveal('hook', w.developer)
     expect(denied.statusCode).toBe(403)
     expect(denied.json()).toEqual(errors.missingRole('ROLE_API_SECURITY').toJSON())
-    expect((await audit('revealConnectionSecrets')).filter((e) => e.outcome === 'denied')).toEqual([
-      expect.objectContaining({ actor: 'dev', status: 403 }),
-    ])
+    expect(
+      (await audit('request.denied')).filter((e) =>
+        e.target.startsWith('operation=revealConnectionSecrets '),
+      ),
+    ).toEqual([expect.objectContaining({ actor: 'dev', status: 403, outcome: 'denied' })])
     const outsider = await reveal('hook', w.outsider)
     expect(outsider.statusCode).toBe(404)
     expect(outsider.json()).toEqual(errors.notFound("Project 'Payments'").toJSON())

@@ -85,16 +85,21 @@ describe.each(dialects())('runtime settings: the per-token rate limit (%s)', (di
       (await ctx.app.inject({ url: '/apiops/settings/', headers: bearer(user) })).statusCode,
     ).toBe(403)
     await ctx.services.audit.flush()
-    const audit = await ctx.app.inject({
-      url: '/apiops/audit/?action=updateSettings',
-      headers: bearer(admin),
-    })
-    expect(audit.statusCode, audit.body).toBe(200)
-    const outcomes = audit
-      .json()
-      .resultList.map((e: { outcome: string; actor: string }) => `${e.actor}:${e.outcome}`)
-    expect(outcomes).toContain('root:success')
-    expect(outcomes).toContain('alice:denied')
+    const audit = async (action: string) => {
+      const res = await ctx.app.inject({
+        url: `/apiops/audit/?action=${action}`,
+        headers: bearer(admin),
+      })
+      expect(res.statusCode, res.body).toBe(200)
+      return res
+        .json()
+        .resultList.map(
+          (e: { outcome: string; actor: string; target: string }) =>
+            `${e.actor}:${e.outcome}:${e.target}`,
+        )
+    }
+    expect(await audit('settings.updated')).toContain('root:success:keys=tokenRateLimit')
+    expect(await audit('request.denied')).toContain('alice:denied:operation=updateSettings')
   })
 })
 

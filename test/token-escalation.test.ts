@@ -223,14 +223,14 @@ describe.each(dialects())('a token never extends its own access (%s)', (dialect)
       const events = await ctx.store.db
         .selectFrom('audit_events')
         .selectAll()
-        .where('action', '=', 'changeMyPassword')
+        .where('action', '=', 'password.changed')
         .where('actor_username', '=', 'selfchange')
         .execute()
       expect(events).toHaveLength(1)
       expect(events[0]).toMatchObject({
         outcome: 'success',
         status: 200,
-        target: 'revokeTokens=true',
+        target: 'username=selfchange revokeTokens=true',
       })
       expect(JSON.stringify(events)).not.toContain('my new password 1')
     })
@@ -308,7 +308,8 @@ describe.each(dialects())('a token never extends its own access (%s)', (dialect)
       const failures = await ctx.store.db
         .selectFrom('audit_events')
         .select(['outcome', 'status'])
-        .where('action', '=', 'changeMyPassword')
+        .where('action', '=', 'request.failed')
+        .where('target', '=', 'operation=changeMyPassword')
         .where('actor_username', '=', 'selfwrong')
         .execute()
       expect(failures.filter((e) => e.status === 400 && e.outcome === 'failure')).toHaveLength(

@@ -106,7 +106,7 @@ export interface AuditEvent {
   tokenId: string | null
   clientAddress: string
   userAgent: string
-  /** The API operation (createMyToken, grantRoles, ...), token.usedFromNewAddress, cli:... */
+  /** The event's name in the audit catalogue (src/audit/events.ts): token.revoked, ... */
   action: string
   target: string
   outcome: AuditOutcome

@@ -45,52 +45,6 @@ export function endOfUtcDay(day: string): Date {
   return new Date(Date.UTC(y, m - 1, d + 1))
 }
 
-/** What each audited action means, in plain words (the API's operationIds otherwise). */
-export const ACTION_LABEL: Record<string, string> = {
-  createTokenWithCredentials: 'Token requested with username and password',
-  login: 'Console login',
-  logout: 'Console logout',
-  createMyToken: 'Token created',
-  revokeMyToken: 'Token revoked',
-  rotateMyToken: 'Token rotated',
-  'token.usedFromNewAddress': 'Token used from a new address',
-  createUser: 'User created',
-  deleteUser: 'User deleted',
-  grantRoles: 'Roles granted',
-  revokeRole: 'Role taken away',
-  enableUser: 'User enabled',
-  disableUser: 'User disabled',
-  setUserPassword: 'Password reset',
-  changeMyPassword: 'Own password changed',
-  revokeUserToken: "A user's token revoked",
-  revokeAllUserTokens: "All of a user's tokens revoked",
-  updateSettings: 'Runtime settings changed',
-  createProject: 'Project created',
-  deleteProject: 'Project deleted',
-  addProjectMember: 'Member added to a project',
-  removeProjectMember: 'Member removed from a project',
-  createEnvironment: 'Environment created',
-  updateEnvironment: 'Environment changed',
-  deleteEnvironment: 'Environment deleted',
-  createApiProxyFromUrl: 'API proxy created',
-  updateApiProxyFromUrl: 'API proxy updated',
-  deleteApiProxy: 'API proxy deleted',
-  deployApiProxy: 'API proxy deployed',
-  undeployApiProxy: 'API proxy undeployed',
-  createConnection: 'Connection created',
-  replaceConnection: 'Connection changed',
-  deleteConnection: 'Connection deleted',
-  createCredential: 'Credential created',
-  updateCredential: 'Credential changed',
-  changeCredentialPassword: 'Credential password changed',
-  deleteCredential: 'Credential deleted',
-  createCertificate: 'Certificate uploaded',
-  replaceCertificate: 'Certificate replaced',
-  deleteCertificate: 'Certificate deleted',
-  unknownRoute: 'Request to an unknown address',
-  'audit.folded': 'Repeated failures, counted',
-}
-
 /** The kinds of failure the server folds, in plain words (its error codes otherwise). */
 const FOLDED_KIND: Record<string, string> = {
   bad_credentials: 'failed logins',
@@ -126,20 +80,12 @@ export function foldedSummary(target: string): string | null {
   return `${count} more ${what} from ${from} ${span(first, last)}`
 }
 
-/** "listUserTokens" -> "List user tokens"; "cli:token.create" -> "Command line: token create". */
-export function actionLabel(action: string): string {
-  const known = ACTION_LABEL[action]
-  if (known) return known
-  if (action.startsWith('cli:')) {
-    return `Command line: ${action.slice(4).replaceAll('.', ' ').replaceAll('-', ' ')}`
-  }
-  const words = action
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/[._:-]+/g, ' ')
-    .trim()
-    .toLowerCase()
-  return words ? words[0]?.toUpperCase() + words.slice(1) : action
-}
+/**
+ * What an audited event means, in plain words: the server's own catalogue, imported
+ * (a module without imports, so nothing of the server comes along). Rows recorded
+ * before the catalogue keep their old names, put in words.
+ */
+export { auditLabel as actionLabel } from '../../src/audit/events.ts'
 
 export const OUTCOME_LABEL: Record<AuditOutcome, string> = {
   success: 'Succeeded',

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHmac } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.ts'
@@ -13,6 +14,7 @@ import {
   toRow,
   UNKNOWN_USER,
 } from './audit.service.ts'
+import { type AuditEventFields, type AuditEventName, renderFields } from './events.ts'
 
 /** The rule usernames follow (identity/users.service.ts): nothing else can be a user. */
 const USERNAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
@@ -45,6 +47,68 @@ function summaryRow(summary: FoldSummary, now: Date): AuditEventRow {
   }
   return { ...toRow(event, now), folded_count: summary.count }
 }
+
+/** Who acted: a user (with the token they presented), or a name alone (the CLI). */
+export interface AuditActor {
+  userId: string | null
+  username: string | null
+  tokenId?: string | null
+}
+
+/** Where an action came from, and who did it: the request's, or the process's. */
+export interface AuditOrigin {
+  actor: AuditActor | null
+  clientIp: string
+  userAgent: string
+  requestId?: string | undefined
+}
+
+export interface RecordOptions {
+  /** How it ended; success unless said. */
+  outcome?: AuditOutcome
+  /** A login: what was typed as the username (see AuditEvent.attemptedUsername). */
+  attemptedUsername?: string
+  /** Who acted, where it is not the request's principal or the process's actor. */
+  actor?: AuditActor
+  /** Where from, for an event that happens outside any request (a token's use). */
+  clientIp?: string
+  /** Outside a request: the status it stands for (a failed CLI command's). */
+  status?: number
+  at?: Date
+}
+
+/** What services need of the audit log: recording a catalogue event by name. */
+export interface AuditSink {
+  record<N extends AuditEventName>(
+    name: N,
+    fields: AuditEventFields[N],
+    options?: RecordOptions,
+  ): void
+}
+
+/** An event recorded during a request, waiting for what only HTTP knows. */
+export interface PendingEvent {
+  name: AuditEventName
+  fields: Readonly<Record<string, unknown>>
+  options: RecordOptions
+}
+
+/** The events one request's services recorded (see audit.hook.ts). */
+export interface RequestScope {
+  events: PendingEvent[]
+  /** Set once the request is answered: anything recorded later is written at once. */
+  answered?: HttpFacts
+}
+
+/** What the hook knows of a request once it is answered. */
+export interface HttpFacts extends AuditOrigin {
+  status: number
+  /** The error code answered, if any. */
+  reason?: string | undefined
+}
+
+/** Outside any request and unless told otherwise: this process, on this machine. */
+const LOCAL: AuditOrigin = { actor: null, clientIp: 'local', userAgent: '' }
 
 export type AuditWarn = (detail: Record<string, unknown>, message: string) => void
 
@@ -81,8 +145,10 @@ export interface RecorderOptions {
  *
  * Every event passes here, so this is where repeated failures are folded.
  */
-export class AuditRecorder {
+export class AuditRecorder implements AuditSink {
   private queue: Pending[] = []
+  private readonly scopes = new AsyncLocalStorage<RequestScope>()
+  private origin: AuditOrigin = LOCAL
   private running: Promise<void> | null = null
   private dropped = 0
   private readonly folder: Folder
@@ -102,7 +168,45 @@ export class AuditRecorder {
     )
   }
 
-  record(event: AuditEvent): void {
+  /**
+   * Records a catalogue event. Within a request (runInRequest) it waits for the answer,
+   * so the hook can add the address, user agent, request id and status; elsewhere (the
+   * CLI, background work) it is written with the process's origin (setOrigin).
+   */
+  record<N extends AuditEventName>(
+    name: N,
+    fields: AuditEventFields[N],
+    options: RecordOptions = {},
+  ): void {
+    const pending: PendingEvent = { name, fields, options }
+    const scope = this.scopes.getStore()
+    if (scope?.answered) this.write(eventOf(pending, scope.answered))
+    else if (scope) scope.events.push(pending)
+    else {
+      const status = options.status ?? (options.outcome === undefined ? 200 : 500)
+      this.write(eventOf(pending, { ...this.origin, status }))
+    }
+  }
+
+  /** Who and where events outside requests come from (the CLI names its OS user). */
+  setOrigin(origin: AuditOrigin): void {
+    this.origin = origin
+  }
+
+  /** Runs `fn` (the rest of a request) so that what its services record waits in `scope`. */
+  runInRequest<T>(scope: RequestScope, fn: () => T): T {
+    return this.scopes.run(scope, fn)
+  }
+
+  /** Writes what a request's services recorded, with what HTTP knows of it. */
+  finish(scope: RequestScope, http: HttpFacts): void {
+    scope.answered = http
+    const events = scope.events.splice(0)
+    for (const pending of events) this.write(eventOf(pending, http))
+  }
+
+  /** Writes one event as it is: folded if it is a failure (audit.fold.ts). */
+  write(event: AuditEvent): void {
     const attempt =
       event.attemptedUsername === undefined ? undefined : this.attempt(event.attemptedUsername)
     const kind = foldKind(event)
@@ -223,6 +327,30 @@ export class AuditRecorder {
         target: clean(target, LIMITS.target),
       }
     })
+  }
+}
+
+/** A catalogue event with its origin: the event's own actor first, then the request's. */
+function eventOf(pending: PendingEvent, http: HttpFacts): AuditEvent {
+  const { options } = pending
+  const actor = options.actor ?? (options.attemptedUsername === undefined ? http.actor : null)
+  const outcome = options.outcome ?? 'success'
+  return {
+    ...(options.at ? { at: options.at } : {}),
+    actorUserId: actor?.userId ?? null,
+    actorUsername: actor?.username ?? null,
+    ...(options.attemptedUsername === undefined
+      ? {}
+      : { attemptedUsername: options.attemptedUsername }),
+    tokenId: actor?.tokenId ?? null,
+    clientIp: options.clientIp ?? http.clientIp,
+    userAgent: http.userAgent,
+    requestId: http.requestId,
+    action: pending.name,
+    target: renderFields(pending.fields),
+    outcome,
+    status: http.status,
+    reason: outcome === 'success' ? undefined : http.reason,
   }
 }
 

@@ -29,11 +29,11 @@ export const AuditEventSchema = Type.Object(
     userAgent: Type.String(),
     action: Type.String({
       description:
-        'The operationId of the route (createMyToken, grantRoles, ...), token.usedFromNewAddress, cli:<command>, or audit.folded (a summary of repeated failures)',
+        'The event, named in the audit catalogue (token.revoked, user.roleGranted, login.failed, request.denied, audit.folded, ...)',
     }),
     target: Type.String({
       description:
-        'What was acted on, as key=value pairs (route parameters, the name created); for audit.folded, "<count> more <kind> from <address> between <first> and <last>"',
+        'The event\'s fields as key=value pairs (tokenId=... owner=...); for audit.folded, "<count> more <kind> from <address> between <first> and <last>"',
     }),
     outcome: Outcome,
     status: Type.Integer({ description: 'The HTTP status answered' }),
@@ -44,6 +44,10 @@ export const AuditEventSchema = Type.Object(
     usernameHash: Type.Union([Type.String(), Type.Null()], {
       description:
         'A failed login under a username no user has: a keyed hash (16 hex digits) of what was typed, the same for the same text; the text itself is never stored',
+    }),
+    requestId: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'The id of the HTTP request it came with (as in the server log); null for the CLI, background work and events recorded before it was kept',
     }),
   },
   { description: 'One audit event. Never a password, a token or a secret.' },
@@ -58,7 +62,7 @@ const filters = {
       minLength: 1,
       maxLength: LIMITS.action,
       ...matching('^[A-Za-z0-9:._-]+$', 'must be an action name: letters, digits and : . _ -'),
-      description: 'Exactly this action (an operationId, token.usedFromNewAddress, cli:...)',
+      description: 'Exactly this event (token.revoked, user.created, request.denied, ...)',
     }),
   ),
   outcome: Type.Optional(Outcome),

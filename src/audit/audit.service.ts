@@ -5,9 +5,9 @@ import type { AuditEventRow, Database } from '../db/schema.ts'
 import * as repo from './audit.repository.ts'
 
 /**
- * The audit log: who did what, to what, from where, and how it ended. Events come from
- * the HTTP hook (audit.hook.ts) and from callers without a request (the CLI, token use
- * from a new address) through AuditRecorder.record() (audit.recorder.ts). Never a
+ * The audit log: who did what, to what, from where, and how it ended. Services record
+ * the events of the catalogue (events.ts) through AuditRecorder.record(); the HTTP hook
+ * (audit.hook.ts) adds what only HTTP knows, and records denials. Never a
  * password, a token or any other secret: nothing here ever reads a request body beyond
  * an allowlist of names, and a name tried at login that no user has is kept only as a
  * keyed hash.
@@ -31,6 +31,8 @@ export interface AuditEvent {
   tokenId?: string | null
   clientIp: string
   userAgent?: string
+  /** The request's id (Fastify's request.id), when it came over HTTP. */
+  requestId?: string | undefined
   action: string
   target?: string
   outcome: AuditOutcome
@@ -51,6 +53,7 @@ export const LIMITS = {
   userAgent: 512,
   action: 100,
   target: 500,
+  requestId: 64,
 } as const
 
 /**
@@ -112,53 +115,7 @@ export function toRow(event: AuditEvent, now: Date): AuditEventRow {
     status: Number.isInteger(event.status) ? event.status : 0,
     folded_count: null,
     username_hash: null,
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Events without a request.
-
-/** A token presented from another address than its last use (or used for the first time). */
-export interface NewAddressUse {
-  tokenId: string
-  userId: string
-  username: string
-  ip: string
-  previousIp: string | null
-  at: Date
-}
-
-/** A token was presented from an address it was not last used from (or for the first time). */
-export function newAddressEvent(use: NewAddressUse): AuditEvent {
-  return {
-    at: use.at,
-    actorUserId: use.userId,
-    actorUsername: use.username,
-    tokenId: use.tokenId,
-    clientIp: use.ip,
-    action: 'token.usedFromNewAddress',
-    target: `token=${use.tokenId} previous=${use.previousIp ?? '(first use)'}`,
-    outcome: 'success',
-    status: 200,
-  }
-}
-
-/** A command-line action: the OS account stands in for the user agent. */
-export function cliEvent(input: {
-  command: string
-  args: readonly string[]
-  osUser: string | undefined
-  outcome: AuditOutcome
-  status: number
-}): AuditEvent {
-  return {
-    actorUsername: 'cli',
-    clientIp: 'local',
-    userAgent: input.osUser ? `apiops-cli (os user ${input.osUser})` : 'apiops-cli',
-    action: `cli:${input.command}`,
-    target: input.args.join(' '),
-    outcome: input.outcome,
-    status: input.status,
+    request_id: cleanOrNull(event.requestId, LIMITS.requestId),
   }
 }
 
@@ -178,6 +135,7 @@ export interface AuditView {
   status: number
   foldedCount: number | null
   usernameHash: string | null
+  requestId: string | null
 }
 
 export function auditView(row: AuditEventRow): AuditView {
@@ -194,6 +152,7 @@ export function auditView(row: AuditEventRow): AuditView {
     status: row.status,
     foldedCount: row.folded_count,
     usernameHash: row.username_hash,
+    requestId: row.request_id,
   }
 }
 

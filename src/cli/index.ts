@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os'
 import { Command, Option } from 'commander'
-import { cliEvent } from '../audit/audit.service.ts'
 import { createServices, type Services } from '../composition.ts'
 import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
@@ -85,8 +84,9 @@ export async function runCli(
   })
 
   /**
-   * Opens the store, runs one command with the services, records it in the audit log
-   * (every command but the lists, as the server records every write), closes the store.
+   * Opens the store, runs one command with the services, closes the store. The services
+   * record their own audit events, as actor "cli" with the OS user as user agent; a
+   * command that would change something and fails is recorded here (cli.failed).
    */
   const withServices = (fn: (s: Services) => Promise<void>) => async () => {
     const runtime = await openRuntime(config(), quietLog)
@@ -96,24 +96,24 @@ export async function runCli(
       ({ err: _err, ...detail }, message) =>
         io.err(`apiops: warning: ${message} ${JSON.stringify(detail)}\n`),
     )
-    let status = 500
+    const user = osUser()
+    services.audit.setOrigin({
+      actor: { userId: null, username: 'cli' },
+      clientIp: 'local',
+      userAgent: user ? `apiops-cli (os user ${user})` : 'apiops-cli',
+    })
     try {
       await fn(services)
-      status = 200
     } catch (error) {
-      if (error instanceof ApiError) status = error.status
-      throw error
-    } finally {
       if (running && !running.command.endsWith('.list')) {
         services.audit.record(
-          cliEvent({
-            ...running,
-            osUser: osUser(),
-            outcome: status < 400 ? 'success' : 'failure',
-            status,
-          }),
+          'cli.failed',
+          { command: running.command, args: running.args.join(' ') },
+          { outcome: 'failure', status: error instanceof ApiError ? error.status : 500 },
         )
       }
+      throw error
+    } finally {
       await services.audit.close()
       await services.usage.flush()
       await runtime.close()
@@ -268,8 +268,7 @@ export async function runCli(
           )
         }
         const owner = await users.requireUser(s, username)
-        const issued = await tokens.issueToken(s, {
-          userId: owner.id,
+        const issued = await tokens.createToken(s, owner, {
           name: opts.name,
           source: 'cli',
           expiresAt: tokens.parseExpiry(opts.expires ?? null, s.clock.now()),
@@ -311,7 +310,7 @@ export async function runCli(
     .action((username: string, tokenId: string) =>
       withServices(async (s) => {
         const owner = await users.requireUser(s, username)
-        const view = await tokens.revokeToken(s, owner.id, tokenId, owner.id)
+        const view = await tokens.revokeToken(s, owner, tokenId, owner.id)
         print(view, () => `revoked ${view.id} "${view.name}"\n`)
       })(),
     )
@@ -321,7 +320,7 @@ export async function runCli(
     .action((username: string) =>
       withServices(async (s) => {
         const owner = await users.requireUser(s, username)
-        const count = await tokens.revokeAllTokens(s, owner.id, owner.id)
+        const count = await tokens.revokeAllTokens(s, owner, owner.id)
         print({ username, revokedCount: count }, () => `revoked ${count} token(s) of ${username}\n`)
       })(),
     )

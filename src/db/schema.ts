@@ -225,9 +225,9 @@ export interface AuditEventsTable {
   token_id: string | null
   client_ip: string
   user_agent: string
-  /** The route's operationId (createMyToken, grantRoles, ...) or a non-HTTP action (cli:..., token.usedFromNewAddress). */
+  /** The event's name in the catalogue (src/audit/events.ts): token.revoked, user.created, ... */
   action: string
-  /** What it acted on: `key=value` pairs (route parameters, the name a create gave). */
+  /** The event's fields as `key=value` pairs (see renderFields in src/audit/events.ts). */
   target: string
   /** success | failure | denied */
   outcome: string
@@ -240,6 +240,8 @@ export interface AuditEventsTable {
    * HMAC-SHA-256(audit key, what was typed); actor_username is then '(unknown user)'.
    */
   username_hash: string | null
+  /** The id of the HTTP request it came with (null outside requests and before 0010). */
+  request_id: string | null
 }
 
 export interface Database {

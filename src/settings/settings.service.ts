@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { AuditSink } from '../audit/audit.recorder.ts'
 import type { Clock } from '../clock.ts'
 import type { EventBus } from '../cluster/events.ts'
 import type { Database } from '../db/schema.ts'
@@ -85,6 +86,7 @@ export interface SettingsDeps {
   clock: Clock
   events: EventBus
   settings: RuntimeSettings
+  audit: AuditSink
 }
 
 /** `null` returns a setting to its environment default. */
@@ -110,5 +112,6 @@ export async function updateSettings(
   // This node at once (the answer shows the result), then every other node.
   await deps.settings.reload()
   await deps.events.publish({ type: 'settings.changed' })
+  deps.audit.record('settings.updated', { keys: Object.keys(change) })
   return deps.settings.view()
 }

@@ -91,7 +91,7 @@ describe('console: audit', () => {
     // Enough events for two pages, and a few of known shape.
     const now = Date.now()
     for (let i = 0; i < 60; i++) {
-      server.services.audit.record({
+      server.services.audit.write({
         at: new Date(now - 3_600_000 - i * 1000),
         actorUsername: 'bulk-bot',
         action: 'deployApiProxy',

@@ -1,9 +1,10 @@
 import { type FormEvent, useEffect, useId, useState } from 'react'
+import { AUDIT_EVENT_NAMES, AUDIT_EVENTS, auditEventByLabel } from '../../../src/audit/events.ts'
 import { AUDIT_OUTCOMES, type AuditOutcome, type AuditQuery, queryString } from '../api.ts'
 import { AuditTable, Pager } from '../components/AuditTable.tsx'
 import { EmptyState, ErrorMessage, Loading } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
-import { ACTION_LABEL, OUTCOME_LABEL } from '../format.ts'
+import { OUTCOME_LABEL } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import { paths, replacePath, useSearch } from '../router.ts'
 
@@ -67,13 +68,9 @@ function toQuery(f: Filters): AuditQuery {
   }
 }
 
-/** A typed plain-words action ("Roles granted") becomes its id ("grantRoles"). */
+/** A typed plain-words action ("Roles granted") becomes its event ("user.roleGranted"). */
 function actionId(text: string): string {
-  const typed = text.trim()
-  const byLabel = Object.entries(ACTION_LABEL).find(
-    ([, label]) => label.toLowerCase() === typed.toLowerCase(),
-  )
-  return byLabel ? byLabel[0] : typed
+  return auditEventByLabel(text) ?? text.trim()
 }
 
 /** The administrators' view of the audit log: everyone's events, filtered and paged. */
@@ -118,7 +115,7 @@ export function Audit() {
     if (next.from && next.to && next.to < next.from)
       found.to = 'The end date is before the start date.'
     if (next.action && !/^[A-Za-z0-9:._-]+$/.test(next.action))
-      found.action = 'Pick an action from the list, or type its name (like grantRoles).'
+      found.action = 'Pick an action from the list, or type its name (like user.roleGranted).'
     setFieldErrors(found)
     if (Object.keys(found).length > 0) return
     replacePath(address(next))
@@ -201,8 +198,8 @@ export function Audit() {
               onChange={(e) => setDraft({ ...draft, action: e.target.value })}
             />
             <datalist id={ids.actions}>
-              {Object.entries(ACTION_LABEL).map(([id, label]) => (
-                <option key={id} value={id} label={label} />
+              {AUDIT_EVENT_NAMES.map((name) => (
+                <option key={name} value={name} label={AUDIT_EVENTS[name].label} />
               ))}
             </datalist>
             {fieldErrors.action ? (

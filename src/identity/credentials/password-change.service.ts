@@ -75,11 +75,13 @@ export async function resetPassword(
   const user = await requireUser(deps, username)
   const { actor } = options
   if (actor && actor.userId === user.id) authorize(actor, 'password.changeOwn')
-  return replacePassword(deps, user, password, {
+  const change = await replacePassword(deps, user, password, {
     revokeTokens: options.revokeTokens,
     revokedBy: actor?.userId ?? user.id,
     keepSessionId: options.keepSessionId,
   })
+  deps.audit.record('password.reset', { username, revokeTokens: options.revokeTokens })
+  return change
 }
 
 /**
@@ -118,9 +120,14 @@ export async function changeOwnPassword(
     }
     throw error
   }
-  return replacePassword(deps, user, input.newPassword, {
+  const change = await replacePassword(deps, user, input.newPassword, {
     revokeTokens: input.revokeTokens,
     revokedBy: me.userId,
     keepSessionId: context.sessionId,
   })
+  deps.audit.record('password.changed', {
+    username: me.username,
+    revokeTokens: input.revokeTokens,
+  })
+  return change
 }

@@ -6,6 +6,7 @@ import { type CookieOptions, readCookie, setCookie } from '../../http/cookies.ts
 import { SUCCESS } from '../../http/lists.ts'
 import { errorResponses, SuccessBody } from '../../http/schemas.ts'
 import { sameOrigin, sessionCookie } from '../bearer/auth.hook.ts'
+import { attemptLogin } from '../credentials/login-events.ts'
 import { PASSWORD_MAX_LENGTH } from '../credentials/passwords.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
 import { RoleSchema } from '../users/roles.ts'
@@ -88,7 +89,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
       // A browser that logged in as this username before is judged by its own count.
       const device = readCookie(request.headers.cookie, DEVICE_COOKIE)
       const trustedKey = deviceKey(deviceSecret, device, username, deps.clock.now())
-      const { secret, view, userId } = await throttle.attempt(
+      const { secret, view, userId } = await attemptLogin(
+        { audit: deps.audit, throttle },
+        'console',
         { username, ip: request.ip, trustedKey },
         () =>
           login(deps, {

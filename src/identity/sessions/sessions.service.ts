@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { Database, SessionRow } from '../../db/schema.ts'
 import { errors } from '../../errors.ts'
@@ -14,6 +15,7 @@ export interface SessionsDeps {
   clock: Clock
   cache: AuthCache
   sessionPolicy: SessionPolicy
+  audit: AuditSink
 }
 
 export interface SessionPolicy {
@@ -83,6 +85,11 @@ export async function login(
   }
   await repo.insertSession(deps.db, row)
   const owner = await loadCachedUser(deps, user.id)
+  deps.audit.record(
+    'login.succeeded',
+    { channel: 'console' },
+    { actor: { userId: user.id, username: user.username } },
+  )
   return {
     secret,
     view: sessionView(deps.sessionPolicy, row, owner?.username ?? user.username, owner?.roles),
@@ -145,8 +152,12 @@ export async function authenticateSession(
   }
 }
 
-export async function logout(deps: Pick<SessionsDeps, 'db'>, sessionId: string): Promise<void> {
+export async function logout(
+  deps: Pick<SessionsDeps, 'db' | 'audit'>,
+  sessionId: string,
+): Promise<void> {
   await repo.deleteSession(deps.db, sessionId)
+  deps.audit.record('session.ended', {})
 }
 
 export async function purgeExpiredSessions(

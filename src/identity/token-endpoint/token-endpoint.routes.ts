@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { errors } from '../../errors.ts'
 import { errorResponses } from '../../http/schemas.ts'
+import { attemptLogin } from '../credentials/login-events.ts'
 import { knownAddressKey, rememberAddress } from '../sessions/trusted-clients.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
 import { issueToken, type TokensDeps } from '../tokens/tokens.service.ts'
@@ -152,7 +153,9 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
       const credentials = resolveClientCredentials(request.headers.authorization, params)
       // An address this username logged in from lately is judged by its own count.
       const trustedKey = await knownAddressKey(deps, credentials.username, request.ip)
-      const user = await throttle.attempt(
+      const user = await attemptLogin(
+        { audit: deps.audit, throttle },
+        'token_endpoint',
         { username: credentials.username, ip: request.ip, trustedKey },
         async () => {
           const found = await authenticatePassword(deps, credentials.username, credentials.password)
@@ -162,7 +165,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
       )
       const now = deps.clock.now()
       // Side by side: remembering the address adds no wait to the token's own write.
-      const [{ token }] = await Promise.all([
+      const [{ token, view }] = await Promise.all([
         issueToken(deps, {
           userId: user.id,
           name: `Token endpoint ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
@@ -171,6 +174,11 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
         }),
         rememberAddress(deps, user.id, request.ip, request.log),
       ])
+      deps.audit.record(
+        'login.succeeded',
+        { channel: 'token_endpoint', tokenId: view.id },
+        { actor: { userId: user.id, username: user.username } },
+      )
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
       return { access_token: token, token_type: 'Bearer' as const, expires_in: ttlSeconds }
     },

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { NewAddressUse } from '../../audit/audit.service.ts'
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { EventBus } from '../../cluster/events.ts'
 import type { ApiTokenRow, Database, TokenSource } from '../../db/schema.ts'
@@ -25,6 +25,13 @@ export interface TokensDeps {
   cache: AuthCache
   codec: TokenCodec
   usage: UsageRecorder
+  audit: AuditSink
+}
+
+/** Whose tokens: the id they belong to, the name the audit log shows. */
+export interface TokenOwner {
+  id: string
+  username: string
 }
 
 export const TOKEN_NAME_MAX = 100
@@ -152,6 +159,23 @@ export async function issueToken(
   return { token, view: tokenView(row, now) }
 }
 
+/** A token made on purpose (console, CLI): issued and recorded as token.created. */
+export async function createToken(
+  deps: Pick<TokensDeps, 'db' | 'clock' | 'codec' | 'audit'>,
+  owner: TokenOwner,
+  input: { name: string; source: TokenSource; expiresAt: Date | null },
+): Promise<IssuedToken> {
+  const issued = await issueToken(deps, { ...input, userId: owner.id })
+  deps.audit.record('token.created', {
+    tokenId: issued.view.id,
+    owner: owner.username,
+    name: issued.view.name,
+    source: input.source,
+    expiresAt: issued.view.expiresAt ?? 'never',
+  })
+  return issued
+}
+
 export async function listTokens(
   deps: Pick<TokensDeps, 'db' | 'clock'>,
   userId: string,
@@ -174,31 +198,33 @@ async function ownedToken(
 }
 
 export async function revokeToken(
-  deps: Pick<TokensDeps, 'db' | 'clock' | 'events'>,
-  ownerId: string,
+  deps: Pick<TokensDeps, 'db' | 'clock' | 'events' | 'audit'>,
+  owner: TokenOwner,
   tokenId: string,
   revokedBy: string,
 ): Promise<TokenView> {
-  const row = await ownedToken(deps, ownerId, tokenId)
+  const row = await ownedToken(deps, owner.id, tokenId)
   const now = deps.clock.now()
   if (await repo.markRevoked(deps.db, row.id, now.toISOString(), revokedBy)) {
     await deps.events.publish({ type: 'token.revoked', tokenId: row.id })
   }
+  deps.audit.record('token.revoked', { tokenId: row.id, owner: owner.username })
   return tokenView((await repo.findTokenById(deps.db, row.id)) ?? row, now)
 }
 
 export async function revokeAllTokens(
-  deps: Pick<TokensDeps, 'db' | 'clock' | 'events'>,
-  ownerId: string,
+  deps: Pick<TokensDeps, 'db' | 'clock' | 'events' | 'audit'>,
+  owner: TokenOwner,
   revokedBy: string,
 ): Promise<number> {
   const count = await repo.markAllRevoked(
     deps.db,
-    ownerId,
+    owner.id,
     deps.clock.now().toISOString(),
     revokedBy,
   )
-  await announceAllTokensRevoked(deps, ownerId)
+  await announceAllTokensRevoked(deps, owner.id)
+  deps.audit.record('token.revokedAll', { owner: owner.username, count })
   return count
 }
 
@@ -226,11 +252,12 @@ export function assertMayRotate(principal: Principal, tokenId: string): void {
  * both or neither. Rotation never extends a lifetime, and a dead token cannot be rotated.
  */
 export async function rotateToken(
-  deps: Pick<TokensDeps, 'db' | 'clock' | 'events' | 'codec'>,
-  ownerId: string,
+  deps: Pick<TokensDeps, 'db' | 'clock' | 'events' | 'codec' | 'audit'>,
+  owner: TokenOwner,
   tokenId: string,
   rotatedBy: string,
 ): Promise<IssuedToken> {
+  const ownerId = owner.id
   const row = await ownedToken(deps, ownerId, tokenId)
   const now = deps.clock.now()
   const status = tokenStatus(row, now)
@@ -253,6 +280,11 @@ export async function rotateToken(
     )
   })
   await deps.events.publish({ type: 'token.revoked', tokenId: row.id })
+  deps.audit.record('token.rotated', {
+    tokenId: row.id,
+    newTokenId: issued.view.id,
+    owner: owner.username,
+  })
   return issued
 }
 
@@ -408,6 +440,16 @@ async function authenticateFromStore(
   const userId = admission.row.user_id
   const owner = deps.cache.users.get(userId) ?? (await loadCachedUser(deps, userId))
   return admit(deps, admission, owner, nowMs, clientIp)
+}
+
+/** A token presented from another address than its last use (or used for the first time). */
+export interface NewAddressUse {
+  tokenId: string
+  userId: string
+  username: string
+  ip: string
+  previousIp: string | null
+  at: Date
 }
 
 /**

@@ -21,8 +21,8 @@ import {
 } from '../tokens/tokens.schemas.ts'
 import {
   assertMayRotate,
+  createToken,
   type IssuedToken,
-  issueToken,
   listTokens,
   parseExpiry,
   revokeToken,
@@ -42,6 +42,12 @@ export const TOKEN_SORT: Record<string, (t: TokenView) => string | null> = {
   status: (t) => t.status,
   id: (t) => t.id,
 }
+
+/** Whose tokens a request's principal holds: its own. */
+const ownerOf = (me: { userId: string; username: string }) => ({
+  id: me.userId,
+  username: me.username,
+})
 
 /** The secret is in this body: no cache, no intermediary, may keep it. */
 export function sendIssued(reply: FastifyReply, issued: IssuedToken, status: number) {
@@ -124,8 +130,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const me = principalOf(request)
-      const issued = await issueToken(deps, {
-        userId: me.userId,
+      const issued = await createToken(deps, ownerOf(me), {
         name: request.body.name,
         source: 'console',
         expiresAt: parseExpiry(request.body.expiresAt, deps.clock.now()),
@@ -147,7 +152,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const me = principalOf(request)
-      return revokeToken(deps, me.userId, request.params.id, me.userId)
+      return revokeToken(deps, ownerOf(me), request.params.id, me.userId)
     },
   )
 
@@ -169,7 +174,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       assertMayRotate(me, request.params.id)
       return sendIssued(
         reply,
-        await rotateToken(deps, me.userId, request.params.id, me.userId),
+        await rotateToken(deps, ownerOf(me), request.params.id, me.userId),
         201,
       )
     },

@@ -243,7 +243,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => {
       const user = await requireUser(deps, request.params.username)
-      return revokeToken(deps, user.id, request.params.id, principalOf(request).userId)
+      return revokeToken(deps, user, request.params.id, principalOf(request).userId)
     },
   )
 
@@ -265,7 +265,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => {
       const user = await requireUser(deps, request.params.username)
-      const revokedCount = await revokeAllTokens(deps, user.id, principalOf(request).userId)
+      const revokedCount = await revokeAllTokens(deps, user, principalOf(request).userId)
       return { ...SUCCESS, revokedCount }
     },
   )

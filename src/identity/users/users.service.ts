@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { EventBus } from '../../cluster/events.ts'
 import type { Database, UserRow } from '../../db/schema.ts'
@@ -15,6 +16,7 @@ export interface UsersDeps {
   clock: Clock
   events: EventBus
   cache: AuthCache
+  audit: AuditSink
 }
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/
@@ -115,6 +117,7 @@ export async function createUser(
     if (isUniqueViolation(error)) throw errors.duplicateName(`User '${input.username}'`)
     throw error
   }
+  deps.audit.record('user.created', { username: input.username, roles })
   return getUser(deps, input.username)
 }
 
@@ -153,6 +156,7 @@ export async function setEnabled(
     await repo.updateUser(deps.db, user.id, { disabled_at: enabled ? null : now, updated_at: now })
     await announceUserChanged(deps, user.id)
   }
+  deps.audit.record(enabled ? 'user.enabled' : 'user.disabled', { username })
   return getUser(deps, username)
 }
 
@@ -166,6 +170,7 @@ export async function grantRoles(
   const now = deps.clock.now().toISOString()
   for (const role of parsed) await repo.addRole(deps.db, user.id, role, now)
   await announceUserChanged(deps, user.id)
+  deps.audit.record('user.roleGranted', { username, roles: parsed })
   return getUser(deps, username)
 }
 
@@ -179,6 +184,7 @@ export async function revokeRoles(
   if (parsed.includes('ROLE_ADMIN')) await assertKeepsAnAdmin(deps, user, 'remove ROLE_ADMIN from')
   for (const role of parsed) await repo.removeRole(deps.db, user.id, role)
   await announceUserChanged(deps, user.id)
+  deps.audit.record('user.roleRevoked', { username, roles: parsed })
   return getUser(deps, username)
 }
 
@@ -189,6 +195,7 @@ export async function deleteUser(deps: UsersDeps, username: string): Promise<voi
   await repo.deleteUserRow(deps.db, user.id)
   await deps.events.publish({ type: 'user.tokens-revoked', userId: user.id })
   await announceUserChanged(deps, user.id)
+  deps.audit.record('user.deleted', { username })
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID, X509Certificate } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { CertificateRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
@@ -21,6 +22,7 @@ export interface CertificatesDeps {
   /** AES-256-GCM key for the `private_key` column (see sealed.ts). */
   atRestKey: Buffer
   atRestKeys: readonly Buffer[]
+  audit: AuditSink
 }
 
 export interface CertificateView {
@@ -185,6 +187,7 @@ export async function createCertificate(
     }
     throw error
   }
+  deps.audit.record('certificate.created', { project: project.name, certificate: row.name })
   return view(row, now)
 }
 
@@ -249,6 +252,7 @@ export async function replaceCertificate(
     updated_at: now.toISOString(),
   }
   await repo.updateCertificate(deps.db, row.id, changes)
+  deps.audit.record('certificate.replaced', { project: project.name, certificate: name })
   return view({ ...row, ...changes }, now)
 }
 
@@ -260,4 +264,5 @@ export async function deleteCertificate(
 ): Promise<void> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   await repo.deleteCertificate(deps.db, (await requireCertificate(deps, project, name)).id)
+  deps.audit.record('certificate.deleted', { project: project.name, certificate: name })
 }

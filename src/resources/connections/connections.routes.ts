@@ -159,7 +159,6 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
         principalOf(request),
         request.params.projectName,
         request.params.name,
-        { clientIp: request.ip, userAgent: String(request.headers['user-agent'] ?? '') },
       )
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(revealed)
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { AuditRecorder } from '../../audit/audit.recorder.ts'
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { ConnectionRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
@@ -29,8 +29,7 @@ export interface ConnectionsDeps {
   atRestKey: Buffer
   /** atRestKey, then the keys of former master secrets: for opening, never sealing. */
   atRestKeys: readonly Buffer[]
-  /** Reveals are reads, which the audit hook does not record: the service does. */
-  audit: AuditRecorder
+  audit: AuditSink
 }
 
 export interface ConnectionView {
@@ -202,6 +201,7 @@ export async function createConnection(
     }
     throw error
   }
+  deps.audit.record('connection.created', { project: project.name, connection: row.name })
   return view(row)
 }
 
@@ -278,6 +278,7 @@ export async function replaceConnection(
     updated_at: deps.clock.now().toISOString(),
   }
   await repo.updateConnection(deps.db, row.id, changes)
+  deps.audit.record('connection.replaced', { project: project.name, connection: name })
   return view({ ...row, ...changes })
 }
 
@@ -289,18 +290,13 @@ export async function deleteConnection(
 ): Promise<void> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   await repo.deleteConnection(deps.db, (await requireConnection(deps, project, name)).id)
+  deps.audit.record('connection.deleted', { project: project.name, connection: name })
 }
 
 export interface RevealedValues {
   name: string
   type: 'webhook'
   settings: { url: string; headers: Record<string, string> }
-}
-
-/** Who is asking, for the audit event: a reveal is a read the audit hook does not record. */
-export interface RequestOrigin {
-  clientIp: string
-  userAgent: string
 }
 
 /**
@@ -313,7 +309,6 @@ export async function revealConnectionValues(
   principal: Principal,
   projectName: string,
   name: string,
-  origin: RequestOrigin,
 ): Promise<RevealedValues> {
   const project = await authorizeInProject(deps, principal, 'security.reveal', projectName)
   const row = await requireConnection(deps, project, name)
@@ -323,16 +318,11 @@ export async function revealConnectionValues(
   const values = storedValues(deps, row)
   const settings = unmaskWebhook(maskWebhook(JSON.parse(row.settings)), values)
   const fields = valueFields(values)
-  deps.audit.record({
-    actorUserId: principal.userId,
-    actorUsername: principal.username,
-    tokenId: principal.tokenId ?? null,
-    clientIp: origin.clientIp,
-    userAgent: origin.userAgent,
-    action: 'revealConnectionSecrets',
-    target: `projectName=${project.name} name=${name} fields=${fields.join(',') || '(none)'}`,
-    outcome: 'success',
-    status: 200,
+  // A read, which the hook would not record: the event says which fields, never values.
+  deps.audit.record('connection.secretsRevealed', {
+    project: project.name,
+    connection: name,
+    fields: fields.length > 0 ? fields : ['(none)'],
   })
   return { name: row.name, type: 'webhook', settings }
 }

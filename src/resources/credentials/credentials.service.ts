@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { CredentialRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
@@ -14,6 +15,7 @@ export interface CredentialsDeps {
   clock: Clock
   /** AES-256-GCM key for the `password` column (see sealed.ts). */
   atRestKey: Buffer
+  audit: AuditSink
 }
 
 export interface CredentialView {
@@ -169,6 +171,7 @@ export async function createCredential(
     }
     throw error
   }
+  deps.audit.record('credential.created', { project: project.name, credential: row.username })
   return view(row, now)
 }
 
@@ -208,6 +211,7 @@ export async function updateCredential(
     updated_at: now.toISOString(),
   }
   await repo.updateCredential(deps.db, row.id, changes)
+  deps.audit.record('credential.updated', { project: project.name, credential: username })
   return view({ ...row, ...changes }, now)
 }
 
@@ -226,6 +230,7 @@ export async function changeCredentialPassword(
     updated_at: now.toISOString(),
   }
   await repo.updateCredential(deps.db, row.id, changes)
+  deps.audit.record('credential.passwordChanged', { project: project.name, credential: username })
   return view({ ...row, ...changes }, now)
 }
 
@@ -237,4 +242,5 @@ export async function deleteCredential(
 ): Promise<void> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   await repo.deleteCredential(deps.db, (await requireCredential(deps, project, username)).id)
+  deps.audit.record('credential.deleted', { project: project.name, credential: username })
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { Database, EnvironmentRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
@@ -12,6 +13,7 @@ import type { EnvironmentType } from './environments.schemas.ts'
 export interface EnvironmentsDeps {
   db: Kysely<Database>
   clock: Clock
+  audit: AuditSink
 }
 
 export interface EnvironmentView {
@@ -116,6 +118,7 @@ export async function createEnvironment(
     if (isUniqueViolation(error)) throw errors.duplicateName(`Environment '${input.name}'`)
     throw error
   }
+  deps.audit.record('environment.created', { environment: input.name })
   return viewOf(deps, input.name)
 }
 
@@ -135,10 +138,12 @@ export async function updateEnvironment(
     })
     if (ids) await repo.setEnvironmentProjects(trx, row.id, ids)
   })
+  deps.audit.record('environment.updated', { environment: name })
   return viewOf(deps, name)
 }
 
 /** Deleting an environment undeploys every proxy from it (the rows cascade). */
 export async function deleteEnvironment(deps: EnvironmentsDeps, name: string): Promise<void> {
   await repo.deleteEnvironment(deps.db, (await requireEnvironment(deps, name)).id)
+  deps.audit.record('environment.deleted', { environment: name })
 }

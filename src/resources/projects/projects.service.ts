@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
@@ -12,6 +13,7 @@ import * as repo from './projects.repository.ts'
 export interface ProjectsDeps {
   db: Kysely<Database>
   clock: Clock
+  audit: AuditSink
 }
 
 export interface ProjectView {
@@ -63,6 +65,7 @@ export async function createProject(
     if (isUniqueViolation(error)) throw errors.duplicateName(`Project '${input.name}'`)
     throw error
   }
+  deps.audit.record('project.created', { project: row.name })
   return view(row)
 }
 
@@ -75,6 +78,7 @@ async function requireProject(deps: Pick<ProjectsDeps, 'db'>, name: string): Pro
 
 export async function deleteProject(deps: ProjectsDeps, name: string): Promise<void> {
   await repo.deleteProjectRow(deps.db, (await requireProject(deps, name)).id)
+  deps.audit.record('project.deleted', { project: name })
 }
 
 export async function listMembers(deps: ProjectsDeps, principal: Principal, name: string) {
@@ -99,6 +103,7 @@ export async function addMember(deps: ProjectsDeps, name: string, username: stri
     deps.clock.now().toISOString(),
   )
   if (!added) throw errors.conflict(`User '${username}' is already a member of project '${name}'.`)
+  deps.audit.record('project.memberAdded', { project: name, username })
   return { username, project: name }
 }
 
@@ -112,4 +117,5 @@ export async function removeMember(
   if (!(await members.removeMember(deps.db, project.id, user.id))) {
     throw errors.notFound(`Membership of '${username}' in project '${name}'`)
   }
+  deps.audit.record('project.memberRemoved', { project: name, username })
 }

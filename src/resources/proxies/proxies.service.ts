@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { ApiProxyRow, Database, EnvironmentRow, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
@@ -19,6 +20,7 @@ export interface ProxiesDeps {
   db: Kysely<Database>
   clock: Clock
   specImport: SpecImport
+  audit: AuditSink
 }
 
 interface ClientRoute {
@@ -243,6 +245,7 @@ export async function createProxy(
       throw errors.duplicateName(`API proxy '${row.name}' in project '${projectName}'`)
     throw error
   }
+  deps.audit.record('proxy.created', { project: project.name, proxy: row.name })
   const deploymentResult = input.deploy
     ? await deployEverywhere(
         deps,
@@ -289,6 +292,7 @@ export async function updateProxy(
     await repo.updateProxy(trx, existing.id, changes)
   })
   const row = { ...existing, ...changes }
+  deps.audit.record('proxy.updated', { project: project.name, proxy: row.name })
   const deploymentResult = input.deploy
     ? await deployEverywhere(
         deps,
@@ -329,6 +333,7 @@ export async function deleteProxy(
     }
     await repo.deleteProxy(trx, row.id)
   })
+  deps.audit.record('proxy.deleted', { project: project.name, proxy: row.name })
   return outcome(
     deployed.map((d) => ({ environmentName: d.environment_name, message: 'Undeployed' })),
   )
@@ -467,6 +472,10 @@ async function deployEverywhere(
       ),
     )
   }
+  if (names.length > 0) {
+    const environments = names
+    deps.audit.record('proxy.deployed', { project: project.name, proxy: proxy.name, environments })
+  }
   return outcome(results)
 }
 
@@ -479,7 +488,10 @@ export async function deploy(
   const project = await authorizeInProject(deps, principal, 'proxy.deploy', params.projectName)
   const proxy = await requireProxy(deps, project, params.apiProxyName)
   const environment = await requireUsableEnvironment(deps, project, params.environmentName)
-  return outcome([await deployOne(deps, principal, project, proxy, environment)])
+  const result = await deployOne(deps, principal, project, proxy, environment)
+  const environments = [environment.name]
+  deps.audit.record('proxy.deployed', { project: project.name, proxy: proxy.name, environments })
+  return outcome([result])
 }
 
 /** Undeploying where it is not deployed is not an error: the desired state already holds. */
@@ -502,6 +514,8 @@ export async function undeploy(
     }
     return gone
   })
+  const environments = [environment.name]
+  deps.audit.record('proxy.undeployed', { project: project.name, proxy: proxy.name, environments })
   return outcome([
     {
       environmentName: environment.name,

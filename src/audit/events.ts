@@ -1,0 +1,407 @@
+/*
+ * The audit catalogue: every event the audit log can hold, its fields and its label.
+ *
+ * Services record these by name (`audit.record('token.revoked', {...})`), whichever way
+ * the action came in (API, console, CLI); the HTTP hook adds only what HTTP knows. The
+ * console imports this module for its labels and its list of actions, so it must stay
+ * free of imports: nothing of the server may follow it into the browser bundle.
+ */
+
+export type LoginChannel = 'token_endpoint' | 'console'
+export type TokenSource = 'console' | 'api' | 'cli'
+
+/** The fields of each event, as services give them (stored as `key=value` text). */
+export interface AuditEventFields {
+  'login.succeeded': { channel: LoginChannel; tokenId?: string }
+  'login.failed': { channel: LoginChannel }
+  'login.locked': { channel: LoginChannel }
+  'session.ended': Record<string, never>
+  'token.created': {
+    tokenId: string
+    owner: string
+    name: string
+    source: TokenSource
+    expiresAt: string
+  }
+  'token.revoked': { tokenId: string; owner: string }
+  'token.revokedAll': { owner: string; count: number }
+  'token.rotated': { tokenId: string; newTokenId: string; owner: string }
+  'token.usedFromNewAddress': { tokenId: string; previous: string }
+  'user.created': { username: string; roles: readonly string[] }
+  'user.deleted': { username: string }
+  'user.roleGranted': { username: string; roles: readonly string[] }
+  'user.roleRevoked': { username: string; roles: readonly string[] }
+  'user.enabled': { username: string }
+  'user.disabled': { username: string }
+  'password.changed': { username: string; revokeTokens: boolean }
+  'password.reset': { username: string; revokeTokens: boolean }
+  'settings.updated': { keys: readonly string[] }
+  'project.created': { project: string }
+  'project.deleted': { project: string }
+  'project.memberAdded': { project: string; username: string }
+  'project.memberRemoved': { project: string; username: string }
+  'environment.created': { environment: string }
+  'environment.updated': { environment: string }
+  'environment.deleted': { environment: string }
+  'proxy.created': { project: string; proxy: string }
+  'proxy.updated': { project: string; proxy: string }
+  'proxy.deleted': { project: string; proxy: string }
+  'proxy.deployed': { project: string; proxy: string; environments: readonly string[] }
+  'proxy.undeployed': { project: string; proxy: string; environments: readonly string[] }
+  'connection.created': { project: string; connection: string }
+  'connection.replaced': { project: string; connection: string }
+  'connection.deleted': { project: string; connection: string }
+  'connection.secretsRevealed': { project: string; connection: string; fields: readonly string[] }
+  'credential.created': { project: string; credential: string }
+  'credential.updated': { project: string; credential: string }
+  'credential.passwordChanged': { project: string; credential: string }
+  'credential.deleted': { project: string; credential: string }
+  'certificate.created': { project: string; certificate: string }
+  'certificate.replaced': { project: string; certificate: string }
+  'certificate.deleted': { project: string; certificate: string }
+  /** Recorded by the HTTP hook: a 401 or 403 answer. */
+  'request.denied': { operation: string } & Record<string, string>
+  /** Recorded by the HTTP hook: a write that failed before any event was recorded. */
+  'request.failed': { operation: string } & Record<string, string>
+  'cli.failed': { command: string; args: string }
+  /** Written by the recorder: failures counted instead of recorded one by one. */
+  'audit.folded': { count: number; kind: string; address: string; first: string; last: string }
+}
+
+export type AuditEventName = keyof AuditEventFields
+
+export type AuditArea =
+  | 'Logins'
+  | 'Tokens'
+  | 'Users'
+  | 'Settings'
+  | 'Projects'
+  | 'Environments'
+  | 'API proxies'
+  | 'Connections'
+  | 'Credentials'
+  | 'Certificates'
+  | 'Requests'
+
+export interface AuditEventInfo<N extends AuditEventName> {
+  area: AuditArea
+  /** Plain words, for the console and the docs. */
+  label: string
+  /** When it is recorded. */
+  when: string
+  /** Its fields, in the order they are stored. */
+  fields: readonly (keyof AuditEventFields[N] & string)[]
+}
+
+const P = ['project'] as const
+
+/** The catalogue: one entry per event, checked against AuditEventFields both ways. */
+export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> } = {
+  'login.succeeded': {
+    area: 'Logins',
+    label: 'Logged in',
+    when: 'Right username and password at the token endpoint (tokenId: the token issued) or the console login',
+    fields: ['channel', 'tokenId'],
+  },
+  'login.failed': {
+    area: 'Logins',
+    label: 'Login failed',
+    when: 'Wrong username or password; the actor is the user with the typed name, or "(unknown user)" and a keyed hash',
+    fields: ['channel'],
+  },
+  'login.locked': {
+    area: 'Logins',
+    label: 'Login refused: locked out',
+    when: 'A login while the username or address is locked out after repeated failures (429)',
+    fields: ['channel'],
+  },
+  'session.ended': {
+    area: 'Logins',
+    label: 'Logged out',
+    when: 'A console session logs out',
+    fields: [],
+  },
+  'token.created': {
+    area: 'Tokens',
+    label: 'Token created',
+    when: 'A personal access token is created in the console or by the CLI',
+    fields: ['tokenId', 'owner', 'name', 'source', 'expiresAt'],
+  },
+  'token.revoked': {
+    area: 'Tokens',
+    label: 'Token revoked',
+    when: 'A token is revoked by its owner, an administrator or the CLI',
+    fields: ['tokenId', 'owner'],
+  },
+  'token.revokedAll': {
+    area: 'Tokens',
+    label: "All of a user's tokens revoked",
+    when: 'An administrator revokes every token of a user',
+    fields: ['owner', 'count'],
+  },
+  'token.rotated': {
+    area: 'Tokens',
+    label: 'Token rotated',
+    when: 'A token is replaced by a fresh one with the same name and expiry',
+    fields: ['tokenId', 'newTokenId', 'owner'],
+  },
+  'token.usedFromNewAddress': {
+    area: 'Tokens',
+    label: 'Token used from a new address',
+    when: 'A token is presented for the first time, or from another address than its last use',
+    fields: ['tokenId', 'previous'],
+  },
+  'user.created': {
+    area: 'Users',
+    label: 'User created',
+    when: 'A user is created',
+    fields: ['username', 'roles'],
+  },
+  'user.deleted': {
+    area: 'Users',
+    label: 'User deleted',
+    when: 'A user is deleted',
+    fields: ['username'],
+  },
+  'user.roleGranted': {
+    area: 'Users',
+    label: 'Roles granted',
+    when: 'Roles are granted to a user',
+    fields: ['username', 'roles'],
+  },
+  'user.roleRevoked': {
+    area: 'Users',
+    label: 'Roles taken away',
+    when: 'Roles are taken from a user',
+    fields: ['username', 'roles'],
+  },
+  'user.enabled': {
+    area: 'Users',
+    label: 'User enabled',
+    when: 'A user is enabled',
+    fields: ['username'],
+  },
+  'user.disabled': {
+    area: 'Users',
+    label: 'User disabled',
+    when: 'A user is disabled (their tokens stop working)',
+    fields: ['username'],
+  },
+  'password.changed': {
+    area: 'Users',
+    label: 'Own password changed',
+    when: 'A user changes their own password',
+    fields: ['username', 'revokeTokens'],
+  },
+  'password.reset': {
+    area: 'Users',
+    label: 'Password reset',
+    when: "An administrator or the CLI sets a user's password",
+    fields: ['username', 'revokeTokens'],
+  },
+  'settings.updated': {
+    area: 'Settings',
+    label: 'Runtime settings changed',
+    when: 'An administrator changes runtime settings (keys: which)',
+    fields: ['keys'],
+  },
+  'project.created': {
+    area: 'Projects',
+    label: 'Project created',
+    when: 'A project is created',
+    fields: P,
+  },
+  'project.deleted': {
+    area: 'Projects',
+    label: 'Project deleted',
+    when: 'A project is deleted',
+    fields: P,
+  },
+  'project.memberAdded': {
+    area: 'Projects',
+    label: 'Member added to a project',
+    when: 'A user becomes a member of a project',
+    fields: ['project', 'username'],
+  },
+  'project.memberRemoved': {
+    area: 'Projects',
+    label: 'Member removed from a project',
+    when: 'A user stops being a member of a project',
+    fields: ['project', 'username'],
+  },
+  'environment.created': {
+    area: 'Environments',
+    label: 'Environment created',
+    when: 'An environment is created',
+    fields: ['environment'],
+  },
+  'environment.updated': {
+    area: 'Environments',
+    label: 'Environment changed',
+    when: 'An environment is changed',
+    fields: ['environment'],
+  },
+  'environment.deleted': {
+    area: 'Environments',
+    label: 'Environment deleted',
+    when: 'An environment is deleted',
+    fields: ['environment'],
+  },
+  'proxy.created': {
+    area: 'API proxies',
+    label: 'API proxy created',
+    when: 'An API proxy is created',
+    fields: ['project', 'proxy'],
+  },
+  'proxy.updated': {
+    area: 'API proxies',
+    label: 'API proxy updated',
+    when: 'An API proxy is updated',
+    fields: ['project', 'proxy'],
+  },
+  'proxy.deleted': {
+    area: 'API proxies',
+    label: 'API proxy deleted',
+    when: 'An API proxy is deleted',
+    fields: ['project', 'proxy'],
+  },
+  'proxy.deployed': {
+    area: 'API proxies',
+    label: 'API proxy deployed',
+    when: 'An API proxy is deployed to environments',
+    fields: ['project', 'proxy', 'environments'],
+  },
+  'proxy.undeployed': {
+    area: 'API proxies',
+    label: 'API proxy undeployed',
+    when: 'An API proxy is undeployed from environments',
+    fields: ['project', 'proxy', 'environments'],
+  },
+  'connection.created': {
+    area: 'Connections',
+    label: 'Connection created',
+    when: 'A connection is created',
+    fields: ['project', 'connection'],
+  },
+  'connection.replaced': {
+    area: 'Connections',
+    label: 'Connection changed',
+    when: 'A connection is replaced',
+    fields: ['project', 'connection'],
+  },
+  'connection.deleted': {
+    area: 'Connections',
+    label: 'Connection deleted',
+    when: 'A connection is deleted',
+    fields: ['project', 'connection'],
+  },
+  'connection.secretsRevealed': {
+    area: 'Connections',
+    label: 'Connection secrets revealed',
+    when: "A webhook's stored values are shown in clear (fields: which, never the values)",
+    fields: ['project', 'connection', 'fields'],
+  },
+  'credential.created': {
+    area: 'Credentials',
+    label: 'Credential created',
+    when: 'A credential is created',
+    fields: ['project', 'credential'],
+  },
+  'credential.updated': {
+    area: 'Credentials',
+    label: 'Credential changed',
+    when: 'A credential is changed',
+    fields: ['project', 'credential'],
+  },
+  'credential.passwordChanged': {
+    area: 'Credentials',
+    label: 'Credential password changed',
+    when: "A credential's password is changed",
+    fields: ['project', 'credential'],
+  },
+  'credential.deleted': {
+    area: 'Credentials',
+    label: 'Credential deleted',
+    when: 'A credential is deleted',
+    fields: ['project', 'credential'],
+  },
+  'certificate.created': {
+    area: 'Certificates',
+    label: 'Certificate uploaded',
+    when: 'A certificate is uploaded',
+    fields: ['project', 'certificate'],
+  },
+  'certificate.replaced': {
+    area: 'Certificates',
+    label: 'Certificate replaced',
+    when: 'A certificate is replaced',
+    fields: ['project', 'certificate'],
+  },
+  'certificate.deleted': {
+    area: 'Certificates',
+    label: 'Certificate deleted',
+    when: 'A certificate is deleted',
+    fields: ['project', 'certificate'],
+  },
+  'request.denied': {
+    area: 'Requests',
+    label: 'Request denied',
+    when: 'Any request answered 401 or 403 (a read without any credentials excepted); operation: the API operation, then the route parameters',
+    fields: ['operation'],
+  },
+  'request.failed': {
+    area: 'Requests',
+    label: 'Request failed',
+    when: 'A write that failed (4xx, 5xx) before it changed anything; operation: the API operation, then the route parameters',
+    fields: ['operation'],
+  },
+  'cli.failed': {
+    area: 'Requests',
+    label: 'Command failed',
+    when: 'A CLI command that would change something failed',
+    fields: ['command', 'args'],
+  },
+  'audit.folded': {
+    area: 'Requests',
+    label: 'Repeated failures, counted',
+    when: 'A flood of failures of one kind from one address, counted instead of recorded one by one',
+    fields: ['count', 'kind', 'address', 'first', 'last'],
+  },
+}
+
+export const AUDIT_EVENT_NAMES = Object.keys(AUDIT_EVENTS) as AuditEventName[]
+
+export function isAuditEventName(name: string): name is AuditEventName {
+  return Object.hasOwn(AUDIT_EVENTS, name)
+}
+
+/**
+ * An event's label; a name outside the catalogue (an old row nothing mapped) is put
+ * in words: "listUserTokens" -> "List user tokens".
+ */
+export function auditLabel(action: string): string {
+  if (isAuditEventName(action)) return AUDIT_EVENTS[action].label
+  const words = action
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[._:-]+/g, ' ')
+    .trim()
+    .toLowerCase()
+  return words ? (words[0] ?? '').toUpperCase() + words.slice(1) : action
+}
+
+/** The event whose label this is (any case), for a filter typed in plain words. */
+export function auditEventByLabel(label: string): AuditEventName | undefined {
+  const wanted = label.trim().toLowerCase()
+  return AUDIT_EVENT_NAMES.find((name) => AUDIT_EVENTS[name].label.toLowerCase() === wanted)
+}
+
+/** Fields as stored in the event's target: `key=value` pairs, lists joined by commas. */
+export function renderFields(fields: Readonly<Record<string, unknown>>): string {
+  const parts: string[] = []
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined || value === null) continue
+    const text = Array.isArray(value) ? value.join(',') : String(value)
+    parts.push(`${key}=${text}`)
+  }
+  return parts.join(' ')
+}
