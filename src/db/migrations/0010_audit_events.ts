@@ -96,11 +96,11 @@ export async function up(db: Kysely<any>): Promise<void> {
       .execute()
   }
   // Both engines know || and substr; the target column holds 500 characters.
-  const moved = (key: string, from: ReturnType<typeof sql>) =>
-    sql<string>`substr(${sql.lit(`${key}=`)} || ${from} || case when target = '' then '' else ' ' || target end, 1, 500)`
+  const moved = (key: string, from: ReturnType<typeof sql>, rest = '') =>
+    sql<string>`substr(${sql.lit(`${key}=`)} || ${from} || case when target = '' then '' else ${sql.lit(` ${rest}`)} || target end, 1, 500)`
   await db
     .updateTable('audit_events')
-    .set({ action: 'cli.failed', target: moved('command', sql`substr(action, 5)`) })
+    .set({ action: 'cli.failed', target: moved('command', sql`substr(action, 5)`, 'args=') })
     .where('action', 'like', 'cli:%')
     .where('outcome', '!=', 'success')
     .execute()

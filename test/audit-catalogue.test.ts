@@ -1,0 +1,434 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AUDIT_EVENT_NAMES, type AuditEventName } from '../src/audit/events.ts'
+import { type CliIo, runCli } from '../src/cli/index.ts'
+import type { AuditEventRow } from '../src/db/schema.ts'
+import { openRuntime } from '../src/runtime.ts'
+import { certificateUpload } from './fixtures/multipart.ts'
+import {
+  bearer,
+  buildTestApp,
+  consoleSession,
+  dialects,
+  form,
+  makeUser,
+  PASSWORD,
+  type TestContext,
+  testConfig,
+  throwawaySchema,
+  tokenFor,
+} from './helpers.ts'
+
+/*
+ * The audit catalogue (src/audit/events.ts) against what is recorded: every action of
+ * the API, one after the other, and after each exactly one event, the one the
+ * catalogue names for it; then the CLI's commands the same way. An action recorded
+ * twice (by a service and again by the hook, or by two services) fails here.
+ */
+
+/** Recorded elsewhere than by an action of its own (see the folding tests). */
+const NOT_AN_ACTION: AuditEventName[] = ['audit.folded']
+
+const proxyBody = (name: string) => ({
+  apiProxyName: name,
+  apiProxyCreationType: 'REVERSE_PROXY',
+  clientRoute: { relativePathList: [`/${name}`] },
+  routingInfo: { routingAddressList: [{ address: 'https://backend.internal' }] },
+})
+const hook = { type: 'webhook', settings: { url: 'https://hooks.example.com/x?api_key=k' } }
+
+describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
+  let ctx: TestContext
+  let admin: string
+  let seen = 0
+  const covered = new Set<string>()
+
+  beforeAll(async () => {
+    // One failure locks a username out, so login.locked is one request away.
+    ctx = await buildTestApp(dialect, { env: { APIOPS_LOGIN_MAX_FAILURES: '1' } })
+    const root = await makeUser(ctx, 'root', ['ROLE_ADMIN'])
+    await makeUser(ctx, 'alice')
+    await makeUser(ctx, 'locky')
+    admin = (await tokenFor(ctx, root.id)).token
+    // Its first use is an event of its own: out of the way before the steps count.
+    await ctx.app.inject({ url: '/apiops/me/', headers: bearer(admin) })
+    seen = (await rows()).length
+  })
+  afterAll(() => ctx.close())
+
+  async function rows(): Promise<AuditEventRow[]> {
+    await ctx.services.audit.flush()
+    return ctx.store.db.selectFrom('audit_events').selectAll().orderBy('at').orderBy('id').execute()
+  }
+
+  type Call = { method?: string; url: string; payload?: unknown; headers?: Record<string, string> }
+  const call = (c: Call) =>
+    ctx.app.inject({
+      method: (c.method ?? 'GET') as 'GET',
+      url: c.url,
+      headers: { 'user-agent': 'catalogue-test', ...(c.headers ?? bearer(admin)) },
+      ...(c.payload === undefined ? {} : { payload: c.payload as string }),
+    })
+
+  /** One action: answered with `status`, and exactly one event, `name`, recorded for it. */
+  async function step(name: AuditEventName, c: Call, status: number): Promise<AuditEventRow> {
+    const res = await call(c)
+    expect(res.statusCode, `${name}: ${res.body}`).toBe(status)
+    const all = await rows()
+    const fresh = all.slice(seen)
+    seen = all.length
+    expect(
+      fresh.map((r) => r.action),
+      `${c.method ?? 'GET'} ${c.url}`,
+    ).toEqual([name])
+    covered.add(name)
+    const row = fresh[0] as AuditEventRow
+    expect(row.status).toBe(status)
+    // A token's use is noticed before the request is routed, away from the request.
+    if (name !== 'token.usedFromNewAddress') {
+      expect(row.user_agent).toBe('catalogue-test')
+      expect(row.request_id).toEqual(expect.any(String))
+    }
+    return row
+  }
+
+  it('logins, sessions and tokens', async () => {
+    const token = (username: string, password: string) => ({
+      method: 'POST',
+      url: '/apiops/auth/token',
+      ...form({ grant_type: 'client_credentials', client_id: username, client_secret: password }),
+    })
+    const failed = await step('login.failed', token('locky', 'wrong password 1'), 401)
+    expect(failed).toMatchObject({ actor_username: 'locky', outcome: 'failure' })
+    await step('login.locked', token('locky', PASSWORD), 429)
+    const ok = await step('login.succeeded', token('alice', PASSWORD), 200)
+    expect(ok).toMatchObject({ actor_username: 'alice', outcome: 'success' })
+    expect(ok.target).toMatch(/^channel=token_endpoint tokenId=[0-9a-f]{32}$/)
+
+    const login = await step(
+      'login.succeeded',
+      {
+        method: 'POST',
+        url: '/apiops/session/',
+        payload: { username: 'alice', password: PASSWORD },
+      },
+      200,
+    )
+    expect(login.target).toBe('channel=console')
+    const session = await consoleSession(ctx, 'alice')
+    seen = (await rows()).length
+    const created = await step(
+      'token.created',
+      {
+        method: 'POST',
+        url: '/apiops/me/tokens/',
+        headers: session.headers,
+        payload: { name: 'ci', expiresAt: null },
+      },
+      201,
+    )
+    const id = /^tokenId=([0-9a-f]{32}) /.exec(created.target)?.[1]
+    const rotated = await step(
+      'token.rotated',
+      { method: 'POST', url: `/apiops/me/tokens/${id}/rotate/`, headers: session.headers },
+      201,
+    )
+    const newId = /newTokenId=([0-9a-f]{32})/.exec(rotated.target)?.[1]
+    await step(
+      'token.revoked',
+      { method: 'DELETE', url: `/apiops/me/tokens/${newId}/`, headers: session.headers },
+      200,
+    )
+    await step('token.revokedAll', { method: 'DELETE', url: '/apiops/users/alice/tokens/' }, 200)
+    const fresh = await tokenFor(ctx, (await makeUser(ctx, 'roamer')).id)
+    seen = (await rows()).length
+    await step(
+      'token.usedFromNewAddress',
+      { url: '/apiops/me/', headers: bearer(fresh.token) },
+      200,
+    )
+    await step(
+      'password.changed',
+      {
+        method: 'PUT',
+        url: '/apiops/me/password/',
+        headers: session.headers,
+        payload: {
+          currentPassword: PASSWORD,
+          newPassword: 'alices new password',
+          revokeTokens: true,
+        },
+      },
+      200,
+    )
+    await step(
+      'session.ended',
+      { method: 'DELETE', url: '/apiops/session/', headers: session.headers },
+      200,
+    )
+  })
+
+  it('users, settings, and denials and failures the hook records', async () => {
+    const created = await step(
+      'user.created',
+      { method: 'POST', url: '/apiops/users/', payload: { username: 'carol', password: PASSWORD } },
+      201,
+    )
+    expect(created).toMatchObject({ actor_username: 'root', target: 'username=carol roles=' })
+    const roles = { roles: ['ROLE_MANAGE_PROXIES'] }
+    await step(
+      'user.roleGranted',
+      { method: 'POST', url: '/apiops/users/carol/roles/', payload: roles },
+      200,
+    )
+    await step(
+      'user.roleRevoked',
+      { method: 'DELETE', url: '/apiops/users/carol/roles/ROLE_MANAGE_PROXIES/' },
+      200,
+    )
+    await step('user.disabled', { method: 'POST', url: '/apiops/users/carol/disable/' }, 200)
+    await step('user.enabled', { method: 'POST', url: '/apiops/users/carol/enable/' }, 200)
+    await step(
+      'password.reset',
+      {
+        method: 'PUT',
+        url: '/apiops/users/carol/password/',
+        payload: { password: 'a new one 123' },
+      },
+      200,
+    )
+    await step(
+      'settings.updated',
+      { method: 'PATCH', url: '/apiops/settings/', payload: { tokenRateLimit: 50 } },
+      200,
+    )
+    await step('user.deleted', { method: 'DELETE', url: '/apiops/users/carol/' }, 200)
+    const carolToken = (await tokenFor(ctx, (await makeUser(ctx, 'dave')).id)).token
+    await ctx.app.inject({ url: '/apiops/me/', headers: bearer(carolToken) })
+    seen = (await rows()).length
+    const denied = await step(
+      'request.denied',
+      {
+        method: 'POST',
+        url: '/apiops/projects/',
+        headers: bearer(carolToken),
+        payload: { name: 'x' },
+      },
+      403,
+    )
+    expect(denied).toMatchObject({
+      actor_username: 'dave',
+      outcome: 'denied',
+      target: 'operation=createProject',
+    })
+    const failed = await step(
+      'request.failed',
+      { method: 'DELETE', url: '/apiops/projects/nope/' },
+      404,
+    )
+    expect(failed).toMatchObject({
+      outcome: 'failure',
+      target: 'operation=deleteProject projectName=nope',
+    })
+  })
+
+  it('projects, environments and API proxies', async () => {
+    await step(
+      'project.created',
+      { method: 'POST', url: '/apiops/projects/', payload: { name: 'P' } },
+      201,
+    )
+    await makeUser(ctx, 'erin')
+    seen = (await rows()).length
+    const members = '/apiops/projects/P/members/'
+    await step(
+      'project.memberAdded',
+      { method: 'POST', url: members, payload: { username: 'erin' } },
+      201,
+    )
+    await step('project.memberRemoved', { method: 'DELETE', url: `${members}erin/` }, 200)
+    const env = { name: 'e1', type: 'TEST', accessUrl: 'https://e1.example.com', projects: ['P'] }
+    await step(
+      'environment.created',
+      { method: 'POST', url: '/apiops/environments/', payload: env },
+      201,
+    )
+    await step(
+      'environment.updated',
+      { method: 'PUT', url: '/apiops/environments/e1/', payload: { description: 'first' } },
+      200,
+    )
+    const proxies = '/apiops/projects/P/apiProxies'
+    await step(
+      'proxy.created',
+      { method: 'POST', url: `${proxies}/url/`, payload: proxyBody('px') },
+      200,
+    )
+    await step(
+      'proxy.updated',
+      { method: 'PUT', url: `${proxies}/url/`, payload: proxyBody('px') },
+      200,
+    )
+    const deployed = await step(
+      'proxy.deployed',
+      { method: 'POST', url: `${proxies}/px/environments/e1/` },
+      200,
+    )
+    expect(deployed.target).toBe('project=P proxy=px environments=e1')
+    await step('proxy.undeployed', { method: 'DELETE', url: `${proxies}/px/environments/e1/` }, 200)
+    await step('proxy.deleted', { method: 'DELETE', url: `${proxies}/px/` }, 200)
+    await step('environment.deleted', { method: 'DELETE', url: '/apiops/environments/e1/' }, 200)
+  })
+
+  it('connections, credentials and certificates', async () => {
+    const base = '/apiops/projects/P'
+    const c = `${base}/connections`
+    await step(
+      'connection.created',
+      { method: 'POST', url: `${c}/`, payload: { name: 'c1', ...hook } },
+      201,
+    )
+    await step('connection.replaced', { method: 'PUT', url: `${c}/c1/`, payload: hook }, 200)
+    const revealed = await step('connection.secretsRevealed', { url: `${c}/c1/secrets/` }, 200)
+    expect(revealed.target).toBe('project=P connection=c1 fields=url?api_key')
+    await step('connection.deleted', { method: 'DELETE', url: `${c}/c1/` }, 200)
+    const cr = `${base}/credentials`
+    const fields = { email: 'k@example.com', fullName: 'K' }
+    await step(
+      'credential.created',
+      {
+        method: 'POST',
+        url: `${cr}/`,
+        payload: { username: 'k', password: 'long enough pw', ...fields },
+      },
+      201,
+    )
+    await step('credential.updated', { method: 'PUT', url: `${cr}/k/`, payload: fields }, 200)
+    await step(
+      'credential.passwordChanged',
+      { method: 'PUT', url: `${cr}/k/password/`, payload: { password: 'another long pw' } },
+      200,
+    )
+    await step('credential.deleted', { method: 'DELETE', url: `${cr}/k/` }, 200)
+    const upload = (name?: string) => {
+      const u = certificateUpload(name)
+      return { payload: u.payload, headers: { ...bearer(admin), ...u.headers } }
+    }
+    const certs = `${base}/certificates`
+    await step('certificate.created', { method: 'POST', url: `${certs}/`, ...upload('cert') }, 201)
+    await step('certificate.replaced', { method: 'PUT', url: `${certs}/cert/`, ...upload() }, 200)
+    await step('certificate.deleted', { method: 'DELETE', url: `${certs}/cert/` }, 200)
+    await step('project.deleted', { method: 'DELETE', url: '/apiops/projects/P/' }, 200)
+  })
+
+  it('covers every event of the catalogue but those only the CLI or the recorder make', () => {
+    const expected = AUDIT_EVENT_NAMES.filter(
+      (name) => name !== 'cli.failed' && !NOT_AN_ACTION.includes(name),
+    )
+    expect([...covered].sort()).toEqual([...expected].sort())
+  })
+})
+
+describe.each(dialects())('the audit catalogue from the CLI (%s)', (dialect) => {
+  let dir: string
+  let schema: Awaited<ReturnType<typeof throwawaySchema>> | undefined
+  let config: ReturnType<typeof testConfig>
+  let seen = 0
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'apiops-audit-catalogue-'))
+    const env: Record<string, string> = { APIOPS_DATA_DIR: dir }
+    if (dialect === 'postgres') {
+      schema = await throwawaySchema('auditcat')
+      env.DATABASE_URL = schema.url
+    }
+    config = testConfig(env)
+  })
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true })
+    await schema?.drop()
+  })
+
+  async function rows(): Promise<AuditEventRow[]> {
+    const runtime = await openRuntime(config, { warn: () => {}, info: () => {} })
+    try {
+      return await runtime.store.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .orderBy('at')
+        .orderBy('id')
+        .execute()
+    } finally {
+      await runtime.close()
+    }
+  }
+
+  /** One command: its exit code, and exactly the events named, recorded as actor "cli". */
+  async function command(args: string[], expected: AuditEventName[], code = 0, stdin = '') {
+    let out = ''
+    const io: CliIo = { out: (t) => (out += t), err: () => {}, readStdin: async () => stdin }
+    expect(await runCli(['--json', ...args], () => config, io), args.join(' ')).toBe(code)
+    const all = await rows()
+    const fresh = all.slice(seen)
+    seen = all.length
+    expect(
+      fresh.map((r) => r.action),
+      args.join(' '),
+    ).toEqual(expected)
+    for (const row of fresh) {
+      expect(row).toMatchObject({ actor_username: 'cli', client_ip: 'local', request_id: null })
+      expect(row.user_agent).toMatch(/^apiops-cli/)
+    }
+    return { out, rows: fresh }
+  }
+
+  it('records each command that changes something once, by its event, and nothing for lists', async () => {
+    await command(
+      ['user', 'create', 'fay', '--password-stdin'],
+      ['user.created'],
+      0,
+      'fays password 1\n',
+    )
+    await command(['user', 'list'], [])
+    await command(['user', 'grant', 'fay', 'ROLE_MANAGE_PROXIES'], ['user.roleGranted'])
+    await command(['user', 'revoke', 'fay', 'ROLE_MANAGE_PROXIES'], ['user.roleRevoked'])
+    await command(['user', 'disable', 'fay'], ['user.disabled'])
+    await command(['user', 'enable', 'fay'], ['user.enabled'])
+    await command(
+      ['user', 'set-password', 'fay', '--password-stdin'],
+      ['password.reset'],
+      0,
+      'fays password 2\n',
+    )
+    const { out } = await command(
+      ['token', 'create', 'fay', '--name', 'deploy', '--never-expires'],
+      ['token.created'],
+    )
+    const tokenId = (JSON.parse(out) as { id: string }).id
+    await command(['token', 'list', 'fay'], [])
+    await command(['token', 'revoke', 'fay', tokenId], ['token.revoked'])
+    await command(['token', 'revoke-all', 'fay'], ['token.revokedAll'])
+    await command(['project', 'create', 'Q'], ['project.created'])
+    await command(['project', 'add-member', 'Q', 'fay'], ['project.memberAdded'])
+    await command(['project', 'remove-member', 'Q', 'fay'], ['project.memberRemoved'])
+    await command(['project', 'delete', 'Q'], ['project.deleted'])
+    await command(['user', 'delete', 'fay'], ['user.deleted'])
+    const failed = await command(['user', 'grant', 'nobody', 'ROLE_ADMIN'], ['cli.failed'], 1)
+    expect(failed.rows[0]).toMatchObject({
+      target: 'command=user.grant args=nobody ROLE_ADMIN',
+      outcome: 'failure',
+      status: 404,
+    })
+    expect(JSON.stringify(await rows())).not.toContain('fays password')
+  })
+})
+
+describe('the catalogue module', () => {
+  it('imports nothing, so the console bundles it without any server code', () => {
+    const source = readFileSync(new URL('../src/audit/events.ts', import.meta.url), 'utf8')
+    expect(source).not.toMatch(/^\s*import\s/m)
+    expect(source).not.toMatch(/\brequire\(/)
+  })
+})
