@@ -49,10 +49,10 @@ describe('console: audit', () => {
     expect(new URL(page.url()).pathname).toBe('/profile/activity')
     const panel = page.getByRole('tabpanel', { name: 'Activity' })
     const activity = panel.getByRole('region', { name: 'Recent activity' })
-    await activity.getByRole('row', { name: /Console login/ }).waitFor()
+    await activity.getByRole('row', { name: /Logged in.*channel=console/ }).waitFor()
     expect(await page.getByRole('region', { name: 'Personal API Access Tokens' }).count()).toBe(0)
 
-    const rows = activity.getByRole('row', { name: /Token requested with username and password/ })
+    const rows = activity.getByRole('row', { name: /channel=token_endpoint/ })
     expect(await rows.count()).toBe(2)
     const failed = rows.filter({ hasText: 'Failed' })
     expect(await failed.count()).toBe(1)
@@ -62,7 +62,7 @@ describe('console: audit', () => {
     expect(await page.content()).not.toContain(wrong)
 
     // Times are in the reader's locale and zone.
-    const time = activity.getByRole('row', { name: /Console login/ }).locator('time')
+    const time = activity.getByRole('row', { name: /Logged in.*channel=console/ }).locator('time')
     const iso = (await time.getAttribute('datetime')) as string
     expect(await time.getAttribute('title')).toBe(
       new Intl.DateTimeFormat('de-DE', {
@@ -74,7 +74,7 @@ describe('console: audit', () => {
 
     // A reload keeps the tab (it has its own address); the other arrow goes back.
     await page.reload()
-    await activity.getByRole('row', { name: /Console login/ }).waitFor()
+    await activity.getByRole('row', { name: /Logged in.*channel=console/ }).waitFor()
     await page.getByRole('tab', { name: 'Activity' }).focus()
     await page.keyboard.press('ArrowLeft')
     await page.getByRole('region', { name: 'Personal API Access Tokens' }).waitFor()
@@ -82,7 +82,7 @@ describe('console: audit', () => {
 
     await page.setViewportSize({ width: 375, height: 800 })
     await page.getByRole('tab', { name: 'Activity' }).click()
-    await activity.getByRole('row', { name: /Console login/ }).waitFor()
+    await activity.getByRole('row', { name: /Logged in.*channel=console/ }).waitFor()
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0)
     expect(realProblems(w)).toEqual([])
   })
@@ -94,7 +94,7 @@ describe('console: audit', () => {
       server.services.audit.write({
         at: new Date(now - 3_600_000 - i * 1000),
         actorUsername: 'bulk-bot',
-        action: 'deployApiProxy',
+        action: 'proxy.deployed',
         target: `projectName=P apiProxyName=px${i}`,
         clientIp: '192.0.2.50',
         outcome: 'success',
@@ -113,7 +113,7 @@ describe('console: audit', () => {
     expect(await unlabelled(page)).toEqual([])
     const events = page.getByRole('region', { name: 'Audit events' })
     await events
-      .getByRole('row', { name: /Console login/ })
+      .getByRole('row', { name: /Logged in.*channel=console/ })
       .first()
       .waitFor()
     const pager = page.getByRole('navigation', { name: 'Pages of the audit log' })
@@ -129,7 +129,7 @@ describe('console: audit', () => {
     await filters.getByLabel('Outcome').selectOption({ label: 'Failed' })
     await filters.getByRole('button', { name: 'Apply filters' }).click()
     await expect.poll(status).toBe('1–1 of 1')
-    const row = events.getByRole('row', { name: /Token requested/ })
+    const row = events.getByRole('row', { name: /Login failed/ })
     expect(await row.textContent()).toContain('jack')
     expect(await row.textContent()).toContain('Failed')
     const url = new URL(page.url())
@@ -139,17 +139,15 @@ describe('console: audit', () => {
     // Plain words for the action are understood; the address keeps the filters.
     await filters.getByRole('button', { name: 'Clear' }).click()
     await expect.poll(() => new URL(page.url()).search).toBe('')
-    await filters.getByLabel('Action').fill('Token requested with username and password')
+    await filters.getByLabel('Action').fill('Login failed')
     await filters.getByRole('button', { name: 'Apply filters' }).click()
+    await expect.poll(() => new URL(page.url()).searchParams.get('action')).toBe('login.failed')
     await expect
-      .poll(() => new URL(page.url()).searchParams.get('action'))
-      .toBe('createTokenWithCredentials')
-    await expect
-      .poll(async () => events.getByRole('row', { name: /Console login/ }).count())
+      .poll(async () => events.getByRole('row', { name: /Logged in.*channel=console/ }).count())
       .toBe(0)
-    expect(await events.getByRole('row', { name: /Token requested/ }).count()).toBeGreaterThan(0)
+    expect(await events.getByRole('row', { name: /Login failed/ }).count()).toBeGreaterThan(0)
     await page.reload()
-    expect(await filters.getByLabel('Action').inputValue()).toBe('createTokenWithCredentials')
+    expect(await filters.getByLabel('Action').inputValue()).toBe('login.failed')
 
     // Dates: the end before the start is caught before asking; a day with nothing is empty.
     await filters.getByRole('button', { name: 'Clear' }).click()
@@ -201,7 +199,7 @@ describe('console: audit', () => {
     )
 
     await page.goto(`${server.url}/admin/audit?username=${encodeURIComponent('(unknown user)')}`)
-    const unknown = events.getByRole('row', { name: /Token requested/ })
+    const unknown = events.getByRole('row', { name: /Login failed/ })
     await expect.poll(() => unknown.count()).toBe(2)
     await unknown.first().getByRole('link', { name: 'Attempts with the same name' }).click()
     await expect
