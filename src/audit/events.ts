@@ -70,21 +70,7 @@ export interface AuditEventFields {
 
 export type AuditEventName = keyof AuditEventFields
 
-export type AuditArea =
-  | 'Logins'
-  | 'Tokens'
-  | 'Users'
-  | 'Settings'
-  | 'Projects'
-  | 'Environments'
-  | 'API proxies'
-  | 'Connections'
-  | 'Credentials'
-  | 'Certificates'
-  | 'Requests'
-
 export interface AuditEventInfo<N extends AuditEventName> {
-  area: AuditArea
   /** Plain words, for the console and the docs. */
   label: string
   /** When it is recorded. */
@@ -98,271 +84,226 @@ const P = ['project'] as const
 /** The catalogue: one entry per event, checked against AuditEventFields both ways. */
 export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> } = {
   'login.succeeded': {
-    area: 'Logins',
     label: 'Logged in',
     when: 'Right username and password at the token endpoint (tokenId: the token issued) or the console login',
     fields: ['channel', 'tokenId'],
   },
   'login.failed': {
-    area: 'Logins',
     label: 'Login failed',
     when: 'Wrong username or password; the actor is the user with the typed name, or "(unknown user)" and a keyed hash',
     fields: ['channel'],
   },
   'login.locked': {
-    area: 'Logins',
     label: 'Login refused: locked out',
     when: 'A login while the username or address is locked out after repeated failures (429)',
     fields: ['channel'],
   },
   'session.ended': {
-    area: 'Logins',
     label: 'Logged out',
     when: 'A console session logs out',
     fields: [],
   },
   'token.created': {
-    area: 'Tokens',
     label: 'Token created',
     when: 'A personal access token is created in the console or by the CLI',
     fields: ['tokenId', 'owner', 'name', 'source', 'expiresAt'],
   },
   'token.revoked': {
-    area: 'Tokens',
     label: 'Token revoked',
     when: 'A token is revoked by its owner, an administrator or the CLI',
     fields: ['tokenId', 'owner'],
   },
   'token.revokedAll': {
-    area: 'Tokens',
     label: "All of a user's tokens revoked",
     when: 'An administrator revokes every token of a user',
     fields: ['owner', 'count'],
   },
   'token.rotated': {
-    area: 'Tokens',
     label: 'Token rotated',
     when: 'A token is replaced by a fresh one with the same name and expiry',
     fields: ['tokenId', 'newTokenId', 'owner'],
   },
   'token.usedFromNewAddress': {
-    area: 'Tokens',
     label: 'Token used from a new address',
     when: 'A token is presented for the first time, or from another address than its last use',
     fields: ['tokenId', 'previous'],
   },
   'user.created': {
-    area: 'Users',
     label: 'User created',
     when: 'A user is created',
     fields: ['username', 'roles'],
   },
   'user.deleted': {
-    area: 'Users',
     label: 'User deleted',
     when: 'A user is deleted',
     fields: ['username'],
   },
   'user.roleGranted': {
-    area: 'Users',
     label: 'Roles granted',
     when: 'Roles are granted to a user',
     fields: ['username', 'roles'],
   },
   'user.roleRevoked': {
-    area: 'Users',
     label: 'Roles taken away',
     when: 'Roles are taken from a user',
     fields: ['username', 'roles'],
   },
   'user.enabled': {
-    area: 'Users',
     label: 'User enabled',
     when: 'A user is enabled',
     fields: ['username'],
   },
   'user.disabled': {
-    area: 'Users',
     label: 'User disabled',
     when: 'A user is disabled (their tokens stop working)',
     fields: ['username'],
   },
   'password.changed': {
-    area: 'Users',
     label: 'Own password changed',
     when: 'A user changes their own password',
     fields: ['username', 'revokeTokens'],
   },
   'password.reset': {
-    area: 'Users',
     label: 'Password reset',
     when: "An administrator or the CLI sets a user's password",
     fields: ['username', 'revokeTokens'],
   },
   'settings.updated': {
-    area: 'Settings',
     label: 'Runtime settings changed',
     when: 'An administrator changes runtime settings (keys: which)',
     fields: ['keys'],
   },
   'project.created': {
-    area: 'Projects',
     label: 'Project created',
     when: 'A project is created',
     fields: P,
   },
   'project.deleted': {
-    area: 'Projects',
     label: 'Project deleted',
     when: 'A project is deleted',
     fields: P,
   },
   'project.memberAdded': {
-    area: 'Projects',
     label: 'Member added to a project',
     when: 'A user becomes a member of a project',
     fields: ['project', 'username'],
   },
   'project.memberRemoved': {
-    area: 'Projects',
     label: 'Member removed from a project',
     when: 'A user stops being a member of a project',
     fields: ['project', 'username'],
   },
   'environment.created': {
-    area: 'Environments',
     label: 'Environment created',
     when: 'An environment is created',
     fields: ['environment'],
   },
   'environment.updated': {
-    area: 'Environments',
     label: 'Environment changed',
     when: 'An environment is changed',
     fields: ['environment'],
   },
   'environment.deleted': {
-    area: 'Environments',
     label: 'Environment deleted',
     when: 'An environment is deleted',
     fields: ['environment'],
   },
   'proxy.created': {
-    area: 'API proxies',
     label: 'API proxy created',
     when: 'An API proxy is created',
     fields: ['project', 'proxy'],
   },
   'proxy.updated': {
-    area: 'API proxies',
     label: 'API proxy updated',
     when: 'An API proxy is updated',
     fields: ['project', 'proxy'],
   },
   'proxy.deleted': {
-    area: 'API proxies',
     label: 'API proxy deleted',
     when: 'An API proxy is deleted',
     fields: ['project', 'proxy'],
   },
   'proxy.deployed': {
-    area: 'API proxies',
     label: 'API proxy deployed',
     when: 'An API proxy is deployed to environments',
     fields: ['project', 'proxy', 'environments'],
   },
   'proxy.undeployed': {
-    area: 'API proxies',
     label: 'API proxy undeployed',
     when: 'An API proxy is undeployed from environments',
     fields: ['project', 'proxy', 'environments'],
   },
   'connection.created': {
-    area: 'Connections',
     label: 'Connection created',
     when: 'A connection is created',
     fields: ['project', 'connection'],
   },
   'connection.replaced': {
-    area: 'Connections',
     label: 'Connection changed',
     when: 'A connection is replaced',
     fields: ['project', 'connection'],
   },
   'connection.deleted': {
-    area: 'Connections',
     label: 'Connection deleted',
     when: 'A connection is deleted',
     fields: ['project', 'connection'],
   },
   'connection.secretsRevealed': {
-    area: 'Connections',
     label: 'Connection secrets revealed',
     when: "A webhook's stored values are shown in clear (fields: which, never the values)",
     fields: ['project', 'connection', 'fields'],
   },
   'credential.created': {
-    area: 'Credentials',
     label: 'Credential created',
     when: 'A credential is created',
     fields: ['project', 'credential'],
   },
   'credential.updated': {
-    area: 'Credentials',
     label: 'Credential changed',
     when: 'A credential is changed',
     fields: ['project', 'credential'],
   },
   'credential.passwordChanged': {
-    area: 'Credentials',
     label: 'Credential password changed',
     when: "A credential's password is changed",
     fields: ['project', 'credential'],
   },
   'credential.deleted': {
-    area: 'Credentials',
     label: 'Credential deleted',
     when: 'A credential is deleted',
     fields: ['project', 'credential'],
   },
   'certificate.created': {
-    area: 'Certificates',
     label: 'Certificate uploaded',
     when: 'A certificate is uploaded',
     fields: ['project', 'certificate'],
   },
   'certificate.replaced': {
-    area: 'Certificates',
     label: 'Certificate replaced',
     when: 'A certificate is replaced',
     fields: ['project', 'certificate'],
   },
   'certificate.deleted': {
-    area: 'Certificates',
     label: 'Certificate deleted',
     when: 'A certificate is deleted',
     fields: ['project', 'certificate'],
   },
   'request.denied': {
-    area: 'Requests',
     label: 'Request denied',
     when: 'Any request answered 401 or 403 (a read without any credentials excepted); operation: the API operation, then the route parameters',
     fields: ['operation'],
   },
   'request.failed': {
-    area: 'Requests',
     label: 'Request failed',
     when: 'A write that failed (4xx, 5xx) before it changed anything; operation: the API operation, then the route parameters',
     fields: ['operation'],
   },
   'cli.failed': {
-    area: 'Requests',
     label: 'Command failed',
     when: 'A CLI command that would change something failed',
     fields: ['command', 'args'],
   },
   'audit.folded': {
-    area: 'Requests',
     label: 'Repeated failures, counted',
     when: 'A flood of failures of one kind from one address, counted instead of recorded one by one',
     fields: ['count', 'kind', 'address', 'first', 'last'],
