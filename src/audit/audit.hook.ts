@@ -1,7 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { answeredErrorCode } from '../http/error-handler.ts'
 import { isApiPath } from '../http/paths.ts'
-import type { AuditActor, AuditRecorder, HttpFacts, RequestScope } from './audit.recorder.ts'
+import {
+  type AuditActor,
+  AuditRecorder,
+  type AuditSink,
+  type HttpFacts,
+  RequestScope,
+} from './audit.recorder.ts'
 import { type AuditEvent, redactTokens } from './audit.service.ts'
 import { renderFields } from './events.ts'
 
@@ -28,27 +34,34 @@ import { renderFields } from './events.ts'
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-const scopes = new WeakMap<FastifyRequest, RequestScope>()
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What this request's services record through; made by audited(), on first use. */
+    auditScope: RequestScope | null
+  }
+}
+
+/**
+ * The services' dependencies for one request, with the audit log replaced by the
+ * request's scope: what they record waits for the answer, then gets what HTTP knows.
+ * A route hands this to the services it calls; only those that may record need it.
+ */
+export function audited<D extends { audit: AuditSink }>(request: FastifyRequest, deps: D): D {
+  if (!(deps.audit instanceof AuditRecorder)) return deps
+  request.auditScope ??= new RequestScope(deps.audit)
+  return { ...deps, audit: request.auditScope }
+}
 
 export function installAuditHook(app: FastifyInstance, audit: AuditRecorder): void {
-  // After the body is parsed: what the handler and its services record lands in the scope.
-  app.addHook('preValidation', (request, _reply, done) => {
-    if (!isApiPath(request.url)) {
-      done()
-      return
-    }
-    const scope: RequestScope = { events: [] }
-    scopes.set(request, scope)
-    audit.runInRequest(scope, done)
-  })
+  // Null until a route asks for it: reads pay nothing, and every request has the same shape.
+  app.decorateRequest('auditScope', null)
 
   const answered = (request: FastifyRequest, reply: FastifyReply) => {
     try {
       const http = httpFacts(request, reply.statusCode)
-      const scope = scopes.get(request)
-      scopes.delete(request)
+      const scope = request.auditScope
       const serviceRecorded = (scope?.events.length ?? 0) > 0
-      if (scope) audit.finish(scope, http)
+      scope?.finish(http)
       if (!serviceRecorded && recorded(request, http.status)) {
         audit.write(requestEvent(request, http))
       }
@@ -62,9 +75,7 @@ export function installAuditHook(app: FastifyInstance, audit: AuditRecorder): vo
   })
   // A client that leaves before the answer: what its request did is still written.
   app.addHook('onRequestAbort', (request, done) => {
-    const scope = scopes.get(request)
-    scopes.delete(request)
-    if (scope) audit.finish(scope, httpFacts(request, 0))
+    request.auditScope?.finish(httpFacts(request, 0))
     done()
   })
 }

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { audited } from '../audit/audit.hook.ts'
 import { errorResponses } from '../http/schemas.ts'
 import { principalOf } from '../identity/bearer/auth.hook.ts'
 import { type SettingsDeps, TOKEN_RATE_LIMIT, updateSettings } from './settings.service.ts'
@@ -72,6 +73,7 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ deps: SettingsDeps }> =
         response: { 200: SettingsSchema, ...errorResponses(400, 413, 415), ...denied },
       },
     },
-    async (request) => updateSettings(deps, request.body, principalOf(request).username),
+    async (request) =>
+      updateSettings(audited(request, deps), request.body, principalOf(request).username),
   )
 }

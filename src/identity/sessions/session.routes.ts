@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { errors } from '../../errors.ts'
 import { type CookieOptions, readCookie, setCookie } from '../../http/cookies.ts'
 import { SUCCESS } from '../../http/lists.ts'
@@ -90,11 +91,11 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
       const device = readCookie(request.headers.cookie, DEVICE_COOKIE)
       const trustedKey = deviceKey(deviceSecret, device, username, deps.clock.now())
       const { secret, view, userId } = await attemptLogin(
-        { audit: deps.audit, throttle },
+        { audit: audited(request, deps).audit, throttle },
         'console',
         { username, ip: request.ip, trustedKey },
         () =>
-          login(deps, {
+          login(audited(request, deps), {
             username: request.body.username,
             password: request.body.password,
             ip: request.ip,
@@ -152,7 +153,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) => {
       // The policy refused tokens already; this narrows the type.
       if (!request.session) throw errors.notASession()
-      await logout(deps, request.session.sessionId)
+      await logout(audited(request, deps), request.session.sessionId)
       reply.header('set-cookie', setCookie(SESSION_COOKIE, '', cookieOptions(request, 0)))
       return SUCCESS
     },

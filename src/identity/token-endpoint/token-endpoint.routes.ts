@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { errors } from '../../errors.ts'
 import { errorResponses } from '../../http/schemas.ts'
 import { attemptLogin } from '../credentials/login-events.ts'
@@ -153,8 +154,9 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
       const credentials = resolveClientCredentials(request.headers.authorization, params)
       // An address this username logged in from lately is judged by its own count.
       const trustedKey = await knownAddressKey(deps, credentials.username, request.ip)
+      const { audit } = audited(request, deps)
       const user = await attemptLogin(
-        { audit: deps.audit, throttle },
+        { audit, throttle },
         'token_endpoint',
         { username: credentials.username, ip: request.ip, trustedKey },
         async () => {
@@ -174,7 +176,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
         }),
         rememberAddress(deps, user.id, request.ip, request.log),
       ])
-      deps.audit.record(
+      audit.record(
         'login.succeeded',
         { channel: 'token_endpoint', tokenId: view.id },
         { actor: { userId: user.id, username: user.username } },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
@@ -130,7 +131,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const me = principalOf(request)
-      const issued = await createToken(deps, ownerOf(me), {
+      const issued = await createToken(audited(request, deps), ownerOf(me), {
         name: request.body.name,
         source: 'console',
         expiresAt: parseExpiry(request.body.expiresAt, deps.clock.now()),
@@ -152,7 +153,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const me = principalOf(request)
-      return revokeToken(deps, ownerOf(me), request.params.id, me.userId)
+      return revokeToken(audited(request, deps), ownerOf(me), request.params.id, me.userId)
     },
   )
 
@@ -174,7 +175,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       assertMayRotate(me, request.params.id)
       return sendIssued(
         reply,
-        await rotateToken(deps, ownerOf(me), request.params.id, me.userId),
+        await rotateToken(audited(request, deps), ownerOf(me), request.params.id, me.userId),
         201,
       )
     },
@@ -208,7 +209,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       const change = await changeOwnPassword(
-        deps,
+        audited(request, deps),
         throttle,
         principalOf(request),
         { ...request.body, revokeTokens: request.body.revokeTokens ?? true },

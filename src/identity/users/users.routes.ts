@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
@@ -95,7 +96,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
         response: { 201: UserSchema, ...errorResponses(400, 409), ...denied },
       },
     },
-    async (request, reply) => reply.code(201).send(await createUser(deps, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await createUser(audited(request, deps), request.body)),
   )
 
   app.get(
@@ -125,7 +127,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       },
     },
     async (request) => {
-      await deleteUser(deps, request.params.username)
+      await deleteUser(audited(request, deps), request.params.username)
       return SUCCESS
     },
   )
@@ -143,7 +145,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
         response: { 200: UserSchema, ...errorResponses(400, 404), ...denied },
       },
     },
-    async (request) => grantRoles(deps, request.params.username, request.body.roles),
+    async (request) =>
+      grantRoles(audited(request, deps), request.params.username, request.body.roles),
   )
 
   app.delete(
@@ -158,7 +161,8 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
         response: { 200: UserSchema, ...errorResponses(400, 404, 409), ...denied },
       },
     },
-    async (request) => revokeRoles(deps, request.params.username, [request.params.role]),
+    async (request) =>
+      revokeRoles(audited(request, deps), request.params.username, [request.params.role]),
   )
 
   for (const [action, enabled] of [
@@ -179,7 +183,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
           response: { 200: UserSchema, ...errorResponses(404, 409), ...denied },
         },
       },
-      async (request) => setEnabled(deps, request.params.username, enabled),
+      async (request) => setEnabled(audited(request, deps), request.params.username, enabled),
     )
   }
 
@@ -203,11 +207,16 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       },
     },
     async (request) => {
-      const change = await resetPassword(deps, request.params.username, request.body.password, {
-        revokeTokens: request.body.revokeTokens ?? true,
-        actor: principalOf(request),
-        keepSessionId: request.session?.sessionId,
-      })
+      const change = await resetPassword(
+        audited(request, deps),
+        request.params.username,
+        request.body.password,
+        {
+          revokeTokens: request.body.revokeTokens ?? true,
+          actor: principalOf(request),
+          keepSessionId: request.session?.sessionId,
+        },
+      )
       return { ...SUCCESS, ...change }
     },
   )
@@ -243,7 +252,12 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => {
       const user = await requireUser(deps, request.params.username)
-      return revokeToken(deps, user, request.params.id, principalOf(request).userId)
+      return revokeToken(
+        audited(request, deps),
+        user,
+        request.params.id,
+        principalOf(request).userId,
+      )
     },
   )
 
@@ -265,7 +279,11 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => {
       const user = await requireUser(deps, request.params.username)
-      const revokedCount = await revokeAllTokens(deps, user, principalOf(request).userId)
+      const revokedCount = await revokeAllTokens(
+        audited(request, deps),
+        user,
+        principalOf(request).userId,
+      )
       return { ...SUCCESS, revokedCount }
     },
   )

@@ -1,5 +1,6 @@
 import multipart from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { errors } from '../../errors.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
@@ -106,7 +107,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
         .code(201)
         .send(
           await service.createCertificate(
-            deps,
+            audited(request, deps),
             principalOf(request),
             request.params.projectName,
             request.body,
@@ -155,7 +156,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) =>
       service.replaceCertificate(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.name,
@@ -177,7 +178,7 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       await service.deleteCertificate(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.name,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
@@ -110,7 +111,7 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
         .code(201)
         .send(
           await service.createConnection(
-            deps,
+            audited(request, deps),
             principalOf(request),
             request.params.projectName,
             request.body,
@@ -155,7 +156,7 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request, reply) => {
       const revealed = await service.revealConnectionValues(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.name,
@@ -181,7 +182,7 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) =>
       service.replaceConnection(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.name,
@@ -203,7 +204,7 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       await service.deleteConnection(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.name,

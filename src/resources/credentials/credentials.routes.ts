@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
@@ -81,7 +82,7 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
         .code(201)
         .send(
           await service.createCredential(
-            deps,
+            audited(request, deps),
             principalOf(request),
             request.params.projectName,
             request.body,
@@ -124,7 +125,7 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) =>
       service.updateCredential(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.username,
@@ -147,7 +148,7 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) =>
       service.changeCredentialPassword(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.username,
@@ -169,7 +170,7 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => {
       await service.deleteCredential(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.username,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
@@ -76,7 +77,7 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await service.createEnvironment(deps, request.body)),
+      reply.code(201).send(await service.createEnvironment(audited(request, deps), request.body)),
   )
 
   app.put(
@@ -92,7 +93,8 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: EnvironmentSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => service.updateEnvironment(deps, request.params.name, request.body),
+    async (request) =>
+      service.updateEnvironment(audited(request, deps), request.params.name, request.body),
   )
 
   app.delete(
@@ -108,7 +110,7 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => {
-      await service.deleteEnvironment(deps, request.params.name)
+      await service.deleteEnvironment(audited(request, deps), request.params.name)
       return SUCCESS
     },
   )

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import {
   errorResponses,
@@ -69,7 +70,8 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
         response: { 201: ProjectSchema, ...errorResponses(400, 401, 403, 409) },
       },
     },
-    async (request, reply) => reply.code(201).send(await service.createProject(deps, request.body)),
+    async (request, reply) =>
+      reply.code(201).send(await service.createProject(audited(request, deps), request.body)),
   )
 
   app.get(
@@ -98,7 +100,7 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
       },
     },
     async (request) => {
-      await service.deleteProject(deps, request.params.projectName)
+      await service.deleteProject(audited(request, deps), request.params.projectName)
       return SUCCESS
     },
   )
@@ -145,7 +147,13 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
     async (request, reply) =>
       reply
         .code(201)
-        .send(await service.addMember(deps, request.params.projectName, request.body.username)),
+        .send(
+          await service.addMember(
+            audited(request, deps),
+            request.params.projectName,
+            request.body.username,
+          ),
+        ),
   )
 
   app.delete(
@@ -163,7 +171,11 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
       },
     },
     async (request) => {
-      await service.removeMember(deps, request.params.projectName, request.params.username)
+      await service.removeMember(
+        audited(request, deps),
+        request.params.projectName,
+        request.params.username,
+      )
       return SUCCESS
     },
   )

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, NameParam } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
@@ -104,7 +105,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     async (request) => ({
       ...SUCCESS,
       ...(await service.createProxy(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.body,
@@ -133,7 +134,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     async (request) => ({
       ...SUCCESS,
       ...(await service.updateProxy(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.body,
@@ -157,7 +158,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     async (request) => ({
       ...SUCCESS,
       deploymentResult: await service.deleteProxy(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.apiProxyName,
@@ -179,7 +180,11 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.deploy(deps, principalOf(request), request.params),
+      deploymentResult: await service.deploy(
+        audited(request, deps),
+        principalOf(request),
+        request.params,
+      ),
     }),
   )
 
@@ -197,7 +202,11 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.undeploy(deps, principalOf(request), request.params),
+      deploymentResult: await service.undeploy(
+        audited(request, deps),
+        principalOf(request),
+        request.params,
+      ),
     }),
   )
 
