@@ -347,6 +347,36 @@ describe.each(dialects())('environment variables (%s)', (dialect) => {
     )
   })
 
+  it('says where a variable has no value, and drops values with their environment', async () => {
+    const body = {
+      name: 'ONLY_PROD',
+      environmentValueList: [{ environmentName: 'production', value: 'p', visible: true }],
+    }
+    const created = (await create(body)).json().deploymentResult.environmentResults
+    expect(
+      created.find((r: { environmentName: string }) => r.environmentName === 'staging'),
+    ).toEqual({
+      environmentName: 'staging',
+      success: true,
+      message: expect.stringContaining(
+        'references to ${ONLY_PROD} in this environment do not resolve',
+      ),
+    })
+    await call('POST', '/apiops/environments/', t.admin, {
+      name: 'short-lived',
+      type: 'TEST',
+      accessUrl: 'https://short.example.com',
+      projects: ['MyProject'],
+    })
+    const both = [
+      ...body.environmentValueList,
+      { environmentName: 'short-lived', value: 's', visible: true },
+    ]
+    await call('PUT', `${URL_}ONLY_PROD/`, t.admin, { ...body, environmentValueList: both })
+    expect((await call('DELETE', '/apiops/environments/short-lived/')).statusCode).toBe(200)
+    expect((await get('ONLY_PROD')).environmentValueList).toEqual(body.environmentValueList)
+  })
+
   it('never answers, logs or audits a secret value', async () => {
     await ctx.services.audit.flush()
     const audit = await ctx.store.db.selectFrom('audit_events').selectAll().execute()
