@@ -70,6 +70,12 @@ describe.each(dialects())('apiops env-var (%s)', (dialect) => {
       { environmentName: 'staging', value: null, visible: false },
     ])
 
+    const audit = await runtime.store.db.selectFrom('audit_events').selectAll().execute()
+    const sets = audit.filter((a) => a.target.includes('BACKEND'))
+    expect(sets.length).toBeGreaterThanOrEqual(2)
+    expect(JSON.stringify(audit)).not.toContain('S3cret')
+    expect(JSON.stringify(audit)).not.toContain('p.internal')
+
     const global = await set(['BACKEND', '--value', 'x'])
     expect(global.code).toBe(1)
     expect(global.err).toContain('has values per environment')
