@@ -26,15 +26,31 @@ export function findVariable(
     .executeTakeFirst()
 }
 
-/** The per-environment values of these variables, by environment name. */
-export function valuesOf(db: Queryable, variableIds: readonly string[]): Promise<NamedValueRow[]> {
-  if (variableIds.length === 0) return Promise.resolve([])
+/** The per-environment values of one variable, by environment name. */
+export function valuesOf(db: Queryable, variableId: string): Promise<NamedValueRow[]> {
   return db
     .selectFrom('environment_variable_values')
     .innerJoin('environments', 'environments.id', 'environment_variable_values.environment_id')
     .selectAll('environment_variable_values')
     .select('environments.name as environment_name')
-    .where('environment_variable_values.variable_id', 'in', [...variableIds])
+    .where('environment_variable_values.variable_id', '=', variableId)
+    .orderBy('environments.name')
+    .execute()
+}
+
+/** The per-environment values of every variable of a project (a join, not a list of ids). */
+export function valuesOfProject(db: Queryable, projectId: string): Promise<NamedValueRow[]> {
+  return db
+    .selectFrom('environment_variable_values')
+    .innerJoin('environments', 'environments.id', 'environment_variable_values.environment_id')
+    .innerJoin(
+      'environment_variables',
+      'environment_variables.id',
+      'environment_variable_values.variable_id',
+    )
+    .selectAll('environment_variable_values')
+    .select('environments.name as environment_name')
+    .where('environment_variables.project_id', '=', projectId)
     .orderBy('environments.name')
     .execute()
 }

@@ -72,7 +72,7 @@ function view(project: ProjectRow, row: EnvironmentVariableRow, values: repo.Nam
 async function requireVariable(db: Queryable, project: ProjectRow, name: string): Promise<Stored> {
   const row = await repo.findVariable(db, project.id, name)
   if (!row) throw errors.notFound(`Environment variable '${name}' in project '${project.name}'`)
-  return { row, values: await repo.valuesOf(db, [row.id]) }
+  return { row, values: await repo.valuesOf(db, row.id) }
 }
 
 /**
@@ -106,18 +106,14 @@ export async function listVariablesOf(
   deps: Pick<EnvironmentVariablesDeps, 'db'>,
   project: ProjectRow,
 ): Promise<EnvironmentVariableView[]> {
-  const rows = await repo.listVariables(deps.db, project.id)
-  const values = await repo.valuesOf(
-    deps.db,
-    rows.map((r) => r.id),
-  )
-  return rows.map((row) =>
-    view(
-      project,
-      row,
-      values.filter((v) => v.variable_id === row.id),
-    ),
-  )
+  const [rows, values] = await Promise.all([
+    repo.listVariables(deps.db, project.id),
+    repo.valuesOfProject(deps.db, project.id),
+  ])
+  const byVariable = new Map<string, repo.NamedValueRow[]>()
+  for (const v of values)
+    byVariable.set(v.variable_id, [...(byVariable.get(v.variable_id) ?? []), v])
+  return rows.map((row) => view(project, row, byVariable.get(row.id) ?? []))
 }
 
 export async function listVariables(
