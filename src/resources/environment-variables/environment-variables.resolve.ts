@@ -92,23 +92,34 @@ function unknownMessage(names: string[], scope: VariableScope): string {
   return parts.join('; and ')
 }
 
+/** The pieces of a text, or why it does not resolve in a scope (an issue on `field`). */
+function resolvePieces(
+  text: string,
+  scope: VariableScope,
+  field: string,
+): { pieces: Piece[] } | { issue: ValidationIssue } {
+  let pieces: Piece[]
+  try {
+    pieces = parseReferences(text)
+  } catch (error) {
+    if (error instanceof MalformedReference) return { issue: { field, message: error.message } }
+    throw error
+  }
+  const unknown = [
+    ...new Set(pieces.flatMap((p) => ('name' in p && !scope.values.has(p.name) ? [p.name] : []))),
+  ]
+  if (unknown.length > 0) return { issue: { field, message: unknownMessage(unknown, scope) } }
+  return { pieces }
+}
+
 /** Why a text does not resolve in a scope, as a validation issue on `field`; undefined if it does. */
 export function unresolvable(
   text: string,
   scope: VariableScope,
   field: string,
 ): ValidationIssue | undefined {
-  let pieces: Piece[]
-  try {
-    pieces = parseReferences(text)
-  } catch (error) {
-    if (error instanceof MalformedReference) return { field, message: error.message }
-    throw error
-  }
-  const unknown = [
-    ...new Set(pieces.flatMap((p) => ('name' in p && !scope.values.has(p.name) ? [p.name] : []))),
-  ]
-  return unknown.length > 0 ? { field, message: unknownMessage(unknown, scope) } : undefined
+  const result = resolvePieces(text, scope, field)
+  return 'issue' in result ? result.issue : undefined
 }
 
 /**
@@ -116,9 +127,9 @@ export function unresolvable(
  * Throws validation_failed on `field` naming every reference that does not resolve.
  */
 export function resolveVariables(text: string, scope: VariableScope, field = 'text'): string {
-  const issue = unresolvable(text, scope, field)
-  if (issue) throw errors.validationFailed([issue])
-  return parseReferences(text)
-    .map((p) => ('name' in p ? (scope.values.get(p.name) as string) : p.text))
-    .join('')
+  const result = resolvePieces(text, scope, field)
+  if ('issue' in result) throw errors.validationFailed([result.issue])
+  let out = ''
+  for (const p of result.pieces) out += 'name' in p ? (scope.values.get(p.name) as string) : p.text
+  return out
 }
