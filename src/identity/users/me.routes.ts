@@ -33,6 +33,7 @@ import {
 } from '../tokens/tokens.service.ts'
 import { projectNamesOfUser } from './memberships.repository.ts'
 import { ROLES, RoleSchema } from './roles.ts'
+import type { UsersDeps } from './users.service.ts'
 
 export const TOKEN_SORT: Record<string, (t: TokenView) => string | null> = {
   createdAt: (t) => t.createdAt,
@@ -62,7 +63,7 @@ export const MeSchema = Type.Object({
 })
 
 export const meRoutes: FastifyPluginAsyncTypebox<{
-  deps: TokensDeps
+  deps: TokensDeps & UsersDeps
   /** Failed-login counts: a wrong current password counts like a failed login. */
   throttle: LoginThrottle
 }> = async (app, { deps, throttle }) => {

@@ -27,6 +27,7 @@ import {
   requireUser,
   revokeRoles,
   setEnabled,
+  type UsersDeps,
   type UserView,
 } from './users.service.ts'
 
@@ -54,7 +55,7 @@ const USER_SORT: Record<string, (u: UserView) => string> = {
 }
 
 /** User administration and every user's tokens: ROLE_ADMIN only, as the CLI offers it. */
-export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (
+export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps & UsersDeps }> = async (
   app,
   { deps },
 ) => {
