@@ -32,7 +32,6 @@ const ALLOWLIST: ReadonlyMap<string, string> = new Map([
   ['console/src/pages/CreateTokenDialog.tsx', 'console page not yet split'],
   ['console/src/pages/Profile.tsx', 'console page not yet split'],
   ['console/src/pages/ProjectDetail.tsx', 'console page not yet split'],
-  ['console/src/pages/Projects.tsx', 'console page not yet split'],
   ['console/src/pages/Settings.tsx', 'console page not yet split'],
   ['console/src/pages/UserDetail.tsx', 'console page not yet split'],
 ])
