@@ -279,6 +279,16 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     expect(deployed.target).toBe('project=P proxy=px environments=e1')
     await step('proxy.undeployed', { method: 'DELETE', url: `${proxies}/px/environments/e1/` }, 200)
     await step('proxy.deleted', { method: 'DELETE', url: `${proxies}/px/` }, 200)
+    const vars = '/apiops/projects/P/environmentVariables'
+    const variable = { name: 'V', global: true, globalValue: 'one' }
+    await step('variable.created', { method: 'POST', url: `${vars}/V/`, payload: variable }, 200)
+    const renamed = await step(
+      'variable.updated',
+      { method: 'PUT', url: `${vars}/V/`, payload: { ...variable, name: 'W' } },
+      200,
+    )
+    expect(renamed.target).toBe('project=P variable=W previousName=V')
+    await step('variable.deleted', { method: 'DELETE', url: `${vars}/W/` }, 200)
     await step('environment.deleted', { method: 'DELETE', url: '/apiops/environments/e1/' }, 200)
   })
 
@@ -413,6 +423,9 @@ describe.each(dialects())('the audit catalogue from the CLI (%s)', (dialect) => 
     await command(['project', 'create', 'Q'], ['project.created'])
     await command(['project', 'add-member', 'Q', 'fay'], ['project.memberAdded'])
     await command(['project', 'remove-member', 'Q', 'fay'], ['project.memberRemoved'])
+    await command(['env-var', 'set', 'Q', 'V', '--value', 'one'], ['variable.created'])
+    await command(['env-var', 'set', 'Q', 'V', '--value', 'two'], ['variable.updated'])
+    await command(['env-var', 'delete', 'Q', 'V'], ['variable.deleted'])
     await command(['project', 'delete', 'Q'], ['project.deleted'])
     await command(['user', 'delete', 'fay'], ['user.deleted'])
     const failed = await command(['user', 'grant', 'nobody', 'ROLE_ADMIN'], ['cli.failed'], 1)

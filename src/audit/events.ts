@@ -56,6 +56,9 @@ export interface AuditEventFields {
   'credential.updated': { project: string; credential: string }
   'credential.passwordChanged': { project: string; credential: string }
   'credential.deleted': { project: string; credential: string }
+  'variable.created': { project: string; variable: string }
+  'variable.updated': { project: string; variable: string; previousName?: string }
+  'variable.deleted': { project: string; variable: string }
   'certificate.created': { project: string; certificate: string }
   'certificate.replaced': { project: string; certificate: string }
   'certificate.deleted': { project: string; certificate: string }
@@ -272,6 +275,21 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
     label: 'Credential deleted',
     when: 'A credential is deleted',
     fields: ['project', 'credential'],
+  },
+  'variable.created': {
+    label: 'Environment variable created',
+    when: 'An environment variable is created (API, or `env-var set` of a new name)',
+    fields: ['project', 'variable'],
+  },
+  'variable.updated': {
+    label: 'Environment variable changed',
+    when: 'An environment variable is replaced or renamed (previousName), or set again by the CLI',
+    fields: ['project', 'variable', 'previousName'],
+  },
+  'variable.deleted': {
+    label: 'Environment variable deleted',
+    when: 'An environment variable is deleted',
+    fields: ['project', 'variable'],
   },
   'certificate.created': {
     label: 'Certificate uploaded',

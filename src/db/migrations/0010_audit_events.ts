@@ -53,6 +53,9 @@ const SUCCESS: Record<string, string> = {
   createCertificate: 'certificate.created',
   replaceCertificate: 'certificate.replaced',
   deleteCertificate: 'certificate.deleted',
+  createEnvironmentVariable: 'variable.created',
+  updateEnvironmentVariable: 'variable.updated',
+  deleteEnvironmentVariable: 'variable.deleted',
   'cli:user.create': 'user.created',
   'cli:user.set-password': 'password.reset',
   'cli:user.enable': 'user.enabled',
@@ -67,6 +70,9 @@ const SUCCESS: Record<string, string> = {
   'cli:project.delete': 'project.deleted',
   'cli:project.add-member': 'project.memberAdded',
   'cli:project.remove-member': 'project.memberRemoved',
+  // A set created or replaced: which one, the row does not say.
+  'cli:env-var.set': 'variable.updated',
+  'cli:env-var.delete': 'variable.deleted',
 }
 
 const LOGINS = ['createTokenWithCredentials', 'login']

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
 import { changeOwnPassword } from '../credentials/password-change.service.ts'
@@ -34,6 +35,7 @@ import {
 } from '../tokens/tokens.service.ts'
 import { projectNamesOfUser } from './memberships.repository.ts'
 import { ROLES, RoleSchema } from './roles.ts'
+import type { UsersDeps } from './users.service.ts'
 
 export const TOKEN_SORT: Record<string, (t: TokenView) => string | null> = {
   createdAt: (t) => t.createdAt,
@@ -68,11 +70,22 @@ export const MeSchema = Type.Object({
   token: Type.Union([TokenViewSchema, Type.Null()], { description: 'The token this request used' }),
 })
 
-export const meRoutes: FastifyPluginAsyncTypebox<{
-  deps: TokensDeps
+interface MeRouteOptions {
+  deps: TokensDeps & UsersDeps
   /** Failed-login counts: a wrong current password counts like a failed login. */
   throttle: LoginThrottle
-}> = async (app, { deps, throttle }) => {
+}
+
+export const meRoutes: FastifyPluginAsyncTypebox<MeRouteOptions> = async (app, options) => {
+  getMeRoute(app, options)
+  listMyTokensRoute(app, options)
+  createMyTokenRoute(app, options)
+  revokeMyTokenRoute(app, options)
+  rotateMyTokenRoute(app, options)
+  changeMyPasswordRoute(app, options)
+}
+
+function getMeRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.get(
     '/apiops/me/',
     {
@@ -96,7 +109,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       }
     },
   )
+}
 
+function listMyTokensRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.get(
     '/apiops/me/tokens/',
     {
@@ -116,7 +131,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
         'createdAt,desc',
       ),
   )
+}
 
+function createMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.post(
     '/apiops/me/tokens/',
     {
@@ -139,7 +156,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       return sendIssued(reply, issued, 201)
     },
   )
+}
 
+function revokeMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.delete(
     '/apiops/me/tokens/:id/',
     {
@@ -156,7 +175,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       return revokeToken(audited(request, deps), ownerOf(me), request.params.id, me.userId)
     },
   )
+}
 
+function rotateMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.post(
     '/apiops/me/tokens/:id/rotate/',
     {
@@ -180,7 +201,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       )
     },
   )
+}
 
+function changeMyPasswordRoute(app: RouteApp, { deps, throttle }: MeRouteOptions): void {
   app.put(
     '/apiops/me/password/',
     {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
 import { resetPassword } from '../credentials/password-change.service.ts'
@@ -28,6 +29,7 @@ import {
   requireUser,
   revokeRoles,
   setEnabled,
+  type UsersDeps,
   type UserView,
 } from './users.service.ts'
 
@@ -55,13 +57,28 @@ const USER_SORT: Record<string, (u: UserView) => string> = {
 }
 
 /** User administration and every user's tokens: ROLE_ADMIN only, as the CLI offers it. */
-export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (
-  app,
-  { deps },
-) => {
-  const tags = ['users']
-  const denied = errorResponses(401, 403)
+const tags = ['users']
+const denied = errorResponses(401, 403)
 
+interface UsersRouteOptions {
+  deps: TokensDeps & UsersDeps
+}
+
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRouteOptions> = async (app, options) => {
+  listUsersRoute(app, options)
+  createUserRoute(app, options)
+  getUserRoute(app, options)
+  deleteUserRoute(app, options)
+  grantRolesRoute(app, options)
+  revokeRoleRoute(app, options)
+  enableDisableUserRoute(app, options)
+  setUserPasswordRoute(app, options)
+  listUserTokensRoute(app, options)
+  revokeUserTokenRoute(app, options)
+  revokeAllUserTokensRoute(app, options)
+}
+
+function listUsersRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/',
     {
@@ -75,7 +92,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => paginate(await listUsers(deps), request.query, USER_SORT, 'username'),
   )
+}
 
+function createUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.post(
     '/apiops/users/',
     {
@@ -99,7 +118,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     async (request, reply) =>
       reply.code(201).send(await createUser(audited(request, deps), request.body)),
   )
+}
 
+function getUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/:username/',
     {
@@ -113,7 +134,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => getUser(deps, request.params.username),
   )
+}
 
+function deleteUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/',
     {
@@ -131,7 +154,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return SUCCESS
     },
   )
+}
 
+function grantRolesRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.post(
     '/apiops/users/:username/roles/',
     {
@@ -148,7 +173,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     async (request) =>
       grantRoles(audited(request, deps), request.params.username, request.body.roles),
   )
+}
 
+function revokeRoleRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/roles/:role/',
     {
@@ -164,7 +191,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     async (request) =>
       revokeRoles(audited(request, deps), request.params.username, [request.params.role]),
   )
+}
 
+function enableDisableUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   for (const [action, enabled] of [
     ['enable', true],
     ['disable', false],
@@ -186,7 +215,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       async (request) => setEnabled(audited(request, deps), request.params.username, enabled),
     )
   }
+}
 
+function setUserPasswordRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.put(
     '/apiops/users/:username/password/',
     {
@@ -220,7 +251,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return { ...SUCCESS, ...change }
     },
   )
+}
 
+function listUserTokensRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/:username/tokens/',
     {
@@ -238,7 +271,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return paginate(await listTokens(deps, user.id), request.query, TOKEN_SORT, 'createdAt,desc')
     },
   )
+}
 
+function revokeUserTokenRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/tokens/:id/',
     {
@@ -260,7 +295,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       )
     },
   )
+}
 
+function revokeAllUserTokensRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/tokens/',
     {

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { errors } from '../../errors.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import { readUploadForm } from './certificates.multipart.ts'
@@ -44,13 +45,18 @@ const SORT = {
   createdAt: (c: service.CertificateView) => c.createdAt,
 }
 
-export const certificatesRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.CertificatesDeps
-}> = async (app, { deps }) => {
-  const tags = ['certificates']
-  const write = { action: 'security.write' as const }
-  const base = '/apiops/projects/:projectName/certificates'
+const tags = ['certificates']
+const write = { action: 'security.write' as const }
+const base = '/apiops/projects/:projectName/certificates'
 
+interface CertificatesRouteOptions {
+  deps: service.CertificatesDeps
+}
+
+export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteOptions> = async (
+  app,
+  options,
+) => {
   await app.register(multipart, { limits: UPLOAD_LIMITS, throwFileSizeLimit: true })
   // Any other body type gets a 415 that names what this plugin's uploads take.
   app.addContentTypeParser('*', (request, _payload, done) =>
@@ -62,7 +68,14 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
       undefined,
     ),
   )
+  listCertificatesRoute(app, options)
+  createCertificateRoute(app, options)
+  getCertificateRoute(app, options)
+  replaceCertificateRoute(app, options)
+  deleteCertificateRoute(app, options)
+}
 
+function listCertificatesRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -83,7 +96,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
         'name',
       ),
   )
+}
 
+function createCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.post(
     `${base}/`,
     {
@@ -114,7 +129,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
           ),
         ),
   )
+}
 
+function getCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.get(
     `${base}/:name/`,
     {
@@ -134,7 +151,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
         request.params.name,
       ),
   )
+}
 
+function replaceCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.put(
     `${base}/:name/`,
     {
@@ -163,7 +182,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
         request.body,
       ),
   )
+}
 
+function deleteCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.delete(
     `${base}/:name/`,
     {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -18,12 +19,25 @@ const SORT = {
 }
 const NameParams = Type.Object({ name: NameParam })
 
-export const environmentsRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.EnvironmentsDeps
-}> = async (app, { deps }) => {
-  const tags = ['environments']
-  const admin = { action: 'administer' as const }
+const tags = ['environments']
+const admin = { action: 'administer' as const }
 
+interface EnvironmentsRouteOptions {
+  deps: service.EnvironmentsDeps
+}
+
+export const environmentsRoutes: FastifyPluginAsyncTypebox<EnvironmentsRouteOptions> = async (
+  app,
+  options,
+) => {
+  listEnvironmentsRoute(app, options)
+  listProjectEnvironmentsRoute(app, options)
+  createEnvironmentRoute(app, options)
+  updateEnvironmentRoute(app, options)
+  deleteEnvironmentRoute(app, options)
+}
+
+function listEnvironmentsRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.get(
     '/apiops/environments/',
     {
@@ -39,7 +53,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     async (request) =>
       paginate(await service.listAllEnvironments(deps), request.query, SORT, 'name'),
   )
+}
 
+function listProjectEnvironmentsRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.get(
     '/apiops/environments/:projectName',
     {
@@ -64,7 +80,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
         'name',
       ),
   )
+}
 
+function createEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.post(
     '/apiops/environments/',
     {
@@ -79,7 +97,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) =>
       reply.code(201).send(await service.createEnvironment(audited(request, deps), request.body)),
   )
+}
 
+function updateEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.put(
     '/apiops/environments/:name/',
     {
@@ -96,7 +116,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     async (request) =>
       service.updateEnvironment(audited(request, deps), request.params.name, request.body),
   )
+}
 
+function deleteEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.delete(
     '/apiops/environments/:name/',
     {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import {
   errorResponses,
   FreeText,
@@ -29,12 +30,26 @@ const PROJECT_SORT = {
   createdAt: (p: service.ProjectView) => p.createdAt,
 }
 
-export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsDeps }> = async (
-  app,
-  { deps },
-) => {
-  const tags = ['projects']
+const tags = ['projects']
 
+interface ProjectsRouteOptions {
+  deps: service.ProjectsDeps
+}
+
+export const projectsRoutes: FastifyPluginAsyncTypebox<ProjectsRouteOptions> = async (
+  app,
+  options,
+) => {
+  listProjectsRoute(app, options)
+  createProjectRoute(app, options)
+  getProjectRoute(app, options)
+  deleteProjectRoute(app, options)
+  listProjectMembersRoute(app, options)
+  addProjectMemberRoute(app, options)
+  removeProjectMemberRoute(app, options)
+}
+
+function listProjectsRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.get(
     '/apiops/projects/',
     {
@@ -54,7 +69,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
         'name',
       ),
   )
+}
 
+function createProjectRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.post(
     '/apiops/projects/',
     {
@@ -73,7 +90,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
     async (request, reply) =>
       reply.code(201).send(await service.createProject(audited(request, deps), request.body)),
   )
+}
 
+function getProjectRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.get(
     '/apiops/projects/:projectName/',
     {
@@ -86,7 +105,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
     },
     async (request) => service.getProject(deps, principalOf(request), request.params.projectName),
   )
+}
 
+function deleteProjectRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.delete(
     '/apiops/projects/:projectName/',
     {
@@ -104,7 +125,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
       return SUCCESS
     },
   )
+}
 
+function listProjectMembersRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.get(
     '/apiops/projects/:projectName/members/',
     {
@@ -124,7 +147,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
         'username',
       ),
   )
+}
 
+function addProjectMemberRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.post(
     '/apiops/projects/:projectName/members/',
     {
@@ -155,7 +180,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
           ),
         ),
   )
+}
 
+function removeProjectMemberRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.delete(
     '/apiops/projects/:projectName/members/:username/',
     {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -36,14 +37,29 @@ const DeployAnswer = Type.Object({
   deploymentResult: DeploymentResultSchema,
 })
 
-export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDeps }> = async (
-  app,
-  { deps },
-) => {
-  const tags = ['api-proxies']
-  const base = '/apiops/projects/:projectName/apiProxies'
-  const ProjectParams = Type.Object({ projectName: NameParam })
+const tags = ['api-proxies']
+const base = '/apiops/projects/:projectName/apiProxies'
+const ProjectParams = Type.Object({ projectName: NameParam })
 
+interface ProxiesRouteOptions {
+  deps: service.ProxiesDeps
+}
+
+export const proxiesRoutes: FastifyPluginAsyncTypebox<ProxiesRouteOptions> = async (
+  app,
+  options,
+) => {
+  listApiProxiesRoute(app, options)
+  getApiProxyRoute(app, options)
+  createApiProxyFromUrlRoute(app, options)
+  updateApiProxyFromUrlRoute(app, options)
+  deleteApiProxyRoute(app, options)
+  deployApiProxyRoute(app, options)
+  undeployApiProxyRoute(app, options)
+  listApiProxyDeploymentHistoryRoute(app, options)
+}
+
+function listApiProxiesRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -64,7 +80,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
         'name',
       ),
   )
+}
 
+function getApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/:apiProxyName/`,
     {
@@ -85,7 +103,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
         request.params.apiProxyName,
       ),
   )
+}
 
+function createApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.post(
     `${base}/url/`,
     {
@@ -113,7 +133,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       )),
     }),
   )
+}
 
+function updateApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.put(
     `${base}/url/`,
     {
@@ -142,7 +164,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       )),
     }),
   )
+}
 
+function deleteApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.delete(
     `${base}/:apiProxyName/`,
     {
@@ -165,7 +189,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       ),
     }),
   )
+}
 
+function deployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.post(
     `${base}/:apiProxyName/environments/:environmentName/`,
     {
@@ -187,7 +213,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       ),
     }),
   )
+}
 
+function undeployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.delete(
     `${base}/:apiProxyName/environments/:environmentName/`,
     {
@@ -209,7 +237,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       ),
     }),
   )
+}
 
+function listApiProxyDeploymentHistoryRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/:apiProxyName/deployments/`,
     {
