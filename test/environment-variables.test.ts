@@ -381,14 +381,10 @@ describe.each(dialects())('environment variables (%s)', (dialect) => {
     await ctx.services.audit.flush()
     const audit = await ctx.store.db.selectFrom('audit_events').selectAll().execute()
     const actions = audit.map((a) => a.action)
-    for (const action of [
-      'createEnvironmentVariable',
-      'updateEnvironmentVariable',
-      'deleteEnvironmentVariable',
-    ]) {
+    for (const action of ['variable.created', 'variable.updated', 'variable.deleted']) {
       expect(actions).toContain(action)
     }
-    expect(audit.find((a) => a.action === 'createEnvironmentVariable')?.target).toContain('name=')
+    expect(audit.find((a) => a.action === 'variable.created')?.target).toContain('variable=')
     const everything = [...answers, ...logLines, JSON.stringify(audit)].join('\n')
     expect(logLines.length).toBeGreaterThan(0)
     for (const secret of SECRETS) expect(everything).not.toContain(secret)
