@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.ts'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import { readUploadForm } from './certificates.multipart.ts'
@@ -36,13 +36,6 @@ import * as service from './certificates.service.ts'
  *   and a project the caller cannot see is a 404 either way.
  */
 
-const SORT = {
-  name: (c: service.CertificateView) => c.name,
-  alias: (c: service.CertificateView) => c.alias,
-  notAfter: (c: service.CertificateView) => c.notAfter,
-  createdAt: (c: service.CertificateView) => c.createdAt,
-}
-
 export const certificatesRoutes: FastifyPluginAsyncTypebox<{
   deps: service.CertificatesDeps
 }> = async (app, { deps }) => {
@@ -75,11 +68,11 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) =>
-      paginate(
-        await service.listCertificates(deps, principalOf(request), request.params.projectName),
+      service.listCertificates(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'name',
       ),
   )
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -27,14 +27,6 @@ import * as service from './credentials.service.ts'
  *   and a project the caller cannot see is a 404 either way.
  */
 
-const SORT = {
-  username: (c: service.CredentialView) => c.username,
-  email: (c: service.CredentialView) => c.email,
-  fullName: (c: service.CredentialView) => c.fullName,
-  expireDate: (c: service.CredentialView) => c.expireDate,
-  createdAt: (c: service.CredentialView) => c.createdAt,
-}
-
 export const credentialsRoutes: FastifyPluginAsyncTypebox<{
   deps: service.CredentialsDeps
 }> = async (app, { deps }) => {
@@ -55,11 +47,11 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) =>
-      paginate(
-        await service.listCredentials(deps, principalOf(request), request.params.projectName),
+      service.listCredentials(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'username',
       ),
   )
 

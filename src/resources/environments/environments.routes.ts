@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -10,11 +10,6 @@ import {
 } from './environments.schemas.ts'
 import * as service from './environments.service.ts'
 
-const SORT = {
-  name: (e: service.EnvironmentView) => e.name,
-  type: (e: service.EnvironmentView) => e.type,
-  createdAt: (e: service.EnvironmentView) => e.createdAt,
-}
 const NameParams = Type.Object({ name: NameParam })
 
 export const environmentsRoutes: FastifyPluginAsyncTypebox<{
@@ -35,8 +30,7 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: ListBody(EnvironmentSchema), ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) =>
-      paginate(await service.listAllEnvironments(deps), request.query, SORT, 'name'),
+    async (request) => service.listAllEnvironments(deps, request.query),
   )
 
   app.get(
@@ -52,15 +46,11 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) =>
-      paginate(
-        await service.listProjectEnvironments(
-          deps,
-          principalOf(request),
-          request.params.projectName,
-        ),
+      service.listProjectEnvironments(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'name',
       ),
   )
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import {
   errorResponses,
   FreeText,
@@ -23,11 +23,6 @@ const MemberSchema = Type.Object({
 })
 const ProjectParams = Type.Object({ projectName: NameParam })
 
-const PROJECT_SORT = {
-  name: (p: service.ProjectView) => p.name,
-  createdAt: (p: service.ProjectView) => p.createdAt,
-}
-
 export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsDeps }> = async (
   app,
   { deps },
@@ -45,13 +40,7 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
         response: { 200: ListBody(ProjectSchema), ...errorResponses(400, 401) },
       },
     },
-    async (request) =>
-      paginate(
-        await service.listProjects(deps, principalOf(request)),
-        request.query,
-        PROJECT_SORT,
-        'name',
-      ),
+    async (request) => service.listProjects(deps, principalOf(request), request.query),
   )
 
   app.post(
@@ -115,12 +104,7 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
       },
     },
     async (request) =>
-      paginate(
-        await service.listMembers(deps, principalOf(request), request.params.projectName),
-        request.query,
-        { username: (m) => m.username, addedAt: (m) => m.addedAt },
-        'username',
-      ),
+      service.listMembers(deps, principalOf(request), request.params.projectName, request.query),
   )
 
   app.post(

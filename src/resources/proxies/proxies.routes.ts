@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, NameParam } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
+import * as deployment from './proxies.deployment.ts'
 import {
   DeploymentResultSchema,
   DeployParams,
@@ -14,6 +15,7 @@ import {
   ProxyWriteResultSchema,
 } from './proxies.schemas.ts'
 import * as service from './proxies.service.ts'
+import * as writes from './proxies.writes.ts'
 
 /*
  * API proxies and their deployments, shaped after the Apinizer Management API:
@@ -23,11 +25,6 @@ import * as service from './proxies.service.ts'
  * deploying again redeploys the latest revision, undeploying where nothing is deployed
  * succeeds with a message saying so.
  */
-
-const SORT = {
-  name: (p: { name: string }) => p.name,
-  relativePath: (p: { relativePath: string }) => p.relativePath,
-}
 
 const DeployAnswer = Type.Object({
   status: Type.Literal('SUCCESS'),
@@ -56,12 +53,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       },
     },
     async (request) =>
-      paginate(
-        await service.listProxies(deps, principalOf(request), request.params.projectName),
-        request.query,
-        SORT,
-        'name',
-      ),
+      service.listProxies(deps, principalOf(request), request.params.projectName, request.query),
   )
 
   app.get(
@@ -103,7 +95,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      ...(await service.createProxy(
+      ...(await writes.createProxy(
         deps,
         principalOf(request),
         request.params.projectName,
@@ -132,7 +124,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      ...(await service.updateProxy(
+      ...(await writes.updateProxy(
         deps,
         principalOf(request),
         request.params.projectName,
@@ -156,7 +148,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.deleteProxy(
+      deploymentResult: await writes.deleteProxy(
         deps,
         principalOf(request),
         request.params.projectName,
@@ -179,7 +171,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.deploy(deps, principalOf(request), request.params),
+      deploymentResult: await deployment.deploy(deps, principalOf(request), request.params),
     }),
   )
 
@@ -197,7 +189,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.undeploy(deps, principalOf(request), request.params),
+      deploymentResult: await deployment.undeploy(deps, principalOf(request), request.params),
     }),
   )
 
@@ -215,16 +207,6 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       },
     },
     async (request) =>
-      paginate(
-        await service.deploymentHistory(
-          deps,
-          principalOf(request),
-          request.params.projectName,
-          request.params.apiProxyName,
-        ),
-        request.query,
-        { at: (h) => h.at, environmentName: (h) => h.environmentName },
-        'at,desc',
-      ),
+      deployment.deploymentHistory(deps, principalOf(request), request.params, request.query),
   )
 }
