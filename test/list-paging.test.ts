@@ -196,14 +196,14 @@ describe.each(dialects())('paging lists (%s)', (dialect) => {
     expect((await refused(`/apiops/audit/?after=${nextCursor}`)).error).toBe('invalid_parameter')
   })
 
-  it('counts the audit log no further than 10,000, and says so', async () => {
+  it('counts the audit log no further than 1,000, and says so', async () => {
     const action = await createAction()
     const at = '2020-01-01T00:00:00.000Z'
-    for (let start = 0; start < 10_001; start += 1000) {
+    for (let start = 0; start < 1001; start += 500) {
       await ctx.store.db
         .insertInto('audit_events')
         .values(
-          Array.from({ length: Math.min(1000, 10_001 - start) }, (_, i) => ({
+          Array.from({ length: Math.min(500, 1001 - start) }, (_, i) => ({
             id: `0000filler${String(start + i).padStart(8, '0')}`,
             at,
             actor_user_id: null,
@@ -222,7 +222,7 @@ describe.each(dialects())('paging lists (%s)', (dialect) => {
         .execute()
     }
     const all = await get('/apiops/audit/?size=1')
-    expect(all).toMatchObject({ totalCount: 10_000, totalCountExact: false })
+    expect(all).toMatchObject({ totalCount: 1000, totalCountExact: false })
     const exact = await get(`/apiops/audit/?action=${action}&size=1`)
     expect(exact).toMatchObject({ totalCount: NAMES.length, totalCountExact: true })
     // The oldest page, by cursor, from the far end of the log.

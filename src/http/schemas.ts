@@ -62,10 +62,10 @@ export function ListBody<T extends TSchema>(item: T) {
     resultList: Type.Array(item),
     resultCount: Type.Integer({ description: 'Items in this answer' }),
     totalCount: Type.Integer({
-      description: 'Items on all pages, counted up to 10,000 (see totalCountExact)',
+      description: 'Items on all pages, counted up to 1,000 (see totalCountExact)',
     }),
     totalCountExact: Type.Boolean({
-      description: 'false when there are more than 10,000 items: totalCount is then 10,000',
+      description: 'false when there are more than 1,000 items: totalCount is then 1,000',
     }),
     page: Type.Integer(),
     size: Type.Integer(),

@@ -1,0 +1,277 @@
+/**
+ * What a list and a create cost as the data grows: proxies of one project and the audit
+ * log, at 100, 10,000 and 100,000 rows. Rows are seeded with bulk SQL (not HTTP: the
+ * create path is measured separately); requests go through the app (app.inject) with a
+ * real token, so each figure is what one request costs the node, parsing and auth
+ * included. The goal: each cost within 2x of its cost at 100 rows.
+ *
+ *   npm run bench:lists                 # SQLite (a file with WAL, as the server runs)
+ *   APIOPS_BENCH_PG_URL=postgres://... npm run bench:lists   # PostgreSQL as well
+ *   LIST_BENCH_SIZES=100,10000 npm run bench:lists           # other sizes
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import { rmSync } from 'node:fs'
+
+import { sql } from 'kysely'
+import { buildApp } from '../src/app.ts'
+import { systemClock } from '../src/clock.ts'
+import { createLocalBus } from '../src/cluster/events.ts'
+import { loadConfig } from '../src/config.ts'
+import { createDb, type DbHandle, type Dialect } from '../src/db/create-db.ts'
+import { migrateToLatest } from '../src/db/migrator.ts'
+import { encodeCursor } from '../src/http/lists.ts'
+import { issueToken } from '../src/identity/tokens/tokens.service.ts'
+import { createUser } from '../src/identity/users/users.service.ts'
+import { buildKeyRing } from '../src/keys.ts'
+import { createThrowawaySchema } from '../test/pg-schema.ts'
+import { makeTempDir } from './fixture.ts'
+
+const SIZES = (process.env.LIST_BENCH_SIZES ?? '100,10000,100000').split(',').map(Number)
+const PG_URL = process.env.APIOPS_BENCH_PG_URL
+const WARMUP = 20
+const ROUNDS = 100
+const PAGE = 100
+const SLICE = 2000
+const P = '/apiops/projects/Bench'
+
+/** A fresh, migrated database of the dialect, and how to throw it away. */
+async function freshDb(dialect: Dialect): Promise<{ store: DbHandle; drop(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = makeTempDir()
+    const store = createDb({ databaseUrl: undefined, dataDir: dir })
+    await migrateToLatest(store.db)
+    return { store, drop: async () => rmSync(dir, { recursive: true, force: true }) }
+  }
+  const schema = await createThrowawaySchema(PG_URL as string, 'bench')
+  const store = createDb({ databaseUrl: schema.url, dataDir: '' })
+  await migrateToLatest(store.db)
+  return { store, drop: () => schema.drop() }
+}
+
+/** `n` proxies in the project and `n` audit events, a slice per statement. */
+async function seed(store: DbHandle, projectId: string, n: number): Promise<void> {
+  const now = new Date()
+  for (let start = 0; start < n; start += SLICE) {
+    const count = Math.min(SLICE, n - start)
+    const proxies = Array.from({ length: count }, (_, i) => {
+      const k = String(start + i).padStart(7, '0')
+      return {
+        id: randomUUID(),
+        project_id: projectId,
+        name: `proxy-${k}`,
+        description: 'seeded',
+        creation_type: 'REVERSE_PROXY',
+        spec_url: null,
+        client_route: JSON.stringify({ relativePathList: [`/seeded/${k}`], virtualHostList: [] }),
+        routing: JSON.stringify({ routingEnabled: true, routingAddressList: [] }),
+        endpoints: '[]',
+        revision: 1,
+        created_at: now.toISOString(),
+        updated_at: now.toISOString(),
+        relative_path: `/seeded/${k}`,
+      }
+    })
+    await store.db.transaction().execute(async (trx) => {
+      await trx.insertInto('api_proxies').values(proxies).execute()
+      await trx
+        .insertInto('proxy_routes')
+        .values(
+          proxies.map((p) => ({ project_id: projectId, path: p.relative_path, proxy_id: p.id })),
+        )
+        .execute()
+      await trx
+        .insertInto('audit_events')
+        .values(auditRows(start, count, now))
+        .execute()
+    })
+  }
+  await sql.raw('ANALYZE').execute(store.db)
+}
+
+const ACTIONS = ['createApiProxyFromUrl', 'deployApiProxy', 'createMyToken', 'grantRoles']
+
+function auditRows(start: number, count: number, now: Date) {
+  return Array.from({ length: count }, (_, i) => {
+    const k = start + i
+    // One event a second, ending an hour ago: older than anything the bench records.
+    const at = new Date(now.getTime() - 3_600_000 - k * 1000).toISOString()
+    return {
+      id: `${(1e12 - k).toString(16).padStart(12, '0')}${randomBytes(10).toString('hex')}`,
+      at,
+      actor_user_id: null,
+      actor_username: `user${k % 50}`,
+      token_id: null,
+      client_ip: '10.0.0.1',
+      user_agent: 'bench',
+      action: ACTIONS[k % ACTIONS.length] as string,
+      target: `name=p${k}`,
+      outcome: k % 7 === 0 ? 'denied' : 'success',
+      status: k % 7 === 0 ? 403 : 200,
+      folded_count: null,
+      username_hash: null,
+    }
+  })
+}
+
+/** Median milliseconds of `run` over the rounds, after a warm-up. */
+async function median(run: (i: number) => Promise<void>, rounds = ROUNDS): Promise<number> {
+  for (let i = 0; i < WARMUP; i++) await run(-1 - i)
+  const times: number[] = []
+  for (let i = 0; i < rounds; i++) {
+    const t0 = performance.now()
+    await run(i)
+    times.push(performance.now() - t0)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)] as number
+}
+
+type App = Awaited<ReturnType<typeof buildApp>>
+
+function requester(app: App, token: string) {
+  return async (url: string, init: { method?: 'POST'; payload?: object } = {}) => {
+    const res = await app.inject({ url, ...init, headers: { authorization: `Bearer ${token}` } })
+    if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`)
+    return res
+  }
+}
+
+/** The cursor that reads the list's last page: the key of the item just before it. */
+async function lastPageCursors(store: DbHandle, projectId: string, n: number) {
+  const before = Math.max(0, n - PAGE - 1)
+  const proxy = await store.db
+    .selectFrom('api_proxies')
+    .select('name')
+    .where('project_id', '=', projectId)
+    .orderBy('name')
+    .offset(before)
+    .limit(1)
+    .executeTakeFirstOrThrow()
+  const event = await store.db
+    .selectFrom('audit_events')
+    .select(['at', 'id'])
+    .orderBy('at', 'desc')
+    .orderBy('id', 'desc')
+    .offset(before)
+    .limit(1)
+    .executeTakeFirstOrThrow()
+  return {
+    proxies: encodeCursor('name,asc', [proxy.name]),
+    audit: encodeCursor('at,desc', [event.at, event.id]),
+  }
+}
+
+/** Every figure at one size, in milliseconds per request. */
+async function measure(dialect: Dialect, n: number): Promise<Record<string, number>> {
+  const { store, drop } = await freshDb(dialect)
+  const secret = randomBytes(32)
+  const config = loadConfig({
+    APIOPS_SECRET_KEY: secret.toString('base64'),
+    APIOPS_DATA_DIR: '/nonexistent',
+    LOG_LEVEL: 'silent',
+  })
+  const app = await buildApp({
+    config,
+    store,
+    clock: systemClock,
+    events: createLocalBus(),
+    keys: buildKeyRing(secret),
+    consoleDir: '/nonexistent',
+  })
+  try {
+    await app.ready()
+    const admin = await createUser(app.services, {
+      username: 'bench-admin',
+      password: 'bench password 123',
+      roles: ['ROLE_ADMIN'],
+    })
+    const { token } = await issueToken(app.services, {
+      userId: admin.id as string,
+      name: 'bench',
+      source: 'cli',
+      expiresAt: null,
+    })
+    const get = requester(app, token)
+    await get('/apiops/projects/', { method: 'POST', payload: { name: 'Bench' } })
+    const project = await store.db.selectFrom('projects').select('id').executeTakeFirstOrThrow()
+    const t0 = performance.now()
+    await seed(store, project.id, n)
+    process.stderr.write(`  ${dialect} ${n}: seeded in ${Math.round(performance.now() - t0)} ms\n`)
+    return await figures(get, await lastPageCursors(store, project.id, n), n)
+  } finally {
+    await app.close()
+    await store.close()
+    await drop()
+  }
+}
+
+async function figures(
+  get: ReturnType<typeof requester>,
+  cursors: { proxies: string; audit: string },
+  n: number,
+): Promise<Record<string, number>> {
+  const last = Math.floor((n - 1) / PAGE)
+  const q = `size=${PAGE}`
+  const out: Record<string, number> = {}
+  out['proxies: first page'] = await median(() => get(`${P}/apiProxies/?${q}`).then(() => {}))
+  out['proxies: last page (page=)'] = await median(() =>
+    get(`${P}/apiProxies/?${q}&page=${last}`).then(() => {}),
+  )
+  out['proxies: last page (after=)'] = await median(() =>
+    get(`${P}/apiProxies/?${q}&after=${cursors.proxies}`).then(() => {}),
+  )
+  const run = randomBytes(3).toString('hex')
+  out['proxies: create'] = await median((i) =>
+    get(`${P}/apiProxies/url/`, {
+      method: 'POST',
+      payload: {
+        apiProxyName: `new-${run}-${i + 100}`,
+        apiProxyCreationType: 'REVERSE_PROXY',
+        clientRoute: { relativePathList: [`/new/${run}/${i + 100}`] },
+        routingInfo: { routingAddressList: [{ address: 'https://backend.internal' }] },
+      },
+    }).then(() => {}),
+  )
+  out['audit: first page'] = await median(() => get(`/apiops/audit/?${q}`).then(() => {}))
+  out['audit: last page (page=)'] = await median(() =>
+    get(`/apiops/audit/?${q}&page=${last}`).then(() => {}),
+  )
+  out['audit: last page (after=)'] = await median(() =>
+    get(`/apiops/audit/?${q}&after=${cursors.audit}`).then(() => {}),
+  )
+  out['audit: first page, action='] = await median(() =>
+    get(`/apiops/audit/?${q}&action=deployApiProxy`).then(() => {}),
+  )
+  return out
+}
+
+function print(dialect: Dialect, results: Map<number, Record<string, number>>) {
+  const sizes = [...results.keys()]
+  const base = results.get(sizes[0] as number) as Record<string, number>
+  const head = ['', ...sizes.map((s) => `${s.toLocaleString('en')} rows`)]
+  const rows = Object.keys(base).map((name) => [
+    name,
+    ...sizes.map((s) => {
+      const ms = (results.get(s) as Record<string, number>)[name] as number
+      const ratio = ms / (base[name] as number)
+      return `${ms.toFixed(2)} ms (${ratio.toFixed(2)}x)`
+    }),
+  ])
+  console.log(`\n${dialect}: median ms per request (ratio to ${sizes[0]} rows)`)
+  console.log(`| ${head.join(' | ')} |`)
+  console.log(`|${head.map(() => '---').join('|')}|`)
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`)
+}
+
+async function main() {
+  const dialects: Dialect[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite']
+  for (const dialect of dialects) {
+    // A pass thrown away, so the first size is not the one that pays for a cold JIT.
+    await measure(dialect, SIZES[0] as number)
+    const results = new Map<number, Record<string, number>>()
+    for (const n of SIZES) results.set(n, await measure(dialect, n))
+    print(dialect, results)
+  }
+}
+
+await main()
