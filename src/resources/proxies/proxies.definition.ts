@@ -1,4 +1,5 @@
 import { errors } from '../../errors.ts'
+import { assertReferencesWellFormed } from './proxies.addresses.ts'
 import type { CreationType } from './proxies.schemas.ts'
 import {
   type DebugLog,
@@ -87,6 +88,7 @@ export async function resolveDefinition(specImport: SpecImport, input: ProxyInpu
       },
     ])
   }
+  assertReferencesWellFormed(addresses)
   const clientRoute: ClientRoute = {
     relativePathList: input.clientRoute?.relativePathList ?? [`/${input.apiProxyName}`],
     virtualHostList: input.clientRoute?.virtualHostList ?? [],

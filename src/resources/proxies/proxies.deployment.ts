@@ -4,6 +4,8 @@ import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
+import { assertAddressesResolve } from './proxies.addresses.ts'
+import { parseJson, type Routing } from './proxies.definition.ts'
 import * as repo from './proxies.repository.ts'
 import { type ProxiesDeps, requireProxy } from './proxies.service.ts'
 
@@ -94,7 +96,9 @@ export async function requireDeployTargets(
       },
     ])
   }
-  for (const name of names) await requireUsableEnvironment(deps, project, name)
+  const targets: EnvironmentRow[] = []
+  for (const name of names) targets.push(await requireUsableEnvironment(deps, project, name))
+  return targets
 }
 
 async function deployOne(
@@ -104,6 +108,7 @@ async function deployOne(
   proxy: ApiProxyRow,
   environment: EnvironmentRow,
 ) {
+  await assertAddressesResolve(deps, project, parseJson<Routing>(proxy.routing), environment)
   const now = deps.clock.now().toISOString()
   return deps.db.transaction().execute(async (trx) => {
     const already = (await repo.deploymentsOf(trx, proxy.id)).some(

@@ -16,6 +16,8 @@ export interface ProxiesDeps {
   db: Kysely<Database>
   clock: Clock
   specImport: SpecImport
+  /** To open secret environment variables that routing addresses refer to. */
+  atRestKeys: readonly Buffer[]
 }
 
 // Names are unique in a project, so name alone makes the order total.

@@ -3,6 +3,7 @@ import type { ApiProxyRow, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
+import { assertAddressesResolve } from './proxies.addresses.ts'
 import { type ClientRoute, type ProxyInput, resolveDefinition } from './proxies.definition.ts'
 import { deployEverywhere, history, outcome, requireDeployTargets } from './proxies.deployment.ts'
 import * as repo from './proxies.repository.ts'
@@ -53,8 +54,14 @@ export async function createProxy(
   log: DebugLog,
 ) {
   const project = await authorizeInProject(deps, principal, 'proxy.write', projectName)
-  if (input.deploy) await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
+  const targets = input.deploy
+    ? await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
+    : []
   const definition = await resolveDefinition(deps.specImport, input, log)
+  // Checked before anything is stored, so a deploy that cannot happen changes nothing.
+  for (const target of targets) {
+    await assertAddressesResolve(deps, project, definition.routing, target)
+  }
   const now = deps.clock.now().toISOString()
   const row: ApiProxyRow = {
     id: randomUUID(),
@@ -120,8 +127,14 @@ export async function updateProxy(
       `API proxy '${existing.name}' was created as ${existing.creation_type}; its creation type cannot change to ${input.apiProxyCreationType}.`,
     )
   }
-  if (input.deploy) await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
+  const targets = input.deploy
+    ? await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
+    : []
   const definition = await resolveDefinition(deps.specImport, input, log)
+  // Checked before anything is stored, so a deploy that cannot happen changes nothing.
+  for (const target of targets) {
+    await assertAddressesResolve(deps, project, definition.routing, target)
+  }
   const changes = {
     description: input.apiProxyDescription ?? existing.description,
     spec_url: input.specUrl ?? null,
