@@ -60,7 +60,7 @@ describe.each(dialects())('migration 0009 on existing proxies (%s)', (dialect) =
         .insertInto('api_proxies')
         .values([proxy('a', ['/a', '/shared']), proxy('b', ['/b']), proxy('c', ['/shared'])])
         .execute()
-      expect(await migrateToLatest(store.db)).toEqual(['0009_list_indexes'])
+      expect(await migrateToLatest(store.db)).toContain('0009_list_indexes')
 
       const rows = await store.db
         .selectFrom('api_proxies')
