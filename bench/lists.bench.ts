@@ -21,6 +21,7 @@ import { loadConfig } from '../src/config.ts'
 import { createDb, type DbHandle, type Dialect } from '../src/db/create-db.ts'
 import { migrateToLatest } from '../src/db/migrator.ts'
 import { encodeCursor } from '../src/http/lists.ts'
+import { NEVER_EXPIRES } from '../src/identity/tokens/expiry.ts'
 import { issueToken } from '../src/identity/tokens/tokens.service.ts'
 import { createUser } from '../src/identity/users/users.service.ts'
 import { buildKeyRing } from '../src/keys.ts'
@@ -185,7 +186,7 @@ async function fixture(dialect: Dialect, n: number): Promise<Fixture> {
     userId: admin.id as string,
     name: 'bench',
     source: 'cli',
-    expiresAt: null,
+    expiresAt: NEVER_EXPIRES,
   })
   const get = requester(app, token)
   await get('/apiops/projects/', { method: 'POST', payload: { name: 'Bench' } })

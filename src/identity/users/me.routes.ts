@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
 import { changeOwnPassword } from '../credentials/password-change.service.ts'
@@ -32,6 +33,7 @@ import {
 } from '../tokens/tokens.service.ts'
 import { projectNamesOfUser } from './memberships.repository.ts'
 import { ROLES, RoleSchema } from './roles.ts'
+import type { UsersDeps } from './users.service.ts'
 
 /** The secret is in this body: no cache, no intermediary, may keep it. */
 export function sendIssued(reply: FastifyReply, issued: IssuedToken, status: number) {
@@ -51,11 +53,22 @@ export const MeSchema = Type.Object({
   token: Type.Union([TokenViewSchema, Type.Null()], { description: 'The token this request used' }),
 })
 
-export const meRoutes: FastifyPluginAsyncTypebox<{
-  deps: TokensDeps
+interface MeRouteOptions {
+  deps: TokensDeps & UsersDeps
   /** Failed-login counts: a wrong current password counts like a failed login. */
   throttle: LoginThrottle
-}> = async (app, { deps, throttle }) => {
+}
+
+export const meRoutes: FastifyPluginAsyncTypebox<MeRouteOptions> = async (app, options) => {
+  getMeRoute(app, options)
+  listMyTokensRoute(app, options)
+  createMyTokenRoute(app, options)
+  revokeMyTokenRoute(app, options)
+  rotateMyTokenRoute(app, options)
+  changeMyPasswordRoute(app, options)
+}
+
+function getMeRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.get(
     '/apiops/me/',
     {
@@ -79,7 +92,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       }
     },
   )
+}
 
+function listMyTokensRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.get(
     '/apiops/me/tokens/',
     {
@@ -93,7 +108,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => pageTokens(deps, principalOf(request).userId, request.query),
   )
+}
 
+function createMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.post(
     '/apiops/me/tokens/',
     {
@@ -117,7 +134,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       return sendIssued(reply, issued, 201)
     },
   )
+}
 
+function revokeMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.delete(
     '/apiops/me/tokens/:id/',
     {
@@ -134,7 +153,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       return revokeToken(deps, me.userId, request.params.id, me.userId)
     },
   )
+}
 
+function rotateMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.post(
     '/apiops/me/tokens/:id/rotate/',
     {
@@ -158,7 +179,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       )
     },
   )
+}
 
+function changeMyPasswordRoute(app: RouteApp, { deps, throttle }: MeRouteOptions): void {
   app.put(
     '/apiops/me/password/',
     {

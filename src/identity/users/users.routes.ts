@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
 import { resetPassword } from '../credentials/password-change.service.ts'
@@ -22,6 +23,7 @@ import {
   requireUser,
   revokeRoles,
   setEnabled,
+  type UsersDeps,
 } from './users.service.ts'
 
 export const UserSchema = Type.Object({
@@ -43,13 +45,28 @@ const RolesBody = Type.Object(
 const ADMIN = { action: 'administer' as const }
 
 /** User administration and every user's tokens: ROLE_ADMIN only, as the CLI offers it. */
-export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (
-  app,
-  { deps },
-) => {
-  const tags = ['users']
-  const denied = errorResponses(401, 403)
+const tags = ['users']
+const denied = errorResponses(401, 403)
 
+interface UsersRouteOptions {
+  deps: TokensDeps & UsersDeps
+}
+
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRouteOptions> = async (app, options) => {
+  listUsersRoute(app, options)
+  createUserRoute(app, options)
+  getUserRoute(app, options)
+  deleteUserRoute(app, options)
+  grantRolesRoute(app, options)
+  revokeRoleRoute(app, options)
+  enableDisableUserRoute(app, options)
+  setUserPasswordRoute(app, options)
+  listUserTokensRoute(app, options)
+  revokeUserTokenRoute(app, options)
+  revokeAllUserTokensRoute(app, options)
+}
+
+function listUsersRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/',
     {
@@ -63,7 +80,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => pageUsers(deps, request.query),
   )
+}
 
+function createUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.post(
     '/apiops/users/',
     {
@@ -86,7 +105,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request, reply) => reply.code(201).send(await createUser(deps, request.body)),
   )
+}
 
+function getUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/:username/',
     {
@@ -100,7 +121,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => getUser(deps, request.params.username),
   )
+}
 
+function deleteUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/',
     {
@@ -118,7 +141,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return SUCCESS
     },
   )
+}
 
+function grantRolesRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.post(
     '/apiops/users/:username/roles/',
     {
@@ -134,7 +159,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => grantRoles(deps, request.params.username, request.body.roles),
   )
+}
 
+function revokeRoleRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/roles/:role/',
     {
@@ -149,7 +176,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => revokeRoles(deps, request.params.username, [request.params.role]),
   )
+}
 
+function enableDisableUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   for (const [action, enabled] of [
     ['enable', true],
     ['disable', false],
@@ -171,7 +200,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       async (request) => setEnabled(deps, request.params.username, enabled),
     )
   }
+}
 
+function setUserPasswordRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.put(
     '/apiops/users/:username/password/',
     {
@@ -200,7 +231,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return { ...SUCCESS, ...change }
     },
   )
+}
 
+function listUserTokensRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/:username/tokens/',
     {
@@ -218,7 +251,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return pageTokens(deps, user.id, request.query)
     },
   )
+}
 
+function revokeUserTokenRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/tokens/:id/',
     {
@@ -235,7 +270,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return revokeToken(deps, user.id, request.params.id, principalOf(request).userId)
     },
   )
+}
 
+function revokeAllUserTokensRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/tokens/',
     {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -12,12 +13,25 @@ import * as service from './environments.service.ts'
 
 const NameParams = Type.Object({ name: NameParam })
 
-export const environmentsRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.EnvironmentsDeps
-}> = async (app, { deps }) => {
-  const tags = ['environments']
-  const admin = { action: 'administer' as const }
+const tags = ['environments']
+const admin = { action: 'administer' as const }
 
+interface EnvironmentsRouteOptions {
+  deps: service.EnvironmentsDeps
+}
+
+export const environmentsRoutes: FastifyPluginAsyncTypebox<EnvironmentsRouteOptions> = async (
+  app,
+  options,
+) => {
+  listEnvironmentsRoute(app, options)
+  listProjectEnvironmentsRoute(app, options)
+  createEnvironmentRoute(app, options)
+  updateEnvironmentRoute(app, options)
+  deleteEnvironmentRoute(app, options)
+}
+
+function listEnvironmentsRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.get(
     '/apiops/environments/',
     {
@@ -32,7 +46,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => service.listAllEnvironments(deps, request.query),
   )
+}
 
+function listProjectEnvironmentsRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.get(
     '/apiops/environments/:projectName',
     {
@@ -53,7 +69,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
         request.query,
       ),
   )
+}
 
+function createEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.post(
     '/apiops/environments/',
     {
@@ -68,7 +86,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) =>
       reply.code(201).send(await service.createEnvironment(deps, request.body)),
   )
+}
 
+function updateEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.put(
     '/apiops/environments/:name/',
     {
@@ -84,7 +104,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => service.updateEnvironment(deps, request.params.name, request.body),
   )
+}
 
+function deleteEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.delete(
     '/apiops/environments/:name/',
     {

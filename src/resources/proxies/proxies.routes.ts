@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import * as deployment from './proxies.deployment.ts'
@@ -32,14 +33,29 @@ const DeployAnswer = Type.Object({
   deploymentResult: DeploymentResultSchema,
 })
 
-export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDeps }> = async (
-  app,
-  { deps },
-) => {
-  const tags = ['api-proxies']
-  const base = '/apiops/projects/:projectName/apiProxies'
-  const ProjectParams = Type.Object({ projectName: NameParam })
+const tags = ['api-proxies']
+const base = '/apiops/projects/:projectName/apiProxies'
+const ProjectParams = Type.Object({ projectName: NameParam })
 
+interface ProxiesRouteOptions {
+  deps: service.ProxiesDeps
+}
+
+export const proxiesRoutes: FastifyPluginAsyncTypebox<ProxiesRouteOptions> = async (
+  app,
+  options,
+) => {
+  listApiProxiesRoute(app, options)
+  getApiProxyRoute(app, options)
+  createApiProxyFromUrlRoute(app, options)
+  updateApiProxyFromUrlRoute(app, options)
+  deleteApiProxyRoute(app, options)
+  deployApiProxyRoute(app, options)
+  undeployApiProxyRoute(app, options)
+  listApiProxyDeploymentHistoryRoute(app, options)
+}
+
+function listApiProxiesRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -55,7 +71,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     async (request) =>
       service.listProxies(deps, principalOf(request), request.params.projectName, request.query),
   )
+}
 
+function getApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/:apiProxyName/`,
     {
@@ -76,7 +94,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
         request.params.apiProxyName,
       ),
   )
+}
 
+function createApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.post(
     `${base}/url/`,
     {
@@ -104,7 +124,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       )),
     }),
   )
+}
 
+function updateApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.put(
     `${base}/url/`,
     {
@@ -133,7 +155,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       )),
     }),
   )
+}
 
+function deleteApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.delete(
     `${base}/:apiProxyName/`,
     {
@@ -156,7 +180,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       ),
     }),
   )
+}
 
+function deployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.post(
     `${base}/:apiProxyName/environments/:environmentName/`,
     {
@@ -174,7 +200,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       deploymentResult: await deployment.deploy(deps, principalOf(request), request.params),
     }),
   )
+}
 
+function undeployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.delete(
     `${base}/:apiProxyName/environments/:environmentName/`,
     {
@@ -192,7 +220,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       deploymentResult: await deployment.undeploy(deps, principalOf(request), request.params),
     }),
   )
+}
 
+function listApiProxyDeploymentHistoryRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/:apiProxyName/deployments/`,
     {
