@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
+import * as deployment from './proxies.deployment.ts'
 import {
   DeploymentResultSchema,
   DeployParams,
@@ -16,6 +17,7 @@ import {
   ProxyWriteResultSchema,
 } from './proxies.schemas.ts'
 import * as service from './proxies.service.ts'
+import * as writes from './proxies.writes.ts'
 
 /*
  * API proxies and their deployments, shaped after the Apinizer Management API:
@@ -25,11 +27,6 @@ import * as service from './proxies.service.ts'
  * deploying again redeploys the latest revision, undeploying where nothing is deployed
  * succeeds with a message saying so.
  */
-
-const SORT = {
-  name: (p: { name: string }) => p.name,
-  relativePath: (p: { relativePath: string }) => p.relativePath,
-}
 
 const DeployAnswer = Type.Object({
   status: Type.Literal('SUCCESS'),
@@ -73,12 +70,7 @@ function listApiProxiesRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void
       },
     },
     async (request) =>
-      paginate(
-        await service.listProxies(deps, principalOf(request), request.params.projectName),
-        request.query,
-        SORT,
-        'name',
-      ),
+      service.listProxies(deps, principalOf(request), request.params.projectName, request.query),
   )
 }
 
@@ -124,7 +116,7 @@ function createApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions
     },
     async (request) => ({
       ...SUCCESS,
-      ...(await service.createProxy(
+      ...(await writes.createProxy(
         audited(request, deps),
         principalOf(request),
         request.params.projectName,
@@ -155,7 +147,7 @@ function updateApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions
     },
     async (request) => ({
       ...SUCCESS,
-      ...(await service.updateProxy(
+      ...(await writes.updateProxy(
         audited(request, deps),
         principalOf(request),
         request.params.projectName,
@@ -181,7 +173,7 @@ function deleteApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.deleteProxy(
+      deploymentResult: await writes.deleteProxy(
         audited(request, deps),
         principalOf(request),
         request.params.projectName,
@@ -206,7 +198,7 @@ function deployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.deploy(
+      deploymentResult: await deployment.deploy(
         audited(request, deps),
         principalOf(request),
         request.params,
@@ -230,7 +222,7 @@ function undeployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): vo
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.undeploy(
+      deploymentResult: await deployment.undeploy(
         audited(request, deps),
         principalOf(request),
         request.params,
@@ -254,16 +246,6 @@ function listApiProxyDeploymentHistoryRoute(app: RouteApp, { deps }: ProxiesRout
       },
     },
     async (request) =>
-      paginate(
-        await service.deploymentHistory(
-          deps,
-          principalOf(request),
-          request.params.projectName,
-          request.params.apiProxyName,
-        ),
-        request.query,
-        { at: (h) => h.at, environmentName: (h) => h.environmentName },
-        'at,desc',
-      ),
+      deployment.deploymentHistory(deps, principalOf(request), request.params, request.query),
   )
 }
