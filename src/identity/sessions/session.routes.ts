@@ -9,7 +9,13 @@ import { sameOrigin, sessionCookie } from '../bearer/auth.hook.ts'
 import { PASSWORD_MAX_LENGTH } from '../credentials/passwords.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
 import { RoleSchema } from '../users/roles.ts'
-import { login, logout, SESSION_COOKIE, type SessionsDeps } from './sessions.service.ts'
+import {
+  checkLogin,
+  logout,
+  openSession,
+  SESSION_COOKIE,
+  type SessionsDeps,
+} from './sessions.service.ts'
 import {
   DEVICE_COOKIE,
   DEVICE_COOKIE_MAX_AGE_SECONDS,
@@ -80,7 +86,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
           },
           { additionalProperties: false },
         ),
-        response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 413, 415, 429) },
+        response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {
@@ -88,17 +94,14 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
       // A browser that logged in as this username before is judged by its own count.
       const device = readCookie(request.headers.cookie, DEVICE_COOKIE)
       const trustedKey = deviceKey(deviceSecret, device, username, deps.clock.now())
-      const { secret, view, userId } = await throttle.attempt(
-        { username, ip: request.ip, trustedKey },
-        () =>
-          login(deps, {
-            username: request.body.username,
-            password: request.body.password,
-            ip: request.ip,
-            userAgent: String(request.headers['user-agent'] ?? ''),
-            previousSecret: sessionCookie(request),
-          }),
+      const user = await throttle.attempt({ username, ip: request.ip, trustedKey }, () =>
+        checkLogin(deps, username, request.body.password),
       )
+      const { secret, view, userId } = await openSession(deps, user, {
+        ip: request.ip,
+        userAgent: String(request.headers['user-agent'] ?? ''),
+        previousSecret: sessionCookie(request),
+      })
       await rememberAddress(deps, userId, request.ip, request.log)
       reply.header('set-cookie', [
         setCookie(
