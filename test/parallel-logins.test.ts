@@ -1,5 +1,7 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
+import { VERIFY_NICE } from '../src/identity/credentials/argon2-threads.ts'
 import { WAITING_PER_SLOT } from '../src/identity/throttling/password-check-gate.ts'
 import { buildTestApp, makeUser, PASSWORD, type TestContext } from './helpers.ts'
 import {
@@ -160,5 +162,38 @@ describe('password checks beyond the thread pool', () => {
       })
       expect(res.headers['retry-after']).toBe('1')
     }
+  })
+})
+
+/** Nice values of this process's threads (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      // The command name (field 2) may hold spaces: count from the closing parenthesis.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return [Number(fields[16])]
+    } catch {
+      return [] // the thread ended meanwhile
+    }
+  })
+}
+
+describe.runIf(existsSync('/proc/self/task'))('argon2 below the event loop', () => {
+  let ctx: TestContext
+  beforeAll(async () => {
+    ctx = await buildTestApp('sqlite')
+    await makeUser(ctx, 'ci')
+  })
+  afterAll(() => ctx.close())
+
+  it('verifies passwords on threads at a lower priority than the event loop', async () => {
+    expect((await tokenLogin(ctx.app, 'ci', PASSWORD, freshAddress())).statusCode).toBe(200)
+    const nice = threadNiceValues()
+    expect(nice).toContain(VERIFY_NICE)
+    // The event loop's own thread (the process's first) is not lowered.
+    const main = readFileSync('/proc/self/stat', 'utf8')
+    const mainNice = Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16])
+    expect(mainNice).toBeLessThan(VERIFY_NICE)
   })
 })

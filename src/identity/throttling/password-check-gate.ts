@@ -4,12 +4,13 @@ import { errors } from '../../errors.ts'
 export const WAITING_PER_SLOT = 32
 
 /**
- * Caps the password checks running at once at the size of libuv's thread pool, where
- * argon2 runs (UV_THREADPOOL_SIZE, 4 unless set). More at once would not hash any
- * faster: they would queue inside the pool, where they hold up everything else that
- * uses it (file reads, DNS lookups, zlib) and, being invisible there, could not be
- * bounded. Here they wait in order, up to WAITING_PER_SLOT per slot (a few seconds of
- * work); beyond that a login answers 503 with Retry-After, not judged and not counted.
+ * Caps the password checks running at once at the size of libuv's thread pool
+ * (UV_THREADPOOL_SIZE, 4 unless set: the number of threads an operator already sizes
+ * for native CPU work). Each verify runs on a thread of its own (argon2-threads.ts);
+ * more at once would not verify faster on the cores there are, only hold more memory
+ * (32 MiB each) and threads. Beyond the cap checks wait in order, up to
+ * WAITING_PER_SLOT per slot (a few seconds of work); past that a login answers 503
+ * with Retry-After, not judged and not counted.
  */
 export class PasswordCheckGate {
   private running = 0
