@@ -15,8 +15,12 @@ import { Worker } from 'node:worker_threads'
  * verifies reach here at once is the login throttle's business (password-check-gate.ts).
  */
 
-/** Nice value of the verifying threads: the event loop (0) weighs ~10x as much. */
-export const VERIFY_NICE = 10
+/**
+ * Nice value of the verifying threads: the event loop (0) weighs 3x as much, enough to
+ * come first; 10 (10x) did no better for it and let other busy processes on a shared
+ * host starve the verifies (logins fell to a tenth of raw while the machine was loaded).
+ */
+export const VERIFY_NICE = 5
 /** An idle thread holds a heap; give it back after this long without a verify. */
 const IDLE_MS = 30_000
 /** A bound for the absurd; the gate keeps the real number at the thread pool's size. */
