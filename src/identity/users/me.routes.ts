@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
 import { changeOwnPassword } from '../credentials/password-change.service.ts'
@@ -33,6 +34,7 @@ import {
 } from '../tokens/tokens.service.ts'
 import { projectNamesOfUser } from './memberships.repository.ts'
 import { ROLES, RoleSchema } from './roles.ts'
+import type { UsersDeps } from './users.service.ts'
 
 export const TOKEN_SORT: Record<string, (t: TokenView) => string | null> = {
   createdAt: (t) => t.createdAt,
@@ -61,11 +63,22 @@ export const MeSchema = Type.Object({
   token: Type.Union([TokenViewSchema, Type.Null()], { description: 'The token this request used' }),
 })
 
-export const meRoutes: FastifyPluginAsyncTypebox<{
-  deps: TokensDeps
+interface MeRouteOptions {
+  deps: TokensDeps & UsersDeps
   /** Failed-login counts: a wrong current password counts like a failed login. */
   throttle: LoginThrottle
-}> = async (app, { deps, throttle }) => {
+}
+
+export const meRoutes: FastifyPluginAsyncTypebox<MeRouteOptions> = async (app, options) => {
+  getMeRoute(app, options)
+  listMyTokensRoute(app, options)
+  createMyTokenRoute(app, options)
+  revokeMyTokenRoute(app, options)
+  rotateMyTokenRoute(app, options)
+  changeMyPasswordRoute(app, options)
+}
+
+function getMeRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.get(
     '/apiops/me/',
     {
@@ -89,7 +102,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       }
     },
   )
+}
 
+function listMyTokensRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.get(
     '/apiops/me/tokens/',
     {
@@ -109,7 +124,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
         'createdAt,desc',
       ),
   )
+}
 
+function createMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.post(
     '/apiops/me/tokens/',
     {
@@ -133,7 +150,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       return sendIssued(reply, issued, 201)
     },
   )
+}
 
+function revokeMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.delete(
     '/apiops/me/tokens/:id/',
     {
@@ -150,7 +169,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       return revokeToken(deps, me.userId, request.params.id, me.userId)
     },
   )
+}
 
+function rotateMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.post(
     '/apiops/me/tokens/:id/rotate/',
     {
@@ -174,7 +195,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       )
     },
   )
+}
 
+function changeMyPasswordRoute(app: RouteApp, { deps, throttle }: MeRouteOptions): void {
   app.put(
     '/apiops/me/password/',
     {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
 import { resetPassword } from '../credentials/password-change.service.ts'
@@ -27,6 +28,7 @@ import {
   requireUser,
   revokeRoles,
   setEnabled,
+  type UsersDeps,
   type UserView,
 } from './users.service.ts'
 
@@ -54,13 +56,28 @@ const USER_SORT: Record<string, (u: UserView) => string> = {
 }
 
 /** User administration and every user's tokens: ROLE_ADMIN only, as the CLI offers it. */
-export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (
-  app,
-  { deps },
-) => {
-  const tags = ['users']
-  const denied = errorResponses(401, 403)
+const tags = ['users']
+const denied = errorResponses(401, 403)
 
+interface UsersRouteOptions {
+  deps: TokensDeps & UsersDeps
+}
+
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRouteOptions> = async (app, options) => {
+  listUsersRoute(app, options)
+  createUserRoute(app, options)
+  getUserRoute(app, options)
+  deleteUserRoute(app, options)
+  grantRolesRoute(app, options)
+  revokeRoleRoute(app, options)
+  enableDisableUserRoute(app, options)
+  setUserPasswordRoute(app, options)
+  listUserTokensRoute(app, options)
+  revokeUserTokenRoute(app, options)
+  revokeAllUserTokensRoute(app, options)
+}
+
+function listUsersRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/',
     {
@@ -74,7 +91,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => paginate(await listUsers(deps), request.query, USER_SORT, 'username'),
   )
+}
 
+function createUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.post(
     '/apiops/users/',
     {
@@ -97,7 +116,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request, reply) => reply.code(201).send(await createUser(deps, request.body)),
   )
+}
 
+function getUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/:username/',
     {
@@ -111,7 +132,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => getUser(deps, request.params.username),
   )
+}
 
+function deleteUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/',
     {
@@ -129,7 +152,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return SUCCESS
     },
   )
+}
 
+function grantRolesRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.post(
     '/apiops/users/:username/roles/',
     {
@@ -145,7 +170,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => grantRoles(deps, request.params.username, request.body.roles),
   )
+}
 
+function revokeRoleRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/roles/:role/',
     {
@@ -160,7 +187,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => revokeRoles(deps, request.params.username, [request.params.role]),
   )
+}
 
+function enableDisableUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   for (const [action, enabled] of [
     ['enable', true],
     ['disable', false],
@@ -182,7 +211,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       async (request) => setEnabled(deps, request.params.username, enabled),
     )
   }
+}
 
+function setUserPasswordRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.put(
     '/apiops/users/:username/password/',
     {
@@ -211,7 +242,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return { ...SUCCESS, ...change }
     },
   )
+}
 
+function listUserTokensRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/:username/tokens/',
     {
@@ -229,7 +262,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return paginate(await listTokens(deps, user.id), request.query, TOKEN_SORT, 'createdAt,desc')
     },
   )
+}
 
+function revokeUserTokenRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/tokens/:id/',
     {
@@ -246,7 +281,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return revokeToken(deps, user.id, request.params.id, principalOf(request).userId)
     },
   )
+}
 
+function revokeAllUserTokensRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/tokens/',
     {

@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.ts'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import { readUploadForm } from './certificates.multipart.ts'
@@ -43,13 +44,18 @@ const SORT = {
   createdAt: (c: service.CertificateView) => c.createdAt,
 }
 
-export const certificatesRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.CertificatesDeps
-}> = async (app, { deps }) => {
-  const tags = ['certificates']
-  const write = { action: 'security.write' as const }
-  const base = '/apiops/projects/:projectName/certificates'
+const tags = ['certificates']
+const write = { action: 'security.write' as const }
+const base = '/apiops/projects/:projectName/certificates'
 
+interface CertificatesRouteOptions {
+  deps: service.CertificatesDeps
+}
+
+export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteOptions> = async (
+  app,
+  options,
+) => {
   await app.register(multipart, { limits: UPLOAD_LIMITS, throwFileSizeLimit: true })
   // Any other body type gets a 415 that names what this plugin's uploads take.
   app.addContentTypeParser('*', (request, _payload, done) =>
@@ -61,7 +67,14 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
       undefined,
     ),
   )
+  listCertificatesRoute(app, options)
+  createCertificateRoute(app, options)
+  getCertificateRoute(app, options)
+  replaceCertificateRoute(app, options)
+  deleteCertificateRoute(app, options)
+}
 
+function listCertificatesRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -82,7 +95,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
         'name',
       ),
   )
+}
 
+function createCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.post(
     `${base}/`,
     {
@@ -113,7 +128,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
           ),
         ),
   )
+}
 
+function getCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.get(
     `${base}/:name/`,
     {
@@ -133,7 +150,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
         request.params.name,
       ),
   )
+}
 
+function replaceCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.put(
     `${base}/:name/`,
     {
@@ -162,7 +181,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
         request.body,
       ),
   )
+}
 
+function deleteCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.delete(
     `${base}/:name/`,
     {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -35,13 +36,27 @@ const SORT = {
   createdAt: (c: service.CredentialView) => c.createdAt,
 }
 
-export const credentialsRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.CredentialsDeps
-}> = async (app, { deps }) => {
-  const tags = ['credentials']
-  const write = { action: 'security.write' as const }
-  const base = '/apiops/projects/:projectName/credentials'
+const tags = ['credentials']
+const write = { action: 'security.write' as const }
+const base = '/apiops/projects/:projectName/credentials'
 
+interface CredentialsRouteOptions {
+  deps: service.CredentialsDeps
+}
+
+export const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRouteOptions> = async (
+  app,
+  options,
+) => {
+  listCredentialsRoute(app, options)
+  createCredentialRoute(app, options)
+  getCredentialRoute(app, options)
+  updateCredentialRoute(app, options)
+  changeCredentialPasswordRoute(app, options)
+  deleteCredentialRoute(app, options)
+}
+
+function listCredentialsRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -62,7 +77,9 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
         'username',
       ),
   )
+}
 
+function createCredentialRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.post(
     `${base}/`,
     {
@@ -88,7 +105,9 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
           ),
         ),
   )
+}
 
+function getCredentialRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.get(
     `${base}/:username/`,
     {
@@ -108,7 +127,9 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
         request.params.username,
       ),
   )
+}
 
+function updateCredentialRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.put(
     `${base}/:username/`,
     {
@@ -131,7 +152,9 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
         request.body,
       ),
   )
+}
 
+function changeCredentialPasswordRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.put(
     `${base}/:username/password/`,
     {
@@ -154,7 +177,9 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
         request.body.password,
       ),
   )
+}
 
+function deleteCredentialRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.delete(
     `${base}/:username/`,
     {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -31,15 +32,28 @@ import * as service from './environment-variables.service.ts'
 
 const SORT = { name: (v: service.EnvironmentVariableView) => v.name }
 
-export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.EnvironmentVariablesDeps
-}> = async (app, { deps }) => {
-  const tags = ['environment-variables']
-  const read = { action: 'variable.read' as const }
-  const write = { action: 'variable.write' as const }
-  const base = '/apiops/projects/:projectName/environmentVariables'
-  const writeErrors = errorResponses(400, 401, 403, 404, 409, 415)
+const tags = ['environment-variables']
+const read = { action: 'variable.read' as const }
+const write = { action: 'variable.write' as const }
+const base = '/apiops/projects/:projectName/environmentVariables'
+const writeErrors = errorResponses(400, 401, 403, 404, 409, 415)
 
+interface VariablesRouteOptions {
+  deps: service.EnvironmentVariablesDeps
+}
+
+export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<VariablesRouteOptions> = async (
+  app,
+  options,
+) => {
+  listVariablesRoute(app, options)
+  getVariableRoute(app, options)
+  createVariableRoute(app, options)
+  updateVariableRoute(app, options)
+  deleteVariableRoute(app, options)
+}
+
+function listVariablesRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -64,7 +78,9 @@ export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<{
         'name',
       ),
   )
+}
 
+function getVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
   app.get(
     `${base}/:name/`,
     {
@@ -87,7 +103,9 @@ export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<{
       return { ...SUCCESS, resultList: [variable], resultCount: 1 as const }
     },
   )
+}
 
+function createVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
   app.post(
     `${base}/:name/`,
     {
@@ -113,7 +131,9 @@ export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<{
       ),
     }),
   )
+}
 
+function updateVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
   app.put(
     `${base}/:name/`,
     {
@@ -139,7 +159,9 @@ export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<{
       ),
     }),
   )
+}
 
+function deleteVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
   app.delete(
     `${base}/:name/`,
     {

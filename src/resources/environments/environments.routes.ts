@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -17,12 +18,25 @@ const SORT = {
 }
 const NameParams = Type.Object({ name: NameParam })
 
-export const environmentsRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.EnvironmentsDeps
-}> = async (app, { deps }) => {
-  const tags = ['environments']
-  const admin = { action: 'administer' as const }
+const tags = ['environments']
+const admin = { action: 'administer' as const }
 
+interface EnvironmentsRouteOptions {
+  deps: service.EnvironmentsDeps
+}
+
+export const environmentsRoutes: FastifyPluginAsyncTypebox<EnvironmentsRouteOptions> = async (
+  app,
+  options,
+) => {
+  listEnvironmentsRoute(app, options)
+  listProjectEnvironmentsRoute(app, options)
+  createEnvironmentRoute(app, options)
+  updateEnvironmentRoute(app, options)
+  deleteEnvironmentRoute(app, options)
+}
+
+function listEnvironmentsRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.get(
     '/apiops/environments/',
     {
@@ -38,7 +52,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     async (request) =>
       paginate(await service.listAllEnvironments(deps), request.query, SORT, 'name'),
   )
+}
 
+function listProjectEnvironmentsRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.get(
     '/apiops/environments/:projectName',
     {
@@ -63,7 +79,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
         'name',
       ),
   )
+}
 
+function createEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.post(
     '/apiops/environments/',
     {
@@ -78,7 +96,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) =>
       reply.code(201).send(await service.createEnvironment(deps, request.body)),
   )
+}
 
+function updateEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.put(
     '/apiops/environments/:name/',
     {
@@ -94,7 +114,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => service.updateEnvironment(deps, request.params.name, request.body),
   )
+}
 
+function deleteEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.delete(
     '/apiops/environments/:name/',
     {

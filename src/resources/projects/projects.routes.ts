@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import {
   errorResponses,
   FreeText,
@@ -28,12 +29,26 @@ const PROJECT_SORT = {
   createdAt: (p: service.ProjectView) => p.createdAt,
 }
 
-export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsDeps }> = async (
-  app,
-  { deps },
-) => {
-  const tags = ['projects']
+const tags = ['projects']
 
+interface ProjectsRouteOptions {
+  deps: service.ProjectsDeps
+}
+
+export const projectsRoutes: FastifyPluginAsyncTypebox<ProjectsRouteOptions> = async (
+  app,
+  options,
+) => {
+  listProjectsRoute(app, options)
+  createProjectRoute(app, options)
+  getProjectRoute(app, options)
+  deleteProjectRoute(app, options)
+  listProjectMembersRoute(app, options)
+  addProjectMemberRoute(app, options)
+  removeProjectMemberRoute(app, options)
+}
+
+function listProjectsRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.get(
     '/apiops/projects/',
     {
@@ -53,7 +68,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
         'name',
       ),
   )
+}
 
+function createProjectRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.post(
     '/apiops/projects/',
     {
@@ -71,7 +88,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
     },
     async (request, reply) => reply.code(201).send(await service.createProject(deps, request.body)),
   )
+}
 
+function getProjectRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.get(
     '/apiops/projects/:projectName/',
     {
@@ -84,7 +103,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
     },
     async (request) => service.getProject(deps, principalOf(request), request.params.projectName),
   )
+}
 
+function deleteProjectRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.delete(
     '/apiops/projects/:projectName/',
     {
@@ -102,7 +123,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
       return SUCCESS
     },
   )
+}
 
+function listProjectMembersRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.get(
     '/apiops/projects/:projectName/members/',
     {
@@ -122,7 +145,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
         'username',
       ),
   )
+}
 
+function addProjectMemberRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.post(
     '/apiops/projects/:projectName/members/',
     {
@@ -147,7 +172,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
         .code(201)
         .send(await service.addMember(deps, request.params.projectName, request.body.username)),
   )
+}
 
+function removeProjectMemberRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.delete(
     '/apiops/projects/:projectName/members/:username/',
     {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { paginate, SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -35,14 +36,29 @@ const DeployAnswer = Type.Object({
   deploymentResult: DeploymentResultSchema,
 })
 
-export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDeps }> = async (
-  app,
-  { deps },
-) => {
-  const tags = ['api-proxies']
-  const base = '/apiops/projects/:projectName/apiProxies'
-  const ProjectParams = Type.Object({ projectName: NameParam })
+const tags = ['api-proxies']
+const base = '/apiops/projects/:projectName/apiProxies'
+const ProjectParams = Type.Object({ projectName: NameParam })
 
+interface ProxiesRouteOptions {
+  deps: service.ProxiesDeps
+}
+
+export const proxiesRoutes: FastifyPluginAsyncTypebox<ProxiesRouteOptions> = async (
+  app,
+  options,
+) => {
+  listApiProxiesRoute(app, options)
+  getApiProxyRoute(app, options)
+  createApiProxyFromUrlRoute(app, options)
+  updateApiProxyFromUrlRoute(app, options)
+  deleteApiProxyRoute(app, options)
+  deployApiProxyRoute(app, options)
+  undeployApiProxyRoute(app, options)
+  listApiProxyDeploymentHistoryRoute(app, options)
+}
+
+function listApiProxiesRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -63,7 +79,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
         'name',
       ),
   )
+}
 
+function getApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/:apiProxyName/`,
     {
@@ -84,7 +102,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
         request.params.apiProxyName,
       ),
   )
+}
 
+function createApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.post(
     `${base}/url/`,
     {
@@ -112,7 +132,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       )),
     }),
   )
+}
 
+function updateApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.put(
     `${base}/url/`,
     {
@@ -141,7 +163,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       )),
     }),
   )
+}
 
+function deleteApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.delete(
     `${base}/:apiProxyName/`,
     {
@@ -164,7 +188,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       ),
     }),
   )
+}
 
+function deployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.post(
     `${base}/:apiProxyName/environments/:environmentName/`,
     {
@@ -182,7 +208,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       deploymentResult: await service.deploy(deps, principalOf(request), request.params),
     }),
   )
+}
 
+function undeployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.delete(
     `${base}/:apiProxyName/environments/:environmentName/`,
     {
@@ -200,7 +228,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       deploymentResult: await service.undeploy(deps, principalOf(request), request.params),
     }),
   )
+}
 
+function listApiProxyDeploymentHistoryRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/:apiProxyName/deployments/`,
     {
