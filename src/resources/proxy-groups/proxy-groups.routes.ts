@@ -34,9 +34,23 @@ export const proxyGroupsRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, { deps }) => {
   const tags = ['api-proxy-groups']
   const base = '/apiops/projects/:projectName/apiProxyGroups'
-  const read = { action: 'group.read' as const }
-  const write = { action: 'group.write' as const }
+  registerCollection(app, deps, base, tags)
+  registerGroup(app, deps, base, tags)
+  registerMembership(app, deps, base, tags)
+  registerDeployment(app, deps, base, tags)
+}
 
+type App = Parameters<typeof proxyGroupsRoutes>[0]
+const read = { action: 'group.read' as const }
+const write = { action: 'group.write' as const }
+
+/** List, create, and update (the docs put update on the collection, the name in the body). */
+function registerCollection(
+  app: App,
+  deps: service.ProxyGroupsDeps,
+  base: string,
+  tags: string[],
+): void {
   app.get(
     `${base}/`,
     {
@@ -107,7 +121,14 @@ export const proxyGroupsRoutes: FastifyPluginAsyncTypebox<{
       ),
     }),
   )
+}
 
+function registerGroup(
+  app: App,
+  deps: service.ProxyGroupsDeps,
+  base: string,
+  tags: string[],
+): void {
   app.get(
     `${base}/:apiProxyGroupName/`,
     {
@@ -152,12 +173,7 @@ export const proxyGroupsRoutes: FastifyPluginAsyncTypebox<{
       return SUCCESS
     },
   )
-
-  registerMembership(app, deps, base, tags)
-  registerDeployment(app, deps, base, tags)
 }
-
-type App = Parameters<typeof proxyGroupsRoutes>[0]
 
 function registerMembership(
   app: App,
