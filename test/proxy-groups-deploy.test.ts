@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CREATE_EXAMPLES, UPDATE_EXAMPLE } from './fixtures/proxy-group-examples.ts'
+import {
+  CREATE_EXAMPLES,
+  DOCUMENTED_ANSWERS,
+  expectDocumentedShape,
+  UPDATE_EXAMPLE,
+} from './fixtures/proxy-group-examples.ts'
 import { dialects } from './helpers.ts'
 import { allow, base, GroupsWorld, proxyBody, refuse } from './proxy-groups-support.ts'
 
@@ -18,6 +23,7 @@ describe.each(dialects())('API proxy groups: deployment, deletion, audit (%s)', 
 
     it('lists the environments the project may use, none deployed yet', async () => {
       const list = await w.ok('GET', `${base}/PaymentAPIGroup/environments/`, 'grouper')
+      expectDocumentedShape(list, DOCUMENTED_ANSWERS.environments)
       expect(list).toMatchObject({ success: true, resultCount: 3 })
       expect(list.resultList).toEqual([
         expect.objectContaining({ environmentName: 'development', deployed: false }),
@@ -28,7 +34,7 @@ describe.each(dialects())('API proxy groups: deployment, deletion, audit (%s)', 
 
     it('deploys every member; the proxies show it', async () => {
       const res = await w.ok('POST', at('production'), 'grouper')
-      expect(res.success).toBe(true)
+      expectDocumentedShape(res, DOCUMENTED_ANSWERS.deploy)
       expect(res.deploymentResult).toMatchObject({
         success: true,
         environmentResults: [
@@ -158,6 +164,7 @@ describe.each(dialects())('API proxy groups: deployment, deletion, audit (%s)', 
 
     it('undeploys every member; undeploying again succeeds and says nothing was there', async () => {
       const res = await w.ok('DELETE', at('staging'), 'grouper')
+      expectDocumentedShape(res, DOCUMENTED_ANSWERS.undeploy)
       expect(res.deploymentResult).toMatchObject({
         success: true,
         environmentResults: [
@@ -220,7 +227,10 @@ describe.each(dialects())('API proxy groups: deployment, deletion, audit (%s)', 
     })
 
     it('a group leaves its proxies in place, deployed where they were', async () => {
-      expect((await w.ok('DELETE', `${base}/PaymentAPIGroup/`, 'grouper')).success).toBe(true)
+      expectDocumentedShape(
+        await w.ok('DELETE', `${base}/PaymentAPIGroup/`, 'grouper'),
+        DOCUMENTED_ANSWERS.success,
+      )
       expect(await w.proxyDeployments('PaymentAPI')).toMatchObject({ production: true })
       expect(await w.proxyDeployments('RefundAPI')).toMatchObject({ production: true })
       const names = (await w.ok('GET', `${base}/`, 'grouper')).resultList.map(

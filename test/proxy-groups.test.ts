@@ -2,8 +2,11 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  ANSWER_PAGES,
   CREATE_EXAMPLES,
   curlBodies,
+  DOCUMENTED_ANSWERS,
+  expectDocumentedShape,
   jsonBlocks,
   REFERENCE_DIR,
   UPDATE_EXAMPLE,
@@ -20,6 +23,17 @@ describe.runIf(existsSync(reference))('the example bodies', () => {
     for (const example of CREATE_EXAMPLES) expect(create).toContainEqual(example)
     expect(curlBodies(page('update-api-proxy-group.md'))).toContainEqual(UPDATE_EXAMPLE)
   })
+
+  it("and the success answers are the pages' own", () => {
+    for (const [answer, pages] of Object.entries(ANSWER_PAGES)) {
+      for (const name of pages) {
+        const blocks = jsonBlocks(readFileSync(join(reference, name), 'utf8'))
+        expect(blocks, name).toContainEqual(
+          DOCUMENTED_ANSWERS[answer as keyof typeof DOCUMENTED_ANSWERS],
+        )
+      }
+    }
+  })
 })
 
 describe.each(dialects())('API proxy groups: CRUD, roles, membership (%s)', (dialect) => {
@@ -33,7 +47,7 @@ describe.each(dialects())('API proxy groups: CRUD, roles, membership (%s)', (dia
     it("creates a group from each of the docs' example bodies and lists them", async () => {
       for (const example of CREATE_EXAMPLES) {
         const created = await w.ok('POST', `${base}/`, 'grouper', example)
-        expect(created.success).toBe(true)
+        expectDocumentedShape(created, DOCUMENTED_ANSWERS.success)
         expect(created.apiProxyGroup).toMatchObject({
           name: example.name,
           description: example.description,
@@ -43,6 +57,7 @@ describe.each(dialects())('API proxy groups: CRUD, roles, membership (%s)', (dia
         })
       }
       const list = await w.ok('GET', `${base}/`, 'grouper')
+      expectDocumentedShape(list, DOCUMENTED_ANSWERS.list)
       expect(list).toMatchObject({ success: true, resultCount: 3 })
       expect(list.resultList.map((g: { name: string }) => g.name)).toEqual([
         'PaymentAPIGroup',
@@ -136,6 +151,7 @@ describe.each(dialects())('API proxy groups: CRUD, roles, membership (%s)', (dia
 
     it("updates with the docs' example body; the name picks the group", async () => {
       const updated = await w.ok('PUT', `${base}/`, 'grouper', UPDATE_EXAMPLE)
+      expectDocumentedShape(updated, DOCUMENTED_ANSWERS.success)
       expect(updated.apiProxyGroup).toMatchObject({
         name: 'PaymentAPIGroup',
         description: 'Updated Payment API Group',
@@ -196,6 +212,7 @@ describe.each(dialects())('API proxy groups: CRUD, roles, membership (%s)', (dia
 
     it('adds proxies of the same project; adding again succeeds and says nothing changed', async () => {
       const added = await w.ok('POST', url('PaymentAPIGroup', 'PaymentAPI'), 'grouper')
+      expectDocumentedShape(added, DOCUMENTED_ANSWERS.success)
       expect(added).toMatchObject({ success: true, changed: true })
       const again = await w.ok('POST', url('PaymentAPIGroup', 'PaymentAPI'), 'grouper')
       expect(again).toMatchObject({ success: true, changed: false })
@@ -222,6 +239,7 @@ describe.each(dialects())('API proxy groups: CRUD, roles, membership (%s)', (dia
     it('removes a member (the proxy stays); removing a non-member succeeds and says so', async () => {
       await w.ok('POST', url('RestrictedAPIGroup', 'UserAPI'), 'grouper')
       const removed = await w.ok('DELETE', url('RestrictedAPIGroup', 'UserAPI'), 'grouper')
+      expectDocumentedShape(removed, DOCUMENTED_ANSWERS.success)
       expect(removed).toMatchObject({ success: true, changed: true })
       const again = await w.ok('DELETE', url('RestrictedAPIGroup', 'UserAPI'), 'grouper')
       expect(again).toMatchObject({ success: true, changed: false })
