@@ -217,6 +217,25 @@ describe.each(dialects())('API proxy groups: deployment, deletion, audit (%s)', 
   })
 
   describe('deleting', () => {
+    it('a project takes its groups, their members and deployments with it', async () => {
+      await w.ok('POST', '/apiops/projects/', 'admin', { name: 'Temp' })
+      await w.ok('PUT', '/apiops/environments/development/', 'admin', {
+        projects: ['MyProject', 'Temp'],
+      })
+      await w.ok('POST', '/apiops/projects/Temp/apiProxies/url/', 'admin', proxyBody('TempAPI'))
+      await w.ok('POST', '/apiops/projects/Temp/apiProxyGroups/', 'admin', CREATE_EXAMPLES[0])
+      const temp = '/apiops/projects/Temp/apiProxyGroups/PaymentAPIGroup'
+      await w.ok('POST', `${temp}/apiProxies/TempAPI/`, 'admin')
+      await w.ok('POST', `${temp}/environments/development/`, 'admin')
+      const count = async () =>
+        (await w.ctx.store.db.selectFrom('proxy_groups').select('id').execute()).length
+      const before = await count()
+      await w.ok('DELETE', '/apiops/projects/Temp/', 'admin')
+      expect(await count()).toBe(before - 1)
+      // MyProject's group of the same name is untouched.
+      expect(await w.members('PaymentAPIGroup')).toEqual(['PaymentAPI', 'RefundAPI'])
+    })
+
     it('a proxy takes it out of its groups; the group stays', async () => {
       await w.ok('POST', `${base}/RestrictedAPIGroup/apiProxies/UserAPI/`, 'grouper')
       expect(await w.members('RestrictedAPIGroup')).toEqual(['UserAPI'])
