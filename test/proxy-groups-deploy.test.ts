@@ -204,6 +204,49 @@ describe.each(dialects())('API proxy groups: deployment, deletion, audit (%s)', 
       )
     })
 
+    it('refuses, before writing anything, where a member refers to a variable without a value there', async () => {
+      await w.ok(
+        'POST',
+        '/apiops/projects/MyProject/apiProxies/url/',
+        'admin',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: an environment variable reference
+        proxyBody('VarAPI', '/var', '${PAYMENTS_BACKEND}/v1'),
+      )
+      await w.ok('POST', `${base}/`, 'grouper', { ...CREATE_EXAMPLES[0], name: 'VarGroup' })
+      for (const proxy of ['PaymentAPI', 'VarAPI'])
+        await w.ok('POST', `${base}/VarGroup/apiProxies/${proxy}/`, 'grouper')
+      const refused = await w.call('POST', at('development', 'VarGroup'), 'grouper')
+      expect(refused.statusCode).toBe(400)
+      expect(refused.json().validation_errors).toEqual([
+        {
+          field: 'apiProxies.VarAPI.routingInfo.routingAddressList.0.address',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: an environment variable reference
+          message: expect.stringContaining('${PAYMENTS_BACKEND}'),
+        },
+      ])
+      expect(await w.proxyDeployments('PaymentAPI')).toMatchObject({ development: false })
+      expect(
+        (await w.groupEnvironments('VarGroup')).find((e) => e.environmentName === 'development'),
+      ).toMatchObject({ deployed: false })
+
+      await w.ok(
+        'POST',
+        '/apiops/projects/MyProject/environmentVariables/PAYMENTS_BACKEND/',
+        'admin',
+        {
+          name: 'PAYMENTS_BACKEND',
+          environmentValueList: [
+            { environmentName: 'development', value: 'https://payments.internal', visible: false },
+          ],
+        },
+      )
+      await w.ok('POST', at('development', 'VarGroup'), 'grouper')
+      expect(await w.proxyDeployments('VarAPI')).toMatchObject({ development: true })
+      await w.ok('DELETE', at('development', 'VarGroup'), 'grouper')
+      await w.ok('DELETE', `${base}/VarGroup/`, 'grouper')
+      await w.ok('DELETE', '/apiops/projects/MyProject/apiProxies/VarAPI/', 'admin')
+    })
+
     it('deploys an empty group (its own record) without touching any proxy', async () => {
       const res = await w.ok('POST', at('development', 'VersionedAPIGroup'), 'grouper')
       expect(res.deploymentResult.environmentResults[0].apiProxyResults).toEqual([])

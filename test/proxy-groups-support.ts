@@ -10,11 +10,15 @@ import { bearer, buildTestApp, makeUser, type TestContext, tokenFor } from './he
  * and environment elsewhere. The calls are the HTTP API's, through app.inject().
  */
 
-export const proxyBody = (name: string, path = `/${name}`) => ({
+export const proxyBody = (
+  name: string,
+  path = `/${name}`,
+  address = 'https://backend.internal',
+) => ({
   apiProxyName: name,
   apiProxyCreationType: 'REVERSE_PROXY',
   clientRoute: { relativePathList: [path] },
-  routingInfo: { routingAddressList: [{ address: 'https://backend.internal' }] },
+  routingInfo: { routingAddressList: [{ address }] },
 })
 
 const USERS = {

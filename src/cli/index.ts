@@ -9,6 +9,7 @@ import * as tokens from '../identity/tokens/tokens.service.ts'
 import * as users from '../identity/users/users.service.ts'
 import * as projects from '../resources/projects/projects.service.ts'
 import { openRuntime } from '../runtime.ts'
+import { envVarCommands } from './env-var.ts'
 import { serve } from './serve.ts'
 
 export interface CliIo {
@@ -365,6 +366,8 @@ export async function runCli(
       )
     })(),
   )
+
+  envVarCommands(program, withServices, print, io.readStdin)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

@@ -172,6 +172,32 @@ export interface ConnectionsTable {
   updated_at: string
 }
 
+export interface EnvironmentVariablesTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  /** 1: one value for every environment (global_*); 0: values per environment */
+  global: number
+  global_visible: number
+  /** The global value in clear, only when it is visible */
+  global_value: string | null
+  /** AES-256-GCM envelope of the global value when it is secret */
+  global_secret: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface EnvironmentVariableValuesTable {
+  variable_id: string
+  environment_id: string
+  visible: number
+  /** The value in clear, only when it is visible */
+  value: string | null
+  /** AES-256-GCM envelope of the value when it is secret */
+  secret: string | null
+}
+
 export interface CredentialsTable {
   id: string
   project_id: string
@@ -286,6 +312,8 @@ export interface Database {
   proxy_group_members: ProxyGroupMembersTable
   proxy_group_deployments: ProxyGroupDeploymentsTable
   connections: ConnectionsTable
+  environment_variables: EnvironmentVariablesTable
+  environment_variable_values: EnvironmentVariableValuesTable
   credentials: CredentialsTable
   certificates: CertificatesTable
   login_attempts: LoginAttemptsTable
@@ -305,6 +333,8 @@ export type EnvironmentRow = Selectable<EnvironmentsTable>
 export type ApiProxyRow = Selectable<ApiProxiesTable>
 export type ProxyGroupRow = Selectable<ProxyGroupsTable>
 export type ConnectionRow = Selectable<ConnectionsTable>
+export type EnvironmentVariableRow = Selectable<EnvironmentVariablesTable>
+export type EnvironmentVariableValueRow = Selectable<EnvironmentVariableValuesTable>
 export type CredentialRow = Selectable<CredentialsTable>
 export type CertificateRow = Selectable<CertificatesTable>
 export type AuditEventRow = Selectable<AuditEventsTable>

@@ -6,6 +6,7 @@ import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
+import { assertAddressesResolve, assertReferencesWellFormed } from './proxies.addresses.ts'
 import * as repo from './proxies.repository.ts'
 import type { CreationType } from './proxies.schemas.ts'
 import {
@@ -19,6 +20,8 @@ export interface ProxiesDeps {
   db: Kysely<Database>
   clock: Clock
   specImport: SpecImport
+  /** To open secret environment variables that routing addresses refer to. */
+  atRestKeys: readonly Buffer[]
 }
 
 interface ClientRoute {
@@ -172,6 +175,7 @@ async function resolveDefinition(deps: ProxiesDeps, input: ProxyInput, log: Debu
       },
     ])
   }
+  assertReferencesWellFormed(addresses)
   const clientRoute: ClientRoute = {
     relativePathList: input.clientRoute?.relativePathList ?? [`/${input.apiProxyName}`],
     virtualHostList: input.clientRoute?.virtualHostList ?? [],
@@ -216,8 +220,14 @@ export async function createProxy(
   log: DebugLog,
 ) {
   const project = await authorizeInProject(deps, principal, 'proxy.write', projectName)
-  if (input.deploy) await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
+  const targets = input.deploy
+    ? await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
+    : []
   const definition = await resolveDefinition(deps, input, log)
+  // Checked before anything is stored, so a deploy that cannot happen changes nothing.
+  for (const target of targets) {
+    await assertAddressesResolve(deps, project, definition.routing, target)
+  }
   const now = deps.clock.now().toISOString()
   const row: ApiProxyRow = {
     id: randomUUID(),
@@ -273,8 +283,14 @@ export async function updateProxy(
       `API proxy '${existing.name}' was created as ${existing.creation_type}; its creation type cannot change to ${input.apiProxyCreationType}.`,
     )
   }
-  if (input.deploy) await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
+  const targets = input.deploy
+    ? await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
+    : []
   const definition = await resolveDefinition(deps, input, log)
+  // Checked before anything is stored, so a deploy that cannot happen changes nothing.
+  for (const target of targets) {
+    await assertAddressesResolve(deps, project, definition.routing, target)
+  }
   const changes = {
     description: input.apiProxyDescription ?? existing.description,
     spec_url: input.specUrl ?? null,
@@ -414,7 +430,9 @@ async function requireDeployTargets(
       },
     ])
   }
-  for (const name of names) await requireUsableEnvironment(deps, project, name)
+  const targets: EnvironmentRow[] = []
+  for (const name of names) targets.push(await requireUsableEnvironment(deps, project, name))
+  return targets
 }
 
 /**
@@ -469,13 +487,14 @@ export async function undeployIn(
   return gone
 }
 
-function deployOne(
+async function deployOne(
   deps: ProxiesDeps,
   principal: Principal,
   project: ProjectRow,
   proxy: ApiProxyRow,
   environment: EnvironmentRow,
 ) {
+  await assertAddressesResolve(deps, project, parseJson<Routing>(proxy.routing), environment)
   const now = deps.clock.now().toISOString()
   return deps.db
     .transaction()

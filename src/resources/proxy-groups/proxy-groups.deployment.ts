@@ -1,18 +1,22 @@
-import type { EnvironmentRow, ProjectRow, ProxyGroupRow } from '../../db/schema.ts'
+import type { ApiProxyRow, EnvironmentRow, ProjectRow, ProxyGroupRow } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
 import { isDatabaseUnavailable } from '../../db/unavailable.ts'
-import { ApiError, errors } from '../../errors.ts'
+import { ApiError, errors, type ValidationIssue } from '../../errors.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
+import { assertAddressesResolve } from '../proxies/proxies.addresses.ts'
 import { deployIn, requireUsableEnvironment, undeployIn } from '../proxies/proxies.service.ts'
 import * as repo from './proxy-groups.repository.ts'
 import { environmentsOf, type ProxyGroupsDeps, requireGroup } from './proxy-groups.service.ts'
 
 /*
  * A group is deployed as one: every member and the group's own record change in one
- * transaction, or none does. A member that fails rolls the whole change back, and the
- * answer names it; there is never a group half deployed. Each member goes through the
- * same steps (deployIn / undeployIn) and history as a proxy deployed on its own.
+ * transaction, or none does. A member that cannot go there (a routing address whose
+ * environment variables do not resolve in that environment) is found before anything is
+ * written, and the answer names every such member; one that fails while writing rolls
+ * the whole change back, and the answer names it. There is never a group half deployed.
+ * Each member goes through the same checks and steps (assertAddressesResolve, deployIn /
+ * undeployIn) and gets the same history as a proxy deployed on its own.
  */
 
 interface Params {
@@ -41,6 +45,27 @@ function memberFailure(error: unknown, what: string): unknown {
   return errors.groupMemberFailed(what, error)
 }
 
+/** Every member must be deployable there; the issues of all of them, each field under its proxy. */
+async function assertMembersDeployable(
+  deps: ProxyGroupsDeps,
+  project: ProjectRow,
+  members: readonly ApiProxyRow[],
+  environment: EnvironmentRow,
+): Promise<void> {
+  const issues: ValidationIssue[] = []
+  for (const proxy of members) {
+    try {
+      await assertAddressesResolve(deps, project, JSON.parse(proxy.routing), environment)
+    } catch (error) {
+      const found = error instanceof ApiError ? error.extra.validationErrors : undefined
+      if (!found) throw error
+      for (const issue of found)
+        issues.push({ field: `apiProxies.${proxy.name}.${issue.field}`, message: issue.message })
+    }
+  }
+  if (issues.length > 0) throw errors.validationFailed(issues)
+}
+
 export async function listGroupEnvironments(
   deps: Pick<ProxyGroupsDeps, 'db'>,
   principal: Principal,
@@ -56,10 +81,13 @@ export async function deployGroup(deps: ProxyGroupsDeps, principal: Principal, p
   const project = await authorizeInProject(deps, principal, 'group.deploy', params.projectName)
   const group = await requireGroup(deps.db, project, params.apiProxyGroupName)
   const environment = await requireUsableEnvironment(deps, project, params.environmentName)
+  // The members as checked are the members deployed: one added meanwhile waits for the next deploy.
+  const members = await repo.membersOf(deps.db, group.id)
+  await assertMembersDeployable(deps, project, members, environment)
   const now = deps.clock.now().toISOString()
-  const members = await deps.db.transaction().execute(async (trx) => {
+  const results = await deps.db.transaction().execute(async (trx) => {
     const results: MemberResult[] = []
-    for (const proxy of await repo.membersOf(trx, group.id)) {
+    for (const proxy of members) {
       try {
         const done = await deployIn(trx, principal, project, proxy, environment, now)
         results.push({ apiProxyName: proxy.name, success: true, message: done.message })
@@ -79,7 +107,7 @@ export async function deployGroup(deps: ProxyGroupsDeps, principal: Principal, p
     })
     return results
   })
-  return answer(environment.name, 'Deployed', members)
+  return answer(environment.name, 'Deployed', results)
 }
 
 /**

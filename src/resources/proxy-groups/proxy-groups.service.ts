@@ -12,6 +12,8 @@ import * as repo from './proxy-groups.repository.ts'
 export interface ProxyGroupsDeps {
   db: Kysely<Database>
   clock: Clock
+  /** To open secret environment variables that members' routing addresses refer to. */
+  atRestKeys: readonly Buffer[]
 }
 
 type Nullable<T> = T | null | undefined
