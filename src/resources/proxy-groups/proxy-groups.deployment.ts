@@ -2,12 +2,18 @@ import type { ApiProxyRow, EnvironmentRow, ProjectRow, ProxyGroupRow } from '../
 import type { Queryable } from '../../db/types.ts'
 import { isDatabaseUnavailable } from '../../db/unavailable.ts'
 import { ApiError, errors, type ValidationIssue } from '../../errors.ts'
+import { type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
 import { assertAddressesResolve } from '../proxies/proxies.addresses.ts'
-import { deployIn, requireUsableEnvironment, undeployIn } from '../proxies/proxies.service.ts'
+import { deployIn, requireUsableEnvironment, undeployIn } from '../proxies/proxies.deployment.ts'
 import * as repo from './proxy-groups.repository.ts'
-import { environmentsOf, type ProxyGroupsDeps, requireGroup } from './proxy-groups.service.ts'
+import {
+  GROUP_ENVIRONMENT_ORDER,
+  groupEnvironmentView,
+  type ProxyGroupsDeps,
+  requireGroup,
+} from './proxy-groups.service.ts'
 
 /*
  * A group is deployed as one: every member and the group's own record change in one
@@ -69,11 +75,14 @@ async function assertMembersDeployable(
 export async function listGroupEnvironments(
   deps: Pick<ProxyGroupsDeps, 'db'>,
   principal: Principal,
-  projectName: string,
-  groupName: string,
+  params: { projectName: string; apiProxyGroupName: string },
+  query: ListQueryInput,
 ) {
-  const project = await authorizeInProject(deps, principal, 'group.read', projectName)
-  return environmentsOf(deps.db, project, await requireGroup(deps.db, project, groupName))
+  const project = await authorizeInProject(deps, principal, 'group.read', params.projectName)
+  const group = await requireGroup(deps.db, project, params.apiProxyGroupName)
+  const base = repo.environmentsOfGroup(deps.db, project.id, group.id)
+  const view = await groupEnvironmentView(deps.db, group)
+  return pageInSql(deps.db, base, query, GROUP_ENVIRONMENT_ORDER, view)
 }
 
 /** Deploys every member's current revision; deploying again redeploys (picks up changes). */

@@ -2,13 +2,12 @@ import type { Insertable } from 'kysely'
 import type { ApiProxyRow, Database, ProxyGroupRow } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
 
-export function listGroups(db: Queryable, projectId: string): Promise<ProxyGroupRow[]> {
+/** A project's groups, unordered: the list pages and sorts it in SQL. */
+export function groupsOfProject(db: Queryable, projectId: string) {
   return db
     .selectFrom('proxy_groups')
-    .selectAll()
+    .select(['id', 'name', 'description'])
     .where('project_id', '=', projectId)
-    .orderBy('name')
-    .execute()
 }
 
 export function findGroup(
@@ -133,3 +132,38 @@ export function memberDeployments(db: Queryable, groupId: string) {
     .where('proxy_group_members.group_id', '=', groupId)
     .execute()
 }
+
+/**
+ * The environments a group's page lists: every one its project may use, and any the
+ * group is still deployed to after the project lost it; with the group's deployment there.
+ */
+export function environmentsOfGroup(db: Queryable, projectId: string, groupId: string) {
+  return db
+    .selectFrom('environments')
+    .leftJoin('proxy_group_deployments as gd', (join) =>
+      join.onRef('gd.environment_id', '=', 'environments.id').on('gd.group_id', '=', groupId),
+    )
+    .select([
+      'environments.id as environment_id',
+      'environments.name as environment_name',
+      'gd.revision as deployed_revision',
+      'gd.deployed_at',
+      'gd.deployed_by',
+    ])
+    .where((eb) =>
+      eb.or([
+        eb('gd.group_id', 'is not', null),
+        eb.exists(
+          eb
+            .selectFrom('environment_projects')
+            .select('environment_projects.project_id')
+            .whereRef('environment_projects.environment_id', '=', 'environments.id')
+            .where('environment_projects.project_id', '=', projectId),
+        ),
+      ]),
+    )
+}
+
+export type GroupEnvironmentRow = Awaited<
+  ReturnType<ReturnType<typeof environmentsOfGroup>['execute']>
+>[number]

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import * as deployment from './proxy-groups.deployment.ts'
@@ -25,9 +25,6 @@ import * as service from './proxy-groups.service.ts'
  * non-member succeeds (as documented) and says so in `message`. Every route needs
  * ROLE_MANAGE_PROXY_GROUPS, reads included, as the docs say.
  */
-
-const SORT = { name: (g: { name: string }) => g.name }
-const ENVIRONMENT_SORT = { environmentName: (e: { environmentName: string }) => e.environmentName }
 
 export const proxyGroupsRoutes: FastifyPluginAsyncTypebox<{
   deps: service.ProxyGroupsDeps
@@ -65,12 +62,7 @@ function registerCollection(
       },
     },
     async (request) =>
-      paginate(
-        await service.listGroups(deps, principalOf(request), request.params.projectName),
-        request.query,
-        SORT,
-        'name',
-      ),
+      service.listGroups(deps, principalOf(request), request.params.projectName, request.query),
   )
 
   app.post(
@@ -243,17 +235,7 @@ function registerDeployment(
       },
     },
     async (request) =>
-      paginate(
-        await deployment.listGroupEnvironments(
-          deps,
-          principalOf(request),
-          request.params.projectName,
-          request.params.apiProxyGroupName,
-        ),
-        request.query,
-        ENVIRONMENT_SORT,
-        'environmentName',
-      ),
+      deployment.listGroupEnvironments(deps, principalOf(request), request.params, request.query),
   )
   const url = `${base}/:apiProxyGroupName/environments/:environmentName/`
   const config = { action: 'group.deploy' as const }

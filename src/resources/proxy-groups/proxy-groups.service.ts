@@ -4,8 +4,8 @@ import type { Clock } from '../../clock.ts'
 import type { ApiProxyRow, Database, ProjectRow, ProxyGroupRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
+import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
-import * as environments from '../environments/environments.repository.ts'
 import { findProxy } from '../proxies/proxies.repository.ts'
 import * as repo from './proxy-groups.repository.ts'
 
@@ -77,21 +77,21 @@ async function requireMemberCandidate(
   return row
 }
 
+export const GROUP_ENVIRONMENT_ORDER: ListOrder = {
+  sortable: { environmentName: 'environments.name' },
+  defaultSort: 'environmentName',
+}
+
 /**
- * Per environment the project may use (or the group is still deployed to): whether the
- * group is there, and whether it is behind: the group changed since, or a member is
- * missing there or runs an older revision than its current one.
+ * How to present each environment of a group: whether the group is there, and whether it
+ * is behind (the group changed since, or a member is missing there or runs an older
+ * revision than its current one). Reads the members once, for a whole page.
  */
-export async function environmentsOf(db: Queryable, project: ProjectRow, group: ProxyGroupRow) {
-  const [usable, deployed, members, memberDeployments] = await Promise.all([
-    environments.listEnvironmentsOfProject(db, project.id),
-    repo.groupDeploymentsOf(db, group.id),
+export async function groupEnvironmentView(db: Queryable, group: ProxyGroupRow) {
+  const [members, memberDeployments] = await Promise.all([
     repo.membersOf(db, group.id),
     repo.memberDeployments(db, group.id),
   ])
-  const names = new Map(usable.map((e) => [e.id, e.name]))
-  for (const d of deployed) names.set(d.environment_id, d.environment_name)
-  const byEnvironment = new Map(deployed.map((d) => [d.environment_id, d]))
   const current = (environmentId: string, proxy: ApiProxyRow) =>
     memberDeployments.some(
       (m) =>
@@ -99,20 +99,27 @@ export async function environmentsOf(db: Queryable, project: ProjectRow, group: 
         m.proxy_id === proxy.id &&
         m.revision === proxy.revision,
     )
-  return [...names.entries()]
-    .map(([id, environmentName]) => {
-      const d = byEnvironment.get(id)
-      return {
-        environmentName,
-        deployed: d !== undefined,
-        redeployRequired:
-          d !== undefined &&
-          (d.revision < group.revision || !members.every((proxy) => current(id, proxy))),
-        deployedAt: d?.deployed_at ?? null,
-        deployedBy: d?.deployed_by ?? null,
-      }
-    })
-    .sort((a, b) => (a.environmentName < b.environmentName ? -1 : 1))
+  return (row: repo.GroupEnvironmentRow) => {
+    const deployed = row.deployed_revision !== null
+    return {
+      environmentName: row.environment_name,
+      deployed,
+      redeployRequired:
+        deployed &&
+        (Number(row.deployed_revision) < group.revision ||
+          !members.every((proxy) => current(row.environment_id, proxy))),
+      deployedAt: row.deployed_at ?? null,
+      deployedBy: row.deployed_by ?? null,
+    }
+  }
+}
+
+async function environmentsOf(db: Queryable, project: ProjectRow, group: ProxyGroupRow) {
+  const [rows, view] = await Promise.all([
+    repo.environmentsOfGroup(db, project.id, group.id).orderBy('environments.name').execute(),
+    groupEnvironmentView(db, group),
+  ])
+  return rows.map(view)
 }
 
 async function present(db: Queryable, project: ProjectRow, group: ProxyGroupRow) {
@@ -139,13 +146,16 @@ async function present(db: Queryable, project: ProjectRow, group: ProxyGroupRow)
 
 // --- Reading
 
+const GROUP_ORDER: ListOrder = { sortable: { name: 'name' }, defaultSort: 'name' }
+
 export async function listGroups(
   deps: Pick<ProxyGroupsDeps, 'db'>,
   principal: Principal,
   projectName: string,
+  query: ListQueryInput,
 ) {
   const project = await authorizeInProject(deps, principal, 'group.read', projectName)
-  return (await repo.listGroups(deps.db, project.id)).map((g) => ({
+  return pageInSql(deps.db, repo.groupsOfProject(deps.db, project.id), query, GROUP_ORDER, (g) => ({
     id: g.id,
     name: g.name,
     description: g.description,
