@@ -12,8 +12,9 @@ import type { CreationType } from './proxies.schemas.ts'
 import {
   type DebugLog,
   type ImportedSpec,
-  importSpecFromUrl,
+  readSpec,
   type SpecImport,
+  type SpecUpload,
 } from './spec-import.ts'
 
 export interface ProxiesDeps {
@@ -64,6 +65,8 @@ export interface DeploymentOutcome {
 }
 
 const parseJson = <T>(text: string): T => JSON.parse(text) as T
+const apiTypeOf = (creationType: string): 'REST' | 'SOAP' =>
+  creationType === 'WSDL' ? 'SOAP' : 'REST'
 
 // --- Reading
 
@@ -76,7 +79,7 @@ export async function listProxies(
   return (await repo.listProxies(deps.db, project.id)).map((row) => ({
     name: row.name,
     description: row.description,
-    type: 'REST' as const,
+    type: apiTypeOf(row.creation_type),
     creationType: row.creation_type,
     relativePath: parseJson<ClientRoute>(row.client_route).relativePathList[0] ?? '',
   }))
@@ -116,7 +119,7 @@ async function present(db: Queryable, project: ProjectRow, row: ApiProxyRow) {
   return {
     name: row.name,
     description: row.description,
-    apiType: 'REST' as const,
+    apiType: apiTypeOf(row.creation_type),
     creationType: row.creation_type,
     specUrl: row.spec_url,
     clientRoute: parseJson<ClientRoute>(row.client_route),
@@ -145,22 +148,13 @@ export async function getProxy(
  * What a proxy is made of, from the request and (for OPEN_API and SWAGGER) the spec
  * it names: its operations, and its backend when the request gives none.
  */
-async function resolveDefinition(deps: ProxiesDeps, input: ProxyInput, log: DebugLog) {
-  let spec: ImportedSpec = { endpoints: [], backendUrl: null }
-  if (input.apiProxyCreationType === 'REVERSE_PROXY') {
-    if (input.specUrl) {
-      throw errors.validationFailed([
-        { field: 'specUrl', message: 'is only for OPEN_API and SWAGGER proxies' },
-      ])
-    }
-  } else {
-    if (!input.specUrl) {
-      throw errors.validationFailed([
-        { field: 'specUrl', message: `is required for ${input.apiProxyCreationType} proxies` },
-      ])
-    }
-    spec = await importSpecFromUrl(deps.specImport, input.specUrl, input.apiProxyCreationType, log)
-  }
+async function resolveDefinition(
+  deps: ProxiesDeps,
+  input: ProxyInput,
+  log: DebugLog,
+  upload?: SpecUpload,
+) {
+  const spec = await readSpec(deps.specImport, input, log, upload)
   const addresses =
     input.routingInfo?.routingAddressList ??
     (spec.backendUrl ? [{ address: spec.backendUrl }] : undefined)
@@ -218,12 +212,13 @@ export async function createProxy(
   projectName: string,
   input: ProxyInput,
   log: DebugLog,
+  upload?: SpecUpload,
 ) {
   const project = await authorizeInProject(deps, principal, 'proxy.write', projectName)
   const targets = input.deploy
     ? await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
     : []
-  const definition = await resolveDefinition(deps, input, log)
+  const definition = await resolveDefinition(deps, input, log, upload)
   // Checked before anything is stored, so a deploy that cannot happen changes nothing.
   for (const target of targets) {
     await assertAddressesResolve(deps, project, definition.routing, target)
@@ -275,6 +270,7 @@ export async function updateProxy(
   projectName: string,
   input: ProxyInput,
   log: DebugLog,
+  upload?: SpecUpload,
 ) {
   const project = await authorizeInProject(deps, principal, 'proxy.write', projectName)
   const existing = await requireProxy(deps, project, input.apiProxyName)
@@ -286,7 +282,7 @@ export async function updateProxy(
   const targets = input.deploy
     ? await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
     : []
-  const definition = await resolveDefinition(deps, input, log)
+  const definition = await resolveDefinition(deps, input, log, upload)
   // Checked before anything is stored, so a deploy that cannot happen changes nothing.
   for (const target of targets) {
     await assertAddressesResolve(deps, project, definition.routing, target)
