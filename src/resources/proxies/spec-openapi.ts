@@ -10,8 +10,8 @@ import {
 
 /*
  * OpenAPI 3.x and Swagger 2.0, read with @apidevtools/swagger-parser: it checks the
- * version and dereferences every $ref (path items included), so operations reached
- * through a reference count like written ones. It is not asked to validate the
+ * version and dereferences the $refs of path items and operations, so operations
+ * reached through a reference count like written ones. It is not asked to validate the
  * document against the OpenAPI schema: a proxy needs the operations, and real-world
  * specs often break a schema rule (a missing `responses`) that changes nothing here.
  *
@@ -25,9 +25,15 @@ import {
 /** YAML aliases expand; a few hundred of them nested can be a billion-laughs bomb. */
 const MAX_YAML_ALIASES = 100
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
+/**
+ * Below an operation nothing is dereferenced: a proxy keeps no schema, and the library
+ * recurses (500 levels at most) through schemas that chain deeper than that in large
+ * real-world specs. Path items and operations reached through a $ref are resolved.
+ */
+const beyondOperations = (path: string) => !/^#(\/paths(\/[^/]*){0,2})?$/.test(path)
 const PARSER_OPTIONS = {
   resolve: { external: false, file: false, http: false },
-  dereference: { circular: true as const },
+  dereference: { circular: true as const, excludedPathMatcher: beyondOperations },
 }
 
 function asRecord(value: unknown): Record<string, unknown> | null {
