@@ -103,6 +103,18 @@ export interface ApiProxiesTable {
   revision: number
   created_at: string
   updated_at: string
+  /** The first of the client route's paths (0009): what the list sorts by as relativePath. */
+  relative_path: string
+}
+
+/**
+ * One row per path of a proxy's client route (0009), unique per project: the database
+ * answers "is this route free?" by index, and refuses a clash two creates race into.
+ */
+export interface ProxyRoutesTable {
+  project_id: string
+  path: string
+  proxy_id: string
 }
 
 export interface ProxyDeploymentsTable {
@@ -278,6 +290,7 @@ export interface Database {
   environments: EnvironmentsTable
   environment_projects: EnvironmentProjectsTable
   api_proxies: ApiProxiesTable
+  proxy_routes: ProxyRoutesTable
   proxy_deployments: ProxyDeploymentsTable
   deployment_history: DeploymentHistoryTable
   connections: ConnectionsTable

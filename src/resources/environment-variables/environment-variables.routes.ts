@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -29,17 +30,28 @@ import * as service from './environment-variables.service.ts'
  *   roles); a project the caller is not a member of answers 404.
  */
 
-const SORT = { name: (v: service.EnvironmentVariableView) => v.name }
+const tags = ['environment-variables']
+const read = { action: 'variable.read' as const }
+const write = { action: 'variable.write' as const }
+const base = '/apiops/projects/:projectName/environmentVariables'
+const writeErrors = errorResponses(400, 401, 403, 404, 409, 415)
 
-export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<{
+interface VariablesRouteOptions {
   deps: service.EnvironmentVariablesDeps
-}> = async (app, { deps }) => {
-  const tags = ['environment-variables']
-  const read = { action: 'variable.read' as const }
-  const write = { action: 'variable.write' as const }
-  const base = '/apiops/projects/:projectName/environmentVariables'
-  const writeErrors = errorResponses(400, 401, 403, 404, 409, 415)
+}
 
+export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<VariablesRouteOptions> = async (
+  app,
+  options,
+) => {
+  listVariablesRoute(app, options)
+  getVariableRoute(app, options)
+  createVariableRoute(app, options)
+  updateVariableRoute(app, options)
+  deleteVariableRoute(app, options)
+}
+
+function listVariablesRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -57,14 +69,11 @@ export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) =>
-      paginate(
-        await service.listVariables(deps, principalOf(request), request.params.projectName),
-        request.query,
-        SORT,
-        'name',
-      ),
+      service.listVariables(deps, principalOf(request), request.params.projectName, request.query),
   )
+}
 
+function getVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
   app.get(
     `${base}/:name/`,
     {
@@ -87,7 +96,9 @@ export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<{
       return { ...SUCCESS, resultList: [variable], resultCount: 1 as const }
     },
   )
+}
 
+function createVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
   app.post(
     `${base}/:name/`,
     {
@@ -113,7 +124,9 @@ export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<{
       ),
     }),
   )
+}
 
+function updateVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
   app.put(
     `${base}/:name/`,
     {
@@ -139,7 +152,9 @@ export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<{
       ),
     }),
   )
+}
 
+function deleteVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
   app.delete(
     `${base}/:name/`,
     {

@@ -7,7 +7,8 @@ import { errorResponses, NameParam } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import { METADATA_MAX_BYTES, ProxyFileForm, readProxyForm, uploadOf } from './proxies.file.form.ts'
 import { ProxyWriteResultSchema } from './proxies.schemas.ts'
-import * as service from './proxies.service.ts'
+import type { ProxiesDeps } from './proxies.service.ts'
+import * as writes from './proxies.writes.ts'
 
 /*
  * Creating and updating a proxy from an uploaded spec (apiProxies/file/), as the
@@ -16,7 +17,7 @@ import * as service from './proxies.service.ts'
  * Past the form, it is the url variant: the same service, the same spec parser.
  */
 
-export const proxiesFileRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDeps }> = async (
+export const proxiesFileRoutes: FastifyPluginAsyncTypebox<{ deps: ProxiesDeps }> = async (
   app,
   { deps },
 ) => {
@@ -68,7 +69,7 @@ export const proxiesFileRoutes: FastifyPluginAsyncTypebox<{ deps: service.Proxie
     ),
     async (request) => ({
       ...SUCCESS,
-      ...(await service.createProxy(
+      ...(await writes.createProxy(
         deps,
         principalOf(request),
         request.params.projectName,
@@ -87,7 +88,7 @@ export const proxiesFileRoutes: FastifyPluginAsyncTypebox<{ deps: service.Proxie
     ),
     async (request) => ({
       ...SUCCESS,
-      ...(await service.updateProxy(
+      ...(await writes.updateProxy(
         deps,
         principalOf(request),
         request.params.projectName,

@@ -1,17 +1,15 @@
 import type { Command } from 'commander'
-import type { Services } from '../composition.ts'
-import { errors } from '../errors.ts'
-import * as variables from '../resources/environment-variables/environment-variables.service.ts'
-import { findProjectByName } from '../resources/projects/projects.repository.ts'
+import type { Services } from '../../composition.ts'
+import { errors } from '../../errors.ts'
+import * as variables from '../../resources/environment-variables/environment-variables.service.ts'
+import { findProjectByName } from '../../resources/projects/projects.repository.ts'
+import type { CliContext } from '../context.ts'
 
 /*
  * apiops env-var list|set|delete: a project's environment variables, through the same
  * service as the API. Values are given as options (or on standard input), which the
  * audit log never records; a secret value is never printed.
  */
-
-type WithServices = (fn: (s: Services) => Promise<void>) => () => Promise<void>
-type Print = (data: unknown, human: () => string) => void
 
 interface SetOptions {
   env?: string
@@ -68,15 +66,15 @@ function setBody(
   }
 }
 
-export function envVarCommands(
+export function registerEnvVarCommands(
   program: Command,
-  withServices: WithServices,
-  print: Print,
-  readStdin: () => Promise<string>,
+  { withServices, print, io }: CliContext,
 ): void {
-  const envVar = program
-    .command('env-var')
-    .description("manage a project's environment variables (${NAME} in routing addresses)")
+  const readStdin = io.readStdin
+  const envVar = program.command('env-var').description(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${NAME} syntax users write
+    "manage a project's environment variables (${NAME} in routing addresses)",
+  )
   envVar.command('list <project>').action((projectName: string) =>
     withServices(async (s) => {
       const list = await variables.listVariablesOf(s, await requireProject(s, projectName))
