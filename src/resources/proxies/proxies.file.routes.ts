@@ -61,41 +61,35 @@ export const proxiesFileRoutes: FastifyPluginAsyncTypebox<{ deps: ProxiesDeps }>
     },
   })
 
-  app.post(
-    url,
-    route(
+  for (const [method, operationId, summary, write] of [
+    [
+      'POST',
       'createApiProxyFromFile',
       'Create an API proxy from an uploaded OpenAPI 3 / Swagger 2 / WSDL 1.1 file (or a ZIP of a WSDL and its imports)',
-    ),
-    async (request) => ({
-      ...SUCCESS,
-      ...(await writes.createProxy(
-        deps,
-        principalOf(request),
-        request.params.projectName,
-        request.body.metadata,
-        request.log,
-        { bytes: uploadOf(request) },
-      )),
-    }),
-  )
-
-  app.put(
-    url,
-    route(
+      writes.createProxy,
+    ],
+    [
+      'PUT',
       'updateApiProxyFromFile',
       'Update an API proxy from an uploaded spec file (re-reading it); deployed environments then need a redeploy',
-    ),
-    async (request) => ({
-      ...SUCCESS,
-      ...(await writes.updateProxy(
-        deps,
-        principalOf(request),
-        request.params.projectName,
-        request.body.metadata,
-        request.log,
-        { bytes: uploadOf(request) },
-      )),
-    }),
-  )
+      writes.updateProxy,
+    ],
+  ] as const) {
+    app.route({
+      method,
+      url,
+      ...route(operationId, summary),
+      handler: async (request) => ({
+        ...SUCCESS,
+        ...(await write(
+          deps,
+          principalOf(request),
+          request.params.projectName,
+          request.body.metadata,
+          request.log,
+          { bytes: uploadOf(request) },
+        )),
+      }),
+    })
+  }
 }
