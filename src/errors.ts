@@ -269,6 +269,14 @@ export const errors = {
     )
   },
 
+  /** More password checks at once than the thread pool runs and its queue holds. */
+  passwordChecksBusy: () =>
+    new ApiError(
+      'service_unavailable',
+      'Too many logins are being checked at once; retry in a second.',
+      { headers: { 'retry-after': '1' } },
+    ),
+
   // --- Server side
   internal: () =>
     new ApiError(

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
-import { type Kysely, Migrator } from 'kysely'
+import { type Kysely, Migrator, sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { createDb, type DbHandle, type Dialect } from '../src/db/create-db.ts'
+import { SORTED_TEXT } from '../src/db/migrations/0009_list_indexes.ts'
 import { migrateToLatest, migrations } from '../src/db/migrator.ts'
-import { dialects, PG_URL } from './helpers.ts'
+import { dialects, freshStore, PG_URL } from './helpers.ts'
 import { createThrowawaySchema } from './pg-schema.ts'
 
 /**
@@ -82,6 +83,30 @@ describe.each(dialects())('migration 0009 on existing proxies (%s)', (dialect) =
       expect(['a', 'c']).toContain(routes[2]?.name)
     } finally {
       await drop()
+    }
+  })
+})
+
+describe.runIf(dialects().includes('postgres'))('code point order on PostgreSQL', () => {
+  it('gives every text column a list sorts by the "C" collation, whatever the server locale', async () => {
+    const store = await freshStore('postgres')
+    try {
+      const sorted = [...SORTED_TEXT, ['environment_variables', 'name', 'varchar(100)']]
+      const { rows } = await sql<{
+        table_name: string
+        column_name: string
+        collation_name: string | null
+      }>`
+        select table_name, column_name, collation_name from information_schema.columns
+        where table_schema = current_schema()`.execute(store.db)
+      const collation = new Map(
+        rows.map((r) => [`${r.table_name}.${r.column_name}`, r.collation_name]),
+      )
+      for (const [table, column] of sorted) {
+        expect(collation.get(`${table}.${column}`), `${table}.${column}`).toBe('C')
+      }
+    } finally {
+      await store.drop()
     }
   })
 })

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { isPostgres } from './is-postgres.ts'
 
 // Frozen: never edit a migration that has shipped; add a new one instead.
 // Lists page, sort and filter in the database (src/http/lists.ts): each sort a list
@@ -13,7 +14,7 @@ import { type Kysely, sql } from 'kysely'
 //   that a route is free is one index lookup instead of reading every proxy.
 
 /** [table, column, type] of the text columns a list sorts by. */
-const SORTED_TEXT: readonly [string, string, string][] = [
+export const SORTED_TEXT: readonly [string, string, string][] = [
   ['projects', 'name', 'varchar(100)'],
   ['users', 'username', 'varchar(64)'],
   ['environments', 'name', 'varchar(100)'],
@@ -64,15 +65,6 @@ export const LIST_INDEXES: Record<string, string> = {
 
 /** Replaced by the (…, at, id) indexes above, which serve every query these did. */
 const SUPERSEDED = ['audit_events_at_idx', 'audit_events_actor_idx', 'audit_events_username_idx']
-
-async function isPostgres(db: Kysely<any>): Promise<boolean> {
-  try {
-    await sql`select current_schema()`.execute(db)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Fills relative_path and proxy_routes from the JSON client routes, a slice at a time. */
 async function backfillRoutes(db: Kysely<any>): Promise<void> {
