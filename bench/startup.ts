@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { freePort } from '../test/nodes.ts'
 
 /**
- * Start-up cost of an apiops entry point, for the README's "Build and start-up" table:
+ * Start-up cost of an apiops entry point, for docs/operations.md ("Build and start-up"):
  * time from spawn to the first 200 on /apiops/test/healthcheck (polled every 10 ms, fresh
  * data dir each run), the server's RSS at that moment, and the wall time of one CLI
  * command (`user list` on an existing data dir). Medians; entry points given together

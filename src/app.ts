@@ -1,6 +1,6 @@
 import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import { installAuditHook } from './audit/audit.hook.ts'
 import { auditRoutes } from './audit/audit.routes.ts'
 import { type AppDeps, createServices, type Services } from './composition.ts'
@@ -78,7 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Errors carry their own ids in logs; a client never sees them.
     genReqId: undefined,
     // One access-log line instead (installAccessLog), without a child logger per request.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   const services = createServices(

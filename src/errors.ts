@@ -1,6 +1,6 @@
 /**
  * The one error catalogue. Every error apiops answers is built here, so the set of
- * codes a client can see is this table and nothing else (a test holds the README's
+ * codes a client can see is this table and nothing else (a test holds docs/api.md's
  * error table to it). Descriptions say what went wrong and what to do about it.
  */
 export const ERROR_STATUS = {

@@ -441,7 +441,7 @@ describe.each(TOKEN_STORES)('per-token request rate limit ($name)', (store) => {
         expectLocked(await hello(other, token))
         expectLocked(await hello(ctx.app, token))
       } else {
-        // Each node allows the limit on its own: N nodes allow N times it (see README).
+        // Each node allows the limit on its own: N nodes allow N times it (see docs/security.md).
         for (let i = 0; i < 3; i++) expect((await hello(other, token)).statusCode).toBe(200)
         expectLocked(await hello(other, token))
       }

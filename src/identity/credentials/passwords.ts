@@ -5,7 +5,8 @@ const ARGON2ID = 2 as Algorithm
 
 /**
  * argon2id with explicit parameters: the library's defaults are below OWASP's floor
- * (m=19456 KiB, t=2, p=1). These cost ~40 ms on the 2-core machines apiops is tested on.
+ * (m=19456 KiB, t=2, p=1). One verify with these costs 12-18 ms on the 2-core machines
+ * apiops is tested on (more while other work shares the cores).
  */
 export const ARGON2_PARAMS = {
   algorithm: ARGON2ID,
