@@ -96,6 +96,14 @@ function nextMessage<T extends ChildMessage['type']>(
 
 let built: Promise<string> | undefined
 
+/** The servers inherit the environment, so bin/v8-tuning.js reads the same switch there. */
+function pretenuring(): string {
+  const setting = process.env.APIOPS_V8_PRETENURING
+  return setting
+    ? `APIOPS_V8_PRETENURING=${setting}`
+    : 'V8 pretenuring off (APIOPS_V8_PRETENURING unset: the default)'
+}
+
 /**
  * The servers under test run the compiled build, as `npm start` does: this builds dist/
  * when it is missing or older than src/ (scripts/ensure-build.js, as prestart does) and
@@ -106,8 +114,7 @@ export function ensureCompiledServer(): Promise<string> {
     (rebuilt) =>
       `servers under test: the compiled build (${relative(process.cwd(), SERVER_ENTRY)}, ` +
       `${rebuilt ? 'built just now from src/' : 'up to date with src/'}), plain node without a ` +
-      `TypeScript loader, bin/v8-tuning.js loaded first: what npm start runs; ` +
-      `APIOPS_V8_PRETENURING=${process.env.APIOPS_V8_PRETENURING || 'on (unset: the default)'}`,
+      `TypeScript loader, bin/v8-tuning.js loaded first: what npm start runs; ${pretenuring()}`,
   )
   return built
 }

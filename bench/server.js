@@ -9,11 +9,14 @@
  * missing or older than src/). Types come from src/ through JSDoc; the code from dist/.
  */
 import '../bin/v8-tuning.js'
-import { rmSync } from 'node:fs'
-import Fastify from 'fastify'
-import pino from 'pino'
-import { Type } from 'typebox'
-import { HELLO_ROUTE, OPEN_HELLO_ROUTE } from './routes.js'
+
+// Everything else is imported only now, as bin/apiops.js does: a static import would be
+// fetched and parsed before bin/v8-tuning.js runs, and the heap would grow first.
+const { rmSync } = await import('node:fs')
+const { default: Fastify } = await import('fastify')
+const { default: pino } = await import('pino')
+const { Type } = await import('typebox')
+const { HELLO_ROUTE, OPEN_HELLO_ROUTE } = await import('./routes.js')
 
 /** @typedef {import('./protocol.ts').ChildMessage} ChildMessage */
 /** @typedef {import('./protocol.ts').ParentMessage} ParentMessage */
