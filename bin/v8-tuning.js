@@ -13,8 +13,8 @@
 // generation for good. From then
 // on each array outlives its request until a full collection, and through it both
 // listeners and the whole request: every scavenge copies the previous requests' objects
-// (scavenges 5-17 ms instead of 0.6, 2 MB promoted each time, a full collection every
-// second or two, half the throughput). apiops cannot avoid the array (the two listeners
+// (scavenges 5-12 ms instead of about 1, 2 MB promoted each time, a full collection
+// every few seconds, half the throughput). apiops cannot avoid the array (the two listeners
 // belong to Node and Fastify); with pretenuring off V8 never makes that decision.
 import { setFlagsFromString } from 'node:v8'
 
