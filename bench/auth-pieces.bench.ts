@@ -14,8 +14,10 @@ import { createServices } from '../src/composition.ts'
 import { loadConfig } from '../src/config.ts'
 import { createDb } from '../src/db/create-db.ts'
 import { migrateToLatest } from '../src/db/migrator.ts'
+import { authenticateBearer } from '../src/identity/bearer/bearer-check.ts'
+import { NEVER_EXPIRES } from '../src/identity/tokens/expiry.ts'
 import { hashToken } from '../src/identity/tokens/token-format.ts'
-import { authenticateBearer, issueToken } from '../src/identity/tokens/tokens.service.ts'
+import { issueToken } from '../src/identity/tokens/tokens.service.ts'
 import { createUser } from '../src/identity/users/users.service.ts'
 import { buildKeyRing } from '../src/keys.ts'
 import { makeTempDir } from './fixture.ts'
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
       userId: user.id,
       name: 't',
       source: 'cli',
-      expiresAt: null,
+      expiresAt: NEVER_EXPIRES,
     })
     const header = `Bearer ${token}`
     const key = keys.current

@@ -63,8 +63,8 @@ export function loggerOptions(
 
 export type App = FastifyInstance & { services: Services; routeTable: readonly RouteEntry[] }
 
-export async function buildApp(deps: AppDeps): Promise<App> {
-  const app = Fastify({
+function createFastify(deps: AppDeps) {
+  return Fastify({
     ...(deps.log
       ? { loggerInstance: deps.log, childLoggerFactory: lazyChildLoggerFactory }
       : { logger: false }),
@@ -80,6 +80,55 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // One access-log line instead (installAccessLog), without a child logger per request.
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>()
+}
+
+type Server = ReturnType<typeof createFastify>
+type Limits = ReturnType<typeof createLimits>
+
+/** The route table, for the OpenAPI document and for tests that must cover every route. */
+function collectRouteTable(app: Server): RouteEntry[] {
+  const routes: RouteEntry[] = []
+  app.decorate('routeTable', routes)
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue
+      routes.push({
+        method,
+        url: route.url,
+        public: isPublicRoute(route.url, route.config),
+        action: route.config?.action,
+      })
+    }
+  })
+  return routes
+}
+
+async function registerRoutes(
+  app: Server,
+  deps: AppDeps,
+  services: Services,
+  limits: Limits,
+): Promise<void> {
+  await app.register(testRoutes, { db: services.db })
+  await app.register(tokenRoutes, {
+    deps: services,
+    ttlSeconds: deps.config.apiTokenTtl,
+    throttle: limits.login,
+  })
+  await app.register(sessionRoutes, {
+    deps: services,
+    throttle: limits.login,
+    deviceSecret: deps.keys.device,
+  })
+  await app.register(meRoutes, { deps: services, throttle: limits.login })
+  await app.register(usersRoutes, { deps: services })
+  await app.register(auditRoutes, { deps: services })
+  await app.register(settingsRoutes, { deps: services })
+  await app.register(resourceRoutes, { deps: services })
+}
+
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = createFastify(deps)
 
   const services = createServices(
     deps,
@@ -102,20 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     tokenRateLimit: () => services.settings.tokenRateLimit,
   })
   app.addHook('onClose', () => limits.close())
-  // The route table, for the OpenAPI document and for tests that must cover every route.
-  const routes: RouteEntry[] = []
-  app.decorate('routeTable', routes)
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) {
-      if (method === 'HEAD') continue
-      routes.push({
-        method,
-        url: route.url,
-        public: isPublicRoute(route.url, route.config),
-        action: route.config?.action,
-      })
-    }
-  })
+  const routes = collectRouteTable(app)
   app.addHook('onClose', async () => {
     await services.usage.flush()
     // Also ends the folding windows: their counts are written before the store closes.
@@ -135,23 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(formbody)
   installAuth(app, services, tokenRateLimitHook(limits.tokens))
   installAuditHook(app, services.audit)
-
-  await app.register(testRoutes, { db: services.db })
-  await app.register(tokenRoutes, {
-    deps: services,
-    ttlSeconds: deps.config.apiTokenTtl,
-    throttle: limits.login,
-  })
-  await app.register(sessionRoutes, {
-    deps: services,
-    throttle: limits.login,
-    deviceSecret: deps.keys.device,
-  })
-  await app.register(meRoutes, { deps: services, throttle: limits.login })
-  await app.register(usersRoutes, { deps: services })
-  await app.register(auditRoutes, { deps: services })
-  await app.register(settingsRoutes, { deps: services })
-  await app.register(resourceRoutes, { deps: services })
+  await registerRoutes(app, deps, services, limits)
 
   return app as unknown as App
 }

@@ -6,9 +6,11 @@ import type { EventBus } from './cluster/events.ts'
 import type { Config } from './config.ts'
 import type { DbHandle } from './db/create-db.ts'
 import { AuthCache } from './identity/bearer/auth-cache.ts'
+import type { BearerDeps } from './identity/bearer/bearer-check.ts'
+import { UsageRecorder } from './identity/bearer/usage-recorder.ts'
 import type { SessionsDeps } from './identity/sessions/sessions.service.ts'
 import { TokenCodec } from './identity/tokens/token-format.ts'
-import { type TokensDeps, UsageRecorder } from './identity/tokens/tokens.service.ts'
+import type { TokensDeps } from './identity/tokens/tokens.service.ts'
 import type { KeyRing } from './keys.ts'
 import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
 import type { SpecImport } from './resources/proxies/spec-import.ts'
@@ -37,6 +39,7 @@ export interface AppDeps {
 
 /** Everything services need, built once per app and handed down as arguments. */
 export type Services = TokensDeps &
+  BearerDeps &
   SessionsDeps & {
     /** AES-256-GCM key for secrets at rest (see sealed.ts). */
     atRestKey: Buffer

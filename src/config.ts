@@ -123,8 +123,8 @@ function trustProxy(raw: string | undefined): Config['trustProxy'] {
   return list.length === 1 ? (list[0] as string) : list
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const problems: string[] = []
+/** The string settings, each checked; problems go to `problems` in the order of the docs. */
+function stringSettings(env: NodeJS.ProcessEnv, problems: string[]) {
   const databaseUrl = env.DATABASE_URL || undefined
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     problems.push('DATABASE_URL must start with postgres:// or postgresql:// (unset it for SQLite)')
@@ -149,6 +149,68 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (adminPassword !== undefined && adminPassword.length < 8) {
     problems.push('APIOPS_ADMIN_PASSWORD must be at least 8 characters')
   }
+  return { databaseUrl, redisUrl, redisPrefix, logLevel, accessLog, adminPassword }
+}
+
+function specLimits(
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+  specFetchAllowlist: Config['specFetchAllowlist'],
+) {
+  return {
+    specFetchTimeoutMs: integer(env, 'APIOPS_SPEC_FETCH_TIMEOUT_MS', 5000, 100, 60_000, problems),
+    // 25 MiB admits the largest public specs (GitHub's is 13 MB of JSON).
+    specMaxBytes: integer(
+      env,
+      'APIOPS_SPEC_MAX_BYTES',
+      25 * 1024 * 1024,
+      1024,
+      50 * 1024 * 1024,
+      problems,
+    ),
+    specFetchAllowlist,
+    specParseTimeoutMs: integer(
+      env,
+      'APIOPS_SPEC_PARSE_TIMEOUT_MS',
+      20_000,
+      100,
+      600_000,
+      problems,
+    ),
+    specParseMemoryMb: integer(env, 'APIOPS_SPEC_PARSE_MEMORY_MB', 512, 16, 8192, problems),
+    specParseConcurrency: integer(env, 'APIOPS_SPEC_PARSE_CONCURRENCY', 2, 1, 64, problems),
+  }
+}
+
+function loginLimits(env: NodeJS.ProcessEnv, problems: string[]) {
+  return {
+    loginMaxFailures: integer(env, 'APIOPS_LOGIN_MAX_FAILURES', 5, 1, 1000, problems),
+    loginIpMaxFailures: integer(env, 'APIOPS_LOGIN_IP_MAX_FAILURES', 20, 1, 1_000_000, problems),
+    loginMaxLockoutSeconds: integer(
+      env,
+      'APIOPS_LOGIN_MAX_LOCKOUT_SECONDS',
+      900,
+      1,
+      86_400,
+      problems,
+    ),
+    loginFailureWindowSeconds: integer(
+      env,
+      'APIOPS_LOGIN_FAILURE_WINDOW_SECONDS',
+      900,
+      1,
+      86_400,
+      problems,
+    ),
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = []
+  const { databaseUrl, redisUrl, redisPrefix, logLevel, accessLog, adminPassword } = stringSettings(
+    env,
+    problems,
+  )
   const secretKey = env.APIOPS_SECRET_KEY
     ? secret('APIOPS_SECRET_KEY', env.APIOPS_SECRET_KEY, problems)
     : undefined
@@ -199,45 +261,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     issuer: 'apiops',
     sessionIdleMinutes: integer(env, 'APIOPS_SESSION_IDLE_MINUTES', 30, 1, 1440, problems),
     sessionMaxHours: integer(env, 'APIOPS_SESSION_MAX_HOURS', 12, 1, 720, problems),
-    specFetchTimeoutMs: integer(env, 'APIOPS_SPEC_FETCH_TIMEOUT_MS', 5000, 100, 60_000, problems),
-    // 25 MiB admits the largest public specs (GitHub's is 13 MB of JSON).
-    specMaxBytes: integer(
-      env,
-      'APIOPS_SPEC_MAX_BYTES',
-      25 * 1024 * 1024,
-      1024,
-      50 * 1024 * 1024,
-      problems,
-    ),
-    specFetchAllowlist: specAllowlist.allowlist,
-    specParseTimeoutMs: integer(
-      env,
-      'APIOPS_SPEC_PARSE_TIMEOUT_MS',
-      20_000,
-      100,
-      600_000,
-      problems,
-    ),
-    specParseMemoryMb: integer(env, 'APIOPS_SPEC_PARSE_MEMORY_MB', 512, 16, 8192, problems),
-    specParseConcurrency: integer(env, 'APIOPS_SPEC_PARSE_CONCURRENCY', 2, 1, 64, problems),
-    loginMaxFailures: integer(env, 'APIOPS_LOGIN_MAX_FAILURES', 5, 1, 1000, problems),
-    loginIpMaxFailures: integer(env, 'APIOPS_LOGIN_IP_MAX_FAILURES', 20, 1, 1_000_000, problems),
-    loginMaxLockoutSeconds: integer(
-      env,
-      'APIOPS_LOGIN_MAX_LOCKOUT_SECONDS',
-      900,
-      1,
-      86_400,
-      problems,
-    ),
-    loginFailureWindowSeconds: integer(
-      env,
-      'APIOPS_LOGIN_FAILURE_WINDOW_SECONDS',
-      900,
-      1,
-      86_400,
-      problems,
-    ),
+    ...specLimits(env, problems, specAllowlist.allowlist),
+    ...loginLimits(env, problems),
     tokenRateLimit: integer(env, 'APIOPS_TOKEN_RATE_LIMIT', 0, 0, 1_000_000, problems),
   }
   if (problems.length > 0) throw new ConfigError(problems)

@@ -9,7 +9,7 @@ import { type CliIo, runCli } from '../src/cli/index.ts'
 import { ConfigError, loadConfig } from '../src/config.ts'
 import { createDb } from '../src/db/create-db.ts'
 import type { AuditEventRow } from '../src/db/schema.ts'
-import { UsageRecorder } from '../src/identity/tokens/tokens.service.ts'
+import { UsageRecorder } from '../src/identity/bearer/usage-recorder.ts'
 import { openRuntime } from '../src/runtime.ts'
 import {
   bearer,

@@ -6,6 +6,7 @@ import { buildApp } from '../src/app.ts'
 import { createLocalBus } from '../src/cluster/events.ts'
 import { createDb } from '../src/db/create-db.ts'
 import { migrateToLatest, migrations, SchemaTooNewError } from '../src/db/migrator.ts'
+import { NEVER_EXPIRES } from '../src/identity/tokens/expiry.ts'
 import { issueToken } from '../src/identity/tokens/tokens.service.ts'
 import { createUser } from '../src/identity/users/users.service.ts'
 import { buildKeyRing } from '../src/keys.ts'
@@ -132,7 +133,12 @@ describe.runIf(dialects().includes('postgres'))('PostgreSQL faults', () => {
     app = await buildApp({ config, store, clock, events: createLocalBus(), keys })
     const user = await createUser(app.services, { username: 'alice', password: 'long enough pw' })
     token = (
-      await issueToken(app.services, { userId: user.id, name: 't', source: 'cli', expiresAt: null })
+      await issueToken(app.services, {
+        userId: user.id,
+        name: 't',
+        source: 'cli',
+        expiresAt: NEVER_EXPIRES,
+      })
     ).token
   })
 
@@ -153,7 +159,7 @@ describe.runIf(dialects().includes('postgres'))('PostgreSQL faults', () => {
         ).id,
         name: 'cold',
         source: 'cli',
-        expiresAt: null,
+        expiresAt: NEVER_EXPIRES,
       })
     ).token
     expect((await app.inject({ url: '/apiops/me/', headers: bearer(token) })).statusCode).toBe(200)

@@ -440,6 +440,11 @@ describe.each(dialects())('edges (%s)', (dialect) => {
       fullName: 'S',
       password: 'long enough pw',
     })
+    await ok('POST', '/apiops/projects/S/environmentVariables/SVAR/', {
+      name: 'SVAR',
+      global: true,
+      globalValue: 'v',
+    })
     const upload = certificateUpload('scert')
     const cert = await ctx.app.inject({
       method: 'POST',

@@ -1,8 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ApiError, errors } from '../src/errors.ts'
+import { MAX_AUTHORIZATION_LENGTH } from '../src/identity/bearer/bearer-check.ts'
 import { MAX_TOKEN_LENGTH, newTokenId } from '../src/identity/tokens/token-format.ts'
-import { MAX_AUTHORIZATION_LENGTH } from '../src/identity/tokens/tokens.service.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 /**

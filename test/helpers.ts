@@ -8,6 +8,7 @@ import type { Services } from '../src/composition.ts'
 import { type Config, loadConfig } from '../src/config.ts'
 import { createDb, type DbHandle, type Dialect } from '../src/db/create-db.ts'
 import { migrateToLatest } from '../src/db/migrator.ts'
+import { NEVER_EXPIRES } from '../src/identity/tokens/expiry.ts'
 import { issueToken } from '../src/identity/tokens/tokens.service.ts'
 import type { Role } from '../src/identity/users/roles.ts'
 import { createUser } from '../src/identity/users/users.service.ts'
@@ -211,7 +212,7 @@ export async function tokenFor(
     userId,
     name: options.name ?? 'test token',
     source: 'cli',
-    expiresAt: options.expiresAt ?? null,
+    expiresAt: options.expiresAt ?? NEVER_EXPIRES,
   })
   return { token: issued.token, id: issued.view.id }
 }

@@ -70,6 +70,12 @@ const credentialBody = (username: string) => ({
   fullName: 'API consumer',
   password: 'long enough pw',
 })
+const variableBody = (name: string) => ({
+  name,
+  global: true,
+  globalValue: 'v',
+  globalVisible: false,
+})
 /** A multipart upload of the fixture certificate (certificates take forms, not JSON). */
 const certificateForm = (name?: string): Pick<Call, 'payload' | 'headers'> =>
   certificateUpload(name)
@@ -437,6 +443,45 @@ const MATRIX: Record<string, Entry> = {
     },
   },
 
+  'GET /apiops/projects/:projectName/environmentVariables/': {
+    access: 'variable.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/environmentVariables/' }),
+  },
+  'GET /apiops/projects/:projectName/environmentVariables/:name/': {
+    access: 'variable.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/environmentVariables/BASE/' }),
+  },
+  'POST /apiops/projects/:projectName/environmentVariables/:name/': {
+    access: 'variable.write',
+    ok: 200,
+    make: (_fx, n) => ({
+      url: `/apiops/projects/P/environmentVariables/VAR${n}/`,
+      payload: variableBody(`VAR${n}`),
+    }),
+  },
+  'PUT /apiops/projects/:projectName/environmentVariables/:name/': {
+    access: 'variable.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/environmentVariables/BASE/',
+      payload: variableBody('BASE'),
+    }),
+  },
+  'DELETE /apiops/projects/:projectName/environmentVariables/:name/': {
+    access: 'variable.write',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall(
+        'POST',
+        `/apiops/projects/P/environmentVariables/GONE${n}/`,
+        variableBody(`GONE${n}`),
+      )
+      return { url: `/apiops/projects/P/environmentVariables/GONE${n}/` }
+    },
+  },
+
   'GET /apiops/projects/:projectName/certificates/': {
     access: 'project.read',
     ok: 200,
@@ -519,6 +564,7 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
     await adminCall('POST', '/apiops/projects/P/apiProxies/url/', proxyBody('base'))
     await adminCall('POST', '/apiops/projects/P/connections/', connectionBody('base'))
     await adminCall('POST', '/apiops/projects/P/credentials/', credentialBody('base'))
+    await adminCall('POST', '/apiops/projects/P/environmentVariables/BASE/', variableBody('BASE'))
   })
   afterAll(() => fx.ctx.close())
 

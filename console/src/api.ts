@@ -87,7 +87,9 @@ interface ListBody<T> {
 /** One page of a list the server pages itself (the audit log only grows). */
 export interface Paged<T> {
   resultList: T[]
+  /** Counted up to 1,000: totalCountExact says whether the list holds more. */
   totalCount: number
+  totalCountExact: boolean
   page: number
   size: number
 }

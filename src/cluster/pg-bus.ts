@@ -9,6 +9,19 @@ export interface PgBusLogger {
   info(obj: object, msg: string): void
 }
 
+/** Delivers other nodes' events to this node's listeners; its own come back and are dropped. */
+function notificationHandler(local: LocalListeners, nodeId: string, log: PgBusLogger) {
+  return (msg: pg.Notification): void => {
+    if (msg.channel !== CHANNEL || !msg.payload) return
+    try {
+      const { from, event } = JSON.parse(msg.payload) as { from: string; event: unknown }
+      if (from !== nodeId && isClusterEvent(event)) local.deliver(event)
+    } catch {
+      log.warn({}, 'ignored a malformed cluster event')
+    }
+  }
+}
+
 /**
  * PostgreSQL LISTEN/NOTIFY between nodes (and the CLI). One dedicated connection
  * listens; if it drops, the node reconnects with backoff and flushes its caches,
@@ -22,15 +35,7 @@ export function createPgBus(pool: pg.Pool, log: PgBusLogger): EventBus {
   let retryMs = 100
   let timer: NodeJS.Timeout | undefined
 
-  const onNotification = (msg: pg.Notification) => {
-    if (msg.channel !== CHANNEL || !msg.payload) return
-    try {
-      const { from, event } = JSON.parse(msg.payload) as { from: string; event: unknown }
-      if (from !== nodeId && isClusterEvent(event)) local.deliver(event)
-    } catch {
-      log.warn({}, 'ignored a malformed cluster event')
-    }
-  }
+  const onNotification = notificationHandler(local, nodeId, log)
 
   const connect = async (): Promise<void> => {
     if (closed) return

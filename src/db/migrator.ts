@@ -7,6 +7,8 @@ import * as m0005 from './migrations/0005_audit.ts'
 import * as m0006 from './migrations/0006_settings.ts'
 import * as m0007 from './migrations/0007_login_devices.ts'
 import * as m0008 from './migrations/0008_audit_folding.ts'
+import * as m0009 from './migrations/0009_list_indexes.ts'
+import * as m0011 from './migrations/0011_environment_variables.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +20,8 @@ export const migrations: Record<string, Migration> = {
   '0006_settings': m0006,
   '0007_login_devices': m0007,
   '0008_audit_folding': m0008,
+  '0009_list_indexes': m0009,
+  '0011_environment_variables': m0011,
 }
 
 export class SchemaTooNewError extends Error {}

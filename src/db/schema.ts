@@ -103,6 +103,18 @@ export interface ApiProxiesTable {
   revision: number
   created_at: string
   updated_at: string
+  /** The first of the client route's paths (0009): what the list sorts by as relativePath. */
+  relative_path: string
+}
+
+/**
+ * One row per path of a proxy's client route (0009), unique per project: the database
+ * answers "is this route free?" by index, and refuses a clash two creates race into.
+ */
+export interface ProxyRoutesTable {
+  project_id: string
+  path: string
+  proxy_id: string
 }
 
 export interface ProxyDeploymentsTable {
@@ -142,6 +154,32 @@ export interface ConnectionsTable {
   secret: string | null
   created_at: string
   updated_at: string
+}
+
+export interface EnvironmentVariablesTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  /** 1: one value for every environment (global_*); 0: values per environment */
+  global: number
+  global_visible: number
+  /** The global value in clear, only when it is visible */
+  global_value: string | null
+  /** AES-256-GCM envelope of the global value when it is secret */
+  global_secret: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface EnvironmentVariableValuesTable {
+  variable_id: string
+  environment_id: string
+  visible: number
+  /** The value in clear, only when it is visible */
+  value: string | null
+  /** AES-256-GCM envelope of the value when it is secret */
+  secret: string | null
 }
 
 export interface CredentialsTable {
@@ -252,9 +290,12 @@ export interface Database {
   environments: EnvironmentsTable
   environment_projects: EnvironmentProjectsTable
   api_proxies: ApiProxiesTable
+  proxy_routes: ProxyRoutesTable
   proxy_deployments: ProxyDeploymentsTable
   deployment_history: DeploymentHistoryTable
   connections: ConnectionsTable
+  environment_variables: EnvironmentVariablesTable
+  environment_variable_values: EnvironmentVariableValuesTable
   credentials: CredentialsTable
   certificates: CertificatesTable
   login_attempts: LoginAttemptsTable
@@ -273,6 +314,8 @@ export type SessionRow = Selectable<SessionsTable>
 export type EnvironmentRow = Selectable<EnvironmentsTable>
 export type ApiProxyRow = Selectable<ApiProxiesTable>
 export type ConnectionRow = Selectable<ConnectionsTable>
+export type EnvironmentVariableRow = Selectable<EnvironmentVariablesTable>
+export type EnvironmentVariableValueRow = Selectable<EnvironmentVariableValuesTable>
 export type CredentialRow = Selectable<CredentialsTable>
 export type CertificateRow = Selectable<CertificatesTable>
 export type AuditEventRow = Selectable<AuditEventsTable>

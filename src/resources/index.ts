@@ -5,6 +5,8 @@ import { connectionsRoutes } from './connections/connections.routes.ts'
 import type { ConnectionsDeps } from './connections/connections.service.ts'
 import { credentialsRoutes } from './credentials/credentials.routes.ts'
 import type { CredentialsDeps } from './credentials/credentials.service.ts'
+import { environmentVariablesRoutes } from './environment-variables/environment-variables.routes.ts'
+import type { EnvironmentVariablesDeps } from './environment-variables/environment-variables.service.ts'
 import { environmentsRoutes } from './environments/environments.routes.ts'
 import type { EnvironmentsDeps } from './environments/environments.service.ts'
 import { projectsRoutes } from './projects/projects.routes.ts'
@@ -18,7 +20,8 @@ export type ResourcesDeps = ProjectsDeps &
   ProxiesDeps &
   ConnectionsDeps &
   CredentialsDeps &
-  CertificatesDeps
+  CertificatesDeps &
+  EnvironmentVariablesDeps
 
 /** Every resource the roles protect, one plugin each. */
 export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async (
@@ -31,4 +34,5 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(connectionsRoutes, { deps })
   await app.register(credentialsRoutes, { deps })
   await app.register(certificatesRoutes, { deps })
+  await app.register(environmentVariablesRoutes, { deps })
 }

@@ -2,6 +2,7 @@ import { buildApp } from '../../src/app.ts'
 import { systemClock } from '../../src/clock.ts'
 import { createLocalBus } from '../../src/cluster/events.ts'
 import { DEFAULT_CONSOLE_DIR } from '../../src/http/console.ts'
+import { NEVER_EXPIRES } from '../../src/identity/tokens/expiry.ts'
 import { issueToken } from '../../src/identity/tokens/tokens.service.ts'
 import type { Role } from '../../src/identity/users/roles.ts'
 import { createUser } from '../../src/identity/users/users.service.ts'
@@ -57,7 +58,12 @@ export async function startServer() {
     },
     /** A token made the way the CLI makes one. */
     async cliToken(userId: string, name: string, expiresAt: Date | null = null) {
-      return issueToken(services, { userId, name, source: 'cli', expiresAt })
+      return issueToken(services, {
+        userId,
+        name,
+        source: 'cli',
+        expiresAt: expiresAt ?? NEVER_EXPIRES,
+      })
     },
     /** A token from the seed's endpoint, as a pipeline gets one. */
     async apiToken(username: string, password = PASSWORD): Promise<string> {

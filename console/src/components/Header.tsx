@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react'
+import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react'
 import { useSignedIn } from '../context.ts'
 import { navigate, paths, usePath } from '../router.ts'
 import { Link, LogoMark, UserIcon } from './ui.tsx'
@@ -55,6 +55,46 @@ export function Header() {
   )
 }
 
+/** Menu keys: arrows, Home and End move among the items; Escape and Tab close the menu. */
+function onMenuKey(
+  event: KeyboardEvent,
+  menu: HTMLElement | null,
+  close: (returnFocus: boolean) => void,
+) {
+  const list = [...(menu?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? [])]
+  const at = list.indexOf(document.activeElement as HTMLElement)
+  const move = (i: number) => list[(i + list.length) % list.length]?.focus()
+  if (event.key === 'ArrowDown') move(at + 1)
+  else if (event.key === 'ArrowUp') move(at - 1)
+  else if (event.key === 'Home') move(0)
+  else if (event.key === 'End') move(list.length - 1)
+  else if (event.key === 'Escape') close(true)
+  else if (event.key === 'Tab') close(false)
+  else return
+  if (event.key !== 'Tab') event.preventDefault()
+}
+
+/** An item of the Quick Menu: choosing it closes the menu first. */
+function MenuItem(props: {
+  onSelect(): void
+  close(returnFocus: boolean): void
+  children: ReactNode
+}) {
+  return (
+    <button
+      type="button"
+      role="menuitem"
+      tabIndex={-1}
+      onClick={() => {
+        props.close(false)
+        props.onSelect()
+      }}
+    >
+      {props.children}
+    </button>
+  )
+}
+
 /** The Quick Menu: the user icon, top right (My Profile, Log out). */
 function QuickMenu() {
   const { session, logout } = useSignedIn()
@@ -63,10 +103,6 @@ function QuickMenu() {
   const buttonRef = useRef<HTMLButtonElement>(null)
   const wrapRef = useRef<HTMLDivElement>(null)
   const menuRef = useRef<HTMLDivElement>(null)
-
-  const items = () => [
-    ...(menuRef.current?.querySelectorAll<HTMLElement>('[role="menuitem"]') ?? []),
-  ]
 
   useEffect(() => {
     if (!open) return
@@ -81,20 +117,6 @@ function QuickMenu() {
   function close(returnFocus: boolean) {
     setOpen(false)
     if (returnFocus) buttonRef.current?.focus()
-  }
-
-  function onMenuKey(event: KeyboardEvent) {
-    const list = items()
-    const at = list.indexOf(document.activeElement as HTMLElement)
-    const move = (i: number) => list[(i + list.length) % list.length]?.focus()
-    if (event.key === 'ArrowDown') move(at + 1)
-    else if (event.key === 'ArrowUp') move(at - 1)
-    else if (event.key === 'Home') move(0)
-    else if (event.key === 'End') move(list.length - 1)
-    else if (event.key === 'Escape') close(true)
-    else if (event.key === 'Tab') close(false)
-    else return
-    if (event.key !== 'Tab') event.preventDefault()
   }
 
   return (
@@ -123,29 +145,19 @@ function QuickMenu() {
         <p className="menu-who">
           Signed in as <strong>{session.username}</strong>
         </p>
-        <div id={menuId} ref={menuRef} role="menu" aria-label="Quick Menu" onKeyDown={onMenuKey}>
-          <button
-            type="button"
-            role="menuitem"
-            tabIndex={-1}
-            onClick={() => {
-              close(false)
-              navigate(paths.profile)
-            }}
-          >
+        <div
+          id={menuId}
+          ref={menuRef}
+          role="menu"
+          aria-label="Quick Menu"
+          onKeyDown={(event) => onMenuKey(event, menuRef.current, close)}
+        >
+          <MenuItem onSelect={() => navigate(paths.profile)} close={close}>
             My Profile
-          </button>
-          <button
-            type="button"
-            role="menuitem"
-            tabIndex={-1}
-            onClick={() => {
-              close(false)
-              void logout()
-            }}
-          >
+          </MenuItem>
+          <MenuItem onSelect={() => void logout()} close={close}>
             Log out
-          </button>
+          </MenuItem>
         </div>
       </div>
     </div>

@@ -29,6 +29,16 @@ export function ErrorMessage(props: { children: ReactNode; id?: string }) {
   )
 }
 
+/** A field's own error, under it (the input points at it with aria-describedby). */
+export function FieldError(props: { id: string; message: string | undefined }) {
+  if (!props.message) return null
+  return (
+    <p className="field-error" id={props.id}>
+      {props.message}
+    </p>
+  )
+}
+
 /** A confirmation of something that just happened: announced politely. */
 export function Notice(props: { children: ReactNode }) {
   return (

@@ -254,6 +254,7 @@ function Activity() {
             size={ACTIVITY_PAGE}
             shown={list.length}
             total={events.data?.totalCount ?? 0}
+            exact={events.data?.totalCountExact ?? true}
             onPage={setPage}
           />
         </>

@@ -58,46 +58,7 @@ export function Projects() {
             Projects group API proxies and the people who work on them.
           </EmptyState>
         ) : (
-          <div className="table-wrap">
-            <table className="table responsive">
-              <caption className="visually-hidden">Projects</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Description</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((p) => (
-                  <tr key={p.name}>
-                    <th scope="row" data-label="Name" className="cell-name">
-                      <Link to={paths.project(p.name)}>{p.name}</Link>
-                    </th>
-                    <td data-label="Description">
-                      {p.description || <span className="muted">No description</span>}
-                    </td>
-                    <td data-label="Created">
-                      <DateTime iso={p.createdAt} />
-                    </td>
-                    <td data-label="" className="cell-actions">
-                      <button
-                        type="button"
-                        className="button button-small button-danger-outline"
-                        aria-label={`Delete project ${p.name}`}
-                        onClick={() => askDelete(p)}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ProjectTable list={list} onDelete={askDelete} />
         )}
       </section>
       {creating ? (
@@ -112,6 +73,51 @@ export function Projects() {
       ) : null}
       <ConfirmDialog request={confirm} onDone={() => setConfirm(null)} />
     </main>
+  )
+}
+
+function ProjectTable(props: { list: Project[]; onDelete(project: Project): void }) {
+  return (
+    <div className="table-wrap">
+      <table className="table responsive">
+        <caption className="visually-hidden">Projects</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Description</th>
+            <th scope="col">Created</th>
+            <th scope="col">
+              <span className="visually-hidden">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.list.map((p) => (
+            <tr key={p.name}>
+              <th scope="row" data-label="Name" className="cell-name">
+                <Link to={paths.project(p.name)}>{p.name}</Link>
+              </th>
+              <td data-label="Description">
+                {p.description || <span className="muted">No description</span>}
+              </td>
+              <td data-label="Created">
+                <DateTime iso={p.createdAt} />
+              </td>
+              <td data-label="" className="cell-actions">
+                <button
+                  type="button"
+                  className="button button-small button-danger-outline"
+                  aria-label={`Delete project ${p.name}`}
+                  onClick={() => props.onDelete(p)}
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   )
 }
 

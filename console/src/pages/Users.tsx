@@ -5,6 +5,7 @@ import {
   DateTime,
   EmptyState,
   ErrorMessage,
+  FieldError,
   Link,
   Loading,
   Notice,
@@ -127,22 +128,35 @@ export function RoleCheckboxes(props: {
   )
 }
 
+type NewUserErrors = { username?: string; password?: string; form?: string }
+
+/** What the form can tell before asking the server (which checks again). */
+function checkNewUser(username: string, password: string): NewUserErrors {
+  const found: NewUserErrors = {}
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(username))
+    found.username =
+      'Use 1 to 64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit.'
+  if (password.length < 8) found.password = 'Use at least 8 characters.'
+  return found
+}
+
+function newUserErrorsOf(e: unknown): NewUserErrors {
+  if (!(e instanceof ApiError)) return { form: 'Something went wrong. Try again.' }
+  return { username: e.forField('username'), password: e.forField('password'), form: e.message }
+}
+
 function CreateUserDialog(props: { onClose(): void; onCreated(username: string): void }) {
   const { api } = useSignedIn()
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [roles, setRoles] = useState<Role[]>([])
-  const [errors, setErrors] = useState<{ username?: string; password?: string; form?: string }>({})
+  const [errors, setErrors] = useState<NewUserErrors>({})
   const [busy, setBusy] = useState(false)
   const ids = { u: useId(), p: useId(), ue: useId(), pe: useId(), ph: useId() }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
-    const found: typeof errors = {}
-    if (!/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/.test(username))
-      found.username =
-        'Use 1 to 64 letters, digits, dots, dashes, underscores or @, starting with a letter or digit.'
-    if (password.length < 8) found.password = 'Use at least 8 characters.'
+    const found = checkNewUser(username, password)
     setErrors(found)
     if (found.username || found.password) return
     setBusy(true)
@@ -150,13 +164,7 @@ function CreateUserDialog(props: { onClose(): void; onCreated(username: string):
       await api.createUser(username, password, roles)
       props.onCreated(username)
     } catch (e) {
-      if (e instanceof ApiError) {
-        setErrors({
-          username: e.forField('username'),
-          password: e.forField('password'),
-          form: e.message,
-        })
-      } else setErrors({ form: 'Something went wrong. Try again.' })
+      setErrors(newUserErrorsOf(e))
       setBusy(false)
     }
   }
@@ -177,11 +185,7 @@ function CreateUserDialog(props: { onClose(): void; onCreated(username: string):
             onChange={(e) => setUsername(e.target.value)}
             data-autofocus
           />
-          {errors.username ? (
-            <p className="field-error" id={ids.ue}>
-              {errors.username}
-            </p>
-          ) : null}
+          <FieldError id={ids.ue} message={errors.username} />
         </div>
         <div className="field">
           <label htmlFor={ids.p}>Password</label>
@@ -197,11 +201,7 @@ function CreateUserDialog(props: { onClose(): void; onCreated(username: string):
           <p className="hint" id={ids.ph}>
             At least 8 characters. Give it to the user over a safe channel.
           </p>
-          {errors.password ? (
-            <p className="field-error" id={ids.pe}>
-              {errors.password}
-            </p>
-          ) : null}
+          <FieldError id={ids.pe} message={errors.password} />
         </div>
         <RoleCheckboxes legend="Roles" value={roles} onChange={setRoles} />
         {errors.form && !errors.username && !errors.password ? (

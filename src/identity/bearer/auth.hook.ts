@@ -10,7 +10,7 @@ import {
   SESSION_COOKIE,
   type SessionsDeps,
 } from '../sessions/sessions.service.ts'
-import { authenticateBearer, type TokensDeps } from '../tokens/tokens.service.ts'
+import { authenticateBearer, type BearerDeps } from './bearer-check.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,7 +43,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  */
 export function installAuth(
   app: FastifyInstance,
-  deps: TokensDeps & SessionsDeps,
+  deps: BearerDeps & SessionsDeps,
   afterAuth?: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>,
 ): void {
   app.decorateRequest('principal', null)

@@ -48,6 +48,13 @@ export const POLICY = {
   'security.write': inProject('ROLE_API_SECURITY'),
   /** A read, but of stored secrets (a webhook's header and query values): audited. */
   'security.reveal': inProject('ROLE_API_SECURITY'),
+  /**
+   * Environment variables, as the Apinizer docs have it: ROLE_API_SECURITY even to read
+   * (values may be secrets), and every write also deploys, so it needs
+   * ROLE_DEPLOY_UNDEPLOY_PROXIES too.
+   */
+  'variable.read': inProject('ROLE_API_SECURITY'),
+  'variable.write': inProject('ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
   administer: { roles: ['ROLE_ADMIN'], inProject: false },
   'token.create': consoleOnly(errors.tokenCannotCreateTokens),
   /** A token may rotate itself only: another token could outlive it. */

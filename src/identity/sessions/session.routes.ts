@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { errors } from '../../errors.ts'
 import { type CookieOptions, readCookie, setCookie } from '../../http/cookies.ts'
 import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, SuccessBody } from '../../http/schemas.ts'
 import { sameOrigin, sessionCookie } from '../bearer/auth.hook.ts'
 import { PASSWORD_MAX_LENGTH } from '../credentials/passwords.ts'
@@ -51,15 +52,26 @@ const noStore = (reply: FastifyReply) =>
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
 
 /** The console's login and logout: a server-side session behind an HttpOnly cookie. */
-export const sessionRoutes: FastifyPluginAsyncTypebox<{
+const tags = ['session']
+
+interface SessionRouteOptions {
   deps: SessionsDeps
   /** Failed-login counts shared with the token endpoint (429 while locked out). */
   throttle: LoginThrottle
   /** Signs device cookies, derived from the master secret. */
   deviceSecret: Buffer
-}> = async (app, { deps, throttle, deviceSecret }) => {
-  const tags = ['session']
+}
 
+export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRouteOptions> = async (
+  app,
+  options,
+) => {
+  loginRoute(app, options)
+  getSessionRoute(app, options)
+  logoutRoute(app, options)
+}
+
+function loginRoute(app: RouteApp, { deps, throttle, deviceSecret }: SessionRouteOptions): void {
   app.post(
     '/apiops/session/',
     {
@@ -115,7 +127,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
       return noStore(reply).send(view)
     },
   )
+}
 
+function getSessionRoute(app: RouteApp, _options: SessionRouteOptions): void {
   app.get(
     '/apiops/session/',
     {
@@ -134,7 +148,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{
       return noStore(reply).send(request.session.view)
     },
   )
+}
 
+function logoutRoute(app: RouteApp, { deps }: SessionRouteOptions): void {
   app.delete(
     '/apiops/session/',
     {

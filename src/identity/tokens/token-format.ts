@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { createDecoder, createSigner, createVerifier, TokenError } from 'fast-jwt'
 import { errors } from '../../errors.ts'
 import type { KeyRing, TokenKey } from '../../keys.ts'
+import { type Expiry, NEVER_EXPIRES } from './expiry.ts'
 
 /**
  * The token string: a JWT, HS256, header exactly {alg, typ, kid}. Claims: sub (user id),
@@ -99,7 +100,7 @@ export class TokenCodec {
     return this.keys.current
   }
 
-  sign(claims: { sub: string; jti: string; iat: Date; exp: Date | null }): string {
+  sign(claims: { sub: string; jti: string; iat: Date; exp: Expiry }): string {
     const sign = this.signers.get(this.keys.current.kid) as (payload: object) => string
     const payload: TokenClaims = {
       sub: claims.sub,
@@ -108,7 +109,7 @@ export class TokenCodec {
       iss: this.issuer,
       aud: this.issuer,
     }
-    if (claims.exp) payload.exp = Math.floor(claims.exp.getTime() / 1000)
+    if (claims.exp !== NEVER_EXPIRES) payload.exp = Math.floor(claims.exp.getTime() / 1000)
     return sign(payload)
   }
 

@@ -1,30 +1,20 @@
-import { timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { NewAddressUse } from '../../audit/audit.service.ts'
 import type { Clock } from '../../clock.ts'
 import type { EventBus } from '../../cluster/events.ts'
 import type { ApiTokenRow, Database, TokenSource } from '../../db/schema.ts'
 import { errors } from '../../errors.ts'
 import { INVISIBLE, LABEL } from '../../http/schemas.ts'
-import type { AuthCache, CachedUser } from '../bearer/auth-cache.ts'
 import { authorize, type Principal } from '../policy/permissions.ts'
-import { loadCachedUser } from '../users/users.service.ts'
-import {
-  hashToken,
-  MAX_TOKEN_LENGTH,
-  newTokenId,
-  type TokenCodec,
-  type VerifiedToken,
-} from './token-format.ts'
+import { type Expiry, expiryFromColumn, expiryMs, expiryToColumn, NEVER_EXPIRES } from './expiry.ts'
+import { hashToken, newTokenId, type TokenCodec } from './token-format.ts'
 import * as repo from './tokens.repository.ts'
 
+/** What token management needs; the Bearer check's own needs are BearerDeps. */
 export interface TokensDeps {
   db: Kysely<Database>
   clock: Clock
   events: EventBus
-  cache: AuthCache
   codec: TokenCodec
-  usage: UsageRecorder
 }
 
 export const TOKEN_NAME_MAX = 100
@@ -53,7 +43,7 @@ export interface IssuedToken {
 
 export function tokenStatus(row: ApiTokenRow, now: Date): TokenStatus {
   if (row.revoked_at !== null) return 'revoked'
-  if (row.expires_at !== null && row.expires_at <= now.toISOString()) return 'expired'
+  if (expiryMs(row.expires_at) <= now.getTime()) return 'expired'
   return 'active'
 }
 
@@ -89,8 +79,8 @@ export function checkTokenName(name: string): string {
  * which means the token works through that whole day, UTC, and stops at the next
  * midnight. Whole seconds only, since the JWT's exp claim has no finer grain.
  */
-export function parseExpiry(value: string | null | undefined, now: Date): Date | null {
-  if (value === null || value === undefined) return null
+export function parseExpiry(value: string | null | undefined, now: Date): Expiry {
+  if (value === null || value === undefined) return NEVER_EXPIRES
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value)
   const isoDateTime =
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
@@ -128,7 +118,7 @@ export function parseExpiry(value: string | null | undefined, now: Date): Date |
 
 export async function issueToken(
   deps: Pick<TokensDeps, 'db' | 'clock' | 'codec'>,
-  input: { userId: string; name: string; source: TokenSource; expiresAt: Date | null },
+  input: { userId: string; name: string; source: TokenSource; expiresAt: Expiry },
 ): Promise<IssuedToken> {
   const now = deps.clock.now()
   const id = newTokenId()
@@ -142,7 +132,7 @@ export async function issueToken(
     token_hash: hashToken(token, key),
     kid: key.kid,
     created_at: now.toISOString(),
-    expires_at: input.expiresAt?.toISOString() ?? null,
+    expires_at: expiryToColumn(input.expiresAt),
     last_used_at: null,
     last_used_ip: null,
     revoked_at: null,
@@ -248,7 +238,7 @@ export async function rotateToken(
         userId: ownerId,
         name: row.name,
         source: row.source,
-        expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+        expiresAt: expiryFromColumn(row.expires_at),
       },
     )
   })
@@ -262,205 +252,4 @@ export async function purgeExpiredTokens(
 ): Promise<number> {
   const cutoff = new Date(deps.clock.now().getTime() - retentionDays * 86_400_000)
   return repo.purgeTokensBefore(deps.db, cutoff.toISOString())
-}
-
-// ---------------------------------------------------------------------------
-// Bearer authentication: the chain the hot path runs on every request.
-
-/** Longest Authorization header worth decoding: "Bearer " plus the longest token. */
-export const MAX_AUTHORIZATION_LENGTH = 7 + MAX_TOKEN_LENGTH
-
-/** The token from "Bearer <token>"; whitespace inside it is judged by the caller. */
-function extractBearer(header: string | undefined): string {
-  if (header === undefined || header === '') throw errors.authorizationMissing()
-  if (header.length > MAX_AUTHORIZATION_LENGTH)
-    throw errors.authorizationTooLong(MAX_AUTHORIZATION_LENGTH)
-  // The spelling every client sends needs no lower-casing; the scheme is case-insensitive.
-  if (header.startsWith('Bearer ')) return nonEmpty(header.slice(7))
-  const space = header.indexOf(' ')
-  const scheme = space === -1 ? header : header.slice(0, space)
-  if (scheme.toLowerCase() !== 'bearer') throw errors.schemeNotBearer()
-  return nonEmpty(header.slice(space + 1))
-}
-
-function nonEmpty(token: string): string {
-  if (token === '') throw errors.tokenMalformed()
-  return token
-}
-
-/** A header the codec has not verified: every check, each failing with its own error. */
-function verifyHeader(
-  codec: TokenCodec,
-  authorization: string | undefined,
-  nowMs: number,
-): VerifiedToken {
-  const token = extractBearer(authorization)
-  if (/\s/.test(token)) throw errors.tokenHasSpaces()
-  return codec.verify(token, new Date(nowMs), authorization)
-}
-
-async function loadTokenRow(
-  deps: Pick<TokensDeps, 'db' | 'cache'>,
-  id: string,
-): Promise<ApiTokenRow | undefined> {
-  const cached = deps.cache.tokens.get(id)
-  if (cached) return cached
-  const row = await repo.findTokenById(deps.db, id)
-  if (row) deps.cache.tokens.set(id, row)
-  return row
-}
-
-function sameHash(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}
-
-/**
- * Token strings already matched against a row: the row object they matched, and its
- * expiry in ms. A cached row is never mutated (a change evicts it and a fresh object is
- * loaded), so the same object means the hash comparison and date parsing still hold.
- */
-interface Admission {
-  row: ApiTokenRow
-  expiresAtMs: number
-  owner?: CachedUser
-  principal?: Principal
-}
-const admitted = new WeakMap<VerifiedToken, Admission>()
-
-/** Everything about the token row, in the order the errors are documented. */
-function checkRow(verified: VerifiedToken, row: ApiTokenRow | undefined, nowMs: number): Admission {
-  const known = admitted.get(verified)
-  if (known !== undefined && known.row === row) {
-    if (known.expiresAtMs <= nowMs) throw errors.tokenExpired(new Date(known.expiresAtMs))
-    return known
-  }
-  const { claims, key, hash } = verified
-  if (!row || row.user_id !== claims.sub || row.kid !== key.kid) throw errors.tokenUnknown()
-  if (!sameHash(row.token_hash, hash)) throw errors.tokenUnknown()
-  if (row.revoked_at !== null) throw errors.tokenRevoked()
-  const expiresAtMs =
-    row.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(row.expires_at)
-  if (expiresAtMs <= nowMs) throw errors.tokenExpired(new Date(expiresAtMs))
-  const admission: Admission = { row, expiresAtMs }
-  admitted.set(verified, admission)
-  return admission
-}
-
-function admit(
-  deps: TokensDeps,
-  admission: Admission,
-  owner: CachedUser | undefined,
-  nowMs: number,
-  clientIp: string,
-): Principal {
-  if (!owner) throw errors.tokenUnknown()
-  if (owner.disabled) throw errors.ownerDisabled()
-  const { row } = admission
-  deps.usage.record(row, owner, nowMs, clientIp)
-  // Cached users are never mutated either (a change evicts them), so the same row and
-  // owner objects make the same principal: one object per token, not per request.
-  if (admission.owner === owner && admission.principal) return admission.principal
-  const principal: Principal = {
-    userId: owner.id,
-    username: owner.username,
-    roles: owner.roles,
-    tokenId: row.id,
-    via: 'token',
-  }
-  admission.owner = owner
-  admission.principal = principal
-  return principal
-}
-
-/**
- * The Bearer chain: header, token string, signature and claims, token row, owner.
- * With the row and the owner cached (the steady state) it answers synchronously, so
- * the hook adds no promise and no trip through the microtask queue; otherwise the
- * answer is a promise that reads what is missing from the database.
- */
-export function authenticateBearer(
-  deps: TokensDeps,
-  authorization: string | undefined,
-  clientIp: string,
-): Principal | Promise<Principal> {
-  const nowMs = deps.clock.nowMs()
-  const verified =
-    deps.codec.verifyKnownHeader(authorization, nowMs) ??
-    verifyHeader(deps.codec, authorization, nowMs)
-  deps.cache.syncWithStore()
-  const cachedRow = deps.cache.tokens.get(verified.claims.jti, nowMs)
-  if (cachedRow === undefined) return authenticateFromStore(deps, verified, nowMs, clientIp)
-  const admission = checkRow(verified, cachedRow, nowMs)
-  const owner = deps.cache.users.get(admission.row.user_id, nowMs)
-  if (owner === undefined) return authenticateFromStore(deps, verified, nowMs, clientIp)
-  return admit(deps, admission, owner, nowMs, clientIp)
-}
-
-async function authenticateFromStore(
-  deps: TokensDeps,
-  verified: VerifiedToken,
-  nowMs: number,
-  clientIp: string,
-): Promise<Principal> {
-  const admission = checkRow(verified, await loadTokenRow(deps, verified.claims.jti), nowMs)
-  const userId = admission.row.user_id
-  const owner = deps.cache.users.get(userId) ?? (await loadCachedUser(deps, userId))
-  return admit(deps, admission, owner, nowMs, clientIp)
-}
-
-/**
- * Writes last-used time and address at most once a minute per token (sooner when the
- * address changes), after the response, so the hot path never waits on a write. When
- * the address differs from the last one known, `onNewAddress` hears of it (the audit log).
- */
-export class UsageRecorder {
-  private readonly last = new Map<string, { at: number; ip: string }>()
-  private pending = new Set<Promise<void>>()
-
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly onError: (error: unknown) => void,
-    private readonly intervalMs = 60_000,
-    private readonly onNewAddress?: (use: NewAddressUse) => void,
-  ) {}
-
-  /** `token` and `owner` are the cached row and user, passed whole so no object is made per request. */
-  record(
-    token: Pick<ApiTokenRow, 'id' | 'last_used_ip'>,
-    owner: Pick<CachedUser, 'id' | 'username'>,
-    t: number,
-    ip: string,
-  ): void {
-    const tokenId = token.id
-    const previous = this.last.get(tokenId)
-    if (previous && previous.ip === ip && t - previous.at < this.intervalMs) return
-    const now = new Date(t)
-    if (this.last.size >= 100_000) this.last.clear()
-    this.last.set(tokenId, { at: t, ip })
-    const address = ip.slice(0, 64)
-    // The last address this node saw, else the one stored with the token.
-    const before = previous ? previous.ip.slice(0, 64) : token.last_used_ip
-    if (this.onNewAddress && before !== address) {
-      this.onNewAddress({
-        tokenId,
-        userId: owner.id,
-        username: owner.username,
-        ip: address,
-        previousIp: before ?? null,
-        at: now,
-      })
-    }
-    const write = repo
-      .touchToken(this.db, tokenId, now.toISOString(), address)
-      .catch(this.onError)
-      .finally(() => this.pending.delete(write))
-    this.pending.add(write)
-  }
-
-  /** Waits for writes in flight (shutdown, and tests that read the result). */
-  async flush(): Promise<void> {
-    await Promise.all(this.pending)
-  }
 }

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
 import { changeOwnPassword } from '../credentials/password-change.service.ts'
@@ -12,6 +13,7 @@ import {
 } from '../credentials/passwords.schemas.ts'
 import { PASSWORD_MAX_LENGTH } from '../credentials/passwords.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
+import { pageTokens } from '../tokens/tokens.list.ts'
 import { findTokenById } from '../tokens/tokens.repository.ts'
 import {
   CreateTokenBody,
@@ -23,25 +25,15 @@ import {
   assertMayRotate,
   type IssuedToken,
   issueToken,
-  listTokens,
   parseExpiry,
   revokeToken,
   rotateToken,
   type TokensDeps,
-  type TokenView,
   tokenView,
 } from '../tokens/tokens.service.ts'
 import { projectNamesOfUser } from './memberships.repository.ts'
 import { ROLES, RoleSchema } from './roles.ts'
-
-export const TOKEN_SORT: Record<string, (t: TokenView) => string | null> = {
-  createdAt: (t) => t.createdAt,
-  name: (t) => t.name,
-  expiresAt: (t) => t.expiresAt,
-  lastUsedAt: (t) => t.lastUsedAt,
-  status: (t) => t.status,
-  id: (t) => t.id,
-}
+import type { UsersDeps } from './users.service.ts'
 
 /** The secret is in this body: no cache, no intermediary, may keep it. */
 export function sendIssued(reply: FastifyReply, issued: IssuedToken, status: number) {
@@ -61,11 +53,22 @@ export const MeSchema = Type.Object({
   token: Type.Union([TokenViewSchema, Type.Null()], { description: 'The token this request used' }),
 })
 
-export const meRoutes: FastifyPluginAsyncTypebox<{
-  deps: TokensDeps
+interface MeRouteOptions {
+  deps: TokensDeps & UsersDeps
   /** Failed-login counts: a wrong current password counts like a failed login. */
   throttle: LoginThrottle
-}> = async (app, { deps, throttle }) => {
+}
+
+export const meRoutes: FastifyPluginAsyncTypebox<MeRouteOptions> = async (app, options) => {
+  getMeRoute(app, options)
+  listMyTokensRoute(app, options)
+  createMyTokenRoute(app, options)
+  revokeMyTokenRoute(app, options)
+  rotateMyTokenRoute(app, options)
+  changeMyPasswordRoute(app, options)
+}
+
+function getMeRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.get(
     '/apiops/me/',
     {
@@ -89,7 +92,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       }
     },
   )
+}
 
+function listMyTokensRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.get(
     '/apiops/me/tokens/',
     {
@@ -101,15 +106,11 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: ListBody(TokenViewSchema), ...errorResponses(400, 401) },
       },
     },
-    async (request) =>
-      paginate(
-        await listTokens(deps, principalOf(request).userId),
-        request.query,
-        TOKEN_SORT,
-        'createdAt,desc',
-      ),
+    async (request) => pageTokens(deps, principalOf(request).userId, request.query),
   )
+}
 
+function createMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.post(
     '/apiops/me/tokens/',
     {
@@ -133,7 +134,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       return sendIssued(reply, issued, 201)
     },
   )
+}
 
+function revokeMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.delete(
     '/apiops/me/tokens/:id/',
     {
@@ -150,7 +153,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       return revokeToken(deps, me.userId, request.params.id, me.userId)
     },
   )
+}
 
+function rotateMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
   app.post(
     '/apiops/me/tokens/:id/rotate/',
     {
@@ -174,7 +179,9 @@ export const meRoutes: FastifyPluginAsyncTypebox<{
       )
     },
   )
+}
 
+function changeMyPasswordRoute(app: RouteApp, { deps, throttle }: MeRouteOptions): void {
   app.put(
     '/apiops/me/password/',
     {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
 import { resetPassword } from '../credentials/password-change.service.ts'
@@ -9,25 +10,20 @@ import {
   PasswordSchema,
   RevokeTokensField,
 } from '../credentials/passwords.schemas.ts'
+import { pageTokens } from '../tokens/tokens.list.ts'
 import { TokenIdParam, TokenViewSchema } from '../tokens/tokens.schemas.ts'
-import {
-  listTokens,
-  revokeAllTokens,
-  revokeToken,
-  type TokensDeps,
-} from '../tokens/tokens.service.ts'
-import { TOKEN_SORT } from './me.routes.ts'
+import { revokeAllTokens, revokeToken, type TokensDeps } from '../tokens/tokens.service.ts'
 import { ROLES, RoleSchema } from './roles.ts'
 import {
   createUser,
   deleteUser,
   getUser,
   grantRoles,
-  listUsers,
+  pageUsers,
   requireUser,
   revokeRoles,
   setEnabled,
-  type UserView,
+  type UsersDeps,
 } from './users.service.ts'
 
 export const UserSchema = Type.Object({
@@ -48,19 +44,29 @@ const RolesBody = Type.Object(
 /** Every route here is administration: ROLE_ADMIN, checked before validation. */
 const ADMIN = { action: 'administer' as const }
 
-const USER_SORT: Record<string, (u: UserView) => string> = {
-  username: (u) => u.username,
-  createdAt: (u) => u.createdAt,
+/** User administration and every user's tokens: ROLE_ADMIN only, as the CLI offers it. */
+const tags = ['users']
+const denied = errorResponses(401, 403)
+
+interface UsersRouteOptions {
+  deps: TokensDeps & UsersDeps
 }
 
-/** User administration and every user's tokens: ROLE_ADMIN only, as the CLI offers it. */
-export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = async (
-  app,
-  { deps },
-) => {
-  const tags = ['users']
-  const denied = errorResponses(401, 403)
+export const usersRoutes: FastifyPluginAsyncTypebox<UsersRouteOptions> = async (app, options) => {
+  listUsersRoute(app, options)
+  createUserRoute(app, options)
+  getUserRoute(app, options)
+  deleteUserRoute(app, options)
+  grantRolesRoute(app, options)
+  revokeRoleRoute(app, options)
+  enableDisableUserRoute(app, options)
+  setUserPasswordRoute(app, options)
+  listUserTokensRoute(app, options)
+  revokeUserTokenRoute(app, options)
+  revokeAllUserTokensRoute(app, options)
+}
 
+function listUsersRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/',
     {
@@ -72,9 +78,11 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
         response: { 200: ListBody(UserSchema), ...errorResponses(400), ...denied },
       },
     },
-    async (request) => paginate(await listUsers(deps), request.query, USER_SORT, 'username'),
+    async (request) => pageUsers(deps, request.query),
   )
+}
 
+function createUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.post(
     '/apiops/users/',
     {
@@ -97,7 +105,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request, reply) => reply.code(201).send(await createUser(deps, request.body)),
   )
+}
 
+function getUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/:username/',
     {
@@ -111,7 +121,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => getUser(deps, request.params.username),
   )
+}
 
+function deleteUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/',
     {
@@ -129,7 +141,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return SUCCESS
     },
   )
+}
 
+function grantRolesRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.post(
     '/apiops/users/:username/roles/',
     {
@@ -145,7 +159,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => grantRoles(deps, request.params.username, request.body.roles),
   )
+}
 
+function revokeRoleRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/roles/:role/',
     {
@@ -160,7 +176,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => revokeRoles(deps, request.params.username, [request.params.role]),
   )
+}
 
+function enableDisableUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   for (const [action, enabled] of [
     ['enable', true],
     ['disable', false],
@@ -182,7 +200,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       async (request) => setEnabled(deps, request.params.username, enabled),
     )
   }
+}
 
+function setUserPasswordRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.put(
     '/apiops/users/:username/password/',
     {
@@ -211,7 +231,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return { ...SUCCESS, ...change }
     },
   )
+}
 
+function listUserTokensRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.get(
     '/apiops/users/:username/tokens/',
     {
@@ -226,10 +248,12 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
     },
     async (request) => {
       const user = await requireUser(deps, request.params.username)
-      return paginate(await listTokens(deps, user.id), request.query, TOKEN_SORT, 'createdAt,desc')
+      return pageTokens(deps, user.id, request.query)
     },
   )
+}
 
+function revokeUserTokenRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/tokens/:id/',
     {
@@ -246,7 +270,9 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ deps: TokensDeps }> = asyn
       return revokeToken(deps, user.id, request.params.id, principalOf(request).userId)
     },
   )
+}
 
+function revokeAllUserTokensRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
   app.delete(
     '/apiops/users/:username/tokens/',
     {

@@ -1,7 +1,8 @@
 import multipart from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.ts'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import { readUploadForm } from './certificates.multipart.ts'
@@ -36,20 +37,18 @@ import * as service from './certificates.service.ts'
  *   and a project the caller cannot see is a 404 either way.
  */
 
-const SORT = {
-  name: (c: service.CertificateView) => c.name,
-  alias: (c: service.CertificateView) => c.alias,
-  notAfter: (c: service.CertificateView) => c.notAfter,
-  createdAt: (c: service.CertificateView) => c.createdAt,
+const tags = ['certificates']
+const write = { action: 'security.write' as const }
+const base = '/apiops/projects/:projectName/certificates'
+
+interface CertificatesRouteOptions {
+  deps: service.CertificatesDeps
 }
 
-export const certificatesRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.CertificatesDeps
-}> = async (app, { deps }) => {
-  const tags = ['certificates']
-  const write = { action: 'security.write' as const }
-  const base = '/apiops/projects/:projectName/certificates'
-
+export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteOptions> = async (
+  app,
+  options,
+) => {
   await app.register(multipart, { limits: UPLOAD_LIMITS, throwFileSizeLimit: true })
   // Any other body type gets a 415 that names what this plugin's uploads take.
   app.addContentTypeParser('*', (request, _payload, done) =>
@@ -61,7 +60,14 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
       undefined,
     ),
   )
+  listCertificatesRoute(app, options)
+  createCertificateRoute(app, options)
+  getCertificateRoute(app, options)
+  replaceCertificateRoute(app, options)
+  deleteCertificateRoute(app, options)
+}
 
+function listCertificatesRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -75,14 +81,16 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) =>
-      paginate(
-        await service.listCertificates(deps, principalOf(request), request.params.projectName),
+      service.listCertificates(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'name',
       ),
   )
+}
 
+function createCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.post(
     `${base}/`,
     {
@@ -113,7 +121,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
           ),
         ),
   )
+}
 
+function getCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.get(
     `${base}/:name/`,
     {
@@ -133,7 +143,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
         request.params.name,
       ),
   )
+}
 
+function replaceCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.put(
     `${base}/:name/`,
     {
@@ -162,7 +174,9 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<{
         request.body,
       ),
   )
+}
 
+function deleteCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
   app.delete(
     `${base}/:name/`,
     {

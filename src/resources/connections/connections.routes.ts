@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -39,32 +40,47 @@ import * as service from './connections.service.ts'
  *   and a project the caller cannot see is a 404 either way.
  */
 
-const SORT = {
-  name: (c: service.ConnectionView) => c.name,
-  type: (c: service.ConnectionView) => c.type,
-  createdAt: (c: service.ConnectionView) => c.createdAt,
-  updatedAt: (c: service.ConnectionView) => c.updatedAt,
-}
-
 const ListConnectionsQuery = Type.Object(
   { ...ListQuery.properties, type: Type.Optional(ConnectionTypeSchema) },
   { additionalProperties: false },
 )
 
-export const connectionsRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.ConnectionsDeps
-}> = async (app, { deps }) => {
-  const tags = ['connections']
-  const write = { action: 'security.write' as const }
-  const base = '/apiops/projects/:projectName/connections'
-  const compile = app.validatorCompiler
-  if (!compile) throw new Error('the validator compiler must be installed before the routes')
-  const bodyValidator = (branches: typeof CREATE_BODIES | typeof REPLACE_BODIES) => {
+const tags = ['connections']
+const write = { action: 'security.write' as const }
+const base = '/apiops/projects/:projectName/connections'
+
+type ValidatorCompiler = NonNullable<RouteApp['validatorCompiler']>
+
+/** A validator that picks the body's branch by its type; other parts as the app does. */
+function bodyValidatorOf(compile: ValidatorCompiler) {
+  return (branches: typeof CREATE_BODIES | typeof REPLACE_BODIES) => {
     const byType = discriminatedBody(compile, branches)
-    return (route: Parameters<typeof compile>[0]) =>
+    return (route: Parameters<ValidatorCompiler>[0]) =>
       route.httpPart === 'body' ? byType(route) : compile(route)
   }
+}
+type BodyValidator = ReturnType<typeof bodyValidatorOf>
 
+interface ConnectionsRouteOptions {
+  deps: service.ConnectionsDeps
+}
+
+export const connectionsRoutes: FastifyPluginAsyncTypebox<ConnectionsRouteOptions> = async (
+  app,
+  options,
+) => {
+  const compile = app.validatorCompiler
+  if (!compile) throw new Error('the validator compiler must be installed before the routes')
+  const bodyValidator = bodyValidatorOf(compile)
+  listConnectionsRoute(app, options)
+  createConnectionRoute(app, options, bodyValidator)
+  getConnectionRoute(app, options)
+  revealConnectionSecretsRoute(app, options)
+  replaceConnectionRoute(app, options, bodyValidator)
+  deleteConnectionRoute(app, options)
+}
+
+function listConnectionsRoute(app: RouteApp, { deps }: ConnectionsRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -78,19 +94,20 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) =>
-      paginate(
-        await service.listConnections(
-          deps,
-          principalOf(request),
-          request.params.projectName,
-          request.query.type,
-        ),
+      service.listConnections(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'name',
       ),
   )
+}
 
+function createConnectionRoute(
+  app: RouteApp,
+  { deps }: ConnectionsRouteOptions,
+  bodyValidator: BodyValidator,
+): void {
   app.post(
     `${base}/`,
     {
@@ -117,7 +134,9 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
           ),
         ),
   )
+}
 
+function getConnectionRoute(app: RouteApp, { deps }: ConnectionsRouteOptions): void {
   app.get(
     `${base}/:name/`,
     {
@@ -137,7 +156,9 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
         request.params.name,
       ),
   )
+}
 
+function revealConnectionSecretsRoute(app: RouteApp, { deps }: ConnectionsRouteOptions): void {
   app.get(
     `${base}/:name/secrets/`,
     {
@@ -164,7 +185,13 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(revealed)
     },
   )
+}
 
+function replaceConnectionRoute(
+  app: RouteApp,
+  { deps }: ConnectionsRouteOptions,
+  bodyValidator: BodyValidator,
+): void {
   app.put(
     `${base}/:name/`,
     {
@@ -189,7 +216,9 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<{
         request.body,
       ),
   )
+}
 
+function deleteConnectionRoute(app: RouteApp, { deps }: ConnectionsRouteOptions): void {
   app.delete(
     `${base}/:name/`,
     {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -27,21 +28,27 @@ import * as service from './credentials.service.ts'
  *   and a project the caller cannot see is a 404 either way.
  */
 
-const SORT = {
-  username: (c: service.CredentialView) => c.username,
-  email: (c: service.CredentialView) => c.email,
-  fullName: (c: service.CredentialView) => c.fullName,
-  expireDate: (c: service.CredentialView) => c.expireDate,
-  createdAt: (c: service.CredentialView) => c.createdAt,
+const tags = ['credentials']
+const write = { action: 'security.write' as const }
+const base = '/apiops/projects/:projectName/credentials'
+
+interface CredentialsRouteOptions {
+  deps: service.CredentialsDeps
 }
 
-export const credentialsRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.CredentialsDeps
-}> = async (app, { deps }) => {
-  const tags = ['credentials']
-  const write = { action: 'security.write' as const }
-  const base = '/apiops/projects/:projectName/credentials'
+export const credentialsRoutes: FastifyPluginAsyncTypebox<CredentialsRouteOptions> = async (
+  app,
+  options,
+) => {
+  listCredentialsRoute(app, options)
+  createCredentialRoute(app, options)
+  getCredentialRoute(app, options)
+  updateCredentialRoute(app, options)
+  changeCredentialPasswordRoute(app, options)
+  deleteCredentialRoute(app, options)
+}
 
+function listCredentialsRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -55,14 +62,16 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) =>
-      paginate(
-        await service.listCredentials(deps, principalOf(request), request.params.projectName),
+      service.listCredentials(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'username',
       ),
   )
+}
 
+function createCredentialRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.post(
     `${base}/`,
     {
@@ -88,7 +97,9 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
           ),
         ),
   )
+}
 
+function getCredentialRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.get(
     `${base}/:username/`,
     {
@@ -108,7 +119,9 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
         request.params.username,
       ),
   )
+}
 
+function updateCredentialRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.put(
     `${base}/:username/`,
     {
@@ -131,7 +144,9 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
         request.body,
       ),
   )
+}
 
+function changeCredentialPasswordRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.put(
     `${base}/:username/password/`,
     {
@@ -154,7 +169,9 @@ export const credentialsRoutes: FastifyPluginAsyncTypebox<{
         request.body.password,
       ),
   )
+}
 
+function deleteCredentialRoute(app: RouteApp, { deps }: CredentialsRouteOptions): void {
   app.delete(
     `${base}/:username/`,
     {

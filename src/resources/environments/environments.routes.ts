@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
 import {
@@ -10,19 +11,27 @@ import {
 } from './environments.schemas.ts'
 import * as service from './environments.service.ts'
 
-const SORT = {
-  name: (e: service.EnvironmentView) => e.name,
-  type: (e: service.EnvironmentView) => e.type,
-  createdAt: (e: service.EnvironmentView) => e.createdAt,
-}
 const NameParams = Type.Object({ name: NameParam })
 
-export const environmentsRoutes: FastifyPluginAsyncTypebox<{
-  deps: service.EnvironmentsDeps
-}> = async (app, { deps }) => {
-  const tags = ['environments']
-  const admin = { action: 'administer' as const }
+const tags = ['environments']
+const admin = { action: 'administer' as const }
 
+interface EnvironmentsRouteOptions {
+  deps: service.EnvironmentsDeps
+}
+
+export const environmentsRoutes: FastifyPluginAsyncTypebox<EnvironmentsRouteOptions> = async (
+  app,
+  options,
+) => {
+  listEnvironmentsRoute(app, options)
+  listProjectEnvironmentsRoute(app, options)
+  createEnvironmentRoute(app, options)
+  updateEnvironmentRoute(app, options)
+  deleteEnvironmentRoute(app, options)
+}
+
+function listEnvironmentsRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.get(
     '/apiops/environments/',
     {
@@ -35,10 +44,11 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: ListBody(EnvironmentSchema), ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) =>
-      paginate(await service.listAllEnvironments(deps), request.query, SORT, 'name'),
+    async (request) => service.listAllEnvironments(deps, request.query),
   )
+}
 
+function listProjectEnvironmentsRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.get(
     '/apiops/environments/:projectName',
     {
@@ -52,18 +62,16 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) =>
-      paginate(
-        await service.listProjectEnvironments(
-          deps,
-          principalOf(request),
-          request.params.projectName,
-        ),
+      service.listProjectEnvironments(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'name',
       ),
   )
+}
 
+function createEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.post(
     '/apiops/environments/',
     {
@@ -78,7 +86,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     async (request, reply) =>
       reply.code(201).send(await service.createEnvironment(deps, request.body)),
   )
+}
 
+function updateEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.put(
     '/apiops/environments/:name/',
     {
@@ -94,7 +104,9 @@ export const environmentsRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => service.updateEnvironment(deps, request.params.name, request.body),
   )
+}
 
+function deleteEnvironmentRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions): void {
   app.delete(
     '/apiops/environments/:name/',
     {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import {
   errorResponses,
   FreeText,
@@ -23,17 +24,26 @@ const MemberSchema = Type.Object({
 })
 const ProjectParams = Type.Object({ projectName: NameParam })
 
-const PROJECT_SORT = {
-  name: (p: service.ProjectView) => p.name,
-  createdAt: (p: service.ProjectView) => p.createdAt,
+const tags = ['projects']
+
+interface ProjectsRouteOptions {
+  deps: service.ProjectsDeps
 }
 
-export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsDeps }> = async (
+export const projectsRoutes: FastifyPluginAsyncTypebox<ProjectsRouteOptions> = async (
   app,
-  { deps },
+  options,
 ) => {
-  const tags = ['projects']
+  listProjectsRoute(app, options)
+  createProjectRoute(app, options)
+  getProjectRoute(app, options)
+  deleteProjectRoute(app, options)
+  listProjectMembersRoute(app, options)
+  addProjectMemberRoute(app, options)
+  removeProjectMemberRoute(app, options)
+}
 
+function listProjectsRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.get(
     '/apiops/projects/',
     {
@@ -45,15 +55,11 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
         response: { 200: ListBody(ProjectSchema), ...errorResponses(400, 401) },
       },
     },
-    async (request) =>
-      paginate(
-        await service.listProjects(deps, principalOf(request)),
-        request.query,
-        PROJECT_SORT,
-        'name',
-      ),
+    async (request) => service.listProjects(deps, principalOf(request), request.query),
   )
+}
 
+function createProjectRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.post(
     '/apiops/projects/',
     {
@@ -71,7 +77,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
     },
     async (request, reply) => reply.code(201).send(await service.createProject(deps, request.body)),
   )
+}
 
+function getProjectRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.get(
     '/apiops/projects/:projectName/',
     {
@@ -84,7 +92,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
     },
     async (request) => service.getProject(deps, principalOf(request), request.params.projectName),
   )
+}
 
+function deleteProjectRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.delete(
     '/apiops/projects/:projectName/',
     {
@@ -102,7 +112,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
       return SUCCESS
     },
   )
+}
 
+function listProjectMembersRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.get(
     '/apiops/projects/:projectName/members/',
     {
@@ -115,14 +127,11 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
       },
     },
     async (request) =>
-      paginate(
-        await service.listMembers(deps, principalOf(request), request.params.projectName),
-        request.query,
-        { username: (m) => m.username, addedAt: (m) => m.addedAt },
-        'username',
-      ),
+      service.listMembers(deps, principalOf(request), request.params.projectName, request.query),
   )
+}
 
+function addProjectMemberRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.post(
     '/apiops/projects/:projectName/members/',
     {
@@ -147,7 +156,9 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProjectsD
         .code(201)
         .send(await service.addMember(deps, request.params.projectName, request.body.username)),
   )
+}
 
+function removeProjectMemberRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void {
   app.delete(
     '/apiops/projects/:projectName/members/:username/',
     {

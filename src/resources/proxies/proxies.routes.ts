@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
+import * as deployment from './proxies.deployment.ts'
 import {
   DeploymentResultSchema,
   DeployParams,
@@ -14,6 +16,7 @@ import {
   ProxyWriteResultSchema,
 } from './proxies.schemas.ts'
 import * as service from './proxies.service.ts'
+import * as writes from './proxies.writes.ts'
 
 /*
  * API proxies and their deployments, shaped after the Apinizer Management API:
@@ -24,25 +27,35 @@ import * as service from './proxies.service.ts'
  * succeeds with a message saying so.
  */
 
-const SORT = {
-  name: (p: { name: string }) => p.name,
-  relativePath: (p: { relativePath: string }) => p.relativePath,
-}
-
 const DeployAnswer = Type.Object({
   status: Type.Literal('SUCCESS'),
   success: Type.Literal(true),
   deploymentResult: DeploymentResultSchema,
 })
 
-export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDeps }> = async (
-  app,
-  { deps },
-) => {
-  const tags = ['api-proxies']
-  const base = '/apiops/projects/:projectName/apiProxies'
-  const ProjectParams = Type.Object({ projectName: NameParam })
+const tags = ['api-proxies']
+const base = '/apiops/projects/:projectName/apiProxies'
+const ProjectParams = Type.Object({ projectName: NameParam })
 
+interface ProxiesRouteOptions {
+  deps: service.ProxiesDeps
+}
+
+export const proxiesRoutes: FastifyPluginAsyncTypebox<ProxiesRouteOptions> = async (
+  app,
+  options,
+) => {
+  listApiProxiesRoute(app, options)
+  getApiProxyRoute(app, options)
+  createApiProxyFromUrlRoute(app, options)
+  updateApiProxyFromUrlRoute(app, options)
+  deleteApiProxyRoute(app, options)
+  deployApiProxyRoute(app, options)
+  undeployApiProxyRoute(app, options)
+  listApiProxyDeploymentHistoryRoute(app, options)
+}
+
+function listApiProxiesRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/`,
     {
@@ -56,14 +69,11 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       },
     },
     async (request) =>
-      paginate(
-        await service.listProxies(deps, principalOf(request), request.params.projectName),
-        request.query,
-        SORT,
-        'name',
-      ),
+      service.listProxies(deps, principalOf(request), request.params.projectName, request.query),
   )
+}
 
+function getApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/:apiProxyName/`,
     {
@@ -84,7 +94,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
         request.params.apiProxyName,
       ),
   )
+}
 
+function createApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.post(
     `${base}/url/`,
     {
@@ -103,7 +115,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      ...(await service.createProxy(
+      ...(await writes.createProxy(
         deps,
         principalOf(request),
         request.params.projectName,
@@ -112,7 +124,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       )),
     }),
   )
+}
 
+function updateApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.put(
     `${base}/url/`,
     {
@@ -132,7 +146,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      ...(await service.updateProxy(
+      ...(await writes.updateProxy(
         deps,
         principalOf(request),
         request.params.projectName,
@@ -141,7 +155,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       )),
     }),
   )
+}
 
+function deleteApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.delete(
     `${base}/:apiProxyName/`,
     {
@@ -156,7 +172,7 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.deleteProxy(
+      deploymentResult: await writes.deleteProxy(
         deps,
         principalOf(request),
         request.params.projectName,
@@ -164,7 +180,9 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       ),
     }),
   )
+}
 
+function deployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.post(
     `${base}/:apiProxyName/environments/:environmentName/`,
     {
@@ -179,10 +197,12 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.deploy(deps, principalOf(request), request.params),
+      deploymentResult: await deployment.deploy(deps, principalOf(request), request.params),
     }),
   )
+}
 
+function undeployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.delete(
     `${base}/:apiProxyName/environments/:environmentName/`,
     {
@@ -197,10 +217,12 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.undeploy(deps, principalOf(request), request.params),
+      deploymentResult: await deployment.undeploy(deps, principalOf(request), request.params),
     }),
   )
+}
 
+function listApiProxyDeploymentHistoryRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void {
   app.get(
     `${base}/:apiProxyName/deployments/`,
     {
@@ -215,16 +237,6 @@ export const proxiesRoutes: FastifyPluginAsyncTypebox<{ deps: service.ProxiesDep
       },
     },
     async (request) =>
-      paginate(
-        await service.deploymentHistory(
-          deps,
-          principalOf(request),
-          request.params.projectName,
-          request.params.apiProxyName,
-        ),
-        request.query,
-        { at: (h) => h.at, environmentName: (h) => h.environmentName },
-        'at,desc',
-      ),
+      deployment.deploymentHistory(deps, principalOf(request), request.params, request.query),
   )
 }

@@ -1,10 +1,22 @@
 import { Type } from 'typebox'
-import { FreeText, HttpUrl, matching, NameParam } from '../../http/schemas.ts'
+import { FreeText, HttpUrl, INVISIBLE, matching, NameParam } from '../../http/schemas.ts'
 
 export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER'] as const
 export type CreationType = (typeof CREATION_TYPES)[number]
 
 const AnyHttpUrl = HttpUrl()
+/**
+ * A backend address: an http(s) URL, or one that starts with an environment variable
+ * (`${API_BASE_URL}/orders`). References resolve per environment when the proxy is
+ * deployed, which refuses an address that does not resolve there to an http(s) URL.
+ */
+const RoutingAddress = Type.String({
+  maxLength: 2048,
+  ...matching(
+    '^(https?://|\\$\\{)[^\\s\\p{Cc}\\p{Cf}]+$',
+    `must be an http:// or https:// URL, or start with a \${NAME} environment variable reference, without spaces, ${INVISIBLE}`,
+  ),
+})
 const RelativePath = Type.String({
   minLength: 2,
   maxLength: 500,
@@ -36,7 +48,7 @@ export const ClientRouteSchema = Type.Object(
 
 export const RoutingAddressSchema = Type.Object(
   {
-    address: AnyHttpUrl,
+    address: RoutingAddress,
     weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 100 })),
     healthCheckEnabled: Type.Optional(Type.Boolean({ default: false })),
   },

@@ -1,0 +1,90 @@
+import { type Command, Option } from 'commander'
+import { ApiError } from '../../errors.ts'
+import * as tokens from '../../identity/tokens/tokens.service.ts'
+import * as users from '../../identity/users/users.service.ts'
+import { type CliContext, table } from '../context.ts'
+
+const TOKEN_COLUMNS = ['id', 'name', 'source', 'status', 'createdAt', 'expiresAt', 'lastUsedAt']
+
+export function registerTokenCommands(program: Command, ctx: CliContext): void {
+  const token = program.command('token').description("manage users' personal API access tokens")
+  tokenCreate(token, ctx)
+  tokenList(token, ctx)
+  tokenRevoke(token, ctx)
+}
+
+function tokenCreate(token: Command, { withServices, print }: CliContext) {
+  token
+    .command('create <username>')
+    .description('create a token for a user; it is printed once')
+    .requiredOption('--name <name>', 'a descriptive name')
+    .addOption(
+      new Option(
+        '--expires <date>',
+        'YYYY-MM-DD (valid through that day, UTC) or an ISO date-time',
+      ),
+    )
+    .option('--never-expires', 'the token never expires')
+    .action((username: string, opts: { name: string; expires?: string; neverExpires?: boolean }) =>
+      withServices(async (s) => {
+        if (Boolean(opts.expires) === Boolean(opts.neverExpires)) {
+          throw new ApiError(
+            'invalid_request',
+            'Choose exactly one of --expires <date> and --never-expires.',
+          )
+        }
+        const owner = await users.requireUser(s, username)
+        const issued = await tokens.issueToken(s, {
+          userId: owner.id,
+          name: opts.name,
+          source: 'cli',
+          expiresAt: tokens.parseExpiry(opts.expires ?? null, s.clock.now()),
+        })
+        print({ ...issued.view, token: issued.token }, () =>
+          [
+            `created token ${issued.view.id} "${issued.view.name}" for ${username}, expires ${issued.view.expiresAt ?? 'never'}`,
+            '',
+            issued.token,
+            '',
+            'Copy it now: it will not be shown again.',
+            '',
+          ].join('\n'),
+        )
+      })(),
+    )
+}
+
+function tokenList(token: Command, { withServices, print }: CliContext) {
+  token
+    .command('list <username>')
+    .description("list a user's tokens (never their secrets)")
+    .action((username: string) =>
+      withServices(async (s) => {
+        const list = await tokens.listTokens(s, (await users.requireUser(s, username)).id)
+        print(list, () => table(list as never, TOKEN_COLUMNS))
+      })(),
+    )
+}
+
+function tokenRevoke(token: Command, { withServices, print }: CliContext) {
+  token
+    .command('revoke <username> <tokenId>')
+    .description('revoke one token')
+    .action((username: string, tokenId: string) =>
+      withServices(async (s) => {
+        const owner = await users.requireUser(s, username)
+        const view = await tokens.revokeToken(s, owner.id, tokenId, owner.id)
+        print(view, () => `revoked ${view.id} "${view.name}"\n`)
+      })(),
+    )
+  token
+    .command('revoke-all <username>')
+    .description('revoke every live token of a user')
+    .action((username: string) =>
+      withServices(async (s) => {
+        const owner = await users.requireUser(s, username)
+        const count = await tokens.revokeAllTokens(s, owner.id, owner.id)
+        print({ username, revokedCount: count }, () => `revoked ${count} token(s) of ${username}\n`)
+      })(),
+    )
+}
