@@ -53,6 +53,9 @@ const LISTS: [string, boolean, boolean][] = [
   [`${P}/apiProxies/?sort=relativePath,desc`, true, true],
   [`${P}/apiProxies/orders/deployments/`, true, true],
   [`${P}/apiProxies/orders/deployments/?sort=environmentName`, true, true],
+  [`${P}/apiProxyGroups/`, true, true],
+  // Environments are few (administrators make them): the project's, or where the group is.
+  [`${P}/apiProxyGroups/checkout/environments/`, false, false],
   [`${P}/connections/`, true, true],
   [`${P}/connections/?type=webhook`, true, true],
   [`${P}/connections/?sort=type`, true, true],
@@ -153,6 +156,11 @@ describe.each(dialects())('list query plans (%s)', (dialect) => {
       routingInfo: { routingAddressList: [{ address: 'https://orders.internal' }] },
     })
     expect(proxy.statusCode, proxy.body).toBe(200)
+    const group = await call('POST', `${P}/apiProxyGroups/`, {
+      name: 'checkout',
+      clientRoute: { relativePathList: ['/checkout'] },
+    })
+    expect(group.statusCode, group.body).toBe(200)
     // Enough connections of several types that an index on the project alone (then
     // filtering the type) costs more than one on both.
     const project = await ctx.store.db.selectFrom('projects').select('id').executeTakeFirstOrThrow()

@@ -10,6 +10,7 @@ import * as m0008 from './migrations/0008_audit_folding.ts'
 import * as m0009 from './migrations/0009_list_indexes.ts'
 import * as m0010 from './migrations/0010_audit_events.ts'
 import * as m0011 from './migrations/0011_environment_variables.ts'
+import * as m0012 from './migrations/0012_proxy_groups.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '0009_list_indexes': m0009,
   '0010_audit_events': m0010,
   '0011_environment_variables': m0011,
+  '0012_proxy_groups': m0012,
 }
 
 export class SchemaTooNewError extends Error {}

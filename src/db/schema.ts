@@ -126,6 +126,34 @@ export interface ProxyDeploymentsTable {
   deployed_by: string
 }
 
+export interface ProxyGroupsTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  /** JSON: {relativePathList, methodList, hostList, headerList, bufferRequest, bufferResponse} */
+  client_route: string
+  revision: number
+  created_at: string
+  updated_at: string
+}
+
+export interface ProxyGroupMembersTable {
+  group_id: string
+  proxy_id: string
+  added_at: string
+  added_by: string
+}
+
+export interface ProxyGroupDeploymentsTable {
+  group_id: string
+  environment_id: string
+  /** The group revision deployed; behind the group's means redeploy required. */
+  revision: number
+  deployed_at: string
+  deployed_by: string
+}
+
 export interface DeploymentHistoryTable {
   id: string
   project_id: string
@@ -295,6 +323,9 @@ export interface Database {
   proxy_routes: ProxyRoutesTable
   proxy_deployments: ProxyDeploymentsTable
   deployment_history: DeploymentHistoryTable
+  proxy_groups: ProxyGroupsTable
+  proxy_group_members: ProxyGroupMembersTable
+  proxy_group_deployments: ProxyGroupDeploymentsTable
   connections: ConnectionsTable
   environment_variables: EnvironmentVariablesTable
   environment_variable_values: EnvironmentVariableValuesTable
@@ -315,6 +346,7 @@ export type NewApiToken = Insertable<ApiTokensTable>
 export type SessionRow = Selectable<SessionsTable>
 export type EnvironmentRow = Selectable<EnvironmentsTable>
 export type ApiProxyRow = Selectable<ApiProxiesTable>
+export type ProxyGroupRow = Selectable<ProxyGroupsTable>
 export type ConnectionRow = Selectable<ConnectionsTable>
 export type EnvironmentVariableRow = Selectable<EnvironmentVariablesTable>
 export type EnvironmentVariableValueRow = Selectable<EnvironmentVariableValuesTable>

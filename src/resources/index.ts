@@ -11,13 +11,17 @@ import { environmentsRoutes } from './environments/environments.routes.ts'
 import type { EnvironmentsDeps } from './environments/environments.service.ts'
 import { projectsRoutes } from './projects/projects.routes.ts'
 import type { ProjectsDeps } from './projects/projects.service.ts'
+import { proxiesFileRoutes } from './proxies/proxies.file.routes.ts'
 import { proxiesRoutes } from './proxies/proxies.routes.ts'
 import type { ProxiesDeps } from './proxies/proxies.service.ts'
+import { proxyGroupsRoutes } from './proxy-groups/proxy-groups.routes.ts'
+import type { ProxyGroupsDeps } from './proxy-groups/proxy-groups.service.ts'
 
 /** What the resources need; the composition module (src/composition.ts) supplies it. */
 export type ResourcesDeps = ProjectsDeps &
   EnvironmentsDeps &
   ProxiesDeps &
+  ProxyGroupsDeps &
   ConnectionsDeps &
   CredentialsDeps &
   CertificatesDeps &
@@ -31,6 +35,8 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(projectsRoutes, { deps })
   await app.register(environmentsRoutes, { deps })
   await app.register(proxiesRoutes, { deps })
+  await app.register(proxyGroupsRoutes, { deps })
+  await app.register(proxiesFileRoutes, { deps })
   await app.register(connectionsRoutes, { deps })
   await app.register(credentialsRoutes, { deps })
   await app.register(certificatesRoutes, { deps })

@@ -39,6 +39,8 @@ const SUCCESS: Record<string, string> = {
   deleteEnvironment: 'environment.deleted',
   createApiProxyFromUrl: 'proxy.created',
   updateApiProxyFromUrl: 'proxy.updated',
+  createApiProxyFromFile: 'proxy.created',
+  updateApiProxyFromFile: 'proxy.updated',
   deleteApiProxy: 'proxy.deleted',
   deployApiProxy: 'proxy.deployed',
   undeployApiProxy: 'proxy.undeployed',

@@ -1,12 +1,7 @@
 import { errors } from '../../errors.ts'
 import { assertReferencesWellFormed } from './proxies.addresses.ts'
 import type { CreationType } from './proxies.schemas.ts'
-import {
-  type DebugLog,
-  type ImportedSpec,
-  importSpecFromUrl,
-  type SpecImport,
-} from './spec-import.ts'
+import { type DebugLog, readSpec, type SpecImport, type SpecUpload } from './spec-import.ts'
 
 /** What a proxy is made of, as the request and its spec give it. */
 
@@ -45,35 +40,20 @@ export interface ProxyInput {
 }
 
 export const parseJson = <T>(text: string): T => JSON.parse(text) as T
+export const apiTypeOf = (creationType: string): 'REST' | 'SOAP' =>
+  creationType === 'WSDL' ? 'SOAP' : 'REST'
 
-/** The spec of an OPEN_API or SWAGGER proxy (none for a REVERSE_PROXY). */
-async function importedSpec(
+/**
+ * What a proxy is made of, from the request and (for OPEN_API, SWAGGER and WSDL) the
+ * spec it names or uploads: its operations, and its backend when the request gives none.
+ */
+export async function resolveDefinition(
   specImport: SpecImport,
   input: ProxyInput,
   log: DebugLog,
-): Promise<ImportedSpec> {
-  if (input.apiProxyCreationType === 'REVERSE_PROXY') {
-    if (input.specUrl) {
-      throw errors.validationFailed([
-        { field: 'specUrl', message: 'is only for OPEN_API and SWAGGER proxies' },
-      ])
-    }
-    return { endpoints: [], backendUrl: null }
-  }
-  if (!input.specUrl) {
-    throw errors.validationFailed([
-      { field: 'specUrl', message: `is required for ${input.apiProxyCreationType} proxies` },
-    ])
-  }
-  return importSpecFromUrl(specImport, input.specUrl, input.apiProxyCreationType, log)
-}
-
-/**
- * What a proxy is made of, from the request and (for OPEN_API and SWAGGER) the spec
- * it names: its operations, and its backend when the request gives none.
- */
-export async function resolveDefinition(specImport: SpecImport, input: ProxyInput, log: DebugLog) {
-  const spec = await importedSpec(specImport, input, log)
+  upload?: SpecUpload,
+) {
+  const spec = await readSpec(specImport, input, log, upload)
   const addresses =
     input.routingInfo?.routingAddressList ??
     (spec.backendUrl ? [{ address: spec.backendUrl }] : undefined)

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { ApiProxyRow, EnvironmentRow, ProjectRow } from '../../db/schema.ts'
+import type { Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
@@ -49,7 +50,7 @@ const unknownEnvironment = (project: ProjectRow, name: string) =>
   errors.notFound(`Environment '${name}' (for project '${project.name}')`)
 
 /** An environment the project may use; any other is reported like one that does not exist. */
-async function requireUsableEnvironment(
+export async function requireUsableEnvironment(
   deps: Pick<ProxiesDeps, 'db'>,
   project: ProjectRow,
   name: string,
@@ -101,6 +102,59 @@ export async function requireDeployTargets(
   return targets
 }
 
+/**
+ * Puts a proxy's current revision in an environment, with its history row, inside the
+ * caller's transaction (a group deploys all its members in one). The caller has checked
+ * that its addresses resolve there (assertAddressesResolve).
+ */
+export async function deployIn(
+  trx: Queryable,
+  principal: Principal,
+  project: ProjectRow,
+  proxy: ApiProxyRow,
+  environment: EnvironmentRow,
+  now: string,
+) {
+  const already = (await repo.deploymentsOf(trx, proxy.id)).some(
+    (d) => d.environment_id === environment.id,
+  )
+  const action = already ? 'REDEPLOY' : 'DEPLOY'
+  const message = already
+    ? `Redeployed revision ${proxy.revision}`
+    : `Deployed revision ${proxy.revision}`
+  await repo.upsertDeployment(trx, {
+    proxy_id: proxy.id,
+    environment_id: environment.id,
+    revision: proxy.revision,
+    deployed_at: now,
+    deployed_by: principal.username,
+  })
+  await repo.recordHistory(
+    trx,
+    history(project, proxy, environment.name, action, principal, now, message),
+  )
+  return { environmentName: environment.name, message }
+}
+
+/** Takes a proxy out of an environment inside the caller's transaction; false if it was not there. */
+export async function undeployIn(
+  trx: Queryable,
+  principal: Principal,
+  project: ProjectRow,
+  proxy: ApiProxyRow,
+  environment: EnvironmentRow,
+  now: string,
+): Promise<boolean> {
+  const gone = await repo.deleteDeployment(trx, proxy.id, environment.id)
+  if (gone) {
+    await repo.recordHistory(
+      trx,
+      history(project, proxy, environment.name, 'UNDEPLOY', principal, now, 'Undeployed'),
+    )
+  }
+  return gone
+}
+
 async function deployOne(
   deps: ProxiesDeps,
   principal: Principal,
@@ -110,27 +164,9 @@ async function deployOne(
 ) {
   await assertAddressesResolve(deps, project, parseJson<Routing>(proxy.routing), environment)
   const now = deps.clock.now().toISOString()
-  return deps.db.transaction().execute(async (trx) => {
-    const already = (await repo.deploymentsOf(trx, proxy.id)).some(
-      (d) => d.environment_id === environment.id,
-    )
-    const action = already ? 'REDEPLOY' : 'DEPLOY'
-    const message = already
-      ? `Redeployed revision ${proxy.revision}`
-      : `Deployed revision ${proxy.revision}`
-    await repo.upsertDeployment(trx, {
-      proxy_id: proxy.id,
-      environment_id: environment.id,
-      revision: proxy.revision,
-      deployed_at: now,
-      deployed_by: principal.username,
-    })
-    await repo.recordHistory(
-      trx,
-      history(project, proxy, environment.name, action, principal, now, message),
-    )
-    return { environmentName: environment.name, message }
-  })
+  return deps.db
+    .transaction()
+    .execute((trx) => deployIn(trx, principal, project, proxy, environment, now))
 }
 
 export async function deployEverywhere(
@@ -184,16 +220,9 @@ export async function undeploy(
   const proxy = await requireProxy(deps, project, params.apiProxyName)
   const environment = await undeployableEnvironment(deps, project, proxy, params.environmentName)
   const now = deps.clock.now().toISOString()
-  const removed = await deps.db.transaction().execute(async (trx) => {
-    const gone = await repo.deleteDeployment(trx, proxy.id, environment.id)
-    if (gone) {
-      await repo.recordHistory(
-        trx,
-        history(project, proxy, environment.name, 'UNDEPLOY', principal, now, 'Undeployed'),
-      )
-    }
-    return gone
-  })
+  const removed = await deps.db
+    .transaction()
+    .execute((trx) => undeployIn(trx, principal, project, proxy, environment, now))
   const environments = [environment.name]
   deps.audit.record('proxy.undeployed', { project: project.name, proxy: proxy.name, environments })
   return outcome([

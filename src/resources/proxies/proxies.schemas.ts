@@ -1,7 +1,7 @@
 import { Type } from 'typebox'
 import { FreeText, HttpUrl, INVISIBLE, matching, NameParam } from '../../http/schemas.ts'
 
-export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER'] as const
+export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER', 'WSDL'] as const
 export type CreationType = (typeof CREATION_TYPES)[number]
 
 const AnyHttpUrl = HttpUrl()
@@ -90,7 +90,7 @@ const DeploymentSchema = Type.Object({
 export const ProxySummarySchema = Type.Object({
   name: Type.String(),
   description: Type.String(),
-  type: Type.Literal('REST'),
+  type: Type.Union([Type.Literal('REST'), Type.Literal('SOAP')]),
   creationType: Type.String(),
   relativePath: Type.String({ description: 'The first client route path' }),
 })
@@ -98,7 +98,9 @@ export const ProxySummarySchema = Type.Object({
 export const ProxySchema = Type.Object({
   name: Type.String(),
   description: Type.String(),
-  apiType: Type.Literal('REST'),
+  apiType: Type.Union([Type.Literal('REST'), Type.Literal('SOAP')], {
+    description: 'SOAP for proxies made from a WSDL, REST for the rest',
+  }),
   creationType: Type.String(),
   specUrl: Type.Union([Type.String(), Type.Null()]),
   clientRoute: Type.Object({
@@ -121,6 +123,9 @@ export const ProxySchema = Type.Object({
       path: Type.String(),
       operationId: Type.Union([Type.String(), Type.Null()]),
       summary: Type.Union([Type.String(), Type.Null()]),
+      soapAction: Type.Optional(
+        Type.String({ description: 'SOAP operations only: the soapAction of their binding' }),
+      ),
     }),
   ),
   deploymentList: Type.Array(DeploymentSchema, {
