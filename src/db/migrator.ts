@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006_settings.ts'
 import * as m0007 from './migrations/0007_login_devices.ts'
 import * as m0008 from './migrations/0008_audit_folding.ts'
 import * as m0011 from './migrations/0011_environment_variables.ts'
+import * as m0013 from './migrations/0013_proxy_settings.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0007_login_devices': m0007,
   '0008_audit_folding': m0008,
   '0011_environment_variables': m0011,
+  '0013_proxy_settings': m0013,
 }
 
 export class SchemaTooNewError extends Error {}

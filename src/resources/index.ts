@@ -13,6 +13,7 @@ import { projectsRoutes } from './projects/projects.routes.ts'
 import type { ProjectsDeps } from './projects/projects.service.ts'
 import { proxiesRoutes } from './proxies/proxies.routes.ts'
 import type { ProxiesDeps } from './proxies/proxies.service.ts'
+import { proxySettingsRoutes } from './proxies/settings/settings.routes.ts'
 
 /** What the resources need; the composition module (src/composition.ts) supplies it. */
 export type ResourcesDeps = ProjectsDeps &
@@ -31,6 +32,7 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(projectsRoutes, { deps })
   await app.register(environmentsRoutes, { deps })
   await app.register(proxiesRoutes, { deps })
+  await app.register(proxySettingsRoutes, { deps })
   await app.register(connectionsRoutes, { deps })
   await app.register(credentialsRoutes, { deps })
   await app.register(certificatesRoutes, { deps })

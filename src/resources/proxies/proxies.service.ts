@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { Static } from 'typebox'
 import type { Clock } from '../../clock.ts'
 import type { ApiProxyRow, Database, EnvironmentRow, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
@@ -8,7 +9,14 @@ import { authorizeInProject, type Principal } from '../../identity/policy/permis
 import * as environments from '../environments/environments.repository.ts'
 import { assertAddressesResolve, assertReferencesWellFormed } from './proxies.addresses.ts'
 import * as repo from './proxies.repository.ts'
-import type { CreationType } from './proxies.schemas.ts'
+import type { ProxyFromUrlBody } from './proxies.schemas.ts'
+import {
+  clientRouteExtras,
+  routingExtras,
+  settingsView,
+  storeBodySettings,
+} from './settings/settings.body.ts'
+import type { StoredClientRoute, StoredRouting } from './settings/settings.model.ts'
 import {
   type DebugLog,
   type ImportedSpec,
@@ -22,41 +30,15 @@ export interface ProxiesDeps {
   specImport: SpecImport
   /** To open secret environment variables that routing addresses refer to. */
   atRestKeys: readonly Buffer[]
+  /** To seal the secrets a proxy's settings hold. */
+  atRestKey: Buffer
 }
 
-interface ClientRoute {
-  relativePathList: string[]
-  virtualHostList: string[]
-}
-interface RoutingAddress {
-  address: string
-  weight: number
-  healthCheckEnabled: boolean
-}
-interface Routing {
-  routingEnabled: boolean
-  routingAddressList: RoutingAddress[]
-}
+type ClientRoute = StoredClientRoute
+type Routing = StoredRouting
 
-export interface ProxyInput {
-  apiProxyName: string
-  apiProxyDescription?: string | undefined
-  apiProxyCreationType: CreationType
-  specUrl?: string | undefined
-  clientRoute?: { relativePathList: string[]; virtualHostList?: string[] | undefined } | undefined
-  routingInfo?:
-    | {
-        routingAddressList: {
-          address: string
-          weight?: number | undefined
-          healthCheckEnabled?: boolean | undefined
-        }[]
-        routingEnabled?: boolean | undefined
-      }
-    | undefined
-  deploy?: boolean | undefined
-  deployTargetEnvironmentNameList?: string[] | undefined
-}
+/** The documented body of `apiProxies/url/`, settings included. */
+export type ProxyInput = Static<typeof ProxyFromUrlBody>
 
 export interface DeploymentOutcome {
   success: boolean
@@ -122,6 +104,7 @@ async function present(db: Queryable, project: ProjectRow, row: ApiProxyRow) {
     clientRoute: parseJson<ClientRoute>(row.client_route),
     routing: parseJson<Routing>(row.routing),
     endpoints: parseJson<ImportedSpec['endpoints']>(row.endpoints),
+    ...(await settingsView(db, row.id)),
     deploymentList,
     revision: row.revision,
     createdAt: row.created_at,
@@ -179,9 +162,11 @@ async function resolveDefinition(deps: ProxiesDeps, input: ProxyInput, log: Debu
   const clientRoute: ClientRoute = {
     relativePathList: input.clientRoute?.relativePathList ?? [`/${input.apiProxyName}`],
     virtualHostList: input.clientRoute?.virtualHostList ?? [],
+    ...clientRouteExtras(input.clientRoute),
   }
   const routing: Routing = {
     routingEnabled: input.routingInfo?.routingEnabled ?? true,
+    ...routingExtras(input.routingInfo),
     routingAddressList: addresses.map((a) => ({
       address: a.address,
       weight: 'weight' in a && a.weight !== undefined ? a.weight : 100,
@@ -189,6 +174,7 @@ async function resolveDefinition(deps: ProxiesDeps, input: ProxyInput, log: Debu
         'healthCheckEnabled' in a && a.healthCheckEnabled !== undefined
           ? a.healthCheckEnabled
           : false,
+      ...('soapType' in a && a.soapType ? { soapType: a.soapType } : {}),
     })),
   }
   return { clientRoute, routing, endpoints: spec.endpoints }
@@ -247,6 +233,7 @@ export async function createProxy(
     await deps.db.transaction().execute(async (trx) => {
       await assertRouteFree(trx, project.id, row.name, definition.clientRoute)
       await repo.insertProxy(trx, row)
+      await storeBodySettings(trx, deps.atRestKey, row.id, input, true)
     })
   } catch (error) {
     if (isUniqueViolation(error))
@@ -303,6 +290,13 @@ export async function updateProxy(
   await deps.db.transaction().execute(async (trx) => {
     await assertRouteFree(trx, project.id, existing.name, definition.clientRoute)
     await repo.updateProxy(trx, existing.id, changes)
+    await storeBodySettings(
+      trx,
+      deps.atRestKey,
+      existing.id,
+      input,
+      changes.spec_url !== existing.spec_url,
+    )
   })
   const row = { ...existing, ...changes }
   const deploymentResult = input.deploy
