@@ -195,7 +195,7 @@ describe.each(dialects())('API proxy settings: secrets and the documented body (
 
   it('accepts the documented create body verbatim (but for a reachable spec URL) and stores every field', async () => {
     const [example] = crudExamples('create-api-proxy-from-url.md')
-    const body = { ...(example as Json), specUrl: `${spec.url}/swagger.json` }
+    const body: Json = { ...(example as Json), specUrl: `${spec.url}/swagger.json` }
     const res = await call('POST', `${base}/url/`, body)
     expect(res.statusCode, res.body).toBe(200)
     const proxy = await read('petstore-api')
