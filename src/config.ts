@@ -63,6 +63,8 @@ export interface Config {
   readonly loginFailureWindowSeconds: number
   /** Requests per minute per API token; 0 means no limit. */
   readonly tokenRateLimit: number
+  /** libuv's thread pool size (UV_THREADPOOL_SIZE): password checks run at most this many at once. */
+  readonly threadPoolSize: number
 }
 
 export class ConfigError extends Error {
@@ -264,6 +266,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...specLimits(env, problems, specAllowlist.allowlist),
     ...loginLimits(env, problems),
     tokenRateLimit: integer(env, 'APIOPS_TOKEN_RATE_LIMIT', 0, 0, 1_000_000, problems),
+    // libuv reads it at its first use of the pool and caps it at 1024; 4 is its default.
+    threadPoolSize: integer(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024, problems),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -269,11 +269,31 @@ export const errors = {
     )
   },
 
+  /** More password checks at once than the thread pool runs and its queue holds. */
+  passwordChecksBusy: () =>
+    new ApiError(
+      'service_unavailable',
+      'Too many logins are being checked at once; retry in a second.',
+      { headers: { 'retry-after': '1' } },
+    ),
+
   // --- Server side
   internal: () =>
     new ApiError(
       'internal_error',
       'An unexpected error occurred. It has been logged; please try again later.',
+    ),
+  /**
+   * One member of a group could not be (un)deployed, so the whole group change was rolled
+   * back; the cause is logged, never answered (it may be SQL).
+   */
+  groupMemberFailed: (what: string, cause: unknown) =>
+    Object.assign(
+      new ApiError(
+        'internal_error',
+        `${what} failed, so the whole group change was rolled back: no member and no group deployment changed. The cause has been logged; please try again later.`,
+      ),
+      { cause },
     ),
   serviceUnavailable: (what: string) =>
     new ApiError('service_unavailable', `${what} is unavailable right now; please retry shortly.`, {

@@ -429,6 +429,10 @@ describe.each(dialects())('edges (%s)', (dialect) => {
     })
     await ok('POST', '/apiops/projects/S/apiProxies/url/', proxyBody('sp'))
     await ok('POST', '/apiops/projects/S/apiProxies/sp/environments/sort-env/')
+    await ok('POST', '/apiops/projects/S/apiProxyGroups/', {
+      name: 'sg',
+      clientRoute: { relativePathList: ['/sg'] },
+    })
     await ok('POST', '/apiops/projects/S/connections/', {
       name: 'sc',
       type: 'webhook',
@@ -471,5 +475,6 @@ function fillPath(path: string): string {
   return path
     .replace('{projectName}', 'S')
     .replace('{apiProxyName}', 'sp')
+    .replace('{apiProxyGroupName}', 'sg')
     .replace('{username}', 'root')
 }

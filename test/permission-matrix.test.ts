@@ -9,18 +9,45 @@ import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } 
  * from the server's own route table, so a route added without an entry here fails.
  */
 
-type Actor = 'anonymous' | 'admin' | 'manage' | 'deploy' | 'security' | 'plain' | 'outsider'
-const ACTORS: Actor[] = ['anonymous', 'admin', 'manage', 'deploy', 'security', 'plain', 'outsider']
+type Actor =
+  | 'anonymous'
+  | 'admin'
+  | 'manage'
+  | 'deploy'
+  | 'security'
+  | 'groups'
+  | 'grouper'
+  | 'plain'
+  | 'outsider'
+const ACTORS: Actor[] = [
+  'anonymous',
+  'admin',
+  'manage',
+  'deploy',
+  'security',
+  'groups',
+  'grouper',
+  'plain',
+  'outsider',
+]
 const ROLES_OF: Record<Exclude<Actor, 'anonymous'>, Role[]> = {
   admin: ['ROLE_ADMIN'],
   manage: ['ROLE_MANAGE_PROXIES'],
   deploy: ['ROLE_DEPLOY_UNDEPLOY_PROXIES'],
   security: ['ROLE_API_SECURITY'],
+  groups: ['ROLE_MANAGE_PROXY_GROUPS'],
+  /** Every role a group route can ask for, so each one is seen succeeding without ROLE_ADMIN. */
+  grouper: ['ROLE_MANAGE_PROXY_GROUPS', 'ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'],
   plain: [],
-  outsider: ['ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES', 'ROLE_API_SECURITY'],
+  outsider: [
+    'ROLE_MANAGE_PROXIES',
+    'ROLE_DEPLOY_UNDEPLOY_PROXIES',
+    'ROLE_MANAGE_PROXY_GROUPS',
+    'ROLE_API_SECURITY',
+  ],
 }
 /** Every actor but the outsider and anonymous is a member of project P. */
-const MEMBERS: Actor[] = ['manage', 'deploy', 'security', 'plain']
+const MEMBERS: Actor[] = ['manage', 'deploy', 'security', 'groups', 'grouper', 'plain']
 
 /**
  * Who may call a route: anyone signed in, or whoever the policy lets do the action. What
@@ -95,6 +122,19 @@ async function freshCertificate(fx: Fixtures, n: number): Promise<string> {
 async function freshProxy(fx: Fixtures, n: number): Promise<string> {
   const name = `px${n}`
   const res = await fx.adminCall('POST', '/apiops/projects/P/apiProxies/url/', proxyBody(name))
+  expect(res.statusCode).toBe(200)
+  return name
+}
+
+const groupBody = (name: string) => ({
+  name,
+  description: 'a group',
+  clientRoute: { relativePathList: [`/${name}`], methodList: ['ALL'], hostList: null },
+})
+
+async function freshGroup(fx: Fixtures, n: number): Promise<string> {
+  const name = `grp${n}`
+  const res = await fx.adminCall('POST', '/apiops/projects/P/apiProxyGroups/', groupBody(name))
   expect(res.statusCode).toBe(200)
   return name
 }
@@ -497,6 +537,62 @@ const MATRIX: Record<string, Entry> = {
       ok: 200,
       make: () => ({ url: '/apiops/projects/P/apiProxies/base/settings/hide-spec-file/true/' }),
     },
+  'GET /apiops/projects/:projectName/apiProxyGroups/': {
+    access: 'group.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxyGroups/' }),
+  },
+  'POST /apiops/projects/:projectName/apiProxyGroups/': {
+    access: 'group.write',
+    ok: 200,
+    make: (_fx, n) => ({ url: '/apiops/projects/P/apiProxyGroups/', payload: groupBody(`g${n}`) }),
+  },
+  'PUT /apiops/projects/:projectName/apiProxyGroups/': {
+    access: 'group.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxyGroups/', payload: groupBody('G') }),
+  },
+  'GET /apiops/projects/:projectName/apiProxyGroups/:apiProxyGroupName/': {
+    access: 'group.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxyGroups/G/' }),
+  },
+  'DELETE /apiops/projects/:projectName/apiProxyGroups/:apiProxyGroupName/': {
+    access: 'group.write',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: `/apiops/projects/P/apiProxyGroups/${await freshGroup(fx, n)}/`,
+    }),
+  },
+  'POST /apiops/projects/:projectName/apiProxyGroups/:apiProxyGroupName/apiProxies/:apiProxyName/':
+    {
+      access: 'group.members',
+      ok: 200,
+      make: () => ({ url: '/apiops/projects/P/apiProxyGroups/G/apiProxies/base/' }),
+    },
+  'DELETE /apiops/projects/:projectName/apiProxyGroups/:apiProxyGroupName/apiProxies/:apiProxyName/':
+    {
+      access: 'group.members',
+      ok: 200,
+      make: () => ({ url: '/apiops/projects/P/apiProxyGroups/G/apiProxies/base/' }),
+    },
+  'GET /apiops/projects/:projectName/apiProxyGroups/:apiProxyGroupName/environments/': {
+    access: 'group.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxyGroups/G/environments/' }),
+  },
+  'POST /apiops/projects/:projectName/apiProxyGroups/:apiProxyGroupName/environments/:environmentName/':
+    {
+      access: 'group.deploy',
+      ok: 200,
+      make: () => ({ url: '/apiops/projects/P/apiProxyGroups/G/environments/E/' }),
+    },
+  'DELETE /apiops/projects/:projectName/apiProxyGroups/:apiProxyGroupName/environments/:environmentName/':
+    {
+      access: 'group.deploy',
+      ok: 200,
+      make: () => ({ url: '/apiops/projects/P/apiProxyGroups/G/environments/E/' }),
+    },
 
   'GET /apiops/projects/:projectName/connections/': {
     access: 'project.read',
@@ -697,6 +793,8 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
       projects: ['P'],
     })
     await adminCall('POST', '/apiops/projects/P/apiProxies/url/', proxyBody('base'))
+    await adminCall('POST', '/apiops/projects/P/apiProxyGroups/', groupBody('G'))
+    await adminCall('POST', '/apiops/projects/P/apiProxyGroups/G/apiProxies/base/')
     await adminCall('POST', '/apiops/projects/P/connections/', connectionBody('base'))
     await adminCall('POST', '/apiops/projects/P/credentials/', credentialBody('base'))
     await adminCall('POST', '/apiops/projects/P/environmentVariables/BASE/', variableBody('BASE'))

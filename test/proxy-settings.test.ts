@@ -469,6 +469,24 @@ describe.each(dialects())('API proxy settings (%s)', (dialect) => {
     expect(absent.statusCode).toBe(404)
   })
 
+  it('moves a proxy to a new path: the list shows it, and the old path is free again', async () => {
+    await create('mover')
+    expect(
+      (await patch('mover', 'client-route/', { relativePathList: ['/moved'] })).statusCode,
+    ).toBe(200)
+    const list = await call('GET', '/apiops/projects/MyProject/apiProxies/?size=100')
+    const entry = list.json().resultList.find((p: Json) => p.name === 'mover')
+    expect(entry.relativePath).toBe('/moved')
+    await create('taker')
+    const take = await patch('taker', 'client-route/', { relativePathList: ['/mover'] })
+    expect(take.statusCode, take.body).toBe(200)
+    const clash = await patch('taker', 'client-route/', { relativePathList: ['/moved'] })
+    expect(clash.statusCode).toBe(409)
+    expect(clash.json().error_description).toBe(
+      "Relative path '/moved' is already used by API proxy 'mover'.",
+    )
+  })
+
   it('bumps the revision of a deployed proxy so its deployment reports redeployRequired', async () => {
     await create('deployed')
     const deploy = () =>

@@ -7,6 +7,7 @@
 export const ROLES = [
   'ROLE_MANAGE_PROXIES',
   'ROLE_DEPLOY_UNDEPLOY_PROXIES',
+  'ROLE_MANAGE_PROXY_GROUPS',
   'ROLE_API_SECURITY',
   'ROLE_ADMIN',
 ] as const
@@ -15,6 +16,7 @@ export type Role = (typeof ROLES)[number]
 export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   ROLE_MANAGE_PROXIES: 'Manage API proxies',
   ROLE_DEPLOY_UNDEPLOY_PROXIES: 'Deploy and undeploy proxies',
+  ROLE_MANAGE_PROXY_GROUPS: 'Manage API proxy groups',
   ROLE_API_SECURITY: 'Connections, credentials, certificates',
   ROLE_ADMIN: 'Everything, including users and projects',
 }
@@ -87,7 +89,9 @@ interface ListBody<T> {
 /** One page of a list the server pages itself (the audit log only grows). */
 export interface Paged<T> {
   resultList: T[]
+  /** Counted up to 1,000: totalCountExact says whether the list holds more. */
   totalCount: number
+  totalCountExact: boolean
   page: number
   size: number
 }

@@ -49,28 +49,9 @@ function filtered(db: Queryable, f: EventFilter) {
   return q
 }
 
-/**
- * One page, in the database: the table only grows, so it is never loaded whole.
- * Ties on `at` are broken by id, which is time-ordered too (see newEventId).
- */
-export async function findEvents(
-  db: Queryable,
-  filter: EventFilter,
-  page: { offset: number; limit: number; direction: 'asc' | 'desc' },
-): Promise<{ rows: AuditEventRow[]; total: number }> {
-  const [rows, count] = await Promise.all([
-    filtered(db, filter)
-      .selectAll()
-      .orderBy('at', page.direction)
-      .orderBy('id', page.direction)
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute(),
-    filtered(db, filter)
-      .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
-      .executeTakeFirstOrThrow(),
-  ])
-  return { rows, total: Number(count.n) }
+/** The audit list's query: the filtered events, unordered (src/http/lists.ts orders and pages). */
+export function eventsMatching(db: Queryable, filter: EventFilter) {
+  return filtered(db, filter).selectAll()
 }
 
 /**

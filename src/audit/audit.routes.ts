@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { errors } from '../errors.ts'
-import { errorResponses, ListBody, matching } from '../http/schemas.ts'
+import { Cursor, errorResponses, ListBody, matching } from '../http/schemas.ts'
 import type { EventFilter } from './audit.repository.ts'
 import { type AuditDeps, LIMITS, listEvents } from './audit.service.ts'
 
@@ -77,6 +77,7 @@ const filters = {
       description: 'at,desc (newest first, the default) or at,asc',
     }),
   ),
+  after: Type.Optional(Cursor),
 }
 
 const AdminQuery = Type.Object(
@@ -109,6 +110,7 @@ interface CommonQuery {
   page?: number | undefined
   size?: number | undefined
   sort?: string | undefined
+  after?: string | undefined
 }
 
 function instant(field: string, value: string | undefined): string | undefined {
@@ -129,8 +131,10 @@ function parse(query: CommonQuery) {
     throw errors.validationFailed([{ field: 'to', message: 'must not be before from' }])
   }
   const filter: EventFilter = { action: query.action, outcome: query.outcome, from, to }
-  const direction = query.sort?.toLowerCase().endsWith(',asc') ? 'asc' : 'desc'
-  return { filter, page: { page: query.page ?? 0, size: query.size ?? 100, direction } as const }
+  const { page, size, after } = query
+  // Newest first unless asked otherwise: a bare `at` has always meant at,desc here.
+  const sort = query.sort?.toLowerCase().endsWith(',asc') ? 'at,asc' : 'at,desc'
+  return { filter, page: { page, size, sort, after } }
 }
 
 function me(request: FastifyRequest) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.ts'
 import type { AuditEventRow, Database } from '../db/schema.ts'
+import { type ListOrder, type ListQueryInput, pageInSql } from '../http/lists.ts'
 import * as repo from './audit.repository.ts'
 
 /**
@@ -204,28 +205,20 @@ export interface AuditDeps {
   audit: { flush(): Promise<void> }
 }
 
-export async function listEvents(
-  deps: AuditDeps,
-  filter: repo.EventFilter,
-  page: { page: number; size: number; direction: 'asc' | 'desc' },
-) {
+/**
+ * Ordered by (at, id) one way: ids are time-ordered too (see newEventId), so the order
+ * is total and a cursor names one event.
+ */
+const EVENT_ORDER: ListOrder = {
+  sortable: { at: 'at' },
+  defaultSort: 'at,desc',
+  tail: [['id', 'sort']],
+}
+
+export async function listEvents(deps: AuditDeps, filter: repo.EventFilter, query: ListQueryInput) {
   // Read your own writes: what this node has queued is in the answer.
   await deps.audit.flush()
-  const { rows, total } = await repo.findEvents(deps.db, filter, {
-    offset: page.page * page.size,
-    limit: page.size,
-    direction: page.direction,
-  })
-  const resultList = rows.map(auditView)
-  return {
-    status: 'SUCCESS' as const,
-    success: true as const,
-    resultList,
-    resultCount: resultList.length,
-    totalCount: total,
-    page: page.page,
-    size: page.size,
-  }
+  return pageInSql(deps.db, repo.eventsMatching(deps.db, filter), query, EVENT_ORDER, auditView)
 }
 
 /** Deletes events older than the retention period; returns how many. */

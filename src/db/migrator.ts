@@ -7,7 +7,9 @@ import * as m0005 from './migrations/0005_audit.ts'
 import * as m0006 from './migrations/0006_settings.ts'
 import * as m0007 from './migrations/0007_login_devices.ts'
 import * as m0008 from './migrations/0008_audit_folding.ts'
+import * as m0009 from './migrations/0009_list_indexes.ts'
 import * as m0011 from './migrations/0011_environment_variables.ts'
+import * as m0012 from './migrations/0012_proxy_groups.ts'
 import * as m0013 from './migrations/0013_proxy_settings.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
@@ -20,7 +22,9 @@ export const migrations: Record<string, Migration> = {
   '0006_settings': m0006,
   '0007_login_devices': m0007,
   '0008_audit_folding': m0008,
+  '0009_list_indexes': m0009,
   '0011_environment_variables': m0011,
+  '0012_proxy_groups': m0012,
   '0013_proxy_settings': m0013,
 }
 

@@ -110,12 +110,52 @@ export interface ApiProxiesTable {
   revision: number
   created_at: string
   updated_at: string
+  /** The first of the client route's paths (0009): what the list sorts by as relativePath. */
+  relative_path: string
+}
+
+/**
+ * One row per path of a proxy's client route (0009), unique per project: the database
+ * answers "is this route free?" by index, and refuses a clash two creates race into.
+ */
+export interface ProxyRoutesTable {
+  project_id: string
+  path: string
+  proxy_id: string
 }
 
 export interface ProxyDeploymentsTable {
   proxy_id: string
   environment_id: string
   /** The proxy revision that was deployed; behind the proxy's means redeploy required. */
+  revision: number
+  deployed_at: string
+  deployed_by: string
+}
+
+export interface ProxyGroupsTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  /** JSON: {relativePathList, methodList, hostList, headerList, bufferRequest, bufferResponse} */
+  client_route: string
+  revision: number
+  created_at: string
+  updated_at: string
+}
+
+export interface ProxyGroupMembersTable {
+  group_id: string
+  proxy_id: string
+  added_at: string
+  added_by: string
+}
+
+export interface ProxyGroupDeploymentsTable {
+  group_id: string
+  environment_id: string
+  /** The group revision deployed; behind the group's means redeploy required. */
   revision: number
   deployed_at: string
   deployed_by: string
@@ -285,9 +325,13 @@ export interface Database {
   environments: EnvironmentsTable
   environment_projects: EnvironmentProjectsTable
   api_proxies: ApiProxiesTable
+  proxy_routes: ProxyRoutesTable
   proxy_deployments: ProxyDeploymentsTable
   proxy_settings: ProxySettingsTable
   deployment_history: DeploymentHistoryTable
+  proxy_groups: ProxyGroupsTable
+  proxy_group_members: ProxyGroupMembersTable
+  proxy_group_deployments: ProxyGroupDeploymentsTable
   connections: ConnectionsTable
   environment_variables: EnvironmentVariablesTable
   environment_variable_values: EnvironmentVariableValuesTable
@@ -308,6 +352,7 @@ export type NewApiToken = Insertable<ApiTokensTable>
 export type SessionRow = Selectable<SessionsTable>
 export type EnvironmentRow = Selectable<EnvironmentsTable>
 export type ApiProxyRow = Selectable<ApiProxiesTable>
+export type ProxyGroupRow = Selectable<ProxyGroupsTable>
 export type ConnectionRow = Selectable<ConnectionsTable>
 export type EnvironmentVariableRow = Selectable<EnvironmentVariablesTable>
 export type EnvironmentVariableValueRow = Selectable<EnvironmentVariableValuesTable>

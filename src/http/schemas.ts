@@ -23,6 +23,15 @@ export const ErrorBody = Type.Object(
   { description: 'Every error answer' },
 )
 
+/** The nextCursor of the previous page, as the server gave it. */
+export const Cursor = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  ...matching('^[A-Za-z0-9_-]+$', 'must be the nextCursor of the previous page, unchanged'),
+  description:
+    'The nextCursor of the previous page (same sort): the next page, read from the index at the same cost however deep it is. Not with page.',
+})
+
 export const ListQuery = Type.Object(
   {
     page: Type.Optional(
@@ -41,6 +50,7 @@ export const ListQuery = Type.Object(
         description: 'field,asc|desc',
       }),
     ),
+    after: Type.Optional(Cursor),
   },
   { additionalProperties: false },
 )
@@ -51,9 +61,17 @@ export function ListBody<T extends TSchema>(item: T) {
     success: Type.Literal(true),
     resultList: Type.Array(item),
     resultCount: Type.Integer({ description: 'Items in this answer' }),
-    totalCount: Type.Integer({ description: 'Items on all pages' }),
+    totalCount: Type.Integer({
+      description: 'Items on all pages, counted up to 1,000 (see totalCountExact)',
+    }),
+    totalCountExact: Type.Boolean({
+      description: 'false when there are more than 1,000 items: totalCount is then 1,000',
+    }),
     page: Type.Integer(),
     size: Type.Integer(),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as after= for the next page; null on the last page',
+    }),
   })
 }
 

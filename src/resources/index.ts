@@ -14,11 +14,14 @@ import type { ProjectsDeps } from './projects/projects.service.ts'
 import { proxiesRoutes } from './proxies/proxies.routes.ts'
 import type { ProxiesDeps } from './proxies/proxies.service.ts'
 import { proxySettingsRoutes } from './proxies/settings/settings.routes.ts'
+import { proxyGroupsRoutes } from './proxy-groups/proxy-groups.routes.ts'
+import type { ProxyGroupsDeps } from './proxy-groups/proxy-groups.service.ts'
 
 /** What the resources need; the composition module (src/composition.ts) supplies it. */
 export type ResourcesDeps = ProjectsDeps &
   EnvironmentsDeps &
   ProxiesDeps &
+  ProxyGroupsDeps &
   ConnectionsDeps &
   CredentialsDeps &
   CertificatesDeps &
@@ -33,6 +36,7 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(environmentsRoutes, { deps })
   await app.register(proxiesRoutes, { deps })
   await app.register(proxySettingsRoutes, { deps })
+  await app.register(proxyGroupsRoutes, { deps })
   await app.register(connectionsRoutes, { deps })
   await app.register(credentialsRoutes, { deps })
   await app.register(certificatesRoutes, { deps })

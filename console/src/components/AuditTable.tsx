@@ -107,18 +107,22 @@ export function Pager(props: {
   size: number
   shown: number
   total: number
+  /** false: the server stopped counting at `total` (the log holds more). */
+  exact: boolean
   onPage(page: number): void
 }) {
   const first = props.shown === 0 ? 0 : props.page * props.size + 1
   const last = props.page * props.size + props.shown
+  const total = props.exact ? `${props.total}` : `more than ${props.total}`
+  const more = props.exact ? last < props.total : props.shown === props.size
   return (
     <nav className="pager" aria-label={props.label}>
       <p className="pager-status">
         {props.total === 0
           ? 'No events'
           : props.shown === 0
-            ? `Past the last page (${props.total} in all)`
-            : `${first}–${last} of ${props.total}`}
+            ? `Past the last page (${total} in all)`
+            : `${first}–${last} of ${total}`}
       </p>
       <div className="pager-buttons">
         <button
@@ -132,7 +136,7 @@ export function Pager(props: {
         <button
           type="button"
           className="button button-small"
-          disabled={last >= props.total}
+          disabled={!more}
           onClick={() => props.onPage(props.page + 1)}
         >
           Older

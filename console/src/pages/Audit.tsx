@@ -281,6 +281,7 @@ export function Audit() {
               size={PAGE_SIZE}
               shown={list.length}
               total={events.data.totalCount}
+              exact={events.data.totalCountExact}
               onPage={(page) => replacePath(address({ ...applied, page }))}
             />
           </>

@@ -2,7 +2,7 @@ import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { flushSync } from 'react-dom'
 import { ApiError, type IssuedToken } from '../api.ts'
 import { Modal } from '../components/Dialog.tsx'
-import { ErrorMessage } from '../components/ui.tsx'
+import { ErrorMessage, FieldError } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
 import { endOfUtcDay, formatDateTime, tomorrow } from '../format.ts'
 
@@ -27,57 +27,54 @@ export function CreateTokenDialog(props: { onClose(): void; onCreated(): void })
   )
 }
 
-function CreateTokenForm(props: { onCancel(): void; onCreated(token: IssuedToken): void }) {
+interface FormErrors {
+  name?: string
+  date?: string
+  form?: string
+}
+
+/** What is wrong with the typed name and expiration, before asking the server. */
+function validate(name: string, expiration: Expiration, date: string, min: string): FormErrors {
+  const found: FormErrors = {}
+  const trimmed = name.trim()
+  if (!trimmed) found.name = 'Enter a token name, such as the pipeline or script that will use it.'
+  else if (trimmed.length > 100) found.name = 'Use at most 100 characters.'
+  if (expiration === 'calendar') {
+    if (!date) found.date = 'Choose an expiration date, or select Never Expires.'
+    else if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) found.date = 'Enter the date as YYYY-MM-DD.'
+    else if (date < min)
+      found.date = 'The expiration date must be in the future: choose tomorrow or a later date.'
+  }
+  return found
+}
+
+type CreateTokenState = ReturnType<typeof useCreateTokenForm>
+
+/** The form's fields and errors, and the submit that checks them, then asks the server. */
+function useCreateTokenForm(onCreated: (token: IssuedToken) => void) {
   const { api } = useSignedIn()
   const [name, setName] = useState('')
   const [expiration, setExpiration] = useState<Expiration>('never')
   const [date, setDate] = useState('')
-  const [errors, setErrors] = useState<{ name?: string; date?: string; form?: string }>({})
+  const [errors, setErrors] = useState<FormErrors>({})
   const [busy, setBusy] = useState(false)
   const min = tomorrow()
-  const ids = {
-    name: useId(),
-    date: useId(),
-    dateHint: useId(),
-    nameErr: useId(),
-    dateErr: useId(),
-  }
   const nameRef = useRef<HTMLInputElement>(null)
   const dateRef = useRef<HTMLInputElement>(null)
 
-  function validate(): typeof errors {
-    const found: typeof errors = {}
-    const trimmed = name.trim()
-    if (!trimmed)
-      found.name = 'Enter a token name, such as the pipeline or script that will use it.'
-    else if (trimmed.length > 100) found.name = 'Use at most 100 characters.'
-    if (expiration === 'calendar') {
-      if (!date) found.date = 'Choose an expiration date, or select Never Expires.'
-      else if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) found.date = 'Enter the date as YYYY-MM-DD.'
-      else if (date < min)
-        found.date = 'The expiration date must be in the future: choose tomorrow or a later date.'
-    }
-    return found
-  }
-
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
-    const found = validate()
+    const found = validate(name, expiration, date, min)
     setErrors(found)
     if (found.name) return nameRef.current?.focus()
     if (found.date) return dateRef.current?.focus()
     setBusy(true)
     try {
       const token = await api.createToken(name.trim(), expiration === 'never' ? null : date)
-      props.onCreated(token)
+      onCreated(token)
     } catch (e) {
       if (e instanceof ApiError) {
-        const next = {
-          name: e.forField('name'),
-          date: e.forField('expiresAt'),
-          form: e.message,
-        }
-        setErrors(next)
+        setErrors({ name: e.forField('name'), date: e.forField('expiresAt'), form: e.message })
       } else {
         setErrors({ form: 'Something went wrong. Try again.' })
       }
@@ -85,77 +82,30 @@ function CreateTokenForm(props: { onCancel(): void; onCreated(token: IssuedToken
     }
   }
 
+  return {
+    name,
+    setName,
+    expiration,
+    setExpiration,
+    date,
+    setDate,
+    errors,
+    busy,
+    min,
+    nameRef,
+    dateRef,
+    submit,
+  }
+}
+
+function CreateTokenForm(props: { onCancel(): void; onCreated(token: IssuedToken): void }) {
+  const form = useCreateTokenForm(props.onCreated)
+  const { errors, busy } = form
   return (
     <Modal title="Create API Token" onClose={props.onCancel}>
-      <form onSubmit={submit} noValidate className="form">
-        <div className="field">
-          <label htmlFor={ids.name}>Token Name</label>
-          <input
-            id={ids.name}
-            ref={nameRef}
-            value={name}
-            maxLength={100}
-            autoComplete="off"
-            placeholder="e.g. ci-deploy-pipeline"
-            aria-invalid={errors.name ? true : undefined}
-            aria-describedby={errors.name ? ids.nameErr : undefined}
-            onChange={(e) => setName(e.target.value)}
-            data-autofocus
-          />
-          {errors.name ? (
-            <p className="field-error" id={ids.nameErr}>
-              {errors.name}
-            </p>
-          ) : null}
-        </div>
-        <fieldset className="field">
-          <legend>Expiration</legend>
-          <label className="choice">
-            <input
-              type="radio"
-              name="expiration"
-              value="never"
-              checked={expiration === 'never'}
-              onChange={() => setExpiration('never')}
-            />
-            Never Expires
-          </label>
-          <label className="choice">
-            <input
-              type="radio"
-              name="expiration"
-              value="calendar"
-              checked={expiration === 'calendar'}
-              onChange={() => setExpiration('calendar')}
-            />
-            Select from Calendar
-          </label>
-          {expiration === 'calendar' ? (
-            <div className="field nested">
-              <label htmlFor={ids.date}>Expiration date</label>
-              <input
-                id={ids.date}
-                ref={dateRef}
-                type="date"
-                min={min}
-                value={date}
-                aria-invalid={errors.date ? true : undefined}
-                aria-describedby={errors.date ? `${ids.dateErr} ${ids.dateHint}` : ids.dateHint}
-                onChange={(e) => setDate(e.target.value)}
-              />
-              <p className="hint" id={ids.dateHint}>
-                {date && date >= min
-                  ? `Valid through this day (UTC): it stops working at ${formatDateTime(endOfUtcDay(date).toISOString())}.`
-                  : 'The token is valid through the end of the chosen day (UTC).'}
-              </p>
-              {errors.date ? (
-                <p className="field-error" id={ids.dateErr}>
-                  {errors.date}
-                </p>
-              ) : null}
-            </div>
-          ) : null}
-        </fieldset>
+      <form onSubmit={form.submit} noValidate className="form">
+        <TokenNameField form={form} />
+        <ExpirationFieldset form={form} />
         {errors.form && !errors.name && !errors.date ? (
           <ErrorMessage>{errors.form}</ErrorMessage>
         ) : null}
@@ -169,6 +119,87 @@ function CreateTokenForm(props: { onCancel(): void; onCreated(token: IssuedToken
         </div>
       </form>
     </Modal>
+  )
+}
+
+function TokenNameField(props: { form: CreateTokenState }) {
+  const { form } = props
+  const id = useId()
+  const errorId = useId()
+  return (
+    <div className="field">
+      <label htmlFor={id}>Token Name</label>
+      <input
+        id={id}
+        ref={form.nameRef}
+        value={form.name}
+        maxLength={100}
+        autoComplete="off"
+        placeholder="e.g. ci-deploy-pipeline"
+        aria-invalid={form.errors.name ? true : undefined}
+        aria-describedby={form.errors.name ? errorId : undefined}
+        onChange={(e) => form.setName(e.target.value)}
+        data-autofocus
+      />
+      <FieldError id={errorId} message={form.errors.name} />
+    </div>
+  )
+}
+
+function ExpirationFieldset(props: { form: CreateTokenState }) {
+  const { form } = props
+  return (
+    <fieldset className="field">
+      <legend>Expiration</legend>
+      <label className="choice">
+        <input
+          type="radio"
+          name="expiration"
+          value="never"
+          checked={form.expiration === 'never'}
+          onChange={() => form.setExpiration('never')}
+        />
+        Never Expires
+      </label>
+      <label className="choice">
+        <input
+          type="radio"
+          name="expiration"
+          value="calendar"
+          checked={form.expiration === 'calendar'}
+          onChange={() => form.setExpiration('calendar')}
+        />
+        Select from Calendar
+      </label>
+      {form.expiration === 'calendar' ? <ExpirationDate form={form} /> : null}
+    </fieldset>
+  )
+}
+
+function ExpirationDate(props: { form: CreateTokenState }) {
+  const { form } = props
+  const { date, min } = form
+  const ids = { date: useId(), hint: useId(), error: useId() }
+  return (
+    <div className="field nested">
+      <label htmlFor={ids.date}>Expiration date</label>
+      <input
+        id={ids.date}
+        ref={form.dateRef}
+        type="date"
+        min={min}
+        value={date}
+        aria-invalid={form.errors.date ? true : undefined}
+        aria-describedby={form.errors.date ? `${ids.error} ${ids.hint}` : ids.hint}
+        onChange={(e) => form.setDate(e.target.value)}
+      />
+      <p className="hint" id={ids.hint}>
+        {date && date >= min
+          ? `Valid through this day (UTC): it stops working at ${formatDateTime(endOfUtcDay(date).toISOString())}.`
+          : 'The token is valid through the end of the chosen day (UTC).'}
+      </p>
+      <FieldError id={ids.error} message={form.errors.date} />
+    </div>
   )
 }
 

@@ -1,5 +1,5 @@
 import { type KeyboardEvent, useRef, useState } from 'react'
-import type { TokenView } from '../api.ts'
+import type { Me, TokenView } from '../api.ts'
 import { AuditTable, Pager } from '../components/AuditTable.tsx'
 import { ConfirmDialog, type ConfirmRequest } from '../components/Dialog.tsx'
 import { TokenTable } from '../components/TokenTable.tsx'
@@ -12,7 +12,7 @@ import {
   RoleBadges,
 } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
-import { useLoad } from '../hooks.ts'
+import { type Loaded, useLoad } from '../hooks.ts'
 import { paths, replacePath } from '../router.ts'
 import { ChangePassword } from './ChangePassword.tsx'
 import { CreateTokenDialog } from './CreateTokenDialog.tsx'
@@ -24,8 +24,55 @@ const TABS: { id: Tab; label: string; path: string }[] = [
 ]
 
 export function Profile(props: { tab: Tab }) {
-  const { api, session } = useSignedIn()
+  const { api } = useSignedIn()
   const me = useLoad(() => api.me(), [api])
+  const mine = useMyTokens()
+  const { tokens } = mine
+
+  return (
+    <main className="page" id="main">
+      <div className="page-head">
+        <h1>My Profile</h1>
+      </div>
+
+      <AccountSection me={me} onPasswordChanged={() => void tokens.reload()} />
+
+      <ProfileTabs tab={props.tab} />
+
+      <div
+        role="tabpanel"
+        id="panel-tokens"
+        aria-labelledby="tab-tokens"
+        hidden={props.tab !== 'tokens'}
+      >
+        <MyTokensSection mine={mine} />
+      </div>
+
+      <div
+        role="tabpanel"
+        id="panel-activity"
+        aria-labelledby="tab-activity"
+        hidden={props.tab !== 'activity'}
+      >
+        {props.tab === 'activity' ? <Activity /> : null}
+      </div>
+
+      {mine.creating ? (
+        <CreateTokenDialog
+          onClose={() => mine.setCreating(false)}
+          onCreated={() => void tokens.reload()}
+        />
+      ) : null}
+      <ConfirmDialog request={mine.confirm} onDone={() => mine.setConfirm(null)} />
+    </main>
+  )
+}
+
+type MyTokens = ReturnType<typeof useMyTokens>
+
+/** My tokens, and the state of creating one or revoking one. */
+function useMyTokens() {
+  const { api } = useSignedIn()
   const tokens = useLoad(() => api.myTokens(), [api])
   const [creating, setCreating] = useState(false)
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null)
@@ -50,117 +97,88 @@ export function Profile(props: { tab: Tab }) {
     })
   }
 
+  function startCreating() {
+    setNotice(null)
+    setCreating(true)
+  }
+
+  return { tokens, creating, setCreating, startCreating, confirm, setConfirm, notice, askRevoke }
+}
+
+function AccountSection(props: { me: Loaded<Me>; onPasswordChanged(): void }) {
+  const { session } = useSignedIn()
+  const { me } = props
+  return (
+    <section className="card" aria-labelledby="account-heading">
+      <h2 id="account-heading">Account</h2>
+      <dl className="details">
+        <div>
+          <dt>Username</dt>
+          <dd>{session.username}</dd>
+        </div>
+        <div>
+          <dt>Roles</dt>
+          <dd>
+            <RoleBadges roles={me.data?.roles ?? session.roles} />
+          </dd>
+        </div>
+        <div>
+          <dt>Projects</dt>
+          <dd>
+            {me.data ? (
+              me.data.projects.length ? (
+                me.data.projects.join(', ')
+              ) : (
+                <span className="muted">Not a member of any project yet</span>
+              )
+            ) : (
+              '…'
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Session ends</dt>
+          <dd>
+            <DateTime iso={session.expiresAt} />
+          </dd>
+        </div>
+      </dl>
+      <ErrorMessage>{me.error}</ErrorMessage>
+      <ChangePassword onChanged={props.onPasswordChanged} />
+    </section>
+  )
+}
+
+function MyTokensSection(props: { mine: MyTokens }) {
+  const { tokens, notice, startCreating, askRevoke } = props.mine
   const list = tokens.data ?? []
   const active = list.filter((t) => t.status === 'active').length
-
   return (
-    <main className="page" id="main">
-      <div className="page-head">
-        <h1>My Profile</h1>
+    <section className="card" aria-labelledby="tokens-heading" id="tokens">
+      <div className="section-head">
+        <div>
+          <h2 id="tokens-heading">Personal API Access Tokens</h2>
+          <p className="section-text">
+            Tokens let scripts and CI pipelines call the Management API as you, with your roles at
+            the moment of each request. {tokens.data ? `${active} active.` : null}
+          </p>
+        </div>
+        <button type="button" className="button button-primary" onClick={startCreating}>
+          Create API Token
+        </button>
       </div>
-
-      <section className="card" aria-labelledby="account-heading">
-        <h2 id="account-heading">Account</h2>
-        <dl className="details">
-          <div>
-            <dt>Username</dt>
-            <dd>{session.username}</dd>
-          </div>
-          <div>
-            <dt>Roles</dt>
-            <dd>
-              <RoleBadges roles={me.data?.roles ?? session.roles} />
-            </dd>
-          </div>
-          <div>
-            <dt>Projects</dt>
-            <dd>
-              {me.data ? (
-                me.data.projects.length ? (
-                  me.data.projects.join(', ')
-                ) : (
-                  <span className="muted">Not a member of any project yet</span>
-                )
-              ) : (
-                '…'
-              )}
-            </dd>
-          </div>
-          <div>
-            <dt>Session ends</dt>
-            <dd>
-              <DateTime iso={session.expiresAt} />
-            </dd>
-          </div>
-        </dl>
-        <ErrorMessage>{me.error}</ErrorMessage>
-        <ChangePassword onChanged={() => void tokens.reload()} />
-      </section>
-
-      <ProfileTabs tab={props.tab} />
-
-      <div
-        role="tabpanel"
-        id="panel-tokens"
-        aria-labelledby="tab-tokens"
-        hidden={props.tab !== 'tokens'}
-      >
-        <section className="card" aria-labelledby="tokens-heading" id="tokens">
-          <div className="section-head">
-            <div>
-              <h2 id="tokens-heading">Personal API Access Tokens</h2>
-              <p className="section-text">
-                Tokens let scripts and CI pipelines call the Management API as you, with your roles
-                at the moment of each request. {tokens.data ? `${active} active.` : null}
-              </p>
-            </div>
-            <button
-              type="button"
-              className="button button-primary"
-              onClick={() => {
-                setNotice(null)
-                setCreating(true)
-              }}
-            >
-              Create API Token
-            </button>
-          </div>
-          <Notice>{notice}</Notice>
-          <ErrorMessage>{tokens.error}</ErrorMessage>
-          {tokens.loading && !tokens.data ? (
-            <Loading />
-          ) : list.length === 0 && !tokens.error ? (
-            <EmptyState title="No tokens yet">
-              Create one for each pipeline or script, so you can revoke one without breaking the
-              others.
-            </EmptyState>
-          ) : (
-            <TokenTable
-              tokens={list}
-              caption="My personal API access tokens"
-              onRevoke={askRevoke}
-            />
-          )}
-        </section>
-      </div>
-
-      <div
-        role="tabpanel"
-        id="panel-activity"
-        aria-labelledby="tab-activity"
-        hidden={props.tab !== 'activity'}
-      >
-        {props.tab === 'activity' ? <Activity /> : null}
-      </div>
-
-      {creating ? (
-        <CreateTokenDialog
-          onClose={() => setCreating(false)}
-          onCreated={() => void tokens.reload()}
-        />
-      ) : null}
-      <ConfirmDialog request={confirm} onDone={() => setConfirm(null)} />
-    </main>
+      <Notice>{notice}</Notice>
+      <ErrorMessage>{tokens.error}</ErrorMessage>
+      {tokens.loading && !tokens.data ? (
+        <Loading />
+      ) : list.length === 0 && !tokens.error ? (
+        <EmptyState title="No tokens yet">
+          Create one for each pipeline or script, so you can revoke one without breaking the others.
+        </EmptyState>
+      ) : (
+        <TokenTable tokens={list} caption="My personal API access tokens" onRevoke={askRevoke} />
+      )}
+    </section>
   )
 }
 
@@ -254,6 +272,7 @@ function Activity() {
             size={ACTIVITY_PAGE}
             shown={list.length}
             total={events.data?.totalCount ?? 0}
+            exact={events.data?.totalCountExact ?? true}
             onPage={setPage}
           />
         </>

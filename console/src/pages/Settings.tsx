@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
-import { ApiError, messageOf } from '../api.ts'
+import { ApiError, messageOf, type SettingView } from '../api.ts'
 import { DateTime, ErrorMessage, Loading, Notice } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
 import { useLoad } from '../hooks.ts'
@@ -43,6 +43,45 @@ function parseRate(text: string): { value: number } | { error: string } {
 
 /** The administrators' runtime settings: today, the per-token request rate limit. */
 export function Settings() {
+  const form = useRateLimitForm()
+  const { rate, settings } = form
+
+  return (
+    <main className="page" id="main">
+      <div className="page-head">
+        <div>
+          <h1>Settings</h1>
+          <p className="section-text">
+            Runtime settings, in force on every node of the server at once, without a restart.
+          </p>
+        </div>
+      </div>
+      <Notice>{form.notice}</Notice>
+      <ErrorMessage>{form.error}</ErrorMessage>
+      <section className="card" aria-labelledby="rate-limit-heading">
+        <h2 id="rate-limit-heading">API token rate limit</h2>
+        <p className="section-text">
+          How many requests each API token may make per minute. Beyond it, the API answers 429 Too
+          Many Requests with a Retry-After header. Console sessions are not limited.
+        </p>
+        <ErrorMessage>{settings.error}</ErrorMessage>
+        {settings.loading && !rate ? (
+          <Loading />
+        ) : rate ? (
+          <>
+            <RateDetails rate={rate} />
+            <RateLimitForm form={form} rate={rate} />
+          </>
+        ) : null}
+      </section>
+    </main>
+  )
+}
+
+type RateLimitState = ReturnType<typeof useRateLimitForm>
+
+/** The limit in force, the typed draft, and saving or resetting it. */
+function useRateLimitForm() {
   const { api } = useSignedIn()
   const settings = useLoad(() => api.settings(), [api])
   const [draft, setDraft] = useState('')
@@ -51,7 +90,6 @@ export function Settings() {
   const [notice, setNotice] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
   const inputRef = useRef<HTMLInputElement>(null)
-  const ids = { heading: useId(), input: useId(), hint: useId(), error: useId() }
   const rate = settings.data?.tokenRateLimit
 
   // The field starts from the value in force, and follows it after each change.
@@ -101,111 +139,102 @@ export function Settings() {
     if (await change(null)) inputRef.current?.focus()
   }
 
+  function edit(text: string) {
+    setDraft(text)
+    setFieldError(null)
+  }
+
+  return { settings, rate, draft, edit, fieldError, error, notice, busy, inputRef, save, reset }
+}
+
+function RateDetails(props: { rate: SettingView }) {
+  const { rate } = props
   return (
-    <main className="page" id="main">
-      <div className="page-head">
-        <div>
-          <h1>Settings</h1>
-          <p className="section-text">
-            Runtime settings, in force on every node of the server at once, without a restart.
+    <dl className="details">
+      <div>
+        <dt>In force</dt>
+        <dd>{describeRate(rate.value)}</dd>
+      </div>
+      <div>
+        <dt>Source</dt>
+        <dd>
+          {rate.source === 'administrator' ? (
+            <>
+              Set by {rate.updatedBy ?? 'an administrator'}
+              {rate.updatedAt ? (
+                <>
+                  {' '}
+                  at <DateTime iso={rate.updatedAt} />
+                </>
+              ) : null}
+            </>
+          ) : (
+            <>
+              The server default, from <span className="mono">APIOPS_TOKEN_RATE_LIMIT</span>
+            </>
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt>Default</dt>
+        <dd>{describeRate(rate.default)}</dd>
+      </div>
+    </dl>
+  )
+}
+
+function RateLimitForm(props: { form: RateLimitState; rate: SettingView }) {
+  const { form, rate } = props
+  const { fieldError, busy } = form
+  const ids = { heading: useId(), input: useId(), hint: useId(), error: useId() }
+  return (
+    <>
+      <h3 id={ids.heading} className="minor">
+        Change the limit
+      </h3>
+      <form
+        className="form inline-form"
+        aria-labelledby={ids.heading}
+        onSubmit={form.save}
+        noValidate
+      >
+        <div className="field">
+          <label htmlFor={ids.input}>Requests per minute per API token, 0 for no limit</label>
+          <div className="inline-field">
+            <input
+              ref={form.inputRef}
+              id={ids.input}
+              type="text"
+              inputMode="numeric"
+              autoComplete="off"
+              spellCheck={false}
+              value={form.draft}
+              aria-invalid={fieldError ? true : undefined}
+              aria-describedby={fieldError ? `${ids.error} ${ids.hint}` : ids.hint}
+              onChange={(e) => form.edit(e.target.value)}
+            />
+            <button type="submit" className="button button-primary" disabled={busy}>
+              Save
+            </button>
+            {rate.source === 'administrator' ? (
+              <button type="button" className="button" disabled={busy} onClick={form.reset}>
+                Reset to default
+              </button>
+            ) : null}
+          </div>
+          {fieldError ? (
+            <p className="field-error" id={ids.error} role="alert">
+              {fieldError}
+            </p>
+          ) : null}
+          <p className="hint" id={ids.hint}>
+            A whole number from 0 to {MAX_RATE.toLocaleString()}.
+            {rate.source === 'administrator'
+              ? ' Reset to default returns to the server default shown above.'
+              : null}
           </p>
         </div>
-      </div>
-      <Notice>{notice}</Notice>
-      <ErrorMessage>{error}</ErrorMessage>
-      <section className="card" aria-labelledby="rate-limit-heading">
-        <h2 id="rate-limit-heading">API token rate limit</h2>
-        <p className="section-text">
-          How many requests each API token may make per minute. Beyond it, the API answers 429 Too
-          Many Requests with a Retry-After header. Console sessions are not limited.
-        </p>
-        <ErrorMessage>{settings.error}</ErrorMessage>
-        {settings.loading && !rate ? (
-          <Loading />
-        ) : rate ? (
-          <>
-            <dl className="details">
-              <div>
-                <dt>In force</dt>
-                <dd>{describeRate(rate.value)}</dd>
-              </div>
-              <div>
-                <dt>Source</dt>
-                <dd>
-                  {rate.source === 'administrator' ? (
-                    <>
-                      Set by {rate.updatedBy ?? 'an administrator'}
-                      {rate.updatedAt ? (
-                        <>
-                          {' '}
-                          at <DateTime iso={rate.updatedAt} />
-                        </>
-                      ) : null}
-                    </>
-                  ) : (
-                    <>
-                      The server default, from <span className="mono">APIOPS_TOKEN_RATE_LIMIT</span>
-                    </>
-                  )}
-                </dd>
-              </div>
-              <div>
-                <dt>Default</dt>
-                <dd>{describeRate(rate.default)}</dd>
-              </div>
-            </dl>
-            <h3 id={ids.heading} className="minor">
-              Change the limit
-            </h3>
-            <form
-              className="form inline-form"
-              aria-labelledby={ids.heading}
-              onSubmit={save}
-              noValidate
-            >
-              <div className="field">
-                <label htmlFor={ids.input}>Requests per minute per API token, 0 for no limit</label>
-                <div className="inline-field">
-                  <input
-                    ref={inputRef}
-                    id={ids.input}
-                    type="text"
-                    inputMode="numeric"
-                    autoComplete="off"
-                    spellCheck={false}
-                    value={draft}
-                    aria-invalid={fieldError ? true : undefined}
-                    aria-describedby={fieldError ? `${ids.error} ${ids.hint}` : ids.hint}
-                    onChange={(e) => {
-                      setDraft(e.target.value)
-                      setFieldError(null)
-                    }}
-                  />
-                  <button type="submit" className="button button-primary" disabled={busy}>
-                    Save
-                  </button>
-                  {rate.source === 'administrator' ? (
-                    <button type="button" className="button" disabled={busy} onClick={reset}>
-                      Reset to default
-                    </button>
-                  ) : null}
-                </div>
-                {fieldError ? (
-                  <p className="field-error" id={ids.error} role="alert">
-                    {fieldError}
-                  </p>
-                ) : null}
-                <p className="hint" id={ids.hint}>
-                  A whole number from 0 to {MAX_RATE.toLocaleString()}.
-                  {rate.source === 'administrator'
-                    ? ' Reset to default returns to the server default shown above.'
-                    : null}
-                </p>
-              </div>
-            </form>
-          </>
-        ) : null}
-      </section>
-    </main>
+      </form>
+    </>
   )
 }

@@ -1,36 +1,53 @@
-import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react'
-import { messageOf, type Role, type TokenView } from '../api.ts'
+import { type ReactNode, useEffect, useState } from 'react'
+import { type Api, messageOf, type Role, type TokenView, type UserView } from '../api.ts'
 import { ConfirmDialog, type ConfirmRequest } from '../components/Dialog.tsx'
-import { RevokeEverywhere, revokedSummary } from '../components/RevokeEverywhere.tsx'
 import { TokenTable } from '../components/TokenTable.tsx'
 import { DateTime, EmptyState, ErrorMessage, Link, Loading, Notice } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
-import { useLoad } from '../hooks.ts'
+import { type Loaded, useLoad } from '../hooks.ts'
 import { navigate, paths } from '../router.ts'
+import { ResetPassword } from './ResetPassword.tsx'
 import { RoleCheckboxes } from './Users.tsx'
 
 export function UserDetail(props: { username: string }) {
-  const { api, session } = useSignedIn()
+  const { api } = useSignedIn()
   const { username } = props
   const user = useLoad(() => api.user(username), [api, username])
   const tokens = useLoad(() => api.userTokens(username), [api, username])
-  const [roles, setRoles] = useState<Role[]>([])
-  const [notice, setNotice] = useState<string | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null)
-  const [busy, setBusy] = useState(false)
-
-  useEffect(() => {
-    if (user.data) setRoles(user.data.roles)
-  }, [user.data])
 
   if (user.loading && !user.data) return <PageShell username={username} body={<Loading />} />
   if (!user.data) {
     return <PageShell username={username} body={<ErrorMessage>{user.error}</ErrorMessage>} />
   }
   const u = user.data
-  const isSelf = u.username === session.username
-  const rolesChanged = roles.join() !== u.roles.join()
+  return (
+    <PageShell
+      username={username}
+      badge={
+        <span className={`badge ${u.enabled ? 'badge-active' : 'badge-revoked'}`}>
+          {u.enabled ? 'Enabled' : 'Disabled'}
+        </span>
+      }
+      body={<UserBody username={username} u={u} user={user} tokens={tokens} />}
+    />
+  )
+}
+
+/** What the actions on one user need: the API, whom, what to reload, where to report. */
+interface Subject {
+  api: Api
+  username: string
+  user: Loaded<UserView>
+  tokens: Loaded<TokenView[]>
+  report(message: string): void
+}
+
+/** One page-wide outcome at a time: a notice or an error, a confirmation, a busy flag. */
+function useOutcome() {
+  const [notice, setNotice] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null)
+  const [busy, setBusy] = useState(false)
 
   function report(message: string) {
     setError(null)
@@ -50,8 +67,52 @@ export function UserDetail(props: { username: string }) {
     }
   }
 
+  return { notice, error, confirm, setConfirm, busy, report, run }
+}
+
+type Outcome = ReturnType<typeof useOutcome>
+
+function UserBody(props: {
+  username: string
+  u: UserView
+  user: Loaded<UserView>
+  tokens: Loaded<TokenView[]>
+}) {
+  const { api } = useSignedIn()
+  const outcome = useOutcome()
+  const subject: Subject = {
+    api,
+    username: props.username,
+    user: props.user,
+    tokens: props.tokens,
+    report: outcome.report,
+  }
+  return (
+    <>
+      <Notice>{outcome.notice}</Notice>
+      <ErrorMessage>{outcome.error}</ErrorMessage>
+      <div className="grid grid-2">
+        <RolesCard u={props.u} subject={subject} outcome={outcome} />
+        <AccountCard u={props.u} subject={subject} outcome={outcome} />
+      </div>
+      <UserTokensCard subject={subject} outcome={outcome} />
+      <ConfirmDialog request={outcome.confirm} onDone={() => outcome.setConfirm(null)} />
+    </>
+  )
+}
+
+function RolesCard(props: { u: UserView; subject: Subject; outcome: Outcome }) {
+  const { u, outcome } = props
+  const { api, username, user } = props.subject
+  const [roles, setRoles] = useState<Role[]>([])
+  const rolesChanged = roles.join() !== u.roles.join()
+
+  useEffect(() => {
+    if (user.data) setRoles(user.data.roles)
+  }, [user.data])
+
   async function saveRoles() {
-    await run(async () => {
+    await outcome.run(async () => {
       const added = roles.filter((r) => !u.roles.includes(r))
       const removed = u.roles.filter((r) => !roles.includes(r))
       try {
@@ -64,209 +125,221 @@ export function UserDetail(props: { username: string }) {
     })
   }
 
+  return (
+    <section className="card" aria-labelledby="roles-heading">
+      <h2 id="roles-heading">Roles</h2>
+      <RoleCheckboxes
+        legend={`Roles of ${username}`}
+        hideLegend
+        value={roles}
+        onChange={setRoles}
+      />
+      <div className="button-row">
+        <button
+          type="button"
+          className="button button-primary"
+          disabled={!rolesChanged || outcome.busy}
+          onClick={saveRoles}
+        >
+          Save roles
+        </button>
+      </div>
+    </section>
+  )
+}
+
+function AccountCard(props: { u: UserView; subject: Subject; outcome: Outcome }) {
+  const { session } = useSignedIn()
+  const { u, subject, outcome } = props
+  const { username } = subject
+  const isSelf = u.username === session.username
+
   function askToggle() {
-    if (u.enabled) {
-      setConfirm({
-        title: 'Disable user?',
-        message: (
-          <p>
-            Disable <strong>{username}</strong>? They cannot log in, and all their tokens are
-            refused from the next request on, until you enable them again.
-          </p>
-        ),
-        confirmLabel: 'Disable user',
-        action: async () => {
-          await api.setEnabled(username, false)
-          await user.reload()
-          report(`User “${username}” was disabled.`)
-        },
-      })
-    } else {
-      void run(async () => {
-        await api.setEnabled(username, true)
-        await user.reload()
-        return `User “${username}” was enabled.`
-      })
-    }
+    if (u.enabled) outcome.setConfirm(disableRequest(subject))
+    else void outcome.run(() => enable(subject))
   }
-
-  function askDelete() {
-    setConfirm({
-      title: 'Delete user?',
-      message: (
-        <p>
-          Delete <strong>{username}</strong> and all their tokens? This cannot be undone.
-        </p>
-      ),
-      confirmLabel: 'Delete user',
-      action: async () => {
-        await api.deleteUser(username)
-        navigate(paths.users)
-      },
-    })
-  }
-
-  function askRevoke(token: TokenView) {
-    setConfirm({
-      title: 'Revoke token?',
-      message: (
-        <p>
-          Revoke <strong className="break">{token.name}</strong> of {username}? It is refused from
-          the next request on.
-        </p>
-      ),
-      confirmLabel: 'Revoke token',
-      action: async () => {
-        await api.revokeUserToken(username, token.id)
-        await tokens.reload()
-        report(`Token “${token.name}” was revoked.`)
-      },
-    })
-  }
-
-  function askRevokeAll() {
-    setConfirm({
-      title: 'Revoke all tokens?',
-      message: (
-        <p>
-          Revoke every active token of <strong>{username}</strong>? Every script and pipeline that
-          uses one of them stops working at once.
-        </p>
-      ),
-      confirmLabel: 'Revoke all tokens',
-      action: async () => {
-        const { revokedCount } = await api.revokeAllUserTokens(username)
-        await tokens.reload()
-        report(`${revokedCount} ${revokedCount === 1 ? 'token was' : 'tokens were'} revoked.`)
-      },
-    })
-  }
-
-  const tokenList = tokens.data ?? []
-  const activeTokens = tokenList.filter((t) => t.status === 'active').length
 
   return (
-    <PageShell
-      username={username}
-      badge={
-        <span className={`badge ${u.enabled ? 'badge-active' : 'badge-revoked'}`}>
-          {u.enabled ? 'Enabled' : 'Disabled'}
-        </span>
-      }
-      body={
-        <>
-          <Notice>{notice}</Notice>
-          <ErrorMessage>{error}</ErrorMessage>
-          <div className="grid grid-2">
-            <section className="card" aria-labelledby="roles-heading">
-              <h2 id="roles-heading">Roles</h2>
-              <RoleCheckboxes
-                legend={`Roles of ${username}`}
-                hideLegend
-                value={roles}
-                onChange={setRoles}
-              />
-              <div className="button-row">
-                <button
-                  type="button"
-                  className="button button-primary"
-                  disabled={!rolesChanged || busy}
-                  onClick={saveRoles}
-                >
-                  Save roles
-                </button>
-              </div>
-            </section>
-            <section className="card" aria-labelledby="account-heading">
-              <h2 id="account-heading">Account</h2>
-              <dl className="details">
-                <div>
-                  <dt>Created</dt>
-                  <dd>
-                    <DateTime iso={u.createdAt} />
-                  </dd>
-                </div>
-                {u.disabledAt ? (
-                  <div>
-                    <dt>Disabled</dt>
-                    <dd>
-                      <DateTime iso={u.disabledAt} />
-                    </dd>
-                  </div>
-                ) : null}
-                <div>
-                  <dt>Activity</dt>
-                  <dd>
-                    <Link to={paths.auditOf(username)}>Audit events of {username}</Link>
-                  </dd>
-                </div>
-              </dl>
-              <div className="button-row">
-                <button
-                  type="button"
-                  className={u.enabled ? 'button button-danger-outline' : 'button'}
-                  onClick={askToggle}
-                  disabled={busy || isSelf}
-                >
-                  {u.enabled ? 'Disable user' : 'Enable user'}
-                </button>
-                <button
-                  type="button"
-                  className="button button-danger-outline"
-                  onClick={askDelete}
-                  disabled={busy || isSelf}
-                >
-                  Delete user
-                </button>
-              </div>
-              {isSelf ? (
-                <p className="hint">You cannot disable or delete the account you are using.</p>
-              ) : null}
-              <ResetPassword
-                username={username}
-                isSelf={isSelf}
-                onDone={(message) => {
-                  report(message)
-                  void tokens.reload()
-                }}
-              />
-            </section>
-          </div>
-          <section className="card" aria-labelledby="user-tokens-heading">
-            <div className="section-head">
-              <div>
-                <h2 id="user-tokens-heading">API tokens</h2>
-                <p className="section-text">
-                  {tokens.data ? `${activeTokens} active of ${tokenList.length}.` : null}
-                </p>
-              </div>
-              <button
-                type="button"
-                className="button button-danger-outline"
-                onClick={askRevokeAll}
-                disabled={activeTokens === 0}
-              >
-                Revoke all tokens
-              </button>
-            </div>
-            <ErrorMessage>{tokens.error}</ErrorMessage>
-            {tokens.loading && !tokens.data ? (
-              <Loading />
-            ) : tokenList.length === 0 && !tokens.error ? (
-              <EmptyState title="No tokens yet" />
-            ) : (
-              <TokenTable
-                tokens={tokenList}
-                caption={`API tokens of ${username}`}
-                onRevoke={askRevoke}
-              />
-            )}
-          </section>
-          <ConfirmDialog request={confirm} onDone={() => setConfirm(null)} />
-        </>
-      }
-    />
+    <section className="card" aria-labelledby="account-heading">
+      <h2 id="account-heading">Account</h2>
+      <AccountDetails u={u} username={username} />
+      <div className="button-row">
+        <button
+          type="button"
+          className={u.enabled ? 'button button-danger-outline' : 'button'}
+          onClick={askToggle}
+          disabled={outcome.busy || isSelf}
+        >
+          {u.enabled ? 'Disable user' : 'Enable user'}
+        </button>
+        <button
+          type="button"
+          className="button button-danger-outline"
+          onClick={() => outcome.setConfirm(deleteRequest(subject))}
+          disabled={outcome.busy || isSelf}
+        >
+          Delete user
+        </button>
+      </div>
+      {isSelf ? (
+        <p className="hint">You cannot disable or delete the account you are using.</p>
+      ) : null}
+      <ResetPassword
+        username={username}
+        isSelf={isSelf}
+        onDone={(message) => {
+          subject.report(message)
+          void subject.tokens.reload()
+        }}
+      />
+    </section>
   )
+}
+
+function AccountDetails(props: { u: UserView; username: string }) {
+  const { u, username } = props
+  return (
+    <dl className="details">
+      <div>
+        <dt>Created</dt>
+        <dd>
+          <DateTime iso={u.createdAt} />
+        </dd>
+      </div>
+      {u.disabledAt ? (
+        <div>
+          <dt>Disabled</dt>
+          <dd>
+            <DateTime iso={u.disabledAt} />
+          </dd>
+        </div>
+      ) : null}
+      <div>
+        <dt>Activity</dt>
+        <dd>
+          <Link to={paths.auditOf(username)}>Audit events of {username}</Link>
+        </dd>
+      </div>
+    </dl>
+  )
+}
+
+function UserTokensCard(props: { subject: Subject; outcome: Outcome }) {
+  const { subject, outcome } = props
+  const { tokens, username } = subject
+  const tokenList = tokens.data ?? []
+  const activeTokens = tokenList.filter((t) => t.status === 'active').length
+  return (
+    <section className="card" aria-labelledby="user-tokens-heading">
+      <div className="section-head">
+        <div>
+          <h2 id="user-tokens-heading">API tokens</h2>
+          <p className="section-text">
+            {tokens.data ? `${activeTokens} active of ${tokenList.length}.` : null}
+          </p>
+        </div>
+        <button
+          type="button"
+          className="button button-danger-outline"
+          onClick={() => outcome.setConfirm(revokeAllRequest(subject))}
+          disabled={activeTokens === 0}
+        >
+          Revoke all tokens
+        </button>
+      </div>
+      <ErrorMessage>{tokens.error}</ErrorMessage>
+      {tokens.loading && !tokens.data ? (
+        <Loading />
+      ) : tokenList.length === 0 && !tokens.error ? (
+        <EmptyState title="No tokens yet" />
+      ) : (
+        <TokenTable
+          tokens={tokenList}
+          caption={`API tokens of ${username}`}
+          onRevoke={(token) => outcome.setConfirm(revokeRequest(subject, token))}
+        />
+      )}
+    </section>
+  )
+}
+
+async function enable({ api, username, user }: Subject): Promise<string> {
+  await api.setEnabled(username, true)
+  await user.reload()
+  return `User “${username}” was enabled.`
+}
+
+function disableRequest({ api, username, user, report }: Subject): ConfirmRequest {
+  return {
+    title: 'Disable user?',
+    message: (
+      <p>
+        Disable <strong>{username}</strong>? They cannot log in, and all their tokens are refused
+        from the next request on, until you enable them again.
+      </p>
+    ),
+    confirmLabel: 'Disable user',
+    action: async () => {
+      await api.setEnabled(username, false)
+      await user.reload()
+      report(`User “${username}” was disabled.`)
+    },
+  }
+}
+
+function deleteRequest({ api, username }: Subject): ConfirmRequest {
+  return {
+    title: 'Delete user?',
+    message: (
+      <p>
+        Delete <strong>{username}</strong> and all their tokens? This cannot be undone.
+      </p>
+    ),
+    confirmLabel: 'Delete user',
+    action: async () => {
+      await api.deleteUser(username)
+      navigate(paths.users)
+    },
+  }
+}
+
+function revokeRequest(
+  { api, username, tokens, report }: Subject,
+  token: TokenView,
+): ConfirmRequest {
+  return {
+    title: 'Revoke token?',
+    message: (
+      <p>
+        Revoke <strong className="break">{token.name}</strong> of {username}? It is refused from the
+        next request on.
+      </p>
+    ),
+    confirmLabel: 'Revoke token',
+    action: async () => {
+      await api.revokeUserToken(username, token.id)
+      await tokens.reload()
+      report(`Token “${token.name}” was revoked.`)
+    },
+  }
+}
+
+function revokeAllRequest({ api, username, tokens, report }: Subject): ConfirmRequest {
+  return {
+    title: 'Revoke all tokens?',
+    message: (
+      <p>
+        Revoke every active token of <strong>{username}</strong>? Every script and pipeline that
+        uses one of them stops working at once.
+      </p>
+    ),
+    confirmLabel: 'Revoke all tokens',
+    action: async () => {
+      const { revokedCount } = await api.revokeAllUserTokens(username)
+      await tokens.reload()
+      report(`${revokedCount} ${revokedCount === 1 ? 'token was' : 'tokens were'} revoked.`)
+    },
+  }
 }
 
 function PageShell(props: { username: string; badge?: ReactNode; body: ReactNode }) {
@@ -284,78 +357,5 @@ function PageShell(props: { username: string; badge?: ReactNode; body: ReactNode
       </div>
       {props.body}
     </main>
-  )
-}
-
-function ResetPassword(props: {
-  username: string
-  isSelf: boolean
-  onDone(message: string): void
-}) {
-  const { api } = useSignedIn()
-  const [password, setPassword] = useState('')
-  const [revokeTokens, setRevokeTokens] = useState(true)
-  const [error, setError] = useState<string | null>(null)
-  const [busy, setBusy] = useState(false)
-  const id = useId()
-  const errId = useId()
-
-  async function submit(event: FormEvent<HTMLFormElement>) {
-    event.preventDefault()
-    if (password.length < 8) {
-      setError('Use at least 8 characters.')
-      return
-    }
-    setBusy(true)
-    setError(null)
-    try {
-      const change = await api.setPassword(props.username, password, revokeTokens)
-      setPassword('')
-      setRevokeTokens(true)
-      props.onDone(
-        `The password of “${props.username}” was reset. ${revokedSummary(change, revokeTokens, 'their')}`,
-      )
-    } catch (e) {
-      setError(messageOf(e))
-    } finally {
-      setBusy(false)
-    }
-  }
-
-  return (
-    <form className="form reset-password" onSubmit={submit} noValidate>
-      <h3 className="minor">Reset password</h3>
-      <div className="field">
-        <label htmlFor={id}>New password</label>
-        <input
-          id={id}
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error ? errId : undefined}
-          onChange={(e) => setPassword(e.target.value)}
-        />
-        {error ? (
-          <p className="field-error" id={errId}>
-            {error}
-          </p>
-        ) : null}
-      </div>
-      <RevokeEverywhere
-        checked={revokeTokens}
-        onChange={setRevokeTokens}
-        hint={
-          props.isSelf
-            ? 'Your other sessions end; this one stays signed in. Scripts using your tokens stop working.'
-            : 'Every script and pipeline using one of their tokens stops working, and they must log in again.'
-        }
-      />
-      <div className="button-row">
-        <button type="submit" className="button" disabled={busy}>
-          Reset password
-        </button>
-      </div>
-    </form>
   )
 }

@@ -71,9 +71,10 @@ export function registerEnvVarCommands(
   { withServices, print, io }: CliContext,
 ): void {
   const readStdin = io.readStdin
-  const envVar = program
-    .command('env-var')
-    .description("manage a project's environment variables (${NAME} in routing addresses)")
+  const envVar = program.command('env-var').description(
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${NAME} syntax users write
+    "manage a project's environment variables (${NAME} in routing addresses)",
+  )
   envVar.command('list <project>').action((projectName: string) =>
     withServices(async (s) => {
       const list = await variables.listVariablesOf(s, await requireProject(s, projectName))

@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
+import { isPostgres } from './is-postgres.ts'
 
 // Frozen: never edit a migration that has shipped; add a new one instead.
 
@@ -27,6 +28,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', ts, (c) => c.notNull())
     .addUniqueConstraint('environment_variables_project_name_uq', ['project_id', 'name'])
     .execute()
+  // Lists sort by name in code point order on both dialects (as 0009 does for the others).
+  if (await isPostgres(db)) {
+    await sql`ALTER TABLE environment_variables ALTER COLUMN name TYPE varchar(100) COLLATE "C"`.execute(
+      db,
+    )
+  }
 
   await db.schema
     .createTable('environment_variable_values')

@@ -1,4 +1,5 @@
-import { type Algorithm, hash, verify } from '@node-rs/argon2'
+import { type Algorithm, hash } from '@node-rs/argon2'
+import { Argon2Threads } from './argon2-threads.ts'
 
 // The library's Algorithm is an ambient const enum, which isolated modules cannot read.
 const ARGON2ID = 2 as Algorithm
@@ -22,24 +23,24 @@ export function hashPassword(password: string): Promise<string> {
   return hash(password, ARGON2_PARAMS)
 }
 
+/** Verifies run on threads below the event loop's priority (see argon2-threads.ts). */
+const verifyThreads = new Argon2Threads()
+
 // Verified against when the user does not exist, so an unknown username costs the same
 // time as a wrong password and timing does not reveal which usernames exist.
 let dummyHash: Promise<string> | undefined
 
+/** A hash that does not parse is a wrong password; a verifying thread that died throws. */
 export async function verifyPassword(
   storedHash: string | undefined,
   password: string,
 ): Promise<boolean> {
   if (storedHash === undefined) {
     dummyHash ??= hashPassword('apiops-dummy-password-for-timing')
-    await verify(await dummyHash, password).catch(() => false)
+    await verifyThreads.verify(await dummyHash, password)
     return false
   }
-  try {
-    return await verify(storedHash, password)
-  } catch {
-    return false
-  }
+  return verifyThreads.verify(storedHash, password)
 }
 
 /** Why a new password is refused, or null when it is acceptable. */

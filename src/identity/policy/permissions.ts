@@ -45,6 +45,19 @@ export const POLICY = {
   'proxy.write': inProject('ROLE_MANAGE_PROXIES'),
   'proxy.delete': inProject('ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
   'proxy.deploy': inProject('ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
+  /** Groups: the docs require ROLE_MANAGE_PROXY_GROUPS even to read them. */
+  'group.read': inProject('ROLE_MANAGE_PROXY_GROUPS'),
+  'group.write': inProject('ROLE_MANAGE_PROXY_GROUPS'),
+  'group.members': inProject('ROLE_MANAGE_PROXY_GROUPS', 'ROLE_MANAGE_PROXIES'),
+  /**
+   * Deploying a group deploys its proxies, so it needs what deploying each of them needs
+   * (both proxy roles) besides the group role the docs name: a group is no way around them.
+   */
+  'group.deploy': inProject(
+    'ROLE_MANAGE_PROXY_GROUPS',
+    'ROLE_MANAGE_PROXIES',
+    'ROLE_DEPLOY_UNDEPLOY_PROXIES',
+  ),
   'security.write': inProject('ROLE_API_SECURITY'),
   /** A read, but of stored secrets (a webhook's header and query values): audited. */
   'security.reveal': inProject('ROLE_API_SECURITY'),

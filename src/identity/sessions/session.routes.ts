@@ -10,7 +10,13 @@ import { sameOrigin, sessionCookie } from '../bearer/auth.hook.ts'
 import { PASSWORD_MAX_LENGTH } from '../credentials/passwords.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
 import { RoleSchema } from '../users/roles.ts'
-import { login, logout, SESSION_COOKIE, type SessionsDeps } from './sessions.service.ts'
+import {
+  checkLogin,
+  logout,
+  openSession,
+  SESSION_COOKIE,
+  type SessionsDeps,
+} from './sessions.service.ts'
 import {
   DEVICE_COOKIE,
   DEVICE_COOKIE_MAX_AGE_SECONDS,
@@ -51,6 +57,41 @@ async function requireSameSiteJsonLogin(request: FastifyRequest): Promise<void> 
 const noStore = (reply: FastifyReply) =>
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
 
+/** The new session's cookie, and the device cookie that lets this browser in later. */
+function setLoginCookies(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: SessionsDeps,
+  secret: string,
+  device: string,
+): void {
+  reply.header('set-cookie', [
+    setCookie(SESSION_COOKIE, secret, cookieOptions(request, deps.sessionPolicy.absoluteMs / 1000)),
+    setCookie(
+      DEVICE_COOKIE,
+      device,
+      cookieOptions(request, DEVICE_COOKIE_MAX_AGE_SECONDS, DEVICE_COOKIE_PATH),
+    ),
+  ])
+}
+
+const LOGIN_SCHEMA = {
+  operationId: 'login',
+  tags: ['session'],
+  summary: 'Console login: sets the session cookie and answers the CSRF token',
+  description:
+    'Also sets a long-lived device cookie (apiops_device, Path=/apiops/session): a later login as the same username from this browser is judged by its own failure count, not by a lock other clients caused.',
+  security: [],
+  body: Type.Object(
+    {
+      username: Type.String({ minLength: 1, maxLength: 64 }),
+      password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
+    },
+    { additionalProperties: false },
+  ),
+  response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 503) },
+}
+
 /** The console's login and logout: a server-side session behind an HttpOnly cookie. */
 const tags = ['session']
 
@@ -78,52 +119,24 @@ function loginRoute(app: RouteApp, { deps, throttle, deviceSecret }: SessionRout
       config: { public: true },
       bodyLimit: 8192,
       onRequest: requireSameSiteJsonLogin,
-      schema: {
-        operationId: 'login',
-        tags,
-        summary: 'Console login: sets the session cookie and answers the CSRF token',
-        description:
-          'Also sets a long-lived device cookie (apiops_device, Path=/apiops/session): a later login as the same username from this browser is judged by its own failure count, not by a lock other clients caused.',
-        security: [],
-        body: Type.Object(
-          {
-            username: Type.String({ minLength: 1, maxLength: 64 }),
-            password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH }),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 200: SessionSchema, ...errorResponses(400, 401, 403, 413, 415, 429) },
-      },
+      schema: LOGIN_SCHEMA,
     },
     async (request, reply) => {
       const { username } = request.body
       // A browser that logged in as this username before is judged by its own count.
       const device = readCookie(request.headers.cookie, DEVICE_COOKIE)
       const trustedKey = deviceKey(deviceSecret, device, username, deps.clock.now())
-      const { secret, view, userId } = await throttle.attempt(
-        { username, ip: request.ip, trustedKey },
-        () =>
-          login(deps, {
-            username: request.body.username,
-            password: request.body.password,
-            ip: request.ip,
-            userAgent: String(request.headers['user-agent'] ?? ''),
-            previousSecret: sessionCookie(request),
-          }),
+      const user = await throttle.attempt({ username, ip: request.ip, trustedKey }, () =>
+        checkLogin(deps, username, request.body.password),
       )
+      const { secret, view, userId } = await openSession(deps, user, {
+        ip: request.ip,
+        userAgent: String(request.headers['user-agent'] ?? ''),
+        previousSecret: sessionCookie(request),
+      })
       await rememberAddress(deps, userId, request.ip, request.log)
-      reply.header('set-cookie', [
-        setCookie(
-          SESSION_COOKIE,
-          secret,
-          cookieOptions(request, deps.sessionPolicy.absoluteMs / 1000),
-        ),
-        setCookie(
-          DEVICE_COOKIE,
-          newDeviceCookie(deviceSecret, username, deps.clock.now()),
-          cookieOptions(request, DEVICE_COOKIE_MAX_AGE_SECONDS, DEVICE_COOKIE_PATH),
-        ),
-      ])
+      const newDevice = newDeviceCookie(deviceSecret, username, deps.clock.now())
+      setLoginCookies(request, reply, deps, secret, newDevice)
       return noStore(reply).send(view)
     },
   )

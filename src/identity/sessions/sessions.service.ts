@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Clock } from '../../clock.ts'
-import type { Database, SessionRow } from '../../db/schema.ts'
+import type { Database, SessionRow, UserRow } from '../../db/schema.ts'
 import { errors } from '../../errors.ts'
 import type { AuthCache } from '../bearer/auth-cache.ts'
 import type { Principal } from '../policy/permissions.ts'
@@ -56,18 +56,26 @@ export function csrfTokenMatches(
   return expected.length === given.length && timingSafeEqual(expected, given)
 }
 
-export async function login(
-  deps: SessionsDeps,
-  input: {
-    username: string
-    password: string
-    ip: string
-    userAgent: string
-    previousSecret?: string | undefined
-  },
-): Promise<{ secret: string; view: SessionView; userId: string }> {
-  const user = await authenticatePassword(deps, input.username, input.password)
+/**
+ * Checks a console login's password and changes nothing, so the login throttle may
+ * still refuse the attempt after it (see throttle.ts).
+ */
+export async function checkLogin(
+  deps: Pick<SessionsDeps, 'db'>,
+  username: string,
+  password: string,
+): Promise<UserRow> {
+  const user = await authenticatePassword(deps, username, password)
   if (!user) throw errors.badCredentials()
+  return user
+}
+
+/** A new session for `user`, whose password checkLogin accepted. */
+export async function openSession(
+  deps: SessionsDeps,
+  user: UserRow,
+  input: { ip: string; userAgent: string; previousSecret?: string | undefined },
+): Promise<{ secret: string; view: SessionView; userId: string }> {
   // A fresh id at every login; the one the browser had before is dropped (no fixation).
   if (input.previousSecret) await repo.deleteSession(deps.db, sessionIdOf(input.previousSecret))
   const now = deps.clock.now()

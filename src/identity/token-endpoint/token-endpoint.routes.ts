@@ -142,7 +142,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
             token_type: Type.Literal('Bearer'),
             expires_in: Type.Integer(),
           }),
-          ...errorResponses(400, 401, 413, 415, 429),
+          ...errorResponses(400, 401, 413, 415, 429, 503),
         },
       },
     },

@@ -20,6 +20,11 @@ export function listTokensOfUser(db: Queryable, userId: string): Promise<ApiToke
     .execute()
 }
 
+/** The token list's query, unordered (src/http/lists.ts orders and pages it). */
+export function tokensOfUser(db: Queryable, userId: string) {
+  return db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId)
+}
+
 /** Returns whether a row changed, so revoking twice is not reported as a fresh revocation. */
 export async function markRevoked(
   db: Queryable,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
@@ -13,6 +13,7 @@ import {
 } from '../credentials/passwords.schemas.ts'
 import { PASSWORD_MAX_LENGTH } from '../credentials/passwords.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
+import { pageTokens } from '../tokens/tokens.list.ts'
 import { findTokenById } from '../tokens/tokens.repository.ts'
 import {
   CreateTokenBody,
@@ -24,26 +25,15 @@ import {
   assertMayRotate,
   type IssuedToken,
   issueToken,
-  listTokens,
   parseExpiry,
   revokeToken,
   rotateToken,
   type TokensDeps,
-  type TokenView,
   tokenView,
 } from '../tokens/tokens.service.ts'
 import { projectNamesOfUser } from './memberships.repository.ts'
 import { ROLES, RoleSchema } from './roles.ts'
 import type { UsersDeps } from './users.service.ts'
-
-export const TOKEN_SORT: Record<string, (t: TokenView) => string | null> = {
-  createdAt: (t) => t.createdAt,
-  name: (t) => t.name,
-  expiresAt: (t) => t.expiresAt,
-  lastUsedAt: (t) => t.lastUsedAt,
-  status: (t) => t.status,
-  id: (t) => t.id,
-}
 
 /** The secret is in this body: no cache, no intermediary, may keep it. */
 export function sendIssued(reply: FastifyReply, issued: IssuedToken, status: number) {
@@ -116,13 +106,7 @@ function listMyTokensRoute(app: RouteApp, { deps }: MeRouteOptions): void {
         response: { 200: ListBody(TokenViewSchema), ...errorResponses(400, 401) },
       },
     },
-    async (request) =>
-      paginate(
-        await listTokens(deps, principalOf(request).userId),
-        request.query,
-        TOKEN_SORT,
-        'createdAt,desc',
-      ),
+    async (request) => pageTokens(deps, principalOf(request).userId, request.query),
   )
 }
 

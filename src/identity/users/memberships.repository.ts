@@ -40,14 +40,13 @@ export async function removeMember(
   return Number(result.numDeletedRows) > 0
 }
 
-export function membersOfProject(db: Queryable, projectId: string) {
+/** The member list's query, unordered (src/http/lists.ts orders and pages it). */
+export function membersOf(db: Queryable, projectId: string) {
   return db
     .selectFrom('project_members')
     .innerJoin('users', 'users.id', 'project_members.user_id')
     .select(['users.username', 'project_members.added_at'])
     .where('project_members.project_id', '=', projectId)
-    .orderBy('users.username')
-    .execute()
 }
 
 /** The project by name and whether the user is a member of it, in one query, for the policy. */

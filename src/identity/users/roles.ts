@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 export const ROLES = [
   'ROLE_MANAGE_PROXIES',
   'ROLE_DEPLOY_UNDEPLOY_PROXIES',
+  'ROLE_MANAGE_PROXY_GROUPS',
   'ROLE_API_SECURITY',
   'ROLE_ADMIN',
 ] as const

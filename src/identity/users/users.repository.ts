@@ -14,6 +14,11 @@ export function listUsers(db: Queryable): Promise<UserRow[]> {
   return db.selectFrom('users').selectAll().orderBy('username').execute()
 }
 
+/** The user list's query, unordered (src/http/lists.ts orders and pages it). */
+export function allUsers(db: Queryable) {
+  return db.selectFrom('users').selectAll()
+}
+
 export function countUsers(db: Queryable): Promise<number> {
   return db
     .selectFrom('users')

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
@@ -10,26 +10,20 @@ import {
   PasswordSchema,
   RevokeTokensField,
 } from '../credentials/passwords.schemas.ts'
+import { pageTokens } from '../tokens/tokens.list.ts'
 import { TokenIdParam, TokenViewSchema } from '../tokens/tokens.schemas.ts'
-import {
-  listTokens,
-  revokeAllTokens,
-  revokeToken,
-  type TokensDeps,
-} from '../tokens/tokens.service.ts'
-import { TOKEN_SORT } from './me.routes.ts'
+import { revokeAllTokens, revokeToken, type TokensDeps } from '../tokens/tokens.service.ts'
 import { ROLES, RoleSchema } from './roles.ts'
 import {
   createUser,
   deleteUser,
   getUser,
   grantRoles,
-  listUsers,
+  pageUsers,
   requireUser,
   revokeRoles,
   setEnabled,
   type UsersDeps,
-  type UserView,
 } from './users.service.ts'
 
 export const UserSchema = Type.Object({
@@ -49,11 +43,6 @@ const RolesBody = Type.Object(
 
 /** Every route here is administration: ROLE_ADMIN, checked before validation. */
 const ADMIN = { action: 'administer' as const }
-
-const USER_SORT: Record<string, (u: UserView) => string> = {
-  username: (u) => u.username,
-  createdAt: (u) => u.createdAt,
-}
 
 /** User administration and every user's tokens: ROLE_ADMIN only, as the CLI offers it. */
 const tags = ['users']
@@ -89,7 +78,7 @@ function listUsersRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
         response: { 200: ListBody(UserSchema), ...errorResponses(400), ...denied },
       },
     },
-    async (request) => paginate(await listUsers(deps), request.query, USER_SORT, 'username'),
+    async (request) => pageUsers(deps, request.query),
   )
 }
 
@@ -259,7 +248,7 @@ function listUserTokensRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
     },
     async (request) => {
       const user = await requireUser(deps, request.params.username)
-      return paginate(await listTokens(deps, user.id), request.query, TOKEN_SORT, 'createdAt,desc')
+      return pageTokens(deps, user.id, request.query)
     },
   )
 }

@@ -5,6 +5,7 @@ import type { EventBus } from '../../cluster/events.ts'
 import type { Database, UserRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
+import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import type { AuthCache, CachedUser } from '../bearer/auth-cache.ts'
 import { hashPassword, passwordProblem, verifyPassword } from '../credentials/passwords.ts'
 import { isRole, ROLES, type Role } from './roles.ts'
@@ -87,6 +88,22 @@ export async function listUsers(deps: Pick<UsersDeps, 'db'>): Promise<UserView[]
     users.map((u) => u.id),
   )
   return users.map((u) => view(u, roles.get(u.id) ?? []))
+}
+
+// Usernames are unique, so username alone makes the order total.
+const USER_ORDER: ListOrder = {
+  sortable: { username: 'username', createdAt: 'created_at' },
+  defaultSort: 'username',
+}
+
+/** One page of users, with the roles of those on it. */
+export async function pageUsers(deps: Pick<UsersDeps, 'db'>, query: ListQueryInput) {
+  const page = await pageInSql(deps.db, repo.allUsers(deps.db), query, USER_ORDER, (u) => u)
+  const roles = await repo.rolesOfUsers(
+    deps.db,
+    page.resultList.map((u) => u.id),
+  )
+  return { ...page, resultList: page.resultList.map((u) => view(u, roles.get(u.id) ?? [])) }
 }
 
 export async function createUser(

@@ -1,13 +1,9 @@
 import type { CertificateRow } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
 
-export function listCertificates(db: Queryable, projectId: string): Promise<CertificateRow[]> {
-  return db
-    .selectFrom('certificates')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .orderBy('name')
-    .execute()
+/** The certificate list's query, unordered (src/http/lists.ts orders and pages it). */
+export function certificatesOfProject(db: Queryable, projectId: string) {
+  return db.selectFrom('certificates').selectAll().where('project_id', '=', projectId)
 }
 
 export function findCertificate(

@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errors } from '../../errors.ts'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
@@ -36,13 +36,6 @@ import * as service from './certificates.service.ts'
  * - Reads need membership of the project; writes need ROLE_API_SECURITY (route config),
  *   and a project the caller cannot see is a 404 either way.
  */
-
-const SORT = {
-  name: (c: service.CertificateView) => c.name,
-  alias: (c: service.CertificateView) => c.alias,
-  notAfter: (c: service.CertificateView) => c.notAfter,
-  createdAt: (c: service.CertificateView) => c.createdAt,
-}
 
 const tags = ['certificates']
 const write = { action: 'security.write' as const }
@@ -88,11 +81,11 @@ function listCertificatesRoute(app: RouteApp, { deps }: CertificatesRouteOptions
       },
     },
     async (request) =>
-      paginate(
-        await service.listCertificates(deps, principalOf(request), request.params.projectName),
+      service.listCertificates(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'name',
       ),
   )
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../../clock.ts'
 import type { CertificateRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
+import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { MASK, seal, unseal } from '../../sealed.ts'
 import {
@@ -130,14 +131,22 @@ async function requireCertificate(
   return row
 }
 
+// Names are unique in a project, so name alone makes the order total.
+const CERTIFICATE_ORDER: ListOrder = {
+  sortable: { name: 'name', alias: 'alias', notAfter: 'not_after', createdAt: 'created_at' },
+  defaultSort: 'name',
+}
+
 export async function listCertificates(
   deps: Pick<CertificatesDeps, 'db' | 'clock'>,
   principal: Principal,
   projectName: string,
-): Promise<CertificateView[]> {
+  query: ListQueryInput,
+) {
   const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   const now = deps.clock.now()
-  return (await repo.listCertificates(deps.db, project.id)).map((row) => view(row, now))
+  const base = repo.certificatesOfProject(deps.db, project.id)
+  return pageInSql(deps.db, base, query, CERTIFICATE_ORDER, (row) => view(row, now))
 }
 
 export async function getCertificate(

@@ -1,14 +1,11 @@
 import type { ConnectionRow } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
 
-export function listConnections(
-  db: Queryable,
-  projectId: string,
-  type?: string,
-): Promise<ConnectionRow[]> {
+/** The connection list's query, unordered (src/http/lists.ts orders and pages it). */
+export function connectionsOfProject(db: Queryable, projectId: string, type?: string) {
   let query = db.selectFrom('connections').selectAll().where('project_id', '=', projectId)
   if (type !== undefined) query = query.where('type', '=', type)
-  return query.orderBy('name').execute()
+  return query
 }
 
 export function findConnection(

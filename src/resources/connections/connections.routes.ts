@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
@@ -39,13 +39,6 @@ import * as service from './connections.service.ts'
  * - Reads need membership of the project; writes need ROLE_API_SECURITY (route config),
  *   and a project the caller cannot see is a 404 either way.
  */
-
-const SORT = {
-  name: (c: service.ConnectionView) => c.name,
-  type: (c: service.ConnectionView) => c.type,
-  createdAt: (c: service.ConnectionView) => c.createdAt,
-  updatedAt: (c: service.ConnectionView) => c.updatedAt,
-}
 
 const ListConnectionsQuery = Type.Object(
   { ...ListQuery.properties, type: Type.Optional(ConnectionTypeSchema) },
@@ -101,16 +94,11 @@ function listConnectionsRoute(app: RouteApp, { deps }: ConnectionsRouteOptions):
       },
     },
     async (request) =>
-      paginate(
-        await service.listConnections(
-          deps,
-          principalOf(request),
-          request.params.projectName,
-          request.query.type,
-        ),
+      service.listConnections(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'name',
       ),
   )
 }

@@ -5,6 +5,7 @@ import type { Clock } from '../../clock.ts'
 import type { ConnectionRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors, type ValidationIssue } from '../../errors.ts'
+import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { MASK, seal, unseal } from '../../sealed.ts'
 import * as repo from './connections.repository.ts'
@@ -153,14 +154,21 @@ async function requireConnection(
   return row
 }
 
+// Names are unique in a project, so name alone makes the order total.
+const CONNECTION_ORDER: ListOrder = {
+  sortable: { name: 'name', type: 'type', createdAt: 'created_at', updatedAt: 'updated_at' },
+  defaultSort: 'name',
+}
+
 export async function listConnections(
   deps: Pick<ConnectionsDeps, 'db'>,
   principal: Principal,
   projectName: string,
-  type?: ConnectionType,
-): Promise<ConnectionView[]> {
+  query: ListQueryInput & { type?: ConnectionType | undefined },
+) {
   const project = await authorizeInProject(deps, principal, 'project.read', projectName)
-  return (await repo.listConnections(deps.db, project.id, type)).map(view)
+  const base = repo.connectionsOfProject(deps.db, project.id, query.type)
+  return pageInSql(deps.db, base, query, CONNECTION_ORDER, view)
 }
 
 export async function getConnection(

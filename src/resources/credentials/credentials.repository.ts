@@ -1,13 +1,9 @@
 import type { CredentialRow } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
 
-export function listCredentials(db: Queryable, projectId: string): Promise<CredentialRow[]> {
-  return db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('project_id', '=', projectId)
-    .orderBy('username')
-    .execute()
+/** The credential list's query, unordered (src/http/lists.ts orders and pages it). */
+export function credentialsOfProject(db: Queryable, projectId: string) {
+  return db.selectFrom('credentials').selectAll().where('project_id', '=', projectId)
 }
 
 export function findCredential(

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
@@ -27,14 +27,6 @@ import * as service from './credentials.service.ts'
  * - Reads need membership of the project; writes need ROLE_API_SECURITY (route config),
  *   and a project the caller cannot see is a 404 either way.
  */
-
-const SORT = {
-  username: (c: service.CredentialView) => c.username,
-  email: (c: service.CredentialView) => c.email,
-  fullName: (c: service.CredentialView) => c.fullName,
-  expireDate: (c: service.CredentialView) => c.expireDate,
-  createdAt: (c: service.CredentialView) => c.createdAt,
-}
 
 const tags = ['credentials']
 const write = { action: 'security.write' as const }
@@ -70,11 +62,11 @@ function listCredentialsRoute(app: RouteApp, { deps }: CredentialsRouteOptions):
       },
     },
     async (request) =>
-      paginate(
-        await service.listCredentials(deps, principalOf(request), request.params.projectName),
+      service.listCredentials(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'username',
       ),
   )
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../../clock.ts'
 import type { CredentialRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors, type ValidationIssue } from '../../errors.ts'
+import { type ListOrder, type ListQueryInput, nullable, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { MASK, seal } from '../../sealed.ts'
 import * as repo from './credentials.repository.ts'
@@ -117,14 +118,28 @@ async function requireCredential(
   return row
 }
 
+// Usernames are unique in a project, so username alone makes the order total.
+const CREDENTIAL_ORDER: ListOrder = {
+  sortable: {
+    username: 'username',
+    email: 'email',
+    fullName: 'full_name',
+    expireDate: nullable('expire_date'),
+    createdAt: 'created_at',
+  },
+  defaultSort: 'username',
+}
+
 export async function listCredentials(
   deps: Pick<CredentialsDeps, 'db' | 'clock'>,
   principal: Principal,
   projectName: string,
-): Promise<CredentialView[]> {
+  query: ListQueryInput,
+) {
   const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   const now = deps.clock.now()
-  return (await repo.listCredentials(deps.db, project.id)).map((row) => view(row, now))
+  const base = repo.credentialsOfProject(deps.db, project.id)
+  return pageInSql(deps.db, base, query, CREDENTIAL_ORDER, (row) => view(row, now))
 }
 
 export async function getCredential(

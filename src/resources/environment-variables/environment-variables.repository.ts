@@ -13,6 +13,27 @@ export function listVariables(db: Queryable, projectId: string): Promise<Environ
     .execute()
 }
 
+/** The variable list's query, unordered (src/http/lists.ts orders and pages it). */
+export function variablesOfProject(db: Queryable, projectId: string) {
+  return db.selectFrom('environment_variables').selectAll().where('project_id', '=', projectId)
+}
+
+/** The per-environment values of these variables (one page of the list). */
+export function valuesOfVariables(
+  db: Queryable,
+  variableIds: readonly string[],
+): Promise<NamedValueRow[]> {
+  if (variableIds.length === 0) return Promise.resolve([])
+  return db
+    .selectFrom('environment_variable_values')
+    .innerJoin('environments', 'environments.id', 'environment_variable_values.environment_id')
+    .selectAll('environment_variable_values')
+    .select('environments.name as environment_name')
+    .where('environment_variable_values.variable_id', 'in', [...variableIds])
+    .orderBy('environments.name')
+    .execute()
+}
+
 export function findVariable(
   db: Queryable,
   projectId: string,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
@@ -29,8 +29,6 @@ import * as service from './environment-variables.service.ts'
  * - Reads need ROLE_API_SECURITY, writes also ROLE_DEPLOY_UNDEPLOY_PROXIES (the docs'
  *   roles); a project the caller is not a member of answers 404.
  */
-
-const SORT = { name: (v: service.EnvironmentVariableView) => v.name }
 
 const tags = ['environment-variables']
 const read = { action: 'variable.read' as const }
@@ -71,12 +69,7 @@ function listVariablesRoute(app: RouteApp, { deps }: VariablesRouteOptions): voi
       },
     },
     async (request) =>
-      paginate(
-        await service.listVariables(deps, principalOf(request), request.params.projectName),
-        request.query,
-        SORT,
-        'name',
-      ),
+      service.listVariables(deps, principalOf(request), request.params.projectName, request.query),
   )
 }
 

@@ -9,6 +9,7 @@ import type {
 } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
+import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { listEnvironmentsOfProject } from '../environments/environments.repository.ts'
 import * as repo from './environment-variables.repository.ts'
@@ -116,13 +117,30 @@ export async function listVariablesOf(
   return rows.map((row) => view(project, row, byVariable.get(row.id) ?? []))
 }
 
+// Names are unique in a project, so name alone makes the order total.
+const VARIABLE_ORDER: ListOrder = { sortable: { name: 'name' }, defaultSort: 'name' }
+
+/** One page of a project's variables, with the values of those on it. */
 export async function listVariables(
   deps: Pick<EnvironmentVariablesDeps, 'db'>,
   principal: Principal,
   projectName: string,
-): Promise<EnvironmentVariableView[]> {
+  query: ListQueryInput,
+) {
   const project = await authorizeInProject(deps, principal, 'variable.read', projectName)
-  return listVariablesOf(deps, project)
+  const base = repo.variablesOfProject(deps.db, project.id)
+  const page = await pageInSql(deps.db, base, query, VARIABLE_ORDER, (row) => row)
+  const values = await repo.valuesOfVariables(
+    deps.db,
+    page.resultList.map((row) => row.id),
+  )
+  const byVariable = new Map<string, repo.NamedValueRow[]>()
+  for (const v of values)
+    byVariable.set(v.variable_id, [...(byVariable.get(v.variable_id) ?? []), v])
+  return {
+    ...page,
+    resultList: page.resultList.map((row) => view(project, row, byVariable.get(row.id) ?? [])),
+  }
 }
 
 export async function getVariable(

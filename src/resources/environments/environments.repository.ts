@@ -1,10 +1,6 @@
 import type { EnvironmentRow } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
 
-export function listEnvironments(db: Queryable): Promise<EnvironmentRow[]> {
-  return db.selectFrom('environments').selectAll().orderBy('name').execute()
-}
-
 export function findEnvironmentByName(
   db: Queryable,
   name: string,
@@ -25,12 +21,30 @@ export function listEnvironmentsOfProject(
     .execute()
 }
 
-/** Project names per environment id, for the administrators' view. */
-export async function projectNamesByEnvironment(db: Queryable): Promise<Map<string, string[]>> {
+/** The environment lists' queries, unordered (src/http/lists.ts orders and pages them). */
+export function allEnvironments(db: Queryable) {
+  return db.selectFrom('environments').selectAll('environments')
+}
+
+export function environmentsOfProject(db: Queryable, projectId: string) {
+  return db
+    .selectFrom('environments')
+    .innerJoin('environment_projects', 'environment_projects.environment_id', 'environments.id')
+    .selectAll('environments')
+    .where('environment_projects.project_id', '=', projectId)
+}
+
+/** Project names per environment id, for the administrators' view of these environments. */
+export async function projectNamesByEnvironment(
+  db: Queryable,
+  environmentIds: readonly string[],
+): Promise<Map<string, string[]>> {
+  if (environmentIds.length === 0) return new Map()
   const rows = await db
     .selectFrom('environment_projects')
     .innerJoin('projects', 'projects.id', 'environment_projects.project_id')
     .select(['environment_projects.environment_id', 'projects.name'])
+    .where('environment_projects.environment_id', 'in', [...environmentIds])
     .orderBy('projects.name')
     .execute()
   const map = new Map<string, string[]>()

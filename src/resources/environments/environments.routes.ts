@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
@@ -11,11 +11,6 @@ import {
 } from './environments.schemas.ts'
 import * as service from './environments.service.ts'
 
-const SORT = {
-  name: (e: service.EnvironmentView) => e.name,
-  type: (e: service.EnvironmentView) => e.type,
-  createdAt: (e: service.EnvironmentView) => e.createdAt,
-}
 const NameParams = Type.Object({ name: NameParam })
 
 const tags = ['environments']
@@ -49,8 +44,7 @@ function listEnvironmentsRoute(app: RouteApp, { deps }: EnvironmentsRouteOptions
         response: { 200: ListBody(EnvironmentSchema), ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) =>
-      paginate(await service.listAllEnvironments(deps), request.query, SORT, 'name'),
+    async (request) => service.listAllEnvironments(deps, request.query),
   )
 }
 
@@ -68,15 +62,11 @@ function listProjectEnvironmentsRoute(app: RouteApp, { deps }: EnvironmentsRoute
       },
     },
     async (request) =>
-      paginate(
-        await service.listProjectEnvironments(
-          deps,
-          principalOf(request),
-          request.params.projectName,
-        ),
+      service.listProjectEnvironments(
+        deps,
+        principalOf(request),
+        request.params.projectName,
         request.query,
-        SORT,
-        'name',
       ),
   )
 }

@@ -4,6 +4,7 @@ import type { Clock } from '../../clock.ts'
 import type { Database, EnvironmentRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
+import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { findProjectByName } from '../projects/projects.repository.ts'
 import * as repo from './environments.repository.ts'
@@ -36,14 +37,35 @@ function view(row: EnvironmentRow, projects?: string[]): EnvironmentView {
   }
 }
 
+const ENVIRONMENT_ORDER: ListOrder = {
+  sortable: {
+    name: 'environments.name',
+    type: 'environments.type',
+    createdAt: 'environments.created_at',
+  },
+  defaultSort: 'name',
+}
+
+/** Every environment, with the projects that may use each: for administrators. */
 export async function listAllEnvironments(
   deps: Pick<EnvironmentsDeps, 'db'>,
-): Promise<EnvironmentView[]> {
-  const [rows, projects] = await Promise.all([
-    repo.listEnvironments(deps.db),
-    repo.projectNamesByEnvironment(deps.db),
-  ])
-  return rows.map((row) => view(row, projects.get(row.id) ?? []))
+  query: ListQueryInput,
+) {
+  const page = await pageInSql(
+    deps.db,
+    repo.allEnvironments(deps.db),
+    query,
+    ENVIRONMENT_ORDER,
+    (row) => row,
+  )
+  const projects = await repo.projectNamesByEnvironment(
+    deps.db,
+    page.resultList.map((row) => row.id),
+  )
+  return {
+    ...page,
+    resultList: page.resultList.map((row) => view(row, projects.get(row.id) ?? [])),
+  }
 }
 
 /** Environments a project may deploy to; the caller must be able to see the project. */
@@ -51,9 +73,11 @@ export async function listProjectEnvironments(
   deps: Pick<EnvironmentsDeps, 'db'>,
   principal: Principal,
   projectName: string,
-): Promise<EnvironmentView[]> {
+  query: ListQueryInput,
+) {
   const project = await authorizeInProject(deps, principal, 'project.read', projectName)
-  return (await repo.listEnvironmentsOfProject(deps.db, project.id)).map((row) => view(row))
+  const base = repo.environmentsOfProject(deps.db, project.id)
+  return pageInSql(deps.db, base, query, ENVIRONMENT_ORDER, (row) => view(row))
 }
 
 async function projectIds(
@@ -83,7 +107,9 @@ export async function requireEnvironment(
 }
 
 async function viewOf(deps: Pick<EnvironmentsDeps, 'db'>, name: string): Promise<EnvironmentView> {
-  return (await listAllEnvironments(deps)).find((e) => e.name === name) as EnvironmentView
+  const row = await requireEnvironment(deps, name)
+  const projects = await repo.projectNamesByEnvironment(deps.db, [row.id])
+  return view(row, projects.get(row.id) ?? [])
 }
 
 export async function createEnvironment(

@@ -9,14 +9,17 @@ export function listAllProjects(db: Queryable): Promise<ProjectRow[]> {
   return db.selectFrom('projects').selectAll().orderBy('name').execute()
 }
 
-export function listProjectsOfMember(db: Queryable, userId: string): Promise<ProjectRow[]> {
+/** The project list's queries, unordered (src/http/lists.ts orders and pages them). */
+export function allProjects(db: Queryable) {
+  return db.selectFrom('projects').selectAll('projects')
+}
+
+export function projectsOfMember(db: Queryable, userId: string) {
   return db
     .selectFrom('projects')
     .innerJoin('project_members', 'project_members.project_id', 'projects.id')
     .selectAll('projects')
     .where('project_members.user_id', '=', userId)
-    .orderBy('projects.name')
-    .execute()
 }
 
 export async function insertProject(db: Queryable, row: ProjectRow): Promise<void> {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import {
   errorResponses,
@@ -23,11 +23,6 @@ const MemberSchema = Type.Object({
   addedAt: Type.String({ format: 'date-time' }),
 })
 const ProjectParams = Type.Object({ projectName: NameParam })
-
-const PROJECT_SORT = {
-  name: (p: service.ProjectView) => p.name,
-  createdAt: (p: service.ProjectView) => p.createdAt,
-}
 
 const tags = ['projects']
 
@@ -60,13 +55,7 @@ function listProjectsRoute(app: RouteApp, { deps }: ProjectsRouteOptions): void 
         response: { 200: ListBody(ProjectSchema), ...errorResponses(400, 401) },
       },
     },
-    async (request) =>
-      paginate(
-        await service.listProjects(deps, principalOf(request)),
-        request.query,
-        PROJECT_SORT,
-        'name',
-      ),
+    async (request) => service.listProjects(deps, principalOf(request), request.query),
   )
 }
 
@@ -138,12 +127,7 @@ function listProjectMembersRoute(app: RouteApp, { deps }: ProjectsRouteOptions):
       },
     },
     async (request) =>
-      paginate(
-        await service.listMembers(deps, principalOf(request), request.params.projectName),
-        request.query,
-        { username: (m) => m.username, addedAt: (m) => m.addedAt },
-        'username',
-      ),
+      service.listMembers(deps, principalOf(request), request.params.projectName, request.query),
   )
 }
 

@@ -4,6 +4,7 @@ import type { Clock } from '../../clock.ts'
 import type { Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
+import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, isAdmin, type Principal } from '../../identity/policy/permissions.ts'
 import * as members from '../../identity/users/memberships.repository.ts'
 import { findUserByUsername } from '../../identity/users/users.repository.ts'
@@ -26,12 +27,21 @@ const view = (row: ProjectRow): ProjectView => ({
   createdAt: row.created_at,
 })
 
+const PROJECT_ORDER: ListOrder = {
+  sortable: { name: 'projects.name', createdAt: 'projects.created_at' },
+  defaultSort: 'name',
+}
+
+/** The projects the principal sees: every one for an administrator, else its own. */
 export async function listProjects(
   deps: Pick<ProjectsDeps, 'db'>,
   principal: Principal,
-): Promise<ProjectView[]> {
-  if (isAdmin(principal)) return listAllProjects(deps)
-  return (await repo.listProjectsOfMember(deps.db, principal.userId)).map(view)
+  query: ListQueryInput,
+) {
+  const base = isAdmin(principal)
+    ? repo.allProjects(deps.db)
+    : repo.projectsOfMember(deps.db, principal.userId)
+  return pageInSql(deps.db, base, query, PROJECT_ORDER, view)
 }
 
 /** Every project, for administration tools that act outside any one user's view. */
@@ -77,10 +87,23 @@ export async function deleteProject(deps: ProjectsDeps, name: string): Promise<v
   await repo.deleteProjectRow(deps.db, (await requireProject(deps, name)).id)
 }
 
-export async function listMembers(deps: ProjectsDeps, principal: Principal, name: string) {
+const MEMBER_ORDER: ListOrder = {
+  sortable: { username: 'users.username', addedAt: 'project_members.added_at' },
+  defaultSort: 'username',
+}
+
+export async function listMembers(
+  deps: ProjectsDeps,
+  principal: Principal,
+  name: string,
+  query: ListQueryInput,
+) {
   const project = await authorizeInProject(deps, principal, 'project.read', name)
-  const rows = await members.membersOfProject(deps.db, project.id)
-  return rows.map((r) => ({ username: r.username, addedAt: r.added_at }))
+  const base = members.membersOf(deps.db, project.id)
+  return pageInSql(deps.db, base, query, MEMBER_ORDER, (r) => ({
+    username: r.username,
+    addedAt: r.added_at,
+  }))
 }
 
 async function requireMemberUser(deps: Pick<ProjectsDeps, 'db'>, username: string) {

@@ -2,12 +2,50 @@ import type { Insertable, Selectable } from 'kysely'
 import type { ApiProxyRow, Database } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
 
-export function listProxies(db: Queryable, projectId: string): Promise<ApiProxyRow[]> {
+/** The proxy list's query: one project's proxies, the columns the summary shows. */
+export function proxiesOfProject(db: Queryable, projectId: string) {
   return db
     .selectFrom('api_proxies')
-    .selectAll()
+    .select(['name', 'description', 'creation_type', 'relative_path'])
     .where('project_id', '=', projectId)
-    .orderBy('name')
+}
+
+/** The proxy (other than the one named `exceptName`) using one of these paths, if any. */
+export function routeHolder(
+  db: Queryable,
+  projectId: string,
+  paths: readonly string[],
+  exceptName: string,
+): Promise<{ path: string; name: string } | undefined> {
+  const q = db
+    .selectFrom('proxy_routes')
+    .innerJoin('api_proxies', 'api_proxies.id', 'proxy_routes.proxy_id')
+    .select(['proxy_routes.path', 'api_proxies.name'])
+    .where('proxy_routes.project_id', '=', projectId)
+    .where('proxy_routes.path', 'in', [...paths])
+    .where('api_proxies.name', '<>', exceptName)
+  // Named as the check always named a clash: the first holder by name, and the first
+  // of the request's paths that it holds.
+  return q.execute().then((rows) => {
+    const holder = rows.map((r) => r.name).sort()[0]
+    const path = paths.find((p) => rows.some((r) => r.name === holder && r.path === p))
+    return holder === undefined || path === undefined ? undefined : { path, name: holder }
+  })
+}
+
+/** Makes these the proxy's paths; the primary key refuses a path another proxy holds. */
+export async function replaceRoutes(
+  db: Queryable,
+  projectId: string,
+  proxyId: string,
+  paths: readonly string[],
+): Promise<void> {
+  await db.deleteFrom('proxy_routes').where('proxy_id', '=', proxyId).execute()
+  const unique = [...new Set(paths)]
+  if (unique.length === 0) return
+  await db
+    .insertInto('proxy_routes')
+    .values(unique.map((path) => ({ project_id: projectId, path, proxy_id: proxyId })))
     .execute()
 }
 
@@ -91,13 +129,11 @@ export async function recordHistory(
   await db.insertInto('deployment_history').values(row).execute()
 }
 
+/** The deployment history list's query: one proxy's entries, unordered (the list orders). */
 export function historyOf(db: Queryable, projectId: string, proxyName: string) {
   return db
     .selectFrom('deployment_history')
     .selectAll()
     .where('project_id', '=', projectId)
     .where('proxy_name', '=', proxyName)
-    .orderBy('at', 'desc')
-    .orderBy('id')
-    .execute()
 }

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { paginate, SUCCESS } from '../../http/lists.ts'
+import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery, NameParam } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
+import * as deployment from './proxies.deployment.ts'
 import {
   DeploymentResultSchema,
   DeployParams,
@@ -15,6 +16,7 @@ import {
   ProxyWriteResultSchema,
 } from './proxies.schemas.ts'
 import * as service from './proxies.service.ts'
+import * as writes from './proxies.writes.ts'
 
 /*
  * API proxies and their deployments, shaped after the Apinizer Management API:
@@ -24,11 +26,6 @@ import * as service from './proxies.service.ts'
  * deploying again redeploys the latest revision, undeploying where nothing is deployed
  * succeeds with a message saying so.
  */
-
-const SORT = {
-  name: (p: { name: string }) => p.name,
-  relativePath: (p: { relativePath: string }) => p.relativePath,
-}
 
 const DeployAnswer = Type.Object({
   status: Type.Literal('SUCCESS'),
@@ -72,12 +69,7 @@ function listApiProxiesRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void
       },
     },
     async (request) =>
-      paginate(
-        await service.listProxies(deps, principalOf(request), request.params.projectName),
-        request.query,
-        SORT,
-        'name',
-      ),
+      service.listProxies(deps, principalOf(request), request.params.projectName, request.query),
   )
 }
 
@@ -123,7 +115,7 @@ function createApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions
     },
     async (request) => ({
       ...SUCCESS,
-      ...(await service.createProxy(
+      ...(await writes.createProxy(
         deps,
         principalOf(request),
         request.params.projectName,
@@ -154,7 +146,7 @@ function updateApiProxyFromUrlRoute(app: RouteApp, { deps }: ProxiesRouteOptions
     },
     async (request) => ({
       ...SUCCESS,
-      ...(await service.updateProxy(
+      ...(await writes.updateProxy(
         deps,
         principalOf(request),
         request.params.projectName,
@@ -180,7 +172,7 @@ function deleteApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.deleteProxy(
+      deploymentResult: await writes.deleteProxy(
         deps,
         principalOf(request),
         request.params.projectName,
@@ -205,7 +197,7 @@ function deployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.deploy(deps, principalOf(request), request.params),
+      deploymentResult: await deployment.deploy(deps, principalOf(request), request.params),
     }),
   )
 }
@@ -225,7 +217,7 @@ function undeployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): vo
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await service.undeploy(deps, principalOf(request), request.params),
+      deploymentResult: await deployment.undeploy(deps, principalOf(request), request.params),
     }),
   )
 }
@@ -245,16 +237,6 @@ function listApiProxyDeploymentHistoryRoute(app: RouteApp, { deps }: ProxiesRout
       },
     },
     async (request) =>
-      paginate(
-        await service.deploymentHistory(
-          deps,
-          principalOf(request),
-          request.params.projectName,
-          request.params.apiProxyName,
-        ),
-        request.query,
-        { at: (h) => h.at, environmentName: (h) => h.environmentName },
-        'at,desc',
-      ),
+      deployment.deploymentHistory(deps, principalOf(request), request.params, request.query),
   )
 }

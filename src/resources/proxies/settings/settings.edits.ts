@@ -16,13 +16,7 @@ import type {
   MtlsInput,
   NtlmInput,
 } from './settings.schemas.ts'
-import {
-  assertPathsFree,
-  type Edit,
-  type Editing,
-  invalid,
-  sealedOrKept,
-} from './settings.store.ts'
+import { claimPaths, type Edit, type Editing, invalid, sealedOrKept } from './settings.store.ts'
 
 /*
  * What each setting does to a proxy: one Edit per documented PATCH. Each applies the
@@ -63,7 +57,7 @@ export const clientRoute =
         'Client route must have at least one valid route configuration: give a non-empty relativePathList, methodList, hostList or headerList.',
       )
     }
-    await assertPathsFree(t, route.relativePathList)
+    await claimPaths(t, route.relativePathList)
     t.changes.client_route = JSON.stringify(route)
   }
 

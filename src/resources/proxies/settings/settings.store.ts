@@ -5,6 +5,7 @@ import { isUniqueViolation, type Queryable } from '../../../db/types.ts'
 import { errors } from '../../../errors.ts'
 import { authorizeInProject, type Principal } from '../../../identity/policy/permissions.ts'
 import { MASK, seal } from '../../../sealed.ts'
+import { replaceRoutes, routeHolder } from '../proxies.repository.ts'
 import { type StoredSettings, withDefaults } from './settings.model.ts'
 
 /*
@@ -120,23 +121,27 @@ export async function editProxy(
 export const invalid = (field: string, message: string) =>
   errors.validationFailed([{ field, message }])
 
-/** A clear answer when a path of one proxy is already taken by another in the project. */
-export async function assertPathsFree(target: Editing, paths: readonly string[]): Promise<void> {
-  if (paths.length === 0) return
-  const others = await target.trx
-    .selectFrom('api_proxies')
-    .select(['name', 'client_route'])
-    .where('project_id', '=', target.project.id)
-    .where('id', '!=', target.proxy.id)
-    .execute()
-  for (const other of others) {
-    const taken = (JSON.parse(other.client_route) as { relativePathList: string[] })
-      .relativePathList
-    const clash = paths.find((p) => taken.includes(p))
-    if (clash) {
-      throw errors.conflict(
-        `Relative path '${clash}' is already used by API proxy '${other.name}'.`,
-      )
-    }
+/**
+ * Makes these the proxy's client-route paths, refusing one another proxy of the project
+ * holds (the primary key of proxy_routes catches two writes racing past the check).
+ */
+export async function claimPaths(target: Editing, paths: readonly string[]): Promise<void> {
+  const { trx, project, proxy } = target
+  // No paths (a route by host, method or header only): `in ()` is not SQL PostgreSQL takes.
+  const holder =
+    paths.length > 0 ? await routeHolder(trx, project.id, paths, proxy.name) : undefined
+  if (holder) {
+    throw errors.conflict(
+      `Relative path '${holder.path}' is already used by API proxy '${holder.name}'.`,
+    )
   }
+  try {
+    await replaceRoutes(trx, project.id, proxy.id, paths)
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw errors.conflict('A relative path of this proxy was just taken by another API proxy.')
+    }
+    throw error
+  }
+  target.changes.relative_path = paths[0] ?? ''
 }

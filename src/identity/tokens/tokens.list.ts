@@ -1,0 +1,35 @@
+import { sql } from 'kysely'
+import { type ListOrder, type ListQueryInput, nullable, pageInSql } from '../../http/lists.ts'
+import * as repo from './tokens.repository.ts'
+import { type TokensDeps, tokenView } from './tokens.service.ts'
+
+/**
+ * The list's order; status is worked out from the clock, so it is sorted (among one
+ * user's tokens, found by index) rather than read from an index.
+ */
+function tokenOrder(now: Date): ListOrder {
+  const status = sql`case when revoked_at is not null then 'revoked' when expires_at is not null and expires_at <= ${now.toISOString()} then 'expired' else 'active' end`
+  return {
+    sortable: {
+      createdAt: 'created_at',
+      name: 'name',
+      expiresAt: nullable('expires_at'),
+      lastUsedAt: nullable('last_used_at'),
+      status,
+      id: 'id',
+    },
+    defaultSort: 'createdAt,desc',
+    tail: ['id'],
+  }
+}
+
+/** One page of a user's tokens, newest first unless asked otherwise. */
+export async function pageTokens(
+  deps: Pick<TokensDeps, 'db' | 'clock'>,
+  userId: string,
+  query: ListQueryInput,
+) {
+  const now = deps.clock.now()
+  const base = repo.tokensOfUser(deps.db, userId)
+  return pageInSql(deps.db, base, query, tokenOrder(now), (row) => tokenView(row, now))
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto'
+import type { ApiProxyRow, ProjectRow } from '../../db/schema.ts'
+import { isUniqueViolation, type Queryable } from '../../db/types.ts'
+import { errors } from '../../errors.ts'
+import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
+import { assertAddressesResolve } from './proxies.addresses.ts'
+import { type ClientRoute, type ProxyInput, resolveDefinition } from './proxies.definition.ts'
+import { deployEverywhere, history, outcome, requireDeployTargets } from './proxies.deployment.ts'
+import * as repo from './proxies.repository.ts'
+import { type ProxiesDeps, present, requireProxy } from './proxies.service.ts'
+import { storeBodySettings } from './settings/settings.body.ts'
+import type { DebugLog } from './spec-import.ts'
+
+/** Creating, changing and deleting proxies. */
+
+const routeTaken = (path: string, holder: string) =>
+  errors.conflict(`Relative path '${path}' is already used by API proxy '${holder}'.`)
+
+/** Thrown inside the transaction when the database refused a path: another write won it. */
+class RouteRace extends Error {}
+
+/**
+ * A client route must not collide with another proxy's in the same project: one index
+ * lookup, and the primary key of proxy_routes for two writes racing past it.
+ */
+async function claimRoute(
+  trx: Queryable,
+  project: ProjectRow,
+  proxy: { id: string; name: string },
+  route: ClientRoute,
+): Promise<void> {
+  const holder = await repo.routeHolder(trx, project.id, route.relativePathList, proxy.name)
+  if (holder) throw routeTaken(holder.path, holder.name)
+  try {
+    await repo.replaceRoutes(trx, project.id, proxy.id, route.relativePathList)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new RouteRace()
+    throw error
+  }
+}
+
+/** The answer to a lost race, read again after the transaction rolled back. */
+async function raceLost(deps: ProxiesDeps, project: ProjectRow, name: string, route: ClientRoute) {
+  const holder = await repo.routeHolder(deps.db, project.id, route.relativePathList, name)
+  return holder
+    ? routeTaken(holder.path, holder.name)
+    : errors.conflict('A relative path of this proxy was just taken by another API proxy.')
+}
+
+export async function createProxy(
+  deps: ProxiesDeps,
+  principal: Principal,
+  projectName: string,
+  input: ProxyInput,
+  log: DebugLog,
+) {
+  const project = await authorizeInProject(deps, principal, 'proxy.write', projectName)
+  const targets = input.deploy
+    ? await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
+    : []
+  const definition = await resolveDefinition(deps.specImport, input, log)
+  // Checked before anything is stored, so a deploy that cannot happen changes nothing.
+  for (const target of targets) {
+    await assertAddressesResolve(deps, project, definition.routing, target)
+  }
+  const now = deps.clock.now().toISOString()
+  const row: ApiProxyRow = {
+    id: randomUUID(),
+    project_id: project.id,
+    name: input.apiProxyName,
+    description: input.apiProxyDescription ?? '',
+    creation_type: input.apiProxyCreationType,
+    spec_url: input.specUrl ?? null,
+    client_route: JSON.stringify(definition.clientRoute),
+    routing: JSON.stringify(definition.routing),
+    endpoints: JSON.stringify(definition.endpoints),
+    revision: 1,
+    created_at: now,
+    updated_at: now,
+    relative_path: definition.clientRoute.relativePathList[0] ?? '',
+  }
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      const holder = await repo.routeHolder(
+        trx,
+        project.id,
+        definition.clientRoute.relativePathList,
+        row.name,
+      )
+      if (holder) throw routeTaken(holder.path, holder.name)
+      await repo.insertProxy(trx, row)
+      await claimRoute(trx, project, row, definition.clientRoute)
+      await storeBodySettings(trx, deps.atRestKey, row.id, input, true)
+    })
+  } catch (error) {
+    if (error instanceof RouteRace)
+      throw await raceLost(deps, project, row.name, definition.clientRoute)
+    if (isUniqueViolation(error))
+      throw errors.duplicateName(`API proxy '${row.name}' in project '${projectName}'`)
+    throw error
+  }
+  const deploymentResult = input.deploy
+    ? await deployEverywhere(
+        deps,
+        principal,
+        project,
+        row,
+        input.deployTargetEnvironmentNameList ?? [],
+      )
+    : undefined
+  return { apiProxy: await present(deps.db, project, row), deploymentResult }
+}
+
+/**
+ * Re-reads the definition (re-fetching the spec) and bumps the revision, so every
+ * environment it is deployed to reports redeployRequired until it is redeployed.
+ */
+export async function updateProxy(
+  deps: ProxiesDeps,
+  principal: Principal,
+  projectName: string,
+  input: ProxyInput,
+  log: DebugLog,
+) {
+  const project = await authorizeInProject(deps, principal, 'proxy.write', projectName)
+  const existing = await requireProxy(deps, project, input.apiProxyName)
+  if (existing.creation_type !== input.apiProxyCreationType) {
+    throw errors.conflict(
+      `API proxy '${existing.name}' was created as ${existing.creation_type}; its creation type cannot change to ${input.apiProxyCreationType}.`,
+    )
+  }
+  const targets = input.deploy
+    ? await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
+    : []
+  const definition = await resolveDefinition(deps.specImport, input, log)
+  // Checked before anything is stored, so a deploy that cannot happen changes nothing.
+  for (const target of targets) {
+    await assertAddressesResolve(deps, project, definition.routing, target)
+  }
+  const changes = {
+    description: input.apiProxyDescription ?? existing.description,
+    spec_url: input.specUrl ?? null,
+    client_route: JSON.stringify(definition.clientRoute),
+    routing: JSON.stringify(definition.routing),
+    endpoints: JSON.stringify(definition.endpoints),
+    revision: existing.revision + 1,
+    updated_at: deps.clock.now().toISOString(),
+    relative_path: definition.clientRoute.relativePathList[0] ?? '',
+  }
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await claimRoute(trx, project, existing, definition.clientRoute)
+      await repo.updateProxy(trx, existing.id, changes)
+      const specUrlChanged = changes.spec_url !== existing.spec_url
+      await storeBodySettings(trx, deps.atRestKey, existing.id, input, specUrlChanged)
+    })
+  } catch (error) {
+    if (error instanceof RouteRace)
+      throw await raceLost(deps, project, existing.name, definition.clientRoute)
+    throw error
+  }
+  const row = { ...existing, ...changes }
+  const deploymentResult = input.deploy
+    ? await deployEverywhere(
+        deps,
+        principal,
+        project,
+        row,
+        input.deployTargetEnvironmentNameList ?? [],
+      )
+    : undefined
+  return { apiProxy: await present(deps.db, project, row), deploymentResult }
+}
+
+/** Deleting a proxy undeploys it from every environment first; history keeps the record. */
+export async function deleteProxy(
+  deps: ProxiesDeps,
+  principal: Principal,
+  projectName: string,
+  name: string,
+) {
+  const project = await authorizeInProject(deps, principal, 'proxy.delete', projectName)
+  const row = await requireProxy(deps, project, name)
+  const deployed = await repo.deploymentsOf(deps.db, row.id)
+  const now = deps.clock.now().toISOString()
+  await deps.db.transaction().execute(async (trx) => {
+    for (const d of deployed) {
+      await repo.recordHistory(
+        trx,
+        history(
+          project,
+          row,
+          d.environment_name,
+          'UNDEPLOY',
+          principal,
+          now,
+          'Undeployed (proxy deleted)',
+        ),
+      )
+    }
+    await repo.deleteProxy(trx, row.id)
+  })
+  return outcome(
+    deployed.map((d) => ({ environmentName: d.environment_name, message: 'Undeployed' })),
+  )
+}

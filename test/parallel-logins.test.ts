@@ -1,0 +1,199 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../src/app.ts'
+import { VERIFY_NICE } from '../src/identity/credentials/argon2-threads.ts'
+import { WAITING_PER_SLOT } from '../src/identity/throttling/password-check-gate.ts'
+import { buildTestApp, makeUser, PASSWORD, type TestContext } from './helpers.ts'
+import {
+  consoleLogin,
+  expectBadCredentials,
+  expectLocked,
+  forgetRedisPrefixes,
+  type Injector,
+  type Res,
+  STORES,
+  tokenLogin,
+  WRONG,
+} from './login-helpers.ts'
+
+/**
+ * Logins of one username run side by side (no queue per username), yet the failed-login
+ * budget stays exact: parallel attempts on two nodes sharing the store never get more
+ * 401s than a key allows, and parallel right passwords never meet a spurious 429.
+ */
+
+afterAll(forgetRedisPrefixes)
+
+let addressCounter = 0
+/** A client address no other test in this file uses. */
+const freshAddress = () => {
+  const n = addressCounter++
+  return `198.19.${Math.floor(n / 250)}.${(n % 250) + 1}`
+}
+
+const statusCounts = (answers: Res[]) => {
+  const counts: Record<number, number> = {}
+  for (const res of answers) counts[res.statusCode] = (counts[res.statusCode] ?? 0) + 1
+  return counts
+}
+
+/** `count` logins at once, alternating between the nodes. */
+function burst(
+  nodes: Injector[],
+  count: number,
+  login: (node: Injector, i: number) => Promise<Res>,
+): Promise<Res[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => login(nodes[i % nodes.length] as Injector, i)),
+  )
+}
+
+describe.each(STORES)('parallel logins on two nodes ($name)', (store) => {
+  let ctx: TestContext
+  let other: Awaited<ReturnType<typeof buildApp>>
+  let nodes: Injector[]
+  beforeAll(async () => {
+    ctx = await buildTestApp(store.dialect, { env: store.env() })
+    // A second node: another app over the same database (and the same Redis, if any).
+    other = await buildApp({
+      config: ctx.config,
+      store: ctx.store,
+      clock: ctx.clock,
+      events: ctx.events,
+      keys: ctx.keys,
+      consoleDir: '/nonexistent',
+    })
+    nodes = [ctx.app, other]
+    for (const name of ['ci', 'ci2', 'victim', 'owner']) await makeUser(ctx, name)
+  })
+  afterAll(async () => {
+    await other.close()
+    await ctx.close()
+  })
+
+  it('lets sixteen right-password logins of one username succeed at once, after failures too', async () => {
+    // Four failures already: one short of a lock. A budget that counted attempts in
+    // flight as failures would refuse most of what follows.
+    const attacker = freshAddress()
+    for (let i = 0; i < 4; i++)
+      expectBadCredentials(await tokenLogin(ctx.app, 'ci', WRONG, attacker))
+    const runner = freshAddress()
+    const answers = await burst(nodes, 16, (node, i) =>
+      i % 4 === 3
+        ? consoleLogin(node, 'ci', PASSWORD, runner)
+        : tokenLogin(node, 'ci', PASSWORD, runner),
+    )
+    expect(statusCounts(answers)).toEqual({ 200: 16 })
+    // The successes cleared the count: four new failures lock nothing yet.
+    const elsewhere = freshAddress()
+    for (let i = 0; i < 4; i++)
+      expectBadCredentials(await tokenLogin(other, 'ci', WRONG, elsewhere))
+    expect((await tokenLogin(ctx.app, 'ci', PASSWORD, freshAddress())).statusCode).toBe(200)
+    // And from the address they made known (judged on its own count), again all at once.
+    const again = await burst(nodes, 16, (node) => tokenLogin(node, 'ci', PASSWORD, runner))
+    expect(statusCounts(again)).toEqual({ 200: 16 })
+  })
+
+  it('answers exactly five 401s to sixteen parallel wrong guesses, the rest 429', async () => {
+    const attacker = freshAddress()
+    const answers = await burst(nodes, 16, (node) => tokenLogin(node, 'victim', WRONG, attacker))
+    expect(statusCounts(answers)).toEqual({ 401: 5, 429: 11 })
+    for (const res of answers) if (res.statusCode === 429) expectLocked(res)
+    // Locked now, for the right password too...
+    expectLocked(await tokenLogin(ctx.app, 'victim', PASSWORD, freshAddress()))
+    // ...and the eleven refused guesses did not count for the username: five failures
+    // locked it for 1 s, and the sixth locks it for 2 s.
+    ctx.clock.advance(1000)
+    expectBadCredentials(await tokenLogin(other, 'victim', WRONG, freshAddress()))
+    expect(expectLocked(await tokenLogin(ctx.app, 'victim', WRONG, freshAddress()))).toBe(2)
+    ctx.clock.advance(2000)
+    expect((await tokenLogin(ctx.app, 'victim', PASSWORD, freshAddress())).statusCode).toBe(200)
+  })
+
+  it('answers exactly twenty 401s to thirty parallel guesses from one address on thirty usernames', async () => {
+    const sprayer = freshAddress()
+    const answers = await burst(nodes, 30, (node, i) =>
+      tokenLogin(node, `sprayed${i}`, 'Summer2026!', sprayer),
+    )
+    expect(statusCounts(answers)).toEqual({ 401: 20, 429: 10 })
+    expectLocked(await tokenLogin(ctx.app, 'ci2', PASSWORD, sprayer))
+    // No username got a failure from the ten refused: each still has its whole budget.
+    const refused = answers.flatMap((res, i) => (res.statusCode === 429 ? [i] : []))
+    const elsewhere = freshAddress()
+    for (let i = 0; i < 5; i++)
+      expectBadCredentials(await tokenLogin(ctx.app, `sprayed${refused[0]}`, WRONG, elsewhere))
+    expectLocked(await tokenLogin(ctx.app, `sprayed${refused[0]}`, WRONG, elsewhere))
+  })
+
+  it("keeps a trusted address's own budget exact too", async () => {
+    const home = freshAddress()
+    expect((await tokenLogin(ctx.app, 'owner', PASSWORD, home)).statusCode).toBe(200)
+    const answers = await burst(nodes, 12, (node) => tokenLogin(node, 'owner', WRONG, home))
+    expect(statusCounts(answers)).toEqual({ 401: 5, 429: 7 })
+    // The username itself was not charged: the owner gets in from anywhere else.
+    expect((await tokenLogin(other, 'owner', PASSWORD, freshAddress())).statusCode).toBe(200)
+  })
+})
+
+describe('password checks beyond the thread pool', () => {
+  let ctx: TestContext
+  beforeAll(async () => {
+    // One slot: the gate lets one check run and WAITING_PER_SLOT wait.
+    ctx = await buildTestApp('sqlite', { env: { UV_THREADPOOL_SIZE: '1' } })
+    await makeUser(ctx, 'ci')
+  })
+  afterAll(() => ctx.close())
+
+  it('wait their turn up to a bound, then answer 503 with Retry-After', async () => {
+    const count = WAITING_PER_SLOT + 20
+    const address = freshAddress()
+    const answers = await Promise.all(
+      Array.from({ length: count }, () => tokenLogin(ctx.app, 'ci', PASSWORD, address)),
+    )
+    const { 200: ok = 0, 503: busy = 0, ...others } = statusCounts(answers)
+    expect(others).toEqual({})
+    // One running and the bound waiting at least; more if some finished meanwhile.
+    expect(ok).toBeGreaterThanOrEqual(WAITING_PER_SLOT + 1)
+    expect(busy).toBeGreaterThan(0)
+    for (const res of answers.filter((r) => r.statusCode === 503)) {
+      expect(res.json()).toEqual({
+        error: 'service_unavailable',
+        error_description: 'Too many logins are being checked at once; retry in a second.',
+      })
+      expect(res.headers['retry-after']).toBe('1')
+    }
+  })
+})
+
+/** Nice values of this process's threads (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+      // The command name (field 2) may hold spaces: count from the closing parenthesis.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      return [Number(fields[16])]
+    } catch {
+      return [] // the thread ended meanwhile
+    }
+  })
+}
+
+describe.runIf(existsSync('/proc/self/task'))('argon2 below the event loop', () => {
+  let ctx: TestContext
+  beforeAll(async () => {
+    ctx = await buildTestApp('sqlite')
+    await makeUser(ctx, 'ci')
+  })
+  afterAll(() => ctx.close())
+
+  it('verifies passwords on threads at a lower priority than the event loop', async () => {
+    expect((await tokenLogin(ctx.app, 'ci', PASSWORD, freshAddress())).statusCode).toBe(200)
+    const nice = threadNiceValues()
+    expect(nice).toContain(VERIFY_NICE)
+    // The event loop's own thread (the process's first) is not lowered.
+    const main = readFileSync('/proc/self/stat', 'utf8')
+    const mainNice = Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16])
+    expect(mainNice).toBeLessThan(VERIFY_NICE)
+  })
+})
