@@ -408,6 +408,17 @@ describe.each(dialects())('API proxy settings (%s)', (dialect) => {
     expect((await read('bad')).revision).toBe(1)
   })
 
+  it('takes environment variable references in routing addresses, as the create body does', async () => {
+    await create('refs')
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an environment variable reference
+    const address = '${API_BASE}/orders'
+    const body = { routingAddressList: [{ address, weight: 10 }] }
+    expect((await patch('refs', 'addresses/', body)).statusCode).toBe(200)
+    expect((await read('refs')).routing.routingAddressList).toEqual([
+      { address, weight: 10, healthCheckEnabled: false },
+    ])
+  })
+
   it('changes only what the body names', async () => {
     await create('only')
     const cors = {

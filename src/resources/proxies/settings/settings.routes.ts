@@ -186,10 +186,7 @@ function updateForwardedIpHeaderRoute(app: RouteApp, deps: SettingsDeps): void {
   })
 }
 
-function updateHideSpecFileRoute(
-  app: RouteApp,
-  { db, clock, atRestKey, atRestKeys }: SettingsDeps,
-): void {
+function updateHideSpecFileRoute(app: RouteApp, deps: SettingsDeps): void {
   app.patch(
     `${base}/hide-spec-file/:hideSpecFile/`,
     {
@@ -203,13 +200,8 @@ function updateHideSpecFileRoute(
       },
     },
     async (request) => {
-      const deps = { db, clock, atRestKey, atRestKeys }
-      await editProxy(
-        deps,
-        principalOf(request),
-        request.params,
-        edits.hideSpecFile(request.params.hideSpecFile),
-      )
+      const { hideSpecFile, ...params } = request.params
+      await editProxy(deps, principalOf(request), params, edits.hideSpecFile(hideSpecFile))
       return SUCCESS
     },
   )
