@@ -16,6 +16,10 @@
  *
  * Method: each server runs in its own child process, so autocannon (here) never shares
  * an event loop with the server it measures; on a 2-core machine that is one core each.
+ * The apiops servers run what ships, the way `npm start` runs it: the compiled build in
+ * dist/ (built first when missing or older than src/), plain node without tsx, with
+ * bin/v8-tuning.js loaded first and the environment passed through (so
+ * `APIOPS_V8_PRETENURING=off npm run bench` measures that setting).
  * All are warmed up (JIT, caches), then measured in turn, round after round, each
  * round starting one target later (fastify, open, auth; then open, auth, fastify; ...),
  * so drifts of the machine hit every target alike and none always runs first or right
@@ -39,6 +43,7 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import {
+  ensureCompiledServer,
   installCleanupHandlers,
   registerTempDir,
   type ServerHandle,
@@ -513,6 +518,7 @@ async function main(): Promise<number> {
       `warm-up ${options.warmupSeconds} s, ${options.connections} connections, ` +
       `pipelining ${options.pipelining}, servers on 127.0.0.1`,
   )
+  console.log(await ensureCompiledServer())
   // Every database is ready before any server starts, so the (slow) fill never
   // competes with a server for the CPU.
   const databases: AuthDatabase[] = []

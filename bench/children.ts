@@ -5,11 +5,11 @@
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { rmSync } from 'node:fs'
+import { relative } from 'node:path'
+import { ensureServerBuilt, SERVER_ENTRY } from '../scripts/ensure-build.js'
 import type { ChildMessage, ParentMessage, StartMessage } from './protocol.ts'
 
 const STARTUP_TIMEOUT_MS = 60_000
-/** bin/apiops.js loads it first; the servers under test must run with the same V8 flags. */
-const V8_TUNING = new URL('../bin/v8-tuning.js', import.meta.url).href
 const PROBE_TIMEOUT_MS = 10_000
 const STOP_TIMEOUT_MS = 10_000
 
@@ -94,15 +94,42 @@ function nextMessage<T extends ChildMessage['type']>(
   })
 }
 
+let built: Promise<string> | undefined
+
+/** The servers inherit the environment, so bin/v8-tuning.js reads the same switch there. */
+function pretenuring(): string {
+  const setting = process.env.APIOPS_V8_PRETENURING
+  return setting
+    ? `APIOPS_V8_PRETENURING=${setting}`
+    : 'V8 pretenuring off (APIOPS_V8_PRETENURING unset: the default)'
+}
+
+/**
+ * The servers under test run the compiled build, as `npm start` does: this builds dist/
+ * when it is missing or older than src/ (scripts/ensure-build.js, as prestart does) and
+ * says which build the numbers are about.
+ */
+export function ensureCompiledServer(): Promise<string> {
+  built ??= ensureServerBuilt().then(
+    (rebuilt) =>
+      `servers under test: the compiled build (${relative(process.cwd(), SERVER_ENTRY)}, ` +
+      `${rebuilt ? 'built just now from src/' : 'up to date with src/'}), plain node without a ` +
+      `TypeScript loader, bin/v8-tuning.js loaded first: what npm start runs; ${pretenuring()}`,
+  )
+  return built
+}
+
 export async function startServer(
   name: string,
   start: StartMessage,
   options: StartOptions = {},
 ): Promise<ServerHandle> {
-  // The same V8 settings as bin/apiops.js gives the real server.
-  const execArgv = ['--import', V8_TUNING, '--import', 'tsx']
+  await ensureCompiledServer()
+  // Plain node, as `npm start` runs apiops: no TypeScript loader inherited from the bench
+  // (which runs under tsx). server.js loads bin/v8-tuning.js first, as bin/apiops.js does.
+  const execArgv: string[] = []
   if (options.cpuProfileDir) execArgv.push('--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir)
-  const child = fork(new URL('./server.ts', import.meta.url), [], {
+  const child = fork(new URL('./server.js', import.meta.url), [], {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })

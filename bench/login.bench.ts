@@ -26,7 +26,12 @@ import { createDb } from '../src/db/create-db.ts'
 import { hashPassword } from '../src/identity/credentials/passwords.ts'
 import { createUser } from '../src/identity/users/users.service.ts'
 import { buildKeyRing } from '../src/keys.ts'
-import { installCleanupHandlers, registerTempDir, startServer } from './children.ts'
+import {
+  ensureCompiledServer,
+  installCleanupHandlers,
+  registerTempDir,
+  startServer,
+} from './children.ts'
 import { makeTempDir, prepareAuthDb } from './fixture.ts'
 import { median } from './load.ts'
 
@@ -154,6 +159,7 @@ async function main(): Promise<void> {
   })
   const seconds = Number(values.seconds)
   installCleanupHandlers()
+  console.log(await ensureCompiledServer())
   const dataDir = makeTempDir()
   registerTempDir(dataDir)
   const fixture = await prepareAuthDb(dataDir)

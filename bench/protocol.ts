@@ -1,5 +1,5 @@
 /**
- * Messages between the bench (parent) and a server under test (child, bench/server.ts)
+ * Messages between the bench (parent) and a server under test (child, bench/server.js)
  * over the fork IPC channel. The child owns its own event loop so the load generator
  * never competes with it for one.
  */
@@ -26,13 +26,10 @@ export type ChildMessage =
   /** The child's own CPU time and wall clock, both in microseconds, so utilisation needs no clock sync. */
   | { type: 'cpu'; id: number; cpuMicros: number; wallMicros: number }
 
-/** The one route every server answers, in the same shape. */
-export const HELLO_ROUTE = '/apiops/test/hello/:name'
-export const HELLO_PATH = '/apiops/test/hello/John'
-/**
- * The same route, handler and schema on the apiops server, marked public: what the
- * authenticated route costs without authentication, in an identical server.
- */
-export const OPEN_HELLO_ROUTE = '/apiops/test/open-hello/:name'
-export const OPEN_HELLO_PATH = '/apiops/test/open-hello/John'
-export const HELLO_BODY = 'Hello John'
+export {
+  HELLO_BODY,
+  HELLO_PATH,
+  HELLO_ROUTE,
+  OPEN_HELLO_PATH,
+  OPEN_HELLO_ROUTE,
+} from './routes.js'

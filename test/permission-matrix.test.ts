@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Action, POLICY, type Rule } from '../src/identity/policy/permissions.ts'
 import type { Role } from '../src/identity/users/roles.ts'
 import { certificateUpload } from './fixtures/multipart.ts'
+import { upload } from './fixtures/spec-upload.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 /**
@@ -381,6 +382,19 @@ const MATRIX: Record<string, Entry> = {
     access: 'proxy.write',
     ok: 200,
     make: () => ({ url: '/apiops/projects/P/apiProxies/url/', payload: proxyBody('base') }),
+  },
+  'POST /apiops/projects/:projectName/apiProxies/file/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: (_fx, n) => ({
+      url: '/apiops/projects/P/apiProxies/file/',
+      ...upload(proxyBody(`file${n}`)),
+    }),
+  },
+  'PUT /apiops/projects/:projectName/apiProxies/file/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxies/file/', ...upload(proxyBody('base')) }),
   },
   'DELETE /apiops/projects/:projectName/apiProxies/:apiProxyName/': {
     access: 'proxy.delete',

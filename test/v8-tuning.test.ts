@@ -4,10 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { ensureServerBuilt } from '../scripts/ensure-build.js'
 
 /**
- * bin/v8-tuning.js turns V8's allocation-site pretenuring off (its comment says what
- * that cured). V8 has no API that reads a flag back, but with pretenuring on,
- * --trace-pretenuring-statistics prints a "pretenuring:" line at every scavenge that
- * found allocation sites. With it off, the trace prints nothing. Every process here
+ * bin/v8-tuning.js turns V8's allocation-site pretenuring off unless
+ * APIOPS_V8_PRETENURING=on (its comment and docs/performance.md say why). V8 has no API that reads a flag back, but with pretenuring
+ * on, --trace-pretenuring-statistics prints a "pretenuring:" line at every scavenge that
+ * found allocation sites; with it off, the trace prints nothing. Every process here
  * allocates enough to scavenge many times.
  */
 const run = promisify(execFile)
@@ -18,8 +18,19 @@ const TRACE = '--trace-pretenuring-statistics'
 const ALLOCATE =
   'const keep = []; for (let i = 0; i < 300000; i++) { keep.push({ a: i, b: [i] }); if (keep.length > 50000) keep.length = 0 }'
 
-async function traceLines(args: string[]): Promise<number> {
-  const { stdout } = await run(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 })
+/** The environment without the switch, plus `setting` when given. */
+function envWith(setting: string | undefined): NodeJS.ProcessEnv {
+  const env = { ...process.env }
+  delete env.APIOPS_V8_PRETENURING
+  if (setting !== undefined) env.APIOPS_V8_PRETENURING = setting
+  return env
+}
+
+async function traceLines(args: string[], setting?: string): Promise<number> {
+  const { stdout } = await run(process.execPath, args, {
+    maxBuffer: 16 * 1024 * 1024,
+    env: envWith(setting),
+  })
   return stdout.split('\n').filter((line) => line.includes('pretenuring:')).length
 }
 
@@ -31,12 +42,28 @@ describe('V8 tuning', () => {
     expect(await traceLines([TRACE, '-e', ALLOCATE])).toBeGreaterThan(0)
   })
 
-  it('the tuning module turns pretenuring off', async () => {
+  it('turns pretenuring off by default and with APIOPS_V8_PRETENURING=off (any case)', async () => {
     expect(await traceLines([TRACE, '--import', TUNING, '-e', ALLOCATE])).toBe(0)
+    expect(await traceLines([TRACE, '--import', TUNING, '-e', ALLOCATE], 'off')).toBe(0)
+    expect(await traceLines([TRACE, '--import', TUNING, '-e', ALLOCATE], 'OFF')).toBe(0)
   })
 
-  it('the apiops command loads it before anything else', async () => {
-    // Loading every module of the compiled server scavenges dozens of times (44 without it).
+  it("leaves V8's pretenuring on with APIOPS_V8_PRETENURING=on", async () => {
+    expect(await traceLines([TRACE, '--import', TUNING, '-e', ALLOCATE], 'on')).toBeGreaterThan(0)
+  })
+
+  it('refuses any other value before anything runs, as the configuration does', async () => {
+    const failed = await run(process.execPath, [BIN, '--help'], {
+      env: envWith('no'),
+    }).catch((error) => error)
+    expect(failed.code).toBe(2)
+    expect(failed.stderr).toContain('APIOPS_V8_PRETENURING must be on or off (got "no")')
+    expect(failed.stdout).toBe('')
+  })
+
+  it('the apiops command applies the switch before anything else', async () => {
+    // Loading every module of the compiled server scavenges dozens of times.
     expect(await traceLines([TRACE, BIN, '--help'])).toBe(0)
+    expect(await traceLines([TRACE, BIN, '--help'], 'on')).toBeGreaterThan(0)
   })
 })

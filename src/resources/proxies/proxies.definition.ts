@@ -4,12 +4,7 @@ import { assertReferencesWellFormed } from './proxies.addresses.ts'
 import type { ProxyFromUrlBody } from './proxies.schemas.ts'
 import { clientRouteExtras, routingExtras } from './settings/settings.body.ts'
 import type { StoredClientRoute, StoredRouting } from './settings/settings.model.ts'
-import {
-  type DebugLog,
-  type ImportedSpec,
-  importSpecFromUrl,
-  type SpecImport,
-} from './spec-import.ts'
+import { type DebugLog, readSpec, type SpecImport, type SpecUpload } from './spec-import.ts'
 
 /** What a proxy is made of, as the request and its spec give it. */
 
@@ -20,35 +15,24 @@ export type Routing = StoredRouting
 export type ProxyInput = Static<typeof ProxyFromUrlBody>
 
 export const parseJson = <T>(text: string): T => JSON.parse(text) as T
+export const apiTypeOf = (creationType: string): 'REST' | 'SOAP' =>
+  creationType === 'WSDL' ? 'SOAP' : 'REST'
 
-/** The spec of an OPEN_API or SWAGGER proxy (none for a REVERSE_PROXY). */
-async function importedSpec(
+/**
+ * What a proxy is made of, from the request and (for OPEN_API, SWAGGER and WSDL) the
+ * spec it names or uploads: its operations, and its backend when the request gives none.
+ */
+export async function resolveDefinition(
   specImport: SpecImport,
   input: ProxyInput,
   log: DebugLog,
-): Promise<ImportedSpec> {
-  if (input.apiProxyCreationType === 'REVERSE_PROXY') {
-    if (input.specUrl) {
-      throw errors.validationFailed([
-        { field: 'specUrl', message: 'is only for OPEN_API and SWAGGER proxies' },
-      ])
-    }
-    return { endpoints: [], backendUrl: null }
+  upload?: SpecUpload,
+) {
+  const request = {
+    apiProxyCreationType: input.apiProxyCreationType,
+    specUrl: input.specUrl ?? undefined,
   }
-  if (!input.specUrl) {
-    throw errors.validationFailed([
-      { field: 'specUrl', message: `is required for ${input.apiProxyCreationType} proxies` },
-    ])
-  }
-  return importSpecFromUrl(specImport, input.specUrl, input.apiProxyCreationType, log)
-}
-
-/**
- * What a proxy is made of, from the request and (for OPEN_API and SWAGGER) the spec
- * it names: its operations, and its backend when the request gives none.
- */
-export async function resolveDefinition(specImport: SpecImport, input: ProxyInput, log: DebugLog) {
-  const spec = await importedSpec(specImport, input, log)
+  const spec = await readSpec(specImport, request, log, upload)
   const addresses =
     input.routingInfo?.routingAddressList ??
     (spec.backendUrl ? [{ address: spec.backendUrl }] : undefined)

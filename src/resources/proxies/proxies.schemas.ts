@@ -11,7 +11,7 @@ import {
 } from './settings/settings.fields.ts'
 import { ProxySettingsSchema } from './settings/settings.model.ts'
 
-export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER'] as const
+export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER', 'WSDL'] as const
 export type CreationType = (typeof CREATION_TYPES)[number]
 
 const AnyHttpUrl = HttpUrl()
@@ -92,7 +92,7 @@ const DeploymentSchema = Type.Object({
 export const ProxySummarySchema = Type.Object({
   name: Type.String(),
   description: Type.String(),
-  type: Type.Literal('REST'),
+  type: Type.Union([Type.Literal('REST'), Type.Literal('SOAP')]),
   creationType: Type.String(),
   relativePath: Type.String({ description: 'The first client route path' }),
 })
@@ -100,7 +100,9 @@ export const ProxySummarySchema = Type.Object({
 export const ProxySchema = Type.Object({
   name: Type.String(),
   description: Type.String(),
-  apiType: Type.Literal('REST'),
+  apiType: Type.Union([Type.Literal('REST'), Type.Literal('SOAP')], {
+    description: 'SOAP for proxies made from a WSDL, REST for the rest',
+  }),
   creationType: Type.String(),
   specUrl: Type.Union([Type.String(), Type.Null()]),
   clientRoute: Type.Object({
@@ -135,6 +137,9 @@ export const ProxySchema = Type.Object({
       path: Type.String(),
       operationId: Type.Union([Type.String(), Type.Null()]),
       summary: Type.Union([Type.String(), Type.Null()]),
+      soapAction: Type.Optional(
+        Type.String({ description: 'SOAP operations only: the soapAction of their binding' }),
+      ),
     }),
   ),
   deploymentList: Type.Array(DeploymentSchema, {

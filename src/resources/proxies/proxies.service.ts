@@ -6,7 +6,7 @@ import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
-import { type ClientRoute, parseJson, type Routing } from './proxies.definition.ts'
+import { apiTypeOf, type ClientRoute, parseJson, type Routing } from './proxies.definition.ts'
 import * as repo from './proxies.repository.ts'
 import { settingsView } from './settings/settings.body.ts'
 import type { ImportedSpec, SpecImport } from './spec-import.ts'
@@ -40,7 +40,7 @@ export async function listProxies(
   return pageInSql(deps.db, base, query, PROXY_ORDER, (row) => ({
     name: row.name,
     description: row.description,
-    type: 'REST' as const,
+    type: apiTypeOf(row.creation_type),
     creationType: row.creation_type,
     relativePath: row.relative_path,
   }))
@@ -80,7 +80,7 @@ export async function present(db: Queryable, project: ProjectRow, row: ApiProxyR
   return {
     name: row.name,
     description: row.description,
-    apiType: 'REST' as const,
+    apiType: apiTypeOf(row.creation_type),
     creationType: row.creation_type,
     specUrl: row.spec_url,
     clientRoute: parseJson<ClientRoute>(row.client_route),

@@ -9,7 +9,7 @@ import { deployEverywhere, history, outcome, requireDeployTargets } from './prox
 import * as repo from './proxies.repository.ts'
 import { type ProxiesDeps, present, requireProxy } from './proxies.service.ts'
 import { storeBodySettings } from './settings/settings.body.ts'
-import type { DebugLog } from './spec-import.ts'
+import type { DebugLog, SpecUpload } from './spec-import.ts'
 
 /** Creating, changing and deleting proxies. */
 
@@ -53,12 +53,13 @@ export async function createProxy(
   projectName: string,
   input: ProxyInput,
   log: DebugLog,
+  upload?: SpecUpload,
 ) {
   const project = await authorizeInProject(deps, principal, 'proxy.write', projectName)
   const targets = input.deploy
     ? await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
     : []
-  const definition = await resolveDefinition(deps.specImport, input, log)
+  const definition = await resolveDefinition(deps.specImport, input, log, upload)
   // Checked before anything is stored, so a deploy that cannot happen changes nothing.
   for (const target of targets) {
     await assertAddressesResolve(deps, project, definition.routing, target)
@@ -121,6 +122,7 @@ export async function updateProxy(
   projectName: string,
   input: ProxyInput,
   log: DebugLog,
+  upload?: SpecUpload,
 ) {
   const project = await authorizeInProject(deps, principal, 'proxy.write', projectName)
   const existing = await requireProxy(deps, project, input.apiProxyName)
@@ -132,7 +134,7 @@ export async function updateProxy(
   const targets = input.deploy
     ? await requireDeployTargets(deps, project, input.deployTargetEnvironmentNameList)
     : []
-  const definition = await resolveDefinition(deps.specImport, input, log)
+  const definition = await resolveDefinition(deps.specImport, input, log, upload)
   // Checked before anything is stored, so a deploy that cannot happen changes nothing.
   for (const target of targets) {
     await assertAddressesResolve(deps, project, definition.routing, target)

@@ -1,3 +1,4 @@
+import { errors } from '../../errors.ts'
 import { type DebugLog, fetchSpec, type SpecFetchOptions } from './spec-fetch.ts'
 import type { ImportedSpec, SpecKind } from './spec-parse.ts'
 import type { SpecParser } from './spec-parser.ts'
@@ -6,13 +7,24 @@ export type { DebugLog } from './spec-fetch.ts'
 export type { ImportedSpec, SpecEndpoint, SpecKind } from './spec-parse.ts'
 
 /**
- * How specs reach a proxy: fetched (from allowed addresses only) and parsed in a worker.
- * Every way a spec arrives goes through the same parser, so an uploaded file gets the
- * same limits as a fetched one.
+ * How specs reach a proxy: fetched (from allowed addresses only) or uploaded, and parsed
+ * in a worker. Every way a spec arrives goes through the same parser, so an uploaded
+ * file gets the same limits as a fetched one.
  */
 export interface SpecImport {
   fetch: SpecFetchOptions
   parser: SpecParser
+}
+
+/** A spec that came as an uploaded file (apiProxies/file/); absent for apiProxies/url/. */
+export interface SpecUpload {
+  bytes: Uint8Array | undefined
+}
+
+/** What a proxy's definition says of its spec (the fields both create routes share). */
+interface SpecRequest {
+  apiProxyCreationType: SpecKind | 'REVERSE_PROXY'
+  specUrl?: string | undefined
 }
 
 export async function importSpecFromUrl(
@@ -23,4 +35,42 @@ export async function importSpecFromUrl(
 ): Promise<ImportedSpec> {
   const bytes = await fetchSpec(url, specs.fetch, log)
   return specs.parser.parse(bytes, kind, 'specUrl')
+}
+
+/** An uploaded spec file: the same worker, the same limits, problems reported on specFile. */
+export async function importSpecFromFile(
+  specs: SpecImport,
+  bytes: Uint8Array,
+  kind: SpecKind,
+): Promise<ImportedSpec> {
+  return specs.parser.parse(bytes, kind, 'specFile')
+}
+
+/**
+ * The spec a proxy is made from: none for REVERSE_PROXY (which must not be given one),
+ * else the uploaded file (apiProxies/file/) or the URL (apiProxies/url/), required.
+ */
+export async function readSpec(
+  specs: SpecImport,
+  input: SpecRequest,
+  log: DebugLog,
+  upload: SpecUpload | undefined,
+): Promise<ImportedSpec> {
+  const field = upload ? 'specFile' : 'specUrl'
+  const given = upload ? upload.bytes : input.specUrl
+  const kind = input.apiProxyCreationType
+  if (kind === 'REVERSE_PROXY') {
+    if (given) {
+      throw errors.validationFailed([
+        { field, message: 'is only for OPEN_API, SWAGGER and WSDL proxies' },
+      ])
+    }
+    return { endpoints: [], backendUrl: null }
+  }
+  if (!given) {
+    throw errors.validationFailed([{ field, message: `is required for ${kind} proxies` }])
+  }
+  return typeof given === 'string'
+    ? importSpecFromUrl(specs, given, kind, log)
+    : importSpecFromFile(specs, given, kind)
 }

@@ -7,9 +7,9 @@ export interface ParseJob {
   kind: SpecKind
 }
 
-parentPort?.on('message', (job: ParseJob) => {
+parentPort?.on('message', async (job: ParseJob) => {
   try {
-    parentPort?.postMessage({ ok: true, spec: parseSpec(job.bytes, job.kind) })
+    parentPort?.postMessage({ ok: true, spec: await parseSpec(job.bytes, job.kind) })
   } catch (error) {
     const problem =
       error instanceof SpecProblem ? error.message : 'the document could not be read as a spec'
