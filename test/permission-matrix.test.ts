@@ -417,6 +417,140 @@ const MATRIX: Record<string, Entry> = {
     make: () => ({ url: '/apiops/projects/P/apiProxies/base/deployments/' }),
   },
 
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/client-route/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/client-route/',
+      payload: { relativePathList: ['/base'], methodList: ['GET'] },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/addresses/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/addresses/',
+      payload: { routingAddressList: [{ address: 'https://backend.internal' }] },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/routing-status/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/routing-status/',
+      payload: { routingEnabled: true },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/metadata/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/metadata/',
+      payload: { description: 'd' },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/keys/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/keys/',
+      payload: { publicKey: 'ak_1' },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/cache/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/cache/',
+      payload: { name: 'c', handlingAction: 'STOP' },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/circuit-breaker/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/circuit-breaker/',
+      payload: { circuitBreakerEnabled: false },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/connection/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/connection/',
+      payload: { retryCount: 1 },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/cors/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/cors/',
+      payload: { name: 'c' },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/forwarded-ip-header/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/forwarded-ip-header/',
+      payload: { xffOrder: 'LAST' },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/json-error-template/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/json-error-template/',
+      payload: { permitSpecialChars: false },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/xml-error-template/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/xml-error-template/',
+      payload: { permitSpecialChars: false },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/mtls/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/mtls/',
+      payload: { enabled: false },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/ntlm/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/ntlm/',
+      payload: { enabled: false },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/proxy-server/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/proxy-server/',
+      payload: { proxyEnabled: false },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/traffic-log/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/base/settings/traffic-log/',
+      payload: { enabledTraceLog: false },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/settings/hide-spec-file/:hideSpecFile/':
+    {
+      access: 'proxy.write',
+      ok: 200,
+      make: () => ({ url: '/apiops/projects/P/apiProxies/base/settings/hide-spec-file/true/' }),
+    },
   'GET /apiops/projects/:projectName/apiProxyGroups/': {
     access: 'group.read',
     ok: 200,

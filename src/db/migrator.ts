@@ -11,6 +11,7 @@ import * as m0009 from './migrations/0009_list_indexes.ts'
 import * as m0010 from './migrations/0010_audit_events.ts'
 import * as m0011 from './migrations/0011_environment_variables.ts'
 import * as m0012 from './migrations/0012_proxy_groups.ts'
+import * as m0013 from './migrations/0013_proxy_settings.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '0010_audit_events': m0010,
   '0011_environment_variables': m0011,
   '0012_proxy_groups': m0012,
+  '0013_proxy_settings': m0013,
 }
 
 export class SchemaTooNewError extends Error {}

@@ -86,6 +86,13 @@ export interface EnvironmentProjectsTable {
   project_id: string
 }
 
+/** The documented settings of a proxy (src/resources/proxies/settings/settings.model.ts). */
+export interface ProxySettingsTable {
+  proxy_id: string
+  /** JSON: StoredSettings, secrets sealed inside it */
+  settings: string
+}
+
 export interface ApiProxiesTable {
   id: string
   project_id: string
@@ -322,6 +329,7 @@ export interface Database {
   api_proxies: ApiProxiesTable
   proxy_routes: ProxyRoutesTable
   proxy_deployments: ProxyDeploymentsTable
+  proxy_settings: ProxySettingsTable
   deployment_history: DeploymentHistoryTable
   proxy_groups: ProxyGroupsTable
   proxy_group_members: ProxyGroupMembersTable

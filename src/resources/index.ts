@@ -14,6 +14,7 @@ import type { ProjectsDeps } from './projects/projects.service.ts'
 import { proxiesFileRoutes } from './proxies/proxies.file.routes.ts'
 import { proxiesRoutes } from './proxies/proxies.routes.ts'
 import type { ProxiesDeps } from './proxies/proxies.service.ts'
+import { proxySettingsRoutes } from './proxies/settings/settings.routes.ts'
 import { proxyGroupsRoutes } from './proxy-groups/proxy-groups.routes.ts'
 import type { ProxyGroupsDeps } from './proxy-groups/proxy-groups.service.ts'
 
@@ -35,6 +36,7 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(projectsRoutes, { deps })
   await app.register(environmentsRoutes, { deps })
   await app.register(proxiesRoutes, { deps })
+  await app.register(proxySettingsRoutes, { deps })
   await app.register(proxyGroupsRoutes, { deps })
   await app.register(proxiesFileRoutes, { deps })
   await app.register(connectionsRoutes, { deps })

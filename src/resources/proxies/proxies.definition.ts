@@ -1,43 +1,18 @@
+import type { Static } from 'typebox'
 import { errors } from '../../errors.ts'
 import { assertReferencesWellFormed } from './proxies.addresses.ts'
-import type { CreationType } from './proxies.schemas.ts'
+import type { ProxyFromUrlBody } from './proxies.schemas.ts'
+import { clientRouteExtras, routingExtras } from './settings/settings.body.ts'
+import type { StoredClientRoute, StoredRouting } from './settings/settings.model.ts'
 import { type DebugLog, readSpec, type SpecImport, type SpecUpload } from './spec-import.ts'
 
 /** What a proxy is made of, as the request and its spec give it. */
 
-export interface ClientRoute {
-  relativePathList: string[]
-  virtualHostList: string[]
-}
-interface RoutingAddress {
-  address: string
-  weight: number
-  healthCheckEnabled: boolean
-}
-export interface Routing {
-  routingEnabled: boolean
-  routingAddressList: RoutingAddress[]
-}
+export type ClientRoute = StoredClientRoute
+export type Routing = StoredRouting
 
-export interface ProxyInput {
-  apiProxyName: string
-  apiProxyDescription?: string | undefined
-  apiProxyCreationType: CreationType
-  specUrl?: string | undefined
-  clientRoute?: { relativePathList: string[]; virtualHostList?: string[] | undefined } | undefined
-  routingInfo?:
-    | {
-        routingAddressList: {
-          address: string
-          weight?: number | undefined
-          healthCheckEnabled?: boolean | undefined
-        }[]
-        routingEnabled?: boolean | undefined
-      }
-    | undefined
-  deploy?: boolean | undefined
-  deployTargetEnvironmentNameList?: string[] | undefined
-}
+/** The documented body of `apiProxies/url/`, settings included. */
+export type ProxyInput = Static<typeof ProxyFromUrlBody>
 
 export const parseJson = <T>(text: string): T => JSON.parse(text) as T
 export const apiTypeOf = (creationType: string): 'REST' | 'SOAP' =>
@@ -53,7 +28,11 @@ export async function resolveDefinition(
   log: DebugLog,
   upload?: SpecUpload,
 ) {
-  const spec = await readSpec(specImport, input, log, upload)
+  const request = {
+    apiProxyCreationType: input.apiProxyCreationType,
+    specUrl: input.specUrl ?? undefined,
+  }
+  const spec = await readSpec(specImport, request, log, upload)
   const addresses =
     input.routingInfo?.routingAddressList ??
     (spec.backendUrl ? [{ address: spec.backendUrl }] : undefined)
@@ -72,9 +51,11 @@ export async function resolveDefinition(
   const clientRoute: ClientRoute = {
     relativePathList: input.clientRoute?.relativePathList ?? [`/${input.apiProxyName}`],
     virtualHostList: input.clientRoute?.virtualHostList ?? [],
+    ...clientRouteExtras(input.clientRoute),
   }
   const routing: Routing = {
     routingEnabled: input.routingInfo?.routingEnabled ?? true,
+    ...routingExtras(input.routingInfo),
     routingAddressList: addresses.map((a) => ({
       address: a.address,
       weight: 'weight' in a && a.weight !== undefined ? a.weight : 100,
@@ -82,6 +63,7 @@ export async function resolveDefinition(
         'healthCheckEnabled' in a && a.healthCheckEnabled !== undefined
           ? a.healthCheckEnabled
           : false,
+      ...('soapType' in a && a.soapType ? { soapType: a.soapType } : {}),
     })),
   }
   return { clientRoute, routing, endpoints: spec.endpoints }

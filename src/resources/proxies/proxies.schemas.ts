@@ -1,22 +1,20 @@
 import { Type } from 'typebox'
-import { FreeText, HttpUrl, INVISIBLE, matching, NameParam } from '../../http/schemas.ts'
+import { FreeText, HttpUrl, matching, NameParam } from '../../http/schemas.ts'
+import {
+  ClientRouteExtraFields,
+  enumOf,
+  nullable,
+  ProxyExtraFields,
+  RoutingAddress,
+  RoutingInfoExtraFields,
+  SOAP_TYPES,
+} from './settings/settings.fields.ts'
+import { ProxySettingsSchema } from './settings/settings.model.ts'
 
 export const CREATION_TYPES = ['REVERSE_PROXY', 'OPEN_API', 'SWAGGER', 'WSDL'] as const
 export type CreationType = (typeof CREATION_TYPES)[number]
 
 const AnyHttpUrl = HttpUrl()
-/**
- * A backend address: an http(s) URL, or one that starts with an environment variable
- * (`${API_BASE_URL}/orders`). References resolve per environment when the proxy is
- * deployed, which refuses an address that does not resolve there to an http(s) URL.
- */
-const RoutingAddress = Type.String({
-  maxLength: 2048,
-  ...matching(
-    '^(https?://|\\$\\{)[^\\s\\p{Cc}\\p{Cf}]+$',
-    `must be an http:// or https:// URL, or start with a \${NAME} environment variable reference, without spaces, ${INVISIBLE}`,
-  ),
-})
 const RelativePath = Type.String({
   minLength: 2,
   maxLength: 500,
@@ -42,6 +40,7 @@ export const ClientRouteSchema = Type.Object(
         },
       ),
     ),
+    ...ClientRouteExtraFields,
   },
   { additionalProperties: false },
 )
@@ -51,6 +50,7 @@ export const RoutingAddressSchema = Type.Object(
     address: RoutingAddress,
     weight: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, default: 100 })),
     healthCheckEnabled: Type.Optional(Type.Boolean({ default: false })),
+    soapType: Type.Optional(enumOf(SOAP_TYPES)),
   },
   { additionalProperties: false },
 )
@@ -59,6 +59,7 @@ export const RoutingInfoSchema = Type.Object(
   {
     routingAddressList: Type.Array(RoutingAddressSchema, { minItems: 1, maxItems: 50 }),
     routingEnabled: Type.Optional(Type.Boolean({ default: true })),
+    ...RoutingInfoExtraFields,
   },
   { additionalProperties: false },
 )
@@ -68,13 +69,14 @@ export const ProxyFromUrlBody = Type.Object(
     apiProxyName: NameParam,
     apiProxyDescription: Type.Optional(FreeText(1000)),
     apiProxyCreationType: Type.Unsafe<CreationType>({ type: 'string', enum: [...CREATION_TYPES] }),
-    specUrl: Type.Optional(AnyHttpUrl),
+    specUrl: Type.Optional(nullable(AnyHttpUrl)),
     clientRoute: Type.Optional(ClientRouteSchema),
     routingInfo: Type.Optional(RoutingInfoSchema),
     deploy: Type.Optional(Type.Boolean({ default: false })),
     deployTargetEnvironmentNameList: Type.Optional(
       Type.Array(NameParam, { maxItems: 100, uniqueItems: true }),
     ),
+    ...ProxyExtraFields,
   },
   { additionalProperties: false },
 )
@@ -105,18 +107,30 @@ export const ProxySchema = Type.Object({
   specUrl: Type.Union([Type.String(), Type.Null()]),
   clientRoute: Type.Object({
     relativePathList: Type.Array(Type.String()),
-    virtualHostList: Type.Array(Type.String()),
+    virtualHostList: Type.Array(Type.String(), { description: "The docs' hostList" }),
+    methodList: Type.Optional(Type.Array(Type.String())),
+    headerList: Type.Optional(
+      Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
+    ),
+    bufferRequest: Type.Optional(Type.Boolean()),
+    bufferResponse: Type.Optional(Type.Boolean()),
   }),
   routing: Type.Object({
     routingEnabled: Type.Boolean(),
+    mirrorEnabled: Type.Optional(Type.Boolean()),
+    loadBalanceAlgorithm: Type.Optional(Type.String()),
     routingAddressList: Type.Array(
       Type.Object({
         address: Type.String(),
         weight: Type.Integer(),
         healthCheckEnabled: Type.Boolean(),
+        soapType: Type.Optional(Type.String()),
       }),
     ),
   }),
+  categoryList: Type.Array(Type.String()),
+  sharingType: Type.String({ description: 'BOTH, NONE, EXTERNAL or INTERNAL' }),
+  settings: ProxySettingsSchema,
   endpoints: Type.Array(
     Type.Object({
       method: Type.String(),

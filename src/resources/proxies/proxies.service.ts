@@ -9,6 +9,7 @@ import { authorizeInProject, type Principal } from '../../identity/policy/permis
 import * as environments from '../environments/environments.repository.ts'
 import { apiTypeOf, type ClientRoute, parseJson, type Routing } from './proxies.definition.ts'
 import * as repo from './proxies.repository.ts'
+import { settingsView } from './settings/settings.body.ts'
 import type { ImportedSpec, SpecImport } from './spec-import.ts'
 
 /** Reading proxies: the list, one proxy as clients see it. */
@@ -20,6 +21,8 @@ export interface ProxiesDeps {
   /** To open secret environment variables that routing addresses refer to. */
   atRestKeys: readonly Buffer[]
   audit: AuditSink
+  /** To seal the secrets a proxy's settings hold. */
+  atRestKey: Buffer
 }
 
 // Names are unique in a project, so name alone makes the order total.
@@ -85,6 +88,7 @@ export async function present(db: Queryable, project: ProjectRow, row: ApiProxyR
     clientRoute: parseJson<ClientRoute>(row.client_route),
     routing: parseJson<Routing>(row.routing),
     endpoints: parseJson<ImportedSpec['endpoints']>(row.endpoints),
+    ...(await settingsView(db, row.id)),
     deploymentList,
     revision: row.revision,
     createdAt: row.created_at,

@@ -8,6 +8,7 @@ import { type ClientRoute, type ProxyInput, resolveDefinition } from './proxies.
 import { deployEverywhere, history, outcome, requireDeployTargets } from './proxies.deployment.ts'
 import * as repo from './proxies.repository.ts'
 import { type ProxiesDeps, present, requireProxy } from './proxies.service.ts'
+import { storeBodySettings } from './settings/settings.body.ts'
 import type { DebugLog, SpecUpload } from './spec-import.ts'
 
 /** Creating, changing and deleting proxies. */
@@ -90,6 +91,7 @@ export async function createProxy(
       if (holder) throw routeTaken(holder.path, holder.name)
       await repo.insertProxy(trx, row)
       await claimRoute(trx, project, row, definition.clientRoute)
+      await storeBodySettings(trx, deps.atRestKey, row.id, input, true)
     })
   } catch (error) {
     if (error instanceof RouteRace)
@@ -152,6 +154,8 @@ export async function updateProxy(
     await deps.db.transaction().execute(async (trx) => {
       await claimRoute(trx, project, existing, definition.clientRoute)
       await repo.updateProxy(trx, existing.id, changes)
+      const specUrlChanged = changes.spec_url !== existing.spec_url
+      await storeBodySettings(trx, deps.atRestKey, existing.id, input, specUrlChanged)
     })
   } catch (error) {
     if (error instanceof RouteRace)
