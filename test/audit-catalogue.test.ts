@@ -292,6 +292,74 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     await step('environment.deleted', { method: 'DELETE', url: '/apiops/environments/e1/' }, 200)
   })
 
+  it('API proxy groups and proxy settings', async () => {
+    const proxies = '/apiops/projects/P/apiProxies'
+    const env = { name: 'e2', type: 'TEST', accessUrl: 'https://e2.example.com', projects: ['P'] }
+    for (const setup of [
+      { method: 'POST', url: '/apiops/environments/', payload: env },
+      { method: 'POST', url: `${proxies}/url/`, payload: proxyBody('g1') },
+    ])
+      expect((await call(setup)).statusCode).toBeLessThan(300)
+    seen = (await rows()).length
+    const groups = '/apiops/projects/P/apiProxyGroups'
+    const group = { name: 'G', clientRoute: { relativePathList: ['/g'] } }
+    const created = await step(
+      'proxyGroup.created',
+      { method: 'POST', url: `${groups}/`, payload: group },
+      200,
+    )
+    expect(created.target).toBe('project=P group=G')
+    const described = { ...group, description: 'second' }
+    await step('proxyGroup.updated', { method: 'PUT', url: `${groups}/`, payload: described }, 200)
+    const member = `${groups}/G/apiProxies/g1/`
+    await step('proxyGroup.memberAdded', { method: 'POST', url: member }, 200)
+    const at = `${groups}/G/environments/e2/`
+    const deployed = await step('proxyGroup.deployed', { method: 'POST', url: at }, 200)
+    expect(deployed.target).toBe('project=P group=G environment=e2 proxies=g1')
+    await step('proxyGroup.undeployed', { method: 'DELETE', url: at }, 200)
+    await step('proxyGroup.memberRemoved', { method: 'DELETE', url: member }, 200)
+    await step('proxyGroup.deleted', { method: 'DELETE', url: `${groups}/G/` }, 200)
+
+    const settings = `${proxies}/g1/settings`
+    const cors = await step(
+      'proxy.settingChanged',
+      { method: 'PATCH', url: `${settings}/cors/`, payload: { name: 'c', corsActive: true } },
+      200,
+    )
+    expect(cors.target).toBe('project=P proxy=g1 setting=cors')
+    const secret = 'sk-audit-never-this-0001'
+    const keys = { publicKey: 'pk-audit-0001', secretKey: secret }
+    const sealed = await step(
+      'proxy.settingChanged',
+      { method: 'PATCH', url: `${settings}/keys/`, payload: keys },
+      200,
+    )
+    expect(sealed.target).toBe('project=P proxy=g1 setting=keys')
+    const ntlm = { enabled: true, domain: 'd', username: 'u', password: 'ntlm-secret-0002' }
+    await step(
+      'proxy.settingChanged',
+      { method: 'PATCH', url: `${settings}/ntlm/`, payload: ntlm },
+      200,
+    )
+    await step(
+      'proxy.settingChanged',
+      { method: 'PATCH', url: `${settings}/hide-spec-file/true/` },
+      200,
+    )
+    const renamed = await step(
+      'proxy.settingChanged',
+      { method: 'PATCH', url: `${settings}/metadata/`, payload: { name: 'g2' } },
+      200,
+    )
+    expect(renamed.target).toBe('project=P proxy=g2 setting=metadata previousName=g1')
+    const text = JSON.stringify(await rows())
+    for (const value of [secret, 'ntlm-secret-0002', 'pk-audit-0001'])
+      expect(text).not.toContain(value)
+    expect((await call({ method: 'DELETE', url: `${proxies}/g2/` })).statusCode).toBe(200)
+    expect((await call({ method: 'DELETE', url: '/apiops/environments/e2/' })).statusCode).toBe(200)
+    seen = (await rows()).length
+  })
+
   it('connections, credentials and certificates', async () => {
     const base = '/apiops/projects/P'
     const c = `${base}/connections`
@@ -439,9 +507,15 @@ describe.each(dialects())('the audit catalogue from the CLI (%s)', (dialect) => 
 })
 
 describe('the catalogue module', () => {
-  it('imports nothing, so the console bundles it without any server code', () => {
-    const source = readFileSync(new URL('../src/audit/events.ts', import.meta.url), 'utf8')
-    expect(source).not.toMatch(/^\s*import\s/m)
-    expect(source).not.toMatch(/\brequire\(/)
+  const read = (name: string) =>
+    readFileSync(new URL(`../src/audit/${name}`, import.meta.url), 'utf8')
+
+  it('imports only its own parts, which import nothing, so the console bundles no server code', () => {
+    const imports = [...read('events.ts').matchAll(/^\s*import\s[^;]*?from\s+'([^']+)'/gm)]
+    expect(imports.map((m) => m[1])).toEqual(['./events.resources.ts'])
+    expect(read('events.ts').match(/^\s*import\s|\bimport\(/gm)).toHaveLength(1)
+    for (const name of ['events.ts', 'events.resources.ts'])
+      expect(read(name), name).not.toMatch(/\brequire\(/)
+    expect(read('events.resources.ts')).not.toMatch(/^\s*import\s/m)
   })
 })

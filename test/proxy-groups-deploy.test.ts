@@ -308,23 +308,29 @@ describe.each(dialects())('API proxy groups: deployment, deletion, audit (%s)', 
     })
   })
 
-  it('audits every change like other resource writes', async () => {
+  it('audits every change by its catalogue event, the members named on a deploy', async () => {
     await w.ctx.services.audit.flush()
     const events = await w.ctx.store.db.selectFrom('audit_events').selectAll().execute()
     const actions = new Set(events.map((e) => e.action))
     for (const action of [
-      'createApiProxyGroup',
-      'updateApiProxyGroup',
-      'deleteApiProxyGroup',
-      'addApiProxyToGroup',
-      'removeApiProxyFromGroup',
-      'deployApiProxyGroup',
-      'undeployApiProxyGroup',
+      'proxyGroup.created',
+      'proxyGroup.updated',
+      'proxyGroup.deleted',
+      'proxyGroup.memberAdded',
+      'proxyGroup.memberRemoved',
+      'proxyGroup.deployed',
+      'proxyGroup.undeployed',
     ])
       expect(actions, action).toContain(action)
-    const created = events.find(
-      (e) => e.action === 'createApiProxyGroup' && e.outcome === 'success',
+    const created = events.find((e) => e.action === 'proxyGroup.created')
+    expect(created).toMatchObject({
+      actor_username: 'grouper',
+      outcome: 'success',
+      target: 'project=MyProject group=PaymentAPIGroup',
+    })
+    const deployed = events.find((e) => e.action === 'proxyGroup.deployed')
+    expect(deployed?.target).toBe(
+      'project=MyProject group=PaymentAPIGroup environment=production proxies=PaymentAPI,RefundAPI',
     )
-    expect(created?.target).toContain('name=PaymentAPIGroup')
   })
 })

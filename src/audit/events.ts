@@ -4,14 +4,21 @@
  * Services record these by name (`audit.record('token.revoked', {...})`), whichever way
  * the action came in (API, console, CLI); the HTTP hook adds only what HTTP knows. The
  * console imports this module for its labels and its list of actions, so it must stay
- * free of imports: nothing of the server may follow it into the browser bundle.
+ * free of imports but its own parts: nothing of the server may follow it into the browser
+ * bundle. The resources' events are in events.resources.ts (which imports nothing).
  */
+
+import {
+  type CatalogueEntry,
+  RESOURCE_EVENTS,
+  type ResourceEventFields,
+} from './events.resources.ts'
 
 export type LoginChannel = 'token_endpoint' | 'console'
 export type TokenSource = 'console' | 'api' | 'cli'
 
 /** The fields of each event, as services give them (stored as `key=value` text). */
-export interface AuditEventFields {
+export interface AuditEventFields extends ResourceEventFields {
   'login.succeeded': { channel: LoginChannel; tokenId?: string }
   'login.failed': { channel: LoginChannel }
   'login.locked': { channel: LoginChannel }
@@ -36,32 +43,6 @@ export interface AuditEventFields {
   'password.changed': { username: string; revokeTokens: boolean }
   'password.reset': { username: string; revokeTokens: boolean }
   'settings.updated': { keys: readonly string[] }
-  'project.created': { project: string }
-  'project.deleted': { project: string }
-  'project.memberAdded': { project: string; username: string }
-  'project.memberRemoved': { project: string; username: string }
-  'environment.created': { environment: string }
-  'environment.updated': { environment: string }
-  'environment.deleted': { environment: string }
-  'proxy.created': { project: string; proxy: string }
-  'proxy.updated': { project: string; proxy: string }
-  'proxy.deleted': { project: string; proxy: string }
-  'proxy.deployed': { project: string; proxy: string; environments: readonly string[] }
-  'proxy.undeployed': { project: string; proxy: string; environments: readonly string[] }
-  'connection.created': { project: string; connection: string }
-  'connection.replaced': { project: string; connection: string }
-  'connection.deleted': { project: string; connection: string }
-  'connection.secretsRevealed': { project: string; connection: string; fields: readonly string[] }
-  'credential.created': { project: string; credential: string }
-  'credential.updated': { project: string; credential: string }
-  'credential.passwordChanged': { project: string; credential: string }
-  'credential.deleted': { project: string; credential: string }
-  'variable.created': { project: string; variable: string }
-  'variable.updated': { project: string; variable: string; previousName?: string }
-  'variable.deleted': { project: string; variable: string }
-  'certificate.created': { project: string; certificate: string }
-  'certificate.replaced': { project: string; certificate: string }
-  'certificate.deleted': { project: string; certificate: string }
   /** Recorded by the HTTP hook: a 401 or 403 answer. */
   'request.denied': { operation: string } & Record<string, string>
   /** Recorded by the HTTP hook: a write that failed before any event was recorded. */
@@ -73,16 +54,7 @@ export interface AuditEventFields {
 
 export type AuditEventName = keyof AuditEventFields
 
-export interface AuditEventInfo<N extends AuditEventName> {
-  /** Plain words, for the console and the docs. */
-  label: string
-  /** When it is recorded. */
-  when: string
-  /** Its fields, in the order they are stored. */
-  fields: readonly (keyof AuditEventFields[N] & string)[]
-}
-
-const P = ['project'] as const
+export type AuditEventInfo<N extends AuditEventName> = CatalogueEntry<AuditEventFields[N]>
 
 /** The catalogue: one entry per event, checked against AuditEventFields both ways. */
 export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> } = {
@@ -176,136 +148,7 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
     when: 'An administrator changes runtime settings (keys: which)',
     fields: ['keys'],
   },
-  'project.created': {
-    label: 'Project created',
-    when: 'A project is created',
-    fields: P,
-  },
-  'project.deleted': {
-    label: 'Project deleted',
-    when: 'A project is deleted',
-    fields: P,
-  },
-  'project.memberAdded': {
-    label: 'Member added to a project',
-    when: 'A user becomes a member of a project',
-    fields: ['project', 'username'],
-  },
-  'project.memberRemoved': {
-    label: 'Member removed from a project',
-    when: 'A user stops being a member of a project',
-    fields: ['project', 'username'],
-  },
-  'environment.created': {
-    label: 'Environment created',
-    when: 'An environment is created',
-    fields: ['environment'],
-  },
-  'environment.updated': {
-    label: 'Environment changed',
-    when: 'An environment is changed',
-    fields: ['environment'],
-  },
-  'environment.deleted': {
-    label: 'Environment deleted',
-    when: 'An environment is deleted',
-    fields: ['environment'],
-  },
-  'proxy.created': {
-    label: 'API proxy created',
-    when: 'An API proxy is created',
-    fields: ['project', 'proxy'],
-  },
-  'proxy.updated': {
-    label: 'API proxy updated',
-    when: 'An API proxy is updated',
-    fields: ['project', 'proxy'],
-  },
-  'proxy.deleted': {
-    label: 'API proxy deleted',
-    when: 'An API proxy is deleted',
-    fields: ['project', 'proxy'],
-  },
-  'proxy.deployed': {
-    label: 'API proxy deployed',
-    when: 'An API proxy is deployed to environments',
-    fields: ['project', 'proxy', 'environments'],
-  },
-  'proxy.undeployed': {
-    label: 'API proxy undeployed',
-    when: 'An API proxy is undeployed from environments',
-    fields: ['project', 'proxy', 'environments'],
-  },
-  'connection.created': {
-    label: 'Connection created',
-    when: 'A connection is created',
-    fields: ['project', 'connection'],
-  },
-  'connection.replaced': {
-    label: 'Connection changed',
-    when: 'A connection is replaced',
-    fields: ['project', 'connection'],
-  },
-  'connection.deleted': {
-    label: 'Connection deleted',
-    when: 'A connection is deleted',
-    fields: ['project', 'connection'],
-  },
-  'connection.secretsRevealed': {
-    label: 'Connection secrets revealed',
-    when: "A webhook's stored values are shown in clear (fields: which, never the values)",
-    fields: ['project', 'connection', 'fields'],
-  },
-  'credential.created': {
-    label: 'Credential created',
-    when: 'A credential is created',
-    fields: ['project', 'credential'],
-  },
-  'credential.updated': {
-    label: 'Credential changed',
-    when: 'A credential is changed',
-    fields: ['project', 'credential'],
-  },
-  'credential.passwordChanged': {
-    label: 'Credential password changed',
-    when: "A credential's password is changed",
-    fields: ['project', 'credential'],
-  },
-  'credential.deleted': {
-    label: 'Credential deleted',
-    when: 'A credential is deleted',
-    fields: ['project', 'credential'],
-  },
-  'variable.created': {
-    label: 'Environment variable created',
-    when: 'An environment variable is created (API, or `env-var set` of a new name)',
-    fields: ['project', 'variable'],
-  },
-  'variable.updated': {
-    label: 'Environment variable changed',
-    when: 'An environment variable is replaced or renamed (previousName), or set again by the CLI',
-    fields: ['project', 'variable', 'previousName'],
-  },
-  'variable.deleted': {
-    label: 'Environment variable deleted',
-    when: 'An environment variable is deleted',
-    fields: ['project', 'variable'],
-  },
-  'certificate.created': {
-    label: 'Certificate uploaded',
-    when: 'A certificate is uploaded',
-    fields: ['project', 'certificate'],
-  },
-  'certificate.replaced': {
-    label: 'Certificate replaced',
-    when: 'A certificate is replaced',
-    fields: ['project', 'certificate'],
-  },
-  'certificate.deleted': {
-    label: 'Certificate deleted',
-    when: 'A certificate is deleted',
-    fields: ['project', 'certificate'],
-  },
+  ...RESOURCE_EVENTS,
   'request.denied': {
     label: 'Request denied',
     when: 'Any request answered 401 or 403 (a read without any credentials excepted); operation: the API operation, then the route parameters',

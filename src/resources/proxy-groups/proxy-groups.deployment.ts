@@ -22,7 +22,9 @@ import {
  * written, and the answer names every such member; one that fails while writing rolls
  * the whole change back, and the answer names it. There is never a group half deployed.
  * Each member goes through the same checks and steps (assertAddressesResolve, deployIn /
- * undeployIn) and gets the same history as a proxy deployed on its own.
+ * undeployIn) and gets the same history as a proxy deployed on its own. The audit log
+ * gets one event for the one action (proxyGroup.deployed, naming the members), not a
+ * proxy.deployed per member as well.
  */
 
 interface Params {
@@ -116,6 +118,12 @@ export async function deployGroup(deps: ProxyGroupsDeps, principal: Principal, p
     })
     return results
   })
+  deps.audit.record('proxyGroup.deployed', {
+    project: project.name,
+    group: group.name,
+    environment: environment.name,
+    proxies: results.map((r) => r.apiProxyName),
+  })
   return answer(environment.name, 'Deployed', results)
 }
 
@@ -163,6 +171,12 @@ export async function undeployGroup(deps: ProxyGroupsDeps, principal: Principal,
     }
     await repo.deleteGroupDeployment(trx, group.id, environment.id)
     return results
+  })
+  deps.audit.record('proxyGroup.undeployed', {
+    project: project.name,
+    group: group.name,
+    environment: environment.name,
+    proxies: members.map((r) => r.apiProxyName),
   })
   return answer(environment.name, 'Undeployed', members)
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { audited } from '../../audit/audit.hook.ts'
 import { SUCCESS } from '../../http/lists.ts'
 import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
@@ -81,7 +82,7 @@ function registerCollection(
     async (request) => ({
       ...SUCCESS,
       apiProxyGroup: await service.createGroup(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.body,
@@ -106,7 +107,7 @@ function registerCollection(
     async (request) => ({
       ...SUCCESS,
       apiProxyGroup: await service.updateGroup(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.body,
@@ -157,7 +158,7 @@ function registerGroup(
     },
     async (request) => {
       await service.deleteGroup(
-        deps,
+        audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.apiProxyGroupName,
@@ -191,7 +192,7 @@ function registerMembership(
     },
     async (request) => ({
       ...SUCCESS,
-      ...(await service.addMember(deps, principalOf(request), request.params)),
+      ...(await service.addMember(audited(request, deps), principalOf(request), request.params)),
     }),
   )
   app.delete(
@@ -209,7 +210,7 @@ function registerMembership(
     },
     async (request) => ({
       ...SUCCESS,
-      ...(await service.removeMember(deps, principalOf(request), request.params)),
+      ...(await service.removeMember(audited(request, deps), principalOf(request), request.params)),
     }),
   )
 }
@@ -255,7 +256,11 @@ function registerDeployment(
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await deployment.deployGroup(deps, principalOf(request), request.params),
+      deploymentResult: await deployment.deployGroup(
+        audited(request, deps),
+        principalOf(request),
+        request.params,
+      ),
     }),
   )
   app.delete(
@@ -272,7 +277,11 @@ function registerDeployment(
     },
     async (request) => ({
       ...SUCCESS,
-      deploymentResult: await deployment.undeployGroup(deps, principalOf(request), request.params),
+      deploymentResult: await deployment.undeployGroup(
+        audited(request, deps),
+        principalOf(request),
+        request.params,
+      ),
     }),
   )
 }

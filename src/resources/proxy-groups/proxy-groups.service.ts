@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { ApiProxyRow, Database, ProjectRow, ProxyGroupRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
@@ -14,6 +15,7 @@ export interface ProxyGroupsDeps {
   clock: Clock
   /** To open secret environment variables that members' routing addresses refer to. */
   atRestKeys: readonly Buffer[]
+  audit: AuditSink
 }
 
 type Nullable<T> = T | null | undefined
@@ -199,6 +201,7 @@ export async function createGroup(
       throw errors.duplicateName(`API proxy group '${input.name}' in project '${project.name}'`)
     throw error
   }
+  deps.audit.record('proxyGroup.created', { project: project.name, group: row.name })
   return present(deps.db, project, row)
 }
 
@@ -221,6 +224,7 @@ export async function updateGroup(
     updated_at: deps.clock.now().toISOString(),
   }
   await repo.updateGroup(deps.db, existing.id, changes)
+  deps.audit.record('proxyGroup.updated', { project: project.name, group: existing.name })
   return present(deps.db, project, { ...existing, ...changes })
 }
 
@@ -232,10 +236,13 @@ export async function deleteGroup(
   name: string,
 ): Promise<void> {
   const project = await authorizeInProject(deps, principal, 'group.write', projectName)
-  await repo.deleteGroup(deps.db, (await requireGroup(deps.db, project, name)).id)
+  const group = await requireGroup(deps.db, project, name)
+  await repo.deleteGroup(deps.db, group.id)
+  deps.audit.record('proxyGroup.deleted', { project: project.name, group: group.name })
 }
 
-// --- Membership: idempotent, as documented; `changed` says whether anything happened.
+// --- Membership: idempotent, as documented; `changed` says whether anything happened,
+// and only a change is an audit event.
 
 export async function addMember(
   deps: ProxyGroupsDeps,
@@ -251,6 +258,8 @@ export async function addMember(
     added_at: deps.clock.now().toISOString(),
     added_by: principal.username,
   })
+  const names = { project: project.name, group: group.name, proxy: proxy.name }
+  if (changed) deps.audit.record('proxyGroup.memberAdded', names)
   const message = changed
     ? `API proxy '${proxy.name}' is now a member of group '${group.name}'.`
     : `API proxy '${proxy.name}' already was a member of group '${group.name}'; nothing changed.`
@@ -266,6 +275,8 @@ export async function removeMember(
   const group = await requireGroup(deps.db, project, params.apiProxyGroupName)
   const proxy = await requireMemberCandidate(deps.db, project, params.apiProxyName)
   const changed = await repo.removeMember(deps.db, group.id, proxy.id)
+  const names = { project: project.name, group: group.name, proxy: proxy.name }
+  if (changed) deps.audit.record('proxyGroup.memberRemoved', names)
   const message = changed
     ? `API proxy '${proxy.name}' is no longer a member of group '${group.name}' (it stays deployed where it was).`
     : `API proxy '${proxy.name}' was not a member of group '${group.name}'; nothing changed.`

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Static, TSchema } from 'typebox'
+import { audited } from '../../../audit/audit.hook.ts'
 import { SUCCESS } from '../../../http/lists.ts'
 import type { RouteApp } from '../../../http/route-app.ts'
 import { errorResponses, SuccessBody } from '../../../http/schemas.ts'
@@ -52,9 +53,10 @@ function patchSetting<B extends TSchema>(
     async (request) => {
       const params = request.params as Static<typeof ProxyParams>
       await editProxy(
-        deps,
+        audited(request, deps),
         principalOf(request),
         params,
+        route.path,
         route.edit(request.body as Static<B>, deps),
       )
       return SUCCESS
@@ -201,7 +203,13 @@ function updateHideSpecFileRoute(app: RouteApp, deps: SettingsDeps): void {
     },
     async (request) => {
       const { hideSpecFile, ...params } = request.params
-      await editProxy(deps, principalOf(request), params, edits.hideSpecFile(hideSpecFile))
+      await editProxy(
+        audited(request, deps),
+        principalOf(request),
+        params,
+        'hide-spec-file',
+        edits.hideSpecFile(hideSpecFile),
+      )
       return SUCCESS
     },
   )

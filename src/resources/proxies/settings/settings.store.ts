@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { AuditSink } from '../../../audit/audit.recorder.ts'
 import type { Clock } from '../../../clock.ts'
 import type { ApiProxyRow, Database, ProjectRow } from '../../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../../db/types.ts'
@@ -19,6 +20,7 @@ export interface SettingsDeps {
   clock: Clock
   atRestKey: Buffer
   atRestKeys: readonly Buffer[]
+  audit: AuditSink
 }
 
 export async function loadSettings(db: Queryable, proxyId: string): Promise<StoredSettings> {
@@ -74,15 +76,20 @@ export interface Editing {
 
 export type Edit = (target: Editing) => void | Promise<void>
 
-/** One setting changes; nothing else does, and the revision moves on. */
+/**
+ * One setting changes; nothing else does, and the revision moves on. `setting` names it
+ * in the audit log (its path, e.g. `cors`): the event never holds a value.
+ */
 export async function editProxy(
   deps: SettingsDeps,
   principal: Principal,
   params: { projectName: string; apiProxyName: string },
+  setting: string,
   edit: Edit,
 ): Promise<void> {
   const project = await authorizeInProject(deps, principal, 'proxy.write', params.projectName)
   const now = deps.clock.now().toISOString()
+  let renamed: string | undefined
   try {
     await deps.db.transaction().execute(async (trx) => {
       const proxy = await trx
@@ -108,6 +115,7 @@ export async function editProxy(
         .set({ ...target.changes, revision: proxy.revision + 1, updated_at: now })
         .where('id', '=', proxy.id)
         .execute()
+      renamed = target.changes.name
     })
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -115,6 +123,9 @@ export async function editProxy(
     }
     throw error
   }
+  const proxy = renamed ?? params.apiProxyName
+  const previous = renamed === undefined ? {} : { previousName: params.apiProxyName }
+  deps.audit.record('proxy.settingChanged', { project: project.name, proxy, setting, ...previous })
 }
 
 /** A 400 naming the field, in the shape schema failures have. */

@@ -1,0 +1,243 @@
+/*
+ * The audit catalogue's events about the resources of src/resources (projects,
+ * environments, API proxies and groups, connections, credentials, variables,
+ * certificates). A part of events.ts, split off to keep each file short: like it, this
+ * module imports nothing, since the console bundles it.
+ */
+
+/** The fields of each resource event, as services give them. */
+export interface ResourceEventFields {
+  'project.created': { project: string }
+  'project.deleted': { project: string }
+  'project.memberAdded': { project: string; username: string }
+  'project.memberRemoved': { project: string; username: string }
+  'environment.created': { environment: string }
+  'environment.updated': { environment: string }
+  'environment.deleted': { environment: string }
+  'proxy.created': { project: string; proxy: string }
+  'proxy.updated': { project: string; proxy: string }
+  'proxy.deleted': { project: string; proxy: string }
+  'proxy.deployed': { project: string; proxy: string; environments: readonly string[] }
+  'proxy.undeployed': { project: string; proxy: string; environments: readonly string[] }
+  /** setting: which of the 17 (its path, e.g. `cors`); never a value, settings hold secrets. */
+  'proxy.settingChanged': { project: string; proxy: string; setting: string; previousName?: string }
+  'proxyGroup.created': { project: string; group: string }
+  'proxyGroup.updated': { project: string; group: string }
+  'proxyGroup.deleted': { project: string; group: string }
+  'proxyGroup.memberAdded': { project: string; group: string; proxy: string }
+  'proxyGroup.memberRemoved': { project: string; group: string; proxy: string }
+  'proxyGroup.deployed': {
+    project: string
+    group: string
+    environment: string
+    proxies: readonly string[]
+  }
+  'proxyGroup.undeployed': {
+    project: string
+    group: string
+    environment: string
+    proxies: readonly string[]
+  }
+  'connection.created': { project: string; connection: string }
+  'connection.replaced': { project: string; connection: string }
+  'connection.deleted': { project: string; connection: string }
+  'connection.secretsRevealed': { project: string; connection: string; fields: readonly string[] }
+  'credential.created': { project: string; credential: string }
+  'credential.updated': { project: string; credential: string }
+  'credential.passwordChanged': { project: string; credential: string }
+  'credential.deleted': { project: string; credential: string }
+  'variable.created': { project: string; variable: string }
+  'variable.updated': { project: string; variable: string; previousName?: string }
+  'variable.deleted': { project: string; variable: string }
+  'certificate.created': { project: string; certificate: string }
+  'certificate.replaced': { project: string; certificate: string }
+  'certificate.deleted': { project: string; certificate: string }
+}
+
+/** One row of a catalogue table, its fields checked against the event's field type. */
+export interface CatalogueEntry<F> {
+  /** Plain words, for the console and the docs. */
+  label: string
+  /** When it is recorded. */
+  when: string
+  /** Its fields, in the order they are stored. */
+  fields: readonly (keyof F & string)[]
+}
+
+const P = ['project'] as const
+const G = ['project', 'group'] as const
+
+export const RESOURCE_EVENTS: {
+  readonly [N in keyof ResourceEventFields]: CatalogueEntry<ResourceEventFields[N]>
+} = {
+  'project.created': {
+    label: 'Project created',
+    when: 'A project is created',
+    fields: P,
+  },
+  'project.deleted': {
+    label: 'Project deleted',
+    when: 'A project is deleted',
+    fields: P,
+  },
+  'project.memberAdded': {
+    label: 'Member added to a project',
+    when: 'A user becomes a member of a project',
+    fields: ['project', 'username'],
+  },
+  'project.memberRemoved': {
+    label: 'Member removed from a project',
+    when: 'A user stops being a member of a project',
+    fields: ['project', 'username'],
+  },
+  'environment.created': {
+    label: 'Environment created',
+    when: 'An environment is created',
+    fields: ['environment'],
+  },
+  'environment.updated': {
+    label: 'Environment changed',
+    when: 'An environment is changed',
+    fields: ['environment'],
+  },
+  'environment.deleted': {
+    label: 'Environment deleted',
+    when: 'An environment is deleted',
+    fields: ['environment'],
+  },
+  'proxy.created': {
+    label: 'API proxy created',
+    when: 'An API proxy is created',
+    fields: ['project', 'proxy'],
+  },
+  'proxy.updated': {
+    label: 'API proxy updated',
+    when: 'An API proxy is updated',
+    fields: ['project', 'proxy'],
+  },
+  'proxy.deleted': {
+    label: 'API proxy deleted',
+    when: 'An API proxy is deleted',
+    fields: ['project', 'proxy'],
+  },
+  'proxy.deployed': {
+    label: 'API proxy deployed',
+    when: 'An API proxy is deployed to environments',
+    fields: ['project', 'proxy', 'environments'],
+  },
+  'proxy.undeployed': {
+    label: 'API proxy undeployed',
+    when: 'An API proxy is undeployed from environments',
+    fields: ['project', 'proxy', 'environments'],
+  },
+  'proxy.settingChanged': {
+    label: 'API proxy setting changed',
+    when: "One of an API proxy's settings is changed (setting: which, e.g. cors; never a value; previousName: a rename by metadata)",
+    fields: ['project', 'proxy', 'setting', 'previousName'],
+  },
+  'proxyGroup.created': {
+    label: 'API proxy group created',
+    when: 'An API proxy group is created',
+    fields: G,
+  },
+  'proxyGroup.updated': {
+    label: 'API proxy group updated',
+    when: "An API proxy group's route or description is replaced",
+    fields: G,
+  },
+  'proxyGroup.deleted': {
+    label: 'API proxy group deleted',
+    when: 'An API proxy group is deleted (its proxies stay)',
+    fields: G,
+  },
+  'proxyGroup.memberAdded': {
+    label: 'API proxy added to a group',
+    when: 'An API proxy becomes a member of a group (adding a member again changes nothing and records nothing)',
+    fields: ['project', 'group', 'proxy'],
+  },
+  'proxyGroup.memberRemoved': {
+    label: 'API proxy removed from a group',
+    when: 'An API proxy stops being a member of a group (removing a non-member records nothing)',
+    fields: ['project', 'group', 'proxy'],
+  },
+  'proxyGroup.deployed': {
+    label: 'API proxy group deployed',
+    when: 'A group and its members are deployed to an environment (proxies: the members; one event, no proxy.deployed per member)',
+    fields: ['project', 'group', 'environment', 'proxies'],
+  },
+  'proxyGroup.undeployed': {
+    label: 'API proxy group undeployed',
+    when: 'A group and its members are undeployed from an environment (proxies: the members; one event, no proxy.undeployed per member)',
+    fields: ['project', 'group', 'environment', 'proxies'],
+  },
+  'connection.created': {
+    label: 'Connection created',
+    when: 'A connection is created',
+    fields: ['project', 'connection'],
+  },
+  'connection.replaced': {
+    label: 'Connection changed',
+    when: 'A connection is replaced',
+    fields: ['project', 'connection'],
+  },
+  'connection.deleted': {
+    label: 'Connection deleted',
+    when: 'A connection is deleted',
+    fields: ['project', 'connection'],
+  },
+  'connection.secretsRevealed': {
+    label: 'Connection secrets revealed',
+    when: "A webhook's stored values are shown in clear (fields: which, never the values)",
+    fields: ['project', 'connection', 'fields'],
+  },
+  'credential.created': {
+    label: 'Credential created',
+    when: 'A credential is created',
+    fields: ['project', 'credential'],
+  },
+  'credential.updated': {
+    label: 'Credential changed',
+    when: 'A credential is changed',
+    fields: ['project', 'credential'],
+  },
+  'credential.passwordChanged': {
+    label: 'Credential password changed',
+    when: "A credential's password is changed",
+    fields: ['project', 'credential'],
+  },
+  'credential.deleted': {
+    label: 'Credential deleted',
+    when: 'A credential is deleted',
+    fields: ['project', 'credential'],
+  },
+  'variable.created': {
+    label: 'Environment variable created',
+    when: 'An environment variable is created (API, or `env-var set` of a new name)',
+    fields: ['project', 'variable'],
+  },
+  'variable.updated': {
+    label: 'Environment variable changed',
+    when: 'An environment variable is replaced or renamed (previousName), or set again by the CLI',
+    fields: ['project', 'variable', 'previousName'],
+  },
+  'variable.deleted': {
+    label: 'Environment variable deleted',
+    when: 'An environment variable is deleted',
+    fields: ['project', 'variable'],
+  },
+  'certificate.created': {
+    label: 'Certificate uploaded',
+    when: 'A certificate is uploaded',
+    fields: ['project', 'certificate'],
+  },
+  'certificate.replaced': {
+    label: 'Certificate replaced',
+    when: 'A certificate is replaced',
+    fields: ['project', 'certificate'],
+  },
+  'certificate.deleted': {
+    label: 'Certificate deleted',
+    when: 'A certificate is deleted',
+    fields: ['project', 'certificate'],
+  },
+}
