@@ -17,12 +17,12 @@ async function storeAt0008(
 ): Promise<{ store: DbHandle; drop: () => Promise<void> }> {
   if (dialect === 'sqlite') {
     const store = createDb({ databaseUrl: undefined, sqlitePath: ':memory:', dataDir: '' })
-    await migrateBefore(store.db)
+    await migrateBefore(store.db as Kysely<unknown>)
     return { store, drop: () => store.close() }
   }
   const schema = await throwawaySchema('m10')
   const store = createDb({ databaseUrl: schema.url, dataDir: '' })
-  await migrateBefore(store.db, schema.name)
+  await migrateBefore(store.db as Kysely<unknown>, schema.name)
   return {
     store,
     drop: async () => {
@@ -32,7 +32,7 @@ async function storeAt0008(
   }
 }
 
-async function migrateBefore(db: Kysely<any>, schema?: string): Promise<void> {
+async function migrateBefore(db: Kysely<unknown>, schema?: string): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => BEFORE },
