@@ -18,8 +18,21 @@ function fieldOf(
   return field || context || 'body'
 }
 
+type AjvIssue = NonNullable<FastifyError['validation']>[number]
+
+/**
+ * A nullable field (`anyOf: [X, null]`) that fails X also fails "must be null" and the
+ * anyOf itself; those two say nothing the client can act on when X's own error is there.
+ */
+function withoutUnionNoise(issues: AjvIssue[]): AjvIssue[] {
+  const specific = (i: AjvIssue) =>
+    i.keyword !== 'anyOf' && !(i.keyword === 'type' && i.params?.type === 'null')
+  const explained = new Set(issues.filter(specific).map((i) => i.instancePath))
+  return issues.filter((i) => specific(i) || !explained.has(i.instancePath))
+}
+
 function validationIssues(error: FastifyError): ValidationIssue[] {
-  return (error.validation ?? []).map((v) => {
+  return withoutUnionNoise(error.validation ?? []).map((v) => {
     const field = fieldOf(v as never, error.validationContext)
     let message = v.message ?? 'is invalid'
     if (v.keyword === 'additionalProperties') message = 'is not a known field'
