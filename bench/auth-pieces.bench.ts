@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs'
 import { createDecoder, createVerifier } from 'fast-jwt'
 import { systemClock } from '../src/clock.ts'
 import { createLocalBus } from '../src/cluster/events.ts'
-import { createServices } from '../src/composition.ts'
+import { closeServices, createServices } from '../src/composition.ts'
 import { loadConfig } from '../src/config.ts'
 import { createDb } from '../src/db/create-db.ts'
 import { migrateToLatest } from '../src/db/migrator.ts'
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       `µs per call, best of ${BATCHES} batches of ${(ITERATIONS / BATCHES).toLocaleString('en-US')} (node ${process.version})`,
     )
     for (const [name, micros] of rows) console.log(`${micros.toFixed(2).padStart(8)}  ${name}`)
-    services.cache.close()
+    await closeServices(services)
     await store.close()
   } finally {
     rmSync(dir, { recursive: true, force: true })

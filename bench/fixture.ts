@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import SqliteDatabase from 'better-sqlite3'
 import { systemClock } from '../src/clock.ts'
 import { createLocalBus } from '../src/cluster/events.ts'
-import { createServices } from '../src/composition.ts'
+import { closeServices, createServices } from '../src/composition.ts'
 import { loadConfig } from '../src/config.ts'
 import { createDb } from '../src/db/create-db.ts'
 import { migrateToLatest } from '../src/db/migrator.ts'
@@ -67,7 +67,7 @@ export async function prepareAuthDb(dataDir: string): Promise<AuthFixture> {
       source: 'cli',
       expiresAt: new Date(Date.now() + 30 * 86_400_000),
     })
-    services.cache.close()
+    await closeServices(services)
     return { dataDir: config.dataDir, secretBase64, token: issued.token }
   } finally {
     await store.close()

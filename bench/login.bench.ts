@@ -20,7 +20,7 @@ import { verify } from '@node-rs/argon2'
 import autocannon, { type Result } from 'autocannon'
 import { systemClock } from '../src/clock.ts'
 import { createLocalBus } from '../src/cluster/events.ts'
-import { createServices } from '../src/composition.ts'
+import { closeServices, createServices } from '../src/composition.ts'
 import { loadConfig } from '../src/config.ts'
 import { createDb } from '../src/db/create-db.ts'
 import { hashPassword } from '../src/identity/credentials/passwords.ts'
@@ -72,7 +72,7 @@ async function makeUsers(dataDir: string, secretBase64: string): Promise<void> {
     for (let i = 0; i < USERS; i++) {
       await createUser(services, { username: `login${i}`, password: PASSWORD })
     }
-    services.cache.close()
+    await closeServices(services)
   } finally {
     await store.close()
   }

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import { installAuditHook } from './audit/audit.hook.ts'
 import { auditRoutes } from './audit/audit.routes.ts'
-import { type AppDeps, createServices, type Services } from './composition.ts'
+import { type AppDeps, closeServices, createServices, type Services } from './composition.ts'
 import { DEFAULT_CONSOLE_DIR, installConsole } from './http/console.ts'
 import { frameworkErrors, installErrorHandling, MAX_PARAM_LENGTH } from './http/error-handler.ts'
 import { installAccessLog, lazyChildLoggerFactory } from './http/request-logger.ts'
@@ -152,13 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   })
   app.addHook('onClose', () => limits.close())
   const routes = collectRouteTable(app)
-  app.addHook('onClose', async () => {
-    await services.usage.flush()
-    // Also ends the folding windows: their counts are written before the store closes.
-    await services.audit.close()
-    services.cache.close()
-    await services.specImport.parser.close()
-  })
+  app.addHook('onClose', () => closeServices(services))
 
   installErrorHandling(app)
   if (deps.config.accessLog) installAccessLog(app)

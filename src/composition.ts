@@ -104,3 +104,15 @@ export function createServices(
     },
   }
 }
+
+/**
+ * Ends what the services hold, in the order that loses nothing: pending token usage and
+ * audit events (folding windows included) are written while the store is still open.
+ * Call before closing the store, from every place that made the services.
+ */
+export async function closeServices(services: Services): Promise<void> {
+  await services.usage.flush()
+  await services.audit.close()
+  services.cache.close()
+  await services.specImport.parser.close()
+}

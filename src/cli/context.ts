@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os'
 import type { Command } from 'commander'
-import { createServices, type Services } from '../composition.ts'
+import { closeServices, createServices, type Services } from '../composition.ts'
 import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
 import { openRuntime } from '../runtime.ts'
@@ -103,8 +103,7 @@ function servicesRunner(
       }
       throw error
     } finally {
-      await services.audit.close()
-      await services.usage.flush()
+      await closeServices(services)
       await runtime.close()
     }
   }
