@@ -64,128 +64,134 @@ function patchSetting<B extends TSchema>(
   )
 }
 
-export const proxySettingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteOptions> = async (
-  app,
-  { deps },
-) => {
-  updateClientRouteRoute(app, deps)
-  updateRoutingAddressesRoute(app, deps)
-  updateRoutingStatusRoute(app, deps)
-  updateMetadataRoute(app, deps)
-  updateApiKeysRoute(app, deps)
-  updateCacheSettingsRoute(app, deps)
-  updateCircuitBreakerSettingsRoute(app, deps)
-  updateConnectionSettingsRoute(app, deps)
-  updateCorsSettingsRoute(app, deps)
-  updateForwardedIpHeaderRoute(app, deps)
-  updateHideSpecFileRoute(app, deps)
-  updateJsonErrorTemplateRoute(app, deps)
-  updateXmlErrorTemplateRoute(app, deps)
-  updateMtlsSettingsRoute(app, deps)
-  updateNtlmSettingsRoute(app, deps)
-  updateProxyServerSettingsRoute(app, deps)
-  updateTrafficLogSettingsRoute(app, deps)
+/** Keeps each entry's body type for its own edit, then forgets it for the table. */
+function setting<B extends TSchema>(route: SettingRoute<B>): SettingRoute<TSchema> {
+  return route as unknown as SettingRoute<TSchema>
 }
 
-function updateClientRouteRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
+/** Every setting but hide-spec-file (a path parameter, no body), in the docs' order. */
+const SETTINGS: readonly SettingRoute<TSchema>[] = [
+  setting({
     path: 'client-route',
     operationId: 'updateApiProxyClientRoute',
     summary: 'Client route: paths, methods, hosts, headers to match; request/response buffering',
     body: s.ClientRouteBody,
     edit: (body) => edits.clientRoute(body),
-  })
-}
-
-function updateRoutingAddressesRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
+  }),
+  setting({
     path: 'addresses',
     operationId: 'updateApiProxyRoutingAddresses',
     summary:
       'Replace the backend addresses (http(s) URLs, or starting with an environment variable reference)',
     body: s.AddressesBody,
     edit: (body) => edits.addresses(body),
-  })
-}
-
-function updateRoutingStatusRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
+  }),
+  setting({
     path: 'routing-status',
     operationId: 'updateApiProxyRoutingStatus',
     summary: 'Turn routing to the backend and request mirroring on or off',
     body: s.RoutingStatusBody,
     edit: (body) => edits.routingStatus(body),
-  })
-}
-
-function updateMetadataRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
+  }),
+  setting({
     path: 'metadata',
     operationId: 'updateApiProxyMetadata',
     summary: 'Rename, describe, categorise, set the sharing type',
     body: s.MetadataBody,
     edit: (body) => edits.metadata(body),
-  })
-}
-
-function updateApiKeysRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
+  }),
+  setting({
     path: 'keys',
     operationId: 'updateApiProxyKeys',
     summary: 'Public and secret key (the secret is sealed at rest and read back masked)',
     body: s.ApiKeysBody,
     edit: (body, d) => edits.apiKeys(d.atRestKey, body),
-  })
-}
-
-function updateCacheSettingsRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
+  }),
+  setting({
     path: 'cache',
     operationId: 'updateApiProxyCacheSettings',
     summary: 'Response cache',
     body: s.CacheBody,
     edit: (body) => edits.cache(body),
-  })
-}
-
-function updateCircuitBreakerSettingsRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
+  }),
+  setting({
     path: 'circuit-breaker',
     operationId: 'updateApiProxyCircuitBreakerSettings',
     summary: 'Circuit breaker',
     body: s.CircuitBreakerBody,
     edit: (body) => edits.circuitBreaker(body),
-  })
-}
-
-function updateConnectionSettingsRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
+  }),
+  setting({
     path: 'connection',
     operationId: 'updateApiProxyConnectionSettings',
     summary: 'Backend connection: timeouts (seconds), retries, redirects, connection pool',
     body: s.ConnectionBody,
     edit: (body) => edits.connection(body),
-  })
-}
-
-function updateCorsSettingsRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
+  }),
+  setting({
     path: 'cors',
     operationId: 'updateApiProxyCorsSettings',
     summary: 'CORS',
     body: s.CorsBody,
     edit: (body) => edits.cors(body),
-  })
-}
-
-function updateForwardedIpHeaderRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
+  }),
+  setting({
     path: 'forwarded-ip-header',
     operationId: 'updateApiProxyForwardedIpHeader',
     summary: 'Which header, and which of its addresses, is the client IP',
     body: s.ForwardedIpHeaderBody,
     edit: (body) => edits.plain('forwardedIpHeader', body),
-  })
+  }),
+  setting({
+    path: 'json-error-template',
+    operationId: 'updateApiProxyJsonErrorTemplate',
+    summary: 'JSON error answer template (#CORRELATIONID#, #FAULTCODE#, ... placeholders)',
+    body: s.JsonErrorTemplateBody,
+    edit: (body) => edits.plain('jsonErrorTemplate', body),
+  }),
+  setting({
+    path: 'xml-error-template',
+    operationId: 'updateApiProxyXmlErrorTemplate',
+    summary: 'XML error answer template (#CORRELATIONID#, #FAULTCODE#, ... placeholders)',
+    body: s.XmlErrorTemplateBody,
+    edit: (body) => edits.plain('xmlErrorTemplate', body),
+  }),
+  setting({
+    path: 'mtls',
+    operationId: 'updateApiProxyMtlsSettings',
+    summary: 'Mutual TLS towards the backend: key store, trust store, protocols, hostname check',
+    body: s.MtlsBody,
+    edit: (body) => edits.mtls(body),
+  }),
+  setting({
+    path: 'ntlm',
+    operationId: 'updateApiProxyNtlmSettings',
+    summary: 'NTLM towards the backend (the password is sealed at rest and read back masked)',
+    body: s.NtlmBody,
+    edit: (body, d) => edits.ntlm(d.atRestKey, body),
+  }),
+  setting({
+    path: 'proxy-server',
+    operationId: 'updateApiProxyProxyServerSettings',
+    summary: 'Outbound proxy server (the password is sealed at rest and read back masked)',
+    body: s.ProxyServerBody,
+    edit: (body, d) => edits.proxyServer(d.atRestKey, body),
+  }),
+  setting({
+    path: 'traffic-log',
+    operationId: 'updateApiProxyTrafficLogSettings',
+    summary: 'Traffic log: trace and application log, what is logged per environment',
+    body: s.TrafficLogBody,
+    edit: (body) => edits.trafficLog(body),
+  }),
+]
+
+export const proxySettingsRoutes: FastifyPluginAsyncTypebox<SettingsRouteOptions> = async (
+  app,
+  { deps },
+) => {
+  for (const route of SETTINGS) patchSetting(app, deps, route)
+  updateHideSpecFileRoute(app, deps)
 }
 
 function updateHideSpecFileRoute(app: RouteApp, deps: SettingsDeps): void {
@@ -213,64 +219,4 @@ function updateHideSpecFileRoute(app: RouteApp, deps: SettingsDeps): void {
       return SUCCESS
     },
   )
-}
-
-function updateJsonErrorTemplateRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
-    path: 'json-error-template',
-    operationId: 'updateApiProxyJsonErrorTemplate',
-    summary: 'JSON error answer template (#CORRELATIONID#, #FAULTCODE#, ... placeholders)',
-    body: s.JsonErrorTemplateBody,
-    edit: (body) => edits.plain('jsonErrorTemplate', body),
-  })
-}
-
-function updateXmlErrorTemplateRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
-    path: 'xml-error-template',
-    operationId: 'updateApiProxyXmlErrorTemplate',
-    summary: 'XML error answer template (#CORRELATIONID#, #FAULTCODE#, ... placeholders)',
-    body: s.XmlErrorTemplateBody,
-    edit: (body) => edits.plain('xmlErrorTemplate', body),
-  })
-}
-
-function updateMtlsSettingsRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
-    path: 'mtls',
-    operationId: 'updateApiProxyMtlsSettings',
-    summary: 'Mutual TLS towards the backend: key store, trust store, protocols, hostname check',
-    body: s.MtlsBody,
-    edit: (body) => edits.mtls(body),
-  })
-}
-
-function updateNtlmSettingsRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
-    path: 'ntlm',
-    operationId: 'updateApiProxyNtlmSettings',
-    summary: 'NTLM towards the backend (the password is sealed at rest and read back masked)',
-    body: s.NtlmBody,
-    edit: (body, d) => edits.ntlm(d.atRestKey, body),
-  })
-}
-
-function updateProxyServerSettingsRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
-    path: 'proxy-server',
-    operationId: 'updateApiProxyProxyServerSettings',
-    summary: 'Outbound proxy server (the password is sealed at rest and read back masked)',
-    body: s.ProxyServerBody,
-    edit: (body, d) => edits.proxyServer(d.atRestKey, body),
-  })
-}
-
-function updateTrafficLogSettingsRoute(app: RouteApp, deps: SettingsDeps): void {
-  patchSetting(app, deps, {
-    path: 'traffic-log',
-    operationId: 'updateApiProxyTrafficLogSettings',
-    summary: 'Traffic log: trace and application log, what is logged per environment',
-    body: s.TrafficLogBody,
-    edit: (body) => edits.trafficLog(body),
-  })
 }
