@@ -47,8 +47,8 @@ export const environmentVariablesRoutes: FastifyPluginAsyncTypebox<VariablesRout
 ) => {
   listVariablesRoute(app, options)
   getVariableRoute(app, options)
-  createVariableRoute(app, options)
-  updateVariableRoute(app, options)
+  writeVariableRoute(app, options, 'create')
+  writeVariableRoute(app, options, 'update')
   deleteVariableRoute(app, options)
 }
 
@@ -99,60 +99,51 @@ function getVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void 
   )
 }
 
-function createVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
-  app.post(
-    `${base}/:name/`,
-    {
-      config: write,
-      schema: {
-        operationId: 'createEnvironmentVariable',
-        tags,
-        summary:
-          'Create an environment variable, global or per environment; the body names it as the path does (ROLE_API_SECURITY and ROLE_DEPLOY_UNDEPLOY_PROXIES)',
-        params: VariableParams,
-        body: VariableBody,
-        response: { 200: VariableWriteResultSchema, ...writeErrors },
-      },
-    },
-    async (request) => ({
-      ...SUCCESS,
-      deploymentResult: await service.writeVariable(
-        audited(request, deps),
-        principalOf(request),
-        'create',
-        request.params,
-        request.body,
-      ),
-    }),
-  )
-}
+/** Create and replace take the same body and answer alike; only the verb and its words differ. */
+const WRITES = {
+  create: {
+    method: 'POST',
+    operationId: 'createEnvironmentVariable',
+    summary:
+      'Create an environment variable, global or per environment; the body names it as the path does (ROLE_API_SECURITY and ROLE_DEPLOY_UNDEPLOY_PROXIES)',
+  },
+  update: {
+    method: 'PUT',
+    operationId: 'updateEnvironmentVariable',
+    summary:
+      'Replace an environment variable; a body naming another name renames it, a null value keeps the stored one (ROLE_API_SECURITY and ROLE_DEPLOY_UNDEPLOY_PROXIES)',
+  },
+} as const
 
-function updateVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
-  app.put(
-    `${base}/:name/`,
-    {
-      config: write,
-      schema: {
-        operationId: 'updateEnvironmentVariable',
-        tags,
-        summary:
-          'Replace an environment variable; a body naming another name renames it, a null value keeps the stored one (ROLE_API_SECURITY and ROLE_DEPLOY_UNDEPLOY_PROXIES)',
-        params: VariableParams,
-        body: VariableBody,
-        response: { 200: VariableWriteResultSchema, ...writeErrors },
-      },
+function writeVariableRoute(
+  app: RouteApp,
+  { deps }: VariablesRouteOptions,
+  mode: keyof typeof WRITES,
+): void {
+  const { method, operationId, summary } = WRITES[mode]
+  app.route({
+    method,
+    url: `${base}/:name/`,
+    config: write,
+    schema: {
+      operationId,
+      tags,
+      summary,
+      params: VariableParams,
+      body: VariableBody,
+      response: { 200: VariableWriteResultSchema, ...writeErrors },
     },
-    async (request) => ({
+    handler: async (request) => ({
       ...SUCCESS,
       deploymentResult: await service.writeVariable(
         audited(request, deps),
         principalOf(request),
-        'update',
+        mode,
         request.params,
         request.body,
       ),
     }),
-  )
+  })
 }
 
 function deleteVariableRoute(app: RouteApp, { deps }: VariablesRouteOptions): void {
