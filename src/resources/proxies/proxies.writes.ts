@@ -101,6 +101,17 @@ export async function createProxy(
     throw error
   }
   deps.audit.record('proxy.created', { project: project.name, proxy: row.name })
+  return answerWrite(deps, principal, project, row, input)
+}
+
+/** After a create or update: deploy where the body asked, then answer the stored proxy. */
+async function answerWrite(
+  deps: ProxiesDeps,
+  principal: Principal,
+  project: ProjectRow,
+  row: ApiProxyRow,
+  input: ProxyInput,
+) {
   const deploymentResult = input.deploy
     ? await deployEverywhere(
         deps,
@@ -164,16 +175,7 @@ export async function updateProxy(
   }
   const row = { ...existing, ...changes }
   deps.audit.record('proxy.updated', { project: project.name, proxy: row.name })
-  const deploymentResult = input.deploy
-    ? await deployEverywhere(
-        deps,
-        principal,
-        project,
-        row,
-        input.deployTargetEnvironmentNameList ?? [],
-      )
-    : undefined
-  return { apiProxy: await present(deps.db, project, row), deploymentResult }
+  return answerWrite(deps, principal, project, row, input)
 }
 
 /** Deleting a proxy undeploys it from every environment first; history keeps the record. */
