@@ -317,6 +317,22 @@ export interface AuditEventsTable {
   request_id: string | null
 }
 
+export interface IpGroupsTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  created_at: string
+  updated_at: string
+}
+
+export interface IpGroupEntriesTable {
+  group_id: string
+  /** An IPv4/IPv6 address or CIDR range in canonical text (see ip-groups.addresses.ts). */
+  entry: string
+  position: number
+}
+
 export interface Database {
   users: UsersTable
   user_roles: UserRolesTable
@@ -343,6 +359,8 @@ export interface Database {
   known_addresses: KnownAddressesTable
   audit_events: AuditEventsTable
   settings: SettingsTable
+  ip_groups: IpGroupsTable
+  ip_group_entries: IpGroupEntriesTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -360,4 +378,5 @@ export type EnvironmentVariableRow = Selectable<EnvironmentVariablesTable>
 export type EnvironmentVariableValueRow = Selectable<EnvironmentVariableValuesTable>
 export type CredentialRow = Selectable<CredentialsTable>
 export type CertificateRow = Selectable<CertificatesTable>
+export type IpGroupRow = Selectable<IpGroupsTable>
 export type AuditEventRow = Selectable<AuditEventsTable>
