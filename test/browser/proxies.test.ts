@@ -114,8 +114,8 @@ describe('console: API proxies', () => {
     await w.context.close()
   })
 
-  test('the reverse proxy: no endpoints (an empty state), its weighted routing', async () => {
-    const w = await openPage(browser)
+  test('the reverse proxy at phone width: no endpoints (an empty state), its weighted routing', async () => {
+    const w = await openPage(browser, { viewport: { width: 375, height: 800 } })
     await logIn(w.page, server.url, 'dana', '/proxies/shop/legacy-orders')
     const { page } = w
     await page.getByRole('heading', { level: 1, name: 'legacy-orders' }).waitFor()
@@ -124,6 +124,10 @@ describe('console: API proxies', () => {
       ['https://orders-a.internal', '70', 'Off'],
       ['https://orders-b.internal', '30', 'On'],
     ])
+    // Everything fits the phone's width, the settings opened too: no sideways scrolling.
+    for (const summary of await page.locator('summary').all()) await summary.click()
+    const size = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth])
+    expect(size[0]).toBeLessThanOrEqual(size[1] ?? 0)
     expect(realProblems(w)).toEqual([])
     await w.context.close()
   })
