@@ -25,7 +25,7 @@ export async function seedProxies(server: TestServer, adminUsername: string, pro
         authorization: `Bearer ${token}`,
         ...(form ? form.headers : { 'content-type': 'application/json' }),
       },
-      body: form ? form.payload : JSON.stringify(init.json),
+      body: form ? new Uint8Array(form.payload) : JSON.stringify(init.json),
     })
     const text = await r.text()
     if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`)
