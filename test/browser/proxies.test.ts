@@ -150,6 +150,27 @@ describe('console: API proxies', () => {
     await w.context.close()
   })
 
+  test("a 403 from the API is said as a missing role, in the server's words", async () => {
+    const w = await openPage(browser)
+    const { page } = w
+    // Reads need membership only today; should a read role come, its refusal reads so.
+    await page.route('**/apiops/projects/shop/apiProxies/inventory/', (route) =>
+      route.fulfill({
+        status: 403,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: 'forbidden',
+          error_description: 'This needs the role ROLE_MANAGE_PROXIES.',
+        }),
+      }),
+    )
+    await logIn(page, server.url, 'dana', '/proxies/shop/inventory')
+    expect(await page.getByRole('alert').textContent()).toBe(
+      'You do not have the role to read the proxy inventory: This needs the role ROLE_MANAGE_PROXIES.',
+    )
+    await w.context.close()
+  })
+
   test('someone in no project sees no Proxies entry, and the page at its address says why', async () => {
     const w = await openPage(browser)
     const { page } = w
