@@ -46,6 +46,9 @@ export interface ResourceEventFields {
   'credential.updated': { project: string; credential: string }
   'credential.passwordChanged': { project: string; credential: string }
   'credential.deleted': { project: string; credential: string }
+  /** targets: what the grant names, e.g. `API proxy 'Orders'`. */
+  'credential.accessGranted': { project: string; credential: string; targets: readonly string[] }
+  'credential.accessRevoked': { project: string; credential: string; targets: readonly string[] }
   'variable.created': { project: string; variable: string }
   'variable.updated': { project: string; variable: string; previousName?: string }
   'variable.deleted': { project: string; variable: string }
@@ -221,6 +224,16 @@ export const RESOURCE_EVENTS: {
     label: 'Credential deleted',
     when: 'A credential is deleted',
     fields: ['project', 'credential'],
+  },
+  'credential.accessGranted': {
+    label: 'Credential granted access',
+    when: 'A credential is let call API proxies or proxy groups (targets: which)',
+    fields: ['project', 'credential', 'targets'],
+  },
+  'credential.accessRevoked': {
+    label: 'Credential access revoked',
+    when: 'A credential stops being let call API proxies or proxy groups (targets: which)',
+    fields: ['project', 'credential', 'targets'],
   },
   'variable.created': {
     label: 'Environment variable created',

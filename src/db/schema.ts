@@ -232,6 +232,18 @@ export interface CredentialsTable {
   password: string
   created_at: string
   updated_at: string
+  /** JSON string array: the gateway-side roles (roleNameList), not apiops roles. */
+  role_names: string
+}
+
+/** A credential's grant to call one API proxy or one proxy group (exactly one is set). */
+export interface CredentialAccessTable {
+  id: string
+  credential_id: string
+  proxy_id: string | null
+  group_id: string | null
+  granted_at: string
+  granted_by: string
 }
 
 export interface CertificatesTable {
@@ -328,7 +340,7 @@ export interface IpGroupsTable {
 
 export interface IpGroupEntriesTable {
   group_id: string
-  /** An IPv4/IPv6 address or CIDR range in canonical text (see ip-groups.addresses.ts). */
+  /** An IPv4/IPv6 address or CIDR range in canonical text (see src/ip-entries.ts). */
   entry: string
   position: number
 }
@@ -359,6 +371,7 @@ export interface Database {
   known_addresses: KnownAddressesTable
   audit_events: AuditEventsTable
   settings: SettingsTable
+  credential_access: CredentialAccessTable
   ip_groups: IpGroupsTable
   ip_group_entries: IpGroupEntriesTable
 }

@@ -7,14 +7,14 @@ import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql, SUCCESS } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
-import { canonicalList } from './ip-groups.addresses.ts'
+import { canonicalList } from '../../ip-entries.ts'
 import * as repo from './ip-groups.repository.ts'
 import { MAX_ENTRIES } from './ip-groups.schemas.ts'
 
 /*
  * IP groups: named lists of addresses and ranges in a project, for the white and black
  * IP policies to refer to by name. Every entry is validated and stored in one canonical
- * spelling (ip-groups.addresses.ts), so a duplicate is a duplicate however it is written.
+ * spelling (src/ip-entries.ts), so a duplicate is a duplicate however it is written.
  */
 
 export interface IpGroupsDeps {

@@ -1,10 +1,11 @@
 import ipaddr from 'ipaddr.js'
 
 /*
- * What an IP group may hold: IPv4 and IPv6 addresses and CIDR ranges, each in one
- * canonical spelling, so that the same address sent twice (10.0.0.1 and 10.0.0.01 are
- * not the same to everyone, so the second is refused; 2001:DB8::1 and 2001:db8:0::1 are)
- * is stored once and a policy compares like with like.
+ * Address lists (IP groups, a credential's ipList): IPv4 and IPv6 addresses and CIDR
+ * ranges, each in one canonical spelling, so that the same address sent twice
+ * (2001:DB8::1 and 2001:db8:0::1) is stored once and the gateway compares like with
+ * like. Spellings that mean different addresses to different parsers (010.0.0.1,
+ * 127.1) are refused rather than guessed at.
  */
 
 /** IPv4 only in four decimal parts: `127.1` and `0x7f000001` mean different things to different parsers. */
@@ -58,6 +59,7 @@ export function canonicalEntry(text: string): string {
  */
 export function canonicalList(
   list: readonly string[],
+  field = 'ipList',
 ): { entries: string[] } | { problems: { field: string; message: string }[] } {
   const entries = new Set<string>()
   const problems: { field: string; message: string }[] = []
@@ -65,7 +67,10 @@ export function canonicalList(
     try {
       entries.add(canonicalEntry(text))
     } catch (error) {
-      problems.push({ field: `ipList.${index}`, message: `'${text}' ${(error as Error).message}` })
+      problems.push({
+        field: `${field}.${index}`,
+        message: `'${text}' ${(error as Error).message}`,
+      })
     }
   })
   return problems.length > 0 ? { problems } : { entries: [...entries] }
