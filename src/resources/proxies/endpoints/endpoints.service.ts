@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { ApiProxyRow, ProjectRow, ProxyEndpointRow } from '../../../db/schema.ts'
+import type { ApiProxyRow, ProxyEndpointRow } from '../../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../../db/types.ts'
 import { errors } from '../../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../../http/lists.ts'
@@ -35,7 +35,7 @@ const ORDER: ListOrder = {
   tail: ['id'],
 }
 
-const describe = (key: repo.EndpointKey) => `Endpoint ${key.httpMethod} ${key.name}`
+const named = (key: repo.EndpointKey) => `Endpoint ${key.httpMethod} ${key.name}`
 
 async function requireEndpoint(
   db: Queryable,
@@ -43,7 +43,7 @@ async function requireEndpoint(
   key: repo.EndpointKey,
 ): Promise<ProxyEndpointRow> {
   const row = await repo.findEndpoint(db, proxy.id, key)
-  if (!row) throw errors.notFound(`${describe(key)} of API proxy '${proxy.name}'`)
+  if (!row) throw errors.notFound(`${named(key)} of API proxy '${proxy.name}'`)
   return row
 }
 
@@ -84,7 +84,8 @@ export async function endpointPolicies(
   return { ...endpoint, requestPolicyList: [], responsePolicyList: [], errorPolicyList: [] }
 }
 
-type Change = 'definition' | 'status' | 'cache' | 'wsa'
+/** What happened to the endpoint: made, deleted, or which part of it changed. */
+type Happening = 'created' | 'deleted' | 'definition' | 'status' | 'cache' | 'wsa'
 
 /**
  * One endpoint change, in the transaction that moves the proxy's revision on, then its
@@ -94,15 +95,10 @@ async function changeEndpoint(
   deps: EndpointsDeps,
   principal: Principal,
   ref: ProxyRef,
-  event: { name: 'proxy.endpointCreated' | 'proxy.endpointDeleted' } | { change: Change },
+  happening: Happening,
   work: (trx: Queryable, proxy: ApiProxyRow, now: string) => Promise<repo.EndpointKey>,
 ): Promise<void> {
-  const project: ProjectRow = await authorizeInProject(
-    deps,
-    principal,
-    'proxy.write',
-    ref.projectName,
-  )
+  const project = await authorizeInProject(deps, principal, 'proxy.write', ref.projectName)
   const now = deps.clock.now().toISOString()
   const key = await reviseProxy(deps, project, ref.apiProxyName, async (trx, proxy) => ({
     result: await work(trx, proxy, now),
@@ -113,11 +109,9 @@ async function changeEndpoint(
     method: key.httpMethod,
     endpoint: key.name,
   }
-  if ('change' in event) {
-    deps.audit.record('proxy.endpointChanged', { ...fields, change: event.change })
-  } else {
-    deps.audit.record(event.name, fields)
-  }
+  if (happening === 'created') deps.audit.record('proxy.endpointCreated', fields)
+  else if (happening === 'deleted') deps.audit.record('proxy.endpointDeleted', fields)
+  else deps.audit.record('proxy.endpointChanged', { ...fields, change: happening })
 }
 
 const restOnly = (proxy: ApiProxyRow, what: string) => {
@@ -135,10 +129,8 @@ export function createEndpoint(
   body: CreateEndpointInput,
 ) {
   const key = { httpMethod: body.httpMethod, name: body.name }
-  const duplicate = () =>
-    errors.duplicateName(`${describe(key)} in API proxy '${ref.apiProxyName}'`)
-  const event = { name: 'proxy.endpointCreated' as const }
-  return changeEndpoint(deps, principal, ref, event, async (trx, proxy, now) => {
+  const duplicate = () => errors.duplicateName(`${named(key)} in API proxy '${ref.apiProxyName}'`)
+  return changeEndpoint(deps, principal, ref, 'created', async (trx, proxy, now) => {
     restOnly(proxy, 'added to')
     if (await repo.findEndpoint(trx, proxy.id, key)) throw duplicate()
     const row: ProxyEndpointRow = {
@@ -176,7 +168,7 @@ export function updateEndpoint(
   body: UpdateEndpointInput,
 ) {
   const key = { httpMethod: body.httpMethod, name: body.name }
-  return changeEndpoint(deps, principal, ref, { change: 'definition' }, async (trx, proxy, now) => {
+  return changeEndpoint(deps, principal, ref, 'definition', async (trx, proxy, now) => {
     const row = await requireEndpoint(trx, proxy, key)
     await repo.updateEndpoint(trx, row.id, {
       description: body.description ?? row.description,
@@ -194,8 +186,7 @@ export function deleteEndpoint(
   ref: ProxyRef,
   key: repo.EndpointKey,
 ) {
-  const event = { name: 'proxy.endpointDeleted' as const }
-  return changeEndpoint(deps, principal, ref, event, async (trx, proxy) => {
+  return changeEndpoint(deps, principal, ref, 'deleted', async (trx, proxy) => {
     restOnly(proxy, 'deleted from')
     const row = await requireEndpoint(trx, proxy, key)
     await repo.deleteEndpoint(trx, row.id)
@@ -215,7 +206,7 @@ export function setEndpointStatus(
   body: EndpointStatusInput,
 ) {
   const key = identified(body)
-  return changeEndpoint(deps, principal, ref, { change: 'status' }, async (trx, proxy, now) => {
+  return changeEndpoint(deps, principal, ref, 'status', async (trx, proxy, now) => {
     const row = await requireEndpoint(trx, proxy, key)
     await repo.updateEndpoint(trx, row.id, { active: body.active ? 1 : 0, updated_at: now })
     return key
@@ -239,7 +230,7 @@ export function setEndpointCache(
       },
     ])
   }
-  return changeEndpoint(deps, principal, ref, { change: 'cache' }, async (trx, proxy, now) => {
+  return changeEndpoint(deps, principal, ref, 'cache', async (trx, proxy, now) => {
     const row = await requireEndpoint(trx, proxy, key)
     await repo.updateEndpoint(trx, row.id, {
       cache_settings: JSON.stringify(cache),
@@ -275,7 +266,7 @@ export function setEndpointWsa(
   const key = identified(body)
   const wsa = { ...WSA_DEFAULTS, ...body.wsaSettings }
   checkWsa(wsa)
-  return changeEndpoint(deps, principal, ref, { change: 'wsa' }, async (trx, proxy, now) => {
+  return changeEndpoint(deps, principal, ref, 'wsa', async (trx, proxy, now) => {
     if (apiTypeOf(proxy.creation_type) !== 'SOAP') {
       throw errors.badRequest(
         `API proxy '${proxy.name}' is a REST proxy: WS-Addressing settings apply to SOAP API proxies only.`,
