@@ -1,4 +1,4 @@
-import { parentPort } from 'node:worker_threads'
+import { answerJobs } from '../../worker-pool.ts'
 import { parseSpec, type SpecKind, SpecProblem } from './spec-parse.ts'
 
 /** A document for a spec-parse worker to read; it answers each with one message. */
@@ -7,14 +7,8 @@ export interface ParseJob {
   kind: SpecKind
 }
 
-parentPort?.on('message', async (job: ParseJob) => {
-  try {
-    parentPort?.postMessage({ ok: true, spec: await parseSpec(job.bytes, job.kind) })
-  } catch (error) {
-    const problem =
-      error instanceof SpecProblem ? error.message : 'the document could not be read as a spec'
-    parentPort?.postMessage({ ok: false, problem })
-  }
-})
-// Loaded: from here on, the parent's clock measures parsing only.
-parentPort?.postMessage('ready')
+answerJobs(
+  (job: ParseJob) => parseSpec(job.bytes, job.kind),
+  (error) =>
+    error instanceof SpecProblem ? error.message : 'the document could not be read as a spec',
+)
