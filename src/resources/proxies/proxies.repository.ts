@@ -10,6 +10,23 @@ export function proxiesOfProject(db: Queryable, projectId: string) {
     .where('project_id', '=', projectId)
 }
 
+/** The stored settings documents of some of a project's proxies, by proxy name. */
+export async function settingsOfNamed(
+  db: Queryable,
+  projectId: string,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  if (names.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('proxy_settings')
+    .innerJoin('api_proxies', 'api_proxies.id', 'proxy_settings.proxy_id')
+    .select(['api_proxies.name', 'proxy_settings.settings'])
+    .where('api_proxies.project_id', '=', projectId)
+    .where('api_proxies.name', 'in', [...names])
+    .execute()
+  return new Map(rows.map((r) => [r.name, r.settings]))
+}
+
 /** The proxy (other than the one named `exceptName`) using one of these paths, if any. */
 export function routeHolder(
   db: Queryable,
