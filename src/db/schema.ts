@@ -131,6 +131,8 @@ export interface ProxyDeploymentsTable {
   revision: number
   deployed_at: string
   deployed_by: string
+  /** When a variable the proxy refers to changed value here since the deploy, or null */
+  variables_changed_at: string | null
 }
 
 export interface ProxyGroupsTable {

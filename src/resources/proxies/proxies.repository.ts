@@ -121,6 +121,7 @@ export async function upsertDeployment(
         revision: row.revision,
         deployed_at: row.deployed_at,
         deployed_by: row.deployed_by,
+        variables_changed_at: null,
       }),
     )
     .execute()

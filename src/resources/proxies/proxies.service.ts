@@ -84,7 +84,9 @@ export async function present(db: Queryable, project: ProjectRow, row: ApiProxyR
       return {
         environmentName,
         deployed: d !== undefined,
-        redeployRequired: d !== undefined && d.revision < row.revision,
+        // Behind the proxy's revision, or a variable it refers to changed here since.
+        redeployRequired:
+          d !== undefined && (d.revision < row.revision || d.variables_changed_at !== null),
         deployedAt: d?.deployed_at ?? null,
         deployedBy: d?.deployed_by ?? null,
       }

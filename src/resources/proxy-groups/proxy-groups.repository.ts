@@ -128,6 +128,7 @@ export function memberDeployments(db: Queryable, groupId: string) {
       'proxy_deployments.proxy_id',
       'proxy_deployments.environment_id',
       'proxy_deployments.revision',
+      'proxy_deployments.variables_changed_at',
     ])
     .where('proxy_group_members.group_id', '=', groupId)
     .execute()

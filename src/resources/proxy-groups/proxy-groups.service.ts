@@ -86,8 +86,9 @@ export const GROUP_ENVIRONMENT_ORDER: ListOrder = {
 
 /**
  * How to present each environment of a group: whether the group is there, and whether it
- * is behind (the group changed since, or a member is missing there or runs an older
- * revision than its current one). Reads the members once, for a whole page.
+ * is behind (the group changed since, or a member is missing there, runs an older
+ * revision than its current one, or refers to a variable that changed there since).
+ * Reads the members once, for a whole page.
  */
 export async function groupEnvironmentView(db: Queryable, group: ProxyGroupRow) {
   const [members, memberDeployments] = await Promise.all([
@@ -99,7 +100,8 @@ export async function groupEnvironmentView(db: Queryable, group: ProxyGroupRow) 
       (m) =>
         m.environment_id === environmentId &&
         m.proxy_id === proxy.id &&
-        m.revision === proxy.revision,
+        m.revision === proxy.revision &&
+        m.variables_changed_at === null,
     )
   return (row: repo.GroupEnvironmentRow) => {
     const deployed = row.deployed_revision !== null
