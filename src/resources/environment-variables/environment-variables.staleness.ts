@@ -67,7 +67,7 @@ export async function markStaleDeployments(
   at: string,
 ): Promise<void> {
   const names = new Set([before?.name, after?.name].filter((n) => n !== undefined))
-  const valueOf = (state: VariableState | undefined, name: string, environmentId: string) =>
+  const valueIn = (state: VariableState | undefined, name: string, environmentId: string) =>
     state?.name === name ? state.valueIn(environmentId) : undefined
   for (const d of await repo.deploymentsWithDefinitions(trx, projectId)) {
     const referenced = new Set<string>()
@@ -76,7 +76,7 @@ export async function markStaleDeployments(
     const changed = [...names].some(
       (name) =>
         referenced.has(name) &&
-        valueOf(before, name, d.environment_id) !== valueOf(after, name, d.environment_id),
+        valueIn(before, name, d.environment_id) !== valueIn(after, name, d.environment_id),
     )
     if (changed) await repo.markVariablesChanged(trx, d.proxy_id, d.environment_id, at)
   }
