@@ -124,6 +124,13 @@ export interface ProxyRoutesTable {
   proxy_id: string
 }
 
+/** One relative path of an API proxy group's client route (0015); one holder per path. */
+export interface GroupRoutesTable {
+  project_id: string
+  path: string
+  group_id: string
+}
+
 export interface ProxyDeploymentsTable {
   proxy_id: string
   environment_id: string
@@ -330,6 +337,7 @@ export interface Database {
   environment_projects: EnvironmentProjectsTable
   api_proxies: ApiProxiesTable
   proxy_routes: ProxyRoutesTable
+  group_routes: GroupRoutesTable
   proxy_deployments: ProxyDeploymentsTable
   proxy_settings: ProxySettingsTable
   deployment_history: DeploymentHistoryTable

@@ -13,8 +13,10 @@ import type { DebugLog, SpecUpload } from './spec-import.ts'
 
 /** Creating, changing and deleting proxies. */
 
-const routeTaken = (path: string, holder: string) =>
-  errors.conflict(`Relative path '${path}' is already used by API proxy '${holder}'.`)
+const routeTaken = (holder: repo.RouteHolder) =>
+  errors.conflict(
+    `Relative path '${holder.path}' is already used by ${holder.kind} '${holder.name}'.`,
+  )
 
 /** Thrown inside the transaction when the database refused a path: another write won it. */
 class RouteRace extends Error {}
@@ -30,7 +32,7 @@ async function claimRoute(
   route: ClientRoute,
 ): Promise<void> {
   const holder = await repo.routeHolder(trx, project.id, route.relativePathList, proxy.name)
-  if (holder) throw routeTaken(holder.path, holder.name)
+  if (holder) throw routeTaken(holder)
   try {
     await repo.replaceRoutes(trx, project.id, proxy.id, route.relativePathList)
   } catch (error) {
@@ -43,7 +45,7 @@ async function claimRoute(
 async function raceLost(deps: ProxiesDeps, project: ProjectRow, name: string, route: ClientRoute) {
   const holder = await repo.routeHolder(deps.db, project.id, route.relativePathList, name)
   return holder
-    ? routeTaken(holder.path, holder.name)
+    ? routeTaken(holder)
     : errors.conflict('A relative path of this proxy was just taken by another API proxy.')
 }
 
@@ -88,7 +90,7 @@ export async function createProxy(
         definition.clientRoute.relativePathList,
         row.name,
       )
-      if (holder) throw routeTaken(holder.path, holder.name)
+      if (holder) throw routeTaken(holder)
       await repo.insertProxy(trx, row)
       await claimRoute(trx, project, row, definition.clientRoute)
       await storeBodySettings(trx, deps.atRestKey, row.id, input, true)

@@ -7,7 +7,12 @@ import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
-import { findProxy } from '../proxies/proxies.repository.ts'
+import {
+  findProxy,
+  groupRouteHolder,
+  proxyRouteHolder,
+  type RouteHolder,
+} from '../proxies/proxies.repository.ts'
 import * as repo from './proxy-groups.repository.ts'
 
 export interface ProxyGroupsDeps {
@@ -178,6 +183,40 @@ export async function getGroup(
 
 // --- Writing
 
+const routeTaken = (holder: RouteHolder) =>
+  errors.conflict(
+    `Relative path '${holder.path}' is already used by ${holder.kind} '${holder.name}'.`,
+  )
+
+/** Thrown inside the transaction when the database refused a path: another write won it. */
+class RouteRace extends Error {}
+
+/**
+ * A group's relative paths must not be another group's or any proxy's in the project
+ * (a request must find one route): one index lookup each, and the primary key of
+ * group_routes for two group writes racing past it.
+ */
+async function claimGroupRoute(
+  trx: Queryable,
+  project: ProjectRow,
+  group: Pick<ProxyGroupRow, 'id' | 'name'>,
+  paths: readonly string[],
+): Promise<void> {
+  const holder =
+    (await proxyRouteHolder(trx, project.id, paths)) ??
+    (await groupRouteHolder(trx, project.id, paths, group.name))
+  if (holder) throw routeTaken(holder)
+  try {
+    await repo.replaceGroupRoutes(trx, project.id, group.id, paths)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new RouteRace()
+    throw error
+  }
+}
+
+const raceLost = () =>
+  errors.conflict('A relative path of this group was just taken by another API proxy group.')
+
 export async function createGroup(
   deps: ProxyGroupsDeps,
   principal: Principal,
@@ -197,8 +236,12 @@ export async function createGroup(
     updated_at: now,
   }
   try {
-    await repo.insertGroup(deps.db, row)
+    await deps.db.transaction().execute(async (trx) => {
+      await repo.insertGroup(trx, row)
+      await claimGroupRoute(trx, project, row, input.clientRoute.relativePathList)
+    })
   } catch (error) {
+    if (error instanceof RouteRace) throw raceLost()
     if (isUniqueViolation(error))
       throw errors.duplicateName(`API proxy group '${input.name}' in project '${project.name}'`)
     throw error
@@ -225,7 +268,15 @@ export async function updateGroup(
     revision: existing.revision + 1,
     updated_at: deps.clock.now().toISOString(),
   }
-  await repo.updateGroup(deps.db, existing.id, changes)
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await claimGroupRoute(trx, project, existing, input.clientRoute.relativePathList)
+      await repo.updateGroup(trx, existing.id, changes)
+    })
+  } catch (error) {
+    if (error instanceof RouteRace) throw raceLost()
+    throw error
+  }
   deps.audit.record('proxyGroup.updated', { project: project.name, group: existing.name })
   return present(deps.db, project, { ...existing, ...changes })
 }

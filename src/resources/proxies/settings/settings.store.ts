@@ -143,7 +143,7 @@ export async function claimPaths(target: Editing, paths: readonly string[]): Pro
     paths.length > 0 ? await routeHolder(trx, project.id, paths, proxy.name) : undefined
   if (holder) {
     throw errors.conflict(
-      `Relative path '${holder.path}' is already used by API proxy '${holder.name}'.`,
+      `Relative path '${holder.path}' is already used by ${holder.kind} '${holder.name}'.`,
     )
   }
   try {
