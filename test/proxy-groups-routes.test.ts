@@ -97,6 +97,20 @@ describe.each(dialects())('relative paths of groups and proxies (%s)', (dialect)
     expect((await w.call('GET', `${proxies}/NewAPI/`, 'admin')).statusCode).toBe(404)
   })
 
+  it('lets exactly one of a proxy and a group racing for a path have it', async () => {
+    const proxies = '/apiops/projects/MyProject/apiProxies'
+    for (let i = 0; i < 8; i++) {
+      const path = `/race${i}`
+      const [p, g] = await Promise.all([
+        w.call('POST', `${proxies}/url/`, 'admin', proxyBody(`Race${i}API`, path)),
+        w.call('POST', `${base}/`, 'grouper', group(`race${i}`, path)),
+      ])
+      expect([p.statusCode, g.statusCode].sort(), `${path}: ${p.body} ${g.body}`).toEqual([
+        200, 409,
+      ])
+    }
+  })
+
   it('frees the paths of a deleted group, and leaves other projects alone', async () => {
     await w.ok('DELETE', `${base}/checkout/`, 'grouper')
     await w.ok(

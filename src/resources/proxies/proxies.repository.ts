@@ -27,6 +27,22 @@ export async function settingsOfNamed(
   return new Map(rows.map((r) => [r.name, r.settings]))
 }
 
+/**
+ * Serializes the route claims of one project until the transaction ends: proxy and
+ * group paths live in two tables, so no one primary key can settle a proxy and a group
+ * racing for the same path. A no-op update of the project row is the lock, the same
+ * statement on both engines (PostgreSQL holds the row lock; SQLite runs one write
+ * transaction at a time anyway). It changes no key column, so inserts that refer to
+ * the project are not blocked by it.
+ */
+export async function lockProjectRoutes(db: Queryable, projectId: string): Promise<void> {
+  await db
+    .updateTable('projects')
+    .set((eb) => ({ description: eb.ref('description') }))
+    .where('id', '=', projectId)
+    .execute()
+}
+
 /** Who holds a relative path: an API proxy or an API proxy group, by name. */
 export interface RouteHolder {
   path: string

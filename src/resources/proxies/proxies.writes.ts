@@ -31,6 +31,7 @@ async function claimRoute(
   proxy: { id: string; name: string },
   route: ClientRoute,
 ): Promise<void> {
+  await repo.lockProjectRoutes(trx, project.id)
   const holder = await repo.routeHolder(trx, project.id, route.relativePathList, proxy.name)
   if (holder) throw routeTaken(holder)
   try {

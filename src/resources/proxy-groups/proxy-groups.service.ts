@@ -10,6 +10,7 @@ import { authorizeInProject, type Principal } from '../../identity/policy/permis
 import {
   findProxy,
   groupRouteHolder,
+  lockProjectRoutes,
   proxyRouteHolder,
   type RouteHolder,
 } from '../proxies/proxies.repository.ts'
@@ -193,8 +194,8 @@ class RouteRace extends Error {}
 
 /**
  * A group's relative paths must not be another group's or any proxy's in the project
- * (a request must find one route): one index lookup each, and the primary key of
- * group_routes for two group writes racing past it.
+ * (a request must find one route): one index lookup each, after taking the project's
+ * route lock (lockProjectRoutes), so a proxy write cannot race past the check either.
  */
 async function claimGroupRoute(
   trx: Queryable,
@@ -202,6 +203,7 @@ async function claimGroupRoute(
   group: Pick<ProxyGroupRow, 'id' | 'name'>,
   paths: readonly string[],
 ): Promise<void> {
+  await lockProjectRoutes(trx, project.id)
   const holder =
     (await proxyRouteHolder(trx, project.id, paths)) ??
     (await groupRouteHolder(trx, project.id, paths, group.name))
