@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Role } from '../src/identity/users/roles.ts'
 import { answerProblems, type DocPage, readDocPage, walkedPageIds } from './doc-walk-support.ts'
 import { upload, wsdlFixture } from './fixtures/spec-upload.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
@@ -159,6 +160,8 @@ describe('the documented walk covers the sections', () => {
     for (const id of ORDER) {
       const page = readDocPage(id)
       expect(page.answer, id).toBeDefined()
+      // A write whose path ends in a parameter acts on what it names (deploy, add a
+      // member) and takes no body; every other write has an example to send.
       if (['POST', 'PUT', 'PATCH'].includes(page.method) && !/\{\w+\}\/$/.test(page.path))
         expect(page.examples.length, `${id} has no request example`).toBeGreaterThan(0)
     }
@@ -177,8 +180,14 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
     ctx = await buildTestApp(dialect, { env: { APIOPS_SPEC_FETCH_ALLOWLIST: '127.0.0.1/32' } })
     const admin = (await tokenFor(ctx, (await makeUser(ctx, 'root', ['ROLE_ADMIN'])).id)).token
     // The walker holds every role the walked pages name, and no more: not ROLE_ADMIN.
-    const roles = [...new Set(walkedPageIds().flatMap((id) => readDocPage(id).roles))]
-    const walker = await makeUser(ctx, 'walker', roles as never)
+    const roles = [...new Set(walkedPageIds().flatMap((id) => readDocPage(id).roles))].sort()
+    expect(roles).toEqual([
+      'ROLE_API_SECURITY',
+      'ROLE_DEPLOY_UNDEPLOY_PROXIES',
+      'ROLE_MANAGE_PROXIES',
+      'ROLE_MANAGE_PROXY_GROUPS',
+    ])
+    const walker = await makeUser(ctx, 'walker', roles as Role[])
     token = (await tokenFor(ctx, walker.id)).token
     const setup: [string, Json][] = [
       ['/apiops/projects/', { name: 'MyProject' }],
@@ -250,6 +259,7 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
   async function expectDocumented(page: DocPage, body: Json | undefined, label: string) {
     const res = await send(page, body)
     expect(res.statusCode, `${label}: ${res.body}`).toBe(200)
+    expect(res.headers['content-type'], label).toMatch(/^application\/json;\s*charset=utf-8$/i)
     const problems = answerProblems(page.answer as NonNullable<DocPage['answer']>, res.json())
     expect(problems, `${label}: ${res.body}`).toEqual([])
     remember(page, body)
@@ -261,14 +271,19 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
     for (const [i, body] of bodies.entries()) {
       const label = `${id} example ${i + 1}`
       const departure = body && DEPARTURES.find((d) => d.applies(page, body))
-      const known =
+      // A PUT departs only while its proxy does not exist yet.
+      const departs =
         departure?.carryOn === 'create-first'
           ? body && !(await proxyExists(body.apiProxyName))
           : departure !== undefined
-      if (departure && known) {
+      if (departure && departs) {
         const res = await send(page, body)
         expect(res.statusCode, `${label} (${departure.reason}): ${res.body}`).toBe(departure.status)
-        expect(res.json().error, label).toBe(departure.error)
+        // The error envelope of the getting-started pages: a code and a description.
+        expect(res.json(), label).toMatchObject({
+          error: departure.error,
+          error_description: expect.any(String),
+        })
         if (departure.carryOn === 'create-first') {
           const created = await send(page, body, 'POST')
           expect(created.statusCode, `${label}, created first: ${created.body}`).toBe(200)
