@@ -13,7 +13,8 @@ import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } 
  * each answer checked against the page's documented success answer: the status, every
  * top-level field with its documented JSON type, and the first item of a documented list.
  * A page that is not built yet is PENDING and must still answer 404 "No route", so the
- * list shrinks the moment its feature lands. Where the pages contradict themselves,
+ * list shrinks the moment its feature lands: its entry then moves into ORDER, at a
+ * point of the walk where what it needs exists. Where the pages contradict themselves,
  * apiops's choice (docs/api.md) is a DEPARTURE: the walk asserts apiops's answer, then
  * carries on the documented way.
  */
@@ -311,6 +312,31 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
     const res = await send(page, body ?? {}, page.method, url)
     expect(res.statusCode, `${id}: ${res.body}`).toBe(404)
     expect(res.json().error_description, id).toMatch(/^No route /)
+  })
+
+  it("lists soapToRest as each proxy's own setting says", async () => {
+    const create = await ctx.app.inject({
+      method: 'POST',
+      url: '/apiops/projects/MyProject/apiProxies/url/',
+      headers: bearer(token),
+      payload: {
+        apiProxyName: 'soap-to-rest',
+        apiProxyCreationType: 'REVERSE_PROXY',
+        clientRoute: { relativePathList: ['/soap-to-rest'] },
+        routingInfo: { routingAddressList: [{ address: 'https://backend.example.com' }] },
+        soapToRest: true,
+      },
+    })
+    expect(create.statusCode, create.body).toBe(200)
+    const list = await ctx.app.inject({
+      url: '/apiops/projects/MyProject/apiProxies/',
+      headers: bearer(token),
+    })
+    const flags = Object.fromEntries(
+      list.json().resultList.map((p: Json) => [p.name, p.soapToRest]),
+    )
+    expect(flags['soap-to-rest']).toBe(true)
+    expect(flags['petstore-api']).toBe(false)
   })
 
   it("answers the docs' ?page=1&size=10 with the second page, page being 0-based", async () => {
