@@ -6,14 +6,14 @@ import type { Database } from '../src/db/schema.ts'
 import { dialects, throwawaySchema } from './helpers.ts'
 
 /*
- * Migration 0015: the groups stored before it get their paths in group_routes, oldest
+ * Migration 0021: the groups stored before it get their paths in group_routes, oldest
  * group first; a path an older group holds stays with it (group paths were not checked
  * before, so two groups may share one).
  */
 
-const BEFORE = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0015'))
+const BEFORE = Object.fromEntries(Object.entries(migrations).filter(([name]) => name < '0021'))
 
-async function storeBefore0015(dialect: string) {
+async function storeBefore0021(dialect: string) {
   const schema = dialect === 'postgres' ? await throwawaySchema('m15') : undefined
   const store = schema
     ? createDb({ databaseUrl: schema.url, dataDir: '' })
@@ -34,9 +34,9 @@ async function storeBefore0015(dialect: string) {
   }
 }
 
-describe.each(dialects())('migration 0015: group routes backfilled (%s)', (dialect) => {
+describe.each(dialects())('migration 0021: group routes backfilled (%s)', (dialect) => {
   it('gives each path to the oldest group holding it', async () => {
-    const { db, drop } = await storeBefore0015(dialect)
+    const { db, drop } = await storeBefore0021(dialect)
     try {
       await db
         .insertInto('projects')

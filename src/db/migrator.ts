@@ -12,8 +12,8 @@ import * as m0010 from './migrations/0010_audit_events.ts'
 import * as m0011 from './migrations/0011_environment_variables.ts'
 import * as m0012 from './migrations/0012_proxy_groups.ts'
 import * as m0013 from './migrations/0013_proxy_settings.ts'
-import * as m0014 from './migrations/0014_deployment_variables.ts'
-import * as m0015 from './migrations/0015_group_routes.ts'
+import * as m0020 from './migrations/0020_deployment_variables.ts'
+import * as m0021 from './migrations/0021_group_routes.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -30,8 +30,8 @@ export const migrations: Record<string, Migration> = {
   '0011_environment_variables': m0011,
   '0012_proxy_groups': m0012,
   '0013_proxy_settings': m0013,
-  '0014_deployment_variables': m0014,
-  '0015_group_routes': m0015,
+  '0020_deployment_variables': m0020,
+  '0021_group_routes': m0021,
 }
 
 export class SchemaTooNewError extends Error {}
