@@ -15,8 +15,10 @@ import type { DebugLog, SpecUpload } from './spec-import.ts'
 
 /** Creating, changing and deleting proxies. */
 
-const routeTaken = (path: string, holder: string) =>
-  errors.conflict(`Relative path '${path}' is already used by API proxy '${holder}'.`)
+const routeTaken = (holder: repo.RouteHolder) =>
+  errors.conflict(
+    `Relative path '${holder.path}' is already used by ${holder.kind} '${holder.name}'.`,
+  )
 
 /** Thrown inside the transaction when the database refused a path: another write won it. */
 class RouteRace extends Error {}
@@ -31,8 +33,9 @@ async function claimRoute(
   proxy: { id: string; name: string },
   route: ClientRoute,
 ): Promise<void> {
+  await repo.lockProjectRoutes(trx, project.id)
   const holder = await repo.routeHolder(trx, project.id, route.relativePathList, proxy.name)
-  if (holder) throw routeTaken(holder.path, holder.name)
+  if (holder) throw routeTaken(holder)
   try {
     await repo.replaceRoutes(trx, project.id, proxy.id, route.relativePathList)
   } catch (error) {
@@ -45,7 +48,7 @@ async function claimRoute(
 async function raceLost(deps: ProxiesDeps, project: ProjectRow, name: string, route: ClientRoute) {
   const holder = await repo.routeHolder(deps.db, project.id, route.relativePathList, name)
   return holder
-    ? routeTaken(holder.path, holder.name)
+    ? routeTaken(holder)
     : errors.conflict('A relative path of this proxy was just taken by another API proxy.')
 }
 
@@ -89,7 +92,7 @@ export async function createProxy(
         definition.clientRoute.relativePathList,
         row.name,
       )
-      if (holder) throw routeTaken(holder.path, holder.name)
+      if (holder) throw routeTaken(holder)
       await repo.insertProxy(trx, row)
       await replaceEndpoints(trx, row.id, specRecords(definition.endpoints, now))
       await claimRoute(trx, project, row, definition.clientRoute)
