@@ -27,10 +27,13 @@ export interface DocPage {
   id: string
   method: string
   path: string
-  multipart: boolean
+  /** A multipart page's form: its file field, and whether it has a metadata field. */
+  form: { file: string; metadata: boolean } | undefined
   /** Request bodies, in page order (for multipart pages: the metadata JSON). */
   examples: Record<string, unknown>[]
   answer: DocAnswer | undefined
+  /** A page whose success answer is a file: its documented media type and file name. */
+  download: { contentType: string; fileName: string } | undefined
   /** The roles the page names. */
   roles: string[]
 }
@@ -119,6 +122,24 @@ function withBorrowedNotes(id: string, answer: DocAnswer | undefined): DocAnswer
   return answer
 }
 
+/** The "Form Data" table: the row typed `file`, and whether a `metadata` row is there. */
+function formOf(text: string): DocPage['form'] {
+  const rows = (section(text, /^### Form Data/) ?? '')
+    .split('\n')
+    .map((line) => line.split('|').map((c) => c.trim()))
+    .filter((cells) => cells.length > 3 && /^[A-Za-z]\w*$/.test(cells[1] as string))
+  const file = rows.find((cells) => cells[2] === 'file')?.[1]
+  return file ? { file, metadata: rows.some((cells) => cells[1] === 'metadata') } : undefined
+}
+
+/** The headers a file answer documents (`Content-Type: ...`, `filename="..."`). */
+function downloadOf(text: string): DocPage['download'] {
+  const response = section(text, /^#+ Response$/) ?? ''
+  const contentType = /`Content-Type: ([^`]+)`/.exec(response)?.[1]
+  const fileName = /`Content-Disposition: attachment; filename="([^"]+)"`/.exec(response)?.[1]
+  return contentType && fileName ? { contentType, fileName } : undefined
+}
+
 export function readDocPage(id: string): DocPage {
   const text = pageText(id)
   const endpoint = section(text, /^## Endpoint/) ?? ''
@@ -128,9 +149,10 @@ export function readDocPage(id: string): DocPage {
     id,
     method: line[1] as string,
     path: line[2] as string,
-    multipart: /\| Content-Type \| multipart\/form-data/.test(text),
+    form: formOf(text),
     examples: requestExamples(text),
     answer: withBorrowedNotes(id, answerOf(id)),
+    download: downloadOf(text),
     roles: [...new Set(text.match(/ROLE_[A-Z_]+/g) ?? [])],
   }
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Role } from '../src/identity/users/roles.ts'
 import { answerProblems, type DocPage, readDocPage, walkedPageIds } from './doc-walk-support.ts'
-import { upload, wsdlFixture } from './fixtures/spec-upload.ts'
+import { specForm, upload, wsdlFixture } from './fixtures/spec-upload.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 /*
@@ -96,8 +96,12 @@ interface Departure {
   status: number
   error: string
   reason: string
-  /** Then the walk carries on: the call that gets the documented answer. */
-  carryOn: 'create-first' | ((body: Json) => Json)
+  /**
+   * Then the walk carries on to the documented answer: with the body adapted, or with the
+   * page's precondition made to hold first (the proxy a PUT names created, the proxy an
+   * import would clash with deleted), which departs only while it does not hold.
+   */
+  carryOn: 'create-first' | 'delete-first' | ((body: Json) => Json)
 }
 
 const DEPARTURES: Departure[] = [
@@ -135,6 +139,15 @@ const DEPARTURES: Departure[] = [
     error: 'not_found',
     reason: 'a SOAP endpoint is named by its path, /getUser, not by the bare operation name',
     carryOn: (b) => ({ ...b, identifierName: `/${b.identifierName}` }),
+  },
+  {
+    // docs/api.md (Export and import): apiops will not make up a name the caller did not choose.
+    applies: (p) => p.id.endsWith('/import-api-proxy'),
+    status: 409,
+    error: 'duplicate_name',
+    reason:
+      "an import without override refuses the archive's name while it exists (the page adds a suffix)",
+    carryOn: 'delete-first',
   },
 ]
 
@@ -191,10 +204,12 @@ describe('the documented walk covers the sections', () => {
   it('reads a method, a path and a success answer from every walked page', () => {
     for (const id of ORDER) {
       const page = readDocPage(id)
-      expect(page.answer, id).toBeDefined()
+      expect(page.answer ?? page.download, id).toBeDefined()
       // A write whose path ends in a parameter acts on what it names (deploy, add a
-      // member) and takes no body; every other write has an example to send.
-      if (['POST', 'PUT', 'PATCH'].includes(page.method) && !/\{\w+\}\/$/.test(page.path))
+      // member) and takes no body, as does a form that is just a file (import); every
+      // other write has an example to send.
+      const bodiless = /\{\w+\}\/$/.test(page.path) || page.form?.metadata === false
+      if (['POST', 'PUT', 'PATCH'].includes(page.method) && !bodiless)
         expect(page.examples.length, `${id} has no request example`).toBeGreaterThan(0)
     }
   })
@@ -206,6 +221,8 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
   let token: string
   // The objects the walk created, by the path parameter that names them.
   const state: Record<string, string> = { projectName: 'MyProject', environmentName: 'production' }
+  // What the export page answered, which the import pages send back.
+  let exported: Buffer | undefined
 
   beforeAll(async () => {
     spec = await specServer()
@@ -260,8 +277,11 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
 
   async function send(page: DocPage, body: Json | undefined, method = page.method, path?: string) {
     const url = path ?? urlOf(page, body)
-    if (page.multipart) {
-      const form = upload(body, specFor(String(body?.apiProxyCreationType)))
+    if (page.form) {
+      const form =
+        page.form.file === 'apiProxyExportFile'
+          ? archiveForm(body)
+          : upload(body, specFor(String(body?.apiProxyCreationType)))
       return ctx.app.inject({
         method: method as 'POST',
         url,
@@ -275,6 +295,15 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
       headers: bearer(token),
       ...(body === undefined ? {} : { payload: localSpecUrl(body) }),
     })
+  }
+
+  /** An import's form: the archive the export page answered, and the page's metadata if any. */
+  function archiveForm(metadata: Json | undefined) {
+    const file = { value: exported ?? Buffer.alloc(0), filename: 'apiProxyExportFile.zip' }
+    return specForm([
+      ...(metadata === undefined ? [] : [{ name: 'metadata', value: JSON.stringify(metadata) }]),
+      { name: 'apiProxyExportFile', ...file },
+    ])
   }
 
   /** The walk's objects follow what a successful call created or renamed. */
@@ -293,6 +322,16 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
   async function expectDocumented(page: DocPage, body: Json | undefined, label: string) {
     const res = await send(page, body)
     expect(res.statusCode, `${label}: ${res.body}`).toBe(200)
+    if (page.download) {
+      const { contentType, fileName } = page.download
+      expect(String(res.headers['content-type']).split(';')[0], label).toBe(contentType)
+      expect(res.headers['content-disposition'], label).toBe(`attachment; filename="${fileName}"`)
+      // A ZIP opens with a local file header's signature.
+      expect(res.rawPayload.subarray(0, 4).toString('latin1'), label).toBe('PK\x03\x04')
+      exported = res.rawPayload
+      state.exportedProxy = state.apiProxyName as string
+      return
+    }
     expect(res.headers['content-type'], label).toMatch(/^application\/json;\s*charset=utf-8$/i)
     const answer = page.answer as NonNullable<DocPage['answer']>
     const empty = EMPTY_LISTS[page.id] ?? []
@@ -308,13 +347,8 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
     const bodies: (Json | undefined)[] = page.examples.length > 0 ? page.examples : [undefined]
     for (const [i, body] of bodies.entries()) {
       const label = `${id} example ${i + 1}`
-      const departure = body && DEPARTURES.find((d) => d.applies(page, body))
-      // A PUT departs only while its proxy does not exist yet.
-      const departs =
-        departure?.carryOn === 'create-first'
-          ? body && !(await proxyExists(body.apiProxyName))
-          : departure !== undefined
-      if (departure && departs) {
+      const departure = DEPARTURES.find((d) => d.applies(page, body ?? {}))
+      if (departure && (await departsNow(departure, body))) {
         const res = await send(page, body)
         expect(res.statusCode, `${label} (${departure.reason}): ${res.body}`).toBe(departure.status)
         // The error envelope of the getting-started pages: a code and a description.
@@ -326,6 +360,11 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
           const created = await send(page, body, 'POST')
           expect(created.statusCode, `${label}, created first: ${created.body}`).toBe(200)
           await expectDocumented(page, body, label)
+        } else if (departure.carryOn === 'delete-first') {
+          const url = proxyUrl(state.exportedProxy as string)
+          const deleted = await ctx.app.inject({ method: 'DELETE', url, headers: bearer(token) })
+          expect(deleted.statusCode, `${label}, deleted first: ${deleted.body}`).toBe(200)
+          await expectDocumented(page, body, label)
         } else await expectDocumented(page, departure.carryOn(body as Json), `${label} (adapted)`)
         continue
       }
@@ -333,9 +372,20 @@ describe.each(dialects())('the documented walk (%s)', (dialect) => {
     }
   })
 
+  /** A precondition departure holds only while the precondition does not. */
+  async function departsNow(departure: Departure, body: Json | undefined): Promise<boolean> {
+    if (departure.carryOn === 'create-first') return !(await proxyExists(body?.apiProxyName))
+    if (departure.carryOn === 'delete-first') return proxyExists(state.exportedProxy as string)
+    return true
+  }
+
+  const proxyUrl = (name: string) =>
+    `/apiops/projects/${state.projectName}/apiProxies/${encodeURIComponent(name)}/`
+
   async function proxyExists(name: string): Promise<boolean> {
-    const url = `/apiops/projects/${state.projectName}/apiProxies/${encodeURIComponent(name)}/`
-    return (await ctx.app.inject({ url, headers: bearer(token) })).statusCode === 200
+    return (
+      (await ctx.app.inject({ url: proxyUrl(name), headers: bearer(token) })).statusCode === 200
+    )
   }
 
   it.each(Object.entries(PENDING))('%s is pending (%s): no route yet', async (id) => {
