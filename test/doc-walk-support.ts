@@ -175,40 +175,42 @@ function allowedTypes(example: unknown, tableType: string | undefined): Set<stri
 
 /**
  * What is wrong with an answer, measured against the page's documented one: every
- * top-level field present with its documented JSON type, and, where the doc shows a
- * list of objects, the fields of the answer's first item likewise. [] when nothing is.
+ * documented field present with its documented JSON type, at the top (where the fields
+ * table may allow null or mark a field conditional), in every documented object below it
+ * (a deploymentResult), and in the first item of a documented list of objects. A list
+ * inside a list item is not compared: its items depend on that one object (a secret
+ * environment value reads null, as the page's notes say). A top-level list must have a
+ * first item to compare; a nested one may be empty. [] when nothing is wrong.
  */
 export function answerProblems(doc: DocAnswer, actual: unknown): string[] {
   const problems: string[] = []
   if (jsonType(actual) !== 'object') return [`the answer is ${jsonType(actual)}, not an object`]
-  const got = actual as Record<string, unknown>
-  const compare = (
-    where: string,
-    expected: Record<string, unknown>,
-    found: object,
-    top: boolean,
-  ) => {
+  const compare = (where: string, expected: object, found: object, inItem: boolean) => {
+    const top = where === ''
     const record = found as Record<string, unknown>
     for (const [field, example] of Object.entries(expected)) {
-      const present = Object.hasOwn(record, field)
-      if (!present) {
-        if (!(top && doc.conditional.has(field))) problems.push(`${where}${field} is missing`)
+      const at = `${where}${field}`
+      if (!Object.hasOwn(record, field)) {
+        if (!(top && doc.conditional.has(field))) problems.push(`${at} is missing`)
         continue
       }
+      const value = record[field]
       const allowed = allowedTypes(example, top ? doc.tableTypes.get(field) : undefined)
-      const type = jsonType(record[field])
-      if (allowed !== 'any' && !allowed.has(type))
-        problems.push(`${where}${field} is ${type}, documented as ${[...allowed].join('|')}`)
-      if (!top || !Array.isArray(example) || jsonType(example[0]) !== 'object') continue
-      const list = record[field]
-      if (!Array.isArray(list) || list.length === 0) {
-        problems.push(`${where}${field} has no first item to compare with the documented one`)
+      const type = jsonType(value)
+      if (allowed !== 'any' && !allowed.has(type)) {
+        problems.push(`${at} is ${type}, documented as ${[...allowed].join('|')}`)
         continue
       }
-      if (jsonType(list[0]) !== 'object') problems.push(`${field}[0] is not an object`)
-      else compare(`${field}[0].`, example[0] as Record<string, unknown>, list[0], false)
+      if (type === 'object' && jsonType(example) === 'object')
+        compare(`${at}.`, example as object, value as object, inItem)
+      if (inItem || !Array.isArray(example) || jsonType(example[0]) !== 'object') continue
+      const list = value as unknown[]
+      if (list.length === 0) {
+        if (top) problems.push(`${at} has no first item to compare with the documented one`)
+      } else if (jsonType(list[0]) !== 'object') problems.push(`${at}[0] is not an object`)
+      else compare(`${at}[0].`, example[0] as object, list[0] as object, true)
     }
   }
-  compare('', doc.example, got, true)
+  compare('', doc.example, actual as object, false)
   return problems
 }
