@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Action, POLICY, type Rule } from '../src/identity/policy/permissions.ts'
 import type { Role } from '../src/identity/users/roles.ts'
+import { testMmdb } from './fixtures/mmdb.ts'
 import { certificateUpload } from './fixtures/multipart.ts'
-import { upload, wsdlFixture } from './fixtures/spec-upload.ts'
+import { specForm, upload, wsdlFixture } from './fixtures/spec-upload.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 /**
@@ -120,6 +121,9 @@ async function freshCertificate(fx: Fixtures, n: number): Promise<string> {
   return name
 }
 
+/** A multipart upload of the test MaxMind database. */
+const mmdbUpload = () => specForm([{ name: 'file', value: testMmdb(), filename: 'test.mmdb' }])
+
 async function freshProxy(fx: Fixtures, n: number): Promise<string> {
   const name = `px${n}`
   const res = await fx.adminCall('POST', '/apiops/projects/P/apiProxies/url/', proxyBody(name))
@@ -210,6 +214,35 @@ const MATRIX: Record<string, Entry> = {
     access: 'administer',
     ok: 200,
     make: () => ({ url: '/apiops/settings/', payload: { tokenRateLimit: 0 } }),
+  },
+  'GET /apiops/settings/geolocation': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/settings/geolocation' }),
+  },
+  'PUT /apiops/settings/geolocation/mmdb': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/settings/geolocation/mmdb', ...mmdbUpload() }),
+  },
+  'PUT /apiops/settings/geolocation/enable': {
+    access: 'administer',
+    ok: 200,
+    make: async (fx) => {
+      const upload = mmdbUpload()
+      await fx.ctx.app.inject({
+        method: 'PUT',
+        url: '/apiops/settings/geolocation/mmdb',
+        headers: { ...bearer(fx.admin), ...upload.headers },
+        payload: upload.payload,
+      })
+      return { url: '/apiops/settings/geolocation/enable' }
+    },
+  },
+  'PUT /apiops/settings/geolocation/disable': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/settings/geolocation/disable' }),
   },
   'GET /apiops/session/': {
     access: 'session.own',

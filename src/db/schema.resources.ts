@@ -60,3 +60,17 @@ export interface IpGroupEntriesTable {
   entry: string
   position: number
 }
+
+/** The MaxMind database gateways locate clients with (0022): one row, id 'current'. */
+export interface GeolocationDatabaseTable {
+  id: string
+  file_name: string
+  content: Buffer
+  size: number
+  sha256: string
+  database_type: string
+  ip_version: number
+  build_epoch: string
+  uploaded_at: string
+  uploaded_by: string
+}

@@ -1,6 +1,7 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type {
   CredentialAccessTable,
+  GeolocationDatabaseTable,
   IpGroupEntriesTable,
   IpGroupsTable,
   ProxyEndpointsTable,
@@ -361,6 +362,7 @@ export interface Database {
   audit_events: AuditEventsTable
   settings: SettingsTable
   credential_access: CredentialAccessTable
+  geolocation_database: GeolocationDatabaseTable
   ip_groups: IpGroupsTable
   ip_group_entries: IpGroupEntriesTable
 }
