@@ -13,6 +13,7 @@ import * as m0011 from './migrations/0011_environment_variables.ts'
 import * as m0012 from './migrations/0012_proxy_groups.ts'
 import * as m0013 from './migrations/0013_proxy_settings.ts'
 import * as m0016 from './migrations/0016_ip_groups.ts'
+import * as m0017 from './migrations/0017_connections_documented.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -30,6 +31,7 @@ export const migrations: Record<string, Migration> = {
   '0012_proxy_groups': m0012,
   '0013_proxy_settings': m0013,
   '0016_ip_groups': m0016,
+  '0017_connections_documented': m0017,
 }
 
 export class SchemaTooNewError extends Error {}
