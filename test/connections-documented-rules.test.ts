@@ -51,7 +51,7 @@ function baseOf(type: string): Json {
   const bodies = EXAMPLES.filter((e) => e.method === 'POST')
     .map((e) => JSON.parse(e.body) as Json)
     .filter((b) => typeOf(b) === type)
-    .map((b) => ({ ...b, type, name: `rule-${type}` }))
+    .map((b): Json => ({ ...b, type, name: `rule-${type}` }))
   const withSecret = bodies.find(
     (b) =>
       (SECRET_FIELDS[type] ?? []).some((f) => typeof b[f] === 'string') ||

@@ -15,7 +15,8 @@ const defined = (o: Json): Json =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
 
 function hostsOf(url: unknown) {
-  const match = /^(https?):\/\/([^/:?#]+)(?::(\d{1,5}))?/i.exec(String(url))
+  // Only a plain scheme://host[:port]: anything else (user info, say) is left for validation to refuse.
+  const match = /^(https?):\/\/([^/:?#@]+)(?::(\d{1,5}))?(?:[/?#]|$)/i.exec(String(url))
   if (!match) return url
   const scheme = (match[1] as string).toLowerCase()
   return [{ scheme, host: match[2], port: Number(match[3] ?? (scheme === 'https' ? 443 : 80)) }]

@@ -1,4 +1,4 @@
-import { errors, type ValidationIssue } from '../../errors.ts'
+import type { ValidationIssue } from '../../errors.ts'
 import { MASK } from '../../sealed.ts'
 import { type Body, type ConnectionTypeDef, isSecret, type SecretSlot } from './types/definition.ts'
 
@@ -60,13 +60,14 @@ function noStoredValue(field: string): ValidationIssue {
  * Splits a body into what is stored in clear (every secret replaced by the mask) and the
  * secret values to seal. `stored`: the connection as it was, on update. A secret sent in
  * clear is taken; sent as the mask (or a top-level one omitted) it is the stored value,
- * unless none is stored or the target changed (400 naming each such field); null removes.
+ * unless none is stored or the target changed (an issue naming the field; the mask stays
+ * in place, so the type's own checks still see a secret there); null removes it.
  */
 export function splitSecrets(
   def: ConnectionTypeDef,
   body: Body,
   stored: { settings: Body; values: SecretValues } | null,
-): { settings: Body; values: SecretValues } {
+): { settings: Body; values: SecretValues; issues: ValidationIssue[] } {
   const settings = structuredClone(body)
   const changed = stored ? targetChanges(def, stored.settings, settings) : []
   const values: SecretValues = {}
@@ -77,17 +78,26 @@ export function splitSecrets(
     if (keeping) {
       if (kept === undefined) issues.push(noStoredValue(slot.field))
       else if (changed.length > 0) issues.push(targetChangedIssue(slot.field, changed))
-      else {
-        values[slot.key] = kept
-        slot.put(MASK)
-      }
+      else values[slot.key] = kept
+      slot.put(MASK)
     } else if (typeof slot.value === 'string' && slot.value !== '') {
       values[slot.key] = slot.value
       slot.put(MASK)
     } else if (slot.value !== undefined) slot.put(null)
   }
-  if (issues.length > 0) throw errors.validationFailed(issues)
-  return { settings, values }
+  return { settings, values, issues }
+}
+
+/**
+ * Settings as answered: every secret the mask. Stored settings already hold masks; a
+ * row stored with values in clear (a webhook from before they were sealed, until the
+ * next start seals it) is masked here all the same.
+ */
+export function masked(def: ConnectionTypeDef, settings: Body): Body {
+  for (const slot of slotsOf(def, settings)) {
+    if (typeof slot.value === 'string' && slot.value !== '' && slot.value !== MASK) slot.put(MASK)
+  }
+  return settings
 }
 
 /** The stored settings with the sealed values back in place of the masks (a reveal). */

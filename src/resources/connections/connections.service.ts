@@ -12,6 +12,7 @@ import * as repo from './connections.repository.ts'
 import type { ConnectionInput } from './connections.schemas.ts'
 import {
   hasValues,
+  masked,
   openedValues,
   revealed,
   type SecretValues,
@@ -50,17 +51,19 @@ function sealValues(deps: Pick<ConnectionsDeps, 'atRestKey'>, id: string, values
     : null
 }
 
+/** A row's secrets in clear: sealed, or (a row from before sealing) still in its settings. */
 function storedValues(deps: Pick<ConnectionsDeps, 'atRestKeys'>, row: ConnectionRow) {
-  if (row.secret === null) return {}
+  if (row.secret === null) return splitSecrets(typeDef(row.type), JSON.parse(row.settings), null).values
   const opened = JSON.parse(unseal(deps.atRestKeys, row.secret, secretContext(row.id)))
   return openedValues(typeDef(row.type), opened)
 }
 
 /** The row as the API answers it: documented fields at the top level, secrets masked. */
 function view(row: ConnectionRow): ConnectionView {
-  const { deployToWorker, ...settings } = JSON.parse(row.settings) as Body
+  const def = typeDef(row.type)
+  const { deployToWorker, ...settings } = masked(def, JSON.parse(row.settings) as Body)
   // A secret field never set reads null, so every secret field is always there.
-  for (const field of secretFields(typeDef(row.type))) settings[field] ??= null
+  for (const field of secretFields(def)) settings[field] ??= null
   return {
     type: row.type,
     name: row.name,
@@ -86,8 +89,8 @@ function storedColumns(
   const { type, name: _name, description: _d, enabled: _e, deployToWorker, ...fields } = input
   const def = typeDef(type)
   const before = stored && { settings: JSON.parse(stored.settings), values: storedValues(deps, stored) }
-  const { settings, values } = splitSecrets(def, fields, before)
-  const issues = def.check?.(settings) ?? []
+  const { settings, values, issues } = splitSecrets(def, fields, before)
+  issues.push(...(def.check?.(settings) ?? []))
   if (issues.length > 0) throw errors.validationFailed(issues)
   return {
     settings: JSON.stringify({ deployToWorker: deployToWorker !== false, ...settings }),
@@ -264,12 +267,7 @@ export async function sealStoredWebhookValues(
 ): Promise<number> {
   let sealed = 0
   for (const row of await repo.listUnsealedWebhooks(deps.db)) {
-    let split: ReturnType<typeof splitSecrets>
-    try {
-      split = splitSecrets(typeDef(row.type), JSON.parse(row.settings), null)
-    } catch {
-      continue // a mask with nothing behind it: nothing in clear to seal
-    }
+    const split = splitSecrets(typeDef(row.type), JSON.parse(row.settings), null)
     if (!hasValues(split.values)) continue
     const changes = {
       settings: JSON.stringify(split.settings),
