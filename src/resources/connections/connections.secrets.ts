@@ -108,7 +108,7 @@ export function revealed(def: ConnectionTypeDef, settings: Body, values: SecretV
     const value = values[slot.key]
     if (slot.value !== MASK || value === undefined) continue
     slot.put(value)
-    fields.push(slot.field)
+    fields.push(slot.label ?? slot.field)
   }
   return { settings: clear, fields }
 }

@@ -24,6 +24,8 @@ export type Normalize = (value: unknown, body: Body) => string
 export interface SecretSlot {
   key: string
   field: string
+  /** How an audit event names it, when `field` alone is ambiguous (several query values). */
+  label?: string
   value: unknown
   put(value: string | null): void
 }

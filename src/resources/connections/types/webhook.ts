@@ -75,6 +75,7 @@ function nestedSecrets(body: Body): SecretSlot[] {
     slots.push({
       key: `headerList:${header.name.toLowerCase()}#${nth(header.name.toLowerCase())}`,
       field: `headerList.${i}.value`,
+      label: `headerList.${header.name}`,
       value: header.value,
       put: (value) => {
         header.value = value ?? ''
@@ -89,6 +90,7 @@ function nestedSecrets(body: Body): SecretSlot[] {
     slots.push({
       key: `fullUrl?${piece.name}#${nthQuery(piece.name)}`,
       field: 'fullUrl',
+      label: `fullUrl?${piece.name}`,
       value: piece.value,
       put: (value) => {
         piece.value = value ?? ''
