@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MASK } from '../src/sealed.ts'
 import { EXAMPLES, SECRET_FIELDS } from './fixtures/connection-examples.ts'
-import { buildSecurityWorld, openedSecrets, type SecurityWorld } from './fixtures/security-objects.ts'
+import {
+  buildSecurityWorld,
+  openedSecrets,
+  type SecurityWorld,
+} from './fixtures/security-objects.ts'
 import { dialects } from './helpers.ts'
 
 /*
@@ -39,7 +43,10 @@ const CASES: Record<string, { wrong: [string, unknown, string?]; target?: [strin
     target: ['hostPortList', [{ host: 'evil.example.net', port: 5672 }]],
   },
   snmp: { wrong: ['version', 'V4'], target: ['connectionString', 'udp:10.6.6.6/162'] },
-  syslog: { wrong: ['syslogFacility', 'LOCAL9'], target: ['syslogServerHostname', 'evil.example.net'] },
+  syslog: {
+    wrong: ['syslogFacility', 'LOCAL9'],
+    target: ['syslogServerHostname', 'evil.example.net'],
+  },
   webhook: { wrong: ['httpMethod', 'FETCH'], target: ['fullUrl', 'https://evil.example.net/hook'] },
 }
 
@@ -82,20 +89,27 @@ describe.each(dialects())('the documented connection rules (%s)', (dialect) => {
 
   const put = (name: string, body: Json) => w.call('PUT', `${URL}${name}/`, w.security, body)
 
-  it.each(Object.entries(CASES))('%s: an unknown field or a wrong value is a 400 naming it', async (type, c) => {
-    const base = baseOf(type)
-    const post = (body: Json) => w.call('POST', `${URL}${base.name}/`, w.security, body)
-    const extra = await post({ ...base, colour: 'red' })
-    expect(extra.statusCode, extra.body).toBe(400)
-    expect(fields(extra)).toEqual(['colour'])
-    const [field, value, reported] = c.wrong
-    const wrong = await post({ ...base, [field]: value })
-    expect(wrong.statusCode, wrong.body).toBe(400)
-    expect(fields(wrong)).toContain(reported ?? field)
-  })
+  it.each(Object.entries(CASES))(
+    '%s: an unknown field or a wrong value is a 400 naming it',
+    async (type, c) => {
+      const base = baseOf(type)
+      const post = (body: Json) => w.call('POST', `${URL}${base.name}/`, w.security, body)
+      const extra = await post({ ...base, colour: 'red' })
+      expect(extra.statusCode, extra.body).toBe(400)
+      expect(fields(extra)).toEqual(['colour'])
+      const [field, value, reported] = c.wrong
+      const wrong = await post({ ...base, [field]: value })
+      expect(wrong.statusCode, wrong.body).toBe(400)
+      expect(fields(wrong)).toContain(reported ?? field)
+    },
+  )
 
   it('names the allowed values of an enum', async () => {
-    const res = await w.call('POST', `${URL}x/`, w.security, { ...baseOf('ftp'), name: 'x', protocol: 'SCP' })
+    const res = await w.call('POST', `${URL}x/`, w.security, {
+      ...baseOf('ftp'),
+      name: 'x',
+      protocol: 'SCP',
+    })
     expect(res.json().validation_errors).toContainEqual({
       field: 'protocol',
       message: 'must be one of: FTP, SFTP, FTPS',
@@ -103,7 +117,10 @@ describe.each(dialects())('the documented connection rules (%s)', (dialect) => {
   })
 
   it('refuses an unknown type, listing the known ones', async () => {
-    const res = await w.call('POST', `${URL}genie/`, w.security, { type: 'ops-genie', name: 'genie' })
+    const res = await w.call('POST', `${URL}genie/`, w.security, {
+      type: 'ops-genie',
+      name: 'genie',
+    })
     expect(res.statusCode).toBe(400)
     const [error] = res.json().validation_errors
     expect(error.field).toBe('type')
@@ -140,8 +157,13 @@ describe.each(dialects())('the documented connection rules (%s)', (dialect) => {
 
   it('renames on update, and refuses a create whose body names another connection', async () => {
     const base = { ...baseOf('linux-script'), name: 'old-connection-name' }
-    expect((await w.call('POST', `${URL}old-connection-name/`, w.security, base)).statusCode).toBe(200)
-    const renamed = await put('old-connection-name', { ...masked(base), name: 'new-connection-name' })
+    expect((await w.call('POST', `${URL}old-connection-name/`, w.security, base)).statusCode).toBe(
+      200,
+    )
+    const renamed = await put('old-connection-name', {
+      ...masked(base),
+      name: 'new-connection-name',
+    })
     expect(renamed.statusCode, renamed.body).toBe(200)
     expect(renamed.json().connection.name).toBe('new-connection-name')
     expect((await w.call('GET', `${URL}old-connection-name/`, w.security)).statusCode).toBe(404)

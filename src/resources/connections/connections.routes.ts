@@ -109,7 +109,12 @@ function listConnectionsRoute(app: RouteApp, { deps }: ConnectionsRouteOptions):
       },
     },
     async (request) =>
-      service.listConnections(deps, principalOf(request), request.params.projectName, request.query),
+      service.listConnections(
+        deps,
+        principalOf(request),
+        request.params.projectName,
+        request.query,
+      ),
   )
 }
 

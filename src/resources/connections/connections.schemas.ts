@@ -95,7 +95,8 @@ export function discriminatedBody(
     const envelope = compile({ ...route, schema: Envelope })
     const validate = ((data: unknown) => {
       const type = (data as { type?: unknown } | null)?.type
-      const chosen = (typeof type === 'string' && Object.hasOwn(branch, type) && branch[type]) || envelope
+      const chosen =
+        (typeof type === 'string' && Object.hasOwn(branch, type) && branch[type]) || envelope
       const valid = chosen(data)
       validate.errors = valid === true ? null : chosen.errors
       return valid

@@ -38,7 +38,9 @@ export function slotsOf(def: ConnectionTypeDef, body: Body): SecretSlot[] {
 /** The target fields that differ between the stored body and the next one. */
 export function targetChanges(def: ConnectionTypeDef, stored: Body, next: Body): string[] {
   return Object.entries(def.target)
-    .filter(([field, normalize]) => normalize(stored[field], stored) !== normalize(next[field], next))
+    .filter(
+      ([field, normalize]) => normalize(stored[field], stored) !== normalize(next[field], next),
+    )
     .map(([field]) => field)
 }
 
@@ -117,7 +119,10 @@ export function revealed(def: ConnectionTypeDef, settings: Body, values: SecretV
  * The sealed JSON, opened, as slot keys. Rows sealed before the documented shape hold
  * `{password}` (the type's one password) or a webhook's `{headers, query}`.
  */
-export function openedValues(def: ConnectionTypeDef, opened: Record<string, unknown>): SecretValues {
+export function openedValues(
+  def: ConnectionTypeDef,
+  opened: Record<string, unknown>,
+): SecretValues {
   if (opened.values && typeof opened.values === 'object') return opened.values as SecretValues
   if (typeof opened.password === 'string') {
     return { [LEGACY_PASSWORD_KEY[def.type] ?? 'password']: opened.password }

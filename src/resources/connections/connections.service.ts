@@ -53,7 +53,8 @@ function sealValues(deps: Pick<ConnectionsDeps, 'atRestKey'>, id: string, values
 
 /** A row's secrets in clear: sealed, or (a row from before sealing) still in its settings. */
 function storedValues(deps: Pick<ConnectionsDeps, 'atRestKeys'>, row: ConnectionRow) {
-  if (row.secret === null) return splitSecrets(typeDef(row.type), JSON.parse(row.settings), null).values
+  if (row.secret === null)
+    return splitSecrets(typeDef(row.type), JSON.parse(row.settings), null).values
   const opened = JSON.parse(unseal(deps.atRestKeys, row.secret, secretContext(row.id)))
   return openedValues(typeDef(row.type), opened)
 }
@@ -88,7 +89,10 @@ function storedColumns(
 ): { settings: string; secret: string | null } {
   const { type, name: _name, description: _d, enabled: _e, deployToWorker, ...fields } = input
   const def = typeDef(type)
-  const before = stored && { settings: JSON.parse(stored.settings), values: storedValues(deps, stored) }
+  const before = stored && {
+    settings: JSON.parse(stored.settings),
+    values: storedValues(deps, stored),
+  }
   const { settings, values, issues } = splitSecrets(def, fields, before)
   issues.push(...(def.check?.(settings) ?? []))
   if (issues.length > 0) throw errors.validationFailed(issues)

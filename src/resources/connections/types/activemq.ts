@@ -23,7 +23,12 @@ export const activeMq: ConnectionTypeDef = {
     destinationType: oneOf(['QUEUE', 'TOPIC'], { nullable: false }),
     destinationName: required(512),
     sessionAcknowledgement: opt(
-      oneOf(['AUTO_ACKNOWLEDGE', 'CLIENT_ACKNOWLEDGE', 'DUPS_OK_ACKNOWLEDGE', 'SESSION_TRANSACTED']),
+      oneOf([
+        'AUTO_ACKNOWLEDGE',
+        'CLIENT_ACKNOWLEDGE',
+        'DUPS_OK_ACKNOWLEDGE',
+        'SESSION_TRANSACTED',
+      ]),
     ),
     sendTimeout: opt(millis()),
     requestTimeout: opt(millis()),

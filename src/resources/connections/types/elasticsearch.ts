@@ -44,13 +44,45 @@ const IndexLifecyclePolicy = Type.Unsafe<Body | null>({
 function check(body: Body) {
   const encryption = body.encryptCommunicationType
   return [
-    ...requiredWhen(body, body.authenticate === true, 'when authenticate is true', 'elasticUsername', 'elasticPassword'),
-    ...requiredWhen(body, body.encryptCommunication === true, 'when encryptCommunication is true', 'encryptCommunicationType'),
-    ...requiredWhen(body, encryption === 'CA_CERTIFICATE_IN_PKCS_12', 'for CA_CERTIFICATE_IN_PKCS_12', 'caCertInPkcs12File'),
+    ...requiredWhen(
+      body,
+      body.authenticate === true,
+      'when authenticate is true',
+      'elasticUsername',
+      'elasticPassword',
+    ),
+    ...requiredWhen(
+      body,
+      body.encryptCommunication === true,
+      'when encryptCommunication is true',
+      'encryptCommunicationType',
+    ),
+    ...requiredWhen(
+      body,
+      encryption === 'CA_CERTIFICATE_IN_PKCS_12',
+      'for CA_CERTIFICATE_IN_PKCS_12',
+      'caCertInPkcs12File',
+    ),
     ...requiredWhen(body, encryption === 'CA_IN_PEM_FILE', 'for CA_IN_PEM_FILE', 'caInPemFile'),
-    ...requiredWhen(body, encryption === 'CERT_AND_PRIVATE_KEY_IN_PKCS_12', 'for CERT_AND_PRIVATE_KEY_IN_PKCS_12', 'caKeystoreFile', 'caKeystoreFilePass'),
-    ...requiredWhen(body, body.indexLifecyclePolicyCreated === true, 'when indexLifecyclePolicyCreated is true', 'indexLifecyclePolicy'),
-    ...requiredWhen(body, body.indexTemplateCreated === true, 'when indexTemplateCreated is true', 'indexTemplateName'),
+    ...requiredWhen(
+      body,
+      encryption === 'CERT_AND_PRIVATE_KEY_IN_PKCS_12',
+      'for CERT_AND_PRIVATE_KEY_IN_PKCS_12',
+      'caKeystoreFile',
+      'caKeystoreFilePass',
+    ),
+    ...requiredWhen(
+      body,
+      body.indexLifecyclePolicyCreated === true,
+      'when indexLifecyclePolicyCreated is true',
+      'indexLifecyclePolicy',
+    ),
+    ...requiredWhen(
+      body,
+      body.indexTemplateCreated === true,
+      'when indexTemplateCreated is true',
+      'indexTemplateName',
+    ),
   ]
 }
 

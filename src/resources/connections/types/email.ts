@@ -30,5 +30,6 @@ export const email: ConnectionTypeDef = {
   },
   // The port is part of where mail goes; an omitted port is the documented default.
   target: { host: lower, port: orDefault(587) },
-  check: (body) => requiredWhen(body, body.auth === true, 'when auth is true', 'username', 'password'),
+  check: (body) =>
+    requiredWhen(body, body.auth === true, 'when auth is true', 'username', 'password'),
 }

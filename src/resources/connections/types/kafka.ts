@@ -38,7 +38,12 @@ const servers = (body: Body) =>
   (body.propertiesMap as Properties | undefined)?.['bootstrap.servers']?.value
 
 function check(body: Body) {
-  const issues = requiredWhen(body, body.enableSecure === true, 'when enableSecure is true', 'keyStoreName')
+  const issues = requiredWhen(
+    body,
+    body.enableSecure === true,
+    'when enableSecure is true',
+    'keyStoreName',
+  )
   if (body.enableSecure === true && !(body.protocolTypes as unknown[] | undefined)?.length) {
     issues.push(issue('protocolTypes', 'must name at least one protocol when enableSecure is true'))
   }
@@ -66,7 +71,10 @@ export const kafka: ConnectionTypeDef = {
   type: 'kafka',
   fields: {
     topicName: Type.String(
-      matching('^[A-Za-z0-9._-]{1,249}$', 'must be 1 to 249 letters, digits, dots, underscores or dashes'),
+      matching(
+        '^[A-Za-z0-9._-]{1,249}$',
+        'must be 1 to 249 letters, digits, dots, underscores or dashes',
+      ),
     ),
     propertiesMap: opt(
       Type.Record(
@@ -82,7 +90,9 @@ export const kafka: ConnectionTypeDef = {
       ),
     ),
     enableSecure: opt(bool()),
-    protocolTypes: opt(list(oneOf(['TLS_1_3', 'TLS_1_2', 'TLS_1_1', 'TLS_1_0', 'SSL_3_0'], { nullable: false }), 5)),
+    protocolTypes: opt(
+      list(oneOf(['TLS_1_3', 'TLS_1_2', 'TLS_1_1', 'TLS_1_0', 'SSL_3_0'], { nullable: false }), 5),
+    ),
     keyStoreName: opt(text(100)),
     trustStoreName: opt(text(100)),
     bootstrapServers: opt(

@@ -41,9 +41,26 @@ function check(body: Body) {
   const level = body.securityLevel
   const auth = level === 'AUTH_NOPRIV' || level === 'AUTH_PRIV'
   return [
-    ...requiredWhen(body, auth, `when securityLevel is ${level}`, 'usmUserAuthenticationProtocol', 'authPassphrase'),
-    ...requiredWhen(body, level === 'AUTH_PRIV', 'when securityLevel is AUTH_PRIV', 'usmUserPrivacyProtocol', 'privPassphrase'),
-    ...requiredWhen(body, body.enableUserAuthentication === true, 'when enableUserAuthentication is true', 'securityName'),
+    ...requiredWhen(
+      body,
+      auth,
+      `when securityLevel is ${level}`,
+      'usmUserAuthenticationProtocol',
+      'authPassphrase',
+    ),
+    ...requiredWhen(
+      body,
+      level === 'AUTH_PRIV',
+      'when securityLevel is AUTH_PRIV',
+      'usmUserPrivacyProtocol',
+      'privPassphrase',
+    ),
+    ...requiredWhen(
+      body,
+      body.enableUserAuthentication === true,
+      'when enableUserAuthentication is true',
+      'securityName',
+    ),
   ]
 }
 
@@ -53,7 +70,10 @@ export const snmp: ConnectionTypeDef = {
     version: oneOf(['V1', 'V2c', 'V3'], { nullable: false }),
     connectionString: Type.String({
       maxLength: 300,
-      ...matching('^(udp|tcp):[^\\s/]+/[0-9]{1,5}$', 'must be protocol:host/port, like udp:192.168.1.2/162'),
+      ...matching(
+        '^(udp|tcp):[^\\s/]+/[0-9]{1,5}$',
+        'must be protocol:host/port, like udp:192.168.1.2/162',
+      ),
     }),
     securityOrCommunityName: required(255),
     retryCount: opt(int(0, 100)),
@@ -68,7 +88,9 @@ export const snmp: ConnectionTypeDef = {
     usmUserPrivacyProtocol: opt(oneOf(PRIVACY)),
     privPassphrase: opt(secret(1024)),
     pduOidForMessage: Type.String({ maxLength: 255, ...OID }),
-    pduOidForTime: opt(Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 255, ...OID })),
+    pduOidForTime: opt(
+      Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength: 255, ...OID }),
+    ),
     pduVariableMap: opt(stringMap('OID to value')),
   },
   target: { connectionString: lower },

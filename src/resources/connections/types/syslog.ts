@@ -1,16 +1,53 @@
 import { Type } from 'typebox'
-import { bool, type ConnectionTypeDef, host, millis, oneOf, port, secret, text } from './definition.ts'
+import {
+  bool,
+  type ConnectionTypeDef,
+  host,
+  millis,
+  oneOf,
+  port,
+  secret,
+  text,
+} from './definition.ts'
 import { lower, orDefault } from './targets.ts'
 
 const opt = Type.Optional
 
 const FACILITIES = [
-  'KERN', 'USER', 'MAIL', 'DAEMON', 'AUTH', 'SYSLOG', 'LPR', 'NEWS', 'UUCP', 'CRON',
-  'AUTHPRIV', 'FTP', 'NTP', 'AUDIT', 'ALERT', 'CLOCK',
-  'LOCAL0', 'LOCAL1', 'LOCAL2', 'LOCAL3', 'LOCAL4', 'LOCAL5', 'LOCAL6', 'LOCAL7',
+  'KERN',
+  'USER',
+  'MAIL',
+  'DAEMON',
+  'AUTH',
+  'SYSLOG',
+  'LPR',
+  'NEWS',
+  'UUCP',
+  'CRON',
+  'AUTHPRIV',
+  'FTP',
+  'NTP',
+  'AUDIT',
+  'ALERT',
+  'CLOCK',
+  'LOCAL0',
+  'LOCAL1',
+  'LOCAL2',
+  'LOCAL3',
+  'LOCAL4',
+  'LOCAL5',
+  'LOCAL6',
+  'LOCAL7',
 ] as const
 const SEVERITIES = [
-  'EMERGENCY', 'ALERT', 'CRITICAL', 'ERROR', 'WARNING', 'NOTICE', 'INFORMATIONAL', 'DEBUG',
+  'EMERGENCY',
+  'ALERT',
+  'CRITICAL',
+  'ERROR',
+  'WARNING',
+  'NOTICE',
+  'INFORMATIONAL',
+  'DEBUG',
 ] as const
 
 export const syslog: ConnectionTypeDef = {
@@ -28,5 +65,9 @@ export const syslog: ConnectionTypeDef = {
     syslogSeverity: opt(oneOf(SEVERITIES)),
     syslogSslEnabled: opt(bool()),
   },
-  target: { syslogServerHostname: lower, syslogPort: orDefault(514), syslogProtocolType: orDefault('TCP') },
+  target: {
+    syslogServerHostname: lower,
+    syslogPort: orDefault(514),
+    syslogProtocolType: orDefault('TCP'),
+  },
 }
