@@ -47,7 +47,11 @@ const password = (value: string | null | undefined) =>
 const TARGETS: Target[] = [
   {
     type: 'database',
-    fields: { dbType: 'POSTGRES', jdbcUrl: 'jdbc:postgresql://db.internal:5432/orders', username: 'app' },
+    fields: {
+      dbType: 'POSTGRES',
+      jdbcUrl: 'jdbc:postgresql://db.internal:5432/orders',
+      username: 'app',
+    },
     secret: password,
     field: 'password',
     key: 'password',
@@ -74,7 +78,11 @@ const TARGETS: Target[] = [
     removable: false,
   },
   ...[
-    [{ host: 'smtp.attacker.example' }, 'host', { host: 'SMTP.example.com', enableStartTls: false }],
+    [
+      { host: 'smtp.attacker.example' },
+      'host',
+      { host: 'SMTP.example.com', enableStartTls: false },
+    ],
     [{ port: 2525 }, 'port', { from: 'c@example.com' }],
   ].map(
     ([moved, target, same]): Target => ({
@@ -244,9 +252,9 @@ describe.each(dialects())('stored secrets follow their target (%s)', (dialect) =
       const one = await w.call('GET', `${URL}hook/`, reader)
       expect(one.json().resultList[0]).toMatchObject(masked)
       const list = await w.call('GET', `${URL}?type=webhook`, reader)
-      expect(
-        list.json().resultList.find((c: { name: string }) => c.name === 'hook'),
-      ).toMatchObject(masked)
+      expect(list.json().resultList.find((c: { name: string }) => c.name === 'hook')).toMatchObject(
+        masked,
+      )
     }
   })
 

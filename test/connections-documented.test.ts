@@ -11,11 +11,7 @@ import {
   SECRET_FIELDS,
 } from './fixtures/connection-examples.ts'
 import { expectDocumentedShape } from './fixtures/proxy-group-examples.ts'
-import {
-  buildSecurityWorld,
-  openedSecrets,
-  type SecurityWorld,
-} from './fixtures/security-objects.ts'
+import { buildSecurityWorld, type SecurityWorld } from './fixtures/security-objects.ts'
 import { dialects } from './helpers.ts'
 
 const reference = process.env.APIOPS_REFERENCE_DOCS ?? REFERENCE_DIR

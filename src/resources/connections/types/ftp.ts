@@ -8,8 +8,8 @@ import {
   millis,
   oneOf,
   port,
-  requiredWhen,
   required,
+  requiredWhen,
   secret,
   text,
 } from './definition.ts'
