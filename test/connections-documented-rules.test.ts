@@ -112,7 +112,7 @@ describe.each(dialects())('the documented connection rules (%s)', (dialect) => {
     })
     expect(res.json().validation_errors).toContainEqual({
       field: 'protocol',
-      message: 'must be one of: FTP, SFTP, FTPS',
+      message: 'must be equal to one of the allowed values: FTP, SFTP, FTPS',
     })
   })
 
