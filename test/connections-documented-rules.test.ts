@@ -116,6 +116,19 @@ describe.each(dialects())('the documented connection rules (%s)', (dialect) => {
     })
   })
 
+  it('takes file contents with line breaks (PEM), but no control characters in plain text', async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+    const base = { ...baseOf('graylog'), name: 'pem', tlsTrustCertChainFile: pem }
+    const res = await w.call('POST', `${URL}pem/`, w.security, base)
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json().connection.tlsTrustCertChainFile).toBe(pem)
+    const bad = await w.call('PUT', `${URL}pem/`, w.security, {
+      ...base,
+      tlsTrustCertChainFileName: 'a\nb',
+    })
+    expect(fields(bad)).toEqual(['tlsTrustCertChainFileName'])
+  })
+
   it('refuses an unknown type, listing the known ones', async () => {
     const res = await w.call('POST', `${URL}genie/`, w.security, {
       type: 'ops-genie',

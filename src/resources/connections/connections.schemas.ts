@@ -5,8 +5,6 @@ import { MASK } from '../../sealed.ts'
 import type { Body } from './types/definition.ts'
 import { CONNECTION_TYPE_DEFS, CONNECTION_TYPES } from './types/index.ts'
 
-export type ConnectionType = string
-
 export const ConnectionTypeSchema = Type.Unsafe<string>({
   type: 'string',
   enum: [...CONNECTION_TYPES],

@@ -18,7 +18,7 @@ import { exact, lower } from './targets.ts'
 
 const opt = Type.Optional
 
-export const DATABASE_TYPES = [
+const DATABASE_TYPES = [
   'ORACLE',
   'MYSQL',
   'POSTGRES',

@@ -90,6 +90,15 @@ export const oneOf = (values: readonly string[], o: Options = {}) =>
     ...(o.description ? { description: o.description } : {}),
   })
 
+/** File content as text (base64, PEM): line breaks allowed, NUL not. */
+export const blob = (maxLength: number, description: string) =>
+  Type.Unsafe<string | null>({
+    type: ['string', 'null'],
+    maxLength,
+    ...matching('^[^\\u0000]*$', 'must not contain NUL'),
+    description,
+  })
+
 export const port = () => int(1, 65_535)
 export const millis = () => int(0, 86_400_000)
 export const host = () =>

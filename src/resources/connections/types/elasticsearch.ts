@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import {
   type Body,
+  blob,
   bool,
   type ConnectionTypeDef,
   host,
@@ -18,7 +19,7 @@ import { hostList } from './targets.ts'
 
 const opt = Type.Optional
 const count = () => opt(int(0, 1_000_000_000))
-const file = (what: string) => opt(text(1_048_576, { description: `${what}, base64` }))
+const file = (what: string) => opt(blob(1_048_576, `${what}, base64`))
 
 /** Hot, warm, cold and delete phases; ages in days, sizes in GB. */
 const IndexLifecyclePolicy = Type.Unsafe<Body | null>({

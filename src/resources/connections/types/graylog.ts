@@ -1,10 +1,20 @@
 import { Type } from 'typebox'
-import { bool, type ConnectionTypeDef, host, int, millis, oneOf, port, text } from './definition.ts'
+import {
+  blob,
+  bool,
+  type ConnectionTypeDef,
+  host,
+  int,
+  millis,
+  oneOf,
+  port,
+  text,
+} from './definition.ts'
 import { exact, lower, orDefault } from './targets.ts'
 
 const opt = Type.Optional
 
-export const GELF_LEVELS = [
+const GELF_LEVELS = [
   'EMERGENCY',
   'ALERT',
   'CRITICAL',
@@ -33,7 +43,7 @@ export const graylog: ConnectionTypeDef = {
     sendBufferSize: opt(int(-1, 1_073_741_824)),
     maxInflightSends: opt(int(0, 1_000_000)),
     threads: opt(int(0, 1024)),
-    tlsTrustCertChainFile: opt(text(1_048_576, { description: 'Base64 of the CA chain' })),
+    tlsTrustCertChainFile: opt(blob(1_048_576, 'Base64 of the CA chain')),
     tlsTrustCertChainFileName: opt(text(255)),
     appendToAttributes: opt(bool()),
     appendToMessage: opt(bool()),

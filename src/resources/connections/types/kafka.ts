@@ -29,7 +29,7 @@ const MAP_VALUE_TYPES = [
 ] as const
 
 /** Producer properties that carry credentials (SASL JAAS config, key passwords...). */
-export const SECRET_PROPERTY = /password|secret|jaas|token|credential/i
+const SECRET_PROPERTY = /password|secret|jaas|token|credential/i
 
 type Properties = Record<string, { value?: string; valueType?: string }>
 
