@@ -39,7 +39,7 @@ const proxyBody = (name: string) => ({
   clientRoute: { relativePathList: [`/${name}`] },
   routingInfo: { routingAddressList: [{ address: 'https://backend.internal' }] },
 })
-const hook = { type: 'webhook', settings: { url: 'https://hooks.example.com/x?api_key=k' } }
+const hook = { type: 'webhook', fullUrl: 'https://hooks.example.com/x?api_key=k' }
 
 describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
   let ctx: TestContext
@@ -399,7 +399,7 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     )
     await step('connection.replaced', { method: 'PUT', url: `${c}/c1/`, payload: hook }, 200)
     const revealed = await step('connection.secretsRevealed', { url: `${c}/c1/secrets/` }, 200)
-    expect(revealed.target).toBe('project=P connection=c1 fields=url?api_key')
+    expect(revealed.target).toBe('project=P connection=c1 fields=fullUrl?api_key')
     await step('connection.deleted', { method: 'DELETE', url: `${c}/c1/` }, 200)
     const cr = `${base}/credentials`
     const fields = { email: 'k@example.com', fullName: 'K' }

@@ -91,7 +91,7 @@ const proxyBody = (name: string) => ({
 const connectionBody = (name: string) => ({
   name,
   type: 'webhook',
-  settings: { url: 'https://hooks.example.com/apiops' },
+  fullUrl: 'https://hooks.example.com/apiops',
 })
 const credentialBody = (username: string) => ({
   username,
@@ -711,7 +711,7 @@ const MATRIX: Record<string, Entry> = {
     },
 
   'GET /apiops/projects/:projectName/connections/': {
-    access: 'project.read',
+    access: 'connection.read',
     ok: 200,
     make: () => ({ url: '/apiops/projects/P/connections/' }),
   },
@@ -723,8 +723,16 @@ const MATRIX: Record<string, Entry> = {
       payload: connectionBody(`conn${n}`),
     }),
   },
+  'POST /apiops/projects/:projectName/connections/:name/': {
+    access: 'security.write',
+    ok: 200,
+    make: (_fx, n) => ({
+      url: `/apiops/projects/P/connections/named${n}/`,
+      payload: connectionBody(`named${n}`),
+    }),
+  },
   'GET /apiops/projects/:projectName/connections/:name/': {
-    access: 'project.read',
+    access: 'connection.read',
     ok: 200,
     make: () => ({ url: '/apiops/projects/P/connections/base/' }),
   },

@@ -37,6 +37,9 @@ function validationIssues(error: FastifyError): ValidationIssue[] {
     let message = v.message ?? 'is invalid'
     if (v.keyword === 'additionalProperties') message = 'is not a known field'
     if (v.keyword === 'required') message = 'is required'
+    const allowed = v.params?.allowedValues
+    if (v.keyword === 'enum' && Array.isArray(allowed))
+      message = `must be equal to one of the allowed values: ${allowed.map((a) => (a === null ? 'null' : String(a))).join(', ')}`
     // The words the schema keeps beside its pattern (validation.ts makes Ajv verbose).
     const parent = (v as { parentSchema?: Record<string, unknown> }).parentSchema
     const words = parent?.[PATTERN_MESSAGE]
