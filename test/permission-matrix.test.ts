@@ -711,7 +711,7 @@ const MATRIX: Record<string, Entry> = {
     },
 
   'GET /apiops/projects/:projectName/connections/': {
-    access: 'connection.read',
+    access: 'project.read',
     ok: 200,
     make: () => ({ url: '/apiops/projects/P/connections/' }),
   },
@@ -732,7 +732,7 @@ const MATRIX: Record<string, Entry> = {
     }),
   },
   'GET /apiops/projects/:projectName/connections/:name/': {
-    access: 'connection.read',
+    access: 'project.read',
     ok: 200,
     make: () => ({ url: '/apiops/projects/P/connections/base/' }),
   },

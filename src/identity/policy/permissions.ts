@@ -63,8 +63,6 @@ export const POLICY = {
   /** IP groups: the docs require ROLE_MANAGE_PROXIES for every operation, reads included. */
   'ipGroup.read': inProject('ROLE_MANAGE_PROXIES'),
   'ipGroup.write': inProject('ROLE_MANAGE_PROXIES'),
-  /** Connections: the docs require ROLE_API_SECURITY for every operation, reads included. */
-  'connection.read': inProject('ROLE_API_SECURITY'),
   'security.write': inProject('ROLE_API_SECURITY'),
   /** A read, but of stored secrets (a webhook's header and query values): audited. */
   'security.reveal': inProject('ROLE_API_SECURITY'),

@@ -47,7 +47,6 @@ const ListConnectionsQuery = Type.Object(
 )
 
 const tags = ['connections']
-const read = { action: 'connection.read' as const }
 const write = { action: 'security.write' as const }
 const base = '/apiops/projects/:projectName/connections'
 
@@ -98,7 +97,6 @@ function listConnectionsRoute(app: RouteApp, { deps }: ConnectionsRouteOptions):
   app.get(
     `${base}/`,
     {
-      config: read,
       schema: {
         operationId: 'listConnections',
         tags,
@@ -187,7 +185,6 @@ function getConnectionRoute(app: RouteApp, { deps }: ConnectionsRouteOptions): v
   app.get(
     `${base}/:name/`,
     {
-      config: read,
       schema: {
         operationId: 'getConnection',
         tags,

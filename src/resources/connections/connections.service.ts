@@ -124,7 +124,7 @@ export async function listConnections(
   projectName: string,
   query: ListQueryInput & { type?: string | undefined },
 ) {
-  const project = await authorizeInProject(deps, principal, 'connection.read', projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   const base = repo.connectionsOfProject(deps.db, project.id, query.type)
   return pageInSql(deps.db, base, query, CONNECTION_ORDER, view)
 }
@@ -135,7 +135,7 @@ export async function getConnection(
   projectName: string,
   name: string,
 ): Promise<ConnectionView> {
-  const project = await authorizeInProject(deps, principal, 'connection.read', projectName)
+  const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   return view(await requireConnection(deps, project, name))
 }
 
