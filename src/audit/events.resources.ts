@@ -21,6 +21,9 @@ export interface ResourceEventFields {
   'proxy.undeployed': { project: string; proxy: string; environments: readonly string[] }
   /** setting: which of the 17 (its path, e.g. `cors`); never a value, settings hold secrets. */
   'proxy.settingChanged': { project: string; proxy: string; setting: string; previousName?: string }
+  'proxy.exported': { project: string; proxy: string }
+  /** overridden: the import replaced a proxy of that name (PUT .../{name}/import/). */
+  'proxy.imported': { project: string; proxy: string; overridden: boolean }
   'proxyGroup.created': { project: string; group: string }
   'proxyGroup.updated': { project: string; group: string }
   'proxyGroup.deleted': { project: string; group: string }
@@ -134,6 +137,16 @@ export const RESOURCE_EVENTS: {
     label: 'API proxy setting changed',
     when: "One of an API proxy's settings is changed (setting: which, e.g. cors; never a value; previousName: a rename by metadata)",
     fields: ['project', 'proxy', 'setting', 'previousName'],
+  },
+  'proxy.exported': {
+    label: 'API proxy exported',
+    when: 'An API proxy is exported to a ZIP (secrets left out)',
+    fields: ['project', 'proxy'],
+  },
+  'proxy.imported': {
+    label: 'API proxy imported',
+    when: 'An API proxy is created, or replaced (overridden: true), from an export ZIP',
+    fields: ['project', 'proxy', 'overridden'],
   },
   'proxyGroup.created': {
     label: 'API proxy group created',

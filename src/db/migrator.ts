@@ -12,6 +12,7 @@ import * as m0010 from './migrations/0010_audit_events.ts'
 import * as m0011 from './migrations/0011_environment_variables.ts'
 import * as m0012 from './migrations/0012_proxy_groups.ts'
 import * as m0013 from './migrations/0013_proxy_settings.ts'
+import * as m0015 from './migrations/0015_proxy_spec_files.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0011_environment_variables': m0011,
   '0012_proxy_groups': m0012,
   '0013_proxy_settings': m0013,
+  '0015_proxy_spec_files': m0015,
 }
 
 export class SchemaTooNewError extends Error {}

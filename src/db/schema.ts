@@ -93,6 +93,20 @@ export interface ProxySettingsTable {
   settings: string
 }
 
+/** The spec document a proxy was made from (0015), kept byte for byte for export. */
+export interface ProxySpecFilesTable {
+  proxy_id: string
+  file_name: string
+  content_type: string
+  /** OPEN_API | SWAGGER | WSDL | ZIP (a WSDL with its imports) */
+  kind: string
+  /** Hex SHA-256 of content */
+  sha256: string
+  size: number
+  content: Uint8Array
+  stored_at: string
+}
+
 export interface ApiProxiesTable {
   id: string
   project_id: string
@@ -330,6 +344,7 @@ export interface Database {
   proxy_routes: ProxyRoutesTable
   proxy_deployments: ProxyDeploymentsTable
   proxy_settings: ProxySettingsTable
+  proxy_spec_files: ProxySpecFilesTable
   deployment_history: DeploymentHistoryTable
   proxy_groups: ProxyGroupsTable
   proxy_group_members: ProxyGroupMembersTable

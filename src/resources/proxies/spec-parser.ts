@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads'
 import { errors } from '../../errors.ts'
 import type { ImportedSpec, SpecKind } from './spec-parse.ts'
 import type { ParseJob } from './spec-parse.worker.ts'
+import type { ZipOptions } from './spec-zip.ts'
 
 /*
  * Parsing a spec takes seconds for a large YAML document (a 5 MB one took 207 s on the
@@ -27,7 +28,9 @@ const IDLE_MS = 30_000
 /** Starting a thread is the server's business, not the document's: a limit of its own. */
 const STARTUP_MS = 30_000
 
-type Outcome = { ok: true; spec: ImportedSpec } | { ok: false; problem: string }
+type Outcome =
+  | { ok: true; spec?: ImportedSpec; files?: Map<string, Uint8Array> }
+  | { ok: false; problem: string }
 
 const WORKER_URL = new URL(
   import.meta.url.endsWith('.ts') ? './spec-parse.worker.ts' : './spec-parse.worker.js',
@@ -98,11 +101,29 @@ export class SpecParser {
    * emptied); what is wrong with the document is a 400 on `field`.
    */
   async parse(bytes: Uint8Array, kind: SpecKind, field: string): Promise<ImportedSpec> {
+    const outcome = await this.job({ bytes: ownBuffer(bytes), kind }, field)
+    return outcome.spec as ImportedSpec
+  }
+
+  /**
+   * Unpacks an archive (a proxy export) off the event loop, in the same threads and
+   * under the same limits as a spec; what is unsafe about it is a 400 on `field`.
+   */
+  async readArchive(
+    bytes: Uint8Array,
+    zip: ZipOptions,
+    field: string,
+  ): Promise<Map<string, Uint8Array>> {
+    const outcome = await this.job({ bytes: ownBuffer(bytes), kind: 'ARCHIVE', zip }, field)
+    return outcome.files as Map<string, Uint8Array>
+  }
+
+  private async job(job: ParseJob, field: string) {
     await this.acquire()
     try {
-      const outcome = await this.run({ bytes: ownBuffer(bytes), kind })
+      const outcome = await this.run(job)
       if (!outcome.ok) throw errors.validationFailed([{ field, message: outcome.problem }])
-      return outcome.spec
+      return outcome
     } finally {
       this.release()
     }
