@@ -1,6 +1,15 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import yauzl from 'yauzl'
-import { declareSizes, rename, specForm, upload, zip } from './fixtures/spec-upload.ts'
+import {
+  calculatorZip,
+  declareSizes,
+  rename,
+  specForm,
+  upload,
+  zip,
+} from './fixtures/spec-upload.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 /*
@@ -56,6 +65,8 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
   let adminA: string
   let adminB: string
   let exported: Buffer
+  let c: TestContext
+  let adminC: string
 
   const call = (ctx: TestContext, token: string, method: string, url: string, payload?: unknown) =>
     ctx.app.inject({
@@ -92,6 +103,13 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     const env = { APIOPS_SPEC_MAX_BYTES: String(MAX_BYTES) }
     a = await buildTestApp(dialect, { env })
     b = await buildTestApp(dialect, { env })
+    c = await buildTestApp(dialect, {
+      env: { ...env, APIOPS_SPEC_FETCH_ALLOWLIST: '127.0.0.1/32' },
+    })
+    adminC = (await tokenFor(c, (await makeUser(c, 'root', ['ROLE_ADMIN'])).id)).token
+    expect((await call(c, adminC, 'POST', '/apiops/projects/', { name: 'Gamma' })).statusCode).toBe(
+      201,
+    )
     adminA = (await tokenFor(a, (await makeUser(a, 'root', ['ROLE_ADMIN'])).id)).token
     adminB = (await tokenFor(b, (await makeUser(b, 'root', ['ROLE_ADMIN'])).id)).token
     expect((await call(a, adminA, 'POST', '/apiops/projects/', { name: 'Alpha' })).statusCode).toBe(
@@ -164,6 +182,7 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
   afterAll(async () => {
     await a?.close()
     await b?.close()
+    await c?.close()
   })
 
   it('answers a ZIP with the documented headers, the spec byte for byte, and no secret', async () => {
@@ -428,5 +447,70 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     expect(deployed.statusCode, deployed.body).toBe(200)
     expect(deployed.json().deploymentResult.success).toBe(true)
     expect(deployed.json().apiProxy.deploymentList[0].redeployRequired).toBe(false)
+  })
+
+  it('carries a WSDL ZIP spec whole, and the spec a URL gave, kept on create and replaced on update', async () => {
+    const wsdl = await calculatorZip()
+    const form = upload(
+      {
+        apiProxyName: 'calc',
+        apiProxyCreationType: 'WSDL',
+        clientRoute: { relativePathList: ['/calc'] },
+        routingInfo: { routingAddressList: [{ address: 'https://calc.example' }] },
+      },
+      { name: 'calculator.zip', bytes: wsdl },
+    )
+    const made = await a.app.inject({
+      method: 'POST',
+      url: '/apiops/projects/Alpha/apiProxies/file/',
+      headers: { ...bearer(adminA), ...form.headers },
+      payload: form.payload,
+    })
+    expect(made.statusCode, made.body).toBe(200)
+    const zipped = await exportOf(a, adminA, 'Alpha', 'calc')
+    const res = await importInto(
+      b,
+      adminB,
+      '/apiops/projects/Beta/apiProxies/import/',
+      importForm(zipped),
+    )
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json().apiProxy.endpoints).toHaveLength(4)
+    const stored = await b.store.db
+      .selectFrom('proxy_spec_files')
+      .innerJoin('api_proxies', 'api_proxies.id', 'proxy_spec_files.proxy_id')
+      .select(['kind', 'content', 'file_name'])
+      .where('api_proxies.name', '=', 'calc')
+      .executeTakeFirstOrThrow()
+    expect(stored.kind).toBe('ZIP')
+    expect(stored.file_name).toBe('calculator.zip')
+    expect(Buffer.from(stored.content).equals(wsdl)).toBe(true)
+
+    let served = JSON.stringify(OPENAPI)
+    const server: Server = createServer((_req, reply) => reply.end(served))
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/specs/openapi.json`
+      const body = { apiProxyName: 'fetched', apiProxyCreationType: 'OPEN_API', specUrl: url }
+      expect(
+        (await call(c, adminC, 'POST', '/apiops/projects/Gamma/apiProxies/url/', body)).statusCode,
+      ).toBe(200)
+      const specOf = () =>
+        c.store.db
+          .selectFrom('proxy_spec_files')
+          .select(['file_name', 'content_type', 'sha256', 'content'])
+          .executeTakeFirstOrThrow()
+      const first = await specOf()
+      expect(first).toMatchObject({ file_name: 'openapi.json', content_type: 'application/json' })
+      served = JSON.stringify({ ...OPENAPI, info: { title: 'Pets', version: '2' } })
+      expect(
+        (await call(c, adminC, 'PUT', '/apiops/projects/Gamma/apiProxies/url/', body)).statusCode,
+      ).toBe(200)
+      const second = await specOf()
+      expect(second.sha256).not.toBe(first.sha256)
+      expect(Buffer.from(second.content).toString()).toBe(served)
+    } finally {
+      server.close()
+    }
   })
 })
