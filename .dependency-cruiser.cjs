@@ -13,7 +13,10 @@ const LAYERS = [
   { name: 'http', path: '^src/http/' },
   { name: 'cluster', path: '^src/cluster/' },
   { name: 'db', path: '^src/db/' },
-  { name: 'leaves', path: '^src/(errors|config|clock|keys|sealed|outbound-address)\\.ts$' },
+  {
+    name: 'leaves',
+    path: '^src/(errors|config|clock|keys|sealed|outbound-address|ip-entries)\\.ts$',
+  },
 ]
 
 const PLACED = LAYERS.map((layer) => layer.path)

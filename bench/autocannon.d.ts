@@ -14,6 +14,8 @@ declare module 'autocannon' {
     body?: string
     /** Seconds a request may take before it counts as a timeout. */
     timeout?: number
+    /** Requests per second from each connection (unpaced when absent). */
+    connectionRate?: number
   }
 
   export interface Percentiles {

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { launchChromium, logIn } from '../test/browser/chromium.ts'
+import { seedProxies } from '../test/browser/proxy-seed.ts'
 import { startServer } from '../test/browser/server.ts'
 import { ensureConsoleBuilt } from './ensure-build.js'
 
@@ -40,6 +41,7 @@ try {
   await call('POST', '/apiops/projects/', { name: 'payments', description: 'Card payment APIs' })
   await call('POST', '/apiops/projects/payments/members/', { username: 'admin' })
   await call('POST', '/apiops/projects/', { name: 'partner-gateway', description: '' })
+  await seedProxies(server, 'admin', 'shop')
 
   await server.cliToken(admin.id, 'terraform-production')
   const nightly = await server.cliToken(
@@ -87,6 +89,10 @@ try {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).click()
   await page.getByRole('row', { name: /contractor/ }).waitFor()
   await save('admin-users.png', true)
+
+  await page.goto(`${server.url}/proxies/shop`)
+  await page.getByRole('link', { name: 'legacy-orders' }).waitFor()
+  await save('proxies.png')
 
   await page.setViewportSize({ width: 375, height: 812 })
   await page.goto(`${server.url}/profile`)

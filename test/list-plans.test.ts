@@ -67,6 +67,7 @@ const LISTS: [string, boolean, boolean][] = [
   [`${P}/credentials/?sort=expireDate,desc`, true, true],
   [`${P}/credentials/?sort=createdAt`, true, true],
   [`${P}/environmentVariables/`, true, true],
+  [`${P}/ipGroups/`, true, true],
   [`${P}/certificates/`, true, true],
   [`${P}/certificates/?sort=alias`, true, true],
   [`${P}/certificates/?sort=notAfter`, true, true],

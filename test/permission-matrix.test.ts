@@ -762,6 +762,50 @@ const MATRIX: Record<string, Entry> = {
     },
   },
 
+  'GET /apiops/projects/:projectName/ipGroups/': {
+    access: 'ipGroup.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/ipGroups/' }),
+  },
+  'GET /apiops/projects/:projectName/ipGroups/:ipGroupName/': {
+    access: 'ipGroup.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/ipGroups/IG/' }),
+  },
+  'POST /apiops/projects/:projectName/ipGroups/': {
+    access: 'ipGroup.write',
+    ok: 200,
+    make: (_fx, n) => ({ url: '/apiops/projects/P/ipGroups/', payload: { name: `ig${n}` } }),
+  },
+  'PUT /apiops/projects/:projectName/ipGroups/:ipGroupName/': {
+    access: 'ipGroup.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/ipGroups/IG/', payload: { name: 'IG' } }),
+  },
+  'DELETE /apiops/projects/:projectName/ipGroups/:ipGroupName/': {
+    access: 'ipGroup.write',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', '/apiops/projects/P/ipGroups/', { name: `gone${n}` })
+      return { url: `/apiops/projects/P/ipGroups/gone${n}/` }
+    },
+  },
+  'POST /apiops/projects/:projectName/ipGroups/:ipGroupName/ips/': {
+    access: 'ipGroup.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/ipGroups/IG/ips/', payload: { ipList: ['10.0.0.1'] } }),
+  },
+  'PUT /apiops/projects/:projectName/ipGroups/:ipGroupName/ips/': {
+    access: 'ipGroup.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/ipGroups/IG/ips/', payload: { ipList: ['10.0.0.2'] } }),
+  },
+  'DELETE /apiops/projects/:projectName/ipGroups/:ipGroupName/ips/': {
+    access: 'ipGroup.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/ipGroups/IG/ips/', payload: { ipList: ['10.0.0.3'] } }),
+  },
+
   'GET /apiops/projects/:projectName/certificates/': {
     access: 'project.read',
     ok: 200,
@@ -847,6 +891,7 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
     await adminCall('POST', '/apiops/projects/P/connections/', connectionBody('base'))
     await adminCall('POST', '/apiops/projects/P/credentials/', credentialBody('base'))
     await adminCall('POST', '/apiops/projects/P/environmentVariables/BASE/', variableBody('BASE'))
+    await adminCall('POST', '/apiops/projects/P/ipGroups/', { name: 'IG' })
   })
   afterAll(() => fx.ctx.close())
 

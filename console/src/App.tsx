@@ -9,6 +9,8 @@ import { Overview } from './pages/Overview.tsx'
 import { Profile } from './pages/Profile.tsx'
 import { ProjectDetail } from './pages/ProjectDetail.tsx'
 import { Projects } from './pages/Projects.tsx'
+import { Proxies } from './pages/Proxies.tsx'
+import { ProxyDetail } from './pages/ProxyDetail.tsx'
 import { Settings } from './pages/Settings.tsx'
 import { UserDetail } from './pages/UserDetail.tsx'
 import { Users } from './pages/Users.tsx'
@@ -28,6 +30,8 @@ const TITLES: Record<Route['page'], string> = {
   project: 'Project',
   audit: 'Audit',
   settings: 'Settings',
+  proxies: 'Proxies',
+  proxy: 'API proxy',
   'not-found': 'Page not found',
 }
 
@@ -127,6 +131,16 @@ function Page(props: { route: Route; isAdmin: boolean }) {
       return <Audit />
     case 'settings':
       return <Settings />
+    case 'proxies':
+      return <Proxies key={route.project ?? ''} project={route.project} />
+    case 'proxy':
+      return (
+        <ProxyDetail
+          key={`${route.project}/${route.name}`}
+          project={route.project}
+          name={route.name}
+        />
+      )
     default:
       return (
         <Message title="Page not found">

@@ -3,6 +3,7 @@
  * the CSRF token on every unsafe call, and error bodies turned into messages.
  * The CSRF token lives in memory (the session held in React state), never in storage.
  */
+import type { ProxySummary, ProxyView } from './proxies.ts'
 
 export const ROLES = [
   'ROLE_MANAGE_PROXIES',
@@ -310,6 +311,14 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
       send<unknown>('POST', `/apiops/projects/${seg(p)}/members/`, { username }),
     removeMember: (p: string, u: string) =>
       send<unknown>('DELETE', `/apiops/projects/${seg(p)}/members/${seg(u)}/`),
+
+    proxies: (p: string, page: number, size: number) =>
+      send<Paged<ProxySummary>>(
+        'GET',
+        `/apiops/projects/${seg(p)}/apiProxies/${queryString({ page, size })}`,
+      ),
+    proxy: (p: string, name: string) =>
+      send<ProxyView>('GET', `/apiops/projects/${seg(p)}/apiProxies/${seg(name)}/`),
 
     settings: () => send<RuntimeSettings>('GET', '/apiops/settings/'),
     /** null returns a setting to its default (the environment's value). */

@@ -44,6 +44,9 @@ export type Route =
   | { page: 'project'; name: string }
   | { page: 'audit' }
   | { page: 'settings' }
+  /** project null: the page picks the first of the person's projects. */
+  | { page: 'proxies'; project: string | null }
+  | { page: 'proxy'; project: string; name: string }
   | { page: 'not-found' }
 
 export function parseRoute(path: string): Route {
@@ -62,6 +65,8 @@ export function parseRoute(path: string): Route {
   if (a === 'profile' && parts.length === 1) return { page: 'profile', tab: 'tokens' }
   if (a === 'profile' && b === 'activity' && parts.length === 2)
     return { page: 'profile', tab: 'activity' }
+  if (a === 'proxies' && parts.length <= 2) return { page: 'proxies', project: b ?? null }
+  if (a === 'proxies' && b && c && parts.length === 3) return { page: 'proxy', project: b, name: c }
   if (a === 'admin' && b === 'audit' && parts.length === 2) return { page: 'audit' }
   if (a === 'admin' && b === 'settings' && parts.length === 2) return { page: 'settings' }
   if (a === 'admin' && b === 'users' && parts.length === 2) return { page: 'users' }
@@ -86,4 +91,10 @@ export const paths = {
   projects: '/admin/projects',
   project: (name: string) => `/admin/projects/${encodeURIComponent(name)}`,
   settings: '/admin/settings',
+  proxies: '/proxies',
+  /** page is zero-based, as the API pages; the first page has no query string. */
+  proxiesOf: (project: string, page = 0) =>
+    `/proxies/${encodeURIComponent(project)}${page > 0 ? `?page=${page}` : ''}`,
+  proxy: (project: string, name: string) =>
+    `/proxies/${encodeURIComponent(project)}/${encodeURIComponent(name)}`,
 }

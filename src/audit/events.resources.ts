@@ -49,9 +49,23 @@ export interface ResourceEventFields {
   'credential.updated': { project: string; credential: string }
   'credential.passwordChanged': { project: string; credential: string }
   'credential.deleted': { project: string; credential: string }
+  /** targets: what the grant names, e.g. `API proxy 'Orders'`. */
+  'credential.accessGranted': { project: string; credential: string; targets: readonly string[] }
+  'credential.accessRevoked': { project: string; credential: string; targets: readonly string[] }
   'variable.created': { project: string; variable: string }
   'variable.updated': { project: string; variable: string; previousName?: string }
   'variable.deleted': { project: string; variable: string }
+  'ipGroup.created': { project: string; ipGroup: string }
+  'ipGroup.updated': { project: string; ipGroup: string }
+  'ipGroup.deleted': { project: string; ipGroup: string }
+  /** How many entries came and went; never which (the list can be read back). */
+  'ipGroup.entriesChanged': {
+    project: string
+    ipGroup: string
+    change: 'add' | 'replace' | 'remove'
+    added: number
+    removed: number
+  }
   'certificate.created': { project: string; certificate: string }
   'certificate.replaced': { project: string; certificate: string }
   'certificate.deleted': { project: string; certificate: string }
@@ -69,6 +83,7 @@ export interface CatalogueEntry<F> {
 
 const P = ['project'] as const
 const G = ['project', 'group'] as const
+const IG = ['project', 'ipGroup'] as const
 
 export const RESOURCE_EVENTS: {
   readonly [N in keyof ResourceEventFields]: CatalogueEntry<ResourceEventFields[N]>
@@ -223,6 +238,16 @@ export const RESOURCE_EVENTS: {
     when: 'A credential is deleted',
     fields: ['project', 'credential'],
   },
+  'credential.accessGranted': {
+    label: 'Credential granted access',
+    when: 'A credential is let call API proxies or proxy groups (targets: which)',
+    fields: ['project', 'credential', 'targets'],
+  },
+  'credential.accessRevoked': {
+    label: 'Credential access revoked',
+    when: 'A credential stops being let call API proxies or proxy groups (targets: which)',
+    fields: ['project', 'credential', 'targets'],
+  },
   'variable.created': {
     label: 'Environment variable created',
     when: 'An environment variable is created (API, or `env-var set` of a new name)',
@@ -237,6 +262,26 @@ export const RESOURCE_EVENTS: {
     label: 'Environment variable deleted',
     when: 'An environment variable is deleted',
     fields: ['project', 'variable'],
+  },
+  'ipGroup.created': {
+    label: 'IP group created',
+    when: 'An IP group is created (empty)',
+    fields: IG,
+  },
+  'ipGroup.updated': {
+    label: 'IP group updated',
+    when: "An IP group's description is changed",
+    fields: IG,
+  },
+  'ipGroup.deleted': {
+    label: 'IP group deleted',
+    when: 'An IP group and its addresses are deleted',
+    fields: IG,
+  },
+  'ipGroup.entriesChanged': {
+    label: "IP group's addresses changed",
+    when: 'Addresses or ranges are added to, removed from or replaced in an IP group (a request that changes nothing records nothing)',
+    fields: ['project', 'ipGroup', 'change', 'added', 'removed'],
   },
   'certificate.created': {
     label: 'Certificate uploaded',

@@ -246,6 +246,18 @@ export interface CredentialsTable {
   password: string
   created_at: string
   updated_at: string
+  /** JSON string array: the gateway-side roles (roleNameList), not apiops roles. */
+  role_names: string
+}
+
+/** A credential's grant to call one API proxy or one proxy group (exactly one is set). */
+export interface CredentialAccessTable {
+  id: string
+  credential_id: string
+  proxy_id: string | null
+  group_id: string | null
+  granted_at: string
+  granted_by: string
 }
 
 export interface CertificatesTable {
@@ -331,6 +343,22 @@ export interface AuditEventsTable {
   request_id: string | null
 }
 
+export interface IpGroupsTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  created_at: string
+  updated_at: string
+}
+
+export interface IpGroupEntriesTable {
+  group_id: string
+  /** An IPv4/IPv6 address or CIDR range in canonical text (see src/ip-entries.ts). */
+  entry: string
+  position: number
+}
+
 export interface Database {
   users: UsersTable
   user_roles: UserRolesTable
@@ -358,6 +386,9 @@ export interface Database {
   known_addresses: KnownAddressesTable
   audit_events: AuditEventsTable
   settings: SettingsTable
+  credential_access: CredentialAccessTable
+  ip_groups: IpGroupsTable
+  ip_group_entries: IpGroupEntriesTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -375,4 +406,5 @@ export type EnvironmentVariableRow = Selectable<EnvironmentVariablesTable>
 export type EnvironmentVariableValueRow = Selectable<EnvironmentVariableValuesTable>
 export type CredentialRow = Selectable<CredentialsTable>
 export type CertificateRow = Selectable<CertificatesTable>
+export type IpGroupRow = Selectable<IpGroupsTable>
 export type AuditEventRow = Selectable<AuditEventsTable>

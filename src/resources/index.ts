@@ -9,6 +9,8 @@ import { environmentVariablesRoutes } from './environment-variables/environment-
 import type { EnvironmentVariablesDeps } from './environment-variables/environment-variables.service.ts'
 import { environmentsRoutes } from './environments/environments.routes.ts'
 import type { EnvironmentsDeps } from './environments/environments.service.ts'
+import { ipGroupsRoutes } from './ip-groups/ip-groups.routes.ts'
+import type { IpGroupsDeps } from './ip-groups/ip-groups.service.ts'
 import { projectsRoutes } from './projects/projects.routes.ts'
 import type { ProjectsDeps } from './projects/projects.service.ts'
 import { proxiesFileRoutes } from './proxies/proxies.file.routes.ts'
@@ -27,7 +29,8 @@ export type ResourcesDeps = ProjectsDeps &
   ConnectionsDeps &
   CredentialsDeps &
   CertificatesDeps &
-  EnvironmentVariablesDeps
+  EnvironmentVariablesDeps &
+  IpGroupsDeps
 
 /** Every resource the roles protect, one plugin each. */
 export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async (
@@ -45,4 +48,5 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(credentialsRoutes, { deps })
   await app.register(certificatesRoutes, { deps })
   await app.register(environmentVariablesRoutes, { deps })
+  await app.register(ipGroupsRoutes, { deps })
 }

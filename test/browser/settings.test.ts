@@ -87,6 +87,7 @@ describe('console: settings', () => {
     const nav = page.getByRole('navigation', { name: 'Main' })
     expect(await nav.getByRole('link').allInnerTexts()).toEqual([
       'Overview',
+      'Proxies',
       'Users',
       'Projects',
       'Audit',

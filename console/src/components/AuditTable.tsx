@@ -110,7 +110,10 @@ export function Pager(props: {
   /** false: the server stopped counting at `total` (the log holds more). */
   exact: boolean
   onPage(page: number): void
+  /** The words for another list than the audit log (newest first). */
+  words?: { none: string; previous: string; next: string }
 }) {
+  const words = props.words ?? { none: 'No events', previous: 'Newer', next: 'Older' }
   const first = props.shown === 0 ? 0 : props.page * props.size + 1
   const last = props.page * props.size + props.shown
   const total = props.exact ? `${props.total}` : `more than ${props.total}`
@@ -119,7 +122,7 @@ export function Pager(props: {
     <nav className="pager" aria-label={props.label}>
       <p className="pager-status">
         {props.total === 0
-          ? 'No events'
+          ? words.none
           : props.shown === 0
             ? `Past the last page (${total} in all)`
             : `${first}–${last} of ${total}`}
@@ -131,7 +134,7 @@ export function Pager(props: {
           disabled={props.page === 0}
           onClick={() => props.onPage(props.page - 1)}
         >
-          Newer
+          {words.previous}
         </button>
         <button
           type="button"
@@ -139,7 +142,7 @@ export function Pager(props: {
           disabled={!more}
           onClick={() => props.onPage(props.page + 1)}
         >
-          Older
+          {words.next}
         </button>
       </div>
     </nav>

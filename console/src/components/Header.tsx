@@ -1,4 +1,5 @@
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from 'react'
+import { useProxyReader } from '../access.ts'
 import { useSignedIn } from '../context.ts'
 import { navigate, paths, usePath } from '../router.ts'
 import { Link, LogoMark, UserIcon } from './ui.tsx'
@@ -22,6 +23,7 @@ function NavLink(props: { to: string; label: string; current: boolean }) {
 
 export function Header() {
   const { isAdmin } = useSignedIn()
+  const proxyReader = useProxyReader()
   const path = usePath()
   return (
     <header className="topbar">
@@ -32,6 +34,9 @@ export function Header() {
         </Link>
         <nav className="nav" aria-label="Main">
           <NavLink to={paths.overview} label="Overview" current={path === '/'} />
+          {proxyReader ? (
+            <NavLink to={paths.proxies} label="Proxies" current={path.startsWith(paths.proxies)} />
+          ) : null}
           {isAdmin ? (
             <>
               <NavLink to={paths.users} label="Users" current={path.startsWith(paths.users)} />

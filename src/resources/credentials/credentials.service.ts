@@ -7,9 +7,12 @@ import { isUniqueViolation } from '../../db/types.ts'
 import { errors, type ValidationIssue } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, nullable, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
+import { canonicalList } from '../../ip-entries.ts'
 import { MASK, seal } from '../../sealed.ts'
+import { listEnvironmentsOfProject } from '../environments/environments.repository.ts'
+import { type DeploymentResult, inEffectEverywhere } from '../environments/in-effect.ts'
 import * as repo from './credentials.repository.ts'
-import { ipEntryProblem } from './ip-ranges.ts'
+import { PASSWORD_MIN } from './credentials.schemas.ts'
 
 export interface CredentialsDeps {
   db: Kysely<Database>
@@ -26,6 +29,7 @@ export interface CredentialView {
   description: string
   enabled: boolean
   ipList: string[]
+  roleNameList: string[]
   expireDate: string | null
   expired: boolean
   password: typeof MASK
@@ -40,7 +44,14 @@ export interface CredentialFields {
   description?: string | undefined
   enabled?: boolean | undefined
   ipList?: string[] | undefined
+  roleNameList?: string[] | undefined
   expireDate?: string | null | undefined
+}
+
+/** What every write answers: the credential, and the documented deploymentResult. */
+export interface CredentialWrite {
+  credential: CredentialView
+  deploymentResult: DeploymentResult
 }
 
 /** Binds a sealed password to its row and column, so a copied ciphertext fails to open. */
@@ -54,6 +65,7 @@ function view(row: CredentialRow, now: Date): CredentialView {
     description: row.description,
     enabled: row.enabled === 1,
     ipList: JSON.parse(row.ip_list) as string[],
+    roleNameList: JSON.parse(row.role_names) as string[],
     expireDate: row.expire_date,
     expired: row.expire_date !== null && row.expire_date <= now.toISOString(),
     // The password is never answered, not even as a hint of its length.
@@ -76,21 +88,14 @@ function sealPassword(deps: Pick<CredentialsDeps, 'atRestKey'>, id: string, pass
 }
 
 /**
- * The rules beyond the schema: every ipList entry is an address or a CIDR range, and
- * an expiry date is in the future, unless it is the one already stored (a client that
- * sends back what it read must not be refused because time has passed).
+ * The rules beyond the schema: every ipList entry is an address or a CIDR range (stored
+ * in canonical form, see src/ip-entries.ts), and an expiry date is one Date can read.
+ * A past date is stored as given (the docs' own example is one) and reads as expired.
  */
-function checkFields(
-  input: CredentialFields,
-  now: Date,
-  storedExpireDate: string | null = null,
-): { ipList: string[]; expireDate: string | null } {
+function checkFields(input: CredentialFields): { ipList: string[]; expireDate: string | null } {
   const issues: ValidationIssue[] = []
-  const ipList = input.ipList ?? []
-  ipList.forEach((entry, i) => {
-    const problem = ipEntryProblem(entry)
-    if (problem) issues.push({ field: `ipList.${i}`, message: problem })
-  })
+  const checked = canonicalList(input.ipList ?? [])
+  if ('problems' in checked) issues.push(...checked.problems)
   let expireDate: string | null = null
   if (input.expireDate !== undefined && input.expireDate !== null) {
     const date = new Date(input.expireDate)
@@ -99,18 +104,21 @@ function checkFields(
     if (expireDate === null) {
       // The schema's date-time format lets through what Date cannot read (a leap second).
       issues.push({ field: 'expireDate', message: 'is not a date-time this server can read' })
-    } else if (expireDate !== storedExpireDate && expireDate <= now.toISOString()) {
-      issues.push({
-        field: 'expireDate',
-        message: `is in the past (${expireDate}; it is now ${now.toISOString()}): give a future date, or null for no expiry`,
-      })
     }
   }
   if (issues.length > 0) throw errors.validationFailed(issues)
-  return { ipList, expireDate }
+  return { ipList: 'entries' in checked ? checked.entries : [], expireDate }
 }
 
-async function requireCredential(
+async function everywhere(
+  deps: Pick<CredentialsDeps, 'db'>,
+  project: ProjectRow,
+  removed = false,
+): Promise<DeploymentResult> {
+  return inEffectEverywhere(await listEnvironmentsOfProject(deps.db, project.id), removed)
+}
+
+export async function requireCredential(
   deps: Pick<CredentialsDeps, 'db'>,
   project: ProjectRow,
   username: string,
@@ -159,10 +167,10 @@ export async function createCredential(
   principal: Principal,
   projectName: string,
   input: CredentialFields & { username: string; password: string },
-): Promise<CredentialView> {
+): Promise<CredentialWrite> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const now = deps.clock.now()
-  const { ipList, expireDate } = checkFields(input, now)
+  const { ipList, expireDate } = checkFields(input)
   const id = randomUUID()
   const row: CredentialRow = {
     id,
@@ -173,6 +181,7 @@ export async function createCredential(
     description: input.description ?? '',
     enabled: input.enabled === false ? 0 : 1,
     ip_list: JSON.stringify(ipList),
+    role_names: JSON.stringify(input.roleNameList ?? []),
     expire_date: expireDate,
     password: sealPassword(deps, id, input.password),
     created_at: now.toISOString(),
@@ -187,47 +196,68 @@ export async function createCredential(
     throw error
   }
   deps.audit.record('credential.created', { project: project.name, credential: row.username })
-  return view(row, now)
+  return { credential: view(row, now), deploymentResult: await everywhere(deps, project) }
 }
 
-/** Replaces everything but the password (which has its own endpoint) and the username. */
+export type CredentialUpdate = CredentialFields & {
+  username?: string | undefined
+  password?: string | undefined
+}
+
+/**
+ * Replaces every field but the username (no renames). A password other than the mask
+ * is a new password; the mask, or none, keeps the stored one, so what a read answers
+ * can be sent back.
+ */
 export async function updateCredential(
   deps: CredentialsDeps,
   principal: Principal,
   projectName: string,
   username: string,
-  input: CredentialFields & { username?: string | undefined; password?: string | undefined },
-): Promise<CredentialView> {
+  input: CredentialUpdate,
+): Promise<CredentialWrite> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const row = await requireCredential(deps, project, username)
-  const issues: ValidationIssue[] = []
   if (input.username !== undefined && input.username !== username) {
-    issues.push({
-      field: 'username',
-      message: `must be '${username}', the username in the path: credentials cannot be renamed`,
-    })
+    throw errors.validationFailed([
+      {
+        field: 'username',
+        message: `must be '${username}', the username in the path: credentials cannot be renamed`,
+      },
+    ])
   }
-  if (input.password !== undefined && input.password !== MASK) {
-    issues.push({
-      field: 'password',
-      message: `cannot change here; use PUT /apiops/projects/${project.name}/credentials/${username}/password/ (or send "${MASK}" back unchanged)`,
-    })
-  }
-  if (issues.length > 0) throw errors.validationFailed(issues)
   const now = deps.clock.now()
-  const { ipList, expireDate } = checkFields(input, now, row.expire_date)
+  const { ipList, expireDate } = checkFields(input)
+  const newPassword = input.password !== undefined && input.password !== MASK
+  if (newPassword) checkPassword(input.password as string)
   const changes = {
     email: input.email,
     full_name: input.fullName,
     description: input.description ?? '',
     enabled: input.enabled === false ? 0 : 1,
     ip_list: JSON.stringify(ipList),
+    role_names: JSON.stringify(input.roleNameList ?? []),
     expire_date: expireDate,
     updated_at: now.toISOString(),
+    ...(newPassword ? { password: sealPassword(deps, row.id, input.password as string) } : {}),
   }
   await repo.updateCredential(deps.db, row.id, changes)
   deps.audit.record('credential.updated', { project: project.name, credential: username })
-  return view({ ...row, ...changes }, now)
+  if (newPassword) {
+    deps.audit.record('credential.passwordChanged', { project: project.name, credential: username })
+  }
+  return {
+    credential: view({ ...row, ...changes }, now),
+    deploymentResult: await everywhere(deps, project),
+  }
+}
+
+function checkPassword(password: string): void {
+  if (password.length < PASSWORD_MIN) {
+    throw errors.validationFailed([
+      { field: 'password', message: `must NOT have fewer than ${PASSWORD_MIN} characters` },
+    ])
+  }
 }
 
 export async function changeCredentialPassword(
@@ -236,7 +266,7 @@ export async function changeCredentialPassword(
   projectName: string,
   username: string,
   password: string,
-): Promise<CredentialView> {
+): Promise<CredentialWrite> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const row = await requireCredential(deps, project, username)
   const now = deps.clock.now()
@@ -246,7 +276,10 @@ export async function changeCredentialPassword(
   }
   await repo.updateCredential(deps.db, row.id, changes)
   deps.audit.record('credential.passwordChanged', { project: project.name, credential: username })
-  return view({ ...row, ...changes }, now)
+  return {
+    credential: view({ ...row, ...changes }, now),
+    deploymentResult: await everywhere(deps, project),
+  }
 }
 
 export async function deleteCredential(
@@ -254,8 +287,9 @@ export async function deleteCredential(
   principal: Principal,
   projectName: string,
   username: string,
-): Promise<void> {
+): Promise<DeploymentResult> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   await repo.deleteCredential(deps.db, (await requireCredential(deps, project, username)).id)
   deps.audit.record('credential.deleted', { project: project.name, credential: username })
+  return everywhere(deps, project, true)
 }

@@ -1,0 +1,120 @@
+/**
+ * API proxies as the console reads them (the answers of GET .../apiProxies/ and
+ * GET .../apiProxies/{name}/), and the messages a failed read turns into.
+ */
+import { type Api, ApiError, messageOf } from './api.ts'
+
+export interface ProxySummary {
+  name: string
+  description: string
+  type: 'REST' | 'SOAP'
+  creationType: string
+  /** The first client route path. */
+  relativePath: string
+}
+
+export interface Deployment {
+  environmentName: string
+  deployed: boolean
+  redeployRequired: boolean
+  deployedAt: string | null
+  deployedBy: string | null
+}
+
+export interface RoutingAddress {
+  address: string
+  weight: number
+  healthCheckEnabled: boolean
+  soapType?: string
+}
+
+/** One setting's answer: an open object (the server masks its secrets). */
+export type SettingValue = unknown
+
+export interface ProxyView {
+  name: string
+  description: string
+  apiType: 'REST' | 'SOAP'
+  creationType: string
+  specUrl: string | null
+  clientRoute: {
+    relativePathList: string[]
+    virtualHostList: string[]
+    methodList?: string[]
+    headerList?: { name: string; value: string }[]
+    bufferRequest?: boolean
+    bufferResponse?: boolean
+  }
+  routing: {
+    routingEnabled: boolean
+    mirrorEnabled?: boolean
+    loadBalanceAlgorithm?: string
+    routingAddressList: RoutingAddress[]
+  }
+  categoryList: string[]
+  sharingType: string
+  settings: Record<string, SettingValue>
+  endpoints: {
+    method: string
+    path: string
+    operationId: string | null
+    summary: string | null
+    soapAction?: string
+  }[]
+  deploymentList: Deployment[]
+  revision: number
+  createdAt: string
+  updatedAt: string
+}
+
+/** An endpoint as the page shows it, whichever route it came from. */
+export interface EndpointRow {
+  method: string
+  path: string
+  description: string
+  active: boolean
+  /** Where the gateway sends it: method and path on the proxy's routing addresses. */
+  backendMethod: string
+  backendPath: string
+}
+
+/**
+ * A proxy's endpoints. Read from the proxy itself for now; once endpoints have their own
+ * route (GET .../apiProxies/{name}/endpoints/) only this function changes. Endpoints in
+ * the proxy's definition are all served, and to the same method and path at the backend.
+ */
+export async function proxyEndpoints(
+  _api: Api,
+  _project: string,
+  proxy: ProxyView,
+): Promise<EndpointRow[]> {
+  return proxy.endpoints.map((e) => ({
+    method: e.method,
+    path: e.path,
+    description: e.summary ?? e.operationId ?? e.soapAction ?? '',
+    active: true,
+    backendMethod: e.method,
+    backendPath: e.path,
+  }))
+}
+
+/** A failed read as a sentence that says what it means here. */
+export function readError(error: unknown, what: string): string {
+  if (error instanceof ApiError && error.status === 403) {
+    return `You do not have the role to read ${what}: ${error.message}`
+  }
+  if (error instanceof ApiError && error.status === 404) {
+    return `${error.message} It does not exist, or you are not a member of its project.`
+  }
+  return messageOf(error)
+}
+
+/** A read whose failure carries `readError`'s sentence (useLoad shows an ApiError's message). */
+export async function explained<T>(read: Promise<T>, what: string): Promise<T> {
+  try {
+    return await read
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    throw new ApiError(error.status, error.code, readError(error, what))
+  }
+}
