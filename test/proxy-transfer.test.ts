@@ -420,6 +420,22 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
       importForm(Buffer.alloc(MAX_BYTES + 1)),
     )
     expect(tooBig.statusCode).toBe(413)
+    // A secret written into an archive by hand is not taken (nor anything unchecked).
+    const smuggled = await rebuilt((n, t) =>
+      n === 'settings.json' ? t.replace('"password": null', '"password": "smuggled"') : t,
+    )
+    expect((await entries(smuggled)).get('settings.json')).toContain('"password": "smuggled"')
+    const put = await importInto(
+      b,
+      adminB,
+      '/apiops/projects/Beta/apiProxies/pets/import/',
+      importForm(smuggled),
+      'PUT',
+    )
+    expect(put.statusCode, put.body).toBe(200)
+    expect(put.json().apiProxy.settings.ntlm.password).toBeNull()
+    const row = await b.store.db.selectFrom('proxy_settings').select('settings').execute()
+    expect(JSON.stringify(row)).not.toContain('smuggled')
     const list = await call(b, adminB, 'GET', '/apiops/projects/Beta/apiProxies/')
     expect(list.json().resultList.map((p: { name: string }) => p.name)).toEqual(['pets'])
   })
@@ -512,5 +528,41 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     } finally {
       server.close()
     }
+  })
+
+  it('keeps a client route without paths (by host only) through the round trip', async () => {
+    const body = {
+      apiProxyName: 'hosts',
+      apiProxyCreationType: 'REVERSE_PROXY',
+      routingInfo: { routingAddressList: [{ address: 'https://hosts.internal' }] },
+    }
+    expect(
+      (await call(a, adminA, 'POST', '/apiops/projects/Alpha/apiProxies/url/', body)).statusCode,
+    ).toBe(200)
+    const patched = await call(
+      a,
+      adminA,
+      'PATCH',
+      '/apiops/projects/Alpha/apiProxies/hosts/settings/client-route/',
+      {
+        relativePathList: null,
+        hostList: ['api.example'],
+      },
+    )
+    expect(patched.statusCode, patched.body).toBe(200)
+    const first = await exportOf(a, adminA, 'Alpha', 'hosts')
+    const res = await importInto(
+      b,
+      adminB,
+      '/apiops/projects/Beta/apiProxies/import/',
+      importForm(first),
+    )
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json().apiProxy.clientRoute).toMatchObject({
+      relativePathList: [],
+      virtualHostList: ['api.example'],
+    })
+    const again = await entries(await exportOf(b, adminB, 'Beta', 'hosts'))
+    expect(again.get('proxy.json')).toBe((await entries(first)).get('proxy.json'))
   })
 })

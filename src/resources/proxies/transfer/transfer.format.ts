@@ -1,7 +1,7 @@
 import { type Static, Type } from 'typebox'
 import { errors } from '../../../errors.ts'
 import { documentChecker } from '../../../http/validation.ts'
-import { ProxyFromUrlBody } from '../proxies.schemas.ts'
+import { ClientRouteSchema, ProxyFromUrlBody } from '../proxies.schemas.ts'
 import { enumOf, HTTP_METHODS } from '../settings/settings.fields.ts'
 import { type SpecDocument, safeFileName, sha256Hex } from '../spec-document.ts'
 import { MAX_OPERATIONS } from '../spec-types.ts'
@@ -40,10 +40,35 @@ export function exportZipOptions(specMaxBytes: number): ZipOptions {
   }
 }
 
-/** The create body as exported: no deploy request, no secret. */
-export const ExportedProxy = Type.Omit(
-  ProxyFromUrlBody,
-  ['deploy', 'deployTargetEnvironmentNameList', 'reParse', 'specAuthorizationValueList'],
+const {
+  deploy: _deploy,
+  deployTargetEnvironmentNameList: _targets,
+  reParse: _reParse,
+  specAuthorizationValueList: _secrets,
+  clientRoute: _route,
+  ...createFields
+} = ProxyFromUrlBody.properties
+
+/**
+ * The create body as exported: no deploy request, no secret; and a client route may
+ * have no path (a route by host, method or header only, which settings allow).
+ */
+export const ExportedProxy = Type.Object(
+  {
+    ...createFields,
+    clientRoute: Type.Optional(
+      Type.Object(
+        {
+          ...ClientRouteSchema.properties,
+          relativePathList: Type.Array(ClientRouteSchema.properties.relativePathList.items, {
+            maxItems: 50,
+            uniqueItems: true,
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
   { additionalProperties: false },
 )
 export type ExportedProxyBody = Static<typeof ExportedProxy>

@@ -211,7 +211,10 @@ async function store(
       overridden = existing !== undefined
       if (existing) await repo.updateProxy(trx, row.id, row)
       else await repo.insertProxy(trx, row)
-      await claimRoute(trx, project, row, definition.clientRoute)
+      // A route without paths (by host, method or header) holds no path to claim.
+      if (definition.clientRoute.relativePathList.length > 0) {
+        await claimRoute(trx, project, row, definition.clientRoute)
+      } else await repo.replaceRoutes(trx, project.id, row.id, [])
       await saveSettings(trx, row.id, settings)
       await storeSpecDocument(trx, row.id, snapshot.spec, now)
       await replaceEndpoints(trx, row.id, snapshot.endpoints)

@@ -80,8 +80,9 @@ const withoutNulls = (section: Section, drop?: string): Section =>
     Object.entries(section).filter(([key, value]) => value !== null && key !== drop),
   )
 
+/** The settings that hold a secret: their other fields as given (their secret rules wait for it). */
 const assign =
-  (name: 'ntlm' | 'proxyServer'): ((body: Section) => Edit) =>
+  (name: 'apiKeys' | 'ntlm' | 'proxyServer'): ((body: Section) => Edit) =>
   (body) =>
   (t) => {
     t.settings[name] = { ...t.settings[name], ...body } as never
@@ -94,7 +95,7 @@ const SECTIONS: Record<
 > = {
   apiKeys: {
     schema: s.ApiKeysBody,
-    edit: (b) => edits.apiKeys(Buffer.alloc(32), b),
+    edit: assign('apiKeys'),
     secret: 'secretKey',
   },
   cache: { schema: s.CacheBody, edit: (b) => edits.cache(b as never) },
@@ -155,7 +156,13 @@ export async function importedSettings(document: unknown): Promise<StoredSetting
       ])
     }
   }
-  const settings = { ...defaultSettings(), ...flags, specAuthorizationValueList: [] }
+  const settings = defaultSettings()
+  // Only the flags here: each section below starts from its defaults, never from the archive.
+  for (const key of Object.keys(Flags.properties) as (keyof typeof Flags.properties)[]) {
+    if (flags[key] !== undefined) (settings as unknown as Section)[key] = flags[key]
+  }
+  settings.specAuthorizationValueList = []
+  // The edits used here read and write the settings only (no row, no transaction).
   const target = { settings, proxy: { id: '' }, changes: {} } as unknown as Editing
   for (const [name, section] of Object.entries(SECTIONS)) {
     const value = given[name]
