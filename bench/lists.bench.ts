@@ -66,7 +66,6 @@ async function seed(store: DbHandle, projectId: string, n: number): Promise<void
         spec_url: null,
         client_route: JSON.stringify({ relativePathList: [`/seeded/${k}`], virtualHostList: [] }),
         routing: JSON.stringify({ routingEnabled: true, routingAddressList: [] }),
-        endpoints: '[]',
         revision: 1,
         created_at: now.toISOString(),
         updated_at: now.toISOString(),

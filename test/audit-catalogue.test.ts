@@ -364,6 +364,31 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
       { method: 'PATCH', url: `${settings}/hide-spec-file/true/` },
       200,
     )
+    const endpoints = `${proxies}/g1/endpoints`
+    const endpoint = {
+      name: '/e',
+      httpMethod: 'GET',
+      backendResourceUrl: '/e',
+      backendHttpMethod: 'GET',
+    }
+    const made = await step(
+      'proxy.endpointCreated',
+      { method: 'POST', url: `${endpoints}/`, payload: endpoint },
+      200,
+    )
+    expect(made.target).toBe('project=P proxy=g1 method=GET endpoint=/e')
+    const off = { identifierName: '/e', identifierHttpMethod: 'GET', active: false }
+    const status = await step(
+      'proxy.endpointChanged',
+      { method: 'PATCH', url: `${endpoints}/status/`, payload: off },
+      200,
+    )
+    expect(status.target).toBe('project=P proxy=g1 method=GET endpoint=/e change=status')
+    await step(
+      'proxy.endpointDeleted',
+      { method: 'POST', url: `${endpoints}/delete/`, payload: { name: '/e', httpMethod: 'GET' } },
+      200,
+    )
     const renamed = await step(
       'proxy.settingChanged',
       { method: 'PATCH', url: `${settings}/metadata/`, payload: { name: 'g2' } },

@@ -52,6 +52,7 @@ const LISTS: [string, boolean, boolean][] = [
   [`${P}/apiProxies/?sort=relativePath`, true, true],
   [`${P}/apiProxies/?sort=relativePath,desc`, true, true],
   [`${P}/apiProxies/orders/deployments/`, true, true],
+  [`${P}/apiProxies/orders/endpoints/`, true, true],
   [`${P}/apiProxies/orders/deployments/?sort=environmentName`, true, true],
   [`${P}/apiProxyGroups/`, true, true],
   // Environments are few (administrators make them): the project's, or where the group is.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Action, POLICY, type Rule } from '../src/identity/policy/permissions.ts'
 import type { Role } from '../src/identity/users/roles.ts'
 import { certificateUpload } from './fixtures/multipart.ts'
-import { specForm, upload } from './fixtures/spec-upload.ts'
+import { specForm, upload, wsdlFixture } from './fixtures/spec-upload.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 /**
@@ -140,6 +140,17 @@ async function exportForm(fx: Fixtures, n: number): Promise<Pick<Call, 'payload'
   )
   return specForm([{ name: 'apiProxyExportFile', value: zipped.rawPayload, filename: 'p.zip' }])
 }
+
+/** The endpoint of proxy `base` the endpoint routes read and change. */
+const ENDPOINTS = '/apiops/projects/P/apiProxies/base/endpoints'
+const endpointBody = (name: string) => ({
+  name,
+  httpMethod: 'GET',
+  backendResourceUrl: name,
+  backendHttpMethod: 'GET',
+})
+const ENDPOINT = { name: '/e', httpMethod: 'GET' }
+const IDENTIFIER = { identifierName: '/e', identifierHttpMethod: 'GET' }
 
 const groupBody = (name: string) => ({
   name,
@@ -586,6 +597,64 @@ const MATRIX: Record<string, Entry> = {
       ok: 200,
       make: () => ({ url: '/apiops/projects/P/apiProxies/base/settings/hide-spec-file/true/' }),
     },
+  'GET /apiops/projects/:projectName/apiProxies/:apiProxyName/endpoints/': {
+    access: 'endpoint.read',
+    ok: 200,
+    make: () => ({ url: `${ENDPOINTS}/` }),
+  },
+  'POST /apiops/projects/:projectName/apiProxies/:apiProxyName/endpoints/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: (_fx, n) => ({ url: `${ENDPOINTS}/`, payload: endpointBody(`/new${n}`) }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/endpoints/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({ url: `${ENDPOINTS}/`, payload: { ...ENDPOINT, description: 'changed' } }),
+  },
+  'POST /apiops/projects/:projectName/apiProxies/:apiProxyName/endpoints/details/': {
+    access: 'endpoint.read',
+    ok: 200,
+    make: () => ({ url: `${ENDPOINTS}/details/`, payload: ENDPOINT }),
+  },
+  'POST /apiops/projects/:projectName/apiProxies/:apiProxyName/endpoints/policies/': {
+    access: 'endpoint.read',
+    ok: 200,
+    make: () => ({ url: `${ENDPOINTS}/policies/`, payload: ENDPOINT }),
+  },
+  'POST /apiops/projects/:projectName/apiProxies/:apiProxyName/endpoints/delete/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', `${ENDPOINTS}/`, endpointBody(`/gone${n}`))
+      return { url: `${ENDPOINTS}/delete/`, payload: { name: `/gone${n}`, httpMethod: 'GET' } }
+    },
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/endpoints/status/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({ url: `${ENDPOINTS}/status/`, payload: { ...IDENTIFIER, active: false } }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/endpoints/cache/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: `${ENDPOINTS}/cache/`,
+      payload: { ...IDENTIFIER, cacheSettings: { name: 'c', handlingAction: 'STOP' } },
+    }),
+  },
+  'PATCH /apiops/projects/:projectName/apiProxies/:apiProxyName/endpoints/wsa/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/apiProxies/soap/endpoints/wsa/',
+      payload: {
+        identifierName: '/GetOrder',
+        identifierHttpMethod: 'POST',
+        wsaSettings: { wsaEnabled: false },
+      },
+    }),
+  },
   'GET /apiops/projects/:projectName/apiProxyGroups/': {
     access: 'group.read',
     ok: 200,
@@ -886,6 +955,22 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
       projects: ['P'],
     })
     await adminCall('POST', '/apiops/projects/P/apiProxies/url/', proxyBody('base'))
+    await adminCall('POST', `${ENDPOINTS}/`, endpointBody('/e'))
+    const soap = upload(
+      {
+        apiProxyName: 'soap',
+        apiProxyCreationType: 'WSDL',
+        clientRoute: { relativePathList: ['/soap'] },
+      },
+      { name: 'orders.wsdl', bytes: wsdlFixture('orders.wsdl') },
+    )
+    const made = await ctx.app.inject({
+      method: 'POST',
+      url: '/apiops/projects/P/apiProxies/file/',
+      headers: { ...bearer(tokens.admin), ...soap.headers },
+      payload: soap.payload,
+    })
+    expect(made.statusCode, made.body).toBe(200)
     await adminCall('POST', '/apiops/projects/P/apiProxyGroups/', groupBody('G'))
     await adminCall('POST', '/apiops/projects/P/apiProxyGroups/G/apiProxies/base/')
     await adminCall('POST', '/apiops/projects/P/connections/', connectionBody('base'))

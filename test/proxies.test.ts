@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { operationsOf } from './endpoint-view.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 const OPENAPI = {
@@ -193,7 +194,7 @@ describe.each(dialects())('API proxies and deployments (%s)', (dialect) => {
     })
     expect(res.statusCode).toBe(200)
     const proxy = res.json().apiProxy
-    expect(proxy.endpoints).toEqual([
+    expect(operationsOf(proxy)).toEqual([
       { method: 'GET', path: '/pets', operationId: 'listPets', summary: 'List pets' },
       { method: 'POST', path: '/pets', operationId: 'createPet', summary: null },
       { method: 'GET', path: '/pets/{id}', operationId: 'getPet', summary: null },
@@ -213,7 +214,7 @@ describe.each(dialects())('API proxies and deployments (%s)', (dialect) => {
       clientRoute: { relativePathList: ['/legacy'] },
     })
     expect(res.statusCode).toBe(200)
-    expect(res.json().apiProxy.endpoints).toEqual([
+    expect(operationsOf(res.json().apiProxy)).toEqual([
       { method: 'GET', path: '/orders', operationId: 'listOrders', summary: null },
     ])
     expect(res.json().apiProxy.routing.routingAddressList[0].address).toBe(

@@ -160,23 +160,44 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
       expect(res.statusCode, `${path}: ${res.body}`).toBe(200)
     }
     expect((await call(a, adminA, 'PATCH', `${base}/hide-spec-file/true/`)).statusCode).toBe(200)
-    // A hand-made endpoint beside the spec's: no spec gives it, so only the export can carry it.
-    const row = await a.store.db
-      .selectFrom('api_proxies')
-      .select(['id', 'endpoints'])
-      .executeTakeFirstOrThrow()
-    const endpoints = JSON.parse(row.endpoints)
-    endpoints.push({
-      method: 'DELETE',
-      path: '/pets/{id}',
-      operationId: 'removePet',
-      summary: 'by hand',
-    })
-    await a.store.db
-      .updateTable('api_proxies')
-      .set({ endpoints: JSON.stringify(endpoints) })
-      .where('id', '=', row.id)
-      .execute()
+    // A hand-made endpoint beside the spec's (only the export can carry it), a spec
+    // endpoint turned off, and one with its own cache settings.
+    const endpoints = '/apiops/projects/Alpha/apiProxies/pets/endpoints'
+    for (const [method, url, body] of [
+      [
+        'POST',
+        `${endpoints}/`,
+        {
+          name: '/pets/{id}',
+          httpMethod: 'DELETE',
+          description: 'by hand',
+          backendResourceUrl: '/v2/pets/{id}',
+          backendHttpMethod: 'POST',
+        },
+      ],
+      [
+        'PATCH',
+        `${endpoints}/status/`,
+        { identifierName: '/pets', identifierHttpMethod: 'POST', active: false },
+      ],
+      [
+        'PATCH',
+        `${endpoints}/cache/`,
+        {
+          identifierName: '/pets',
+          identifierHttpMethod: 'GET',
+          cacheSettings: {
+            name: 'List cache',
+            handlingAction: 'CONTINUE',
+            cacheActive: true,
+            ttl: 45,
+          },
+        },
+      ],
+    ] as const) {
+      const res = await call(a, adminA, method, url, body)
+      expect(res.statusCode, `${url}: ${res.body}`).toBe(200)
+    }
     exported = await exportOf(a, adminA, 'Alpha', 'pets')
   })
   afterAll(async () => {
@@ -234,12 +255,24 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     expect(res.statusCode, res.body).toBe(200)
     const answer = res.json()
     expect(answer.secretsToSetAgain).toHaveLength(3)
-    expect(answer.apiProxy.endpoints.map((e: { operationId: string }) => e.operationId)).toEqual([
-      'listPets',
-      'createPet',
-      'getPet',
-      'removePet',
+    const strip = (list: Record<string, unknown>[]) => list.map(({ id: _id, ...rest }) => rest)
+    const source = await call(a, adminA, 'GET', '/apiops/projects/Alpha/apiProxies/pets/')
+    expect(strip(answer.apiProxy.endpoints)).toEqual(strip(source.json().endpoints))
+    expect(
+      answer.apiProxy.endpoints.map(
+        (e: { endpoint: string; httpMethod: string; active: boolean; origin: string }) =>
+          `${e.httpMethod} ${e.endpoint} ${e.active} ${e.origin}`,
+      ),
+    ).toEqual([
+      'GET /pets true spec',
+      'POST /pets false spec',
+      'GET /pets/{id} true spec',
+      'DELETE /pets/{id} true manual',
     ])
+    expect(answer.apiProxy.endpoints[0].cacheSettings).toMatchObject({
+      name: 'List cache',
+      ttl: 45,
+    })
     expect(answer.apiProxy.settings.hideSpecFile).toBe(true)
     expect(answer.apiProxy.settings.ntlm).toMatchObject({
       enabled: true,
@@ -392,7 +425,12 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
       [
         'bad endpoint',
         await rebuilt((n, t) => (n === 'endpoints.json' ? t.replace('"DELETE"', '"FETCH"') : t)),
-        'endpoints.json',
+        'endpoints.json.3.httpMethod',
+      ],
+      [
+        'bad endpoint cache',
+        await rebuilt((n, t) => (n === 'endpoints.json' ? t.replace('"ttl": 45', '"ttl": 0') : t)),
+        'endpoints.json.0.cacheSettings.ttl',
       ],
     ]
     for (const [what, bytes, words] of cases) {
@@ -483,6 +521,23 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
       payload: form.payload,
     })
     expect(made.statusCode, made.body).toBe(200)
+    const wsa = await call(
+      a,
+      adminA,
+      'PATCH',
+      '/apiops/projects/Alpha/apiProxies/calc/endpoints/wsa/',
+      {
+        identifierName: '/Add',
+        identifierHttpMethod: 'POST',
+        wsaSettings: {
+          wsaEnabled: true,
+          wsaAddDefaultAction: true,
+          wsaAddDefaultTo: true,
+          wsaGenerateMessageId: true,
+        },
+      },
+    )
+    expect(wsa.statusCode, wsa.body).toBe(200)
     const zipped = await exportOf(a, adminA, 'Alpha', 'calc')
     const res = await importInto(
       b,
@@ -492,6 +547,11 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     )
     expect(res.statusCode, res.body).toBe(200)
     expect(res.json().apiProxy.endpoints).toHaveLength(4)
+    expect(res.json().apiProxy.endpoints[0]).toMatchObject({
+      endpoint: '/Add',
+      soapAction: 'http://calculator.example/Add',
+      wsaSettings: { wsaEnabled: true, wsaVersion: 'V200508' },
+    })
     const stored = await b.store.db
       .selectFrom('proxy_spec_files')
       .innerJoin('api_proxies', 'api_proxies.id', 'proxy_spec_files.proxy_id')

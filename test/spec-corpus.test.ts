@@ -113,8 +113,8 @@ describe.each(dialects())('importing a real-world spec corpus as files (%s)', (d
     })
   }
   const endpointsOf = (res: {
-    json(): { apiProxy: { endpoints: { method: string; path: string }[] } }
-  }) => res.json().apiProxy.endpoints.map((e) => `${e.method} ${e.path}`)
+    json(): { apiProxy: { endpoints: { httpMethod: string; endpoint: string }[] } }
+  }) => res.json().apiProxy.endpoints.map((e) => `${e.httpMethod} ${e.endpoint}`)
 
   it.each(CORPUS)('imports @readme/oas-examples %s with every operation', async (file) => {
     const { text, doc } = read(join(OAS, file))

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { operationsOf } from './endpoint-view.ts'
 import { buildTestApp, dialects, type TestContext, until } from './helpers.ts'
 import { ApiopsNode } from './nodes.ts'
 import { json, openApi, proxyMaker, type SpecHost, serveSpecs } from './spec-support.ts'
@@ -159,7 +160,7 @@ describe.each(dialects())('parsing specs off the event loop (%s)', (dialect) => 
     expect(res.statusCode, res.body.slice(0, 300)).toBe(200)
     const endpoints = res.json().apiProxy.endpoints
     expect(endpoints).toHaveLength(1300)
-    expect(endpoints[1299]).toEqual({
+    expect(operationsOf({ endpoints })[1299]).toEqual({
       method: 'POST',
       path: '/repos/{owner}/{repo}/resource-649',
       operationId: 'resource/1299',

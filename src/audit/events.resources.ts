@@ -21,6 +21,16 @@ export interface ResourceEventFields {
   'proxy.undeployed': { project: string; proxy: string; environments: readonly string[] }
   /** setting: which of the 17 (its path, e.g. `cors`); never a value, settings hold secrets. */
   'proxy.settingChanged': { project: string; proxy: string; setting: string; previousName?: string }
+  'proxy.endpointCreated': { project: string; proxy: string; method: string; endpoint: string }
+  /** change: what of it (definition, status, cache, wsa); never a value. */
+  'proxy.endpointChanged': {
+    project: string
+    proxy: string
+    method: string
+    endpoint: string
+    change: string
+  }
+  'proxy.endpointDeleted': { project: string; proxy: string; method: string; endpoint: string }
   'proxy.exported': { project: string; proxy: string }
   /** overridden: the import replaced a proxy of that name (PUT .../{name}/import/). */
   'proxy.imported': { project: string; proxy: string; overridden: boolean }
@@ -152,6 +162,21 @@ export const RESOURCE_EVENTS: {
     label: 'API proxy setting changed',
     when: "One of an API proxy's settings is changed (setting: which, e.g. cors; never a value; previousName: a rename by metadata)",
     fields: ['project', 'proxy', 'setting', 'previousName'],
+  },
+  'proxy.endpointCreated': {
+    label: 'API proxy endpoint created',
+    when: 'An endpoint is added to an API proxy by hand (method and endpoint: its path)',
+    fields: ['project', 'proxy', 'method', 'endpoint'],
+  },
+  'proxy.endpointChanged': {
+    label: 'API proxy endpoint changed',
+    when: 'An API proxy endpoint is changed (change: definition, status, cache or wsa; never a value)',
+    fields: ['project', 'proxy', 'method', 'endpoint', 'change'],
+  },
+  'proxy.endpointDeleted': {
+    label: 'API proxy endpoint deleted',
+    when: 'An endpoint is deleted from an API proxy',
+    fields: ['project', 'proxy', 'method', 'endpoint'],
   },
   'proxy.exported': {
     label: 'API proxy exported',

@@ -93,6 +93,37 @@ export interface ProxySettingsTable {
   settings: string
 }
 
+/**
+ * A proxy's endpoints (0014): from its spec (origin 'spec') or made by hand ('manual'),
+ * unique per proxy by method and name, listed by position.
+ */
+export interface ProxyEndpointsTable {
+  id: string
+  proxy_id: string
+  /** GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD, TRACE or ALL */
+  http_method: string
+  /** The endpoint's path (its documented name) */
+  name: string
+  description: string
+  backend_resource_url: string
+  backend_http_method: string
+  /** 1 or 0 (portable boolean) */
+  active: number
+  /** spec | manual */
+  origin: string
+  operation_id: string | null
+  summary: string | null
+  /** SOAP operations only: the SOAPAction of their binding */
+  soap_action: string | null
+  /** JSON: the documented CacheSettings object; null when never set */
+  cache_settings: string | null
+  /** JSON: the documented WSA settings object; null when never set */
+  wsa_settings: string | null
+  position: number
+  created_at: string
+  updated_at: string
+}
+
 /** The spec document a proxy was made from (0015), kept byte for byte for export. */
 export interface ProxySpecFilesTable {
   proxy_id: string
@@ -119,8 +150,6 @@ export interface ApiProxiesTable {
   client_route: string
   /** JSON: {routingEnabled, routingAddressList: [{address, weight, healthCheckEnabled}]} */
   routing: string
-  /** JSON: [{method, path, operationId, summary}] from the spec */
-  endpoints: string
   revision: number
   created_at: string
   updated_at: string
@@ -372,6 +401,7 @@ export interface Database {
   proxy_routes: ProxyRoutesTable
   proxy_deployments: ProxyDeploymentsTable
   proxy_settings: ProxySettingsTable
+  proxy_endpoints: ProxyEndpointsTable
   proxy_spec_files: ProxySpecFilesTable
   deployment_history: DeploymentHistoryTable
   proxy_groups: ProxyGroupsTable
@@ -400,6 +430,7 @@ export type NewApiToken = Insertable<ApiTokensTable>
 export type SessionRow = Selectable<SessionsTable>
 export type EnvironmentRow = Selectable<EnvironmentsTable>
 export type ApiProxyRow = Selectable<ApiProxiesTable>
+export type ProxyEndpointRow = Selectable<ProxyEndpointsTable>
 export type ProxyGroupRow = Selectable<ProxyGroupsTable>
 export type ConnectionRow = Selectable<ConnectionsTable>
 export type EnvironmentVariableRow = Selectable<EnvironmentVariablesTable>

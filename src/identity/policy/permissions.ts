@@ -43,6 +43,8 @@ const consoleOnly = (refusal: () => ApiError) => ({
 export const POLICY = {
   'project.read': inProject(),
   'proxy.write': inProject('ROLE_MANAGE_PROXIES'),
+  /** A proxy's endpoints: the docs require ROLE_MANAGE_PROXIES even to read them. */
+  'endpoint.read': inProject('ROLE_MANAGE_PROXIES'),
   'proxy.delete': inProject('ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
   'proxy.deploy': inProject('ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
   /** Groups: the docs require ROLE_MANAGE_PROXY_GROUPS even to read them. */

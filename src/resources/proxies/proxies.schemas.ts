@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { FreeText, HttpUrl, matching, NameParam } from '../../http/schemas.ts'
+import { EndpointSchema } from './endpoints/endpoints.schemas.ts'
 import {
   ClientRouteExtraFields,
   enumOf,
@@ -131,17 +132,9 @@ export const ProxySchema = Type.Object({
   categoryList: Type.Array(Type.String()),
   sharingType: Type.String({ description: 'BOTH, NONE, EXTERNAL or INTERNAL' }),
   settings: ProxySettingsSchema,
-  endpoints: Type.Array(
-    Type.Object({
-      method: Type.String(),
-      path: Type.String(),
-      operationId: Type.Union([Type.String(), Type.Null()]),
-      summary: Type.Union([Type.String(), Type.Null()]),
-      soapAction: Type.Optional(
-        Type.String({ description: 'SOAP operations only: the soapAction of their binding' }),
-      ),
-    }),
-  ),
+  endpoints: Type.Array(EndpointSchema, {
+    description: 'Its endpoints, as the endpoint list answers them',
+  }),
   deploymentList: Type.Array(DeploymentSchema, {
     description: 'One entry per environment the project may use',
   }),

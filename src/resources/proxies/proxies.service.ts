@@ -7,10 +7,12 @@ import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
+import { presentEndpoint } from './endpoints/endpoints.model.ts'
+import { endpointsOf } from './endpoints/endpoints.repository.ts'
 import { apiTypeOf, type ClientRoute, parseJson, type Routing } from './proxies.definition.ts'
 import * as repo from './proxies.repository.ts'
 import { settingsView } from './settings/settings.body.ts'
-import type { ImportedSpec, SpecImport } from './spec-import.ts'
+import type { SpecImport } from './spec-import.ts'
 
 /** Reading proxies: the list, one proxy as clients see it. */
 
@@ -59,9 +61,10 @@ export async function requireProxy(
 }
 
 export async function present(db: Queryable, project: ProjectRow, row: ApiProxyRow) {
-  const [usable, deployed] = await Promise.all([
+  const [usable, deployed, endpoints] = await Promise.all([
     environments.listEnvironmentsOfProject(db, project.id),
     repo.deploymentsOf(db, row.id),
+    endpointsOf(db, row.id),
   ])
   const byEnvironment = new Map(deployed.map((d) => [d.environment_id, d]))
   // Environments the project may use, plus any it was deployed to before losing access.
@@ -87,7 +90,7 @@ export async function present(db: Queryable, project: ProjectRow, row: ApiProxyR
     specUrl: row.spec_url,
     clientRoute: parseJson<ClientRoute>(row.client_route),
     routing: parseJson<Routing>(row.routing),
-    endpoints: parseJson<ImportedSpec['endpoints']>(row.endpoints),
+    endpoints: endpoints.map(presentEndpoint),
     ...(await settingsView(db, row.id)),
     deploymentList,
     revision: row.revision,

@@ -3,6 +3,8 @@ import type { ApiProxyRow, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
+import { reparsed, specRecords } from './endpoints/endpoints.model.ts'
+import { endpointsOf, replaceEndpoints } from './endpoints/endpoints.repository.ts'
 import { assertAddressesResolve } from './proxies.addresses.ts'
 import { type ClientRoute, type ProxyInput, resolveDefinition } from './proxies.definition.ts'
 import { deployEverywhere, history, outcome, requireDeployTargets } from './proxies.deployment.ts'
@@ -80,7 +82,6 @@ export async function createProxy(
     spec_url: input.specUrl ?? null,
     client_route: JSON.stringify(definition.clientRoute),
     routing: JSON.stringify(definition.routing),
-    endpoints: JSON.stringify(definition.endpoints),
     revision: 1,
     created_at: now,
     updated_at: now,
@@ -96,6 +97,7 @@ export async function createProxy(
       )
       if (holder) throw routeTaken(holder.path, holder.name)
       await repo.insertProxy(trx, row)
+      await replaceEndpoints(trx, row.id, specRecords(definition.endpoints, now))
       await claimRoute(trx, project, row, definition.clientRoute)
       await storeBodySettings(trx, deps.atRestKey, row.id, input, true)
       await storeSpecDocument(trx, row.id, definition.document, now)
@@ -133,7 +135,10 @@ async function answerWrite(
 
 /**
  * Re-reads the definition (re-fetching the spec) and bumps the revision, so every
- * environment it is deployed to reports redeployRequired until it is redeployed.
+ * environment it is deployed to reports redeployRequired until it is redeployed. With
+ * reParse (the documented default, true) the endpoints follow the new spec, keeping
+ * the edits of those that remain and every hand-made one; reParse false keeps them as
+ * they are.
  */
 export async function updateProxy(
   deps: ProxiesDeps,
@@ -158,20 +163,24 @@ export async function updateProxy(
   for (const target of targets) {
     await assertAddressesResolve(deps, project, definition.routing, target)
   }
+  const now = deps.clock.now().toISOString()
   const changes = {
     description: input.apiProxyDescription ?? existing.description,
     spec_url: input.specUrl ?? null,
     client_route: JSON.stringify(definition.clientRoute),
     routing: JSON.stringify(definition.routing),
-    endpoints: JSON.stringify(definition.endpoints),
     revision: existing.revision + 1,
-    updated_at: deps.clock.now().toISOString(),
+    updated_at: now,
     relative_path: definition.clientRoute.relativePathList[0] ?? '',
   }
   try {
     await deps.db.transaction().execute(async (trx) => {
       await claimRoute(trx, project, existing, definition.clientRoute)
       await repo.updateProxy(trx, existing.id, changes)
+      if (input.reParse !== false) {
+        const before = await endpointsOf(trx, existing.id)
+        await replaceEndpoints(trx, existing.id, reparsed(before, definition.endpoints, now))
+      }
       const specUrlChanged = changes.spec_url !== existing.spec_url
       await storeBodySettings(trx, deps.atRestKey, existing.id, input, specUrlChanged)
       await storeSpecDocument(trx, existing.id, definition.document, changes.updated_at)

@@ -7,12 +7,12 @@ import { errors } from '../../../errors.ts'
 import { authorizeInProject, type Principal } from '../../../identity/policy/permissions.ts'
 import { MASK, seal } from '../../../sealed.ts'
 import { replaceRoutes, routeHolder } from '../proxies.repository.ts'
+import { type ProxyChanges, reviseProxy } from '../proxies.revision.ts'
 import { type StoredSettings, withDefaults } from './settings.model.ts'
 
 /*
- * Reading and writing a proxy's settings document, and the one way every setting
- * changes: in a transaction that also bumps the proxy's revision, so each environment
- * it is deployed to reports redeployRequired until it is redeployed.
+ * Reading and writing a proxy's settings document; every setting changes through
+ * reviseProxy, so the proxy's revision moves on with it.
  */
 
 export interface SettingsDeps {
@@ -71,7 +71,7 @@ export interface Editing {
   proxy: ApiProxyRow
   settings: StoredSettings
   /** Columns of api_proxies to change besides revision and updated_at. */
-  changes: Partial<Omit<ApiProxyRow, 'id' | 'project_id' | 'revision'>>
+  changes: ProxyChanges
 }
 
 export type Edit = (target: Editing) => void | Promise<void>
@@ -88,19 +88,9 @@ export async function editProxy(
   edit: Edit,
 ): Promise<void> {
   const project = await authorizeInProject(deps, principal, 'proxy.write', params.projectName)
-  const now = deps.clock.now().toISOString()
   let renamed: string | undefined
   try {
-    await deps.db.transaction().execute(async (trx) => {
-      const proxy = await trx
-        .selectFrom('api_proxies')
-        .selectAll()
-        .where('project_id', '=', project.id)
-        .where('name', '=', params.apiProxyName)
-        .executeTakeFirst()
-      if (!proxy) {
-        throw errors.notFound(`API proxy '${params.apiProxyName}' in project '${project.name}'`)
-      }
+    renamed = await reviseProxy(deps, project, params.apiProxyName, async (trx, proxy) => {
       const target: Editing = {
         trx,
         project,
@@ -110,12 +100,7 @@ export async function editProxy(
       }
       await edit(target)
       await saveSettings(trx, proxy.id, target.settings)
-      await trx
-        .updateTable('api_proxies')
-        .set({ ...target.changes, revision: proxy.revision + 1, updated_at: now })
-        .where('id', '=', proxy.id)
-        .execute()
-      renamed = target.changes.name
+      return { changes: target.changes, result: target.changes.name }
     })
   } catch (error) {
     if (isUniqueViolation(error)) {

@@ -2,9 +2,8 @@ import { type Static, Type } from 'typebox'
 import { errors } from '../../../errors.ts'
 import { documentChecker } from '../../../http/validation.ts'
 import { ClientRouteSchema, ProxyFromUrlBody } from '../proxies.schemas.ts'
-import { enumOf, HTTP_METHODS } from '../settings/settings.fields.ts'
+import { enumOf } from '../settings/settings.fields.ts'
 import { type SpecDocument, safeFileName, sha256Hex } from '../spec-document.ts'
-import { MAX_OPERATIONS } from '../spec-types.ts'
 import { ZIP_LIMITS, type ZipOptions } from '../spec-zip.ts'
 
 /*
@@ -73,18 +72,6 @@ export const ExportedProxy = Type.Object(
 )
 export type ExportedProxyBody = Static<typeof ExportedProxy>
 
-export const ExportedEndpoint = Type.Object(
-  {
-    method: enumOf(HTTP_METHODS),
-    path: Type.String({ minLength: 1, maxLength: 2000 }),
-    operationId: Type.Union([Type.String({ maxLength: 1000 }), Type.Null()]),
-    summary: Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()]),
-    soapAction: Type.Optional(Type.String({ maxLength: 2000 })),
-  },
-  { additionalProperties: false },
-)
-export type ExportedEndpointBody = Static<typeof ExportedEndpoint>
-
 const SpecEntry = Type.Object(
   {
     fileName: Type.String({
@@ -117,7 +104,8 @@ export type ManifestBody = Static<typeof Manifest>
 export interface Snapshot {
   proxy: ExportedProxyBody
   settings: unknown
-  endpoints: ExportedEndpointBody[]
+  /** Checked by transfer.endpoints.ts, which makes them rows. */
+  endpoints: unknown
   spec: SpecDocument | null
   omittedSecrets: string[]
 }
@@ -171,9 +159,6 @@ function parseEntry(files: Map<string, Uint8Array>, name: string): unknown {
 
 const checkManifest = documentChecker<ManifestBody>(Manifest)
 const checkProxy = documentChecker<ExportedProxyBody>(ExportedProxy)
-const checkEndpoints = documentChecker<ExportedEndpointBody[]>(
-  Type.Array(ExportedEndpoint, { maxItems: MAX_OPERATIONS }),
-)
 
 /** The version first, alone, so an archive from a newer apiops says just that. */
 function readManifest(files: Map<string, Uint8Array>): ManifestBody {
@@ -219,7 +204,7 @@ export function unpack(files: Map<string, Uint8Array>): Snapshot {
   return {
     proxy: checkProxy(parseEntry(files, ENTRY.proxy), `${FIELD}:${ENTRY.proxy}`),
     settings: parseEntry(files, ENTRY.settings),
-    endpoints: checkEndpoints(parseEntry(files, ENTRY.endpoints), `${FIELD}:${ENTRY.endpoints}`),
+    endpoints: parseEntry(files, ENTRY.endpoints),
     spec: readSpec(files, manifest),
     omittedSecrets: manifest.omittedSecrets,
   }

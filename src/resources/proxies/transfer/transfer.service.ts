@@ -7,6 +7,7 @@ import {
   authorizeInProject,
   type Principal,
 } from '../../../identity/policy/permissions.ts'
+import type { EndpointRecord } from '../endpoints/endpoints.repository.ts'
 import { assertAddressesResolve } from '../proxies.addresses.ts'
 import { defineFrom, type ProxyInput } from '../proxies.definition.ts'
 import { deployEverywhere, requireDeployTargets } from '../proxies.deployment.ts'
@@ -17,7 +18,7 @@ import type { StoredSettings } from '../settings/settings.model.ts'
 import { loadSettings, saveSettings } from '../settings/settings.store.ts'
 import { specDocumentOf, storeSpecDocument } from '../spec-document.ts'
 import { isZip } from '../spec-zip.ts'
-import { endpointsOf, replaceEndpoints } from './transfer.endpoints.ts'
+import { exportedEndpoints, importedEndpoints, replaceEndpoints } from './transfer.endpoints.ts'
 import type { ImportMetadataBody } from './transfer.form.ts'
 import { exportZipOptions, pack, type Snapshot, unpack } from './transfer.format.ts'
 import { createBodyOf, exportedSettings, importedSettings } from './transfer.settings.ts'
@@ -41,7 +42,7 @@ export async function exportProxy(
   const snapshot: Snapshot = {
     proxy: createBodyOf(row, stored),
     settings: document,
-    endpoints: await endpointsOf(deps.db, row),
+    endpoints: await exportedEndpoints(deps.db, row.id),
     spec: await specDocumentOf(deps.db, row.id),
     omittedSecrets: omitted,
   }
@@ -130,10 +131,9 @@ export async function importProxy(
   const snapshot = await readArchive(deps, request.bytes)
   const input = inputOf(snapshot, request)
   const spec = await parsedSpec(deps, snapshot)
-  const definition = defineFrom(input, {
-    endpoints: snapshot.endpoints,
-    backendUrl: spec.backendUrl,
-  })
+  const definition = defineFrom(input, { endpoints: [], backendUrl: spec.backendUrl })
+  const now = deps.clock.now().toISOString()
+  const endpoints = importedEndpoints(snapshot.endpoints, `${FIELD}:endpoints.json`, now)
   for (const target of targets)
     await assertAddressesResolve(deps, project, definition.routing, target)
   const settings = await importedSettings(snapshot.settings)
@@ -143,6 +143,7 @@ export async function importProxy(
     input,
     definition,
     settings,
+    endpoints,
     snapshot,
   })
   deps.audit.record('proxy.imported', { project: project.name, proxy: row.name, overridden })
@@ -166,6 +167,7 @@ interface Imported {
   input: ProxyInput
   definition: ReturnType<typeof defineFrom>
   settings: StoredSettings
+  endpoints: EndpointRecord[]
   snapshot: Snapshot
 }
 
@@ -174,7 +176,7 @@ async function store(
   deps: ProxiesDeps,
   project: ProjectRow,
   request: ImportRequest,
-  { input, definition, settings, snapshot }: Imported,
+  { input, definition, settings, endpoints, snapshot }: Imported,
 ): Promise<{ row: ApiProxyRow; overridden: boolean }> {
   const now = deps.clock.now().toISOString()
   const name = input.apiProxyName
@@ -184,7 +186,6 @@ async function store(
     spec_url: input.specUrl ?? null,
     client_route: JSON.stringify(definition.clientRoute),
     routing: JSON.stringify(definition.routing),
-    endpoints: '[]',
     updated_at: now,
     relative_path: definition.clientRoute.relativePathList[0] ?? '',
   }
@@ -217,7 +218,7 @@ async function store(
       } else await repo.replaceRoutes(trx, project.id, row.id, [])
       await saveSettings(trx, row.id, settings)
       await storeSpecDocument(trx, row.id, snapshot.spec, now)
-      await replaceEndpoints(trx, row.id, snapshot.endpoints)
+      await replaceEndpoints(trx, row.id, endpoints)
     })
   } catch (error) {
     if (error instanceof RouteRace)
@@ -227,5 +228,5 @@ async function store(
     throw error
   }
   const stored = row as ApiProxyRow
-  return { row: { ...stored, endpoints: JSON.stringify(snapshot.endpoints) }, overridden }
+  return { row: stored, overridden }
 }
