@@ -429,6 +429,13 @@ describe.each(dialects())('edges (%s)', (dialect) => {
     })
     await ok('POST', '/apiops/projects/S/apiProxies/url/', proxyBody('sp'))
     await ok('POST', '/apiops/projects/S/apiProxies/sp/environments/sort-env/')
+    await ok('POST', '/apiops/projects/S/apiProxies/sp/endpoints/', {
+      name: '/items',
+      httpMethod: 'GET',
+      backendResourceUrl: '/items',
+      backendHttpMethod: 'GET',
+    })
+    await ok('POST', '/apiops/projects/S/ipGroups/', { name: 'sip' })
     await ok('POST', '/apiops/projects/S/apiProxyGroups/', {
       name: 'sg',
       clientRoute: { relativePathList: ['/sg'] },

@@ -756,7 +756,7 @@ const MATRIX: Record<string, Entry> = {
   },
   'POST /apiops/projects/:projectName/credentials/': {
     access: 'security.write',
-    ok: 201,
+    ok: 200,
     make: (_fx, n) => ({
       url: '/apiops/projects/P/credentials/',
       payload: credentialBody(`consumer${n}`),
@@ -782,6 +782,45 @@ const MATRIX: Record<string, Entry> = {
       url: '/apiops/projects/P/credentials/base/password/',
       payload: { password: 'another long pw' },
     }),
+  },
+  'PUT /apiops/projects/:projectName/credentials/': {
+    access: 'security.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/credentials/', payload: credentialBody('base') }),
+  },
+  'PATCH /apiops/projects/:projectName/credentials/:username/': {
+    access: 'security.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/credentials/base/',
+      payload: { password: 'yet another long pw' },
+    }),
+  },
+  'GET /apiops/projects/:projectName/credentials/:username/access/': {
+    access: 'project.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/credentials/base/access/' }),
+  },
+  'PUT /apiops/projects/:projectName/credentials/:username/access/': {
+    access: 'security.write',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', '/apiops/projects/P/credentials/', credentialBody(`acc${n}`))
+      return {
+        url: `/apiops/projects/P/credentials/acc${n}/access/`,
+        payload: { credentialAccessList: [{ name: 'base', type: 'API_PROXY' }] },
+      }
+    },
+  },
+  'DELETE /apiops/projects/:projectName/credentials/:username/access/': {
+    access: 'security.write',
+    ok: 200,
+    make: async (fx, n) => {
+      const body = { credentialAccessList: [{ name: 'G', type: 'API_PROXY_GROUP' }] }
+      await fx.adminCall('POST', '/apiops/projects/P/credentials/', credentialBody(`rev${n}`))
+      await fx.adminCall('PUT', `/apiops/projects/P/credentials/rev${n}/access/`, body)
+      return { url: `/apiops/projects/P/credentials/rev${n}/access/`, payload: body }
+    },
   },
   'DELETE /apiops/projects/:projectName/credentials/:username/': {
     access: 'security.write',

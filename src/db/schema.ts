@@ -1,4 +1,11 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
+import type {
+  CredentialAccessTable,
+  IpGroupEntriesTable,
+  IpGroupsTable,
+  ProxyEndpointsTable,
+  ProxySpecFilesTable,
+} from './schema.resources.ts'
 
 /**
  * Row types of every table, beside the migrations that create them.
@@ -91,51 +98,6 @@ export interface ProxySettingsTable {
   proxy_id: string
   /** JSON: StoredSettings, secrets sealed inside it */
   settings: string
-}
-
-/**
- * A proxy's endpoints (0014): from its spec (origin 'spec') or made by hand ('manual'),
- * unique per proxy by method and name, listed by position.
- */
-export interface ProxyEndpointsTable {
-  id: string
-  proxy_id: string
-  /** GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD, TRACE or ALL */
-  http_method: string
-  /** The endpoint's path (its documented name) */
-  name: string
-  description: string
-  backend_resource_url: string
-  backend_http_method: string
-  /** 1 or 0 (portable boolean) */
-  active: number
-  /** spec | manual */
-  origin: string
-  operation_id: string | null
-  summary: string | null
-  /** SOAP operations only: the SOAPAction of their binding */
-  soap_action: string | null
-  /** JSON: the documented CacheSettings object; null when never set */
-  cache_settings: string | null
-  /** JSON: the documented WSA settings object; null when never set */
-  wsa_settings: string | null
-  position: number
-  created_at: string
-  updated_at: string
-}
-
-/** The spec document a proxy was made from (0015), kept byte for byte for export. */
-export interface ProxySpecFilesTable {
-  proxy_id: string
-  file_name: string
-  content_type: string
-  /** OPEN_API | SWAGGER | WSDL | ZIP (a WSDL with its imports) */
-  kind: string
-  /** Hex SHA-256 of content */
-  sha256: string
-  size: number
-  content: Uint8Array
-  stored_at: string
 }
 
 export interface ApiProxiesTable {
@@ -279,16 +241,6 @@ export interface CredentialsTable {
   role_names: string
 }
 
-/** A credential's grant to call one API proxy or one proxy group (exactly one is set). */
-export interface CredentialAccessTable {
-  id: string
-  credential_id: string
-  proxy_id: string | null
-  group_id: string | null
-  granted_at: string
-  granted_by: string
-}
-
 export interface CertificatesTable {
   id: string
   project_id: string
@@ -370,22 +322,6 @@ export interface AuditEventsTable {
   username_hash: string | null
   /** The id of the HTTP request it came with (null outside requests and before 0010). */
   request_id: string | null
-}
-
-export interface IpGroupsTable {
-  id: string
-  project_id: string
-  name: string
-  description: string
-  created_at: string
-  updated_at: string
-}
-
-export interface IpGroupEntriesTable {
-  group_id: string
-  /** An IPv4/IPv6 address or CIDR range in canonical text (see src/ip-entries.ts). */
-  entry: string
-  position: number
 }
 
 export interface Database {

@@ -1,0 +1,76 @@
+/*
+ * Row types of the tables added for the documented API's resources (endpoints, spec files, IP
+ * groups, credential access), split from schema.ts to keep each file short; the same
+ * portability rules apply (see there).
+ */
+
+/**
+ * A proxy's endpoints (0014): from its spec (origin 'spec') or made by hand ('manual'),
+ * unique per proxy by method and name, listed by position.
+ */
+export interface ProxyEndpointsTable {
+  id: string
+  proxy_id: string
+  /** GET, POST, PUT, DELETE, PATCH, OPTIONS, HEAD, TRACE or ALL */
+  http_method: string
+  /** The endpoint's path (its documented name) */
+  name: string
+  description: string
+  backend_resource_url: string
+  backend_http_method: string
+  /** 1 or 0 (portable boolean) */
+  active: number
+  /** spec | manual */
+  origin: string
+  operation_id: string | null
+  summary: string | null
+  /** SOAP operations only: the SOAPAction of their binding */
+  soap_action: string | null
+  /** JSON: the documented CacheSettings object; null when never set */
+  cache_settings: string | null
+  /** JSON: the documented WSA settings object; null when never set */
+  wsa_settings: string | null
+  position: number
+  created_at: string
+  updated_at: string
+}
+
+/** A credential's grant to call one API proxy or one proxy group (exactly one is set). */
+export interface CredentialAccessTable {
+  id: string
+  credential_id: string
+  proxy_id: string | null
+  group_id: string | null
+  granted_at: string
+  granted_by: string
+}
+
+export interface IpGroupsTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  created_at: string
+  updated_at: string
+}
+
+export interface IpGroupEntriesTable {
+  group_id: string
+  /** An IPv4/IPv6 address or CIDR range in canonical text (see src/ip-entries.ts). */
+  entry: string
+  position: number
+}
+
+/** The spec document a proxy was made from (0015), kept byte for byte for export. */
+export interface ProxySpecFilesTable {
+  proxy_id: string
+  file_name: string
+  content_type: string
+  /** OPEN_API | SWAGGER | WSDL | ZIP (a WSDL with its imports) */
+  kind: string
+  /** Hex SHA-256 of content */
+  sha256: string
+  size: number
+  content: Uint8Array
+  stored_at: string
+}
