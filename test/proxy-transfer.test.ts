@@ -428,6 +428,13 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
         'endpoints.json.3.httpMethod',
       ],
       [
+        'a spec for a REVERSE_PROXY',
+        await rebuilt((n, t) =>
+          n === 'proxy.json' ? t.replace('"OPEN_API"', '"REVERSE_PROXY"') : t,
+        ),
+        'must be null for a REVERSE_PROXY',
+      ],
+      [
         'bad endpoint cache',
         await rebuilt((n, t) => (n === 'endpoints.json' ? t.replace('"ttl": 45', '"ttl": 0') : t)),
         'endpoints.json.0.cacheSettings.ttl',
@@ -451,6 +458,27 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     )
     expect(noExtension.statusCode).toBe(400)
     expect(noExtension.json().error_description).toContain('must end with zip extension')
+    const onlyMetadata = specForm([{ name: 'metadata', value: '{}' }])
+    const missing = await importInto(
+      b,
+      adminB,
+      '/apiops/projects/Beta/apiProxies/import/',
+      onlyMetadata,
+    )
+    expect(missing.statusCode).toBe(400)
+    expect(missing.json().error_description).toBe('apiProxyExportFile parameter can not be empty!')
+    const json = await call(b, adminB, 'POST', '/apiops/projects/Beta/apiProxies/import/', {})
+    expect(json.statusCode).toBe(415)
+    const badMetadata = await importInto(
+      b,
+      adminB,
+      '/apiops/projects/Beta/apiProxies/import/',
+      importForm(exported, { deploy: 'yes' }),
+    )
+    expect(badMetadata.statusCode).toBe(400)
+    expect(badMetadata.json().validation_errors).toEqual([
+      { field: 'metadata.deploy', message: 'must be boolean' },
+    ])
     const tooBig = await importInto(
       b,
       adminB,

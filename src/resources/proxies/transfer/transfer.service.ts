@@ -108,6 +108,11 @@ async function readArchive(deps: ProxiesDeps, bytes: Uint8Array): Promise<Snapsh
 /** The spec in the archive, read by the spec parser: a corrupt one is refused, its backend is known. */
 async function parsedSpec(deps: ProxiesDeps, snapshot: Snapshot) {
   const kind = snapshot.proxy.apiProxyCreationType
+  if (snapshot.spec && kind === 'REVERSE_PROXY') {
+    throw errors.validationFailed([
+      { field: `${FIELD}:manifest.json.spec`, message: 'must be null for a REVERSE_PROXY' },
+    ])
+  }
   if (!snapshot.spec || kind === 'REVERSE_PROXY') return { backendUrl: null }
   return deps.specImport.parser.parse(new Uint8Array(snapshot.spec.bytes), kind, `${FIELD}:spec`)
 }
