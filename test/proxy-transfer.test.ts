@@ -509,7 +509,15 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
   it('needs ROLE_MANAGE_PROXIES to export and import, and ROLE_DEPLOY_UNDEPLOY_PROXIES to deploy on import', async () => {
     const dev = (await tokenFor(b, (await makeUser(b, 'dev', ['ROLE_MANAGE_PROXIES'])).id)).token
     await call(b, adminB, 'POST', '/apiops/projects/Beta/members/', { username: 'dev' })
-    const form = importForm(exported, { deploy: true, deployTargetEnvironmentNameList: ['test'] })
+    const form = importForm(exported, {
+      deploy: true,
+      deployTargetEnvironmentNameList: ['test'],
+      routing: {
+        algorithm: 'ROUND_ROBIN',
+        addressList: [{ address: 'https://other.example', weight: 3 }],
+      },
+      maintenanceMode: true,
+    })
     const res = await importInto(
       b,
       dev,
@@ -528,6 +536,13 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     )
     expect(deployed.statusCode, deployed.body).toBe(200)
     expect(deployed.json().deploymentResult.success).toBe(true)
+    expect(deployed.json().apiProxy.routing).toMatchObject({
+      loadBalanceAlgorithm: 'ROUND_ROBIN',
+      routingAddressList: [
+        { address: 'https://other.example', weight: 3, healthCheckEnabled: false },
+      ],
+    })
+    expect(deployed.json().apiProxy.settings.maintenanceModeSetting.enabled).toBe(true)
     expect(deployed.json().apiProxy.deploymentList[0].redeployRequired).toBe(false)
   })
 
