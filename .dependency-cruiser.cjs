@@ -15,7 +15,7 @@ const LAYERS = [
   { name: 'db', path: '^src/db/' },
   {
     name: 'leaves',
-    path: '^src/(errors|config|clock|keys|sealed|outbound-address|ip-entries)\\.ts$',
+    path: '^src/(errors|config|clock|keys|sealed|outbound-address|ip-entries|worker-pool)\\.ts$',
   },
 ]
 

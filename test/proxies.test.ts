@@ -312,6 +312,7 @@ describe.each(dialects())('API proxies and deployments (%s)', (dialect) => {
       type: 'REST',
       creationType: 'REVERSE_PROXY',
       relativePath: '/orders',
+      soapToRest: false,
     })
     const page = await call('GET', `${P}/?size=2&page=1`, dev)
     expect(page.json().resultList.map((p: { name: string }) => p.name)).toEqual(['pets'])

@@ -16,6 +16,8 @@ import * as m0014 from './migrations/0014_proxy_endpoints.ts'
 import * as m0015 from './migrations/0015_proxy_spec_files.ts'
 import * as m0016 from './migrations/0016_ip_groups.ts'
 import * as m0018 from './migrations/0018_credential_access.ts'
+import * as m0020 from './migrations/0020_deployment_variables.ts'
+import * as m0021 from './migrations/0021_group_routes.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -36,6 +38,8 @@ export const migrations: Record<string, Migration> = {
   '0015_proxy_spec_files': m0015,
   '0016_ip_groups': m0016,
   '0018_credential_access': m0018,
+  '0020_deployment_variables': m0020,
+  '0021_group_routes': m0021,
 }
 
 export class SchemaTooNewError extends Error {}

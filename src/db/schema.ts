@@ -129,6 +129,13 @@ export interface ProxyRoutesTable {
   proxy_id: string
 }
 
+/** One relative path of an API proxy group's client route (0015); one holder per path. */
+export interface GroupRoutesTable {
+  project_id: string
+  path: string
+  group_id: string
+}
+
 export interface ProxyDeploymentsTable {
   proxy_id: string
   environment_id: string
@@ -136,6 +143,8 @@ export interface ProxyDeploymentsTable {
   revision: number
   deployed_at: string
   deployed_by: string
+  /** When a variable the proxy refers to changed value here since the deploy, or null */
+  variables_changed_at: string | null
 }
 
 export interface ProxyGroupsTable {
@@ -335,6 +344,7 @@ export interface Database {
   environment_projects: EnvironmentProjectsTable
   api_proxies: ApiProxiesTable
   proxy_routes: ProxyRoutesTable
+  group_routes: GroupRoutesTable
   proxy_deployments: ProxyDeploymentsTable
   proxy_settings: ProxySettingsTable
   proxy_endpoints: ProxyEndpointsTable

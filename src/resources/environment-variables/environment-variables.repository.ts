@@ -126,3 +126,38 @@ export async function setValues(
 export async function deleteVariable(db: Queryable, id: string): Promise<void> {
   await db.deleteFrom('environment_variables').where('id', '=', id).execute()
 }
+
+/**
+ * Every deployment in a project, with what its proxy's `${NAME}` references can hide in:
+ * the routing addresses and the settings document. Read when a variable changes.
+ */
+export function deploymentsWithDefinitions(db: Queryable, projectId: string) {
+  return db
+    .selectFrom('proxy_deployments')
+    .innerJoin('api_proxies', 'api_proxies.id', 'proxy_deployments.proxy_id')
+    .leftJoin('proxy_settings', 'proxy_settings.proxy_id', 'proxy_deployments.proxy_id')
+    .select([
+      'proxy_deployments.proxy_id',
+      'proxy_deployments.environment_id',
+      'api_proxies.routing',
+      'proxy_settings.settings',
+    ])
+    .where('api_proxies.project_id', '=', projectId)
+    .execute()
+}
+
+/** Marks one deployment as behind a variable change (kept as the first change's time). */
+export async function markVariablesChanged(
+  db: Queryable,
+  proxyId: string,
+  environmentId: string,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('proxy_deployments')
+    .set({ variables_changed_at: at })
+    .where('proxy_id', '=', proxyId)
+    .where('environment_id', '=', environmentId)
+    .where('variables_changed_at', 'is', null)
+    .execute()
+}

@@ -16,6 +16,7 @@ import { listEnvironmentsOfProject } from '../environments/environments.reposito
 import * as repo from './environment-variables.repository.ts'
 import type { VariableScope } from './environment-variables.resolve.ts'
 import type { VariableInput } from './environment-variables.schemas.ts'
+import { markStaleDeployments, variableState } from './environment-variables.staleness.ts'
 import {
   clearValue,
   globalContext,
@@ -165,22 +166,29 @@ function nameMismatch(pathName: string, bodyName: string) {
   ])
 }
 
-/** Inserts or replaces the variable's rows; a name taken in the project is a 409. */
+/**
+ * Inserts or replaces the variable's rows, and marks the deployments the change makes
+ * stale (environment-variables.staleness.ts), in one transaction; a name taken in the
+ * project is a 409.
+ */
 async function save(
   deps: EnvironmentVariablesDeps,
   project: ProjectRow,
   row: EnvironmentVariableRow,
   values: Stored['values'] | ReturnType<typeof storedValues>['values'],
-  mode: 'insert' | 'update',
+  before: Stored | undefined,
 ): Promise<void> {
   try {
     await deps.db.transaction().execute(async (trx) => {
-      if (mode === 'insert') await repo.insertVariable(trx, row)
+      if (!before) await repo.insertVariable(trx, row)
       else {
         const { id, project_id: _project, created_at: _created, ...changes } = row
         await repo.updateVariable(trx, id, changes)
       }
       await repo.setValues(trx, row.id, values)
+      const was = before && variableState(deps.atRestKeys, before.row, before.values)
+      const now = variableState(deps.atRestKeys, row, values)
+      await markStaleDeployments(trx, project.id, was, now, row.updated_at)
     })
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -211,7 +219,7 @@ export async function createVariableIn(
     created_at: now,
     updated_at: now,
   }
-  await save(deps, project, row, values, 'insert')
+  await save(deps, project, row, values, undefined)
   deps.audit.record('variable.created', { project: project.name, variable: row.name })
   const withValue = new Set(values.map((v) => v.environment_id))
   return deployment(usable, row.name, (e) => row.global === 1 || withValue.has(e.id))
@@ -241,7 +249,7 @@ export async function updateVariableIn(
     ...columns,
     updated_at: deps.clock.now().toISOString(),
   }
-  await save(deps, project, row, values, 'update')
+  await save(deps, project, row, values, stored)
   const renamed = row.name === pathName ? {} : { previousName: pathName }
   deps.audit.record('variable.updated', { project: project.name, variable: row.name, ...renamed })
   const withValue = new Set(values.map((v) => v.environment_id))
@@ -249,13 +257,18 @@ export async function updateVariableIn(
 }
 
 export async function deleteVariableIn(
-  deps: Pick<EnvironmentVariablesDeps, 'db' | 'audit'>,
+  deps: Pick<EnvironmentVariablesDeps, 'db' | 'audit' | 'atRestKeys' | 'clock'>,
   project: ProjectRow,
   name: string,
 ): Promise<DeploymentResult> {
   const stored = await requireVariable(deps.db, project, name)
   const usable = await listEnvironmentsOfProject(deps.db, project.id)
-  await repo.deleteVariable(deps.db, stored.row.id)
+  const was = variableState(deps.atRestKeys, stored.row, stored.values)
+  const at = deps.clock.now().toISOString()
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.deleteVariable(trx, stored.row.id)
+    await markStaleDeployments(trx, project.id, was, undefined, at)
+  })
   deps.audit.record('variable.deleted', { project: project.name, variable: name })
   return deployment(usable, name, () => false, true)
 }

@@ -10,27 +10,110 @@ export function proxiesOfProject(db: Queryable, projectId: string) {
     .where('project_id', '=', projectId)
 }
 
+/** The stored settings documents of some of a project's proxies, by proxy name. */
+export async function settingsOfNamed(
+  db: Queryable,
+  projectId: string,
+  names: readonly string[],
+): Promise<Map<string, string>> {
+  if (names.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('proxy_settings')
+    .innerJoin('api_proxies', 'api_proxies.id', 'proxy_settings.proxy_id')
+    .select(['api_proxies.name', 'proxy_settings.settings'])
+    .where('api_proxies.project_id', '=', projectId)
+    .where('api_proxies.name', 'in', [...names])
+    .execute()
+  return new Map(rows.map((r) => [r.name, r.settings]))
+}
+
+/**
+ * Serializes the route claims of one project until the transaction ends: proxy and
+ * group paths live in two tables, so no one primary key can settle a proxy and a group
+ * racing for the same path. A no-op update of the project row is the lock, the same
+ * statement on both engines (PostgreSQL holds the row lock; SQLite runs one write
+ * transaction at a time anyway). It changes no key column, so inserts that refer to
+ * the project are not blocked by it.
+ */
+export async function lockProjectRoutes(db: Queryable, projectId: string): Promise<void> {
+  await db
+    .updateTable('projects')
+    .set((eb) => ({ description: eb.ref('description') }))
+    .where('id', '=', projectId)
+    .execute()
+}
+
+/** Who holds a relative path: an API proxy or an API proxy group, by name. */
+export interface RouteHolder {
+  path: string
+  name: string
+  kind: 'API proxy' | 'API proxy group'
+}
+
+/**
+ * The first holder by name of one of these paths, and the first of the paths it holds,
+ * among the rows a route query found.
+ */
+function firstHolder(
+  paths: readonly string[],
+  rows: { path: string; name: string }[],
+  kind: RouteHolder['kind'],
+): RouteHolder | undefined {
+  const holder = rows.map((r) => r.name).sort()[0]
+  const path = paths.find((p) => rows.some((r) => r.name === holder && r.path === p))
+  return holder === undefined || path === undefined ? undefined : { path, name: holder, kind }
+}
+
 /** The proxy (other than the one named `exceptName`) using one of these paths, if any. */
-export function routeHolder(
+export async function proxyRouteHolder(
   db: Queryable,
   projectId: string,
   paths: readonly string[],
-  exceptName: string,
-): Promise<{ path: string; name: string } | undefined> {
-  const q = db
+  exceptName?: string,
+): Promise<RouteHolder | undefined> {
+  if (paths.length === 0) return undefined
+  let q = db
     .selectFrom('proxy_routes')
     .innerJoin('api_proxies', 'api_proxies.id', 'proxy_routes.proxy_id')
     .select(['proxy_routes.path', 'api_proxies.name'])
     .where('proxy_routes.project_id', '=', projectId)
     .where('proxy_routes.path', 'in', [...paths])
-    .where('api_proxies.name', '<>', exceptName)
-  // Named as the check always named a clash: the first holder by name, and the first
-  // of the request's paths that it holds.
-  return q.execute().then((rows) => {
-    const holder = rows.map((r) => r.name).sort()[0]
-    const path = paths.find((p) => rows.some((r) => r.name === holder && r.path === p))
-    return holder === undefined || path === undefined ? undefined : { path, name: holder }
-  })
+  if (exceptName !== undefined) q = q.where('api_proxies.name', '<>', exceptName)
+  return firstHolder(paths, await q.execute(), 'API proxy')
+}
+
+/** The group (other than the one named `exceptName`) using one of these paths, if any. */
+export async function groupRouteHolder(
+  db: Queryable,
+  projectId: string,
+  paths: readonly string[],
+  exceptName?: string,
+): Promise<RouteHolder | undefined> {
+  if (paths.length === 0) return undefined
+  let q = db
+    .selectFrom('group_routes')
+    .innerJoin('proxy_groups', 'proxy_groups.id', 'group_routes.group_id')
+    .select(['group_routes.path', 'proxy_groups.name'])
+    .where('group_routes.project_id', '=', projectId)
+    .where('group_routes.path', 'in', [...paths])
+  if (exceptName !== undefined) q = q.where('proxy_groups.name', '<>', exceptName)
+  return firstHolder(paths, await q.execute(), 'API proxy group')
+}
+
+/**
+ * Who else holds one of a proxy's paths: another proxy of the project, or any of its
+ * groups (a request must find one route, whichever kind holds it).
+ */
+export async function routeHolder(
+  db: Queryable,
+  projectId: string,
+  paths: readonly string[],
+  exceptName: string,
+): Promise<RouteHolder | undefined> {
+  return (
+    (await proxyRouteHolder(db, projectId, paths, exceptName)) ??
+    (await groupRouteHolder(db, projectId, paths))
+  )
 }
 
 /** Makes these the proxy's paths; the primary key refuses a path another proxy holds. */
@@ -104,6 +187,7 @@ export async function upsertDeployment(
         revision: row.revision,
         deployed_at: row.deployed_at,
         deployed_by: row.deployed_by,
+        variables_changed_at: null,
       }),
     )
     .execute()

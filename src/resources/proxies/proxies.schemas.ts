@@ -96,6 +96,7 @@ export const ProxySummarySchema = Type.Object({
   type: Type.Union([Type.Literal('REST'), Type.Literal('SOAP')]),
   creationType: Type.String(),
   relativePath: Type.String({ description: 'The first client route path' }),
+  soapToRest: Type.Boolean(),
 })
 
 export const ProxySchema = Type.Object({

@@ -41,13 +41,24 @@ export async function listProxies(
 ) {
   const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   const base = repo.proxiesOfProject(deps.db, project.id)
-  return pageInSql(deps.db, base, query, PROXY_ORDER, (row) => ({
+  const page = await pageInSql(deps.db, base, query, PROXY_ORDER, (row) => ({
     name: row.name,
     description: row.description,
     type: apiTypeOf(row.creation_type),
     creationType: row.creation_type,
     relativePath: row.relative_path,
   }))
+  // soapToRest lives in the settings document: one lookup for the page, not one per row.
+  const names = page.resultList.map((p) => p.name)
+  const settings = await repo.settingsOfNamed(deps.db, project.id, names)
+  const soapToRest = (name: string) => {
+    const text = settings.get(name)
+    return text ? (JSON.parse(text) as { soapToRest?: boolean }).soapToRest === true : false
+  }
+  return {
+    ...page,
+    resultList: page.resultList.map((p) => ({ ...p, soapToRest: soapToRest(p.name) })),
+  }
 }
 
 export async function requireProxy(
@@ -76,7 +87,9 @@ export async function present(db: Queryable, project: ProjectRow, row: ApiProxyR
       return {
         environmentName,
         deployed: d !== undefined,
-        redeployRequired: d !== undefined && d.revision < row.revision,
+        // Behind the proxy's revision, or a variable it refers to changed here since.
+        redeployRequired:
+          d !== undefined && (d.revision < row.revision || d.variables_changed_at !== null),
         deployedAt: d?.deployed_at ?? null,
         deployedBy: d?.deployed_by ?? null,
       }

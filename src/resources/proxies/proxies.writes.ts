@@ -16,8 +16,10 @@ import type { DebugLog, SpecUpload } from './spec-import.ts'
 
 /** Creating, changing and deleting proxies. */
 
-const routeTaken = (path: string, holder: string) =>
-  errors.conflict(`Relative path '${path}' is already used by API proxy '${holder}'.`)
+const routeTaken = (holder: repo.RouteHolder) =>
+  errors.conflict(
+    `Relative path '${holder.path}' is already used by ${holder.kind} '${holder.name}'.`,
+  )
 
 /** Thrown inside the transaction when the database refused a path: another write won it. */
 export class RouteRace extends Error {}
@@ -32,8 +34,9 @@ export async function claimRoute(
   proxy: { id: string; name: string },
   route: ClientRoute,
 ): Promise<void> {
+  await repo.lockProjectRoutes(trx, project.id)
   const holder = await repo.routeHolder(trx, project.id, route.relativePathList, proxy.name)
-  if (holder) throw routeTaken(holder.path, holder.name)
+  if (holder) throw routeTaken(holder)
   try {
     await repo.replaceRoutes(trx, project.id, proxy.id, route.relativePathList)
   } catch (error) {
@@ -51,7 +54,7 @@ export async function raceLost(
 ) {
   const holder = await repo.routeHolder(deps.db, project.id, route.relativePathList, name)
   return holder
-    ? routeTaken(holder.path, holder.name)
+    ? routeTaken(holder)
     : errors.conflict('A relative path of this proxy was just taken by another API proxy.')
 }
 
@@ -95,7 +98,7 @@ export async function createProxy(
         definition.clientRoute.relativePathList,
         row.name,
       )
-      if (holder) throw routeTaken(holder.path, holder.name)
+      if (holder) throw routeTaken(holder)
       await repo.insertProxy(trx, row)
       await replaceEndpoints(trx, row.id, specRecords(definition.endpoints, now))
       await claimRoute(trx, project, row, definition.clientRoute)

@@ -1,5 +1,5 @@
-import { parentPort } from 'node:worker_threads'
-import { parseSpec, type SpecKind, SpecProblem } from './spec-parse.ts'
+import { answerJobs } from '../../worker-pool.ts'
+import { type ImportedSpec, parseSpec, type SpecKind, SpecProblem } from './spec-parse.ts'
 import { readZip, type ZipOptions } from './spec-zip.ts'
 
 /**
@@ -10,19 +10,11 @@ export type ParseJob =
   | { bytes: Uint8Array; kind: SpecKind }
   | { bytes: Uint8Array; kind: 'ARCHIVE'; zip: ZipOptions }
 
-async function answer(job: ParseJob) {
-  if (job.kind === 'ARCHIVE') return { ok: true, files: await readZip(job.bytes, job.zip) }
-  return { ok: true, spec: await parseSpec(job.bytes, job.kind) }
-}
+export type ParseValue = ImportedSpec | Map<string, Uint8Array>
 
-parentPort?.on('message', async (job: ParseJob) => {
-  try {
-    parentPort?.postMessage(await answer(job))
-  } catch (error) {
-    const problem =
-      error instanceof SpecProblem ? error.message : 'the document could not be read as a spec'
-    parentPort?.postMessage({ ok: false, problem })
-  }
-})
-// Loaded: from here on, the parent's clock measures parsing only.
-parentPort?.postMessage('ready')
+answerJobs(
+  (job: ParseJob): Promise<ParseValue> =>
+    job.kind === 'ARCHIVE' ? readZip(job.bytes, job.zip) : parseSpec(job.bytes, job.kind),
+  (error) =>
+    error instanceof SpecProblem ? error.message : 'the document could not be read as a spec',
+)

@@ -35,6 +35,22 @@ export async function updateGroup(
   await db.updateTable('proxy_groups').set(changes).where('id', '=', id).execute()
 }
 
+/** Makes these the group's paths; the primary key refuses a path another group holds. */
+export async function replaceGroupRoutes(
+  db: Queryable,
+  projectId: string,
+  groupId: string,
+  paths: readonly string[],
+): Promise<void> {
+  await db.deleteFrom('group_routes').where('group_id', '=', groupId).execute()
+  const unique = [...new Set(paths)]
+  if (unique.length === 0) return
+  await db
+    .insertInto('group_routes')
+    .values(unique.map((path) => ({ project_id: projectId, path, group_id: groupId })))
+    .execute()
+}
+
 /** Memberships and group deployments go with it (cascade); the proxies stay. */
 export async function deleteGroup(db: Queryable, id: string): Promise<void> {
   await db.deleteFrom('proxy_groups').where('id', '=', id).execute()
@@ -128,6 +144,7 @@ export function memberDeployments(db: Queryable, groupId: string) {
       'proxy_deployments.proxy_id',
       'proxy_deployments.environment_id',
       'proxy_deployments.revision',
+      'proxy_deployments.variables_changed_at',
     ])
     .where('proxy_group_members.group_id', '=', groupId)
     .execute()

@@ -101,7 +101,7 @@ function registerCollection(
           'Replace the group named in the body (the name cannot change); deployed environments then need a redeploy',
         params: ProjectParams,
         body: GroupBody,
-        response: { 200: GroupWriteResultSchema, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: GroupWriteResultSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => ({

@@ -7,7 +7,13 @@ import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
-import { findProxy } from '../proxies/proxies.repository.ts'
+import {
+  findProxy,
+  groupRouteHolder,
+  lockProjectRoutes,
+  proxyRouteHolder,
+  type RouteHolder,
+} from '../proxies/proxies.repository.ts'
 import * as repo from './proxy-groups.repository.ts'
 
 export interface ProxyGroupsDeps {
@@ -86,8 +92,9 @@ export const GROUP_ENVIRONMENT_ORDER: ListOrder = {
 
 /**
  * How to present each environment of a group: whether the group is there, and whether it
- * is behind (the group changed since, or a member is missing there or runs an older
- * revision than its current one). Reads the members once, for a whole page.
+ * is behind (the group changed since, or a member is missing there, runs an older
+ * revision than its current one, or refers to a variable that changed there since).
+ * Reads the members once, for a whole page.
  */
 export async function groupEnvironmentView(db: Queryable, group: ProxyGroupRow) {
   const [members, memberDeployments] = await Promise.all([
@@ -99,7 +106,8 @@ export async function groupEnvironmentView(db: Queryable, group: ProxyGroupRow) 
       (m) =>
         m.environment_id === environmentId &&
         m.proxy_id === proxy.id &&
-        m.revision === proxy.revision,
+        m.revision === proxy.revision &&
+        m.variables_changed_at === null,
     )
   return (row: repo.GroupEnvironmentRow) => {
     const deployed = row.deployed_revision !== null
@@ -176,6 +184,41 @@ export async function getGroup(
 
 // --- Writing
 
+const routeTaken = (holder: RouteHolder) =>
+  errors.conflict(
+    `Relative path '${holder.path}' is already used by ${holder.kind} '${holder.name}'.`,
+  )
+
+/** Thrown inside the transaction when the database refused a path: another write won it. */
+class RouteRace extends Error {}
+
+/**
+ * A group's relative paths must not be another group's or any proxy's in the project
+ * (a request must find one route): one index lookup each, after taking the project's
+ * route lock (lockProjectRoutes), so a proxy write cannot race past the check either.
+ */
+async function claimGroupRoute(
+  trx: Queryable,
+  project: ProjectRow,
+  group: Pick<ProxyGroupRow, 'id' | 'name'>,
+  paths: readonly string[],
+): Promise<void> {
+  await lockProjectRoutes(trx, project.id)
+  const holder =
+    (await proxyRouteHolder(trx, project.id, paths)) ??
+    (await groupRouteHolder(trx, project.id, paths, group.name))
+  if (holder) throw routeTaken(holder)
+  try {
+    await repo.replaceGroupRoutes(trx, project.id, group.id, paths)
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new RouteRace()
+    throw error
+  }
+}
+
+const raceLost = () =>
+  errors.conflict('A relative path of this group was just taken by another API proxy group.')
+
 export async function createGroup(
   deps: ProxyGroupsDeps,
   principal: Principal,
@@ -195,8 +238,12 @@ export async function createGroup(
     updated_at: now,
   }
   try {
-    await repo.insertGroup(deps.db, row)
+    await deps.db.transaction().execute(async (trx) => {
+      await repo.insertGroup(trx, row)
+      await claimGroupRoute(trx, project, row, input.clientRoute.relativePathList)
+    })
   } catch (error) {
+    if (error instanceof RouteRace) throw raceLost()
     if (isUniqueViolation(error))
       throw errors.duplicateName(`API proxy group '${input.name}' in project '${project.name}'`)
     throw error
@@ -223,7 +270,15 @@ export async function updateGroup(
     revision: existing.revision + 1,
     updated_at: deps.clock.now().toISOString(),
   }
-  await repo.updateGroup(deps.db, existing.id, changes)
+  try {
+    await deps.db.transaction().execute(async (trx) => {
+      await claimGroupRoute(trx, project, existing, input.clientRoute.relativePathList)
+      await repo.updateGroup(trx, existing.id, changes)
+    })
+  } catch (error) {
+    if (error instanceof RouteRace) throw raceLost()
+    throw error
+  }
   deps.audit.record('proxyGroup.updated', { project: project.name, group: existing.name })
   return present(deps.db, project, { ...existing, ...changes })
 }

@@ -6,7 +6,7 @@ import { isUniqueViolation, type Queryable } from '../../../db/types.ts'
 import { errors } from '../../../errors.ts'
 import { authorizeInProject, type Principal } from '../../../identity/policy/permissions.ts'
 import { MASK, seal } from '../../../sealed.ts'
-import { replaceRoutes, routeHolder } from '../proxies.repository.ts'
+import { lockProjectRoutes, replaceRoutes, routeHolder } from '../proxies.repository.ts'
 import { type ProxyChanges, reviseProxy } from '../proxies.revision.ts'
 import { type StoredSettings, withDefaults } from './settings.model.ts'
 
@@ -123,12 +123,13 @@ export const invalid = (field: string, message: string) =>
  */
 export async function claimPaths(target: Editing, paths: readonly string[]): Promise<void> {
   const { trx, project, proxy } = target
+  await lockProjectRoutes(trx, project.id)
   // No paths (a route by host, method or header only): `in ()` is not SQL PostgreSQL takes.
   const holder =
     paths.length > 0 ? await routeHolder(trx, project.id, paths, proxy.name) : undefined
   if (holder) {
     throw errors.conflict(
-      `Relative path '${holder.path}' is already used by API proxy '${holder.name}'.`,
+      `Relative path '${holder.path}' is already used by ${holder.kind} '${holder.name}'.`,
     )
   }
   try {
