@@ -275,6 +275,23 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
       { method: 'PUT', url: `${proxies}/url/`, payload: proxyBody('px') },
       200,
     )
+    const zipped = await call({ url: `${proxies}/px/export/` })
+    seen = (await rows()).length
+    await step('proxy.exported', { url: `${proxies}/px/export/` }, 200)
+    const form = specForm([
+      { name: 'apiProxyExportFile', value: zipped.rawPayload, filename: 'px.zip' },
+    ])
+    const imported = await step(
+      'proxy.imported',
+      {
+        method: 'PUT',
+        url: `${proxies}/px/import/`,
+        ...form,
+        headers: { ...bearer(admin), ...form.headers },
+      },
+      200,
+    )
+    expect(imported.target).toBe('project=P proxy=px overridden=true')
     const deployed = await step(
       'proxy.deployed',
       { method: 'POST', url: `${proxies}/px/environments/e1/` },

@@ -131,6 +131,20 @@ async function freshProxy(fx: Fixtures, n: number): Promise<string> {
   return name
 }
 
+/** An export ZIP of a proxy that no longer exists, as a form for an import route. */
+async function exportForm(fx: Fixtures, n: number): Promise<Pick<Call, 'payload' | 'headers'>> {
+  const name = await freshProxy(fx, n)
+  const zipped = await fx.ctx.app.inject({
+    url: `/apiops/projects/P/apiProxies/${name}/export/`,
+    headers: bearer(fx.admin),
+  })
+  expect(zipped.statusCode).toBe(200)
+  expect((await fx.adminCall('DELETE', `/apiops/projects/P/apiProxies/${name}/`)).statusCode).toBe(
+    200,
+  )
+  return specForm([{ name: 'apiProxyExportFile', value: zipped.rawPayload, filename: 'p.zip' }])
+}
+
 /** The endpoint of proxy `base` the endpoint routes read and change. */
 const ENDPOINTS = '/apiops/projects/P/apiProxies/base/endpoints'
 const endpointBody = (name: string) => ({
@@ -439,6 +453,27 @@ const MATRIX: Record<string, Entry> = {
     access: 'proxy.write',
     ok: 200,
     make: () => ({ url: '/apiops/projects/P/apiProxies/file/', ...upload(proxyBody('base')) }),
+  },
+  'GET /apiops/projects/:projectName/apiProxies/:apiProxyName/export/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxies/base/export/' }),
+  },
+  'POST /apiops/projects/:projectName/apiProxies/import/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: '/apiops/projects/P/apiProxies/import/',
+      ...(await exportForm(fx, n)),
+    }),
+  },
+  'PUT /apiops/projects/:projectName/apiProxies/:apiProxyName/import/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: `/apiops/projects/P/apiProxies/imp${n}/import/`,
+      ...(await exportForm(fx, n)),
+    }),
   },
   'DELETE /apiops/projects/:projectName/apiProxies/:apiProxyName/': {
     access: 'proxy.delete',

@@ -5,6 +5,7 @@ import type {
   IpGroupEntriesTable,
   IpGroupsTable,
   ProxyEndpointsTable,
+  ProxySpecFilesTable,
 } from './schema.resources.ts'
 
 /**
@@ -348,6 +349,7 @@ export interface Database {
   proxy_deployments: ProxyDeploymentsTable
   proxy_settings: ProxySettingsTable
   proxy_endpoints: ProxyEndpointsTable
+  proxy_spec_files: ProxySpecFilesTable
   deployment_history: DeploymentHistoryTable
   proxy_groups: ProxyGroupsTable
   proxy_group_members: ProxyGroupMembersTable

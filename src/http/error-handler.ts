@@ -32,8 +32,13 @@ function withoutUnionNoise(issues: AjvIssue[]): AjvIssue[] {
 }
 
 function validationIssues(error: FastifyError): ValidationIssue[] {
-  return withoutUnionNoise(error.validation ?? []).map((v) => {
-    const field = fieldOf(v as never, error.validationContext)
+  return ajvIssues(error.validation ?? [], error.validationContext)
+}
+
+/** Ajv's errors as the fields and words a client reads (also for documents that are not bodies). */
+export function ajvIssues(validation: readonly AjvIssue[], context?: string): ValidationIssue[] {
+  return withoutUnionNoise([...validation]).map((v) => {
+    const field = fieldOf(v as never, context)
     let message = v.message ?? 'is invalid'
     if (v.keyword === 'additionalProperties') message = 'is not a known field'
     if (v.keyword === 'required') message = 'is required'
