@@ -20,7 +20,7 @@ const PAGES =
   process.env.APIOPS_POLICY_DOCS ??
   '/work/shared/reference/apinizer-management-api-docs/02-api-reference/05-policies/policies'
 const present = existsSync(PAGES)
-if (!present) console.warn(`policy-types-b: ${PAGES} is absent; the docs' examples are not checked`)
+if (!present) console.warn(`policy-types-b: skipped, the docs' pages are not at ${PAGES}`)
 
 // As src/http/validation.ts configures the body validator.
 const ajv = new Ajv({
@@ -57,8 +57,8 @@ function pageJson(text: string): unknown[] {
     try {
       return [JSON.parse(m[1] as string)]
     } catch {
-      // Only blocks that hold a policy matter; those must parse (asserted below).
-      expect(m[1]).not.toMatch(/"policy"\s*:/)
+      // Only blocks that hold a policy matter, and those must parse.
+      if (/"policy"\s*:/.test(m[1] as string)) throw new Error(`unparsable example: ${m[1]}`)
       return []
     }
   })
@@ -109,7 +109,8 @@ function setPath(target: Policy, path: string, value: unknown): void {
 const errorsOf = (validate: ValidateFunction, policy: unknown): ErrorObject[] =>
   validate(policy) ? [] : (validate.errors ?? [])
 
-describe('policy types list B', () => {
+// Without the pages there is nothing to check the schemas against: the whole file skips.
+describe.skipIf(!present)('policy types list B', () => {
   it('holds the 25 documented types of the second half, each with its cases', () => {
     const types = POLICY_TYPES_B.map((def) => def.type)
     expect(types).toHaveLength(25)
@@ -141,7 +142,7 @@ describe('policy types list B', () => {
     const base = clone(spec.built ?? bodies[0] ?? listedPolicies[0] ?? { type: def.type })
 
     describe(def.type, () => {
-      it.skipIf(!present)("accepts every example on the docs' page", () => {
+      it("accepts every example on the docs' page", () => {
         // A list answer hides secrets and may leave fields out: it stands in for the add
         // body only on the pages that document none.
         const documented = bodies.length > 0 ? bodies : listedPolicies
