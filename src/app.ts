@@ -20,6 +20,7 @@ import { usersRoutes } from './identity/users/users.routes.ts'
 import { installOpenApi } from './openapi.ts'
 import { sealStoredWebhookValues } from './resources/connections/connections.service.ts'
 import { resourceRoutes } from './resources/index.ts'
+import { geolocationRoutes } from './settings/geolocation/geolocation.routes.ts'
 import { settingsRoutes } from './settings/settings.routes.ts'
 import { testRoutes } from './system/test.routes.ts'
 
@@ -124,6 +125,7 @@ async function registerRoutes(
   await app.register(usersRoutes, { deps: services })
   await app.register(auditRoutes, { deps: services })
   await app.register(settingsRoutes, { deps: services })
+  await app.register(geolocationRoutes, { deps: services })
   await app.register(resourceRoutes, { deps: services })
 }
 

@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts'
 import type { EventBus } from './cluster/events.ts'
 import type { Config } from './config.ts'
 import type { DbHandle } from './db/create-db.ts'
+import { errors } from './errors.ts'
 import { AuthCache } from './identity/bearer/auth-cache.ts'
 import type { BearerDeps } from './identity/bearer/bearer-check.ts'
 import { UsageRecorder } from './identity/bearer/usage-recorder.ts'
@@ -14,7 +15,9 @@ import type { KeyRing } from './keys.ts'
 import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
 import type { SpecImport } from './resources/proxies/spec-import.ts'
 import { SpecParser } from './resources/proxies/spec-parser.ts'
+import type { MmdbFacts, MmdbJob } from './settings/geolocation/mmdb.worker.ts'
 import { RuntimeSettings } from './settings/settings.service.ts'
+import { WorkerPool, workerModule } from './worker-pool.ts'
 
 /*
  * The one place where the pieces are wired: which service gets which database handle,
@@ -45,6 +48,8 @@ export type Services = TokensDeps &
     /** atRestKey, then the keys of former master secrets: for opening, never sealing. */
     atRestKeys: readonly Buffer[]
     specImport: SpecImport
+    /** Checks uploaded MaxMind databases off the event loop. */
+    mmdb: WorkerPool<MmdbJob, MmdbFacts>
     audit: AuditRecorder
     settings: RuntimeSettings
   }
@@ -97,6 +102,16 @@ export function createServices(
         concurrency: deps.config.specParseConcurrency,
       }),
     },
+    // Uploads are rare (an administrator's, a file a month): one at a time.
+    mmdb: new WorkerPool<MmdbJob, MmdbFacts>({
+      url: workerModule(import.meta.url, 'settings/geolocation/mmdb.worker'),
+      name: 'mmdb',
+      busy: () => errors.serviceUnavailable('Checking another MaxMind database'),
+      advice: 'upload a smaller database',
+      timeoutMs: 60_000,
+      memoryMb: 512,
+      concurrency: 1,
+    }),
     sessionPolicy: {
       idleMs: deps.config.sessionIdleMinutes * 60_000,
       absoluteMs: deps.config.sessionMaxHours * 3_600_000,
@@ -115,4 +130,5 @@ export async function closeServices(services: Services): Promise<void> {
   await services.audit.close()
   services.cache.close()
   await services.specImport.parser.close()
+  await services.mmdb.close()
 }

@@ -6,7 +6,9 @@ import { AUDIT_EVENT_NAMES, type AuditEventName } from '../src/audit/events.ts'
 import { type CliIo, runCli } from '../src/cli/index.ts'
 import type { AuditEventRow } from '../src/db/schema.ts'
 import { openRuntime } from '../src/runtime.ts'
+import { testMmdb } from './fixtures/mmdb.ts'
 import { certificateUpload } from './fixtures/multipart.ts'
+import { specForm } from './fixtures/spec-upload.ts'
 import {
   bearer,
   buildTestApp,
@@ -37,7 +39,7 @@ const proxyBody = (name: string) => ({
   clientRoute: { relativePathList: [`/${name}`] },
   routingInfo: { routingAddressList: [{ address: 'https://backend.internal' }] },
 })
-const hook = { type: 'webhook', settings: { url: 'https://hooks.example.com/x?api_key=k' } }
+const hook = { type: 'webhook', fullUrl: 'https://hooks.example.com/x?api_key=k' }
 
 describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
   let ctx: TestContext
@@ -47,7 +49,9 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
 
   beforeAll(async () => {
     // One failure locks a username out, so login.locked is one request away.
-    ctx = await buildTestApp(dialect, { env: { APIOPS_LOGIN_MAX_FAILURES: '1' } })
+    ctx = await buildTestApp(dialect, {
+      env: { APIOPS_LOGIN_MAX_FAILURES: '1' },
+    })
     const root = await makeUser(ctx, 'root', ['ROLE_ADMIN'])
     await makeUser(ctx, 'alice')
     await makeUser(ctx, 'locky')
@@ -271,6 +275,23 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
       { method: 'PUT', url: `${proxies}/url/`, payload: proxyBody('px') },
       200,
     )
+    const zipped = await call({ url: `${proxies}/px/export/` })
+    seen = (await rows()).length
+    await step('proxy.exported', { url: `${proxies}/px/export/` }, 200)
+    const form = specForm([
+      { name: 'apiProxyExportFile', value: zipped.rawPayload, filename: 'px.zip' },
+    ])
+    const imported = await step(
+      'proxy.imported',
+      {
+        method: 'PUT',
+        url: `${proxies}/px/import/`,
+        ...form,
+        headers: { ...bearer(admin), ...form.headers },
+      },
+      200,
+    )
+    expect(imported.target).toBe('project=P proxy=px overridden=true')
     const deployed = await step(
       'proxy.deployed',
       { method: 'POST', url: `${proxies}/px/environments/e1/` },
@@ -386,6 +407,8 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
   })
 
   it('connections, credentials and certificates', async () => {
+    // An earlier step set the per-token rate to 50 a minute: a fresh window for these.
+    ctx.clock.advance(130_000)
     const base = '/apiops/projects/P'
     const c = `${base}/connections`
     await step(
@@ -395,7 +418,7 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     )
     await step('connection.replaced', { method: 'PUT', url: `${c}/c1/`, payload: hook }, 200)
     const revealed = await step('connection.secretsRevealed', { url: `${c}/c1/secrets/` }, 200)
-    expect(revealed.target).toBe('project=P connection=c1 fields=url?api_key')
+    expect(revealed.target).toBe('project=P connection=c1 fields=fullUrl?api_key')
     await step('connection.deleted', { method: 'DELETE', url: `${c}/c1/` }, 200)
     const cr = `${base}/credentials`
     const fields = { email: 'k@example.com', fullName: 'K' }
@@ -406,7 +429,7 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
         url: `${cr}/`,
         payload: { username: 'k', password: 'long enough pw', ...fields },
       },
-      201,
+      200,
     )
     await step('credential.updated', { method: 'PUT', url: `${cr}/k/`, payload: fields }, 200)
     await step(
@@ -414,7 +437,62 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
       { method: 'PUT', url: `${cr}/k/password/`, payload: { password: 'another long pw' } },
       200,
     )
+    await call({
+      method: 'POST',
+      url: `${base}/apiProxies/url/`,
+      payload: {
+        apiProxyName: 'granted',
+        apiProxyCreationType: 'REVERSE_PROXY',
+        routingInfo: { routingAddressList: [{ address: 'https://backend.example.com' }] },
+      },
+    })
+    seen = (await rows()).length
+    const access = { credentialAccessList: [{ name: 'granted', type: 'API_PROXY' }] }
+    const granted = await step(
+      'credential.accessGranted',
+      { method: 'PUT', url: `${cr}/k/access/`, payload: access },
+      200,
+    )
+    expect(granted.target).toBe("project=P credential=k targets=API proxy 'granted'")
+    await step(
+      'credential.accessRevoked',
+      { method: 'DELETE', url: `${cr}/k/access/`, payload: access },
+      200,
+    )
     await step('credential.deleted', { method: 'DELETE', url: `${cr}/k/` }, 200)
+    const ig = `${base}/ipGroups`
+    await step('ipGroup.created', { method: 'POST', url: `${ig}/`, payload: { name: 'g' } }, 200)
+    await step('ipGroup.updated', { method: 'PUT', url: `${ig}/g/`, payload: { name: 'g' } }, 200)
+    const changed = await step(
+      'ipGroup.entriesChanged',
+      { method: 'PUT', url: `${ig}/g/ips/`, payload: { ipList: ['10.0.0.0/8', '::1'] } },
+      200,
+    )
+    expect(changed.target).toBe('project=P ipGroup=g change=replace added=2 removed=0')
+    await step('ipGroup.deleted', { method: 'DELETE', url: `${ig}/g/` }, 200)
+    // An earlier step set the per-token rate to 50 a minute: two minutes on, so the rest are not refused.
+    ctx.clock.advance(130_000)
+    const mmdb = specForm([{ name: 'file', value: testMmdb(), filename: 'geo.mmdb' }])
+    await step(
+      'geolocation.databaseUploaded',
+      {
+        method: 'PUT',
+        url: '/apiops/settings/geolocation/mmdb',
+        payload: mmdb.payload,
+        headers: { ...bearer(admin), ...mmdb.headers },
+      },
+      200,
+    )
+    await step(
+      'geolocation.enabled',
+      { method: 'PUT', url: '/apiops/settings/geolocation/enable' },
+      200,
+    )
+    await step(
+      'geolocation.disabled',
+      { method: 'PUT', url: '/apiops/settings/geolocation/disable' },
+      200,
+    )
     const upload = (name?: string) => {
       const u = certificateUpload(name)
       return { payload: u.payload, headers: { ...bearer(admin), ...u.headers } }

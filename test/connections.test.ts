@@ -15,36 +15,46 @@ const DB_PASSWORD = 'Db-Secret-7f3a91'
 const LDAP_PASSWORD = 'Ldap-Secret-c0ffee'
 const NEW_PASSWORD = 'Rotated-Secret-42ab'
 
-const database = (name: string, settings: Record<string, unknown> = {}) => ({
+const database = (name: string, fields: Record<string, unknown> = {}) => ({
   name,
   type: 'database',
   description: 'Orders database',
-  settings: {
-    dbType: 'POSTGRES',
-    jdbcUrl: 'jdbc:postgresql://db.internal:5432/orders',
-    username: 'orders_app',
-    password: DB_PASSWORD,
-    databaseName: 'orders',
-    ...settings,
-  },
+  dbType: 'POSTGRES',
+  jdbcUrl: 'jdbc:postgresql://db.internal:5432/orders',
+  username: 'orders_app',
+  password: DB_PASSWORD,
+  databaseName: 'orders',
+  ...fields,
 })
 
 const EXAMPLES = {
   ldap: {
-    url: 'ldaps://ldap.example.com:636',
-    bindDn: 'cn=gateway,ou=services,dc=example,dc=com',
+    serverAddress: 'ldaps://ldap.example.com:636',
+    username: 'cn=gateway,ou=services,dc=example,dc=com',
     password: LDAP_PASSWORD,
     baseDn: 'dc=example,dc=com',
   },
-  email: { host: 'smtp.example.com', port: 465, from: 'noreply@example.com', useTls: true },
-  kafka: { bootstrapServers: 'k1.internal:9092,k2.internal:9092', topic: 'audit.events' },
+  email: { host: 'smtp.example.com', port: 465, from: 'noreply@example.com', enableStartTls: true },
+  kafka: { bootstrapServers: 'k1.internal:9092,k2.internal:9092', topicName: 'audit.events' },
   webhook: {
-    url: 'https://hooks.example.com/apiops',
-    method: 'PUT',
-    headers: { 'X-Team': 'payments' },
+    fullUrl: 'https://hooks.example.com/apiops',
+    httpMethod: 'PUT',
+    headerList: [{ name: 'X-Team', value: 'payments' }],
   },
-  elasticsearch: { url: 'https://es.internal:9200', index: 'gateway-logs' },
+  elasticsearch: {
+    elasticHostList: [{ scheme: 'https', host: 'es.internal', port: 9200 }],
+    indexName: 'gateway-logs',
+  },
 }
+
+/** The fields every connection answers besides its type's. */
+const common = (name: string, type: string, description = '') => ({
+  type,
+  name,
+  description,
+  deployToWorker: true,
+  enabled: true,
+})
 
 describe.each(dialects())('connections (%s)', (dialect) => {
   let w: SecurityWorld
@@ -55,56 +65,94 @@ describe.each(dialects())('connections (%s)', (dialect) => {
   afterAll(() => w.ctx.close())
 
   const row = (name: string) => storedConnection(w, name)
-  const storedPassword = async (name: string) => {
-    return (await openedSecrets(w, name))?.password ?? null
+  const storedPassword = async (name: string) =>
+    ((await openedSecrets(w, name)) as { values?: { password?: string } } | null)?.values
+      ?.password ?? null
+  const read = async (name: string) => {
+    const res = await w.call('GET', `${URL}${name}/`, w.security)
+    expect(res.statusCode, res.body).toBe(200)
+    return res.json().resultList[0]
   }
 
-  it('creates a database connection, masking its password and filling the defaults', async () => {
+  it('creates a database connection, masking its password', async () => {
     const res = await w.call('POST', URL, w.security, database('orders-db'))
     expect(res.statusCode).toBe(201)
-    expect(res.json()).toEqual({
-      name: 'orders-db',
-      type: 'database',
-      description: 'Orders database',
-      enabled: true,
-      settings: {
-        dbType: 'POSTGRES',
-        jdbcUrl: 'jdbc:postgresql://db.internal:5432/orders',
-        username: 'orders_app',
-        password: MASK,
-        databaseName: 'orders',
-        poolMaxSize: 5,
-        connectTimeoutMs: 30_000,
-      },
+    const connection = {
+      ...common('orders-db', 'database', 'Orders database'),
+      dbType: 'POSTGRES',
+      jdbcUrl: 'jdbc:postgresql://db.internal:5432/orders',
+      username: 'orders_app',
+      password: MASK,
+      databaseName: 'orders',
       createdAt: '2026-01-15T10:00:00.000Z',
       updatedAt: '2026-01-15T10:00:00.000Z',
+    }
+    expect(res.json()).toEqual({
+      status: 'SUCCESS',
+      success: true,
+      deploymentResult: { success: true, deploymentResults: [] },
+      connection,
+    })
+    expect(await w.call('GET', `${URL}orders-db/`, w.security).then((r) => r.json())).toEqual({
+      status: 'SUCCESS',
+      success: true,
+      resultList: [connection],
+      resultCount: 1,
     })
   })
 
-  it('creates one connection of every other type, with that type’s settings', async () => {
-    for (const [type, settings] of Object.entries(EXAMPLES)) {
-      const res = await w.call('POST', URL, w.admin, { name: `${type}-1`, type, settings })
+  it('creates one connection of every other type, with that type’s fields', async () => {
+    for (const [type, fields] of Object.entries(EXAMPLES)) {
+      const res = await w.call('POST', URL, w.admin, { name: `${type}-1`, type, ...fields })
       expect(res.statusCode, res.body).toBe(201)
-      expect(res.json()).toMatchObject({ name: `${type}-1`, type, description: '', enabled: true })
+      expect(res.json().connection).toMatchObject(common(`${type}-1`, type))
     }
-    const get = (name: string) => w.call('GET', `${URL}${name}/`, w.developer)
-    expect((await get('ldap-1')).json().settings).toEqual({ ...EXAMPLES.ldap, password: MASK })
-    expect((await get('email-1')).json().settings).toEqual({ ...EXAMPLES.email, password: null })
-    expect((await get('kafka-1')).json().settings).toEqual({ ...EXAMPLES.kafka, password: null })
+    expect(await read('ldap-1')).toMatchObject({ ...EXAMPLES.ldap, password: MASK })
+    expect(await read('email-1')).toMatchObject({ ...EXAMPLES.email, password: null })
+    expect(await read('kafka-1')).toMatchObject(EXAMPLES.kafka)
     // A webhook has no password field: its secrets are its header and query values.
-    expect((await get('webhook-1')).json().settings).toEqual({
+    expect(await read('webhook-1')).toMatchObject({
       ...EXAMPLES.webhook,
-      headers: { 'X-Team': MASK },
+      headerList: [{ name: 'X-Team', value: MASK }],
     })
-    expect((await get('elasticsearch-1')).json().settings).toEqual({
+    expect(await read('elasticsearch-1')).toMatchObject({
       ...EXAMPLES.elasticsearch,
-      password: null,
+      elasticPassword: null,
+      caKeystoreFilePass: null,
     })
+  })
+
+  it('still reads the nested `settings` body of earlier versions, for the six types it had', async () => {
+    const res = await w.call('POST', URL, w.security, {
+      name: 'old-shape',
+      type: 'ldap',
+      settings: {
+        url: 'ldap://ldap.example.com',
+        bindDn: 'cn=old,dc=example,dc=com',
+        password: LDAP_PASSWORD,
+        baseDn: 'dc=example,dc=com',
+      },
+    })
+    expect(res.statusCode, res.body).toBe(201)
+    expect(await read('old-shape')).toMatchObject({
+      serverAddress: 'ldap://ldap.example.com',
+      username: 'cn=old,dc=example,dc=com',
+      password: MASK,
+    })
+    const wrong = await w.call('POST', URL, w.security, {
+      name: 'old-wrong',
+      type: 'webhook',
+      settings: { url: 'https://hooks.example.com/x', method: 'TRACE' },
+    })
+    expect(wrong.json().validation_errors.map((e: { field: string }) => e.field)).toEqual([
+      'httpMethod',
+    ])
+    expect((await w.call('DELETE', `${URL}old-shape/`, w.security)).statusCode).toBe(200)
   })
 
   it('lists by name, filters by type, pages and sorts', async () => {
     const names = async (query: string) =>
-      (await w.call('GET', `${URL}${query}`, w.developer))
+      (await w.call('GET', `${URL}${query}`, w.security))
         .json()
         .resultList.map((c: { name: string }) => c.name)
     expect(await names('')).toEqual([
@@ -117,15 +165,16 @@ describe.each(dialects())('connections (%s)', (dialect) => {
     ])
     expect(await names('?type=database')).toEqual(['orders-db'])
     expect(await names('?type=ldap')).toEqual(['ldap-1'])
+    expect(await names('?type=ftp')).toEqual([])
     expect(await names('?size=2&page=1')).toEqual(['kafka-1', 'ldap-1'])
     expect(await names('?sort=type,desc&size=2')).toEqual(['webhook-1', 'ldap-1'])
-    const list = await w.call('GET', URL, w.developer)
+    const list = await w.call('GET', URL, w.security)
     expect(list.json()).toMatchObject({ status: 'SUCCESS', success: true, resultCount: 6 })
-    const bad = await w.call('GET', `${URL}?type=ftp`, w.developer)
+    const bad = await w.call('GET', `${URL}?type=oracle`, w.security)
     expect(bad.statusCode).toBe(400)
     expect(bad.json().error).toBe('validation_failed')
     expect(bad.json().validation_errors.map((e: { field: string }) => e.field)).toEqual(['type'])
-    expect((await w.call('GET', `${URL}?sort=password`, w.developer)).statusCode).toBe(400)
+    expect((await w.call('GET', `${URL}?sort=password`, w.security)).statusCode).toBe(400)
   })
 
   it('answers with and without the trailing slash, and 404 for a missing connection', async () => {
@@ -141,9 +190,12 @@ describe.each(dialects())('connections (%s)', (dialect) => {
   })
 
   it('lets members without ROLE_API_SECURITY read but not write, naming the role', async () => {
-    expect((await w.call('GET', `${URL}orders-db/`, w.developer)).statusCode).toBe(200)
+    for (const url of [URL, `${URL}orders-db/`]) {
+      expect((await w.call('GET', url, w.developer)).statusCode, url).toBe(200)
+    }
     for (const [method, url, body] of [
       ['POST', URL, database('dev-db')],
+      ['POST', `${URL}dev-db/`, database('dev-db')],
       ['PUT', `${URL}orders-db/`, database('orders-db')],
       ['DELETE', `${URL}orders-db/`, undefined],
     ] as const) {
@@ -192,24 +244,24 @@ describe.each(dialects())('connections (%s)', (dialect) => {
   })
 
   const invalid: [string, unknown, string[]][] = [
-    ['a missing jdbcUrl', database('v1', { jdbcUrl: undefined }), ['settings.jdbcUrl']],
-    ['an unknown dbType', database('v2', { dbType: 'ACCESS' }), ['settings.dbType']],
-    ['a field the type does not have', database('v3', { sslMode: 'on' }), ['settings.sslMode']],
-    ['a pool too large', database('v4', { poolMaxSize: 5000 }), ['settings.poolMaxSize']],
-    [
-      'a password without a username',
-      database('v5', { username: undefined }),
-      ['settings.username'],
-    ],
+    ['a missing jdbcUrl (and host)', database('v1', { jdbcUrl: undefined }), ['jdbcUrl']],
+    ['an unknown dbType', database('v2', { dbType: 'ACCESS' }), ['dbType']],
+    ['a field the type does not have', database('v3', { sslMode: 'on' }), ['sslMode']],
+    ['a pool too large', database('v4', { maxPoolSize: 50_000 }), ['maxPoolSize']],
+    ['a password without a username', database('v5', { username: undefined }), ['username']],
     [
       'a password inside the JDBC URL',
       database('v6', { jdbcUrl: 'jdbc:mysql://db:3306/x?user=a&password=hunter2' }),
-      ['settings.jdbcUrl'],
+      ['jdbcUrl'],
     ],
-    ['the mask as a new password', database('v7', { password: MASK }), ['settings.password']],
+    ['the mask as a new password', database('v7', { password: MASK }), ['password']],
     ['a space in the name', database('has space'), ['name']],
-    ['an unknown type', { name: 'v8', type: 'ftp', settings: {} }, ['type']],
-    ['no settings', { name: 'v9', type: 'ldap' }, ['settings']],
+    ['an unknown type', { name: 'v8', type: 'oracle' }, ['type']],
+    [
+      'an LDAP connection without its required fields',
+      { name: 'v9', type: 'ldap' },
+      ['serverAddress', 'username', 'baseDn'],
+    ],
     ['a field outside the connection', { ...database('v10'), owner: 'me' }, ['owner']],
     [
       'a description too long',
@@ -218,60 +270,52 @@ describe.each(dialects())('connections (%s)', (dialect) => {
     ],
     [
       'an LDAP URL that is not ldap(s)',
-      { name: 'v12', type: 'ldap', settings: { ...EXAMPLES.ldap, url: 'http://ldap' } },
-      ['settings.url'],
+      { name: 'v12', type: 'ldap', ...EXAMPLES.ldap, serverAddress: 'http://ldap' },
+      ['serverAddress'],
     ],
     [
-      'an LDAP password without a bind DN',
-      { name: 'v13', type: 'ldap', settings: { ...EXAMPLES.ldap, bindDn: undefined } },
-      ['settings.bindDn'],
+      'an LDAP bind DN without its password',
+      { name: 'v13', type: 'ldap', ...EXAMPLES.ldap, password: undefined },
+      ['password'],
     ],
     [
-      'an email port out of range and a bad sender',
-      { name: 'v14', type: 'email', settings: { ...EXAMPLES.email, port: 70000, from: 'nobody' } },
-      ['settings.port', 'settings.from'],
+      'an email port out of range',
+      { name: 'v14', type: 'email', ...EXAMPLES.email, port: 70000 },
+      ['port'],
     ],
     [
       'Kafka servers without ports',
-      { name: 'v15', type: 'kafka', settings: { ...EXAMPLES.kafka, bootstrapServers: 'k1,k2' } },
-      ['settings.bootstrapServers'],
+      { name: 'v15', type: 'kafka', ...EXAMPLES.kafka, bootstrapServers: 'k1,k2' },
+      ['bootstrapServers'],
     ],
     [
-      'a webhook method the gateway does not send',
-      { name: 'v16', type: 'webhook', settings: { ...EXAMPLES.webhook, method: 'TRACE' } },
-      ['settings.method'],
+      'a webhook method the docs do not list',
+      { name: 'v16', type: 'webhook', ...EXAMPLES.webhook, httpMethod: 'TRACE' },
+      ['httpMethod'],
     ],
     [
-      'a webhook password (webhooks have no secret)',
-      { name: 'v17', type: 'webhook', settings: { ...EXAMPLES.webhook, password: 'x' } },
-      ['settings.password'],
+      'a webhook password (webhooks have no password field)',
+      { name: 'v17', type: 'webhook', ...EXAMPLES.webhook, password: 'x' },
+      ['password'],
     ],
     [
       'user and password in a webhook URL (its query values are sealed, the rest is not)',
       {
         name: 'v18',
         type: 'webhook',
-        settings: { ...EXAMPLES.webhook, url: 'https://user:pw@hooks.example.com/x' },
+        ...EXAMPLES.webhook,
+        fullUrl: 'https://user:pw@hooks.example.com/x',
       },
-      ['settings.url'],
+      ['fullUrl'],
     ],
     [
-      'credentials in an Elasticsearch URL',
+      'credentials in an Elasticsearch URL of the old shape',
       {
         name: 'v19',
         type: 'elasticsearch',
-        settings: { ...EXAMPLES.elasticsearch, url: 'https://elastic:changeme@es:9200' },
+        settings: { url: 'https://elastic:changeme@es:9200', index: 'logs' },
       },
-      ['settings.url'],
-    ],
-    [
-      'an uppercase Elasticsearch index',
-      {
-        name: 'v20',
-        type: 'elasticsearch',
-        settings: { ...EXAMPLES.elasticsearch, index: 'Logs' },
-      },
-      ['settings.index'],
+      ['elasticHostList'],
     ],
   ]
   it('says in plain words what a pattern wants', async () => {
@@ -282,10 +326,7 @@ describe.each(dialects())('connections (%s)', (dialect) => {
       database('v21', { jdbcUrl: 'postgres://db/orders' }),
     )
     expect(res.json().validation_errors).toEqual([
-      {
-        field: 'settings.jdbcUrl',
-        message: 'must be a JDBC URL, like jdbc:postgresql://host:5432/db',
-      },
+      { field: 'jdbcUrl', message: 'must be a JDBC URL, like jdbc:postgresql://host:5432/db' },
     ])
     // A NUL in free text is refused up front (PostgreSQL text cannot store it).
     const nul = await w.call('POST', URL, w.security, {
@@ -305,10 +346,10 @@ describe.each(dialects())('connections (%s)', (dialect) => {
     expect(res.json().validation_errors.map((e: { field: string }) => e.field)).toEqual(fields)
   })
 
-  it('stores the password sealed and bound to its row, never in settings', async () => {
+  it('stores the password sealed and bound to its row, the mask in its settings', async () => {
     const r = await row('orders-db')
     expect(r.settings).not.toContain(DB_PASSWORD)
-    expect(JSON.parse(r.settings).password).toBeUndefined()
+    expect(JSON.parse(r.settings).password).toBe(MASK)
     expect(r.secret?.startsWith('v1.')).toBe(true)
     expect(r.secret).not.toContain(DB_PASSWORD)
     expect(await storedPassword('orders-db')).toBe(DB_PASSWORD)
@@ -320,14 +361,7 @@ describe.each(dialects())('connections (%s)', (dialect) => {
     expect(() =>
       unseal(w.ctx.services.atRestKey, r.secret as string, `credentials:${r.id}:password`),
     ).toThrow()
-    await w.ctx.store.db
-      .updateTable('connections')
-      .set({ secret: r.secret })
-      .where('id', '=', other.id)
-      .execute()
-    const moved = (await row('ldap-1')).secret as string
-    expect(() => unseal(w.ctx.services.atRestKey, moved, secretContext(other.id))).toThrow()
-    // Put LDAP's own secret back for the tests below.
+    // LDAP's own secret back, sealed as versions before the documented shape did: still read.
     await w.ctx.store.db
       .updateTable('connections')
       .set({
@@ -339,18 +373,26 @@ describe.each(dialects())('connections (%s)', (dialect) => {
       })
       .where('id', '=', other.id)
       .execute()
+    const kept = await w.call('PUT', `${URL}ldap-1/`, w.security, {
+      type: 'ldap',
+      ...EXAMPLES.ldap,
+      password: MASK,
+    })
+    expect(kept.statusCode, kept.body).toBe(200)
+    expect(await storedPassword('ldap-1')).toBe(LDAP_PASSWORD)
   })
 
   it('replaces a connection, keeping the password when it is sent masked or left out', async () => {
     w.ctx.clock.advance(60_000)
     const masked = await w.call('PUT', `${URL}orders-db/`, w.security, {
-      ...database('orders-db', { password: MASK, poolMaxSize: 20 }),
+      ...database('orders-db', { password: MASK, maxPoolSize: 20 }),
       description: 'Bigger pool',
     })
     expect(masked.statusCode, masked.body).toBe(200)
-    expect(masked.json()).toMatchObject({
+    expect(masked.json().connection).toMatchObject({
       description: 'Bigger pool',
-      settings: { poolMaxSize: 20, password: MASK },
+      maxPoolSize: 20,
+      password: MASK,
       createdAt: '2026-01-15T10:00:00.000Z',
       updatedAt: '2026-01-15T10:01:00.000Z',
     })
@@ -359,15 +401,15 @@ describe.each(dialects())('connections (%s)', (dialect) => {
     const { name: _name, ...withoutName } = database('x', { password: undefined })
     const omitted = await w.call('PUT', `${URL}orders-db/`, w.security, withoutName)
     expect(omitted.statusCode, omitted.body).toBe(200)
-    // PUT replaces: what was not sent is back to its default.
-    expect(omitted.json().settings.poolMaxSize).toBe(5)
-    expect(omitted.json().settings.password).toBe(MASK)
+    // PUT replaces: what was not sent is gone.
+    expect(omitted.json().connection.maxPoolSize).toBeUndefined()
+    expect(omitted.json().connection.password).toBe(MASK)
     expect(await storedPassword('orders-db')).toBe(DB_PASSWORD)
 
     const rotated = await w.call('PUT', `${URL}orders-db/`, w.security, {
       ...database('orders-db', { password: NEW_PASSWORD }),
     })
-    expect(rotated.json().settings.password).toBe(MASK)
+    expect(rotated.json().connection.password).toBe(MASK)
     expect(await storedPassword('orders-db')).toBe(NEW_PASSWORD)
     expect((await row('orders-db')).secret).not.toContain(NEW_PASSWORD)
 
@@ -375,22 +417,22 @@ describe.each(dialects())('connections (%s)', (dialect) => {
       ...database('orders-db', { password: null }),
       enabled: false,
     })
-    expect(cleared.json()).toMatchObject({ enabled: false, settings: { password: null } })
+    expect(cleared.json().connection).toMatchObject({ enabled: false, password: null })
     expect((await row('orders-db')).secret).toBeNull()
   })
 
-  it('refuses to rename a connection or change its type on PUT', async () => {
-    const renamed = await w.call('PUT', `${URL}orders-db/`, w.security, database('other-name'))
-    expect(renamed.statusCode).toBe(400)
-    expect(renamed.json().validation_errors).toEqual([
-      {
-        field: 'name',
-        message: "must be 'orders-db', the name in the path: connections cannot be renamed",
-      },
-    ])
+  it('renames on PUT, but never onto another connection, and never changes the type', async () => {
+    const renamed = await w.call('PUT', `${URL}orders-db/`, w.security, database('orders-db-2'))
+    expect(renamed.statusCode, renamed.body).toBe(200)
+    expect(renamed.json().connection.name).toBe('orders-db-2')
+    const back = await w.call('PUT', `${URL}orders-db-2/`, w.security, database('orders-db'))
+    expect(back.statusCode).toBe(200)
+    const taken = await w.call('PUT', `${URL}orders-db/`, w.security, database('ldap-1'))
+    expect(taken.statusCode).toBe(409)
+    expect(taken.json().error).toBe('duplicate_name')
     const retyped = await w.call('PUT', `${URL}orders-db/`, w.security, {
       type: 'ldap',
-      settings: EXAMPLES.ldap,
+      ...EXAMPLES.ldap,
     })
     expect(retyped.statusCode).toBe(409)
     expect(retyped.json().error).toBe('conflict')
@@ -401,18 +443,24 @@ describe.each(dialects())('connections (%s)', (dialect) => {
     expect(missing.statusCode).toBe(404)
     const invalid = await w.call('PUT', `${URL}orders-db/`, w.security, {
       type: 'database',
-      settings: { dbType: 'POSTGRES' },
+      dbType: 'POSTGRES',
     })
     expect(invalid.statusCode).toBe(400)
-    expect(invalid.json().validation_errors).toEqual([
-      { field: 'settings.jdbcUrl', message: 'is required' },
+    expect(invalid.json().validation_errors.map((e: { field: string }) => e.field)).toEqual([
+      'password',
+      'jdbcUrl',
+      'username',
     ])
   })
 
   it('lets an administrator manage any project, and deletes', async () => {
     const del = await w.call('DELETE', `${URL}kafka-1/`, w.admin)
     expect(del.statusCode).toBe(200)
-    expect(del.json()).toEqual({ status: 'SUCCESS', success: true })
+    expect(del.json()).toEqual({
+      status: 'SUCCESS',
+      success: true,
+      deploymentResult: { success: true, deploymentResults: [] },
+    })
     expect((await w.call('DELETE', `${URL}kafka-1/`, w.security)).statusCode).toBe(404)
     expect((await w.call('DELETE', `${URL}email-1`, w.security)).statusCode).toBe(200)
     const left = await w.call('GET', URL, w.security)

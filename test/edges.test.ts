@@ -283,7 +283,7 @@ describe.each(dialects())('edges (%s)', (dialect) => {
         (n) => [
           'POST',
           '/apiops/projects/names/connections/',
-          { name: n, type: 'webhook', settings: { url: 'https://hooks.example.com/x' } },
+          { name: n, type: 'webhook', fullUrl: 'https://hooks.example.com/x' },
         ],
       ],
       [
@@ -347,7 +347,7 @@ describe.each(dialects())('edges (%s)', (dialect) => {
         const hook = await call('POST', '/apiops/projects/names/connections/', {
           name: 'url-hook',
           type: 'webhook',
-          settings: { url },
+          fullUrl: url,
         })
         expect(hook.statusCode).toBe(400)
       }
@@ -385,9 +385,10 @@ describe.each(dialects())('edges (%s)', (dialect) => {
           {
             name: 'hook-nul',
             type: 'webhook',
-            settings: { url: 'https://hooks.example.com/x', headers: { 'X-Key': 'a\u0000b' } },
+            fullUrl: 'https://hooks.example.com/x',
+            headerList: [{ name: 'X-Key', value: 'a\u0000b' }],
           },
-          'settings.headers.X-Key',
+          'headerList.0.value',
         ],
         ['PUT', '/apiops/environments/none/', { description: 'x\u0000' }, 'description'],
       ]
@@ -443,7 +444,7 @@ describe.each(dialects())('edges (%s)', (dialect) => {
     await ok('POST', '/apiops/projects/S/connections/', {
       name: 'sc',
       type: 'webhook',
-      settings: { url: 'https://hooks.example.com/x' },
+      fullUrl: 'https://hooks.example.com/x',
     })
     await ok('POST', '/apiops/projects/S/credentials/', {
       username: 'scred',

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Action, POLICY, type Rule } from '../src/identity/policy/permissions.ts'
 import type { Role } from '../src/identity/users/roles.ts'
+import { testMmdb } from './fixtures/mmdb.ts'
 import { certificateUpload } from './fixtures/multipart.ts'
-import { upload, wsdlFixture } from './fixtures/spec-upload.ts'
+import { specForm, upload, wsdlFixture } from './fixtures/spec-upload.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 /**
@@ -90,7 +91,7 @@ const proxyBody = (name: string) => ({
 const connectionBody = (name: string) => ({
   name,
   type: 'webhook',
-  settings: { url: 'https://hooks.example.com/apiops' },
+  fullUrl: 'https://hooks.example.com/apiops',
 })
 const credentialBody = (username: string) => ({
   username,
@@ -120,11 +121,28 @@ async function freshCertificate(fx: Fixtures, n: number): Promise<string> {
   return name
 }
 
+/** A multipart upload of the test MaxMind database. */
+const mmdbUpload = () => specForm([{ name: 'file', value: testMmdb(), filename: 'test.mmdb' }])
+
 async function freshProxy(fx: Fixtures, n: number): Promise<string> {
   const name = `px${n}`
   const res = await fx.adminCall('POST', '/apiops/projects/P/apiProxies/url/', proxyBody(name))
   expect(res.statusCode).toBe(200)
   return name
+}
+
+/** An export ZIP of a proxy that no longer exists, as a form for an import route. */
+async function exportForm(fx: Fixtures, n: number): Promise<Pick<Call, 'payload' | 'headers'>> {
+  const name = await freshProxy(fx, n)
+  const zipped = await fx.ctx.app.inject({
+    url: `/apiops/projects/P/apiProxies/${name}/export/`,
+    headers: bearer(fx.admin),
+  })
+  expect(zipped.statusCode).toBe(200)
+  expect((await fx.adminCall('DELETE', `/apiops/projects/P/apiProxies/${name}/`)).statusCode).toBe(
+    200,
+  )
+  return specForm([{ name: 'apiProxyExportFile', value: zipped.rawPayload, filename: 'p.zip' }])
 }
 
 /** The endpoint of proxy `base` the endpoint routes read and change. */
@@ -210,6 +228,35 @@ const MATRIX: Record<string, Entry> = {
     access: 'administer',
     ok: 200,
     make: () => ({ url: '/apiops/settings/', payload: { tokenRateLimit: 0 } }),
+  },
+  'GET /apiops/settings/geolocation': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/settings/geolocation' }),
+  },
+  'PUT /apiops/settings/geolocation/mmdb': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/settings/geolocation/mmdb', ...mmdbUpload() }),
+  },
+  'PUT /apiops/settings/geolocation/enable': {
+    access: 'administer',
+    ok: 200,
+    make: async (fx) => {
+      const upload = mmdbUpload()
+      await fx.ctx.app.inject({
+        method: 'PUT',
+        url: '/apiops/settings/geolocation/mmdb',
+        headers: { ...bearer(fx.admin), ...upload.headers },
+        payload: upload.payload,
+      })
+      return { url: '/apiops/settings/geolocation/enable' }
+    },
+  },
+  'PUT /apiops/settings/geolocation/disable': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/settings/geolocation/disable' }),
   },
   'GET /apiops/session/': {
     access: 'session.own',
@@ -406,6 +453,27 @@ const MATRIX: Record<string, Entry> = {
     access: 'proxy.write',
     ok: 200,
     make: () => ({ url: '/apiops/projects/P/apiProxies/file/', ...upload(proxyBody('base')) }),
+  },
+  'GET /apiops/projects/:projectName/apiProxies/:apiProxyName/export/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxies/base/export/' }),
+  },
+  'POST /apiops/projects/:projectName/apiProxies/import/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: '/apiops/projects/P/apiProxies/import/',
+      ...(await exportForm(fx, n)),
+    }),
+  },
+  'PUT /apiops/projects/:projectName/apiProxies/:apiProxyName/import/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: `/apiops/projects/P/apiProxies/imp${n}/import/`,
+      ...(await exportForm(fx, n)),
+    }),
   },
   'DELETE /apiops/projects/:projectName/apiProxies/:apiProxyName/': {
     access: 'proxy.delete',
@@ -688,6 +756,14 @@ const MATRIX: Record<string, Entry> = {
     make: (_fx, n) => ({
       url: '/apiops/projects/P/connections/',
       payload: connectionBody(`conn${n}`),
+    }),
+  },
+  'POST /apiops/projects/:projectName/connections/:name/': {
+    access: 'security.write',
+    ok: 200,
+    make: (_fx, n) => ({
+      url: `/apiops/projects/P/connections/named${n}/`,
+      payload: connectionBody(`named${n}`),
     }),
   },
   'GET /apiops/projects/:projectName/connections/:name/': {

@@ -55,11 +55,15 @@ export interface ProxyView {
   sharingType: string
   settings: Record<string, SettingValue>
   endpoints: {
-    method: string
-    path: string
+    endpoint: string
+    httpMethod: string
+    description: string
+    active: boolean
+    backendResourceUrl: string
+    backendHttpMethod: string
     operationId: string | null
     summary: string | null
-    soapAction?: string
+    soapAction: string | null
   }[]
   deploymentList: Deployment[]
   revision: number
@@ -79,9 +83,8 @@ export interface EndpointRow {
 }
 
 /**
- * A proxy's endpoints. Read from the proxy itself for now; once endpoints have their own
- * route (GET .../apiProxies/{name}/endpoints/) only this function changes. Endpoints in
- * the proxy's definition are all served, and to the same method and path at the backend.
+ * A proxy's endpoints, as the proxy's own answer lists them (all of them, in order; the
+ * paged GET .../apiProxies/{name}/endpoints/ answers the same objects).
  */
 export async function proxyEndpoints(
   _api: Api,
@@ -89,12 +92,12 @@ export async function proxyEndpoints(
   proxy: ProxyView,
 ): Promise<EndpointRow[]> {
   return proxy.endpoints.map((e) => ({
-    method: e.method,
-    path: e.path,
-    description: e.summary ?? e.operationId ?? e.soapAction ?? '',
-    active: true,
-    backendMethod: e.method,
-    backendPath: e.path,
+    method: e.httpMethod,
+    path: e.endpoint,
+    description: e.description || e.summary || e.operationId || e.soapAction || '',
+    active: e.active,
+    backendMethod: e.backendHttpMethod,
+    backendPath: e.backendResourceUrl,
   }))
 }
 

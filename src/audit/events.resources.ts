@@ -31,6 +31,9 @@ export interface ResourceEventFields {
     change: string
   }
   'proxy.endpointDeleted': { project: string; proxy: string; method: string; endpoint: string }
+  'proxy.exported': { project: string; proxy: string }
+  /** overridden: the import replaced a proxy of that name (PUT .../{name}/import/). */
+  'proxy.imported': { project: string; proxy: string; overridden: boolean }
   'proxyGroup.created': { project: string; group: string }
   'proxyGroup.updated': { project: string; group: string }
   'proxyGroup.deleted': { project: string; group: string }
@@ -174,6 +177,16 @@ export const RESOURCE_EVENTS: {
     label: 'API proxy endpoint deleted',
     when: 'An endpoint is deleted from an API proxy',
     fields: ['project', 'proxy', 'method', 'endpoint'],
+  },
+  'proxy.exported': {
+    label: 'API proxy exported',
+    when: 'An API proxy is exported to a ZIP (secrets left out)',
+    fields: ['project', 'proxy'],
+  },
+  'proxy.imported': {
+    label: 'API proxy imported',
+    when: 'An API proxy is created, or replaced (overridden: true), from an export ZIP',
+    fields: ['project', 'proxy', 'overridden'],
   },
   'proxyGroup.created': {
     label: 'API proxy group created',

@@ -43,6 +43,10 @@ export interface AuditEventFields extends ResourceEventFields {
   'password.changed': { username: string; revokeTokens: boolean }
   'password.reset': { username: string; revokeTokens: boolean }
   'settings.updated': { keys: readonly string[] }
+  'geolocation.enabled': Record<string, never>
+  'geolocation.disabled': Record<string, never>
+  /** sha256: of the file, so which database was in force when can be told apart. */
+  'geolocation.databaseUploaded': { fileName: string; databaseType: string; sha256: string }
   /** Recorded by the HTTP hook: a 401 or 403 answer. */
   'request.denied': { operation: string } & Record<string, string>
   /** Recorded by the HTTP hook: a write that failed before any event was recorded. */
@@ -147,6 +151,21 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
     label: 'Runtime settings changed',
     when: 'An administrator changes runtime settings (keys: which)',
     fields: ['keys'],
+  },
+  'geolocation.enabled': {
+    label: 'Geolocation enabled',
+    when: 'An administrator turns geolocation on (refused while no database is uploaded)',
+    fields: [],
+  },
+  'geolocation.disabled': {
+    label: 'Geolocation disabled',
+    when: 'An administrator turns geolocation off',
+    fields: [],
+  },
+  'geolocation.databaseUploaded': {
+    label: 'Geolocation database uploaded',
+    when: 'An administrator uploads the MaxMind database gateways locate clients with',
+    fields: ['fileName', 'databaseType', 'sha256'],
   },
   ...RESOURCE_EVENTS,
   'request.denied': {

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
 import { registerEnvVarCommands } from './commands/env-vars.ts'
 import { registerProjectCommands } from './commands/projects.ts'
+import { registerProxyCommands } from './commands/proxies.ts'
 import { registerServerCommands } from './commands/server.ts'
 import { registerTokenCommands } from './commands/tokens.ts'
 import { registerUserCommands } from './commands/users.ts'
@@ -43,6 +44,7 @@ export async function runCli(
   registerTokenCommands(program, ctx)
   registerProjectCommands(program, ctx)
   registerEnvVarCommands(program, ctx)
+  registerProxyCommands(program, ctx)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

@@ -13,10 +13,13 @@ import * as m0011 from './migrations/0011_environment_variables.ts'
 import * as m0012 from './migrations/0012_proxy_groups.ts'
 import * as m0013 from './migrations/0013_proxy_settings.ts'
 import * as m0014 from './migrations/0014_proxy_endpoints.ts'
+import * as m0015 from './migrations/0015_proxy_spec_files.ts'
 import * as m0016 from './migrations/0016_ip_groups.ts'
+import * as m0017 from './migrations/0017_connections_documented.ts'
 import * as m0018 from './migrations/0018_credential_access.ts'
 import * as m0020 from './migrations/0020_deployment_variables.ts'
 import * as m0021 from './migrations/0021_group_routes.ts'
+import * as m0022 from './migrations/0022_geolocation.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -34,10 +37,13 @@ export const migrations: Record<string, Migration> = {
   '0012_proxy_groups': m0012,
   '0013_proxy_settings': m0013,
   '0014_proxy_endpoints': m0014,
+  '0015_proxy_spec_files': m0015,
   '0016_ip_groups': m0016,
+  '0017_connections_documented': m0017,
   '0018_credential_access': m0018,
   '0020_deployment_variables': m0020,
   '0021_group_routes': m0021,
+  '0022_geolocation': m0022,
 }
 
 export class SchemaTooNewError extends Error {}

@@ -1,5 +1,5 @@
 /*
- * Row types of the tables added for the documented API's resources (endpoints, IP
+ * Row types of the tables added for the documented API's resources (endpoints, spec files, IP
  * groups, credential access), split from schema.ts to keep each file short; the same
  * portability rules apply (see there).
  */
@@ -59,4 +59,32 @@ export interface IpGroupEntriesTable {
   /** An IPv4/IPv6 address or CIDR range in canonical text (see src/ip-entries.ts). */
   entry: string
   position: number
+}
+
+/** The MaxMind database gateways locate clients with (0022): one row, id 'current'. */
+export interface GeolocationDatabaseTable {
+  id: string
+  file_name: string
+  content: Buffer
+  size: number
+  sha256: string
+  database_type: string
+  ip_version: number
+  build_epoch: string
+  uploaded_at: string
+  uploaded_by: string
+}
+
+/** The spec document a proxy was made from (0015), kept byte for byte for export. */
+export interface ProxySpecFilesTable {
+  proxy_id: string
+  file_name: string
+  content_type: string
+  /** OPEN_API | SWAGGER | WSDL | ZIP (a WSDL with its imports) */
+  kind: string
+  /** Hex SHA-256 of content */
+  sha256: string
+  size: number
+  content: Uint8Array
+  stored_at: string
 }

@@ -1,9 +1,11 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type {
   CredentialAccessTable,
+  GeolocationDatabaseTable,
   IpGroupEntriesTable,
   IpGroupsTable,
   ProxyEndpointsTable,
+  ProxySpecFilesTable,
 } from './schema.resources.ts'
 
 /**
@@ -347,6 +349,7 @@ export interface Database {
   proxy_deployments: ProxyDeploymentsTable
   proxy_settings: ProxySettingsTable
   proxy_endpoints: ProxyEndpointsTable
+  proxy_spec_files: ProxySpecFilesTable
   deployment_history: DeploymentHistoryTable
   proxy_groups: ProxyGroupsTable
   proxy_group_members: ProxyGroupMembersTable
@@ -361,6 +364,7 @@ export interface Database {
   audit_events: AuditEventsTable
   settings: SettingsTable
   credential_access: CredentialAccessTable
+  geolocation_database: GeolocationDatabaseTable
   ip_groups: IpGroupsTable
   ip_group_entries: IpGroupEntriesTable
 }

@@ -32,11 +32,19 @@ function withoutUnionNoise(issues: AjvIssue[]): AjvIssue[] {
 }
 
 function validationIssues(error: FastifyError): ValidationIssue[] {
-  return withoutUnionNoise(error.validation ?? []).map((v) => {
-    const field = fieldOf(v as never, error.validationContext)
+  return ajvIssues(error.validation ?? [], error.validationContext)
+}
+
+/** Ajv's errors as the fields and words a client reads (also for documents that are not bodies). */
+export function ajvIssues(validation: readonly AjvIssue[], context?: string): ValidationIssue[] {
+  return withoutUnionNoise([...validation]).map((v) => {
+    const field = fieldOf(v as never, context)
     let message = v.message ?? 'is invalid'
     if (v.keyword === 'additionalProperties') message = 'is not a known field'
     if (v.keyword === 'required') message = 'is required'
+    const allowed = v.params?.allowedValues
+    if (v.keyword === 'enum' && Array.isArray(allowed))
+      message = `must be equal to one of the allowed values: ${allowed.map((a) => (a === null ? 'null' : String(a))).join(', ')}`
     // The words the schema keeps beside its pattern (validation.ts makes Ajv verbose).
     const parent = (v as { parentSchema?: Record<string, unknown> }).parentSchema
     const words = parent?.[PATTERN_MESSAGE]

@@ -18,6 +18,7 @@ import { proxiesFileRoutes } from './proxies/proxies.file.routes.ts'
 import { proxiesRoutes } from './proxies/proxies.routes.ts'
 import type { ProxiesDeps } from './proxies/proxies.service.ts'
 import { proxySettingsRoutes } from './proxies/settings/settings.routes.ts'
+import { proxyTransferRoutes } from './proxies/transfer/transfer.routes.ts'
 import { proxyGroupsRoutes } from './proxy-groups/proxy-groups.routes.ts'
 import type { ProxyGroupsDeps } from './proxy-groups/proxy-groups.service.ts'
 
@@ -44,6 +45,7 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(proxyEndpointsRoutes, { deps })
   await app.register(proxyGroupsRoutes, { deps })
   await app.register(proxiesFileRoutes, { deps })
+  await app.register(proxyTransferRoutes, { deps })
   await app.register(connectionsRoutes, { deps })
   await app.register(credentialsRoutes, { deps })
   await app.register(certificatesRoutes, { deps })

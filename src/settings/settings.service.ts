@@ -7,6 +7,8 @@ import * as repo from './settings.repository.ts'
 
 /** What an administrator can change at runtime, with its range. */
 export const TOKEN_RATE_LIMIT = { key: 'tokenRateLimit', min: 0, max: 1_000_000 } as const
+/** Whether gateways locate clients by address (see geolocation/); off until enabled. */
+export const GEOLOCATION_ENABLED = 'geolocationEnabled'
 
 export interface SettingView {
   /** In force now. */
@@ -32,6 +34,7 @@ export class RuntimeSettings {
   private stored = new Map<string, repo.SettingRow>()
   /** Requests per minute per API token; 0 means no limit. */
   tokenRateLimit: number
+  geolocationEnabled = false
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -44,6 +47,8 @@ export class RuntimeSettings {
     const rows = await repo.findSettings(this.db)
     this.stored = new Map(rows.map((row) => [row.key, row]))
     this.tokenRateLimit = this.number(TOKEN_RATE_LIMIT, this.defaults.tokenRateLimit)
+    const geolocation = this.stored.get(GEOLOCATION_ENABLED)
+    this.geolocationEnabled = geolocation !== undefined && JSON.parse(geolocation.value) === true
   }
 
   /** Reloads on every node's change; errors go to `onError` (the old values stay). */

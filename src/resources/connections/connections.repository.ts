@@ -28,7 +28,7 @@ export async function insertConnection(db: Queryable, row: ConnectionRow): Promi
 export async function updateConnection(
   db: Queryable,
   id: string,
-  changes: Partial<Omit<ConnectionRow, 'id' | 'project_id' | 'name' | 'created_at'>>,
+  changes: Partial<Omit<ConnectionRow, 'id' | 'project_id' | 'created_at'>>,
 ): Promise<void> {
   await db.updateTable('connections').set(changes).where('id', '=', id).execute()
 }

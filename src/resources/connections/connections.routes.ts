@@ -1,44 +1,44 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
-import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
+import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
+import { documentedBody } from './connections.legacy.ts'
 import {
   ConnectionParams,
   ConnectionSchema,
   ConnectionTypeSchema,
-  CREATE_BODIES,
-  CreateConnectionBody,
   discriminatedBody,
+  NAMED_BODIES,
+  NamedConnectionBody,
+  OneConnectionAnswer,
+  PATH_BODIES,
+  PathConnectionBody,
   ProjectParams,
-  REPLACE_BODIES,
-  ReplaceConnectionBody,
   RevealedValuesSchema,
+  WriteAnswer,
 } from './connections.schemas.ts'
 import * as service from './connections.service.ts'
 
 /*
- * Connections: a project's reusable settings for external systems (databases, LDAP,
- * SMTP, Kafka, webhooks, Elasticsearch). Choices a reader should know:
- * - The body is `{name, type, description?, enabled?, settings}`, with `settings` typed
- *   per `type`; validation runs only the branch `type` names (see discriminatedBody).
- * - `settings.password` is a secret: sealed into the `secret` column with AES-256-GCM
- *   bound to the row, never stored in `settings`, answered as the mask when set and
- *   null when not. On PUT, omitting it or sending the mask keeps it; null removes it.
- *   Passwords in URLs are refused, since URLs are stored in clear.
- * - A webhook's header values and URL query values are secrets too (they carry API
- *   keys): sealed the same way, read as the mask by everyone. A holder of
- *   ROLE_API_SECURITY reads them with GET .../{name}/secrets/, which is audited; a
- *   separate route rather than a flag, so the role check, the audit and the
- *   no-store answer belong to one operation that cannot be reached by accident.
- * - A secret sent back masked is kept only while the target stays the same: a PUT
- *   that changes the URL, host or servers must send it again (connections.secrets.ts).
- * - PUT replaces the whole connection; the name comes from the path (no renames) and
- *   the type cannot change (409).
- * - Reads need membership of the project; writes need ROLE_API_SECURITY (route config),
- *   and a project the caller cannot see is a 404 either way.
+ * Connections: a project's reusable settings for external systems, in the shape the
+ * Apinizer docs give (02-api-reference/06-connections/): `type` names one of 14 types,
+ * whose fields sit at the top level beside name, description, deployToWorker, enabled.
+ * Each type is declared once in types/*.ts. Choices a reader should know:
+ * - Bodies go through documentedBody before validation: the nested `{settings}` shape
+ *   of earlier apiops versions is still read, as are two quirks of the docs' examples.
+ * - Validation runs only the branch `type` names (see discriminatedBody).
+ * - Secrets (every field a type declares secret, and a webhook's header and URL query
+ *   values, a Kafka property that carries credentials) are sealed with AES-256-GCM bound
+ *   to the row and answered as the mask: unlike the docs, never in clear, not even to
+ *   GET. A webhook's values can be read with GET .../{name}/secrets/, audited.
+ * - A secret sent back masked is kept only while the target stays the same.
+ * - Every operation needs ROLE_API_SECURITY, reads included, as the docs say; a project
+ *   the caller cannot see is a 404 either way.
+ * - Writes answer {success, deploymentResult} as documented, with the connection too.
  */
 
 const ListConnectionsQuery = Type.Object(
@@ -50,17 +50,28 @@ const tags = ['connections']
 const write = { action: 'security.write' as const }
 const base = '/apiops/projects/:projectName/connections'
 
+/** Connections are read from the database where used: nothing to push to a worker. */
+const written = (connection: service.ConnectionView) => ({
+  ...SUCCESS,
+  deploymentResult: { success: true, deploymentResults: [] },
+  connection,
+})
+
 type ValidatorCompiler = NonNullable<RouteApp['validatorCompiler']>
 
 /** A validator that picks the body's branch by its type; other parts as the app does. */
 function bodyValidatorOf(compile: ValidatorCompiler) {
-  return (branches: typeof CREATE_BODIES | typeof REPLACE_BODIES) => {
+  return (branches: typeof NAMED_BODIES) => {
     const byType = discriminatedBody(compile, branches)
     return (route: Parameters<ValidatorCompiler>[0]) =>
       route.httpPart === 'body' ? byType(route) : compile(route)
   }
 }
 type BodyValidator = ReturnType<typeof bodyValidatorOf>
+
+async function toDocumented(request: FastifyRequest) {
+  request.body = documentedBody(request.body)
+}
 
 interface ConnectionsRouteOptions {
   deps: service.ConnectionsDeps
@@ -75,6 +86,7 @@ export const connectionsRoutes: FastifyPluginAsyncTypebox<ConnectionsRouteOption
   const bodyValidator = bodyValidatorOf(compile)
   listConnectionsRoute(app, options)
   createConnectionRoute(app, options, bodyValidator)
+  createNamedConnectionRoute(app, options, bodyValidator)
   getConnectionRoute(app, options)
   revealConnectionSecretsRoute(app, options)
   replaceConnectionRoute(app, options, bodyValidator)
@@ -88,10 +100,10 @@ function listConnectionsRoute(app: RouteApp, { deps }: ConnectionsRouteOptions):
       schema: {
         operationId: 'listConnections',
         tags,
-        summary: "A project's connections, optionally of one type (members)",
+        summary: "A project's connections, optionally of one type; secrets masked",
         params: ProjectParams,
         querystring: ListConnectionsQuery,
-        response: { 200: ListBody(ConnectionSchema), ...errorResponses(400, 401, 404) },
+        response: { 200: ListBody(ConnectionSchema), ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) =>
@@ -113,27 +125,59 @@ function createConnectionRoute(
     `${base}/`,
     {
       config: write,
-      validatorCompiler: bodyValidator(CREATE_BODIES),
+      preValidation: toDocumented,
+      validatorCompiler: bodyValidator(NAMED_BODIES),
       schema: {
         operationId: 'createConnection',
         tags,
-        summary: 'Create a connection (ROLE_API_SECURITY)',
+        summary: 'Create a connection named in the body (201)',
         params: ProjectParams,
-        body: CreateConnectionBody,
-        response: { 201: ConnectionSchema, ...errorResponses(400, 401, 403, 404, 409, 415) },
+        body: NamedConnectionBody,
+        response: { 201: WriteAnswer, ...errorResponses(400, 401, 403, 404, 409, 415) },
       },
     },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(
-          await service.createConnection(
-            audited(request, deps),
-            principalOf(request),
-            request.params.projectName,
-            request.body,
-          ),
+    async (request, reply) => {
+      const created = await service.createConnection(
+        audited(request, deps),
+        principalOf(request),
+        request.params.projectName,
+        request.body,
+      )
+      return reply.code(201).send(written(created))
+    },
+  )
+}
+
+function createNamedConnectionRoute(
+  app: RouteApp,
+  { deps }: ConnectionsRouteOptions,
+  bodyValidator: BodyValidator,
+): void {
+  app.post(
+    `${base}/:name/`,
+    {
+      config: write,
+      preValidation: toDocumented,
+      validatorCompiler: bodyValidator(PATH_BODIES),
+      schema: {
+        operationId: 'createNamedConnection',
+        tags,
+        summary: 'Create a connection; a name in the body must be the path’s, ignoring case',
+        params: ConnectionParams,
+        body: PathConnectionBody,
+        response: { 200: WriteAnswer, ...errorResponses(400, 401, 403, 404, 409, 415) },
+      },
+    },
+    async (request) =>
+      written(
+        await service.createConnection(
+          audited(request, deps),
+          principalOf(request),
+          request.params.projectName,
+          request.body,
+          request.params.name,
         ),
+      ),
   )
 }
 
@@ -144,18 +188,20 @@ function getConnectionRoute(app: RouteApp, { deps }: ConnectionsRouteOptions): v
       schema: {
         operationId: 'getConnection',
         tags,
-        summary: 'One connection, its secrets masked (members)',
+        summary: 'One connection, as a one-item resultList; secrets masked',
         params: ConnectionParams,
-        response: { 200: ConnectionSchema, ...errorResponses(401, 404) },
+        response: { 200: OneConnectionAnswer, ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) =>
-      service.getConnection(
+    async (request) => {
+      const connection = await service.getConnection(
         deps,
         principalOf(request),
         request.params.projectName,
         request.params.name,
-      ),
+      )
+      return { ...SUCCESS, resultList: [connection], resultCount: 1 as const }
+    },
   )
 }
 
@@ -168,7 +214,7 @@ function revealConnectionSecretsRoute(app: RouteApp, { deps }: ConnectionsRouteO
         operationId: 'revealConnectionSecrets',
         tags,
         summary:
-          "A webhook's stored header and URL query values, in clear; recorded in the audit log (ROLE_API_SECURITY)",
+          "A webhook's stored header and URL query values, in clear; recorded in the audit log",
         description:
           'Every reveal is an audit event naming who revealed which fields of which connection (never the values). Other types answer 404: passwords are never answered.',
         params: ConnectionParams,
@@ -196,24 +242,27 @@ function replaceConnectionRoute(
     `${base}/:name/`,
     {
       config: write,
-      validatorCompiler: bodyValidator(REPLACE_BODIES),
+      preValidation: toDocumented,
+      validatorCompiler: bodyValidator(PATH_BODIES),
       schema: {
         operationId: 'replaceConnection',
         tags,
         summary:
-          'Replace a connection; a secret sent masked (a password also when omitted) is kept unless the target changed (ROLE_API_SECURITY)',
+          'Replace (or rename) a connection; a secret sent masked, or a secret field omitted, is kept unless a target field changed',
         params: ConnectionParams,
-        body: ReplaceConnectionBody,
-        response: { 200: ConnectionSchema, ...errorResponses(400, 401, 403, 404, 409, 415) },
+        body: PathConnectionBody,
+        response: { 200: WriteAnswer, ...errorResponses(400, 401, 403, 404, 409, 415) },
       },
     },
     async (request) =>
-      service.replaceConnection(
-        audited(request, deps),
-        principalOf(request),
-        request.params.projectName,
-        request.params.name,
-        request.body,
+      written(
+        await service.replaceConnection(
+          audited(request, deps),
+          principalOf(request),
+          request.params.projectName,
+          request.params.name,
+          request.body,
+        ),
       ),
   )
 }
@@ -226,9 +275,12 @@ function deleteConnectionRoute(app: RouteApp, { deps }: ConnectionsRouteOptions)
       schema: {
         operationId: 'deleteConnection',
         tags,
-        summary: 'Delete a connection (ROLE_API_SECURITY)',
+        summary: 'Delete a connection',
         params: ConnectionParams,
-        response: { 200: SuccessBody, ...errorResponses(401, 403, 404) },
+        response: {
+          200: Type.Omit(WriteAnswer, ['connection']),
+          ...errorResponses(401, 403, 404),
+        },
       },
     },
     async (request) => {
@@ -238,7 +290,7 @@ function deleteConnectionRoute(app: RouteApp, { deps }: ConnectionsRouteOptions)
         request.params.projectName,
         request.params.name,
       )
-      return SUCCESS
+      return { ...SUCCESS, deploymentResult: { success: true, deploymentResults: [] } }
     },
   )
 }

@@ -4,24 +4,23 @@ import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { ConnectionRow, Database, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
-import { errors, type ValidationIssue } from '../../errors.ts'
+import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
-import { MASK, seal, unseal } from '../../sealed.ts'
+import { seal, unseal } from '../../sealed.ts'
 import * as repo from './connections.repository.ts'
-import type { AnySettings, ConnectionInput, ConnectionType } from './connections.schemas.ts'
+import type { ConnectionInput } from './connections.schemas.ts'
 import {
-  clearValues,
   hasValues,
-  maskWebhook,
-  mergeWebhookValues,
-  SECRET_POLICIES,
-  targetChangedIssue,
-  targetChanges,
-  unmaskWebhook,
-  valueFields,
-  type WebhookValues,
+  masked,
+  openedValues,
+  revealed,
+  type SecretValues,
+  secretFields,
+  splitSecrets,
 } from './connections.secrets.ts'
+import type { Body } from './types/definition.ts'
+import { typeDef } from './types/index.ts'
 
 export interface ConnectionsDeps {
   db: Kysely<Database>
@@ -33,113 +32,73 @@ export interface ConnectionsDeps {
   audit: AuditSink
 }
 
-export interface ConnectionView {
+export type ConnectionView = Body & {
+  type: string
   name: string
-  type: ConnectionType
   description: string
+  deployToWorker: boolean
   enabled: boolean
-  settings: Record<string, unknown>
   createdAt: string
   updatedAt: string
 }
 
-/** The field that names who the password belongs to, for each type that has a password. */
-const USER_FIELD: Partial<Record<ConnectionType, string>> = {
-  database: 'username',
-  ldap: 'bindDn',
-  email: 'username',
-  kafka: 'saslUsername',
-  elasticsearch: 'username',
-}
-
-/** URL-valued settings, checked for credentials that would otherwise sit there in clear. */
-const URL_FIELDS = ['url', 'jdbcUrl'] as const
-
 /** Binds a sealed secret to its row and column, so a copied ciphertext fails to open. */
 export const secretContext = (connectionId: string) => `connections:${connectionId}:secret`
 
-/**
- * What the `secret` column holds, sealed, as JSON: `{password}` for the types with a
- * password; a webhook's header and query values (its settings keep only the masks).
- */
-type SecretSettings = { password: string } | WebhookValues
-
-function sealSecret(deps: Pick<ConnectionsDeps, 'atRestKey'>, id: string, secret: SecretSettings) {
-  return seal(deps.atRestKey, JSON.stringify(secret), secretContext(id))
+function sealValues(deps: Pick<ConnectionsDeps, 'atRestKey'>, id: string, values: SecretValues) {
+  return hasValues(values)
+    ? seal(deps.atRestKey, JSON.stringify({ values }), secretContext(id))
+    : null
 }
 
-/**
- * A webhook's stored values in clear. A row stored before values were sealed still
- * holds them in its settings (and no secret): read both shapes, so nothing depends on
- * the startup pass (sealStoredWebhookValues) having run.
- */
+/** A row's secrets in clear: sealed, or (a row from before sealing) still in its settings. */
 function storedValues(deps: Pick<ConnectionsDeps, 'atRestKeys'>, row: ConnectionRow) {
-  if (row.secret === null) return clearValues(JSON.parse(row.settings))
+  if (row.secret === null)
+    return splitSecrets(typeDef(row.type), JSON.parse(row.settings), null).values
   const opened = JSON.parse(unseal(deps.atRestKeys, row.secret, secretContext(row.id)))
-  return { headers: opened.headers ?? {}, query: opened.query ?? [] } as WebhookValues
+  return openedValues(typeDef(row.type), opened)
 }
 
+/** The row as the API answers it: documented fields at the top level, secrets masked. */
 function view(row: ConnectionRow): ConnectionView {
-  const type = row.type as ConnectionType
-  let settings = JSON.parse(row.settings) as Record<string, unknown>
-  if (USER_FIELD[type]) settings.password = row.secret === null ? null : MASK
-  // Masked whatever the row's shape, so a row not yet sealed reads the same.
-  if (type === 'webhook') settings = maskWebhook(settings)
+  const def = typeDef(row.type)
+  const { deployToWorker, ...settings } = masked(def, JSON.parse(row.settings) as Body)
+  // A secret field never set reads null, so every secret field is always there.
+  for (const field of secretFields(def)) settings[field] ??= null
   return {
+    type: row.type,
     name: row.name,
-    type,
     description: row.description,
+    deployToWorker: deployToWorker !== false,
     enabled: row.enabled === 1,
-    settings,
+    ...settings,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
 }
 
 /**
- * Rules the schema cannot say: a password needs a user to go with it, and secrets
- * belong in `password` (encrypted) rather than in URLs (stored in clear). A webhook's
- * query values are sealed, so only the user-info part of its URL is refused.
+ * The `settings` and `secret` columns for a body: what is not common is the type's
+ * settings, its secrets sealed apart (see connections.secrets.ts for what an update keeps).
  */
-function checkSettings(
-  type: ConnectionType,
-  settings: Record<string, unknown>,
-  hasPassword: boolean,
-): void {
-  const issues: ValidationIssue[] = []
-  const userField = USER_FIELD[type]
-  if (userField && hasPassword && settings[userField] === undefined) {
-    issues.push({
-      field: `settings.${userField}`,
-      message: 'is required when a password is set (the password has no user to go with)',
-    })
+function storedColumns(
+  deps: Pick<ConnectionsDeps, 'atRestKey' | 'atRestKeys'>,
+  id: string,
+  input: ConnectionInput,
+  stored: ConnectionRow | null,
+): { settings: string; secret: string | null } {
+  const { type, name: _name, description: _d, enabled: _e, deployToWorker, ...fields } = input
+  const def = typeDef(type)
+  const before = stored && {
+    settings: JSON.parse(stored.settings),
+    values: storedValues(deps, stored),
   }
-  for (const field of URL_FIELDS) {
-    const url = settings[field]
-    if (typeof url !== 'string') continue
-    if (
-      /^[a-z][a-z0-9+.:-]*\/\/[^/@\s]*:[^/@\s]*@/i.test(url) ||
-      /thin:[^@/\s]+\/[^@\s]+@/i.test(url) ||
-      (type !== 'webhook' && /[?&;]password=/i.test(url))
-    ) {
-      issues.push({
-        field: `settings.${field}`,
-        message:
-          'must not carry a password: put it in settings.password, which is encrypted at rest',
-      })
-    }
-  }
+  const { settings, values, issues } = splitSecrets(def, fields, before)
+  issues.push(...(def.check?.(settings) ?? []))
   if (issues.length > 0) throw errors.validationFailed(issues)
-}
-
-function refuseMask(password: string | null | undefined): void {
-  if (password === MASK) {
-    throw errors.validationFailed([
-      {
-        field: 'settings.password',
-        message: `is "${MASK}", the mask shown in place of a stored password; send the password itself`,
-      },
-    ])
+  return {
+    settings: JSON.stringify({ deployToWorker: deployToWorker !== false, ...settings }),
+    secret: sealValues(deps, id, values),
   }
 }
 
@@ -163,7 +122,7 @@ export async function listConnections(
   deps: Pick<ConnectionsDeps, 'db'>,
   principal: Principal,
   projectName: string,
-  query: ListQueryInput & { type?: ConnectionType | undefined },
+  query: ListQueryInput & { type?: string | undefined },
 ) {
   const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   const base = repo.connectionsOfProject(deps.db, project.id, query.type)
@@ -180,24 +139,37 @@ export async function getConnection(
   return view(await requireConnection(deps, project, name))
 }
 
+/** The name a create uses: the body's, which must be the path's (ignoring case) when both are sent. */
+function nameOf(input: ConnectionInput, pathName: string | undefined): string {
+  const name = input.name ?? pathName
+  if (name === undefined) throw errors.validationFailed([{ field: 'name', message: 'is required' }])
+  if (pathName !== undefined && name.toLowerCase() !== pathName.toLowerCase()) {
+    throw errors.validationFailed([
+      { field: 'name', message: `must be '${pathName}', the name in the path` },
+    ])
+  }
+  return name
+}
+
 export async function createConnection(
   deps: ConnectionsDeps,
   principal: Principal,
   projectName: string,
-  input: ConnectionInput & { name: string },
+  input: ConnectionInput,
+  pathName?: string,
 ): Promise<ConnectionView> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
+  const name = nameOf(input, pathName)
   const id = randomUUID()
-  const columns = storedColumns(deps, id, input, null)
   const now = deps.clock.now().toISOString()
   const row: ConnectionRow = {
     id,
     project_id: project.id,
-    name: input.name,
+    name,
     type: input.type,
     description: input.description ?? '',
     enabled: input.enabled === false ? 0 : 1,
-    ...columns,
+    ...storedColumns(deps, id, input, null),
     created_at: now,
     updated_at: now,
   }
@@ -205,7 +177,7 @@ export async function createConnection(
     await repo.insertConnection(deps.db, row)
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw errors.duplicateName(`Connection '${input.name}' in project '${project.name}'`)
+      throw errors.duplicateName(`Connection '${name}' in project '${project.name}'`)
     }
     throw error
   }
@@ -214,49 +186,9 @@ export async function createConnection(
 }
 
 /**
- * The `settings` and `secret` columns for a body. On update (`stored`), a password
- * omitted or sent as the mask keeps the stored one and null removes it; a webhook value
- * sent as the mask keeps the stored value. Keeping is refused once the target changed
- * (see connections.secrets.ts): the stored secret would go to a host it was never
- * meant for, chosen by whoever sent the update.
+ * Replaces a connection with the body; see storedColumns for its secrets. A different
+ * name in the body renames it (the sealed secret is bound to the row, not the name).
  */
-function storedColumns(
-  deps: Pick<ConnectionsDeps, 'atRestKey' | 'atRestKeys'>,
-  id: string,
-  input: ConnectionInput,
-  stored: ConnectionRow | null,
-): { settings: string; secret: string | null } {
-  const { password, ...settings } = input.settings as AnySettings
-  const changed = stored
-    ? targetChanges({ type: stored.type, settings: JSON.parse(stored.settings) }, input)
-    : []
-  if (SECRET_POLICIES[input.type].secrets === 'values') {
-    checkSettings(input.type, settings, false)
-    const values = mergeWebhookValues(settings, stored && storedValues(deps, stored), changed)
-    return {
-      settings: JSON.stringify(maskWebhook(settings)),
-      secret: hasValues(values) ? sealSecret(deps, id, values) : null,
-    }
-  }
-  let secret: string | null
-  if (password === null) secret = null
-  else if (password !== undefined && password !== MASK) secret = sealSecret(deps, id, { password })
-  else if (stored === null) {
-    refuseMask(password)
-    secret = null
-  } else {
-    secret = stored.secret
-    if (secret !== null && changed.length > 0) {
-      throw errors.validationFailed([
-        targetChangedIssue('settings.password', 'the password', changed),
-      ])
-    }
-  }
-  checkSettings(input.type, settings, secret !== null)
-  return { settings: JSON.stringify(settings), secret }
-}
-
-/** Replaces a connection with the body; see storedColumns for what happens to its secrets. */
 export async function replaceConnection(
   deps: ConnectionsDeps,
   principal: Principal,
@@ -266,27 +198,27 @@ export async function replaceConnection(
 ): Promise<ConnectionView> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const row = await requireConnection(deps, project, name)
-  if (input.name !== undefined && input.name !== name) {
-    throw errors.validationFailed([
-      {
-        field: 'name',
-        message: `must be '${name}', the name in the path: connections cannot be renamed`,
-      },
-    ])
-  }
   if (input.type !== row.type) {
     throw errors.conflict(
       `Connection '${name}' is a ${row.type} connection and its type cannot change to ${input.type}. Delete it and create a new ${input.type} connection instead.`,
     )
   }
   const changes = {
+    name: input.name ?? row.name,
     description: input.description ?? '',
     enabled: input.enabled === false ? 0 : 1,
     ...storedColumns(deps, row.id, input, row),
     updated_at: deps.clock.now().toISOString(),
   }
-  await repo.updateConnection(deps.db, row.id, changes)
-  deps.audit.record('connection.replaced', { project: project.name, connection: name })
+  try {
+    await repo.updateConnection(deps.db, row.id, changes)
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw errors.duplicateName(`Connection '${changes.name}' in project '${project.name}'`)
+    }
+    throw error
+  }
+  deps.audit.record('connection.replaced', { project: project.name, connection: changes.name })
   return view({ ...row, ...changes })
 }
 
@@ -301,56 +233,49 @@ export async function deleteConnection(
   deps.audit.record('connection.deleted', { project: project.name, connection: name })
 }
 
-export interface RevealedValues {
-  name: string
-  type: 'webhook'
-  settings: { url: string; headers: Record<string, string> }
-}
-
 /**
- * A webhook's header and query values in clear, for a holder of ROLE_API_SECURITY who
- * asks for them (the route checks the role). Every reveal is an audit event naming the
- * connection and the fields, never their values. Passwords are never revealed.
+ * A revealable type's secrets (a webhook's header and query values) in clear, for a
+ * holder of ROLE_API_SECURITY who asks (the route checks the role). Every reveal is an
+ * audit event naming the fields, never their values. Passwords are never revealed.
  */
 export async function revealConnectionValues(
   deps: Pick<ConnectionsDeps, 'db' | 'atRestKeys' | 'audit'>,
   principal: Principal,
   projectName: string,
   name: string,
-): Promise<RevealedValues> {
+): Promise<ConnectionView> {
   const project = await authorizeInProject(deps, principal, 'security.reveal', projectName)
   const row = await requireConnection(deps, project, name)
-  if (row.type !== 'webhook') {
+  const def = typeDef(row.type)
+  if (!def.revealable) {
     throw errors.nothingToReveal(`Connection '${name}' in project '${project.name}'`, row.type)
   }
-  const values = storedValues(deps, row)
-  const settings = unmaskWebhook(maskWebhook(JSON.parse(row.settings)), values)
-  const fields = valueFields(values)
+  const shown = view(row)
+  const { settings, fields } = revealed(def, shown, storedValues(deps, row))
   // A read, which the hook would not record: the event says which fields, never values.
   deps.audit.record('connection.secretsRevealed', {
     project: project.name,
     connection: name,
     fields: fields.length > 0 ? fields : ['(none)'],
   })
-  return { name: row.name, type: 'webhook', settings }
+  return settings as ConnectionView
 }
 
 /**
- * Seals the values of webhooks stored before they were sealed (held in clear in their
- * settings). Runs at every start; a migration cannot do it, as it has no key. Returns
- * how many rows it sealed.
+ * Seals the secrets of rows stored with them in clear (webhooks from before their values
+ * were sealed). Runs at every start; a migration cannot, as it has no key. Returns how
+ * many rows it sealed.
  */
 export async function sealStoredWebhookValues(
   deps: Pick<ConnectionsDeps, 'db' | 'atRestKey'>,
 ): Promise<number> {
   let sealed = 0
   for (const row of await repo.listUnsealedWebhooks(deps.db)) {
-    const settings = JSON.parse(row.settings) as Record<string, unknown>
-    const values = clearValues(settings)
-    if (!hasValues(values)) continue
+    const split = splitSecrets(typeDef(row.type), JSON.parse(row.settings), null)
+    if (!hasValues(split.values)) continue
     const changes = {
-      settings: JSON.stringify(maskWebhook(settings)),
-      secret: sealSecret(deps, row.id, values),
+      settings: JSON.stringify(split.settings),
+      secret: sealValues(deps, row.id, split.values),
     }
     if (await repo.sealUnsealed(deps.db, row, changes)) sealed += 1
   }

@@ -4,7 +4,13 @@ import { assertReferencesWellFormed } from './proxies.addresses.ts'
 import type { ProxyFromUrlBody } from './proxies.schemas.ts'
 import { clientRouteExtras, routingExtras } from './settings/settings.body.ts'
 import type { StoredClientRoute, StoredRouting } from './settings/settings.model.ts'
-import { type DebugLog, readSpec, type SpecImport, type SpecUpload } from './spec-import.ts'
+import {
+  type DebugLog,
+  type ImportedSpec,
+  readSpec,
+  type SpecImport,
+  type SpecUpload,
+} from './spec-import.ts'
 
 /** What a proxy is made of, as the request and its spec give it. */
 
@@ -33,6 +39,11 @@ export async function resolveDefinition(
     specUrl: input.specUrl ?? undefined,
   }
   const spec = await readSpec(specImport, request, log, upload)
+  return { ...defineFrom(input, spec), document: spec.document }
+}
+
+/** The client route and routing a body gives, over what its spec says (its backend, its operations). */
+export function defineFrom(input: ProxyInput, spec: ImportedSpec) {
   const addresses =
     input.routingInfo?.routingAddressList ??
     (spec.backendUrl ? [{ address: spec.backendUrl }] : undefined)

@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { ApiError, errors } from '../../errors.ts'
 import { nulField } from '../../http/validation.ts'
 import { ProxyFromUrlBody } from './proxies.schemas.ts'
+import type { SpecUpload } from './spec-import.ts'
 
 /*
  * The apiProxies/file/ form: `metadata` (the url variant's JSON body, without specUrl)
@@ -36,11 +37,11 @@ export const ProxyFileForm = Type.Object(
   { additionalProperties: false },
 )
 
-const uploads = new WeakMap<FastifyRequest, Uint8Array>()
+const uploads = new WeakMap<FastifyRequest, SpecUpload>()
 
-/** The uploaded spec's bytes, if the form held one. */
-export function uploadOf(request: FastifyRequest): Uint8Array | undefined {
-  return uploads.get(request)
+/** The uploaded spec (bytes, file name, content type), if the form held one. */
+export function uploadOf(request: FastifyRequest): SpecUpload {
+  return uploads.get(request) ?? { bytes: undefined }
 }
 
 const tooLarge = (what: string) => new ApiError('payload_too_large', what)
@@ -75,7 +76,7 @@ const badMetadata = (why: string) =>
     `The metadata field is not valid JSON (${why}); send the proxy's fields as one JSON object.`,
   )
 
-function parseMetadata(text: string): unknown {
+export function parseMetadata(text: string): unknown {
   if (Buffer.byteLength(text) > METADATA_MAX_BYTES) {
     throw tooLarge(`The metadata field is larger than ${METADATA_MAX_BYTES} bytes.`)
   }
@@ -105,7 +106,11 @@ async function readPart(
         { field: name, message: 'must be a file part (curl -F specFile=@openapi.json)' },
       ])
     }
-    uploads.set(request, new Uint8Array(await part.toBuffer()))
+    uploads.set(request, {
+      bytes: new Uint8Array(await part.toBuffer()),
+      fileName: part.filename,
+      contentType: part.mimetype,
+    })
     form.specFile = part.filename || 'specFile'
     return
   }

@@ -88,7 +88,7 @@ export const proxiesFileRoutes: FastifyPluginAsyncTypebox<{ deps: ProxiesDeps }>
           request.params.projectName,
           request.body.metadata,
           request.log,
-          { bytes: uploadOf(request) },
+          uploadOf(request),
         )),
       }),
     })

@@ -11,6 +11,7 @@ import { deployEverywhere, history, outcome, requireDeployTargets } from './prox
 import * as repo from './proxies.repository.ts'
 import { type ProxiesDeps, present, requireProxy } from './proxies.service.ts'
 import { storeBodySettings } from './settings/settings.body.ts'
+import { storeSpecDocument } from './spec-document.ts'
 import type { DebugLog, SpecUpload } from './spec-import.ts'
 
 /** Creating, changing and deleting proxies. */
@@ -21,13 +22,13 @@ const routeTaken = (holder: repo.RouteHolder) =>
   )
 
 /** Thrown inside the transaction when the database refused a path: another write won it. */
-class RouteRace extends Error {}
+export class RouteRace extends Error {}
 
 /**
  * A client route must not collide with another proxy's in the same project: one index
  * lookup, and the primary key of proxy_routes for two writes racing past it.
  */
-async function claimRoute(
+export async function claimRoute(
   trx: Queryable,
   project: ProjectRow,
   proxy: { id: string; name: string },
@@ -45,7 +46,12 @@ async function claimRoute(
 }
 
 /** The answer to a lost race, read again after the transaction rolled back. */
-async function raceLost(deps: ProxiesDeps, project: ProjectRow, name: string, route: ClientRoute) {
+export async function raceLost(
+  deps: ProxiesDeps,
+  project: ProjectRow,
+  name: string,
+  route: ClientRoute,
+) {
   const holder = await repo.routeHolder(deps.db, project.id, route.relativePathList, name)
   return holder
     ? routeTaken(holder)
@@ -97,6 +103,7 @@ export async function createProxy(
       await replaceEndpoints(trx, row.id, specRecords(definition.endpoints, now))
       await claimRoute(trx, project, row, definition.clientRoute)
       await storeBodySettings(trx, deps.atRestKey, row.id, input, true)
+      await storeSpecDocument(trx, row.id, definition.document, now)
     })
   } catch (error) {
     if (error instanceof RouteRace)
@@ -179,6 +186,7 @@ export async function updateProxy(
       }
       const specUrlChanged = changes.spec_url !== existing.spec_url
       await storeBodySettings(trx, deps.atRestKey, existing.id, input, specUrlChanged)
+      await storeSpecDocument(trx, existing.id, definition.document, changes.updated_at)
     })
   } catch (error) {
     if (error instanceof RouteRace)

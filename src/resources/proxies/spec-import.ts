@@ -1,4 +1,5 @@
 import { errors } from '../../errors.ts'
+import { describeDocument, fileNameOfUrl, type SpecDocument } from './spec-document.ts'
 import { type DebugLog, fetchSpec, type SpecFetchOptions } from './spec-fetch.ts'
 import type { ImportedSpec, SpecKind } from './spec-parse.ts'
 import type { SpecParser } from './spec-parser.ts'
@@ -19,7 +20,13 @@ export interface SpecImport {
 /** A spec that came as an uploaded file (apiProxies/file/); absent for apiProxies/url/. */
 export interface SpecUpload {
   bytes: Uint8Array | undefined
+  /** As the form part named them, kept with the stored document. */
+  fileName?: string | undefined
+  contentType?: string | undefined
 }
+
+/** A parsed spec and the document it was read from (kept for export); none for REVERSE_PROXY. */
+export type ReadSpec = ImportedSpec & { document: SpecDocument | null }
 
 /** What a proxy's definition says of its spec (the fields both create routes share). */
 interface SpecRequest {
@@ -32,9 +39,10 @@ export async function importSpecFromUrl(
   url: string,
   kind: SpecKind,
   log: DebugLog,
-): Promise<ImportedSpec> {
+): Promise<ReadSpec> {
   const bytes = await fetchSpec(url, specs.fetch, log)
-  return specs.parser.parse(bytes, kind, 'specUrl')
+  const document = describeDocument(bytes, kind, { fileName: fileNameOfUrl(url) })
+  return { ...(await specs.parser.parse(bytes, kind, 'specUrl')), document }
 }
 
 /** An uploaded spec file: the same worker, the same limits, problems reported on specFile. */
@@ -55,7 +63,7 @@ export async function readSpec(
   input: SpecRequest,
   log: DebugLog,
   upload: SpecUpload | undefined,
-): Promise<ImportedSpec> {
+): Promise<ReadSpec> {
   const field = upload ? 'specFile' : 'specUrl'
   const given = upload ? upload.bytes : input.specUrl
   const kind = input.apiProxyCreationType
@@ -65,12 +73,12 @@ export async function readSpec(
         { field, message: 'is only for OPEN_API, SWAGGER and WSDL proxies' },
       ])
     }
-    return { endpoints: [], backendUrl: null }
+    return { endpoints: [], backendUrl: null, document: null }
   }
   if (!given) {
     throw errors.validationFailed([{ field, message: `is required for ${kind} proxies` }])
   }
-  return typeof given === 'string'
-    ? importSpecFromUrl(specs, given, kind, log)
-    : importSpecFromFile(specs, given, kind)
+  if (typeof given === 'string') return importSpecFromUrl(specs, given, kind, log)
+  const document = describeDocument(given, kind, upload ?? {})
+  return { ...(await importSpecFromFile(specs, given, kind)), document }
 }

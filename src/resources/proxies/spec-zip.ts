@@ -21,6 +21,17 @@ export const ZIP_LIMITS = {
   ratioFloorBytes: 1024 * 1024,
 } as const
 
+export type ZipLimits = { readonly [K in keyof typeof ZIP_LIMITS]: number }
+
+/** How one kind of archive is read: its limits, and where (if anywhere) an archive may sit inside it. */
+export interface ZipOptions {
+  limits: ZipLimits
+  /** Entries under this folder may be archives themselves (a proxy export's WSDL ZIP spec). */
+  archivesUnder?: string
+}
+
+const SPEC_ZIP: ZipOptions = { limits: ZIP_LIMITS }
+
 const NESTED_ARCHIVE = /\.(zip|jar|war|ear|tar|tgz|gz|bz2|xz|7z|rar)$/i
 const S_IFMT = 0o170000
 const S_IFLNK = 0o120000
@@ -32,33 +43,37 @@ export function isZip(bytes: Uint8Array): boolean {
 const unsafe = (what: string) => new SpecProblem(`the ZIP archive ${what}`)
 
 /** Refuses an entry on its central-directory record alone, before inflating it. */
-function judge(entry: Entry, total: number): void {
+function judge(entry: Entry, total: number, options: ZipOptions): void {
   const name = entry.fileName
+  const limits = options.limits
   const mode = (entry.externalFileAttributes >>> 16) & S_IFMT
   if (mode === S_IFLNK) throw unsafe(`holds a symbolic link (${name}); send the files themselves`)
   if (entry.isEncrypted()) throw unsafe(`holds an encrypted entry (${name})`)
-  if (NESTED_ARCHIVE.test(name)) {
+  if (NESTED_ARCHIVE.test(name) && !mayNest(name, options)) {
     throw unsafe(`holds another archive (${name}); send one flat archive`)
   }
-  if (entry.uncompressedSize > ZIP_LIMITS.entryBytes) {
+  if (entry.uncompressedSize > limits.entryBytes) {
     throw unsafe(
-      `entry ${name} inflates to ${entry.uncompressedSize} bytes, more than the ${ZIP_LIMITS.entryBytes}-byte limit per entry`,
+      `entry ${name} inflates to ${entry.uncompressedSize} bytes, more than the ${limits.entryBytes}-byte limit per entry`,
     )
   }
   if (
-    entry.uncompressedSize > ZIP_LIMITS.ratioFloorBytes &&
-    entry.uncompressedSize > ZIP_LIMITS.ratio * Math.max(1, entry.compressedSize)
+    entry.uncompressedSize > limits.ratioFloorBytes &&
+    entry.uncompressedSize > limits.ratio * Math.max(1, entry.compressedSize)
   ) {
     throw unsafe(
-      `entry ${name} inflates more than ${ZIP_LIMITS.ratio} times its compressed size (a zip bomb?)`,
+      `entry ${name} inflates more than ${limits.ratio} times its compressed size (a zip bomb?)`,
     )
   }
-  if (total + entry.uncompressedSize > ZIP_LIMITS.totalBytes) {
-    throw unsafe(`inflates to more than ${ZIP_LIMITS.totalBytes} bytes in all, the limit`)
+  if (total + entry.uncompressedSize > limits.totalBytes) {
+    throw unsafe(`inflates to more than ${limits.totalBytes} bytes in all, the limit`)
   }
 }
 
-async function inflate(zip: ZipFile, entry: Entry): Promise<Uint8Array> {
+const mayNest = (name: string, options: ZipOptions) =>
+  options.archivesUnder !== undefined && name.startsWith(options.archivesUnder)
+
+async function inflate(zip: ZipFile, entry: Entry, options: ZipOptions): Promise<Uint8Array> {
   const stream = await zip.openReadStreamPromise(entry)
   const chunks: Buffer[] = []
   let size = 0
@@ -72,7 +87,8 @@ async function inflate(zip: ZipFile, entry: Entry): Promise<Uint8Array> {
     chunks.push(chunk)
   }
   const bytes = new Uint8Array(Buffer.concat(chunks, size))
-  if (isZip(bytes)) throw unsafe(`holds another archive (${entry.fileName}); send one flat archive`)
+  if (isZip(bytes) && !mayNest(entry.fileName, options))
+    throw unsafe(`holds another archive (${entry.fileName}); send one flat archive`)
   return bytes
 }
 
@@ -103,23 +119,26 @@ function nextEntry(zip: ZipFile): Promise<Entry | null> {
 }
 
 /** Every entry judged first (so the total is known before any inflating), then inflated. */
-async function entries(zip: ZipFile): Promise<Map<string, Uint8Array>> {
+async function entries(zip: ZipFile, options: ZipOptions): Promise<Map<string, Uint8Array>> {
   const files: Entry[] = []
   let total = 0
   for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
     // Directories, and the resource forks macOS adds to archives it makes.
     if (entry.fileName.endsWith('/') || entry.fileName.startsWith('__MACOSX/')) continue
-    judge(entry, total)
+    judge(entry, total, options)
     total += entry.uncompressedSize
     files.push(entry)
   }
   const read = new Map<string, Uint8Array>()
-  for (const entry of files) read.set(entry.fileName, await inflate(zip, entry))
+  for (const entry of files) read.set(entry.fileName, await inflate(zip, entry, options))
   return read
 }
 
 /** The archive's files by path; throws a SpecProblem naming the first thing that is unsafe. */
-export async function readZip(bytes: Uint8Array): Promise<Map<string, Uint8Array>> {
+export async function readZip(
+  bytes: Uint8Array,
+  options: ZipOptions = SPEC_ZIP,
+): Promise<Map<string, Uint8Array>> {
   let zip: ZipFile | undefined
   try {
     zip = await yauzl.fromBufferPromise(
@@ -132,10 +151,11 @@ export async function readZip(bytes: Uint8Array): Promise<Map<string, Uint8Array
         strictFileNames: true,
       },
     )
-    if (zip.entryCount > ZIP_LIMITS.entries) {
-      throw unsafe(`holds ${zip.entryCount} entries, more than the limit of ${ZIP_LIMITS.entries}`)
+    const most = options.limits.entries
+    if (zip.entryCount > most) {
+      throw unsafe(`holds ${zip.entryCount} entries, more than the limit of ${most}`)
     }
-    return await entries(zip)
+    return await entries(zip, options)
   } catch (error) {
     throw translate(error)
   } finally {
