@@ -22,17 +22,13 @@ import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } 
 // biome-ignore lint/suspicious/noExplicitAny: example bodies are walked field by field
 type Json = Record<string, any>
 
-const PENDING: Record<string, string> = {
-  '04-api-proxies/import-export/export-api-proxy': 'import/export is being built (issue 11)',
-  '04-api-proxies/import-export/import-api-proxy': 'import/export is being built (issue 11)',
-  '04-api-proxies/import-export/import-api-proxy-and-override':
-    'import/export is being built (issue 11)',
-}
+const PENDING: Record<string, string> = {}
 
 /*
  * The working order: variables first; a proxy from a URL, read, updated and configured
  * through every settings page, its endpoints made, changed and deleted, deployed; the
- * groups (with that proxy as a member); then the proxy undeployed and deleted, which
+ * groups (with that proxy as a member); then the proxy undeployed, exported, imported
+ * back from its own archive and overridden by it (deploying it again), and deleted, which
  * frees the name the file pages create again. The WS-Addressing page acts on the SOAP
  * proxy (soap-service) the update-from-url page's WSDL example made, as it must.
  */
@@ -83,6 +79,9 @@ const ORDER = [
   '09-api-proxy-groups/api-proxies/remove-api-proxy-from-group',
   '09-api-proxy-groups/crud/delete-api-proxy-group',
   '04-api-proxies/deployment/undeploy',
+  '04-api-proxies/import-export/export-api-proxy',
+  '04-api-proxies/import-export/import-api-proxy',
+  '04-api-proxies/import-export/import-api-proxy-and-override',
   '04-api-proxies/crud/delete-api-proxy',
   '04-api-proxies/crud/create-api-proxy-from-file',
   '04-api-proxies/crud/update-api-proxy-from-file',

@@ -535,7 +535,12 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
       'PUT',
     )
     expect(deployed.statusCode, deployed.body).toBe(200)
-    expect(deployed.json().deploymentResult.success).toBe(true)
+    // The import page's shape (a message, environmentResults), not the deploy pages'.
+    expect(deployed.json().deploymentResult).toEqual({
+      success: true,
+      message: 'Deployed to 1 environment',
+      environmentResults: [{ environmentName: 'test', success: true, message: expect.any(String) }],
+    })
     expect(deployed.json().apiProxy.routing).toMatchObject({
       loadBalanceAlgorithm: 'ROUND_ROBIN',
       routingAddressList: [

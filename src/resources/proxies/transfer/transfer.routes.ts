@@ -7,7 +7,7 @@ import { SUCCESS } from '../../../http/lists.ts'
 import type { RouteApp } from '../../../http/route-app.ts'
 import { errorResponses, NameParam } from '../../../http/schemas.ts'
 import { principalOf } from '../../../identity/bearer/auth.hook.ts'
-import { DeploymentResultSchema, ProxyParams, ProxySchema } from '../proxies.schemas.ts'
+import { ProxyParams, ProxySchema } from '../proxies.schemas.ts'
 import type { ProxiesDeps } from '../proxies.service.ts'
 import { ImportForm, importUploadOf, readImportForm } from './transfer.form.ts'
 import { EXPORT_FILE_NAME, exportProxy, importProxy } from './transfer.service.ts'
@@ -25,6 +25,20 @@ interface TransferOptions {
 const tags = ['api-proxies']
 const base = '/apiops/projects/:projectName/apiProxies'
 
+/** As the import page has it: a message, and environmentResults (not deploymentResults). */
+const ImportDeploymentResult = Type.Object({
+  success: Type.Boolean(),
+  message: Type.String(),
+  environmentResults: Type.Array(
+    Type.Object({
+      environmentName: Type.String(),
+      success: Type.Boolean(),
+      message: Type.String(),
+    }),
+    { description: 'One per environment deployed to' },
+  ),
+})
+
 const ImportAnswer = Type.Object({
   status: Type.Literal('SUCCESS'),
   success: Type.Literal(true),
@@ -33,7 +47,7 @@ const ImportAnswer = Type.Object({
     description:
       'Secrets the exported proxy had, which exports never carry: set each again (e.g. settings.ntlm.password)',
   }),
-  deploymentResult: Type.Optional(DeploymentResultSchema),
+  deploymentResult: Type.Optional(ImportDeploymentResult),
 })
 
 export const proxyTransferRoutes: FastifyPluginAsyncTypebox<TransferOptions> = async (

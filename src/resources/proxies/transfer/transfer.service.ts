@@ -10,7 +10,11 @@ import {
 import type { EndpointRecord } from '../endpoints/endpoints.repository.ts'
 import { assertAddressesResolve } from '../proxies.addresses.ts'
 import { defineFrom, type ProxyInput } from '../proxies.definition.ts'
-import { deployEverywhere, requireDeployTargets } from '../proxies.deployment.ts'
+import {
+  type DeploymentOutcome,
+  deployEverywhere,
+  requireDeployTargets,
+} from '../proxies.deployment.ts'
 import * as repo from '../proxies.repository.ts'
 import { type ProxiesDeps, present, requireProxy } from '../proxies.service.ts'
 import { claimRoute, RouteRace, raceLost } from '../proxies.writes.ts'
@@ -153,12 +157,14 @@ export async function importProxy(
   })
   deps.audit.record('proxy.imported', { project: project.name, proxy: row.name, overridden })
   const deploymentResult = metadata.deploy
-    ? await deployEverywhere(
-        deps,
-        principal,
-        project,
-        row,
-        metadata.deployTargetEnvironmentNameList ?? [],
+    ? importDeployment(
+        await deployEverywhere(
+          deps,
+          principal,
+          project,
+          row,
+          metadata.deployTargetEnvironmentNameList ?? [],
+        ),
       )
     : undefined
   return {
@@ -166,6 +172,15 @@ export async function importProxy(
     secretsToSetAgain: snapshot.omittedSecrets,
     deploymentResult,
   }
+}
+
+/**
+ * The import page's deploymentResult: with a message, its list named environmentResults
+ * (the deploy pages name it deploymentResults; each answers as its own page says).
+ */
+function importDeployment({ success, deploymentResults }: DeploymentOutcome) {
+  const count = `${deploymentResults.length} environment${deploymentResults.length === 1 ? '' : 's'}`
+  return { success, message: `Deployed to ${count}`, environmentResults: deploymentResults }
 }
 
 interface Imported {
