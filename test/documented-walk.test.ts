@@ -155,7 +155,7 @@ const SOAP_PAGES = new Set(['04-api-proxies/endpoints/update-endpoint-wsa'])
 
 /*
  * Lists the walk cannot fill yet: no route puts a policy on an endpoint (the policy
- * pages are not built), and the page itself answers [] for a pipeline without policies.
+ * types exist, their routes do not), and the page answers [] for a pipeline without one.
  * So the walk asserts these are [] (not merely arrays); once policies can be attached,
  * the walk attaches one before the page and this entry goes.
  */
