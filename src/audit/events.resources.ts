@@ -31,6 +31,10 @@ export interface ResourceEventFields {
     change: string
   }
   'proxy.endpointDeleted': { project: string; proxy: string; method: string; endpoint: string }
+  /** scope: ALL or the endpoint ('GET /users'); never a policy's values, they hold secrets. */
+  'policy.added': { project: string; proxy: string; policy: string; type: string; scope: string }
+  'policy.updated': { project: string; proxy: string; policy: string; type: string; scope: string }
+  'policy.deleted': { project: string; proxy: string; policy: string; type: string; scope: string }
   'proxyGroup.created': { project: string; group: string }
   'proxyGroup.updated': { project: string; group: string }
   'proxyGroup.deleted': { project: string; group: string }
@@ -174,6 +178,21 @@ export const RESOURCE_EVENTS: {
     label: 'API proxy endpoint deleted',
     when: 'An endpoint is deleted from an API proxy',
     fields: ['project', 'proxy', 'method', 'endpoint'],
+  },
+  'policy.added': {
+    label: 'API proxy policy added',
+    when: 'A policy is added to an API proxy (scope: ALL or the endpoint; never a value)',
+    fields: ['project', 'proxy', 'policy', 'type', 'scope'],
+  },
+  'policy.updated': {
+    label: 'API proxy policy updated',
+    when: 'A policy of an API proxy is changed or moved (never a value)',
+    fields: ['project', 'proxy', 'policy', 'type', 'scope'],
+  },
+  'policy.deleted': {
+    label: 'API proxy policy deleted',
+    when: 'A policy is deleted from an API proxy',
+    fields: ['project', 'proxy', 'policy', 'type', 'scope'],
   },
   'proxyGroup.created': {
     label: 'API proxy group created',

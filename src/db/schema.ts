@@ -4,6 +4,7 @@ import type {
   IpGroupEntriesTable,
   IpGroupsTable,
   ProxyEndpointsTable,
+  ProxyPoliciesTable,
 } from './schema.resources.ts'
 
 /**
@@ -337,6 +338,7 @@ export interface Database {
   proxy_deployments: ProxyDeploymentsTable
   proxy_settings: ProxySettingsTable
   proxy_endpoints: ProxyEndpointsTable
+  proxy_policies: ProxyPoliciesTable
   deployment_history: DeploymentHistoryTable
   proxy_groups: ProxyGroupsTable
   proxy_group_members: ProxyGroupMembersTable
@@ -365,6 +367,7 @@ export type SessionRow = Selectable<SessionsTable>
 export type EnvironmentRow = Selectable<EnvironmentsTable>
 export type ApiProxyRow = Selectable<ApiProxiesTable>
 export type ProxyEndpointRow = Selectable<ProxyEndpointsTable>
+export type ProxyPolicyRow = Selectable<ProxyPoliciesTable>
 export type ProxyGroupRow = Selectable<ProxyGroupsTable>
 export type ConnectionRow = Selectable<ConnectionsTable>
 export type EnvironmentVariableRow = Selectable<EnvironmentVariablesTable>

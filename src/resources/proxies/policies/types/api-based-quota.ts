@@ -1,0 +1,38 @@
+import { Type } from 'typebox'
+import { closed, Enum } from '../policy-fields.ts'
+import type { PolicyTypeDefinition } from './definition.ts'
+
+export const apiBasedQuota: PolicyTypeDefinition = {
+  type: 'policy-api-based-quota',
+  label: 'API Based Quota',
+  fields: {
+    targetVariableForIdentity: Type.Object(
+      {
+        type: Enum('HEADER', 'PARAMETER', 'BODY', 'CONTEXT', 'SCRIPT'),
+        headerName: Type.Optional(Type.String()),
+      },
+      closed,
+    ),
+    messageCountForInterval: Type.Integer(),
+    quotaInterval: Enum('ONE_HOUR', 'ONE_DAY', 'ONE_MONTH'),
+    intervalPeriodLength: Type.Optional(Type.Integer()),
+    intervalWindowType: Type.Optional(Enum('FIXED', 'SLIDING')),
+    cacheConnectionTimeoutInSeconds: Type.Optional(Type.Integer()),
+    cacheErrorHandlingType: Type.Optional(Enum('FAIL', 'CONTINUE')),
+    showRateLimitStatisticsInResponseHeader: Type.Optional(Type.Boolean()),
+    detailList: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            targetValue: Type.String(),
+            regexExpression: Type.Optional(Type.Boolean()),
+            messageCountForInterval: Type.Integer(),
+            intervalPeriodLength: Type.Optional(Type.Integer()),
+            quotaInterval: Enum('ONE_HOUR', 'ONE_DAY', 'ONE_MONTH'),
+          },
+          closed,
+        ),
+      ),
+    ),
+  },
+}

@@ -1,0 +1,38 @@
+import { Type } from 'typebox'
+import { closed, Enum } from '../policy-fields.ts'
+import type { PolicyTypeDefinition } from './definition.ts'
+
+export const apiBasedThrottling: PolicyTypeDefinition = {
+  type: 'policy-api-based-throttling',
+  label: 'API Based Throttling',
+  fields: {
+    targetVariableForIdentity: Type.Object(
+      {
+        type: Type.String(),
+        headerName: Type.Optional(Type.String()),
+      },
+      closed,
+    ),
+    messageCountForInterval: Type.Integer(),
+    throttlingInterval: Enum('ONE_SECOND', 'ONE_MINUTE', 'ONE_HOUR', 'ONE_DAY'),
+    intervalPeriodLength: Type.Optional(Type.Integer()),
+    intervalWindowType: Type.Optional(Enum('FIXED', 'SLIDING')),
+    cacheConnectionTimeoutInSeconds: Type.Optional(Type.Integer()),
+    cacheErrorHandlingType: Type.Optional(Enum('FAIL', 'ALLOW')),
+    showRateLimitStatisticsInResponseHeader: Type.Optional(Type.Boolean()),
+    detailList: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            targetValue: Type.String(),
+            regexExpression: Type.Optional(Type.Boolean()),
+            messageCountForInterval: Type.Integer(),
+            intervalPeriodLength: Type.Optional(Type.Integer()),
+            quotaInterval: Type.String(),
+          },
+          closed,
+        ),
+      ),
+    ),
+  },
+}

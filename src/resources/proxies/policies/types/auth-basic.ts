@@ -1,0 +1,14 @@
+import { Type } from 'typebox'
+import { Variable } from '../policy-fields.ts'
+import type { PolicyTypeDefinition } from './definition.ts'
+
+export const authBasic: PolicyTypeDefinition = {
+  type: 'policy-auth-basic',
+  label: 'Basic Authentication',
+  fields: {
+    usernameVar: Variable,
+    clearAuth: Type.Optional(Type.Boolean()),
+    addUserToHeader: Type.Optional(Type.Boolean()),
+    userHeaderName: Type.Optional(Type.String()),
+  },
+}
