@@ -3,7 +3,7 @@ import { type Static, type TSchema, Type } from 'typebox'
 import { FreeText, NameParam } from '../../../http/schemas.ts'
 import { DeploymentResultSchema } from '../proxies.schemas.ts'
 import { PolicyConditionSchema } from './policies.condition.ts'
-import { closed, Enum } from './policy-fields.ts'
+import { closed, Enum, Nullable } from './policy-fields.ts'
 import type { PolicyTypeDefinition } from './types/definition.ts'
 import { POLICY_TYPES } from './types/index.ts'
 
@@ -60,7 +60,7 @@ function common(type: string) {
     ),
     description: Type.Optional(FreeText(1000)),
     active: Type.Optional(Type.Boolean({ default: true })),
-    policyCondition: Type.Optional(PolicyConditionSchema),
+    policyCondition: Type.Optional(Nullable(PolicyConditionSchema)),
     errorMessageList: Type.Optional(
       Type.Array(Type.Object({}, { additionalProperties: true }), {
         description: 'Custom error messages; none: the standard ones',

@@ -33,6 +33,10 @@ export const Variable = Type.Object(
     formName: text,
     xpathValue: text,
     jsonPathValue: text,
+    // The type pages spell the body paths and the value's type this way.
+    bodyJsonPath: text,
+    bodyXPath: text,
+    dataType: text,
     messageContentType: Type.Optional(Enum('JSON', 'XML', 'FORM')),
     contextValue: text,
     zoneId: text,
