@@ -46,3 +46,48 @@ export const Variable = Type.Object(
   },
   closed,
 )
+
+/**
+ * The documented "required if" rules of a type: each [applies, field, why] whose rule
+ * applies and whose field is missing (absent, null or '') is one issue.
+ */
+export function requiredWhen(
+  policy: Readonly<Record<string, unknown>>,
+  rules: readonly [applies: boolean, field: string, why: string][],
+): { field: string; message: string }[] {
+  return rules
+    .filter(([applies, field]) => applies && [undefined, null, ''].includes(policy[field] as never))
+    .map(([, field, why]) => ({ field: `policy.${field}`, message: `is required ${why}` }))
+}
+
+export const TimeUnit = Enum(
+  'MILLI_SECONDS',
+  'SECONDS',
+  'MINUTES',
+  'HOURS',
+  'DAYS',
+  'WEEKS',
+  'MONTHS',
+  'YEARS',
+)
+
+/** The token lifetime fields the JWT and OAuth2 policies share. */
+export const TOKEN_LIFETIME = {
+  tokenNeverExpires: Type.Optional(Type.Boolean({ default: true })),
+  tokenExpiresInAmount: Type.Optional(Type.Integer({ minimum: 1 })),
+  tokenExpiresInUnit: Type.Optional(TimeUnit),
+  refreshTokenAllowed: Type.Optional(Type.Boolean()),
+  refreshTokenCount: Type.Optional(Type.Integer({ minimum: 0 })),
+  refreshTokenExpiresInAmount: Type.Optional(Type.Integer({ minimum: 1 })),
+  refreshTokenExpiresInUnit: Type.Optional(TimeUnit),
+  allowUrlParameters: Type.Optional(Type.Boolean()),
+  managedFromThisPolicy: Type.Optional(Type.Boolean()),
+  grantType: Type.Optional(Enum('PASSWORD', 'CLIENT_CREDENTIALS')),
+}
+
+/** A lifetime is needed once the token expires at all. */
+export const tokenLifetimeIssues = (p: Readonly<Record<string, unknown>>) =>
+  requiredWhen(p, [
+    [p.tokenNeverExpires === false, 'tokenExpiresInAmount', 'when tokenNeverExpires is false'],
+    [p.tokenNeverExpires === false, 'tokenExpiresInUnit', 'when tokenNeverExpires is false'],
+  ])

@@ -1,18 +1,12 @@
 import { Type } from 'typebox'
-import { closed, Enum } from '../policy-fields.ts'
+import { closed, Enum, Variable } from '../policy-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const apiBasedQuota: PolicyTypeDefinition = {
   type: 'policy-api-based-quota',
   label: 'API Based Quota',
   fields: {
-    targetVariableForIdentity: Type.Object(
-      {
-        type: Enum('HEADER', 'PARAMETER', 'BODY', 'CONTEXT', 'SCRIPT'),
-        headerName: Type.Optional(Type.String()),
-      },
-      closed,
-    ),
+    targetVariableForIdentity: Variable,
     messageCountForInterval: Type.Integer(),
     quotaInterval: Enum('ONE_HOUR', 'ONE_DAY', 'ONE_MONTH'),
     intervalPeriodLength: Type.Optional(Type.Integer()),

@@ -1,18 +1,12 @@
 import { Type } from 'typebox'
-import { closed, Enum } from '../policy-fields.ts'
+import { closed, Enum, Variable } from '../policy-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const apiBasedThrottling: PolicyTypeDefinition = {
   type: 'policy-api-based-throttling',
   label: 'API Based Throttling',
   fields: {
-    targetVariableForIdentity: Type.Object(
-      {
-        type: Type.String(),
-        headerName: Type.Optional(Type.String()),
-      },
-      closed,
-    ),
+    targetVariableForIdentity: Variable,
     messageCountForInterval: Type.Integer(),
     throttlingInterval: Enum('ONE_SECOND', 'ONE_MINUTE', 'ONE_HOUR', 'ONE_DAY'),
     intervalPeriodLength: Type.Optional(Type.Integer()),

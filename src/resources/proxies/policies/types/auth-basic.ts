@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { Variable } from '../policy-fields.ts'
+import { requiredWhen, Variable } from '../policy-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const authBasic: PolicyTypeDefinition = {
@@ -11,4 +11,8 @@ export const authBasic: PolicyTypeDefinition = {
     addUserToHeader: Type.Optional(Type.Boolean()),
     userHeaderName: Type.Optional(Type.String()),
   },
+  check: (p) =>
+    requiredWhen(p, [
+      [p.addUserToHeader === true, 'userHeaderName', 'when addUserToHeader is true'],
+    ]),
 }

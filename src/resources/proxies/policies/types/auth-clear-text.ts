@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { Nullable, Variable } from '../policy-fields.ts'
+import { Nullable, requiredWhen, Variable } from '../policy-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const authClearText: PolicyTypeDefinition = {
@@ -13,4 +13,9 @@ export const authClearText: PolicyTypeDefinition = {
     addUserToHeader: Type.Optional(Type.Boolean()),
     userHeaderName: Type.Optional(Nullable(Type.String())),
   },
+  check: (p) =>
+    requiredWhen(p, [
+      [p.addUserToHeader === true, 'userHeaderName', 'when addUserToHeader is true'],
+      [p.checkPassword !== false, 'passwordVar', 'when checkPassword is true (its default)'],
+    ]),
 }

@@ -1,20 +1,22 @@
-import { Type } from 'typebox'
+import { Enum, TOKEN_LIFETIME, tokenLifetimeIssues } from '../policy-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const authJwt: PolicyTypeDefinition = {
   type: 'policy-auth-jwt',
   label: 'JWT Authentication',
   fields: {
-    tokenNeverExpires: Type.Optional(Type.Boolean()),
-    tokenExpiresInAmount: Type.Optional(Type.Integer()),
-    tokenExpiresInUnit: Type.Optional(Type.String()),
-    refreshTokenAllowed: Type.Optional(Type.Boolean()),
-    refreshTokenCount: Type.Optional(Type.Integer()),
-    refreshTokenExpiresInAmount: Type.Optional(Type.Integer()),
-    refreshTokenExpiresInUnit: Type.Optional(Type.String()),
-    allowUrlParameters: Type.Optional(Type.Boolean()),
-    managedFromThisPolicy: Type.Optional(Type.Boolean()),
-    grantType: Type.Optional(Type.String()),
-    jwtSignatureAlgorithm: Type.String(),
+    ...TOKEN_LIFETIME,
+    jwtSignatureAlgorithm: Enum(
+      'HS256',
+      'HS384',
+      'HS512',
+      'RS256',
+      'RS384',
+      'RS512',
+      'ES256',
+      'ES384',
+      'ES512',
+    ),
   },
+  check: tokenLifetimeIssues,
 }

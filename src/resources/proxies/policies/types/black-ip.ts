@@ -1,22 +1,12 @@
 import { Type } from 'typebox'
-import { closed, Enum, Nullable } from '../policy-fields.ts'
+import { Nullable, Variable } from '../policy-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const blackIp: PolicyTypeDefinition = {
   type: 'policy-black-ip',
   label: 'Blocked IP List',
   fields: {
-    targetVariableForIP: Type.Optional(
-      Nullable(
-        Type.Object(
-          {
-            type: Enum('HEADER', 'PARAMETER', 'BODY', 'CONTEXT', 'SCRIPT'),
-            headerName: Type.Optional(Type.String()),
-          },
-          closed,
-        ),
-      ),
-    ),
+    targetVariableForIP: Type.Optional(Nullable(Variable)),
     ipList: Type.Array(Type.String()),
   },
 }
