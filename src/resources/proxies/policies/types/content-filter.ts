@@ -9,6 +9,7 @@ export const contentFilter: PolicyTypeDefinition = {
     policyContentFilterDefList: Type.Array(
       Type.Object(
         {
+          id: Type.Optional(Type.Integer()),
           name: Type.String(),
           ruleValue: Type.String(),
           headerActive: Type.Optional(Type.Boolean()),
@@ -20,6 +21,7 @@ export const contentFilter: PolicyTypeDefinition = {
         },
         closed,
       ),
+      { minItems: 1 },
     ),
   },
 }

@@ -1,5 +1,13 @@
 import { Type } from 'typebox'
-import { closed, Enum, Nullable, Variable } from '../policy-fields.ts'
+import { closed, Nullable, Variable } from '../policy-fields.ts'
+import {
+  CIPHERS,
+  Encoding,
+  KEY_FIELDS,
+  keyIssues,
+  nullableEncoding,
+  nullableVariable,
+} from './crypto-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const decryption: PolicyTypeDefinition = {
@@ -9,22 +17,19 @@ export const decryption: PolicyTypeDefinition = {
     policyDecryptionDefList: Type.Array(
       Type.Object(
         {
-          id: Type.Optional(Type.String()),
-          description: Type.Optional(Type.String()),
-          sourceVar: Variable,
+          ...KEY_FIELDS,
+          cipherAlgorithm: Type.Optional(Nullable(CIPHERS)),
+          cipherAlgorithmVar: nullableVariable,
           targetVar: Variable,
-          cipherAlgorithm: Type.Optional(Nullable(Type.String())),
-          cipherAlgorithmVar: Type.Optional(Nullable(Variable)),
-          cryptoKeyInfoId: Type.Optional(Nullable(Type.String())),
-          certificateId: Type.Optional(Nullable(Type.String())),
-          enumKeyCertificateType: Type.Optional(Enum('KEY', 'CERTIFICATE')),
           ivExists: Type.Optional(Type.Boolean()),
-          ivVar: Type.Optional(Nullable(Variable)),
-          ivEncodingType: Type.Optional(Nullable(Enum('BASE64', 'HEXADECIMAL'))),
-          inputEncodingType: Enum('BASE64', 'HEXADECIMAL'),
+          ivVar: nullableVariable,
+          ivEncodingType: nullableEncoding,
+          inputEncodingType: Encoding,
         },
         closed,
       ),
+      { minItems: 1 },
     ),
   },
+  check: (p) => keyIssues(p, 'policyDecryptionDefList'),
 }

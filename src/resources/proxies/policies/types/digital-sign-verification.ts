@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { closed, Enum, Nullable, Variable } from '../policy-fields.ts'
+import { closed, Nullable, Variable } from '../policy-fields.ts'
+import { Encoding, KEY_FIELDS, keyIssues, nullableVariable, SIGNATURES } from './crypto-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const digitalSignVerification: PolicyTypeDefinition = {
@@ -9,19 +10,26 @@ export const digitalSignVerification: PolicyTypeDefinition = {
     policyDigitalSignVerificationDefList: Type.Array(
       Type.Object(
         {
-          id: Type.Optional(Type.String()),
-          description: Type.Optional(Type.String()),
-          sourceVar: Variable,
+          ...KEY_FIELDS,
           signatureVar: Variable,
-          signatureAlgorithm: Type.Optional(Nullable(Type.String())),
-          signatureAlgorithmVar: Type.Optional(Nullable(Variable)),
-          enumKeyCertificateType: Type.Optional(Enum('KEY', 'CERTIFICATE')),
-          cryptoKeyInfoId: Type.Optional(Nullable(Type.String())),
-          certificateId: Type.Optional(Nullable(Type.String())),
-          inputEncodingType: Type.Optional(Enum('BASE64', 'HEXADECIMAL')),
+          signatureAlgorithm: Type.Optional(Nullable(SIGNATURES)),
+          signatureAlgorithmVar: nullableVariable,
+          inputEncodingType: Type.Optional(Encoding),
         },
         closed,
       ),
+      { minItems: 1 },
     ),
   },
+  check: (p) => [
+    ...keyIssues(p, 'policyDigitalSignVerificationDefList'),
+    // The algorithm is given, or read from a variable: one of the two.
+    ...((p.policyDigitalSignVerificationDefList as Record<string, unknown>[] | undefined) ?? [])
+      .map((d, i) => [d, i] as const)
+      .filter(([d]) => !d.signatureAlgorithm && !d.signatureAlgorithmVar)
+      .map(([, i]) => ({
+        field: `policy.policyDigitalSignVerificationDefList.${i}.signatureAlgorithm`,
+        message: 'is required when signatureAlgorithmVar is not given',
+      })),
+  ],
 }

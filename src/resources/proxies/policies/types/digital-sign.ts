@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { closed, Enum, Nullable, Variable } from '../policy-fields.ts'
+import { closed, Variable } from '../policy-fields.ts'
+import { Encoding, KEY_FIELDS, keyIssues, nullableVariable, SIGNATURES } from './crypto-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const digitalSign: PolicyTypeDefinition = {
@@ -9,21 +10,16 @@ export const digitalSign: PolicyTypeDefinition = {
     policyDigitalSignDefList: Type.Array(
       Type.Object(
         {
-          id: Type.Optional(Type.String()),
-          description: Type.Optional(Type.String()),
-          sourceVar: Variable,
+          ...KEY_FIELDS,
           signatureVar: Variable,
-          signatureAlgorithm: Type.String(),
-          signatureAlgorithmVar: Type.Optional(
-            Nullable(Type.Object({}, { additionalProperties: true })),
-          ),
-          enumKeyCertificateType: Type.Optional(Enum('KEY', 'CERTIFICATE')),
-          cryptoKeyInfoId: Type.Optional(Nullable(Type.String())),
-          certificateId: Type.Optional(Nullable(Type.String())),
-          outputEncodingType: Type.Optional(Enum('BASE64', 'HEXADECIMAL')),
+          signatureAlgorithm: SIGNATURES,
+          signatureAlgorithmVar: nullableVariable,
+          outputEncodingType: Type.Optional(Encoding),
         },
         closed,
       ),
+      { minItems: 1 },
     ),
   },
+  check: (p) => keyIssues(p, 'policyDigitalSignDefList'),
 }

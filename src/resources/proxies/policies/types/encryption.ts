@@ -1,5 +1,13 @@
 import { Type } from 'typebox'
-import { closed, Enum, Nullable, Variable } from '../policy-fields.ts'
+import { closed, Variable } from '../policy-fields.ts'
+import {
+  CIPHERS,
+  Encoding,
+  KEY_FIELDS,
+  keyIssues,
+  nullableEncoding,
+  nullableVariable,
+} from './crypto-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const encryption: PolicyTypeDefinition = {
@@ -9,24 +17,19 @@ export const encryption: PolicyTypeDefinition = {
     policyEncryptionDefList: Type.Array(
       Type.Object(
         {
-          id: Type.Optional(Type.String()),
-          description: Type.Optional(Type.String()),
-          sourceVar: Variable,
+          ...KEY_FIELDS,
+          cipherAlgorithm: CIPHERS,
+          cipherAlgorithmVar: nullableVariable,
           targetVar: Variable,
-          cipherAlgorithm: Type.String(),
-          cryptoKeyInfoId: Type.Optional(Nullable(Type.String())),
-          certificateId: Type.Optional(Nullable(Type.String())),
-          enumKeyCertificateType: Type.Optional(Enum('KEY', 'CERTIFICATE')),
           createIV: Type.Optional(Type.Boolean()),
-          ivEncodingType: Type.Optional(Nullable(Enum('BASE64', 'HEXADECIMAL'))),
-          ivVar: Type.Optional(Nullable(Variable)),
-          cipherAlgorithmVar: Type.Optional(
-            Nullable(Type.Object({}, { additionalProperties: true })),
-          ),
-          outputEncodingType: Enum('BASE64', 'HEXADECIMAL'),
+          ivEncodingType: nullableEncoding,
+          ivVar: nullableVariable,
+          outputEncodingType: Encoding,
         },
         closed,
       ),
+      { minItems: 1 },
     ),
   },
+  check: (p) => keyIssues(p, 'policyEncryptionDefList'),
 }
