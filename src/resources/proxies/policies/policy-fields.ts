@@ -73,7 +73,7 @@ export const TimeUnit = Enum(
 
 /** The token lifetime fields the JWT and OAuth2 policies share. */
 export const TOKEN_LIFETIME = {
-  tokenNeverExpires: Type.Optional(Type.Boolean({ default: true })),
+  tokenNeverExpires: Type.Optional(Type.Boolean({ description: 'Default true' })),
   tokenExpiresInAmount: Type.Optional(Type.Integer({ minimum: 1 })),
   tokenExpiresInUnit: Type.Optional(TimeUnit),
   refreshTokenAllowed: Type.Optional(Type.Boolean()),

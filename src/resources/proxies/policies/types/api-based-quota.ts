@@ -7,11 +7,13 @@ export const apiBasedQuota: PolicyTypeDefinition = {
   label: 'API Based Quota',
   fields: {
     targetVariableForIdentity: Variable,
-    messageCountForInterval: Type.Integer(),
+    messageCountForInterval: Type.Integer({ minimum: 1 }),
     quotaInterval: Enum('ONE_HOUR', 'ONE_DAY', 'ONE_MONTH'),
-    intervalPeriodLength: Type.Optional(Type.Integer()),
+    intervalPeriodLength: Type.Optional(Type.Integer({ minimum: 1, description: 'Default 1' })),
     intervalWindowType: Type.Optional(Enum('FIXED', 'SLIDING')),
-    cacheConnectionTimeoutInSeconds: Type.Optional(Type.Integer()),
+    cacheConnectionTimeoutInSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Default 3' }),
+    ),
     cacheErrorHandlingType: Type.Optional(Enum('FAIL', 'CONTINUE')),
     showRateLimitStatisticsInResponseHeader: Type.Optional(Type.Boolean()),
     detailList: Type.Optional(
@@ -20,8 +22,10 @@ export const apiBasedQuota: PolicyTypeDefinition = {
           {
             targetValue: Type.String(),
             regexExpression: Type.Optional(Type.Boolean()),
-            messageCountForInterval: Type.Integer(),
-            intervalPeriodLength: Type.Optional(Type.Integer()),
+            messageCountForInterval: Type.Integer({ minimum: 1 }),
+            intervalPeriodLength: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'Default 1' }),
+            ),
             quotaInterval: Enum('ONE_HOUR', 'ONE_DAY', 'ONE_MONTH'),
           },
           closed,

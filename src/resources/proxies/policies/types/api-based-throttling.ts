@@ -7,11 +7,13 @@ export const apiBasedThrottling: PolicyTypeDefinition = {
   label: 'API Based Throttling',
   fields: {
     targetVariableForIdentity: Variable,
-    messageCountForInterval: Type.Integer(),
+    messageCountForInterval: Type.Integer({ minimum: 1 }),
     throttlingInterval: Enum('ONE_SECOND', 'ONE_MINUTE', 'ONE_HOUR', 'ONE_DAY'),
-    intervalPeriodLength: Type.Optional(Type.Integer()),
+    intervalPeriodLength: Type.Optional(Type.Integer({ minimum: 1, description: 'Default 1' })),
     intervalWindowType: Type.Optional(Enum('FIXED', 'SLIDING')),
-    cacheConnectionTimeoutInSeconds: Type.Optional(Type.Integer()),
+    cacheConnectionTimeoutInSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Default 3' }),
+    ),
     cacheErrorHandlingType: Type.Optional(Enum('FAIL', 'ALLOW')),
     showRateLimitStatisticsInResponseHeader: Type.Optional(Type.Boolean()),
     detailList: Type.Optional(
@@ -20,9 +22,12 @@ export const apiBasedThrottling: PolicyTypeDefinition = {
           {
             targetValue: Type.String(),
             regexExpression: Type.Optional(Type.Boolean()),
-            messageCountForInterval: Type.Integer(),
-            intervalPeriodLength: Type.Optional(Type.Integer()),
-            quotaInterval: Type.String(),
+            messageCountForInterval: Type.Integer({ minimum: 1 }),
+            intervalPeriodLength: Type.Optional(
+              Type.Integer({ minimum: 1, description: 'Default 1' }),
+            ),
+            // The page names this field quotaInterval here too, with the throttling intervals.
+            quotaInterval: Enum('ONE_SECOND', 'ONE_MINUTE', 'ONE_HOUR', 'ONE_DAY'),
           },
           closed,
         ),

@@ -1,4 +1,5 @@
 import { Type } from 'typebox'
+import { canonicalList } from '../../../../ip-entries.ts'
 import { Nullable, Variable } from '../policy-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
@@ -7,6 +8,14 @@ export const blackIp: PolicyTypeDefinition = {
   label: 'Blocked IP List',
   fields: {
     targetVariableForIP: Type.Optional(Nullable(Variable)),
-    ipList: Type.Array(Type.String()),
+    ipList: Type.Array(Type.String({ description: 'An IPv4/IPv6 address or CIDR range' }), {
+      minItems: 1,
+      maxItems: 10000,
+    }),
+  },
+  // Entries as IP groups take them (same parser), so a typo is refused, not stored.
+  check: (p) => {
+    const checked = canonicalList((p.ipList as string[] | undefined) ?? [], 'policy.ipList')
+    return 'problems' in checked ? checked.problems : []
   },
 }

@@ -30,10 +30,10 @@ export const clientBan: PolicyTypeDefinition = {
   label: 'Client Ban',
   fields: {
     clientIdentityVariableList: Type.Array(Variable),
-    thresholdWindowInSeconds: Type.Integer({ minimum: 1, default: 10 }),
-    thresholdCountPerWindow: Type.Integer({ minimum: 1, default: 1 }),
+    thresholdWindowInSeconds: Type.Integer({ minimum: 1, description: 'Documented default 10' }),
+    thresholdCountPerWindow: Type.Integer({ minimum: 1, description: 'Documented default 1' }),
     thresholdCalculationType: Enum('COUNT', 'PERCENT'),
-    banTimeInSeconds: Type.Integer({ minimum: 1, default: 10 }),
+    banTimeInSeconds: Type.Integer({ minimum: 1, description: 'Documented default 10' }),
     enableRetryAfterHeader: Type.Optional(Type.Boolean()),
     ignoreWhenKeyIsEmpty: Type.Optional(Type.Boolean()),
     assertionCondition: Assertion,
