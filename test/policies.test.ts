@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { multipart } from './fixtures/multipart.ts'
 import { POLICY_PAGES } from './fixtures/policy-docs.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
@@ -444,6 +445,46 @@ describe.each(dialects())('API proxy policies (%s)', (dialect) => {
     expect(inUse.json().error_description).toMatch(/policy 'block' of API proxy 'walled'/)
     await ok('DELETE', at('walled', 'block'), { operationMetadata: all() })
     expect((await call('DELETE', group)).statusCode).toBe(200)
+  })
+
+  it('checks the certificate an API call names, and keeps it from being deleted', async () => {
+    await proxy('calling')
+    const pem = readFileSync(new URL('./fixtures/certificates/valid.pem', import.meta.url), 'utf8')
+    const form = multipart([
+      ['name', 'client-tls'],
+      ['pemEncodedFile', pem, 'file'],
+    ])
+    const cert = await ctx.app.inject({
+      method: 'POST',
+      url: '/apiops/projects/MyProject/certificates/',
+      headers: { ...bearer(admin), ...form.headers },
+      payload: form.payload,
+    })
+    expect(cert.statusCode, cert.body).toBe(201)
+    const call = (certificateName: string) => ({
+      operationMetadata: all(),
+      policy: {
+        type: 'policy-api-call',
+        callType: 'ONE_WAY',
+        httpMethod: 'POST',
+        url: 'https://audit.example.com/events',
+        certificateEnabled: true,
+        certificateName,
+      },
+    })
+    const missing = await refused('POST', at('calling', 'notify'), call('no-such-cert'))
+    expect(missing.validation_errors).toEqual([
+      { field: 'policy.certificateName', message: expect.stringMatching(/no-such-cert/) },
+    ])
+    await ok('POST', at('calling', 'notify'), call('client-tls'))
+    const url = '/apiops/projects/MyProject/certificates/client-tls/'
+    const inUse = await ctx.app.inject({ method: 'DELETE', url, headers: bearer(admin) })
+    expect(inUse.statusCode).toBe(409)
+    expect(inUse.json().error_description).toMatch(/policy 'notify' of API proxy 'calling'/)
+    await ok('DELETE', at('calling', 'notify'), { operationMetadata: all() })
+    expect(
+      (await ctx.app.inject({ method: 'DELETE', url, headers: bearer(admin) })).statusCode,
+    ).toBe(200)
   })
 
   it('records each change in the audit log, never a value', async () => {

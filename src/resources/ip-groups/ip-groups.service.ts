@@ -8,7 +8,7 @@ import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql, SUCCESS } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { canonicalList } from '../../ip-entries.ts'
-import { policiesNamingIpGroup } from '../proxies/policies/policies.repository.ts'
+import { refuseIfNamed } from '../proxies/policies/policies.references.ts'
 import * as repo from './ip-groups.repository.ts'
 import { MAX_ENTRIES } from './ip-groups.schemas.ts'
 
@@ -139,13 +139,7 @@ export async function deleteGroup(
 ): Promise<void> {
   const project = await authorizeInProject(deps, principal, 'ipGroup.write', projectName)
   const row = await requireGroup(deps.db, project, name)
-  const users = await policiesNamingIpGroup(deps.db, project.id, row.name)
-  if (users.length > 0) {
-    const named = users.map((u) => `policy '${u.policy}' of API proxy '${u.proxy}'`)
-    throw errors.conflict(
-      `IP group '${row.name}' is in use by ${named.join(', ')}: remove it from ipGroupNameList there first.`,
-    )
-  }
+  await refuseIfNamed(deps.db, project, 'ipGroupNameList', row.name)
   await repo.deleteGroup(deps.db, row.id)
   deps.audit.record('ipGroup.deleted', { project: project.name, ipGroup: row.name })
 }

@@ -122,22 +122,3 @@ export async function keepingEndpointPolicies<T>(
   }
   return result
 }
-
-/** Policies of the project that name this IP group (for the refusal to delete it). */
-export async function policiesNamingIpGroup(db: Queryable, projectId: string, group: string) {
-  const rows = await db
-    .selectFrom('proxy_policies')
-    .innerJoin('api_proxies', 'api_proxies.id', 'proxy_policies.proxy_id')
-    .select([
-      'api_proxies.name as proxy',
-      'proxy_policies.name as policy',
-      'proxy_policies.policy as json',
-    ])
-    .where('api_proxies.project_id', '=', projectId)
-    .where('proxy_policies.policy', 'like', '%"ipGroupNameList"%')
-    .execute()
-  return rows.filter((r) => {
-    const names = (JSON.parse(r.json) as { ipGroupNameList?: unknown }).ipGroupNameList
-    return Array.isArray(names) && names.includes(group)
-  })
-}

@@ -3,12 +3,12 @@ import type { ApiProxyRow, ProjectRow, ProxyPolicyRow } from '../../../db/schema
 import { isUniqueViolation, type Queryable } from '../../../db/types.ts'
 import { errors, type ValidationIssue } from '../../../errors.ts'
 import { authorizeInProject, type Principal } from '../../../identity/policy/permissions.ts'
-import { findGroup } from '../../ip-groups/ip-groups.repository.ts'
 import { findEndpoint } from '../endpoints/endpoints.repository.ts'
 import { deployEverywhere, requireUsableEnvironment } from '../proxies.deployment.ts'
 import { reviseProxy } from '../proxies.revision.ts'
 import { type ProxiesDeps, requireProxy } from '../proxies.service.ts'
 import { conditionIssues } from './policies.condition.ts'
+import { referenceIssues } from './policies.references.ts'
 import * as repo from './policies.repository.ts'
 import {
   DEFINITIONS,
@@ -86,14 +86,7 @@ async function checkBody(
   if (policy) {
     issues.push(...conditionIssues(policy.policyCondition))
     issues.push(...(DEFINITIONS.get(policy.type as string)?.check?.(policy) ?? []))
-    const groups = (policy.ipGroupNameList as string[] | undefined) ?? []
-    for (const [i, name] of groups.entries()) {
-      if (!(await findGroup(deps.db, project.id, name)))
-        issues.push({
-          field: `policy.ipGroupNameList.${i}`,
-          message: `names IP group '${name}', which does not exist in project '${project.name}'`,
-        })
-    }
+    issues.push(...(await referenceIssues(deps.db, project, policy)))
   }
   if (issues.length > 0) throw errors.validationFailed(issues)
 }
