@@ -66,12 +66,6 @@ function common(type: string) {
         description: 'Custom error messages; none: the standard ones',
       }),
     ),
-    ipGroupNameList: Type.Optional(
-      Type.Array(NameParam, {
-        maxItems: 100,
-        description: 'IP groups of the project whose entries this policy also applies to',
-      }),
-    ),
   }
 }
 

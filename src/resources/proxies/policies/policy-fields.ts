@@ -1,4 +1,5 @@
 import { type TSchema, Type } from 'typebox'
+import { NameParam } from '../../../http/schemas.ts'
 
 /*
  * Building blocks the policy type files share: every object they declare is closed, so
@@ -91,3 +92,15 @@ export const tokenLifetimeIssues = (p: Readonly<Record<string, unknown>>) =>
     [p.tokenNeverExpires === false, 'tokenExpiresInAmount', 'when tokenNeverExpires is false'],
     [p.tokenNeverExpires === false, 'tokenExpiresInUnit', 'when tokenNeverExpires is false'],
   ])
+
+/**
+ * IP groups of the project whose entries an IP policy applies besides its own ipList
+ * (an apiops addition: the IP group pages say the IP policies use groups, the policy
+ * pages show no field). The framework checks each exists and keeps it from deletion.
+ */
+export const IP_GROUP_NAMES = Type.Optional(
+  Type.Array(NameParam, {
+    maxItems: 100,
+    description: 'IP groups of the project whose entries this policy applies too',
+  }),
+)

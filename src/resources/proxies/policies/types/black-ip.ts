@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import { canonicalList } from '../../../../ip-entries.ts'
-import { Nullable, Variable } from '../policy-fields.ts'
+import { IP_GROUP_NAMES, Nullable, Variable } from '../policy-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const blackIp: PolicyTypeDefinition = {
@@ -12,6 +12,7 @@ export const blackIp: PolicyTypeDefinition = {
       minItems: 1,
       maxItems: 10000,
     }),
+    ipGroupNameList: IP_GROUP_NAMES,
   },
   // Entries as IP groups take them (same parser), so a typo is refused, not stored.
   check: (p) => {
