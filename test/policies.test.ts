@@ -487,6 +487,69 @@ describe.each(dialects())('API proxy policies (%s)', (dialect) => {
     ).toBe(200)
   })
 
+  it("refuses what a type's own rules refuse, naming the field", async () => {
+    await proxy('rules')
+    const v = { type: 'HEADER', headerName: 'X-In' }
+    const cases: [Json, string][] = [
+      [{ type: 'policy-black-ip', ipList: ['10.0.0.300'] }, 'policy.ipList.0'],
+      [
+        {
+          type: 'policy-auth-jwt',
+          jwtSignatureAlgorithm: 'HS256',
+          tokenNeverExpires: false,
+          tokenExpiresInUnit: 'HOURS',
+        },
+        'policy.tokenExpiresInAmount',
+      ],
+      [
+        { type: 'policy-business-rule', actionList: [{ actionType: 'MODIFY', sourceVar: v }] },
+        'policy.actionList.0.operator',
+      ],
+      [
+        {
+          type: 'policy-encryption',
+          policyEncryptionDefList: [
+            {
+              sourceVar: v,
+              targetVar: v,
+              cipherAlgorithm: 'RSA_ECB_PKCS1Padding',
+              enumKeyCertificateType: 'CERTIFICATE',
+              outputEncodingType: 'BASE64',
+            },
+          ],
+        },
+        'policy.policyEncryptionDefList.0.certificateId',
+      ],
+      [
+        {
+          type: 'policy-api-call',
+          callType: 'ONE_WAY',
+          httpMethod: 'GET',
+          url: 'https://x.example',
+          enableCache: true,
+          capacity: 10,
+        },
+        'policy.ttl',
+      ],
+      [
+        {
+          type: 'policy-api-authentication',
+          authType: 'BASIC',
+          apiAuthCondExpressionList: [{ username: 'u', password: 'p' }],
+        },
+        'policy.sendType',
+      ],
+    ]
+    for (const [policy, field] of cases) {
+      const res = await refused('POST', at('rules', 'r'), { operationMetadata: all(), policy })
+      expect(
+        res.validation_errors.map((e: Json) => e.field),
+        policy.type,
+      ).toEqual([field])
+    }
+    expect((await listed('rules')).requestPolicyList).toEqual([])
+  })
+
   it('records each change in the audit log, never a value', async () => {
     await proxy('audited')
     await add('audited', 'p')
