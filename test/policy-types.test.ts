@@ -138,6 +138,22 @@ describe.each(dialects())('policy types through the routes (%s)', (dialect) => {
     return { body: res.body, proxy: res.json().resultList[0] as Json }
   }
 
+  it('describes one body per registered type in the OpenAPI document, told apart by policy.type', async () => {
+    const doc = (await ctx.app.inject({ url: '/apiops/openapi.json' })).json()
+    const path = '/apiops/projects/{projectName}/apiProxies/{apiProxyName}/policies/{policyName}/'
+    for (const method of ['post', 'put']) {
+      const body = doc.paths[path][method].requestBody.content['application/json'].schema
+      expect(body.anyOf.map((b: Json) => b.$ref)).toEqual(
+        REGISTERED.map((t) => `#/components/schemas/PolicyBody.${t}`),
+      )
+    }
+    for (const t of REGISTERED) {
+      const branch = doc.components.schemas[`PolicyBody.${t}`]
+      expect(branch.properties.policy.properties.type.enum).toEqual([t])
+      expect(branch.properties.policy.additionalProperties).toBe(false)
+    }
+  })
+
   it.each(POLICY_TYPES.map((d) => [d.type, d] as const))(
     '%s: the documented examples are stored and read back as sent',
     async (type, def) => {

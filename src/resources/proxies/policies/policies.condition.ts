@@ -1,4 +1,5 @@
 import { type TSchema, Type } from 'typebox'
+import { COMPONENT } from '../../../http/openapi-components.ts'
 import { closed, Enum, Variable } from './policy-fields.ts'
 import type { PolicyIssue } from './types/definition.ts'
 
@@ -46,13 +47,17 @@ function rule(depth: number): TSchema {
       secondValue: Type.Optional(Type.String()),
       secondVariable: Type.Optional(Variable),
     },
-    closed,
+    { ...closed, [COMPONENT]: `PolicyConditionRule${depth}` },
   )
 }
 
 export const PolicyConditionSchema = Type.Object(
   { conditionRuleList: Type.Optional(Type.Array(rule(MAX_DEPTH))) },
-  { ...closed, description: 'When the policy runs; no rules: always' },
+  {
+    ...closed,
+    description: 'When the policy runs; no rules: always',
+    [COMPONENT]: 'PolicyCondition',
+  },
 )
 
 type Rule = Record<string, unknown> & { conditionRuleList?: Rule[] }

@@ -1,5 +1,6 @@
 import type { FastifySchemaCompiler } from 'fastify'
 import { type Static, type TSchema, Type } from 'typebox'
+import { COMPONENT } from '../../../http/openapi-components.ts'
 import { FreeText, NameParam } from '../../../http/schemas.ts'
 import { DeploymentResultSchema } from '../proxies.schemas.ts'
 import { PolicyConditionSchema } from './policies.condition.ts'
@@ -47,7 +48,7 @@ export const OperationMetadata = Type.Object(
       }),
     ),
   },
-  closed,
+  { ...closed, [COMPONENT]: 'PolicyOperationMetadata' },
 )
 export type OperationMetadataInput = Static<typeof OperationMetadata>
 
@@ -79,7 +80,7 @@ function branch(def: PolicyTypeDefinition) {
         { ...closed, title: def.type, description: def.label },
       ),
     },
-    closed,
+    { ...closed, [COMPONENT]: `PolicyBody.${def.type}` },
   )
 }
 

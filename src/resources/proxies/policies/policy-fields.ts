@@ -1,4 +1,5 @@
 import { type TSchema, Type } from 'typebox'
+import { COMPONENT } from '../../../http/openapi-components.ts'
 import { NameParam } from '../../../http/schemas.ts'
 
 /*
@@ -45,7 +46,7 @@ export const Variable = Type.Object(
     scriptLanguage: Type.Optional(Enum('GROOVY', 'JAVASCRIPT')),
     scriptBody: text,
   },
-  closed,
+  { ...closed, [COMPONENT]: 'PolicyVariable' },
 )
 
 /**
