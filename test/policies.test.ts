@@ -245,6 +245,19 @@ describe.each(dialects())('API proxy policies (%s)', (dialect) => {
     await refused('DELETE', at('scoped', 'only-users'), { operationMetadata: all() })
     await ok('DELETE', at('scoped', 'only-users'), { operationMetadata: endpoint })
     expect((await listed('scoped')).endpointList[0].requestPolicyList).toEqual([])
+    // An update moves a policy between the proxy's lists and an endpoint's.
+    await add('scoped', 'mover')
+    await ok('PUT', at('scoped', 'mover'), { operationMetadata: endpoint, policy: throttling('m') })
+    let now = await listed('scoped')
+    expect(names(now.requestPolicyList)).toEqual([])
+    expect(names(now.endpointList[0].requestPolicyList)).toEqual(['mover'])
+    await ok('PUT', at('scoped', 'mover'), {
+      operationMetadata: all('ERROR'),
+      policy: throttling('m'),
+    })
+    now = await listed('scoped')
+    expect(names(now.endpointList[0].requestPolicyList)).toEqual([])
+    expect(names(now.errorPolicyList)).toEqual(['mover'])
   })
 
   it('takes the documented condition and refuses a bad criterion or operator', async () => {
