@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { hoistComponents } from './http/openapi-components.ts'
 import { OPENAPI_PREFIX } from './http/paths.ts'
 import { ErrorBody } from './http/schemas.ts'
 import { type Action, POLICY, type Rule } from './identity/policy/permissions.ts'
@@ -96,9 +97,11 @@ export async function installOpenApi(
 ): Promise<void> {
   await app.register(swagger, {
     transformObject: (documents) =>
-      annotate(
-        ('openapiObject' in documents ? documents.openapiObject : {}) as OpenApiDocument,
-        routes,
+      hoistComponents(
+        annotate(
+          ('openapiObject' in documents ? documents.openapiObject : {}) as OpenApiDocument,
+          routes,
+        ),
       ) as never,
     openapi: {
       openapi: '3.1.0',

@@ -154,6 +154,11 @@ const endpointBody = (name: string) => ({
   backendHttpMethod: 'GET',
 })
 const ENDPOINT = { name: '/e', httpMethod: 'GET' }
+const POLICIES = '/apiops/projects/P/apiProxies/base/policies'
+const policyBody = () => ({
+  operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false },
+  policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] },
+})
 const IDENTIFIER = { identifierName: '/e', identifierHttpMethod: 'GET' }
 
 const groupBody = (name: string) => ({
@@ -654,6 +659,33 @@ const MATRIX: Record<string, Entry> = {
     access: 'endpoint.read',
     ok: 200,
     make: () => ({ url: `${ENDPOINTS}/policies/`, payload: ENDPOINT }),
+  },
+  'GET /apiops/projects/:projectName/apiProxies/:apiProxyName/policies/': {
+    access: 'policy.read',
+    ok: 200,
+    make: () => ({ url: `${POLICIES}/` }),
+  },
+  'POST /apiops/projects/:projectName/apiProxies/:apiProxyName/policies/:policyName/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: (_fx, n) => ({ url: `${POLICIES}/added${n}/`, payload: policyBody() }),
+  },
+  'PUT /apiops/projects/:projectName/apiProxies/:apiProxyName/policies/:policyName/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', `${POLICIES}/kept${n}/`, policyBody())
+      return { url: `${POLICIES}/kept${n}/`, payload: policyBody() }
+    },
+  },
+  'DELETE /apiops/projects/:projectName/apiProxies/:apiProxyName/policies/:policyName/': {
+    access: 'proxy.write',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', `${POLICIES}/gone${n}/`, policyBody())
+      const { operationMetadata } = policyBody()
+      return { url: `${POLICIES}/gone${n}/`, payload: { operationMetadata } }
+    },
   },
   'POST /apiops/projects/:projectName/apiProxies/:apiProxyName/endpoints/delete/': {
     access: 'proxy.write',

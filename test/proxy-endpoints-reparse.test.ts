@@ -199,5 +199,41 @@ describe.each(dialects())(
       expect(res.statusCode, res.body).toBe(200)
       expect(keys(res.json().apiProxy.endpoints)).toEqual(['GET /x'])
     })
+
+    it('keeps the policies of the endpoints a re-parse keeps, and drops those it drops', async () => {
+      // The proxy the first test made, back on the first spec.
+      await send('PUT', V1)
+      const policy = (endpoint: string, name: string) =>
+        ctx.app.inject({
+          method: 'POST',
+          url: `/apiops/projects/Pets/apiProxies/pets/policies/${name}/`,
+          headers: bearer(dev),
+          payload: {
+            operationMetadata: {
+              targetScope: 'ENDPOINT',
+              targetEndpoint: endpoint,
+              targetEndpointHTTPMethod: 'GET',
+              targetPipeline: 'REQUEST',
+              deploy: false,
+            },
+            policy: { type: 'policy-black-ip', ipList: ['10.0.0.1'] },
+          },
+        })
+      expect((await policy('/pets', 'kept')).statusCode).toBe(200)
+      expect((await policy('/pets/{id}', 'dropped')).statusCode).toBe(200)
+      await send('PUT', V2)
+      const res = await ctx.app.inject({
+        url: '/apiops/projects/Pets/apiProxies/pets/policies/',
+        headers: bearer(dev),
+      })
+      const lists = res
+        .json()
+        .resultList[0].endpointList.map((e: Json) => [
+          `${e.httpMethod} ${e.endpoint}`,
+          e.requestPolicyList.map((p: Json) => p.name),
+        ])
+      expect(lists).toContainEqual(['GET /pets', ['kept']])
+      expect(JSON.stringify(lists)).not.toContain('dropped')
+    })
   },
 )

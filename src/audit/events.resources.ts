@@ -34,6 +34,10 @@ export interface ResourceEventFields {
   'proxy.exported': { project: string; proxy: string }
   /** overridden: the import replaced a proxy of that name (PUT .../{name}/import/). */
   'proxy.imported': { project: string; proxy: string; overridden: boolean }
+  /** scope: ALL or the endpoint ('GET /users'); never a policy's values, they hold secrets. */
+  'policy.added': { project: string; proxy: string; policy: string; type: string; scope: string }
+  'policy.updated': { project: string; proxy: string; policy: string; type: string; scope: string }
+  'policy.deleted': { project: string; proxy: string; policy: string; type: string; scope: string }
   'proxyGroup.created': { project: string; group: string }
   'proxyGroup.updated': { project: string; group: string }
   'proxyGroup.deleted': { project: string; group: string }
@@ -187,6 +191,21 @@ export const RESOURCE_EVENTS: {
     label: 'API proxy imported',
     when: 'An API proxy is created, or replaced (overridden: true), from an export ZIP',
     fields: ['project', 'proxy', 'overridden'],
+  },
+  'policy.added': {
+    label: 'API proxy policy added',
+    when: 'A policy is added to an API proxy (scope: ALL or the endpoint; never a value)',
+    fields: ['project', 'proxy', 'policy', 'type', 'scope'],
+  },
+  'policy.updated': {
+    label: 'API proxy policy updated',
+    when: 'A policy of an API proxy is changed or moved (never a value)',
+    fields: ['project', 'proxy', 'policy', 'type', 'scope'],
+  },
+  'policy.deleted': {
+    label: 'API proxy policy deleted',
+    when: 'A policy is deleted from an API proxy',
+    fields: ['project', 'proxy', 'policy', 'type', 'scope'],
   },
   'proxyGroup.created': {
     label: 'API proxy group created',

@@ -17,6 +17,7 @@ import * as m0015 from './migrations/0015_proxy_spec_files.ts'
 import * as m0016 from './migrations/0016_ip_groups.ts'
 import * as m0017 from './migrations/0017_connections_documented.ts'
 import * as m0018 from './migrations/0018_credential_access.ts'
+import * as m0019 from './migrations/0019_proxy_policies.ts'
 import * as m0020 from './migrations/0020_deployment_variables.ts'
 import * as m0021 from './migrations/0021_group_routes.ts'
 import * as m0022 from './migrations/0022_geolocation.ts'
@@ -41,6 +42,7 @@ export const migrations: Record<string, Migration> = {
   '0016_ip_groups': m0016,
   '0017_connections_documented': m0017,
   '0018_credential_access': m0018,
+  '0019_proxy_policies': m0019,
   '0020_deployment_variables': m0020,
   '0021_group_routes': m0021,
   '0022_geolocation': m0022,

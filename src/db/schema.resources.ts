@@ -88,3 +88,25 @@ export interface ProxySpecFilesTable {
   content: Uint8Array
   stored_at: string
 }
+
+/**
+ * A proxy's policies (0019): in one pipeline of the whole proxy (endpoint_id null) or of
+ * one endpoint, ordered by position there; names unique per proxy ignoring case.
+ */
+export interface ProxyPoliciesTable {
+  id: string
+  proxy_id: string
+  endpoint_id: string | null
+  name: string
+  /** The name lower-cased: what uniqueness and look-ups use. */
+  name_key: string
+  /** REQUEST, RESPONSE or ERROR */
+  pipeline: string
+  /** The documented policy type, e.g. policy-black-ip */
+  type: string
+  position: number
+  /** JSON: the policy object as sent (name excluded), secrets sealed */
+  policy: string
+  created_at: string
+  updated_at: string
+}

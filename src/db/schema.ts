@@ -5,6 +5,7 @@ import type {
   IpGroupEntriesTable,
   IpGroupsTable,
   ProxyEndpointsTable,
+  ProxyPoliciesTable,
   ProxySpecFilesTable,
 } from './schema.resources.ts'
 
@@ -350,6 +351,7 @@ export interface Database {
   proxy_settings: ProxySettingsTable
   proxy_endpoints: ProxyEndpointsTable
   proxy_spec_files: ProxySpecFilesTable
+  proxy_policies: ProxyPoliciesTable
   deployment_history: DeploymentHistoryTable
   proxy_groups: ProxyGroupsTable
   proxy_group_members: ProxyGroupMembersTable
@@ -379,6 +381,7 @@ export type SessionRow = Selectable<SessionsTable>
 export type EnvironmentRow = Selectable<EnvironmentsTable>
 export type ApiProxyRow = Selectable<ApiProxiesTable>
 export type ProxyEndpointRow = Selectable<ProxyEndpointsTable>
+export type ProxyPolicyRow = Selectable<ProxyPoliciesTable>
 export type ProxyGroupRow = Selectable<ProxyGroupsTable>
 export type ConnectionRow = Selectable<ConnectionsTable>
 export type EnvironmentVariableRow = Selectable<EnvironmentVariablesTable>

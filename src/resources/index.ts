@@ -14,6 +14,7 @@ import type { IpGroupsDeps } from './ip-groups/ip-groups.service.ts'
 import { projectsRoutes } from './projects/projects.routes.ts'
 import type { ProjectsDeps } from './projects/projects.service.ts'
 import { proxyEndpointsRoutes } from './proxies/endpoints/endpoints.routes.ts'
+import { proxyPoliciesRoutes } from './proxies/policies/policies.routes.ts'
 import { proxiesFileRoutes } from './proxies/proxies.file.routes.ts'
 import { proxiesRoutes } from './proxies/proxies.routes.ts'
 import type { ProxiesDeps } from './proxies/proxies.service.ts'
@@ -43,6 +44,7 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(proxiesRoutes, { deps })
   await app.register(proxySettingsRoutes, { deps })
   await app.register(proxyEndpointsRoutes, { deps })
+  await app.register(proxyPoliciesRoutes, { deps })
   await app.register(proxyGroupsRoutes, { deps })
   await app.register(proxiesFileRoutes, { deps })
   await app.register(proxyTransferRoutes, { deps })

@@ -45,6 +45,8 @@ export const POLICY = {
   'proxy.write': inProject('ROLE_MANAGE_PROXIES'),
   /** A proxy's endpoints: the docs require ROLE_MANAGE_PROXIES even to read them. */
   'endpoint.read': inProject('ROLE_MANAGE_PROXIES'),
+  /** A proxy's policies: the docs require ROLE_MANAGE_PROXIES for every operation. */
+  'policy.read': inProject('ROLE_MANAGE_PROXIES'),
   'proxy.delete': inProject('ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
   'proxy.deploy': inProject('ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
   /** Groups: the docs require ROLE_MANAGE_PROXY_GROUPS even to read them. */

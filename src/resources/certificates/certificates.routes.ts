@@ -187,7 +187,7 @@ function deleteCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOption
         tags,
         summary: 'Delete a certificate and its private key (ROLE_API_SECURITY)',
         params: CertificateParams,
-        response: { 200: SuccessBody, ...errorResponses(401, 403, 404) },
+        response: { 200: SuccessBody, ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (request) => {

@@ -8,6 +8,7 @@ import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { MASK, seal, unseal } from '../../sealed.ts'
+import { refuseIfNamed } from '../proxies/policies/policies.references.ts'
 import {
   type CertificateFacts,
   keyMatches,
@@ -272,6 +273,8 @@ export async function deleteCertificate(
   name: string,
 ): Promise<void> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
-  await repo.deleteCertificate(deps.db, (await requireCertificate(deps, project, name)).id)
+  const row = await requireCertificate(deps, project, name)
+  await refuseIfNamed(deps.db, project, 'certificateName', row.name)
+  await repo.deleteCertificate(deps.db, row.id)
   deps.audit.record('certificate.deleted', { project: project.name, certificate: name })
 }

@@ -151,9 +151,10 @@ function deleteRoute(app: RouteApp, { deps }: Options): void {
       schema: {
         operationId: 'deleteIpGroup',
         tags,
-        summary: 'Delete an IP group and its entries (ROLE_MANAGE_PROXIES)',
+        summary:
+          'Delete an IP group and its entries; refused (409) while a policy names it (ROLE_MANAGE_PROXIES)',
         params: IpGroupParams,
-        response: { 200: SuccessBody, ...errorResponses(400, 401, 403, 404) },
+        response: { 200: SuccessBody, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {

@@ -8,6 +8,7 @@ import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql, SUCCESS } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { canonicalList } from '../../ip-entries.ts'
+import { refuseIfNamed } from '../proxies/policies/policies.references.ts'
 import * as repo from './ip-groups.repository.ts'
 import { MAX_ENTRIES } from './ip-groups.schemas.ts'
 
@@ -138,7 +139,7 @@ export async function deleteGroup(
 ): Promise<void> {
   const project = await authorizeInProject(deps, principal, 'ipGroup.write', projectName)
   const row = await requireGroup(deps.db, project, name)
-  // Policies that name a group arrive with the policy API; until then nothing refers to one.
+  await refuseIfNamed(deps.db, project, 'ipGroupNameList', row.name)
   await repo.deleteGroup(deps.db, row.id)
   deps.audit.record('ipGroup.deleted', { project: project.name, ipGroup: row.name })
 }

@@ -91,12 +91,10 @@ export const EndpointSchema = Type.Object({
 
 export const EndpointListBody = ListBody(EndpointSchema)
 
-const PolicySummary = Type.Object({
-  type: Type.String(),
-  name: Type.String(),
-  description: Type.String(),
-  active: Type.Boolean(),
-})
+const PolicySummary = Type.Object(
+  { type: Type.String(), name: Type.String(), active: Type.Boolean() },
+  { additionalProperties: true, description: 'The policy as stored, secrets shown as the mask' },
+)
 export const EndpointPoliciesSchema = Type.Object({
   ...EndpointSchema.properties,
   requestPolicyList: Type.Array(PolicySummary),

@@ -4,6 +4,7 @@ import { isUniqueViolation, type Queryable } from '../../../db/types.ts'
 import { errors } from '../../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../../identity/policy/permissions.ts'
+import { endpointPipelines } from '../policies/policies.view.ts'
 import { apiTypeOf } from '../proxies.definition.ts'
 import { reviseProxy } from '../proxies.revision.ts'
 import { type ProxiesDeps, requireProxy } from '../proxies.service.ts'
@@ -78,10 +79,9 @@ export async function endpointPolicies(
   ref: ProxyRef,
   key: repo.EndpointKey,
 ) {
-  const endpoint = await getEndpoint(deps, principal, ref, key)
-  // Policies are not modelled yet: they will be read from the proxy's policy pipelines
-  // (request, response, error) when those exist. Until then every list is truly empty.
-  return { ...endpoint, requestPolicyList: [], responsePolicyList: [], errorPolicyList: [] }
+  const proxy = await readable(deps, principal, ref)
+  const row = await requireEndpoint(deps.db, proxy, key)
+  return { ...presentEndpoint(row), ...(await endpointPipelines(deps.db, proxy.id, row.id)) }
 }
 
 /** What happened to the endpoint: made, deleted, or which part of it changed. */

@@ -1,0 +1,21 @@
+import { Type } from 'typebox'
+import { requiredWhen, Variable } from '../policy-fields.ts'
+import type { PolicyTypeDefinition } from './definition.ts'
+
+export const authDigest: PolicyTypeDefinition = {
+  type: 'policy-auth-digest',
+  label: 'Digest Authentication',
+  fields: {
+    usernameVar: Variable,
+    passwordVar: Variable,
+    nonceVar: Type.Optional(Variable),
+    createdVar: Type.Optional(Variable),
+    clearAuth: Type.Optional(Type.Boolean()),
+    addUserToHeader: Type.Optional(Type.Boolean()),
+    userHeaderName: Type.Optional(Type.String()),
+  },
+  check: (p) =>
+    requiredWhen(p, [
+      [p.addUserToHeader === true, 'userHeaderName', 'when addUserToHeader is true'],
+    ]),
+}
