@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { canonicalList } from '../../../../ip-entries.ts'
+import { IP_GROUP_NAMES } from '../policy-fields.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 import {
   CONTEXT_VALUES,
@@ -25,6 +26,8 @@ export const whiteIp: PolicyTypeDefinition = {
   fields: {
     targetVariableForIP: maybe(IpVariable),
     ipList: Type.Array(Entry, { minItems: 1, maxItems: 10_000 }),
+    // As for the blocked list: IP groups of the project, by name (see policies.references.ts).
+    ipGroupNameList: IP_GROUP_NAMES,
   },
   check: (policy) => {
     const entries = Array.isArray(policy.ipList) ? policy.ipList.map(String) : []
