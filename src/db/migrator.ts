@@ -16,6 +16,7 @@ import * as m0014 from './migrations/0014_proxy_endpoints.ts'
 import * as m0016 from './migrations/0016_ip_groups.ts'
 import * as m0018 from './migrations/0018_credential_access.ts'
 import * as m0019 from './migrations/0019_proxy_policies.ts'
+import * as m0025 from './migrations/0025_rlcl.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ export const migrations: Record<string, Migration> = {
   '0016_ip_groups': m0016,
   '0018_credential_access': m0018,
   '0019_proxy_policies': m0019,
+  '0025_rlcl': m0025,
 }
 
 export class SchemaTooNewError extends Error {}

@@ -5,6 +5,9 @@ import type {
   IpGroupsTable,
   ProxyEndpointsTable,
   ProxyPoliciesTable,
+  RlclCredentialsTable,
+  RlclEndpointsTable,
+  RlclsTable,
 } from './schema.resources.ts'
 
 /**
@@ -353,6 +356,9 @@ export interface Database {
   audit_events: AuditEventsTable
   settings: SettingsTable
   credential_access: CredentialAccessTable
+  rlcls: RlclsTable
+  rlcl_credentials: RlclCredentialsTable
+  rlcl_endpoints: RlclEndpointsTable
   ip_groups: IpGroupsTable
   ip_group_entries: IpGroupEntriesTable
 }

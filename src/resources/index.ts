@@ -21,6 +21,8 @@ import type { ProxiesDeps } from './proxies/proxies.service.ts'
 import { proxySettingsRoutes } from './proxies/settings/settings.routes.ts'
 import { proxyGroupsRoutes } from './proxy-groups/proxy-groups.routes.ts'
 import type { ProxyGroupsDeps } from './proxy-groups/proxy-groups.service.ts'
+import { rlclRoutes } from './rlcl/rlcl.routes.ts'
+import type { RlclDeps } from './rlcl/rlcl.service.ts'
 
 /** What the resources need; the composition module (src/composition.ts) supplies it. */
 export type ResourcesDeps = ProjectsDeps &
@@ -31,7 +33,8 @@ export type ResourcesDeps = ProjectsDeps &
   CredentialsDeps &
   CertificatesDeps &
   EnvironmentVariablesDeps &
-  IpGroupsDeps
+  IpGroupsDeps &
+  RlclDeps
 
 /** Every resource the roles protect, one plugin each. */
 export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async (
@@ -51,4 +54,5 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(certificatesRoutes, { deps })
   await app.register(environmentVariablesRoutes, { deps })
   await app.register(ipGroupsRoutes, { deps })
+  await app.register(rlclRoutes, { deps })
 }
