@@ -470,6 +470,58 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     )
     expect(changed.target).toBe('project=P ipGroup=g change=replace added=2 removed=0')
     await step('ipGroup.deleted', { method: 'DELETE', url: `${ig}/g/` }, 200)
+    const pol = `${base}/apiProxies/granted/policies/deny/`
+    const where = { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false }
+    const deny = { type: 'policy-black-ip', ipList: ['10.0.0.0/8'] }
+    const added = await step(
+      'policy.added',
+      { method: 'POST', url: pol, payload: { operationMetadata: where, policy: deny } },
+      200,
+    )
+    expect(added.target).toBe('project=P proxy=granted policy=deny type=policy-black-ip scope=ALL')
+    await step(
+      'policy.updated',
+      {
+        method: 'PUT',
+        url: pol,
+        payload: { operationMetadata: where, policy: { ...deny, active: false } },
+      },
+      200,
+    )
+    await step(
+      'policy.deleted',
+      { method: 'DELETE', url: pol, payload: { operationMetadata: where } },
+      200,
+    )
+    const rl = `${base}/rlcl`
+    await step('rlcl.created', { method: 'POST', url: `${rl}/`, payload: { name: 'r' } }, 200)
+    await step('rlcl.updated', { method: 'PUT', url: `${rl}/r/`, payload: { name: 'r' } }, 200)
+    const cond = { conditionRuleList: [] }
+    await step(
+      'rlcl.conditionChanged',
+      { method: 'POST', url: `${rl}/r/condition/`, payload: cond },
+      200,
+    )
+    const limits = {
+      endpointRateLimitList: [
+        {
+          apiProxyName: 'granted',
+          permittedMessageCount: 5,
+          timeIntervalPeriodLength: 1,
+          timeInterval: 'ONE_SECOND',
+          cacheConnectionTimeoutInSeconds: 3,
+          cacheErrorHandlingType: 'FAIL',
+          timeIntervalWindowType: 'FIXED',
+        },
+      ],
+    }
+    const changed2 = await step(
+      'rlcl.membersChanged',
+      { method: 'POST', url: `${rl}/r/endpoints/`, payload: limits },
+      200,
+    )
+    expect(changed2.target).toBe('project=P rlcl=r members=endpoints change=add')
+    await step('rlcl.deleted', { method: 'DELETE', url: `${rl}/r/` }, 200)
     // An earlier step set the per-token rate to 50 a minute: two minutes on, so the rest are not refused.
     ctx.clock.advance(130_000)
     const mmdb = specForm([{ name: 'file', value: testMmdb(), filename: 'geo.mmdb' }])

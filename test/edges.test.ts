@@ -437,6 +437,7 @@ describe.each(dialects())('edges (%s)', (dialect) => {
       backendHttpMethod: 'GET',
     })
     await ok('POST', '/apiops/projects/S/ipGroups/', { name: 'sip' })
+    await ok('POST', '/apiops/projects/S/rlcl/', { name: 'srl' })
     await ok('POST', '/apiops/projects/S/apiProxyGroups/', {
       name: 'sg',
       clientRoute: { relativePathList: ['/sg'] },

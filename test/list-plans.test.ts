@@ -69,6 +69,7 @@ const LISTS: [string, boolean, boolean][] = [
   [`${P}/credentials/?sort=createdAt`, true, true],
   [`${P}/environmentVariables/`, true, true],
   [`${P}/ipGroups/`, true, true],
+  [`${P}/rlcl/`, true, true],
   [`${P}/certificates/`, true, true],
   [`${P}/certificates/?sort=alias`, true, true],
   [`${P}/certificates/?sort=notAfter`, true, true],

@@ -105,6 +105,23 @@ const variableBody = (name: string) => ({
   globalValue: 'v',
   globalVisible: false,
 })
+/** A rate limit on every endpoint of the matrix's proxy. */
+const rlclLimits = {
+  endpointRateLimitList: [
+    {
+      apiProxyName: 'base',
+      endpointName: 'ALL',
+      endpointHTTPMethod: 'ALL',
+      permittedMessageCount: 10,
+      timeIntervalPeriodLength: 1,
+      timeInterval: 'ONE_MINUTE',
+      cacheConnectionTimeoutInSeconds: 3,
+      cacheErrorHandlingType: 'FAIL',
+      timeIntervalWindowType: 'FIXED',
+    },
+  ],
+}
+
 /** A multipart upload of the fixture certificate (certificates take forms, not JSON). */
 const certificateForm = (name?: string): Pick<Call, 'payload' | 'headers'> =>
   certificateUpload(name)
@@ -987,6 +1004,104 @@ const MATRIX: Record<string, Entry> = {
     make: () => ({ url: '/apiops/projects/P/ipGroups/IG/ips/', payload: { ipList: ['10.0.0.3'] } }),
   },
 
+  'GET /apiops/projects/:projectName/rlcl/': {
+    access: 'rlcl.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/rlcl/' }),
+  },
+  'GET /apiops/projects/:projectName/rlcl/:rlclName/': {
+    access: 'rlcl.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/rlcl/RL/' }),
+  },
+  'POST /apiops/projects/:projectName/rlcl/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: (_fx, n) => ({ url: '/apiops/projects/P/rlcl/', payload: { name: `rl${n}` } }),
+  },
+  'PUT /apiops/projects/:projectName/rlcl/:rlclName/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/rlcl/RL/', payload: { name: 'RL' } }),
+  },
+  'DELETE /apiops/projects/:projectName/rlcl/:rlclName/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', '/apiops/projects/P/rlcl/', { name: `gone${n}` })
+      return { url: `/apiops/projects/P/rlcl/gone${n}/` }
+    },
+  },
+  'POST /apiops/projects/:projectName/rlcl/:rlclName/credentials/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/rlcl/RL/credentials/',
+      payload: { credentialNameList: ['base'] },
+    }),
+  },
+  'POST /apiops/projects/:projectName/rlcl/:rlclName/endpoints/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/rlcl/RL/endpoints/', payload: rlclLimits }),
+  },
+  'PUT /apiops/projects/:projectName/rlcl/:rlclName/credentials/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/rlcl/RL/credentials/',
+      payload: { credentialNameList: ['base'] },
+    }),
+  },
+  'PUT /apiops/projects/:projectName/rlcl/:rlclName/endpoints/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/rlcl/RL/endpoints/', payload: rlclLimits }),
+  },
+  'DELETE /apiops/projects/:projectName/rlcl/:rlclName/credentials/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/rlcl/RL/credentials/',
+      payload: { credentialNameList: ['base'] },
+    }),
+  },
+  'DELETE /apiops/projects/:projectName/rlcl/:rlclName/endpoints/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/rlcl/RL/endpoints/', payload: rlclLimits }),
+  },
+  'POST /apiops/projects/:projectName/rlcl/:rlclName/condition/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', '/apiops/projects/P/rlcl/', { name: `cond${n}` })
+      return {
+        url: `/apiops/projects/P/rlcl/cond${n}/condition/`,
+        payload: { conditionRuleList: [] },
+      }
+    },
+  },
+  'PUT /apiops/projects/:projectName/rlcl/:rlclName/condition/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/projects/P/rlcl/RL/condition/',
+      payload: { conditionRuleList: [] },
+    }),
+  },
+  'DELETE /apiops/projects/:projectName/rlcl/:rlclName/condition/': {
+    access: 'rlcl.write',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', '/apiops/projects/P/rlcl/', { name: `uncond${n}` })
+      await fx.adminCall('POST', `/apiops/projects/P/rlcl/uncond${n}/condition/`, {
+        conditionRuleList: [],
+      })
+      return { url: `/apiops/projects/P/rlcl/uncond${n}/condition/` }
+    },
+  },
+
   'GET /apiops/projects/:projectName/certificates/': {
     access: 'project.read',
     ok: 200,
@@ -1089,6 +1204,8 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
     await adminCall('POST', '/apiops/projects/P/credentials/', credentialBody('base'))
     await adminCall('POST', '/apiops/projects/P/environmentVariables/BASE/', variableBody('BASE'))
     await adminCall('POST', '/apiops/projects/P/ipGroups/', { name: 'IG' })
+    await adminCall('POST', '/apiops/projects/P/rlcl/', { name: 'RL' })
+    await adminCall('POST', '/apiops/projects/P/rlcl/RL/condition/', { conditionRuleList: [] })
   })
   afterAll(() => fx.ctx.close())
 

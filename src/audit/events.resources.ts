@@ -80,6 +80,16 @@ export interface ResourceEventFields {
     added: number
     removed: number
   }
+  'rlcl.created': { project: string; rlcl: string }
+  'rlcl.updated': { project: string; rlcl: string }
+  'rlcl.deleted': { project: string; rlcl: string }
+  'rlcl.membersChanged': {
+    project: string
+    rlcl: string
+    members: 'credentials' | 'endpoints'
+    change: 'add' | 'replace' | 'remove'
+  }
+  'rlcl.conditionChanged': { project: string; rlcl: string; change: 'add' | 'update' | 'delete' }
   'certificate.created': { project: string; certificate: string }
   'certificate.replaced': { project: string; certificate: string }
   'certificate.deleted': { project: string; certificate: string }
@@ -98,6 +108,7 @@ export interface CatalogueEntry<F> {
 const P = ['project'] as const
 const G = ['project', 'group'] as const
 const IG = ['project', 'ipGroup'] as const
+const RL = ['project', 'rlcl'] as const
 
 export const RESOURCE_EVENTS: {
   readonly [N in keyof ResourceEventFields]: CatalogueEntry<ResourceEventFields[N]>
@@ -326,6 +337,31 @@ export const RESOURCE_EVENTS: {
     label: "IP group's addresses changed",
     when: 'Addresses or ranges are added to, removed from or replaced in an IP group (a request that changes nothing records nothing)',
     fields: ['project', 'ipGroup', 'change', 'added', 'removed'],
+  },
+  'rlcl.created': {
+    label: 'RLCL created',
+    when: 'A rate limit control list is created (empty)',
+    fields: RL,
+  },
+  'rlcl.updated': {
+    label: 'RLCL updated',
+    when: "A rate limit control list's settings are replaced",
+    fields: RL,
+  },
+  'rlcl.deleted': {
+    label: 'RLCL deleted',
+    when: 'A rate limit control list is deleted with its members and condition',
+    fields: RL,
+  },
+  'rlcl.membersChanged': {
+    label: "RLCL's credentials or rate limits changed",
+    when: 'Credentials or endpoint rate limits are added to, replaced in or removed from an RLCL',
+    fields: ['project', 'rlcl', 'members', 'change'],
+  },
+  'rlcl.conditionChanged': {
+    label: "RLCL's condition changed",
+    when: "An RLCL's condition is set, replaced or removed",
+    fields: ['project', 'rlcl', 'change'],
   },
   'certificate.created': {
     label: 'Certificate uploaded',

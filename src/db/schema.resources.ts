@@ -110,3 +110,32 @@ export interface ProxyPoliciesTable {
   created_at: string
   updated_at: string
 }
+
+/** A rate limit control list (0025): documented settings and condition as JSON text. */
+export interface RlclsTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  settings: string
+  condition: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface RlclCredentialsTable {
+  rlcl_id: string
+  credential_id: string
+  position: number
+}
+
+export interface RlclEndpointsTable {
+  rlcl_id: string
+  proxy_id: string
+  /** null: every endpoint of the proxy (endpoint_key 'ALL') */
+  endpoint_id: string | null
+  endpoint_key: string
+  /** JSON: the documented endpoint rate limit, without the names that locate it */
+  limits: string
+  position: number
+}

@@ -7,6 +7,9 @@ import type {
   ProxyEndpointsTable,
   ProxyPoliciesTable,
   ProxySpecFilesTable,
+  RlclCredentialsTable,
+  RlclEndpointsTable,
+  RlclsTable,
 } from './schema.resources.ts'
 
 /**
@@ -367,6 +370,9 @@ export interface Database {
   settings: SettingsTable
   credential_access: CredentialAccessTable
   geolocation_database: GeolocationDatabaseTable
+  rlcls: RlclsTable
+  rlcl_credentials: RlclCredentialsTable
+  rlcl_endpoints: RlclEndpointsTable
   ip_groups: IpGroupsTable
   ip_group_entries: IpGroupEntriesTable
 }

@@ -22,6 +22,8 @@ import { proxySettingsRoutes } from './proxies/settings/settings.routes.ts'
 import { proxyTransferRoutes } from './proxies/transfer/transfer.routes.ts'
 import { proxyGroupsRoutes } from './proxy-groups/proxy-groups.routes.ts'
 import type { ProxyGroupsDeps } from './proxy-groups/proxy-groups.service.ts'
+import { rlclRoutes } from './rlcl/rlcl.routes.ts'
+import type { RlclDeps } from './rlcl/rlcl.service.ts'
 
 /** What the resources need; the composition module (src/composition.ts) supplies it. */
 export type ResourcesDeps = ProjectsDeps &
@@ -32,7 +34,8 @@ export type ResourcesDeps = ProjectsDeps &
   CredentialsDeps &
   CertificatesDeps &
   EnvironmentVariablesDeps &
-  IpGroupsDeps
+  IpGroupsDeps &
+  RlclDeps
 
 /** Every resource the roles protect, one plugin each. */
 export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async (
@@ -53,4 +56,5 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(certificatesRoutes, { deps })
   await app.register(environmentVariablesRoutes, { deps })
   await app.register(ipGroupsRoutes, { deps })
+  await app.register(rlclRoutes, { deps })
 }

@@ -65,6 +65,9 @@ export const POLICY = {
   /** IP groups: the docs require ROLE_MANAGE_PROXIES for every operation, reads included. */
   'ipGroup.read': inProject('ROLE_MANAGE_PROXIES'),
   'ipGroup.write': inProject('ROLE_MANAGE_PROXIES'),
+  /** RLCLs: the docs require ROLE_MANAGE_PROXIES for every operation, reads included. */
+  'rlcl.read': inProject('ROLE_MANAGE_PROXIES'),
+  'rlcl.write': inProject('ROLE_MANAGE_PROXIES'),
   'security.write': inProject('ROLE_API_SECURITY'),
   /** A read, but of stored secrets (a webhook's header and query values): audited. */
   'security.reveal': inProject('ROLE_API_SECURITY'),

@@ -91,7 +91,11 @@ function ruleIssues(r: Rule, at: string): PolicyIssue[] {
   return issues
 }
 
-export function conditionIssues(condition: unknown): PolicyIssue[] {
+/** `at`: where the condition sits in the body (a policy's, or an RLCL's whole body). */
+export function conditionIssues(
+  condition: unknown,
+  at = 'policy.policyCondition.conditionRuleList',
+): PolicyIssue[] {
   const rules = (condition as { conditionRuleList?: Rule[] } | undefined)?.conditionRuleList ?? []
-  return rules.flatMap((r, i) => ruleIssues(r, `policy.policyCondition.conditionRuleList.${i}`))
+  return rules.flatMap((r, i) => ruleIssues(r, `${at}.${i}`))
 }

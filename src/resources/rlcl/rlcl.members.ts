@@ -1,0 +1,145 @@
+import type { ProjectRow } from '../../db/schema.ts'
+import type { Queryable } from '../../db/types.ts'
+import { errors } from '../../errors.ts'
+import { SUCCESS } from '../../http/lists.ts'
+import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
+import { findCredential } from '../credentials/credentials.repository.ts'
+import { findEndpoint } from '../proxies/endpoints/endpoints.repository.ts'
+import { findProxy } from '../proxies/proxies.repository.ts'
+import * as repo from './rlcl.repository.ts'
+import { MAX_MEMBERS } from './rlcl.schemas.ts'
+import { type RlclDeps, requireRlcl } from './rlcl.service.ts'
+
+/*
+ * An RLCL's credentials and endpoint rate limits: add (what is there already is
+ * skipped), replace (the whole list), remove (what is absent is ignored), as the docs
+ * say. Every name must exist in the project (404 naming it), and one request is all or
+ * nothing.
+ */
+
+export type MemberChange = 'add' | 'replace' | 'remove'
+
+export interface EndpointLimitInput {
+  apiProxyName: string
+  endpointName?: string | undefined
+  endpointHTTPMethod?: string | undefined
+  [field: string]: unknown
+}
+
+async function credentialIds(db: Queryable, project: ProjectRow, names: readonly string[]) {
+  const ids: string[] = []
+  for (const name of new Set(names)) {
+    const row = await findCredential(db, project.id, name)
+    if (!row) throw errors.notFound(`Credential '${name}' in project '${project.name}'`)
+    ids.push(row.id)
+  }
+  return ids
+}
+
+/** 'ALL' (or nothing) for both names the whole proxy; otherwise one endpoint of it. */
+async function locate(db: Queryable, project: ProjectRow, item: EndpointLimitInput, at: string) {
+  const proxy = await findProxy(db, project.id, item.apiProxyName)
+  if (!proxy) throw errors.notFound(`API proxy '${item.apiProxyName}' in project '${project.name}'`)
+  const name = item.endpointName ?? 'ALL'
+  const method = item.endpointHTTPMethod ?? 'ALL'
+  if (name === 'ALL' && method === 'ALL') {
+    return { proxy_id: proxy.id, endpoint_id: null, endpoint_key: 'ALL' }
+  }
+  if (item.endpointName === undefined || item.endpointHTTPMethod === undefined) {
+    throw errors.validationFailed([
+      {
+        field: `${at}.${item.endpointName === undefined ? 'endpointName' : 'endpointHTTPMethod'}`,
+        message: 'is required unless both name every endpoint (ALL)',
+      },
+    ])
+  }
+  const endpoint = await findEndpoint(db, proxy.id, { httpMethod: method, name })
+  if (!endpoint) throw errors.notFound(`Endpoint ${method} ${name} of API proxy '${proxy.name}'`)
+  return { proxy_id: proxy.id, endpoint_id: endpoint.id, endpoint_key: endpoint.id }
+}
+
+function limitsOf(item: EndpointLimitInput) {
+  const { apiProxyName: _p, endpointName: _n, endpointHTTPMethod: _m, ...limits } = item
+  return JSON.stringify({
+    ...limits,
+    targetVariable: limits.targetVariable ?? null,
+    targetIdentityValue: limits.targetIdentityValue ?? null,
+    showRateLimitStatisticsInResponseHeader:
+      limits.showRateLimitStatisticsInResponseHeader ?? false,
+    enabled: limits.enabled ?? true,
+  })
+}
+
+function tooMany(count: number, what: string) {
+  return errors.validationFailed([
+    { field: what, message: `would leave the RLCL with ${count}; it holds at most ${MAX_MEMBERS}` },
+  ])
+}
+
+export async function changeCredentials(
+  deps: RlclDeps,
+  principal: Principal,
+  projectName: string,
+  name: string,
+  change: MemberChange,
+  names: readonly string[],
+) {
+  const project = await authorizeInProject(deps, principal, 'rlcl.write', projectName)
+  const rlcl = await requireRlcl(deps.db, project, name)
+  const ids = await credentialIds(deps.db, project, names)
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const removed =
+      change === 'replace'
+        ? await repo.clearCredentials(trx, rlcl.id)
+        : change === 'remove'
+          ? await repo.removeCredentials(trx, rlcl.id, ids)
+          : 0
+    const added = change === 'remove' ? 0 : await repo.addCredentials(trx, rlcl.id, ids)
+    const count = await repo.countMembers(trx, 'rlcl_credentials', rlcl.id)
+    if (count > MAX_MEMBERS) throw tooMany(count, 'credentialNameList')
+    return { added, removed, count }
+  })
+  deps.audit.record('rlcl.membersChanged', {
+    project: project.name,
+    rlcl: rlcl.name,
+    members: 'credentials',
+    change,
+  })
+  return { ...SUCCESS, ...outcome }
+}
+
+export async function changeEndpoints(
+  deps: RlclDeps,
+  principal: Principal,
+  projectName: string,
+  name: string,
+  change: MemberChange,
+  items: readonly EndpointLimitInput[],
+) {
+  const project = await authorizeInProject(deps, principal, 'rlcl.write', projectName)
+  const rlcl = await requireRlcl(deps.db, project, name)
+  const rows: Omit<repo.RlclEndpointRow, 'rlcl_id' | 'position'>[] = []
+  for (const [i, item] of items.entries()) {
+    const place = await locate(deps.db, project, item, `endpointRateLimitList.${i}`)
+    rows.push({ ...place, limits: limitsOf(item) })
+  }
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const removed =
+      change === 'replace'
+        ? await repo.clearEndpointLimits(trx, rlcl.id)
+        : change === 'remove'
+          ? await repo.removeEndpointLimits(trx, rlcl.id, rows)
+          : 0
+    const added = change === 'remove' ? 0 : await repo.addEndpointLimits(trx, rlcl.id, rows)
+    const count = await repo.countMembers(trx, 'rlcl_endpoints', rlcl.id)
+    if (count > MAX_MEMBERS) throw tooMany(count, 'endpointRateLimitList')
+    return { added, removed, count }
+  })
+  deps.audit.record('rlcl.membersChanged', {
+    project: project.name,
+    rlcl: rlcl.name,
+    members: 'endpoints',
+    change,
+  })
+  return { ...SUCCESS, ...outcome }
+}
