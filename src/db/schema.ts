@@ -4,6 +4,7 @@ import type {
   GeolocationDatabaseTable,
   IpGroupEntriesTable,
   IpGroupsTable,
+  JwksTable,
   ProxyEndpointsTable,
   ProxySpecFilesTable,
 } from './schema.resources.ts'
@@ -367,6 +368,7 @@ export interface Database {
   geolocation_database: GeolocationDatabaseTable
   ip_groups: IpGroupsTable
   ip_group_entries: IpGroupEntriesTable
+  jwks: JwksTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -386,4 +388,5 @@ export type EnvironmentVariableValueRow = Selectable<EnvironmentVariableValuesTa
 export type CredentialRow = Selectable<CredentialsTable>
 export type CertificateRow = Selectable<CertificatesTable>
 export type IpGroupRow = Selectable<IpGroupsTable>
+export type JwkRow = Selectable<JwksTable>
 export type AuditEventRow = Selectable<AuditEventsTable>
