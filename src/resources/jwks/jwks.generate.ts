@@ -1,7 +1,13 @@
 import { generateKeyPair, randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { errors } from '../../errors.ts'
-import { checkAlgorithm, jwkUse, type KeyType, type UseType } from './jwks.algorithms.ts'
+import {
+  checkAlgorithm,
+  jwkUse,
+  type KeyFacts,
+  type KeyType,
+  type UseType,
+} from './jwks.algorithms.ts'
 import { type Jwk, type Material, readJwk, thumbprint } from './jwks.material.ts'
 
 /*
@@ -131,6 +137,13 @@ function kidOf(input: GenerateInput, options: TypeOptions, material: Material, n
   }
 }
 
+/** What the key will be, from the options alone. */
+function plannedFacts(type: KeyType, options: TypeOptions): KeyFacts {
+  if (type === 'EC') return { type, crv: EC_CURVES[options.curveType as string] }
+  if (type === 'OKP') return { type, crv: options.curveType === 'X25519' ? 'X25519' : 'Ed25519' }
+  return { type, bits: options.keySize }
+}
+
 /** A new key as the body asks; a combination that cannot work is a 400 naming its field. */
 export async function generateKey(input: GenerateInput, now: Date): Promise<Generated> {
   const { field, options } = optionsOf(input)
@@ -145,11 +158,17 @@ export async function generateKey(input: GenerateInput, now: Date): Promise<Gene
   }
   const use = chosenUse(input.type, field, options)
   const times = validity(field, options, now)
-  const material = readJwk('type', await privateJwk(input.type, field, options))
+  // Checked before the key is made: a refusal should not cost a 4096-bit RSA key.
   const algorithm =
     options.algorithm === undefined
       ? null
-      : checkAlgorithm(`${field}.algorithm`, options.algorithm, use, material.facts)
+      : checkAlgorithm(
+          `${field}.algorithm`,
+          options.algorithm,
+          use,
+          plannedFacts(input.type, options),
+        )
+  const material = readJwk('type', await privateJwk(input.type, field, options))
   const kid = kidOf(input, options, material, now)
   material.publicJwk.use = jwkUse(use)
   if (algorithm) material.publicJwk.alg = algorithm
