@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
+import { isPostgres } from './is-postgres.ts'
 
 // Frozen: never edit a migration that has shipped; add a new one instead.
 
@@ -29,6 +30,22 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', ts, (c) => c.notNull())
     // Also the list's index: a project's JWKs in name order.
     .addUniqueConstraint('jwks_project_name_uq', ['project_id', 'name'])
+    .execute()
+  // Lists sort in code point order on both dialects (as 0009 does for the others).
+  if (await isPostgres(db)) {
+    await sql`ALTER TABLE jwks ALTER COLUMN name TYPE varchar(100) COLLATE "C"`.execute(db)
+    await sql`ALTER TABLE jwks ALTER COLUMN type TYPE varchar(8) COLLATE "C"`.execute(db)
+  }
+  // The list's other sorts, each with the name breaking ties.
+  await db.schema
+    .createIndex('jwks_type_idx')
+    .on('jwks')
+    .columns(['project_id', 'type', 'name'])
+    .execute()
+  await db.schema
+    .createIndex('jwks_created_idx')
+    .on('jwks')
+    .columns(['project_id', 'created_at', 'name'])
     .execute()
 }
 
