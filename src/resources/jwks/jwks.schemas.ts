@@ -1,5 +1,5 @@
 import { type TSchema, Type } from 'typebox'
-import { FreeText, HttpUrl, Label, NameParam } from '../../http/schemas.ts'
+import { FreeText, HttpUrl, Label, matching, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
 import { DeploymentResultSchema } from '../environments/in-effect.ts'
 
@@ -33,7 +33,11 @@ const sizes = (values: readonly number[]) => Type.Union(values.map((v) => Type.L
 
 const Description = Type.Optional(Type.Union([FreeText(1000), Type.Null()]))
 const Kid = Type.String({ minLength: 1, maxLength: 200 })
-const Algorithm = Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9_+-]+$' })
+const Algorithm = Type.String({
+  minLength: 1,
+  maxLength: 32,
+  ...matching('^[A-Za-z0-9_+-]+$', 'must be an algorithm name such as RS256 or ECDH-ES+A128KW'),
+})
 
 const UrlOptions = {
   url: HttpUrl(),
@@ -171,7 +175,7 @@ export const JwkSchema = Type.Object({
   oct: Type.Optional(MaterialSchema),
   okp: Type.Optional(MaterialSchema),
   publicJwk: Type.Record(Type.String(), Type.Unknown(), {
-    description: 'The public JWK, as a JWK set would publish it (none for OCT)',
+    description: 'The JWK without its private members, as a JWK set would publish it',
   }),
 })
 
