@@ -88,7 +88,12 @@ describe.each(dialects())('JWKs (%s)', (dialect: Dialect) => {
       }),
       env: { APIOPS_SPEC_FETCH_ALLOWLIST: 'jwks.internal' },
     })
-    const users = { admin: ['ROLE_ADMIN'], sec: ['ROLE_API_SECURITY'], reader: [] } as const
+    const users = {
+      admin: ['ROLE_ADMIN'],
+      sec: ['ROLE_API_SECURITY'],
+      reader: [],
+      stranger: ['ROLE_API_SECURITY'],
+    } as const
     for (const [name, roles] of Object.entries(users)) {
       tokens[name] = (await tokenFor(ctx, (await makeUser(ctx, name, [...roles])).id)).token
     }
@@ -382,6 +387,9 @@ describe.each(dialects())('JWKs (%s)', (dialect: Dialect) => {
     expect((await call('GET', `${P}/updated-jwk/`, undefined, 'reader')).statusCode).toBe(200)
     expect((await call('DELETE', `${P}/updated-jwk/`, undefined, 'reader')).statusCode).toBe(403)
     expect((await call('GET', `${P}/my-jwk/`)).statusCode).toBe(404)
+    // Not a member: the project is not there, whatever the body lacks.
+    expect((await call('POST', `${P}/`, CREATE_COMMON, 'stranger')).statusCode).toBe(404)
+    expect((await call('GET', `${P}/updated-jwk/`, undefined, 'stranger')).statusCode).toBe(404)
     const gone = await ok('DELETE', `${P}/updated-jwk/`)
     expect(gone.deploymentResult.environmentResults[0]).toMatchObject({
       environmentName: 'production',

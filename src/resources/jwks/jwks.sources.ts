@@ -197,13 +197,15 @@ const NEEDS: Partial<Record<SourceType, (keyof CreateInput)[]>> = {
 }
 
 /** Create: the fields the source type needs must be there; then as its own route. */
-export function createJwk(
+export async function createJwk(
   deps: JwksDeps,
   principal: Principal,
   projectName: string,
   input: CreateInput,
   log: DebugLog,
 ): Promise<JwkWrite> {
+  // Membership first: a project the caller cannot see is a 404 whatever the body says.
+  await authorizeInProject(deps, principal, 'security.write', projectName)
   const source = input.sourceType
   if (source === 'GENERATE') {
     throw errors.validationFailed([
