@@ -373,7 +373,7 @@ describe.each(dialects())('JWKs (%s)', (dialect: Dialect) => {
       }
       const small = { name: 'f4', url, urlOptionSizeLimit: 10 }
       expect((await refused(`${P}/parse-from-url`, small, 'url')).error_description).toMatch(
-        /more than 10 bytes/,
+        /the JWK set is larger than 10 bytes/,
       )
     } finally {
       await served.close()

@@ -51,6 +51,7 @@ const JWKS_TARGET: FetchTarget = {
   what: 'JWK sets',
   accept: 'application/jwk-set+json, application/json;q=0.9, */*;q=0.5',
   logMessage: 'JWK set fetch failed',
+  document: 'the JWK set',
 }
 
 const declaredUse = (material: Material): UseType | null =>

@@ -55,6 +55,8 @@ export interface FetchTarget {
   what: string
   accept: string
   logMessage: string
+  /** The document, in the answer to one too large ("the spec is larger than ..."). */
+  document: string
 }
 
 export const SPEC_TARGET: FetchTarget = {
@@ -62,6 +64,7 @@ export const SPEC_TARGET: FetchTarget = {
   what: 'specs',
   accept: 'application/json, application/yaml, text/yaml, */*;q=0.5',
   logMessage: 'spec fetch failed',
+  document: 'the spec',
 }
 
 /** A failure the caller hears about only as "could not be fetched". */
@@ -104,7 +107,7 @@ async function readLimited(
 ): Promise<Uint8Array> {
   const tooLarge = () =>
     errors.validationFailed([
-      { field: target.field, message: `answered more than ${maxBytes} bytes` },
+      { field: target.field, message: `${target.document} is larger than ${maxBytes} bytes` },
     ])
   if (declared > maxBytes) throw tooLarge()
   const chunks: Buffer[] = []
