@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   rate_limit_exceeded: 429,
   internal_error: 500,
+  not_implemented: 501,
   service_unavailable: 503,
 } as const
 
@@ -54,8 +55,8 @@ export class ApiError extends Error {
   }
 }
 
-const SPEC_UNFETCHABLE =
-  'could not be fetched from that URL. The server fetches specs only from public addresses (or internal hosts its operator allows), follows no redirect, and needs a 2xx answer within its time limit: check the URL, or ask the operator to allow an internal host.'
+const unfetchable = (what: string) =>
+  `could not be fetched from that URL. The server fetches ${what} only from public addresses (or internal hosts its operator allows), follows no redirect, and needs a 2xx answer within its time limit: check the URL, or ask the operator to allow an internal host.`
 
 /** RFC 6750 §3: every Bearer failure names the realm and the error. */
 const BEARER_CHALLENGE = 'Bearer realm="apiops", error="invalid_token"'
@@ -247,10 +248,14 @@ export const errors = {
    * connection or TLS error, a status, a redirect, a timeout) answers exactly this, so
    * the answers cannot be used to map what the server can reach.
    */
-  specUnfetchable: () =>
-    new ApiError('validation_failed', `Validation failed: specUrl ${SPEC_UNFETCHABLE}`, {
-      validationErrors: [{ field: 'specUrl', message: SPEC_UNFETCHABLE }],
-    }),
+  specUnfetchable: () => errors.urlUnfetchable('specUrl', 'specs'),
+  /** The one answer to every failed fetch of a caller's URL (what: "specs", "JWK sets"). */
+  urlUnfetchable: (field: string, what: string) => {
+    const message = unfetchable(what)
+    return new ApiError('validation_failed', `Validation failed: ${field} ${message}`, {
+      validationErrors: [{ field, message }],
+    })
+  },
   specImportsBusy: () =>
     new ApiError(
       'service_unavailable',
@@ -295,6 +300,8 @@ export const errors = {
       ),
       { cause },
     ),
+  /** A documented route whose groundwork is not in this build yet; says what is missing. */
+  notImplemented: (description: string) => new ApiError('not_implemented', description),
   serviceUnavailable: (what: string) =>
     new ApiError('service_unavailable', `${what} is unavailable right now; please retry shortly.`, {
       headers: { 'retry-after': '5' },

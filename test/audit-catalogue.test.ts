@@ -553,6 +553,19 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     await step('certificate.created', { method: 'POST', url: `${certs}/`, ...upload('cert') }, 201)
     await step('certificate.replaced', { method: 'PUT', url: `${certs}/cert/`, ...upload() }, 200)
     await step('certificate.deleted', { method: 'DELETE', url: `${certs}/cert/` }, 200)
+    const jwks = `${base}/jwks`
+    const made = await step(
+      'jwk.created',
+      {
+        method: 'POST',
+        url: `${jwks}/generate`,
+        payload: { name: 'j', type: 'OKP', okp: { curveType: 'ED25519' } },
+      },
+      200,
+    )
+    expect(made.target).toBe('project=P jwk=j sourceType=GENERATE')
+    await step('jwk.updated', { method: 'PUT', url: `${jwks}/j/`, payload: { name: 'j2' } }, 200)
+    await step('jwk.deleted', { method: 'DELETE', url: `${jwks}/j2/` }, 200)
     await step('project.deleted', { method: 'DELETE', url: '/apiops/projects/P/' }, 200)
   })
 

@@ -438,6 +438,11 @@ describe.each(dialects())('edges (%s)', (dialect) => {
     })
     await ok('POST', '/apiops/projects/S/ipGroups/', { name: 'sip' })
     await ok('POST', '/apiops/projects/S/rlcl/', { name: 'srl' })
+    await ok('POST', '/apiops/projects/S/jwks/generate', {
+      name: 'sjwk',
+      type: 'OKP',
+      okp: { curveType: 'ED25519' },
+    })
     await ok('POST', '/apiops/projects/S/apiProxyGroups/', {
       name: 'sg',
       clientRoute: { relativePathList: ['/sg'] },

@@ -138,6 +138,11 @@ async function freshCertificate(fx: Fixtures, n: number): Promise<string> {
   return name
 }
 
+/** A pasted symmetric JWK, and a generate body that costs nothing (Ed25519). */
+const OCT_JWK = JSON.stringify({ kty: 'oct', k: 'c2VjcmV0LWtleS1vZi0zMi1ieXRlcy1mb3ItdGVzdHM' })
+const jwkGenerateBody = (name: string) => ({ name, type: 'OKP', okp: { curveType: 'ED25519' } })
+const JWK_USE = { environmentName: 'E', useType: 'SIGNATURE', algorithm: 'RS256' }
+
 /** A multipart upload of the test MaxMind database. */
 const mmdbUpload = () => specForm([{ name: 'file', value: testMmdb(), filename: 'test.mmdb' }])
 
@@ -1134,6 +1139,88 @@ const MATRIX: Record<string, Entry> = {
       url: `/apiops/projects/P/certificates/${await freshCertificate(fx, n)}/`,
     }),
   },
+
+  'GET /apiops/projects/:projectName/jwks/': {
+    access: 'project.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/jwks/' }),
+  },
+  'GET /apiops/projects/:projectName/jwks/:jwkName/': {
+    access: 'project.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/jwks/J/' }),
+  },
+  'POST /apiops/projects/:projectName/jwks/': {
+    access: 'security.write',
+    ok: 200,
+    make: (_fx, n) => ({
+      url: '/apiops/projects/P/jwks/',
+      payload: { name: `jwk${n}`, sourceType: 'COPY_PASTE', jwkStr: OCT_JWK },
+    }),
+  },
+  'POST /apiops/projects/:projectName/jwks/generate': {
+    access: 'security.write',
+    ok: 200,
+    make: (_fx, n) => ({
+      url: '/apiops/projects/P/jwks/generate',
+      payload: jwkGenerateBody(`gen${n}`),
+    }),
+  },
+  'PUT /apiops/projects/:projectName/jwks/:jwkName/': {
+    access: 'security.write',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/jwks/J/', payload: { description: 'changed' } }),
+  },
+  'DELETE /apiops/projects/:projectName/jwks/:jwkName/': {
+    access: 'security.write',
+    ok: 200,
+    make: async (fx, n) => {
+      await fx.adminCall('POST', '/apiops/projects/P/jwks/generate', jwkGenerateBody(`gone${n}`))
+      return { url: `/apiops/projects/P/jwks/gone${n}/` }
+    },
+  },
+  // No address is allowed here: an allowed caller gets the fetcher's one refusal.
+  'POST /apiops/projects/:projectName/jwks/parse-from-url': {
+    access: 'security.write',
+    ok: 400,
+    make: (_fx, n) => ({
+      url: '/apiops/projects/P/jwks/parse-from-url',
+      payload: { name: `url${n}`, url: 'http://10.0.0.1/jwks.json' },
+    }),
+  },
+  'POST /apiops/projects/:projectName/jwks/parse-from-clipboard': {
+    access: 'security.write',
+    ok: 200,
+    make: (_fx, n) => ({
+      url: '/apiops/projects/P/jwks/parse-from-clipboard',
+      payload: { name: `paste${n}`, jwkStr: OCT_JWK },
+    }),
+  },
+  'POST /apiops/projects/:projectName/jwks/parse-from-certificate': {
+    access: 'security.write',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: '/apiops/projects/P/jwks/parse-from-certificate',
+      payload: { name: `cert${n}`, certificateName: await freshCertificate(fx, n), ...JWK_USE },
+    }),
+  },
+  // Stored keys and keystores are not in this build: an allowed caller hears so (501).
+  'POST /apiops/projects/:projectName/jwks/parse-from-key': {
+    access: 'security.write',
+    ok: 501,
+    make: (_fx, n) => ({
+      url: '/apiops/projects/P/jwks/parse-from-key',
+      payload: { name: `key${n}`, keyName: 'k', ...JWK_USE },
+    }),
+  },
+  'POST /apiops/projects/:projectName/jwks/parse-from-keystore': {
+    access: 'security.write',
+    ok: 501,
+    make: (_fx, n) => ({
+      url: '/apiops/projects/P/jwks/parse-from-keystore',
+      payload: { name: `ks${n}`, keyStoreName: 'ks', aliasName: 'a', ...JWK_USE },
+    }),
+  },
 }
 
 /** The status a caller should get, as the policy's table decides it, and what a 403 must say. */
@@ -1206,6 +1293,7 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
     await adminCall('POST', '/apiops/projects/P/ipGroups/', { name: 'IG' })
     await adminCall('POST', '/apiops/projects/P/rlcl/', { name: 'RL' })
     await adminCall('POST', '/apiops/projects/P/rlcl/RL/condition/', { conditionRuleList: [] })
+    await adminCall('POST', '/apiops/projects/P/jwks/generate', jwkGenerateBody('J'))
   })
   afterAll(() => fx.ctx.close())
 

@@ -93,6 +93,10 @@ export interface ResourceEventFields {
   'certificate.created': { project: string; certificate: string }
   'certificate.replaced': { project: string; certificate: string }
   'certificate.deleted': { project: string; certificate: string }
+  /** sourceType: how it was made (URL, COPY_PASTE, CERTIFICATE, GENERATE...). */
+  'jwk.created': { project: string; jwk: string; sourceType: string }
+  'jwk.updated': { project: string; jwk: string; previousName?: string }
+  'jwk.deleted': { project: string; jwk: string }
 }
 
 /** One row of a catalogue table, its fields checked against the event's field type. */
@@ -377,5 +381,20 @@ export const RESOURCE_EVENTS: {
     label: 'Certificate deleted',
     when: 'A certificate is deleted',
     fields: ['project', 'certificate'],
+  },
+  'jwk.created': {
+    label: 'JWK created',
+    when: 'A JWK is generated, or made from a URL, pasted text or a certificate',
+    fields: ['project', 'jwk', 'sourceType'],
+  },
+  'jwk.updated': {
+    label: 'JWK updated',
+    when: 'A JWK is renamed (previousName) or its description changed',
+    fields: ['project', 'jwk', 'previousName'],
+  },
+  'jwk.deleted': {
+    label: 'JWK deleted',
+    when: 'A JWK is deleted',
+    fields: ['project', 'jwk'],
   },
 }

@@ -21,6 +21,7 @@ import * as m0019 from './migrations/0019_proxy_policies.ts'
 import * as m0020 from './migrations/0020_deployment_variables.ts'
 import * as m0021 from './migrations/0021_group_routes.ts'
 import * as m0022 from './migrations/0022_geolocation.ts'
+import * as m0023 from './migrations/0023_jwks.ts'
 import * as m0025 from './migrations/0025_rlcl.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
@@ -47,6 +48,7 @@ export const migrations: Record<string, Migration> = {
   '0020_deployment_variables': m0020,
   '0021_group_routes': m0021,
   '0022_geolocation': m0022,
+  '0023_jwks': m0023,
   '0025_rlcl': m0025,
 }
 

@@ -139,3 +139,27 @@ export interface RlclEndpointsTable {
   limits: string
   position: number
 }
+
+/** JWKs (0023): the public members as JSON, the private ones sealed (src/sealed.ts). */
+export interface JwksTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  /** URL, COPY_PASTE, CERTIFICATE, PUBLIC_KEY, PRIVATE_KEY, KEYSTORE or GENERATE */
+  source_type: string
+  source_id: string | null
+  source_url: string | null
+  /** RSA, EC, OCT or OKP */
+  type: string
+  kid: string | null
+  use_type: string | null
+  algorithm: string | null
+  public_jwk: string
+  /** AES-256-GCM envelope of the private members' JSON, or null for a public key */
+  private_jwk: string | null
+  not_before: string | null
+  expires_at: string | null
+  created_at: string
+  updated_at: string
+}

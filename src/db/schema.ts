@@ -1,16 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
-import type {
-  CredentialAccessTable,
-  GeolocationDatabaseTable,
-  IpGroupEntriesTable,
-  IpGroupsTable,
-  ProxyEndpointsTable,
-  ProxyPoliciesTable,
-  ProxySpecFilesTable,
-  RlclCredentialsTable,
-  RlclEndpointsTable,
-  RlclsTable,
-} from './schema.resources.ts'
+import type * as R from './schema.resources.ts'
 
 /**
  * Row types of every table, beside the migrations that create them.
@@ -352,9 +341,9 @@ export interface Database {
   group_routes: GroupRoutesTable
   proxy_deployments: ProxyDeploymentsTable
   proxy_settings: ProxySettingsTable
-  proxy_endpoints: ProxyEndpointsTable
-  proxy_spec_files: ProxySpecFilesTable
-  proxy_policies: ProxyPoliciesTable
+  proxy_endpoints: R.ProxyEndpointsTable
+  proxy_spec_files: R.ProxySpecFilesTable
+  proxy_policies: R.ProxyPoliciesTable
   deployment_history: DeploymentHistoryTable
   proxy_groups: ProxyGroupsTable
   proxy_group_members: ProxyGroupMembersTable
@@ -368,13 +357,14 @@ export interface Database {
   known_addresses: KnownAddressesTable
   audit_events: AuditEventsTable
   settings: SettingsTable
-  credential_access: CredentialAccessTable
-  geolocation_database: GeolocationDatabaseTable
-  rlcls: RlclsTable
-  rlcl_credentials: RlclCredentialsTable
-  rlcl_endpoints: RlclEndpointsTable
-  ip_groups: IpGroupsTable
-  ip_group_entries: IpGroupEntriesTable
+  credential_access: R.CredentialAccessTable
+  geolocation_database: R.GeolocationDatabaseTable
+  rlcls: R.RlclsTable
+  rlcl_credentials: R.RlclCredentialsTable
+  rlcl_endpoints: R.RlclEndpointsTable
+  ip_groups: R.IpGroupsTable
+  ip_group_entries: R.IpGroupEntriesTable
+  jwks: R.JwksTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -386,13 +376,14 @@ export type NewApiToken = Insertable<ApiTokensTable>
 export type SessionRow = Selectable<SessionsTable>
 export type EnvironmentRow = Selectable<EnvironmentsTable>
 export type ApiProxyRow = Selectable<ApiProxiesTable>
-export type ProxyEndpointRow = Selectable<ProxyEndpointsTable>
-export type ProxyPolicyRow = Selectable<ProxyPoliciesTable>
+export type ProxyEndpointRow = Selectable<R.ProxyEndpointsTable>
+export type ProxyPolicyRow = Selectable<R.ProxyPoliciesTable>
 export type ProxyGroupRow = Selectable<ProxyGroupsTable>
 export type ConnectionRow = Selectable<ConnectionsTable>
 export type EnvironmentVariableRow = Selectable<EnvironmentVariablesTable>
 export type EnvironmentVariableValueRow = Selectable<EnvironmentVariableValuesTable>
 export type CredentialRow = Selectable<CredentialsTable>
 export type CertificateRow = Selectable<CertificatesTable>
-export type IpGroupRow = Selectable<IpGroupsTable>
+export type IpGroupRow = Selectable<R.IpGroupsTable>
+export type JwkRow = Selectable<R.JwksTable>
 export type AuditEventRow = Selectable<AuditEventsTable>

@@ -11,6 +11,8 @@ import { environmentsRoutes } from './environments/environments.routes.ts'
 import type { EnvironmentsDeps } from './environments/environments.service.ts'
 import { ipGroupsRoutes } from './ip-groups/ip-groups.routes.ts'
 import type { IpGroupsDeps } from './ip-groups/ip-groups.service.ts'
+import { jwksRoutes } from './jwks/jwks.routes.ts'
+import type { JwksDeps } from './jwks/jwks.service.ts'
 import { projectsRoutes } from './projects/projects.routes.ts'
 import type { ProjectsDeps } from './projects/projects.service.ts'
 import { proxyEndpointsRoutes } from './proxies/endpoints/endpoints.routes.ts'
@@ -35,7 +37,8 @@ export type ResourcesDeps = ProjectsDeps &
   CertificatesDeps &
   EnvironmentVariablesDeps &
   IpGroupsDeps &
-  RlclDeps
+  RlclDeps &
+  JwksDeps
 
 /** Every resource the roles protect, one plugin each. */
 export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async (
@@ -57,4 +60,5 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(environmentVariablesRoutes, { deps })
   await app.register(ipGroupsRoutes, { deps })
   await app.register(rlclRoutes, { deps })
+  await app.register(jwksRoutes, { deps })
 }

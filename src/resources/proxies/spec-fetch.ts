@@ -45,6 +45,28 @@ export interface DebugLog {
   debug(details: object, message: string): void
 }
 
+/**
+ * What is being fetched, for the answers: the body field that named the URL, the words
+ * for the document (in the generic error), the Accept header, and the debug log's line.
+ * Specs by default; JWK sets (src/resources/jwks) fetch through here too.
+ */
+export interface FetchTarget {
+  field: string
+  what: string
+  accept: string
+  logMessage: string
+  /** The document, in the answer to one too large ("the spec is larger than ..."). */
+  document: string
+}
+
+export const SPEC_TARGET: FetchTarget = {
+  field: 'specUrl',
+  what: 'specs',
+  accept: 'application/json, application/yaml, text/yaml, */*;q=0.5',
+  logMessage: 'spec fetch failed',
+  document: 'the spec',
+}
+
 /** A failure the caller hears about only as "could not be fetched". */
 class Unfetchable extends Error {}
 
@@ -81,10 +103,11 @@ async function readLimited(
   body: Dispatcher.ResponseData['body'],
   declared: number,
   maxBytes: number,
+  target: FetchTarget,
 ): Promise<Uint8Array> {
   const tooLarge = () =>
     errors.validationFailed([
-      { field: 'specUrl', message: `the spec is larger than ${maxBytes} bytes` },
+      { field: target.field, message: `${target.document} is larger than ${maxBytes} bytes` },
     ])
   if (declared > maxBytes) throw tooLarge()
   const chunks: Buffer[] = []
@@ -104,20 +127,25 @@ async function readLimited(
   return bytes
 }
 
-function parseUrl(url: string): URL {
+function parseUrl(url: string, field: string): URL {
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    throw errors.validationFailed([{ field: 'specUrl', message: 'is not a valid URL' }])
+    throw errors.validationFailed([{ field, message: 'is not a valid URL' }])
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw errors.validationFailed([{ field: 'specUrl', message: 'must be an http or https URL' }])
+    throw errors.validationFailed([{ field, message: 'must be an http or https URL' }])
   }
   return parsed
 }
 
-async function download(url: URL, options: SpecFetchOptions, agent: Agent): Promise<Uint8Array> {
+async function download(
+  url: URL,
+  options: SpecFetchOptions,
+  agent: Agent,
+  target: FetchTarget,
+): Promise<Uint8Array> {
   // A literal never reaches the lookup (the socket connects to it as it is): check it here.
   const literal = ipLiteral(url.hostname)
   if (literal !== undefined && isForbiddenAddress(literal, options.allowlist)) {
@@ -127,14 +155,14 @@ async function download(url: URL, options: SpecFetchOptions, agent: Agent): Prom
   const response = await request(url, {
     dispatcher: agent,
     signal: AbortSignal.timeout(options.timeoutMs),
-    headers: { accept: 'application/json, application/yaml, text/yaml, */*;q=0.5' },
+    headers: { accept: target.accept },
   })
   if (response.statusCode < 200 || response.statusCode > 299) {
     await response.body.dump()
     throw new Unfetchable(`HTTP ${response.statusCode}`)
   }
   const declared = Number(response.headers['content-length'] ?? 0)
-  return readLimited(response.body, declared, options.maxBytes)
+  return readLimited(response.body, declared, options.maxBytes, target)
 }
 
 /** Why a fetch failed, for the debug log (a refusal may arrive wrapped by the socket). */
@@ -156,15 +184,16 @@ export async function fetchSpec(
   url: string,
   options: SpecFetchOptions,
   log: DebugLog,
+  target: FetchTarget = SPEC_TARGET,
 ): Promise<Uint8Array> {
-  const parsed = parseUrl(url)
+  const parsed = parseUrl(url, target.field)
   const agent = new Agent({ connect: { lookup: pinnedLookup(options) }, connections: 1 })
   try {
-    return await download(parsed, options, agent)
+    return await download(parsed, options, agent, target)
   } catch (error) {
     if (error instanceof ApiError) throw error
-    log.debug({ specHost: parsed.host, reason: reasonOf(error) }, 'spec fetch failed')
-    throw errors.specUnfetchable()
+    log.debug({ specHost: parsed.host, reason: reasonOf(error) }, target.logMessage)
+    throw errors.urlUnfetchable(target.field, target.what)
   } finally {
     void agent.destroy()
   }
