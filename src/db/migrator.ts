@@ -20,6 +20,7 @@ import * as m0018 from './migrations/0018_credential_access.ts'
 import * as m0020 from './migrations/0020_deployment_variables.ts'
 import * as m0021 from './migrations/0021_group_routes.ts'
 import * as m0022 from './migrations/0022_geolocation.ts'
+import * as m0024 from './migrations/0024_keys_keystores.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ export const migrations: Record<string, Migration> = {
   '0020_deployment_variables': m0020,
   '0021_group_routes': m0021,
   '0022_geolocation': m0022,
+  '0024_keys_keystores': m0024,
 }
 
 export class SchemaTooNewError extends Error {}

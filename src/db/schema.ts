@@ -1,9 +1,11 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type {
   CredentialAccessTable,
+  CryptoKeysTable,
   GeolocationDatabaseTable,
   IpGroupEntriesTable,
   IpGroupsTable,
+  KeystoresTable,
   ProxyEndpointsTable,
   ProxySpecFilesTable,
 } from './schema.resources.ts'
@@ -367,6 +369,8 @@ export interface Database {
   geolocation_database: GeolocationDatabaseTable
   ip_groups: IpGroupsTable
   ip_group_entries: IpGroupEntriesTable
+  crypto_keys: CryptoKeysTable
+  keystores: KeystoresTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -386,4 +390,6 @@ export type EnvironmentVariableValueRow = Selectable<EnvironmentVariableValuesTa
 export type CredentialRow = Selectable<CredentialsTable>
 export type CertificateRow = Selectable<CertificatesTable>
 export type IpGroupRow = Selectable<IpGroupsTable>
+export type CryptoKeyRow = Selectable<CryptoKeysTable>
+export type KeystoreRow = Selectable<KeystoresTable>
 export type AuditEventRow = Selectable<AuditEventsTable>

@@ -11,6 +11,10 @@ import { environmentsRoutes } from './environments/environments.routes.ts'
 import type { EnvironmentsDeps } from './environments/environments.service.ts'
 import { ipGroupsRoutes } from './ip-groups/ip-groups.routes.ts'
 import type { IpGroupsDeps } from './ip-groups/ip-groups.service.ts'
+import { keysRoutes } from './keys/keys.routes.ts'
+import type { KeysDeps } from './keys/keys.service.ts'
+import { keystoresRoutes } from './keystores/keystores.routes.ts'
+import type { KeystoresDeps } from './keystores/keystores.service.ts'
 import { projectsRoutes } from './projects/projects.routes.ts'
 import type { ProjectsDeps } from './projects/projects.service.ts'
 import { proxyEndpointsRoutes } from './proxies/endpoints/endpoints.routes.ts'
@@ -31,7 +35,9 @@ export type ResourcesDeps = ProjectsDeps &
   CredentialsDeps &
   CertificatesDeps &
   EnvironmentVariablesDeps &
-  IpGroupsDeps
+  IpGroupsDeps &
+  KeysDeps &
+  KeystoresDeps
 
 /** Every resource the roles protect, one plugin each. */
 export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async (
@@ -51,4 +57,6 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(certificatesRoutes, { deps })
   await app.register(environmentVariablesRoutes, { deps })
   await app.register(ipGroupsRoutes, { deps })
+  await app.register(keysRoutes, { deps })
+  await app.register(keystoresRoutes, { deps })
 }

@@ -1,0 +1,34 @@
+import type { Kysely } from 'kysely'
+
+// Frozen: never edit a migration that has shipped; add a new one instead.
+
+const ts = 'varchar(24)'
+
+export async function up(db: Kysely<any>): Promise<void> {
+  // Keys and keystores hold one entry per environment; the entries (their secrets sealed
+  // one by one) live in a JSON column, as they are always read and written whole.
+  for (const table of ['crypto_keys', 'keystores']) {
+    let create = db.schema
+      .createTable(table)
+      .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(36)', (c) =>
+        c.notNull().references('projects.id').onDelete('cascade'),
+      )
+      .addColumn('name', 'varchar(100)', (c) => c.notNull())
+      .addColumn('description', 'varchar(1000)', (c) => c.notNull())
+    if (table === 'crypto_keys')
+      create = create.addColumn('key_type', 'varchar(16)', (c) => c.notNull())
+    await create
+      .addColumn('environments', 'text', (c) => c.notNull())
+      .addColumn('created_at', ts, (c) => c.notNull())
+      .addColumn('updated_at', ts, (c) => c.notNull())
+      // Also the list's index: a project's keys (keystores) in name order.
+      .addUniqueConstraint(`${table}_project_name_uq`, ['project_id', 'name'])
+      .execute()
+  }
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('keystores').execute()
+  await db.schema.dropTable('crypto_keys').execute()
+}
