@@ -77,7 +77,8 @@ export function readPrivateKey(text: string, keyType: KeyType, field: string): K
   return key
 }
 
-const spki = (key: KeyObject) => createPublicKey(key).export({ type: 'spki', format: 'der' })
+const publicOf = (key: KeyObject) => (key.type === 'public' ? key : createPublicKey(key))
+const spki = (key: KeyObject) => publicOf(key).export({ type: 'spki', format: 'der' })
 
 export function checkPair(publicKey: KeyObject, privateKey: KeyObject, field: string): void {
   if (!spki(publicKey).equals(spki(privateKey))) {
@@ -87,7 +88,7 @@ export function checkPair(publicKey: KeyObject, privateKey: KeyObject, field: st
 
 /** What is stored for a public key: SPKI PEM. */
 export const publicPem = (key: KeyObject) =>
-  createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString()
+  publicOf(key).export({ type: 'spki', format: 'pem' }).toString()
 
 /** What is sealed for a private key: PKCS#8 PEM. */
 export const privatePem = (key: KeyObject) =>

@@ -31,6 +31,9 @@ export const KeyBody = Type.Object(
   {
     name: NameParam,
     description: Type.Optional(FreeText(1000)),
+    projectId: Type.Optional(
+      Type.String({ maxLength: 100, description: 'As a read answers it; ignored' }),
+    ),
     keyType: KeyType,
     cryptoKeyInfoEnvironmentList: Type.Array(KeyEnvironmentInput, {
       minItems: 1,

@@ -35,6 +35,9 @@ export const KeystoreBody = Type.Object(
   {
     name: NameParam,
     description: Type.Optional(FreeText(1000)),
+    projectId: Type.Optional(
+      Type.String({ maxLength: 100, description: 'As a read answers it; ignored' }),
+    ),
     keyStoreEnvironmentList: Type.Array(KeystoreEnvironmentInput, {
       minItems: 1,
       maxItems: ENVIRONMENTS_MAX,
