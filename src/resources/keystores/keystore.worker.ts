@@ -101,6 +101,12 @@ function readPkcs12(bytes: Buffer, password: string): KeystoreEntry[] {
 }
 
 function readJks(bytes: Buffer, password: string): KeystoreEntry[] {
+  // jks-js also opens PKCS#12 files; the stored type must say what the file is.
+  if (bytes.length < 4 || bytes.readUInt32BE(0) !== 0xfeedfeed) {
+    throw new Refused(
+      'is not a JKS keystore (no JKS header); a PKCS#12 file is sent with type PKCS12',
+    )
+  }
   let content: ReturnType<typeof jks.toPem>
   try {
     content = jks.toPem(bytes, password)
