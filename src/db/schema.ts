@@ -270,6 +270,8 @@ export interface CertificatesTable {
   fingerprint_sha256: string
   created_at: string
   updated_at: string
+  /** JSON array of environment ids (the documented environmentList); null: all of the project's */
+  environment_ids: string | null
 }
 
 /** Failed logins per key (`user:<name>`, `ip:<address>`), when Redis is not configured. */

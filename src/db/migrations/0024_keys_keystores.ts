@@ -26,9 +26,13 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addUniqueConstraint(`${table}_project_name_uq`, ['project_id', 'name'])
       .execute()
   }
+  // The documented environmentList of a certificate (JSON array of environment ids);
+  // null, as for every certificate stored before, means every environment of the project.
+  await db.schema.alterTable('certificates').addColumn('environment_ids', 'text').execute()
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.alterTable('certificates').dropColumn('environment_ids').execute()
   await db.schema.dropTable('keystores').execute()
   await db.schema.dropTable('crypto_keys').execute()
 }

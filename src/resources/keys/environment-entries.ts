@@ -15,12 +15,13 @@ export async function resolveEnvironments(
   db: Queryable,
   project: ProjectRow,
   names: readonly string[],
-  listField: string,
+  /** The field that names the i-th environment, for messages. */
+  fieldOf: (i: number) => string,
 ): Promise<EnvironmentRow[]> {
   const usable = new Map((await listEnvironmentsOfProject(db, project.id)).map((e) => [e.name, e]))
   const seen = new Set<string>()
   return names.map((name, i) => {
-    const field = `${listField}[${i}].environmentName`
+    const field = fieldOf(i)
     const environment = usable.get(name)
     if (!environment) {
       throw errors.validationFailed([

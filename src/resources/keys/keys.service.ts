@@ -92,7 +92,7 @@ async function storedEntries(
     deps.db,
     project,
     list.map((e) => e.environmentName),
-    LIST,
+    (i) => `${LIST}[${i}].environmentName`,
   )
   const entries = list.map((entry, i): StoredEntry => {
     const environmentId = (environments[i] as EnvironmentRow).id

@@ -132,7 +132,12 @@ async function storedEntries(
 ): Promise<{ entries: StoredEntry[]; environments: EnvironmentRow[] }> {
   const list = input.keyStoreEnvironmentList
   const names = list.map((e) => e.environmentName)
-  const environments = await resolveEnvironments(deps.db, project, names, LIST)
+  const environments = await resolveEnvironments(
+    deps.db,
+    project,
+    names,
+    (i) => `${LIST}[${i}].environmentName`,
+  )
   const entries: StoredEntry[] = []
   // One at a time: the pool bounds parses server-wide, a request need not fill it alone.
   for (const [i, upload] of list.entries()) {
