@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
+import { isPostgres } from './is-postgres.ts'
 
 // Frozen: never edit a migration that has shipped; add a new one instead.
 
@@ -24,6 +25,17 @@ export async function up(db: Kysely<any>): Promise<void> {
       .addColumn('updated_at', ts, (c) => c.notNull())
       // Also the list's index: a project's keys (keystores) in name order.
       .addUniqueConstraint(`${table}_project_name_uq`, ['project_id', 'name'])
+      .execute()
+    // Lists sort by name in code point order on both dialects (as 0009 does for the others).
+    if (await isPostgres(db)) {
+      await sql
+        .raw(`ALTER TABLE ${table} ALTER COLUMN name TYPE varchar(100) COLLATE "C"`)
+        .execute(db)
+    }
+    await db.schema
+      .createIndex(`${table}_created_idx`)
+      .on(table)
+      .columns(['project_id', 'created_at', 'name'])
       .execute()
   }
   // The documented environmentList of a certificate (JSON array of environment ids);
