@@ -125,6 +125,8 @@ describe.each(dialects())('keystores (%s)', (dialect: Dialect) => {
     })
     const res = await call('POST', URL_, t.both, example)
     expect(res.statusCode, res.body).toBe(200)
+    // Opened in a worker thread, not on the event loop.
+    expect(ctx.services.keystores.threadCount).toBeGreaterThan(0)
     expect(shapeOf(res.json())).toMatchObject(shapeOf(DEPLOYMENT_ANSWER) as object)
     const got = (await call('GET', `${URL_}my-keystore/`, t.security)).json()
     expect(got.resultList[0]).toMatchObject({
