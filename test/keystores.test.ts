@@ -58,6 +58,10 @@ function pkcs12(password: string, cn: string): string {
  *   keytool -importcert -noprompt ... -alias trusted-ca -file ca.der
  */
 const JKS = readFileSync(new URL('./fixtures/keystore.jks', import.meta.url)).toString('base64')
+/** The same keystore converted by keytool to PKCS#12 (an EC key, a trusted certificate). */
+const KEYTOOL_P12 = readFileSync(
+  new URL('./fixtures/keystore-keytool.p12', import.meta.url),
+).toString('base64')
 
 const URL_ = '/apiops/projects/MyProject/keystores/'
 const LIST = 'keyStoreEnvironmentList[0]'
@@ -192,6 +196,28 @@ describe.each(dialects())('keystores (%s)', (dialect: Dialect) => {
     expect(list.resultList.map((k: { name: string }) => k.name)).toEqual(['my-keystore', 'tls'])
   })
 
+  it('reads a PKCS#12 file keytool made: an EC key entry and a trusted certificate', async () => {
+    const res = await call(
+      'POST',
+      URL_,
+      t.both,
+      body('from-keytool', [
+        { environmentName: 'staging', type: 'PKCS12', file: KEYTOOL_P12, password: 'changeit' },
+      ]),
+    )
+    expect(res.statusCode, res.body).toBe(200)
+    const read = (await call('GET', `${URL_}from-keytool/`)).json().resultList[0]
+    expect(read.keyStoreEnvironmentList[0].entries).toEqual([
+      expect.objectContaining({
+        alias: 'gateway',
+        kind: 'PRIVATE_KEY',
+        subjectDn: 'O=apiops test, CN=gateway.example.test',
+      }),
+      expect.objectContaining({ alias: 'trusted-ca', kind: 'TRUSTED_CERTIFICATE' }),
+    ])
+    expect((await call('DELETE', `${URL_}from-keytool/`)).statusCode).toBe(200)
+  })
+
   it('refuses a wrong password, a corrupt file, a wrong type or no base64 with a 400 naming the file', async () => {
     const entry = (over: object) => body('bad', [{ environmentName: 'production', ...over }])
     await refused(
@@ -226,7 +252,13 @@ describe.each(dialects())('keystores (%s)', (dialect: Dialect) => {
 
   it('seals files and passwords at rest, and never answers or logs them', async () => {
     const rows = await ctx.store.db.selectFrom('keystores').select('environments').execute()
-    const secrets = [JKS.slice(0, 40), p12.slice(0, 40), 'changeit', P12_PASSWORD]
+    const secrets = [
+      JKS.slice(0, 40),
+      p12.slice(0, 40),
+      KEYTOOL_P12.slice(0, 40),
+      'changeit',
+      P12_PASSWORD,
+    ]
     for (const text of [...rows.map((r) => r.environments), ...answers, ...logLines]) {
       for (const secret of secrets) expect(text).not.toContain(secret)
     }
