@@ -12,6 +12,7 @@ import type { SessionsDeps } from './identity/sessions/sessions.service.ts'
 import { TokenCodec } from './identity/tokens/token-format.ts'
 import type { TokensDeps } from './identity/tokens/tokens.service.ts'
 import type { KeyRing } from './keys.ts'
+import type { KeystoreEntry, KeystoreJob } from './resources/keystores/keystore.worker.ts'
 import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
 import type { SpecImport } from './resources/proxies/spec-import.ts'
 import { SpecParser } from './resources/proxies/spec-parser.ts'
@@ -50,6 +51,8 @@ export type Services = TokensDeps &
     specImport: SpecImport
     /** Checks uploaded MaxMind databases off the event loop. */
     mmdb: WorkerPool<MmdbJob, MmdbFacts>
+    /** Opens uploaded keystores (PKCS#12, JKS) off the event loop. */
+    keystores: WorkerPool<KeystoreJob, KeystoreEntry[]>
     audit: AuditRecorder
     settings: RuntimeSettings
   }
@@ -112,6 +115,16 @@ export function createServices(
       memoryMb: 512,
       concurrency: 1,
     }),
+    // A keystore is a few KiB; a forged one must not stall the server or fill its memory.
+    keystores: new WorkerPool<KeystoreJob, KeystoreEntry[]>({
+      url: workerModule(import.meta.url, 'resources/keystores/keystore.worker'),
+      name: 'keystore',
+      busy: () => errors.serviceUnavailable('Opening other keystores'),
+      advice: 'upload a smaller keystore',
+      timeoutMs: 10_000,
+      memoryMb: 128,
+      concurrency: 2,
+    }),
     sessionPolicy: {
       idleMs: deps.config.sessionIdleMinutes * 60_000,
       absoluteMs: deps.config.sessionMaxHours * 3_600_000,
@@ -131,4 +144,5 @@ export async function closeServices(services: Services): Promise<void> {
   services.cache.close()
   await services.specImport.parser.close()
   await services.mmdb.close()
+  await services.keystores.close()
 }

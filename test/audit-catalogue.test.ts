@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -550,7 +551,7 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
       return { payload: u.payload, headers: { ...bearer(admin), ...u.headers } }
     }
     const certs = `${base}/certificates`
-    await step('certificate.created', { method: 'POST', url: `${certs}/`, ...upload('cert') }, 201)
+    await step('certificate.created', { method: 'POST', url: `${certs}/`, ...upload('cert') }, 200)
     await step('certificate.replaced', { method: 'PUT', url: `${certs}/cert/`, ...upload() }, 200)
     await step('certificate.deleted', { method: 'DELETE', url: `${certs}/cert/` }, 200)
     const jwks = `${base}/jwks`
@@ -566,8 +567,48 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     expect(made.target).toBe('project=P jwk=j sourceType=GENERATE')
     await step('jwk.updated', { method: 'PUT', url: `${jwks}/j/`, payload: { name: 'j2' } }, 200)
     await step('jwk.deleted', { method: 'DELETE', url: `${jwks}/j2/` }, 200)
+    await keysAndKeystores(base)
     await step('project.deleted', { method: 'DELETE', url: '/apiops/projects/P/' }, 200)
   })
+
+  /** Keys and keystores live in environments: one for them, then each of their events. */
+  async function keysAndKeystores(base: string): Promise<void> {
+    const env = { name: 'k1', type: 'TEST', accessUrl: 'https://k1.example.com', projects: ['P'] }
+    await step(
+      'environment.created',
+      { method: 'POST', url: '/apiops/environments/', payload: env },
+      201,
+    )
+    const publicKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString()
+    const key = {
+      name: 'k',
+      keyType: 'EC',
+      cryptoKeyInfoEnvironmentList: [{ environmentName: 'k1', publicKey }],
+    }
+    await step('key.created', { method: 'POST', url: `${base}/keys/`, payload: key }, 200)
+    await step('key.updated', { method: 'PUT', url: `${base}/keys/k/`, payload: key }, 200)
+    await step('key.deleted', { method: 'DELETE', url: `${base}/keys/k/` }, 200)
+    const file = readFileSync(new URL('./fixtures/keystore.jks', import.meta.url)).toString(
+      'base64',
+    )
+    const store = {
+      name: 's',
+      keyStoreEnvironmentList: [{ environmentName: 'k1', type: 'JKS', file, password: 'changeit' }],
+    }
+    await step(
+      'keystore.created',
+      { method: 'POST', url: `${base}/keystores/`, payload: store },
+      200,
+    )
+    await step(
+      'keystore.updated',
+      { method: 'PUT', url: `${base}/keystores/s/`, payload: store },
+      200,
+    )
+    await step('keystore.deleted', { method: 'DELETE', url: `${base}/keystores/s/` }, 200)
+  }
 
   it('covers every event of the catalogue but those only the CLI or the recorder make', () => {
     const expected = AUDIT_EVENT_NAMES.filter(

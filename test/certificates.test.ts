@@ -80,9 +80,13 @@ describe.each(dialects())('certificates (%s)', (dialect) => {
       ['pemEncodedFile', VALID, 'file'],
       ['privateKeyFile', RSA_KEY, 'file'],
     ])
-    expect(res.statusCode, res.body).toBe(201)
+    expect(res.statusCode, res.body).toBe(200)
     const { valid } = OPENSSL
     expect(res.json()).toEqual({
+      status: 'SUCCESS',
+      success: true,
+      deploymentResult: expect.objectContaining({ success: true }),
+      certificateEnvironmentList: [expect.objectContaining({ alias: 'api-tls-2025' })],
       name: 'api-tls',
       description: 'TLS for api.example.com',
       alias: 'api-tls-2025',
@@ -109,7 +113,7 @@ describe.each(dialects())('certificates (%s)', (dialect) => {
       ['certificateDescription', 'Issued by our test CA'],
       ['pemEncodedFile', RENEWED],
     ])
-    expect(res.statusCode, res.body).toBe(201)
+    expect(res.statusCode, res.body).toBe(200)
     expect(res.json()).toMatchObject({
       name: 'partner',
       description: 'Issued by our test CA',
@@ -128,7 +132,7 @@ describe.each(dialects())('certificates (%s)', (dialect) => {
       ['name', 'next-year'],
       ['pemEncodedFile', FUTURE, 'file'],
     ])
-    expect(res.statusCode, res.body).toBe(201)
+    expect(res.statusCode, res.body).toBe(200)
     expect(res.json()).toMatchObject({
       validity: 'NOT_YET_VALID',
       notBefore: OPENSSL.future.notBefore,
@@ -232,7 +236,7 @@ describe.each(dialects())('certificates (%s)', (dialect) => {
       ['alias', 'api-tls-2025'],
       ['pemEncodedFile', VALID, 'file'],
     ])
-    expect(elsewhere.statusCode).toBe(201)
+    expect(elsewhere.statusCode).toBe(200)
   })
 
   const refusals: [string, Part[], string, string | RegExp][] = [
@@ -325,10 +329,19 @@ describe.each(dialects())('certificates (%s)', (dialect) => {
       'a field this endpoint does not take',
       [
         ['pemEncodedFile', VALID, 'file'],
-        ['environmentList', 'production'],
+        ['keystorePassword', 'secret'],
+      ],
+      'keystorePassword',
+      'is not a known field',
+    ],
+    [
+      'an environment the project may not use',
+      [
+        ['pemEncodedFile', VALID, 'file'],
+        ['environmentList', 'production,nowhere'],
       ],
       'environmentList',
-      'is not a known field',
+      /names 'nowhere', which is not an environment/,
     ],
     [
       'an alias a keystore cannot hold',
@@ -454,7 +467,7 @@ describe.each(dialects())('certificates (%s)', (dialect) => {
       ['alias', 'api-tls-2025'],
       ['pemEncodedFile', VALID, 'file'],
     ])
-    expect(reuse.statusCode).toBe(201)
+    expect(reuse.statusCode).toBe(200)
   })
 
   it('refuses a replacement the stored key does not belong to, unless told what to do', async () => {
@@ -524,7 +537,11 @@ describe.each(dialects())('certificates (%s)', (dialect) => {
 
   it('deletes a certificate with its key', async () => {
     const res = await w.call('DELETE', `${URL_BASE}partner/`, w.security)
-    expect(res.json()).toEqual({ status: 'SUCCESS', success: true })
+    expect(res.json()).toEqual({
+      status: 'SUCCESS',
+      success: true,
+      deploymentResult: expect.objectContaining({ message: expect.stringMatching(/^Undeployed/) }),
+    })
     expect((await w.call('DELETE', `${URL_BASE}partner/`, w.admin)).statusCode).toBe(404)
     expect((await w.call('GET', `${URL_BASE}partner/`, w.admin)).statusCode).toBe(404)
   })
@@ -534,8 +551,13 @@ describe.each(dialects())('certificates (%s)', (dialect) => {
     expect(everything).toContain('api-tls')
     const log = w.logLines.join('')
     expect(log).toContain('/certificates/')
+    // An RSA private key holds its public modulus too: a line of it may match the
+    // certificate's public key as answered in one base64 line; that part is not secret.
+    const publicDer = [VALID, RENEWED, FUTURE, CA]
+      .map((pem) => new X509Certificate(pem).raw.toString('base64'))
+      .join(' ')
     for (const key of [RSA_KEY, CA_KEY, OTHER_KEY]) {
-      for (const line of keyLines(key)) {
+      for (const line of keyLines(key).filter((l) => !publicDer.includes(l))) {
         expect(everything).not.toContain(line)
         expect(log).not.toContain(line)
       }

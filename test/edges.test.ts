@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { certificateUpload } from './fixtures/multipart.ts'
 import {
@@ -443,6 +445,31 @@ describe.each(dialects())('edges (%s)', (dialect) => {
       type: 'OKP',
       okp: { curveType: 'ED25519' },
     })
+    await ok('POST', '/apiops/projects/S/keys/', {
+      name: 'skey',
+      keyType: 'EC',
+      cryptoKeyInfoEnvironmentList: [
+        {
+          environmentName: 'sort-env',
+          publicKey: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+            .publicKey.export({ type: 'spki', format: 'pem' })
+            .toString(),
+        },
+      ],
+    })
+    await ok('POST', '/apiops/projects/S/keystores/', {
+      name: 'sks',
+      keyStoreEnvironmentList: [
+        {
+          environmentName: 'sort-env',
+          type: 'JKS',
+          file: readFileSync(new URL('./fixtures/keystore.jks', import.meta.url)).toString(
+            'base64',
+          ),
+          password: 'changeit',
+        },
+      ],
+    })
     await ok('POST', '/apiops/projects/S/apiProxyGroups/', {
       name: 'sg',
       clientRoute: { relativePathList: ['/sg'] },
@@ -470,7 +497,7 @@ describe.each(dialects())('edges (%s)', (dialect) => {
       headers: { ...bearer(admin), ...upload.headers },
       payload: upload.payload,
     })
-    expect(cert.statusCode, cert.body).toBe(201)
+    expect(cert.statusCode, cert.body).toBe(200)
     // The audit writer works off the request path: wait for it before listing.
     await ctx.services.audit.flush()
   }

@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Action, POLICY, type Rule } from '../src/identity/policy/permissions.ts'
 import type { Role } from '../src/identity/users/roles.ts'
@@ -134,7 +136,29 @@ async function freshCertificate(fx: Fixtures, n: number): Promise<string> {
     headers: { ...bearer(fx.admin), ...form.headers },
     payload: form.payload as string,
   })
-  expect(res.statusCode).toBe(201)
+  expect(res.statusCode).toBe(200)
+  return name
+}
+
+const PUBLIC_KEY = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString()
+const keyBody = (name: string) => ({
+  name,
+  keyType: 'EC',
+  cryptoKeyInfoEnvironmentList: [{ environmentName: 'E', publicKey: PUBLIC_KEY }],
+})
+const JKS = readFileSync(new URL('./fixtures/keystore.jks', import.meta.url)).toString('base64')
+const keystoreBody = (name: string) => ({
+  name,
+  keyStoreEnvironmentList: [{ environmentName: 'E', type: 'JKS', file: JKS, password: 'changeit' }],
+})
+/** Made by the administrator (a member of P through the fixture). */
+async function fresh(fx: Fixtures, kind: 'keys' | 'keystores', n: number): Promise<string> {
+  const name = `${kind}${n}`
+  const body = kind === 'keys' ? keyBody(name) : keystoreBody(name)
+  const res = await fx.adminCall('POST', `/apiops/projects/P/${kind}/`, body)
+  expect(res.statusCode).toBe(200)
   return name
 }
 
@@ -1114,7 +1138,7 @@ const MATRIX: Record<string, Entry> = {
   },
   'POST /apiops/projects/:projectName/certificates/': {
     access: 'security.write',
-    ok: 201,
+    ok: 200,
     make: (_fx, n) => ({ url: '/apiops/projects/P/certificates/', ...certificateForm(`new${n}`) }),
   },
   'GET /apiops/projects/:projectName/certificates/:name/': {
@@ -1219,6 +1243,80 @@ const MATRIX: Record<string, Entry> = {
     make: (_fx, n) => ({
       url: '/apiops/projects/P/jwks/parse-from-keystore',
       payload: { name: `ks${n}`, keyStoreName: 'ks', aliasName: 'a', ...JWK_USE },
+    }),
+  },
+  'GET /apiops/projects/:projectName/certificates/:name/export/': {
+    access: 'project.read',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: `/apiops/projects/P/certificates/${await freshCertificate(fx, n)}/export/`,
+    }),
+  },
+  'GET /apiops/projects/:projectName/certificates/truststore/:environmentName/': {
+    access: 'project.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/certificates/truststore/E/' }),
+  },
+
+  'GET /apiops/projects/:projectName/keys/': {
+    access: 'keyMaterial.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/keys/' }),
+  },
+  'GET /apiops/projects/:projectName/keys/:keyName/': {
+    access: 'keyMaterial.read',
+    ok: 200,
+    make: async (fx, n) => ({ url: `/apiops/projects/P/keys/${await fresh(fx, 'keys', n)}/` }),
+  },
+  'POST /apiops/projects/:projectName/keys/': {
+    access: 'keyMaterial.write',
+    ok: 200,
+    make: (_fx, n) => ({ url: '/apiops/projects/P/keys/', payload: keyBody(`new${n}`) }),
+  },
+  'PUT /apiops/projects/:projectName/keys/:keyName/': {
+    access: 'keyMaterial.write',
+    ok: 200,
+    make: async (fx, n) => {
+      const name = await fresh(fx, 'keys', n)
+      return { url: `/apiops/projects/P/keys/${name}/`, payload: keyBody(name) }
+    },
+  },
+  'DELETE /apiops/projects/:projectName/keys/:keyName/': {
+    access: 'keyMaterial.write',
+    ok: 200,
+    make: async (fx, n) => ({ url: `/apiops/projects/P/keys/${await fresh(fx, 'keys', n)}/` }),
+  },
+
+  'GET /apiops/projects/:projectName/keystores/': {
+    access: 'keyMaterial.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/keystores/' }),
+  },
+  'GET /apiops/projects/:projectName/keystores/:keystoreName/': {
+    access: 'keyMaterial.read',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: `/apiops/projects/P/keystores/${await fresh(fx, 'keystores', n)}/`,
+    }),
+  },
+  'POST /apiops/projects/:projectName/keystores/': {
+    access: 'keyMaterial.write',
+    ok: 200,
+    make: (_fx, n) => ({ url: '/apiops/projects/P/keystores/', payload: keystoreBody(`new${n}`) }),
+  },
+  'PUT /apiops/projects/:projectName/keystores/:keystoreName/': {
+    access: 'keyMaterial.write',
+    ok: 200,
+    make: async (fx, n) => {
+      const name = await fresh(fx, 'keystores', n)
+      return { url: `/apiops/projects/P/keystores/${name}/`, payload: keystoreBody(name) }
+    },
+  },
+  'DELETE /apiops/projects/:projectName/keystores/:keystoreName/': {
+    access: 'keyMaterial.write',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: `/apiops/projects/P/keystores/${await fresh(fx, 'keystores', n)}/`,
     }),
   },
 }

@@ -97,6 +97,12 @@ export interface ResourceEventFields {
   'jwk.created': { project: string; jwk: string; sourceType: string }
   'jwk.updated': { project: string; jwk: string; previousName?: string }
   'jwk.deleted': { project: string; jwk: string }
+  'key.created': { project: string; key: string }
+  'key.updated': { project: string; key: string }
+  'key.deleted': { project: string; key: string }
+  'keystore.created': { project: string; keystore: string }
+  'keystore.updated': { project: string; keystore: string }
+  'keystore.deleted': { project: string; keystore: string }
 }
 
 /** One row of a catalogue table, its fields checked against the event's field type. */
@@ -396,5 +402,27 @@ export const RESOURCE_EVENTS: {
     label: 'JWK deleted',
     when: 'A JWK is deleted',
     fields: ['project', 'jwk'],
+  },
+  'key.created': { label: 'Key created', when: 'A key is created', fields: ['project', 'key'] },
+  'key.updated': {
+    label: 'Key updated',
+    when: 'A key is replaced (or renamed)',
+    fields: ['project', 'key'],
+  },
+  'key.deleted': { label: 'Key deleted', when: 'A key is deleted', fields: ['project', 'key'] },
+  'keystore.created': {
+    label: 'Keystore created',
+    when: 'A keystore (PKCS#12 or JKS) is uploaded',
+    fields: ['project', 'keystore'],
+  },
+  'keystore.updated': {
+    label: 'Keystore updated',
+    when: 'A keystore is replaced (or renamed)',
+    fields: ['project', 'keystore'],
+  },
+  'keystore.deleted': {
+    label: 'Keystore deleted',
+    when: 'A keystore is deleted',
+    fields: ['project', 'keystore'],
   },
 }

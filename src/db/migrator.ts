@@ -22,6 +22,7 @@ import * as m0020 from './migrations/0020_deployment_variables.ts'
 import * as m0021 from './migrations/0021_group_routes.ts'
 import * as m0022 from './migrations/0022_geolocation.ts'
 import * as m0023 from './migrations/0023_jwks.ts'
+import * as m0024 from './migrations/0024_keys_keystores.ts'
 import * as m0025 from './migrations/0025_rlcl.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
@@ -49,6 +50,7 @@ export const migrations: Record<string, Migration> = {
   '0021_group_routes': m0021,
   '0022_geolocation': m0022,
   '0023_jwks': m0023,
+  '0024_keys_keystores': m0024,
   '0025_rlcl': m0025,
 }
 

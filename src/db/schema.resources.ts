@@ -163,3 +163,33 @@ export interface JwksTable {
   created_at: string
   updated_at: string
 }
+
+/**
+ * Keys (0024): `environments` is JSON, one entry per environment:
+ * { environmentId, publicKey (SPKI PEM) | null, privateKey (sealed PKCS#8 PEM) | null }.
+ */
+export interface CryptoKeysTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  /** RSA or EC */
+  key_type: string
+  environments: string
+  created_at: string
+  updated_at: string
+}
+
+/**
+ * Keystores (0024): `environments` is JSON, one entry per environment:
+ * { environmentId, type, file (sealed base64), password (sealed), entries (aliases...) }.
+ */
+export interface KeystoresTable {
+  id: string
+  project_id: string
+  name: string
+  description: string
+  environments: string
+  created_at: string
+  updated_at: string
+}

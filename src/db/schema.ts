@@ -261,6 +261,8 @@ export interface CertificatesTable {
   fingerprint_sha256: string
   created_at: string
   updated_at: string
+  /** JSON array of environment ids (the documented environmentList); null: all of the project's */
+  environment_ids: string | null
 }
 
 /** Failed logins per key (`user:<name>`, `ip:<address>`), when Redis is not configured. */
@@ -365,6 +367,8 @@ export interface Database {
   ip_groups: R.IpGroupsTable
   ip_group_entries: R.IpGroupEntriesTable
   jwks: R.JwksTable
+  crypto_keys: R.CryptoKeysTable
+  keystores: R.KeystoresTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -386,4 +390,6 @@ export type CredentialRow = Selectable<CredentialsTable>
 export type CertificateRow = Selectable<CertificatesTable>
 export type IpGroupRow = Selectable<R.IpGroupsTable>
 export type JwkRow = Selectable<R.JwksTable>
+export type CryptoKeyRow = Selectable<R.CryptoKeysTable>
+export type KeystoreRow = Selectable<R.KeystoresTable>
 export type AuditEventRow = Selectable<AuditEventsTable>

@@ -13,6 +13,10 @@ import { ipGroupsRoutes } from './ip-groups/ip-groups.routes.ts'
 import type { IpGroupsDeps } from './ip-groups/ip-groups.service.ts'
 import { jwksRoutes } from './jwks/jwks.routes.ts'
 import type { JwksDeps } from './jwks/jwks.service.ts'
+import { keysRoutes } from './keys/keys.routes.ts'
+import type { KeysDeps } from './keys/keys.service.ts'
+import { keystoresRoutes } from './keystores/keystores.routes.ts'
+import type { KeystoresDeps } from './keystores/keystores.service.ts'
 import { projectsRoutes } from './projects/projects.routes.ts'
 import type { ProjectsDeps } from './projects/projects.service.ts'
 import { proxyEndpointsRoutes } from './proxies/endpoints/endpoints.routes.ts'
@@ -38,7 +42,9 @@ export type ResourcesDeps = ProjectsDeps &
   EnvironmentVariablesDeps &
   IpGroupsDeps &
   RlclDeps &
-  JwksDeps
+  JwksDeps &
+  KeysDeps &
+  KeystoresDeps
 
 /** Every resource the roles protect, one plugin each. */
 export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async (
@@ -61,4 +67,6 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(ipGroupsRoutes, { deps })
   await app.register(rlclRoutes, { deps })
   await app.register(jwksRoutes, { deps })
+  await app.register(keysRoutes, { deps })
+  await app.register(keystoresRoutes, { deps })
 }

@@ -78,6 +78,12 @@ export const POLICY = {
    */
   'variable.read': inProject('ROLE_API_SECURITY'),
   'variable.write': inProject('ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
+  /**
+   * Keys and keystores, as documented: ROLE_API_SECURITY even to read them, and a write
+   * deploys them, so it also needs ROLE_DEPLOY_UNDEPLOY_PROXIES.
+   */
+  'keyMaterial.read': inProject('ROLE_API_SECURITY'),
+  'keyMaterial.write': inProject('ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
   administer: { roles: ['ROLE_ADMIN'], inProject: false },
   'token.create': consoleOnly(errors.tokenCannotCreateTokens),
   /** A token may rotate itself only: another token could outlive it. */

@@ -1,18 +1,24 @@
 import multipart from '@fastify/multipart'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { errors } from '../../errors.ts'
 import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
-import { errorResponses, ListBody, ListQuery, SuccessBody } from '../../http/schemas.ts'
+import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
+import { exportCertificate, truststoreCertificates } from './certificates.export.ts'
 import { readUploadForm } from './certificates.multipart.ts'
 import {
+  CertificateDeleteSchema,
   CertificateParams,
   CertificateSchema,
+  CertificateWriteSchema,
   CreateCertificateForm,
+  OneCertificateSchema,
   ProjectParams,
   ReplaceCertificateForm,
+  TruststoreParams,
   UPLOAD_LIMITS,
 } from './certificates.schemas.ts'
 import * as service from './certificates.service.ts'
@@ -34,6 +40,12 @@ import * as service from './certificates.service.ts'
  *   it belongs to the new certificate, and the upload refused when it does not
  *   (unless a new key or removePrivateKey=true is sent). Names come from the path.
  * - Aliases are unique per project ignoring case, as keystores compare them.
+ * - Answers carry the documented shapes besides the certificate's own fields: writes the
+ *   success and deploymentResult (for the environments of environmentList, default all
+ *   of the project's), reads certificateEnvironmentList, a single read a resultList of
+ *   one. Export is the documented ZIP of DER files, one per environment; the truststore
+ *   of an environment lists the certificates in it (the docs' admin-project limit has
+ *   no counterpart here: any member reads their project's).
  * - Reads need membership of the project; writes need ROLE_API_SECURITY (route config),
  *   and a project the caller cannot see is a 404 either way.
  */
@@ -66,6 +78,8 @@ export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteOpti
   getCertificateRoute(app, options)
   replaceCertificateRoute(app, options)
   deleteCertificateRoute(app, options)
+  exportCertificateRoute(app, options)
+  truststoreRoute(app, options)
 }
 
 function listCertificatesRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
@@ -105,22 +119,20 @@ function createCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOption
         params: ProjectParams,
         body: CreateCertificateForm,
         response: {
-          201: CertificateSchema,
+          200: CertificateWriteSchema,
           ...errorResponses(400, 401, 403, 404, 409, 413, 415),
         },
       },
     },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(
-          await service.createCertificate(
-            audited(request, deps),
-            principalOf(request),
-            request.params.projectName,
-            request.body,
-          ),
+    async (request) =>
+      writeAnswer(
+        await service.createCertificate(
+          audited(request, deps),
+          principalOf(request),
+          request.params.projectName,
+          request.body,
         ),
+      ),
   )
 }
 
@@ -133,16 +145,18 @@ function getCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions):
         tags,
         summary: 'One certificate, its private key masked (members)',
         params: CertificateParams,
-        response: { 200: CertificateSchema, ...errorResponses(401, 404) },
+        response: { 200: OneCertificateSchema, ...errorResponses(401, 404) },
       },
     },
-    async (request) =>
-      service.getCertificate(
+    async (request) => {
+      const certificate = await service.getCertificate(
         deps,
         principalOf(request),
         request.params.projectName,
         request.params.name,
-      ),
+      )
+      return { ...SUCCESS, resultList: [certificate], ...certificate }
+    },
   )
 }
 
@@ -161,18 +175,20 @@ function replaceCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptio
         params: CertificateParams,
         body: ReplaceCertificateForm,
         response: {
-          200: CertificateSchema,
+          200: CertificateWriteSchema,
           ...errorResponses(400, 401, 403, 404, 409, 413, 415),
         },
       },
     },
     async (request) =>
-      service.replaceCertificate(
-        audited(request, deps),
-        principalOf(request),
-        request.params.projectName,
-        request.params.name,
-        request.body,
+      writeAnswer(
+        await service.replaceCertificate(
+          audited(request, deps),
+          principalOf(request),
+          request.params.projectName,
+          request.params.name,
+          request.body,
+        ),
       ),
   )
 }
@@ -187,17 +203,97 @@ function deleteCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOption
         tags,
         summary: 'Delete a certificate and its private key (ROLE_API_SECURITY)',
         params: CertificateParams,
-        response: { 200: SuccessBody, ...errorResponses(401, 403, 404, 409) },
+        response: { 200: CertificateDeleteSchema, ...errorResponses(401, 403, 404, 409) },
       },
     },
-    async (request) => {
-      await service.deleteCertificate(
+    async (request) => ({
+      ...SUCCESS,
+      deploymentResult: await service.deleteCertificate(
         audited(request, deps),
         principalOf(request),
         request.params.projectName,
         request.params.name,
-      )
-      return SUCCESS
+      ),
+    }),
+  )
+}
+
+const writeAnswer = ({ certificate, deploymentResult }: service.CertificateWrite) => ({
+  ...SUCCESS,
+  deploymentResult,
+  ...certificate,
+})
+
+/** An ASCII file name for Content-Disposition, and the exact one as filename*. */
+const disposition = (fileName: string) =>
+  `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(fileName)}`
+
+function exportCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
+  app.get(
+    `${base}/:name/export/`,
+    {
+      schema: {
+        operationId: 'exportCertificate',
+        tags,
+        summary: 'A ZIP of the certificate as DER, one .cer per environment (members)',
+        params: CertificateParams,
+        response: {
+          200: {
+            description: 'The ZIP archive',
+            content: { 'application/octet-stream': { schema: Type.String({ format: 'binary' }) } },
+          },
+          ...errorResponses(401, 404),
+        },
+      },
     },
+    async (request, reply) => {
+      const { fileName, zip } = await exportCertificate(
+        deps,
+        principalOf(request),
+        request.params.projectName,
+        request.params.name,
+      )
+      return reply
+        .type('application/octet-stream')
+        .header('content-disposition', disposition(fileName))
+        .send(zip as never)
+    },
+  )
+}
+
+function truststoreRoute(app: RouteApp, { deps }: CertificatesRouteOptions): void {
+  app.get(
+    `${base}/truststore/:environmentName/`,
+    {
+      schema: {
+        operationId: 'getTruststoreCertificates',
+        tags,
+        summary: "The project's certificates in one environment's truststore (members)",
+        params: TruststoreParams,
+        response: {
+          200: Type.Object({
+            status: Type.Literal('SUCCESS'),
+            success: Type.Literal(true),
+            resultList: Type.Array(
+              Type.Object({
+                name: Type.String(),
+                description: Type.String(),
+                certificateEnvironmentList: CertificateSchema.properties.certificateEnvironmentList,
+              }),
+            ),
+          }),
+          ...errorResponses(400, 401, 404),
+        },
+      },
+    },
+    async (request) => ({
+      ...SUCCESS,
+      resultList: await truststoreCertificates(
+        deps,
+        principalOf(request),
+        request.params.projectName,
+        request.params.environmentName,
+      ),
+    }),
   )
 }

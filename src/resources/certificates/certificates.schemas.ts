@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { FreeText, matching, NAME, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
+import { DeploymentResultSchema } from '../environments/in-effect.ts'
 
 /** Upload limits: one certificate and one key are a few KiB; these leave ample room. */
 export const UPLOAD_LIMITS = {
@@ -37,6 +38,14 @@ const uploadFields = {
   pemEncodedFile: Pem('PEM text of exactly one X.509 certificate that has not expired'),
   privateKeyFile: Type.Optional(
     Pem('PEM text of its unencrypted private key; encrypted at rest, never answered'),
+  ),
+  environmentList: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description:
+        'Environment names separated by commas (production,staging); default: every environment of the project',
+    }),
   ),
 }
 
@@ -94,7 +103,42 @@ export const CertificateSchema = Type.Object({
   pem: Type.String({ description: 'The certificate, PEM' }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
+  certificateEnvironmentList: Type.Array(
+    Type.Object({
+      environmentName: Type.String(),
+      startDate: Type.String({ format: 'date-time' }),
+      endDate: Type.String({ format: 'date-time' }),
+      base64EncodedContent: Type.String({ description: 'The certificate, base64 of its DER' }),
+      sha1Thumbprint: Type.String({ description: 'Hexadecimal, no separators' }),
+      subjectDn: Type.String(),
+      alias: Type.String(),
+    }),
+    { description: 'One per environment the certificate is in (as documented)' },
+  ),
 })
+
+const Success = { status: Type.Literal('SUCCESS'), success: Type.Literal(true) }
+
+/** A write's answer: the documented success and deploymentResult, and the certificate. */
+export const CertificateWriteSchema = Type.Object({
+  ...Success,
+  deploymentResult: DeploymentResultSchema,
+  ...CertificateSchema.properties,
+})
+
+/** A read: the documented resultList of one, and the certificate's fields at the top as before. */
+export const OneCertificateSchema = Type.Object({
+  ...Success,
+  resultList: Type.Array(CertificateSchema, { minItems: 1, maxItems: 1 }),
+  ...CertificateSchema.properties,
+})
+
+export const CertificateDeleteSchema = Type.Object({
+  ...Success,
+  deploymentResult: DeploymentResultSchema,
+})
+
+export const TruststoreParams = Type.Object({ projectName: NameParam, environmentName: NameParam })
 
 export const CertificateParams = Type.Object({ projectName: NameParam, name: NameParam })
 export const ProjectParams = Type.Object({ projectName: NameParam })

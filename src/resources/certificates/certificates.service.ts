@@ -2,13 +2,21 @@ import { randomUUID, X509Certificate } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
-import type { CertificateRow, Database, ProjectRow } from '../../db/schema.ts'
+import type { CertificateRow, Database, EnvironmentRow, ProjectRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { MASK, seal, unseal } from '../../sealed.ts'
+import { listEnvironmentsOfProject } from '../environments/environments.repository.ts'
+import { type DeploymentResult, inEffectEverywhere } from '../environments/in-effect.ts'
 import { refuseIfNamed } from '../proxies/policies/policies.references.ts'
+import {
+  type CertificateEnvironment,
+  certificateEnvironmentList,
+  environmentIdsOf,
+  environmentsOf,
+} from './certificates.environments.ts'
 import {
   type CertificateFacts,
   keyMatches,
@@ -44,6 +52,13 @@ export interface CertificateView {
   pem: string
   createdAt: string
   updatedAt: string
+  certificateEnvironmentList: CertificateEnvironment[]
+}
+
+/** What a write answers: the certificate and the documented deploymentResult. */
+export interface CertificateWrite {
+  certificate: CertificateView
+  deploymentResult: DeploymentResult
 }
 
 /** The form, as the route's schema has validated it. */
@@ -54,6 +69,7 @@ export interface CertificateUpload {
   pemEncodedFile: string
   privateKeyFile?: string | undefined
   removePrivateKey?: 'true' | 'false' | undefined
+  environmentList?: string | undefined
 }
 
 /** Binds a sealed key to its row and column, so a copied ciphertext fails to open. */
@@ -62,7 +78,7 @@ export const privateKeyContext = (certificateId: string) =>
 
 const ALIAS = /^[A-Za-z0-9][A-Za-z0-9._@+-]*$/
 
-function view(row: CertificateRow, now: Date): CertificateView {
+function view(row: CertificateRow, now: Date, usable: readonly EnvironmentRow[]): CertificateView {
   const at = now.toISOString()
   return {
     name: row.name,
@@ -82,6 +98,7 @@ function view(row: CertificateRow, now: Date): CertificateView {
     pem: row.pem,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    certificateEnvironmentList: certificateEnvironmentList(row, usable),
   }
 }
 
@@ -124,7 +141,7 @@ async function checkAlias(
   return alias
 }
 
-async function requireCertificate(
+export async function requireCertificate(
   deps: Pick<CertificatesDeps, 'db'>,
   project: ProjectRow,
   name: string,
@@ -148,8 +165,9 @@ export async function listCertificates(
 ) {
   const project = await authorizeInProject(deps, principal, 'project.read', projectName)
   const now = deps.clock.now()
+  const usable = await listEnvironmentsOfProject(deps.db, project.id)
   const base = repo.certificatesOfProject(deps.db, project.id)
-  return pageInSql(deps.db, base, query, CERTIFICATE_ORDER, (row) => view(row, now))
+  return pageInSql(deps.db, base, query, CERTIFICATE_ORDER, (row) => view(row, now, usable))
 }
 
 export async function getCertificate(
@@ -159,7 +177,8 @@ export async function getCertificate(
   name: string,
 ): Promise<CertificateView> {
   const project = await authorizeInProject(deps, principal, 'project.read', projectName)
-  return view(await requireCertificate(deps, project, name), deps.clock.now())
+  const row = await requireCertificate(deps, project, name)
+  return view(row, deps.clock.now(), await listEnvironmentsOfProject(deps.db, project.id))
 }
 
 export async function createCertificate(
@@ -167,7 +186,7 @@ export async function createCertificate(
   principal: Principal,
   projectName: string,
   input: CertificateUpload & { name: string },
-): Promise<CertificateView> {
+): Promise<CertificateWrite> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const now = deps.clock.now()
   const facts = readCertificate(input.pemEncodedFile, now)
@@ -176,6 +195,7 @@ export async function createCertificate(
       ? null
       : readPrivateKey(input.privateKeyFile, facts.certificate)
   const alias = await checkAlias(deps.db, project, input, input.name, null)
+  const placed = await environmentIdsOf(deps.db, project, input.environmentList)
   const id = randomUUID()
   const row: CertificateRow = {
     id,
@@ -188,6 +208,7 @@ export async function createCertificate(
       privateKey === null ? null : seal(deps.atRestKey, privateKey, privateKeyContext(id)),
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
+    environment_ids: placed.ids,
   }
   try {
     await repo.insertCertificate(deps.db, row)
@@ -198,7 +219,7 @@ export async function createCertificate(
     throw error
   }
   deps.audit.record('certificate.created', { project: project.name, certificate: row.name })
-  return view(row, now)
+  return written(deps, project, row, now)
 }
 
 /**
@@ -213,7 +234,7 @@ export async function replaceCertificate(
   projectName: string,
   name: string,
   input: CertificateUpload,
-): Promise<CertificateView> {
+): Promise<CertificateWrite> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const row = await requireCertificate(deps, project, name)
   if (input.name !== undefined && input.name !== name) {
@@ -254,16 +275,18 @@ export async function replaceCertificate(
     }
   }
   const alias = await checkAlias(deps.db, project, input, name, row.id)
+  const placed = await environmentIdsOf(deps.db, project, input.environmentList)
   const changes = {
     description: input.description ?? '',
     alias,
     ...certificateColumns(facts),
     private_key: privateKey,
     updated_at: now.toISOString(),
+    environment_ids: placed.ids,
   }
   await repo.updateCertificate(deps.db, row.id, changes)
   deps.audit.record('certificate.replaced', { project: project.name, certificate: name })
-  return view({ ...row, ...changes }, now)
+  return written(deps, project, { ...row, ...changes }, now)
 }
 
 export async function deleteCertificate(
@@ -271,10 +294,25 @@ export async function deleteCertificate(
   principal: Principal,
   projectName: string,
   name: string,
-): Promise<void> {
+): Promise<DeploymentResult> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const row = await requireCertificate(deps, project, name)
   await refuseIfNamed(deps.db, project, 'certificateName', row.name)
   await repo.deleteCertificate(deps.db, row.id)
   deps.audit.record('certificate.deleted', { project: project.name, certificate: name })
+  const usable = await listEnvironmentsOfProject(deps.db, project.id)
+  return inEffectEverywhere(environmentsOf(row, usable), true)
+}
+
+async function written(
+  deps: Pick<CertificatesDeps, 'db'>,
+  project: ProjectRow,
+  row: CertificateRow,
+  now: Date,
+): Promise<CertificateWrite> {
+  const usable = await listEnvironmentsOfProject(deps.db, project.id)
+  return {
+    certificate: view(row, now, usable),
+    deploymentResult: inEffectEverywhere(environmentsOf(row, usable)),
+  }
 }
