@@ -3,6 +3,7 @@
  * the CSRF token on every unsafe call, and error bodies turned into messages.
  * The CSRF token lives in memory (the session held in React state), never in storage.
  */
+import type { CredentialAccess, CredentialView, ProxyPolicies } from './policies.ts'
 import type { ProxySummary, ProxyView } from './proxies.ts'
 
 export const ROLES = [
@@ -247,6 +248,33 @@ export const sessionApi = {
     call<Session>('POST', '/apiops/session/', { body: { username, password } }),
 }
 
+type Send = <T>(method: string, path: string, body?: unknown) => Promise<T>
+type List = <T>(path: string) => Promise<T[]>
+
+/** What the Proxies pages read: proxies, their policies, the project's credentials. */
+function proxyReads(send: Send, list: List) {
+  return {
+    proxies: (p: string, page: number, size: number) =>
+      send<Paged<ProxySummary>>(
+        'GET',
+        `/apiops/projects/${seg(p)}/apiProxies/${queryString({ page, size })}`,
+      ),
+    proxy: (p: string, name: string) =>
+      send<ProxyView>('GET', `/apiops/projects/${seg(p)}/apiProxies/${seg(name)}/`),
+    policies: async (p: string, name: string) =>
+      (
+        await send<{ resultList: ProxyPolicies[] }>(
+          'GET',
+          `/apiops/projects/${seg(p)}/apiProxies/${seg(name)}/policies/`,
+        )
+      ).resultList[0],
+    credentials: (p: string) =>
+      list<CredentialView>(`/apiops/projects/${seg(p)}/credentials/?size=1000`),
+    credentialAccess: (p: string, u: string) =>
+      list<CredentialAccess>(`/apiops/projects/${seg(p)}/credentials/${seg(u)}/access/`),
+  }
+}
+
 /**
  * The API as one signed-in person sees it. `onSessionEnded` runs when the server
  * answers 401 to a session call (idle timeout, logout elsewhere, revoked session).
@@ -312,13 +340,7 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
     removeMember: (p: string, u: string) =>
       send<unknown>('DELETE', `/apiops/projects/${seg(p)}/members/${seg(u)}/`),
 
-    proxies: (p: string, page: number, size: number) =>
-      send<Paged<ProxySummary>>(
-        'GET',
-        `/apiops/projects/${seg(p)}/apiProxies/${queryString({ page, size })}`,
-      ),
-    proxy: (p: string, name: string) =>
-      send<ProxyView>('GET', `/apiops/projects/${seg(p)}/apiProxies/${seg(name)}/`),
+    ...proxyReads(send, list),
 
     settings: () => send<RuntimeSettings>('GET', '/apiops/settings/'),
     /** null returns a setting to its default (the environment's value). */

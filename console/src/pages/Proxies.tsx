@@ -1,6 +1,7 @@
 import { useId } from 'react'
 import type { Api, Paged } from '../api.ts'
 import { Pager } from '../components/AuditTable.tsx'
+import { Credentials } from '../components/Credentials.tsx'
 import { DeploymentBadges } from '../components/ProxyParts.tsx'
 import { EmptyState, ErrorMessage, Link, Loading } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
@@ -66,6 +67,7 @@ export function Proxies(props: { project: string | null }) {
             value={project}
           />
           <ProxyList key={project} project={project} />
+          <Credentials key={`credentials ${project}`} project={project} />
         </>
       )}
     </main>

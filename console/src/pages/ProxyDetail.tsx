@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react'
 import { DeploymentTable, EndpointTable, RouteDetails } from '../components/ProxyParts.tsx'
+import { ProxyPolicies } from '../components/ProxyPolicies.tsx'
 import { ProxySettings } from '../components/ProxySettings.tsx'
 import { DateTime, ErrorMessage, Link, Loading } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
@@ -41,6 +42,9 @@ export function ProxyDetail(props: { project: string; name: string }) {
           </Section>
           <Section id="proxy-endpoints" title="Endpoints">
             <EndpointTable proxy={name} endpoints={data.endpoints} />
+          </Section>
+          <Section id="proxy-policies" title="Policies">
+            <ProxyPolicies project={project} proxy={name} />
           </Section>
           <Section id="proxy-route" title="Client route and routing">
             <RouteDetails proxy={data.proxy} />
