@@ -721,10 +721,11 @@ describe('the catalogue module', () => {
 
   it('imports only its own parts, which import nothing, so the console bundles no server code', () => {
     const imports = [...read('events.ts').matchAll(/^\s*import\s[^;]*?from\s+'([^']+)'/gm)]
-    expect(imports.map((m) => m[1])).toEqual(['./events.resources.ts'])
-    expect(read('events.ts').match(/^\s*import\s|\bimport\(/gm)).toHaveLength(1)
-    for (const name of ['events.ts', 'events.resources.ts'])
+    expect(imports.map((m) => m[1])).toEqual(['./events.resources.ts', './events.security.ts'])
+    expect(read('events.ts').match(/^\s*import\s|\bimport\(/gm)).toHaveLength(2)
+    for (const name of ['events.ts', 'events.resources.ts', 'events.security.ts'])
       expect(read(name), name).not.toMatch(/\brequire\(/)
-    expect(read('events.resources.ts')).not.toMatch(/^\s*import\s/m)
+    for (const part of ['events.resources.ts', 'events.security.ts'])
+      expect(read(part), part).not.toMatch(/^\s*import\s/m)
   })
 })

@@ -5,7 +5,8 @@
  * the action came in (API, console, CLI); the HTTP hook adds only what HTTP knows. The
  * console imports this module for its labels and its list of actions, so it must stay
  * free of imports but its own parts: nothing of the server may follow it into the browser
- * bundle. The resources' events are in events.resources.ts (which imports nothing).
+ * bundle. The resources' events are in events.resources.ts and the security objects' in
+ * events.security.ts (both import nothing).
  */
 
 import {
@@ -13,12 +14,13 @@ import {
   RESOURCE_EVENTS,
   type ResourceEventFields,
 } from './events.resources.ts'
+import { SECURITY_EVENTS, type SecurityEventFields } from './events.security.ts'
 
 export type LoginChannel = 'token_endpoint' | 'console'
 export type TokenSource = 'console' | 'api' | 'cli'
 
 /** The fields of each event, as services give them (stored as `key=value` text). */
-export interface AuditEventFields extends ResourceEventFields {
+export interface AuditEventFields extends ResourceEventFields, SecurityEventFields {
   'login.succeeded': { channel: LoginChannel; tokenId?: string }
   'login.failed': { channel: LoginChannel }
   'login.locked': { channel: LoginChannel }
@@ -168,6 +170,7 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
     fields: ['fileName', 'databaseType', 'sha256'],
   },
   ...RESOURCE_EVENTS,
+  ...SECURITY_EVENTS,
   'request.denied': {
     label: 'Request denied',
     when: 'Any request answered 401 or 403 (a read without any credentials excepted); operation: the API operation, then the route parameters',
