@@ -32,6 +32,7 @@ const OPENAPI = {
 }
 const SECRETS = ['s3cret-api-key-value', 'ntlm-pa55word', 'proxy-pa55word']
 const OIDC_SECRET = 'oidc-client-s3cret'
+const AUTH_SECRET = 'backend-auth-pa55'
 const throttling = (count: number) => ({
   type: 'policy-api-based-throttling',
   targetVariableForIdentity: { type: 'HEADER', headerName: 'X-API-Key' },
@@ -47,6 +48,18 @@ const onEndpoint = (pipeline: string, method: string, name: string) => ({
   targetPipeline: pipeline,
   deploy: false,
 })
+const CONDITION = {
+  conditionRuleList: [
+    {
+      conditionCriteria: 'VALUE',
+      firstVariable: { name: 'userType', type: 'HEADER', headerName: 'X-User-Type' },
+      variableDataType: 'STRING',
+      valueComparisonOperator: 'EQ',
+      secondValueSource: 'VALUE',
+      secondValue: 'PREMIUM',
+    },
+  ],
+}
 /** Policies of several types, scopes and pipelines, one with a condition and one a secret. */
 const POLICIES: [string, Record<string, unknown>][] = [
   [
@@ -55,18 +68,7 @@ const POLICIES: [string, Record<string, unknown>][] = [
       operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false },
       policy: {
         ...throttling(100),
-        policyCondition: {
-          conditionRuleList: [
-            {
-              conditionCriteria: 'VALUE',
-              firstVariable: { name: 'userType', type: 'HEADER', headerName: 'X-User-Type' },
-              variableDataType: 'STRING',
-              valueComparisonOperator: 'EQ',
-              secondValueSource: 'VALUE',
-              secondValue: 'PREMIUM',
-            },
-          ],
-        },
+        policyCondition: CONDITION,
       },
     },
   ],
@@ -90,7 +92,12 @@ const POLICIES: [string, Record<string, unknown>][] = [
     'backend-auth',
     {
       operationMetadata: onEndpoint('RESPONSE', 'GET', '/pets/{id}'),
-      policy: { type: 'policy-api-authentication', authApiName: 'auth-api' },
+      policy: {
+        type: 'policy-api-authentication',
+        authType: 'BASIC',
+        sendType: 'HEADER',
+        apiAuthCondExpressionList: [{ username: 'svc', password: AUTH_SECRET }],
+      },
     },
   ],
   [
@@ -318,6 +325,7 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
       spec: { kind: 'OPEN_API', fileName: 'pets.json' },
     })
     expect(manifest.omittedSecrets.sort()).toEqual([
+      'policy backend-auth: apiAuthCondExpressionList.0.password',
       'policy login: clientSecret',
       'settings.apiKeys.secretKey',
       'settings.ntlm.password',
@@ -338,7 +346,7 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     ).clientSecret
     expect(sealedPolicy).not.toBe(OIDC_SECRET)
     const text = [...files.values()].join('\n') + exported.toString('latin1')
-    for (const secret of [...SECRETS, ...sealedValues, OIDC_SECRET, sealedPolicy])
+    for (const secret of [...SECRETS, ...sealedValues, OIDC_SECRET, AUTH_SECRET, sealedPolicy])
       expect(text).not.toContain(secret)
     expect(exported.includes(Buffer.from(OIDC_SECRET))).toBe(false)
     const policies = JSON.parse(files.get('policies.json') as string)
@@ -350,11 +358,12 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
       'on-error',
     ])
     expect(policies[1].policy).not.toHaveProperty('clientSecret')
+    expect(policies[2].policy.apiAuthCondExpressionList).toEqual([{ username: 'svc' }])
     expect(policies[1].operationMetadata.order).toBe(2)
     expect(policies[0]).toMatchObject({
       operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', order: 1 },
       policy: {
-        policyCondition: (POLICIES[0]?.[1].policy as { policyCondition: unknown }).policyCondition,
+        policyCondition: CONDITION,
       },
     })
     expect(policies[3].operationMetadata).toEqual({
@@ -379,7 +388,7 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     )
     expect(res.statusCode, res.body).toBe(200)
     const answer = res.json()
-    expect(answer.secretsToSetAgain).toHaveLength(4)
+    expect(answer.secretsToSetAgain).toHaveLength(5)
     expect(answer.secretsToSetAgain).toContain('policy login: clientSecret')
     expect(await policiesIn(b, adminB, 'Beta')).toEqual(await policiesIn(a, adminA, 'Alpha'))
     expect(await policiesIn(b, adminB, 'Beta')).toEqual([

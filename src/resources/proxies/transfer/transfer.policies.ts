@@ -79,6 +79,31 @@ const checkName = documentChecker<string>(NameParam)
 const entryName = (entry: unknown, at: string) =>
   checkName((entry as { name?: unknown } | null)?.name ?? null, `${at}.name`)
 
+const PLACEHOLDER = 'left-out-of-the-export'
+
+/**
+ * Stands a placeholder in for each secret the manifest says was left out of this policy,
+ * so a type that requires the secret passes the add route's schema; the caller takes the
+ * placeholders out again once checked (the policy is stored without them).
+ */
+function leftOut(policy: unknown, name: string, omitted: readonly string[]) {
+  const prefix = `policy ${name}: `
+  const filled: { parent: Record<string, unknown>; key: string }[] = []
+  for (const entry of omitted) {
+    if (!entry.startsWith(prefix)) continue
+    const path = entry.slice(prefix.length).split('.')
+    const key = path.pop() as string
+    let parent: unknown = policy
+    for (const part of path) parent = (parent as Record<string, unknown> | null)?.[part]
+    if (parent === null || typeof parent !== 'object') continue
+    const at = parent as Record<string, unknown>
+    if (at[key] !== undefined) continue
+    at[key] = PLACEHOLDER
+    filled.push({ parent: at, key })
+  }
+  return filled
+}
+
 /**
  * Checks policies.json (each entry as the add route checks its body, against the
  * importing project) and finds each ENDPOINT scope among the imported endpoints.
@@ -88,6 +113,7 @@ export async function importedPolicies(
   project: ProjectRow,
   document: unknown,
   endpoints: readonly EndpointRecord[],
+  omitted: readonly string[],
   where: string,
 ): Promise<ImportedPolicy[]> {
   if (!Array.isArray(document) || document.length > MAX_POLICIES) {
@@ -104,8 +130,10 @@ export async function importedPolicies(
       throw errors.validationFailed([{ field: `${at}.name`, message: 'names a policy twice' }])
     }
     seen.add(name.toLowerCase())
-    const { name: _name, ...body } = entry as Record<string, unknown>
+    const { name: _name, ...body } = structuredClone(entry) as Record<string, unknown>
+    const left = leftOut(body.policy, name, omitted)
     const checked = checkPolicyDocument(body, at)
+    for (const { parent, key } of left) delete parent[key]
     const m = checked.operationMetadata
     // A mask in place of a secret is refused here, before the transaction (nothing is
     // stored under it to keep); the value sealed now is dropped, sealed again to its proxy.

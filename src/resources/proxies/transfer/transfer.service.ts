@@ -157,6 +157,7 @@ export async function importProxy(
     project,
     snapshot.policies,
     endpoints,
+    snapshot.omittedSecrets,
     `${FIELD}:policies.json`,
   )
   for (const target of targets)
