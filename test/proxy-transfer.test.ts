@@ -31,6 +31,83 @@ const OPENAPI = {
   },
 }
 const SECRETS = ['s3cret-api-key-value', 'ntlm-pa55word', 'proxy-pa55word']
+const OIDC_SECRET = 'oidc-client-s3cret'
+const AUTH_SECRET = 'backend-auth-pa55'
+const throttling = (count: number) => ({
+  type: 'policy-api-based-throttling',
+  targetVariableForIdentity: { type: 'HEADER', headerName: 'X-API-Key' },
+  messageCountForInterval: count,
+  throttlingInterval: 'ONE_MINUTE',
+  intervalPeriodLength: 1,
+  intervalWindowType: 'FIXED',
+})
+const onEndpoint = (pipeline: string, method: string, name: string) => ({
+  targetScope: 'ENDPOINT',
+  targetEndpoint: name,
+  targetEndpointHTTPMethod: method,
+  targetPipeline: pipeline,
+  deploy: false,
+})
+const CONDITION = {
+  conditionRuleList: [
+    {
+      conditionCriteria: 'VALUE',
+      firstVariable: { name: 'userType', type: 'HEADER', headerName: 'X-User-Type' },
+      variableDataType: 'STRING',
+      valueComparisonOperator: 'EQ',
+      secondValueSource: 'VALUE',
+      secondValue: 'PREMIUM',
+    },
+  ],
+}
+/** Policies of several types, scopes and pipelines, one with a condition and one a secret. */
+const POLICIES: [string, Record<string, unknown>][] = [
+  [
+    'throttle',
+    {
+      operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false },
+      policy: {
+        ...throttling(100),
+        policyCondition: CONDITION,
+      },
+    },
+  ],
+  [
+    'login',
+    {
+      operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', deploy: false, order: 1 },
+      policy: {
+        type: 'policy-oidc',
+        issuer: 'https://id.example',
+        authorizationEndpoint: 'https://id.example/auth',
+        tokenEndpoint: 'https://id.example/token',
+        clientId: 'pets',
+        clientSecret: OIDC_SECRET,
+        redirectUri: 'https://app.example/cb',
+        scopes: ['openid'],
+      },
+    },
+  ],
+  [
+    'backend-auth',
+    {
+      operationMetadata: onEndpoint('RESPONSE', 'GET', '/pets/{id}'),
+      policy: {
+        type: 'policy-api-authentication',
+        authType: 'BASIC',
+        sendType: 'HEADER',
+        apiAuthCondExpressionList: [{ username: 'svc', password: AUTH_SECRET }],
+      },
+    },
+  ],
+  [
+    'on-error',
+    {
+      operationMetadata: onEndpoint('ERROR', 'DELETE', '/pets/{id}'),
+      policy: { ...throttling(5), active: false },
+    },
+  ],
+]
 
 /** The archive's entries as text (every entry of ours is text). */
 async function entries(bytes: Buffer): Promise<Map<string, string>> {
@@ -198,8 +275,27 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
       const res = await call(a, adminA, method, url, body)
       expect(res.statusCode, `${url}: ${res.body}`).toBe(200)
     }
+    for (const [name, body] of POLICIES) {
+      const url = `/apiops/projects/Alpha/apiProxies/pets/policies/${name}/`
+      const res = await call(a, adminA, 'POST', url, body)
+      expect(res.statusCode, `${name}: ${res.body}`).toBe(200)
+    }
     exported = await exportOf(a, adminA, 'Alpha', 'pets')
   })
+  const policiesIn = async (ctx: TestContext, token: string, project: string) => {
+    const url = `/apiops/projects/${project}/apiProxies/pets/policies/`
+    const res = await call(ctx, token, 'GET', url)
+    expect(res.statusCode, res.body).toBe(200)
+    const list = res.json().resultList[0]
+    const names = (l: { name: string }[] = []) => l.map((p) => p.name).join(',')
+    return [
+      `ALL ${names(list.requestPolicyList)}|${names(list.responsePolicyList)}|${names(list.errorPolicyList)}`,
+      ...list.endpointList.map(
+        (e: Record<string, { name: string }[]>) =>
+          `${e.httpMethod} ${e.endpoint} ${names(e.requestPolicyList)}|${names(e.responsePolicyList)}|${names(e.errorPolicyList)}`,
+      ),
+    ]
+  }
   afterAll(async () => {
     await a?.close()
     await b?.close()
@@ -225,10 +321,12 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     const manifest = JSON.parse(files.get('manifest.json') as string)
     expect(manifest).toMatchObject({
       format: 'apiops-proxy-export',
-      formatVersion: 1,
+      formatVersion: 2,
       spec: { kind: 'OPEN_API', fileName: 'pets.json' },
     })
     expect(manifest.omittedSecrets.sort()).toEqual([
+      'policy backend-auth: apiAuthCondExpressionList.0.password',
+      'policy login: clientSecret',
       'settings.apiKeys.secretKey',
       'settings.ntlm.password',
       'settings.proxyServer.proxyPassword',
@@ -237,8 +335,44 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
       await a.store.db.selectFrom('proxy_settings').select('settings').executeTakeFirstOrThrow()
     ).settings
     const sealedValues = [JSON.parse(sealed).apiKeys.secretKey, JSON.parse(sealed).ntlm.password]
+    const sealedPolicy = JSON.parse(
+      (
+        await a.store.db
+          .selectFrom('proxy_policies')
+          .select('policy')
+          .where('name', '=', 'login')
+          .executeTakeFirstOrThrow()
+      ).policy,
+    ).clientSecret
+    expect(sealedPolicy).not.toBe(OIDC_SECRET)
     const text = [...files.values()].join('\n') + exported.toString('latin1')
-    for (const secret of [...SECRETS, ...sealedValues]) expect(text).not.toContain(secret)
+    for (const secret of [...SECRETS, ...sealedValues, OIDC_SECRET, AUTH_SECRET, sealedPolicy])
+      expect(text).not.toContain(secret)
+    expect(exported.includes(Buffer.from(OIDC_SECRET))).toBe(false)
+    const policies = JSON.parse(files.get('policies.json') as string)
+    // order 1 in a list of one is its end, as the add page documents.
+    expect(policies.map((p: { name: string }) => p.name)).toEqual([
+      'throttle',
+      'login',
+      'backend-auth',
+      'on-error',
+    ])
+    expect(policies[1].policy).not.toHaveProperty('clientSecret')
+    expect(policies[2].policy.apiAuthCondExpressionList).toEqual([{ username: 'svc' }])
+    expect(policies[1].operationMetadata.order).toBe(2)
+    expect(policies[0]).toMatchObject({
+      operationMetadata: { targetScope: 'ALL', targetPipeline: 'REQUEST', order: 1 },
+      policy: {
+        policyCondition: CONDITION,
+      },
+    })
+    expect(policies[3].operationMetadata).toEqual({
+      targetScope: 'ENDPOINT',
+      targetEndpoint: '/pets/{id}',
+      targetEndpointHTTPMethod: 'DELETE',
+      targetPipeline: 'ERROR',
+      order: 1,
+    })
     expect(JSON.parse(files.get('settings.json') as string).apiKeys).toEqual({
       publicKey: 'public-one',
       secretKey: null,
@@ -254,7 +388,16 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     )
     expect(res.statusCode, res.body).toBe(200)
     const answer = res.json()
-    expect(answer.secretsToSetAgain).toHaveLength(3)
+    expect(answer.secretsToSetAgain).toHaveLength(5)
+    expect(answer.secretsToSetAgain).toContain('policy login: clientSecret')
+    expect(await policiesIn(b, adminB, 'Beta')).toEqual(await policiesIn(a, adminA, 'Alpha'))
+    expect(await policiesIn(b, adminB, 'Beta')).toEqual([
+      'ALL throttle,login||',
+      'GET /pets ||',
+      'POST /pets ||',
+      'GET /pets/{id} |backend-auth|',
+      'DELETE /pets/{id} ||on-error',
+    ])
     const strip = (list: Record<string, unknown>[]) => list.map(({ id: _id, ...rest }) => rest)
     const source = await call(a, adminA, 'GET', '/apiops/projects/Alpha/apiProxies/pets/')
     expect(strip(answer.apiProxy.endpoints)).toEqual(strip(source.json().endpoints))
@@ -355,6 +498,40 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
     expect(renamed.json().error_description).toContain("Relative path '/pets'")
   })
 
+  it('reads a version 1 archive (no policies.json, or an empty list); PUT replaces the policies', async () => {
+    const files = await entries(exported)
+    const version1 = (policies: string | null) =>
+      zip(
+        [...files].flatMap(([name, text]) => {
+          if (name === 'policies.json') return policies === null ? [] : [{ name, bytes: policies }]
+          const bytes =
+            name === 'manifest.json'
+              ? text
+                  .replace('"formatVersion": 2', '"formatVersion": 1')
+                  .replace(/,\s*"policy [^"]*"/g, '')
+              : text
+          return [{ name, bytes }]
+        }),
+      )
+    const url = '/apiops/projects/Beta/apiProxies/pets/import/'
+    const none = [
+      'ALL ||',
+      'GET /pets ||',
+      'POST /pets ||',
+      'GET /pets/{id} ||',
+      'DELETE /pets/{id} ||',
+    ]
+    for (const policies of [null, '[]\n']) {
+      const put = await importInto(b, adminB, url, importForm(await version1(policies)), 'PUT')
+      expect(put.statusCode, put.body).toBe(200)
+      expect(put.json().secretsToSetAgain).toHaveLength(3)
+      expect(await policiesIn(b, adminB, 'Beta')).toEqual(none)
+    }
+    const back = await importInto(b, adminB, url, importForm(exported), 'PUT')
+    expect(back.statusCode, back.body).toBe(200)
+    expect(await policiesIn(b, adminB, 'Beta')).toEqual(await policiesIn(a, adminA, 'Alpha'))
+  })
+
   it('refuses archives that are not exports, unsafe or too large, with a 400 that says why', async () => {
     const files = await entries(exported)
     const rebuilt = (change: (name: string, text: string) => string | null) =>
@@ -389,9 +566,9 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
       [
         'wrong version',
         await rebuilt((n, t) =>
-          n === 'manifest.json' ? t.replace('"formatVersion": 1', '"formatVersion": 2') : t,
+          n === 'manifest.json' ? t.replace('"formatVersion": 2', '"formatVersion": 3') : t,
         ),
-        'format version 1 only',
+        'format versions 1 and 2 only',
       ],
       [
         'no manifest',
@@ -433,6 +610,34 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
           n === 'proxy.json' ? t.replace('"OPEN_API"', '"REVERSE_PROXY"') : t,
         ),
         'must be null for a REVERSE_PROXY',
+      ],
+      [
+        'bad policy',
+        await rebuilt((n, t) =>
+          n === 'policies.json' ? t.replace('"ONE_MINUTE"', '"ONE_AGE"') : t,
+        ),
+        'apiProxyExportFile:policies.json.0 (throttle).policy.throttlingInterval',
+      ],
+      [
+        'policy of an unknown type',
+        await rebuilt((n, t) =>
+          n === 'policies.json' ? t.replace('"policy-oidc"', '"policy-x"') : t,
+        ),
+        'apiProxyExportFile:policies.json.1 (login).policy.type',
+      ],
+      [
+        'policy on an endpoint not imported',
+        await rebuilt((n, t) => (n === 'policies.json' ? t.replace('"DELETE"', '"PATCH"') : t)),
+        'apiProxyExportFile:policies.json.3 (on-error).operationMetadata.targetEndpoint',
+      ],
+      [
+        'a policy secret given as the mask',
+        await rebuilt((n, t) =>
+          n === 'policies.json'
+            ? t.replace('"clientId": "pets"', '"clientId": "pets", "clientSecret": "********"')
+            : t,
+        ),
+        'policies.json.1 (login).policy.clientSecret',
       ],
       [
         'bad endpoint cache',

@@ -1,7 +1,9 @@
 import type { FastifySchemaCompiler } from 'fastify'
 import { type Static, type TSchema, Type } from 'typebox'
+import { errors } from '../../../errors.ts'
 import { COMPONENT } from '../../../http/openapi-components.ts'
 import { FreeText, NameParam } from '../../../http/schemas.ts'
+import { documentChecker } from '../../../http/validation.ts'
 import { DeploymentResultSchema } from '../proxies.schemas.ts'
 import { PolicyConditionSchema } from './policies.condition.ts'
 import { closed, Enum, Nullable } from './policy-fields.ts'
@@ -151,6 +153,31 @@ export function policyBodyValidator(
     }) as ReturnType<FastifySchemaCompiler<unknown>>
     return validate
   }
+}
+
+const documentCheckers = new Map<string, (value: unknown, where: string) => PolicyBodyInput>()
+
+/**
+ * The add route's schema check of a body read from a document (an imported archive's
+ * policies.json), each field named under `where`; compiled on first use of a type.
+ */
+export function checkPolicyDocument(value: unknown, where: string): PolicyBodyInput {
+  const type = (value as { policy?: { type?: unknown } } | null)?.policy?.type
+  const schema = typeof type === 'string' ? BODIES[type] : undefined
+  if (typeof type !== 'string' || !schema) {
+    throw errors.validationFailed([
+      {
+        field: `${where}.policy.type`,
+        message: `is ${JSON.stringify(type ?? null)}, not a known policy type; known: ${KNOWN_TYPES.join(', ')}`,
+      },
+    ])
+  }
+  let check = documentCheckers.get(type)
+  if (!check) {
+    check = documentChecker<PolicyBodyInput>(schema)
+    documentCheckers.set(type, check)
+  }
+  return check(value, where)
 }
 
 /** A policy as lists answer it: its name, then its fields (secrets masked). */

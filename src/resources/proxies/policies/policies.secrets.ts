@@ -84,3 +84,22 @@ export function maskPolicy(def: PolicyTypeDefinition | undefined, stored: Json):
   for (const path of secretsIn(def, out)) if (isSet(get(out, path))) set(out, path, MASK)
   return out
 }
+
+/**
+ * The policy without its secrets (an export never writes them), and the paths of those
+ * that were set, so whoever imports it knows what to set again.
+ */
+export function withoutSecrets(
+  def: PolicyTypeDefinition | undefined,
+  stored: Json,
+): { policy: Json; left: string[] } {
+  const out = structuredClone(stored)
+  const left: string[] = []
+  if (!def) return { policy: out, left }
+  for (const path of secretsIn(def, out).reverse()) {
+    if (isSet(get(out, path))) left.unshift(path.join('.'))
+    const parent = get(out, path.slice(0, -1)) as Json
+    delete parent[path[path.length - 1] as string]
+  }
+  return { policy: out, left }
+}

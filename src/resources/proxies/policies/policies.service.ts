@@ -66,13 +66,16 @@ async function listOf(trx: Queryable, proxy: ApiProxyRow, m: Where): Promise<rep
   return { endpointId: endpoint.id, pipeline: m.targetPipeline }
 }
 
-/** What the schema cannot say about the metadata and the policy; all at once. */
-async function checkBody(
-  deps: PoliciesDeps,
+/**
+ * What the schema cannot say about the metadata and the policy; all at once. The add
+ * route and the proxy import (transfer.policies.ts) both check a body with it.
+ */
+export async function bodyIssues(
+  deps: Pick<PoliciesDeps, 'db'>,
   project: ProjectRow,
   m: Where,
   policy: Record<string, unknown> | undefined,
-) {
+): Promise<ValidationIssue[]> {
   const issues: ValidationIssue[] = []
   if (m.targetScope === 'ENDPOINT') {
     for (const field of ['targetEndpoint', 'targetEndpointHTTPMethod'] as const) {
@@ -88,6 +91,16 @@ async function checkBody(
     issues.push(...(DEFINITIONS.get(policy.type as string)?.check?.(policy) ?? []))
     issues.push(...(await referenceIssues(deps.db, project, policy)))
   }
+  return issues
+}
+
+async function checkBody(
+  deps: PoliciesDeps,
+  project: ProjectRow,
+  m: Where,
+  policy: Record<string, unknown> | undefined,
+) {
+  const issues = await bodyIssues(deps, project, m, policy)
   if (issues.length > 0) throw errors.validationFailed(issues)
 }
 

@@ -7,15 +7,17 @@ import { type SpecDocument, safeFileName, sha256Hex } from '../spec-document.ts'
 import { ZIP_LIMITS, type ZipOptions } from '../spec-zip.ts'
 
 /*
- * The proxy export archive, version 1. A manifest names the format and its version,
+ * The proxy export archive, version 2. A manifest names the format and its version,
  * the entries and what was left out; beside it the proxy's documented create body
  * (proxy.json), its whole settings document (settings.json), its endpoints, its
- * policies (none yet) and the spec document it was made from, byte for byte, under
- * spec/. Secrets are never written: the manifest lists which ones were set.
+ * policies and the spec document it was made from, byte for byte, under spec/.
+ * Secrets are never written: the manifest lists which ones were set. Version 1 (whose
+ * policies.json was always empty) still reads.
  */
 
 export const FORMAT = 'apiops-proxy-export'
-export const FORMAT_VERSION = 1
+export const FORMAT_VERSION = 2
+const READABLE_VERSIONS: readonly unknown[] = [1, FORMAT_VERSION]
 
 export const ENTRY = {
   manifest: 'manifest.json',
@@ -90,7 +92,7 @@ const SpecEntry = Type.Object(
 const Manifest = Type.Object(
   {
     format: Type.Literal(FORMAT),
-    formatVersion: Type.Literal(FORMAT_VERSION),
+    formatVersion: Type.Union([Type.Literal(1), Type.Literal(FORMAT_VERSION)]),
     exportedAt: Type.String({ maxLength: 40 }),
     exportedFrom: Type.Object({ project: Type.String(), proxy: Type.String() }),
     spec: Type.Union([SpecEntry, Type.Null()]),
@@ -106,6 +108,8 @@ export interface Snapshot {
   settings: unknown
   /** Checked by transfer.endpoints.ts, which makes them rows. */
   endpoints: unknown
+  /** Checked by transfer.policies.ts, against the importing project. */
+  policies: unknown
   spec: SpecDocument | null
   omittedSecrets: string[]
 }
@@ -137,7 +141,7 @@ export function pack(
     [ENTRY.proxy, json(snapshot.proxy)],
     [ENTRY.settings, json(snapshot.settings)],
     [ENTRY.endpoints, json(snapshot.endpoints)],
-    [ENTRY.policies, json([])],
+    [ENTRY.policies, json(snapshot.policies)],
   ])
   if (spec && manifest.spec) entries.set(`${SPEC_DIR}${manifest.spec.fileName}`, spec.bytes)
   return entries
@@ -166,11 +170,11 @@ function readManifest(files: Map<string, Uint8Array>): ManifestBody {
   if (manifest?.format !== FORMAT) {
     throw refused(`${ENTRY.manifest} does not say "format": "${FORMAT}"`)
   }
-  if (manifest.formatVersion !== FORMAT_VERSION) {
+  if (!READABLE_VERSIONS.includes(manifest.formatVersion)) {
     throw errors.validationFailed([
       {
         field: `${FIELD}:${ENTRY.manifest}.formatVersion`,
-        message: `is ${JSON.stringify(manifest.formatVersion)}; this server reads format version ${FORMAT_VERSION} only (export again from a server of the same version)`,
+        message: `is ${JSON.stringify(manifest.formatVersion)}; this server reads format versions ${READABLE_VERSIONS.join(' and ')} only (export again from a server of the same version)`,
       },
     ])
   }
@@ -197,14 +201,12 @@ export function unpack(files: Map<string, Uint8Array>): Snapshot {
   for (const name of files.keys()) {
     if (!known.has(name)) throw refused(`it holds ${name}, which is no part of the format`)
   }
-  const policies = parseEntry(files, ENTRY.policies)
-  if (!Array.isArray(policies) || policies.length > 0) {
-    throw refused(`${ENTRY.policies} must be an empty list (this server has no policies yet)`)
-  }
   return {
     proxy: checkProxy(parseEntry(files, ENTRY.proxy), `${FIELD}:${ENTRY.proxy}`),
     settings: parseEntry(files, ENTRY.settings),
     endpoints: parseEntry(files, ENTRY.endpoints),
+    // An archive of version 1 may lack it: no policies.
+    policies: files.has(ENTRY.policies) ? parseEntry(files, ENTRY.policies) : [],
     spec: readSpec(files, manifest),
     omittedSecrets: manifest.omittedSecrets,
   }

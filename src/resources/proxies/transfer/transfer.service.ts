@@ -8,6 +8,7 @@ import {
   type Principal,
 } from '../../../identity/policy/permissions.ts'
 import type { EndpointRecord } from '../endpoints/endpoints.repository.ts'
+import { replacePolicies } from '../policies/policies.repository.ts'
 import { assertAddressesResolve } from '../proxies.addresses.ts'
 import { defineFrom, type ProxyInput } from '../proxies.definition.ts'
 import {
@@ -25,6 +26,12 @@ import { isZip } from '../spec-zip.ts'
 import { exportedEndpoints, importedEndpoints, replaceEndpoints } from './transfer.endpoints.ts'
 import type { ImportMetadataBody } from './transfer.form.ts'
 import { exportZipOptions, pack, type Snapshot, unpack } from './transfer.format.ts'
+import {
+  exportedPolicies,
+  type ImportedPolicy,
+  importedPolicies,
+  policyRecords,
+} from './transfer.policies.ts'
 import { createBodyOf, exportedSettings, importedSettings } from './transfer.settings.ts'
 import { writeZip } from './transfer.zip.ts'
 
@@ -43,12 +50,14 @@ export async function exportProxy(
   const row = await requireProxy(deps, project, name)
   const stored = await loadSettings(deps.db, row.id)
   const { document, omitted } = exportedSettings(stored)
+  const policies = await exportedPolicies(deps.db, row.id)
   const snapshot: Snapshot = {
     proxy: createBodyOf(row, stored),
     settings: document,
     endpoints: await exportedEndpoints(deps.db, row.id),
+    policies: policies.document,
     spec: await specDocumentOf(deps.db, row.id),
-    omittedSecrets: omitted,
+    omittedSecrets: [...omitted, ...policies.omitted],
   }
   const now = deps.clock.now()
   const at = now.toISOString()
@@ -143,6 +152,14 @@ export async function importProxy(
   const definition = defineFrom(input, { endpoints: [], backendUrl: spec.backendUrl })
   const now = deps.clock.now().toISOString()
   const endpoints = importedEndpoints(snapshot.endpoints, `${FIELD}:endpoints.json`, now)
+  const policies = await importedPolicies(
+    deps,
+    project,
+    snapshot.policies,
+    endpoints,
+    snapshot.omittedSecrets,
+    `${FIELD}:policies.json`,
+  )
   for (const target of targets)
     await assertAddressesResolve(deps, project, definition.routing, target)
   const settings = await importedSettings(snapshot.settings)
@@ -153,6 +170,7 @@ export async function importProxy(
     definition,
     settings,
     endpoints,
+    policies,
     snapshot,
   })
   deps.audit.record('proxy.imported', { project: project.name, proxy: row.name, overridden })
@@ -188,15 +206,16 @@ interface Imported {
   definition: ReturnType<typeof defineFrom>
   settings: StoredSettings
   endpoints: EndpointRecord[]
+  policies: ImportedPolicy[]
   snapshot: Snapshot
 }
 
-/** One transaction: the proxy row (new, or the overridden one), its route, settings, spec, endpoints. */
+/** One transaction: the proxy row (new, or the overridden one), its route, settings, spec, endpoints, policies. */
 async function store(
   deps: ProxiesDeps,
   project: ProjectRow,
   request: ImportRequest,
-  { input, definition, settings, endpoints, snapshot }: Imported,
+  { input, definition, settings, endpoints, policies, snapshot }: Imported,
 ): Promise<{ row: ApiProxyRow; overridden: boolean }> {
   const now = deps.clock.now().toISOString()
   const name = input.apiProxyName
@@ -239,6 +258,8 @@ async function store(
       await saveSettings(trx, row.id, settings)
       await storeSpecDocument(trx, row.id, snapshot.spec, now)
       await replaceEndpoints(trx, row.id, endpoints)
+      const records = policyRecords(deps, row.id, policies, now, `${FIELD}:policies.json`)
+      await replacePolicies(trx, row.id, records)
     })
   } catch (error) {
     if (error instanceof RouteRace)
