@@ -5,7 +5,7 @@ import { createDb, type Dialect } from '../src/db/create-db.ts'
 import { migrateToLatest, migrations } from '../src/db/migrator.ts'
 import { MASK } from '../src/sealed.ts'
 import { dialects, PG_URL } from './helpers.ts'
-import { createThrowawaySchema } from './pg-schema.ts'
+import { storeMigratedTo } from './migrated-store.ts'
 
 /**
  * Migration 0017 on connections stored in apiops' own shape: each row's settings become
@@ -83,28 +83,9 @@ const OLD_ROWS: [string, object, boolean, object][] = [
   ],
 ]
 
-async function storeAt0016(dialect: Dialect) {
-  const schema = dialect === 'postgres' ? await createThrowawaySchema(PG_URL as string, 'c') : null
-  const store = createDb({ databaseUrl: schema?.url, sqlitePath: ':memory:', dataDir: '' })
-  const migrator = new Migrator({
-    db: store.db as Kysely<unknown>,
-    provider: { getMigrations: async () => migrations },
-    ...(schema ? { migrationTableSchema: schema.name } : {}),
-  })
-  const { error } = await migrator.migrateTo('0016_ip_groups')
-  if (error) throw error
-  return {
-    store,
-    async drop() {
-      await store.close()
-      await schema?.drop()
-    },
-  }
-}
-
 describe.each(dialects())('migration 0017 on stored connections (%s)', (dialect) => {
   it('renames each type’s fields to the documented ones', async () => {
-    const { store, drop } = await storeAt0016(dialect)
+    const { store, drop } = await storeMigratedTo(dialect, '0016_ip_groups')
     try {
       const db = store.db as unknown as Kysely<Record<string, Record<string, unknown>>>
       const projectId = randomUUID()

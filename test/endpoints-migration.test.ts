@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createDb, type DbHandle, type Dialect } from '../src/db/create-db.ts'
 import { migrateToLatest, migrations } from '../src/db/migrator.ts'
 import { dialects, PG_URL } from './helpers.ts'
-import { createThrowawaySchema } from './pg-schema.ts'
+import { storeMigratedTo } from './migrated-store.ts'
 
 /**
  * Migration 0014 on a database whose proxies hold their endpoints as JSON: each becomes
@@ -12,28 +12,9 @@ import { createThrowawaySchema } from './pg-schema.ts'
  * the order the JSON had, and the JSON column is gone.
  */
 
-async function storeAt0013(dialect: Dialect): Promise<{ store: DbHandle; drop(): Promise<void> }> {
-  const schema = dialect === 'postgres' ? await createThrowawaySchema(PG_URL as string, 'e') : null
-  const store = createDb({ databaseUrl: schema?.url, sqlitePath: ':memory:', dataDir: '' })
-  const migrator = new Migrator({
-    db: store.db as Kysely<unknown>,
-    provider: { getMigrations: async () => migrations },
-    ...(schema ? { migrationTableSchema: schema.name } : {}),
-  })
-  const { error } = await migrator.migrateTo('0013_proxy_settings')
-  if (error) throw error
-  return {
-    store,
-    async drop() {
-      await store.close()
-      await schema?.drop()
-    },
-  }
-}
-
 describe.each(dialects())('migration 0014 on existing proxies (%s)', (dialect) => {
   it('moves each proxy endpoint JSON into proxy_endpoints and drops the column', async () => {
-    const { store, drop } = await storeAt0013(dialect)
+    const { store, drop } = await storeMigratedTo(dialect, '0013_proxy_settings')
     try {
       const projectId = randomUUID()
       const db = store.db as unknown as Kysely<Record<string, Record<string, unknown>>>

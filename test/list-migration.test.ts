@@ -5,7 +5,7 @@ import { createDb, type DbHandle, type Dialect } from '../src/db/create-db.ts'
 import { SORTED_TEXT } from '../src/db/migrations/0009_list_indexes.ts'
 import { migrateToLatest, migrations } from '../src/db/migrator.ts'
 import { dialects, freshStore, PG_URL } from './helpers.ts'
-import { createThrowawaySchema } from './pg-schema.ts'
+import { storeMigratedTo } from './migrated-store.ts'
 
 /**
  * Migration 0009 on a database that already holds proxies: each gets its first path as
@@ -14,28 +14,9 @@ import { createThrowawaySchema } from './pg-schema.ts'
  * past the old check) do not stop the migration.
  */
 
-async function storeAt0008(dialect: Dialect): Promise<{ store: DbHandle; drop(): Promise<void> }> {
-  const schema = dialect === 'postgres' ? await createThrowawaySchema(PG_URL as string, 'm') : null
-  const store = createDb({ databaseUrl: schema?.url, sqlitePath: ':memory:', dataDir: '' })
-  const migrator = new Migrator({
-    db: store.db as Kysely<unknown>,
-    provider: { getMigrations: async () => migrations },
-    ...(schema ? { migrationTableSchema: schema.name } : {}),
-  })
-  const { error } = await migrator.migrateTo('0008_audit_folding')
-  if (error) throw error
-  return {
-    store,
-    async drop() {
-      await store.close()
-      await schema?.drop()
-    },
-  }
-}
-
 describe.each(dialects())('migration 0009 on existing proxies (%s)', (dialect) => {
   it('fills relative_path and proxy_routes from each client route', async () => {
-    const { store, drop } = await storeAt0008(dialect)
+    const { store, drop } = await storeMigratedTo(dialect, '0008_audit_folding')
     try {
       const projectId = randomUUID()
       const db = store.db as unknown as Kysely<Record<string, Record<string, unknown>>>

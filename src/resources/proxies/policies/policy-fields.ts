@@ -105,3 +105,31 @@ export const IP_GROUP_NAMES = Type.Optional(
     description: 'IP groups of the project whose entries this policy applies too',
   }),
 )
+
+/** What a business rule or a redaction action may do to a value (both pages list these). */
+export const VALUE_OPERATORS = [
+  'ADD',
+  'SUBTRACT',
+  'MULTIPLY',
+  'DIVIDE',
+  'MODULUS',
+  'POWER',
+  'CONCAT',
+  'REPLACE_IN',
+  'REPLACE_WITH',
+  'REPLACE_FIRST',
+  'SUBSTRING',
+  'MASK',
+  'FORMAT',
+  'TRANSFORM',
+  'INSERT',
+  'TRIM',
+  'ENCODE',
+  'DECODE',
+  'URL_ENCODE',
+  'URL_DECODE',
+  'EXTRACT_JWT_HEADER_CLAIM',
+  'EXTRACT_JWT_BODY_CLAIM',
+  'ADD_TEMPORAL',
+  'SUBTRACT_TEMPORAL',
+] as const

@@ -1,37 +1,10 @@
 import { Type } from 'typebox'
-import { closed, Enum, Variable } from '../policy-fields.ts'
+import { closed, Enum, VALUE_OPERATORS, Variable } from '../policy-fields.ts'
 import type { PolicyIssue, PolicyTypeDefinition } from './definition.ts'
 
 const text = Type.Optional(Type.String())
 const flag = Type.Optional(Type.Boolean())
 const index = Type.Optional(Type.Integer({ minimum: 0 }))
-
-const OPERATORS = [
-  'ADD',
-  'SUBTRACT',
-  'MULTIPLY',
-  'DIVIDE',
-  'MODULUS',
-  'POWER',
-  'CONCAT',
-  'REPLACE_IN',
-  'REPLACE_WITH',
-  'REPLACE_FIRST',
-  'SUBSTRING',
-  'MASK',
-  'FORMAT',
-  'TRANSFORM',
-  'INSERT',
-  'TRIM',
-  'ENCODE',
-  'DECODE',
-  'URL_ENCODE',
-  'URL_DECODE',
-  'EXTRACT_JWT_HEADER_CLAIM',
-  'EXTRACT_JWT_BODY_CLAIM',
-  'ADD_TEMPORAL',
-  'SUBTRACT_TEMPORAL',
-]
 
 const Action = Type.Object(
   {
@@ -40,7 +13,7 @@ const Action = Type.Object(
     sourceVarBodyInjectionFieldName: text,
     sourceDataType: Type.Optional(Enum('STRING', 'NUMERIC', 'TEMPORAL')),
     sourceTemporalFormat: text,
-    operator: Type.Optional(Enum(...OPERATORS)),
+    operator: Type.Optional(Enum(...VALUE_OPERATORS)),
     substringFrom: index,
     substringTo: index,
     maskFrom: index,

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { enumOf, strict } from '../../settings/settings.fields.ts'
+import { VALUE_OPERATORS } from '../policy-fields.ts'
 import type { PolicyIssue } from './definition.ts'
 import {
   Flag,
@@ -20,32 +21,6 @@ import {
  * its size.
  */
 
-const OPERATORS = [
-  'ADD',
-  'SUBTRACT',
-  'MULTIPLY',
-  'DIVIDE',
-  'MODULUS',
-  'POWER',
-  'CONCAT',
-  'REPLACE_IN',
-  'REPLACE_WITH',
-  'REPLACE_FIRST',
-  'SUBSTRING',
-  'MASK',
-  'FORMAT',
-  'TRANSFORM',
-  'INSERT',
-  'TRIM',
-  'ENCODE',
-  'DECODE',
-  'URL_ENCODE',
-  'URL_DECODE',
-  'EXTRACT_JWT_HEADER_CLAIM',
-  'EXTRACT_JWT_BODY_CLAIM',
-  'ADD_TEMPORAL',
-  'SUBTRACT_TEMPORAL',
-] as const
 /** This page's time units (not the JOSE pages' MILLI_SECONDS... spelling). */
 const TIME_UNITS = ['MILLISECOND', 'SECOND', 'MINUTE', 'HOUR', 'DAY', 'WEEK', 'MONTH', 'YEAR']
 const Index = optional(Type.Integer({ minimum: 0, maximum: 1_000_000 }))
@@ -57,7 +32,7 @@ export const Action = Type.Object(
     sourceVarBodyInjectionFieldName: optional(Text(200)),
     sourceDataType: maybe(enumOf(['STRING', 'NUMERIC', 'TEMPORAL'])),
     sourceTemporalFormat: optional(Text(200)),
-    operator: maybe(enumOf(OPERATORS)),
+    operator: maybe(enumOf(VALUE_OPERATORS)),
     substringFrom: Index,
     substringTo: Index,
     maskFrom: Index,
