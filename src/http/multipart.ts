@@ -27,25 +27,49 @@ function expected(spec: FormSpec): string {
   return [...Object.keys(spec.files), ...spec.fields].join(', ')
 }
 
-/** @fastify/multipart's and busboy's complaints, as catalogue errors. */
-export function multipartProblem(error: unknown, spec: FormSpec): unknown {
+/** What a form's limit errors say: which limit was hit, and why it is what it is. */
+export interface LimitNotes {
+  /** Each file part's byte limit (the plugin's fileSize) and what it is the limit for. */
+  files: Readonly<Record<string, { bytes: number; why: string }>>
+  /** The parts the form takes, named when it holds more. */
+  parts: string
+  /** A part declared application/json that does not parse, where the form reads JSON. */
+  badJson?: () => unknown
+}
+
+function notesOf(spec: FormSpec): LimitNotes {
+  const files = Object.fromEntries(
+    Object.entries(spec.files).map(([name, bytes]) => [name, { bytes, why: 'its limit' }]),
+  )
+  return { files, parts: expected(spec) }
+}
+
+/** @fastify/multipart's and busboy's complaints, as catalogue errors: one wording for every form. */
+export function multipartProblem(error: unknown, notes: LimitNotes): unknown {
   const e = error as { code?: string; part?: { fieldname?: string }; message?: string }
   switch (e?.code) {
     case 'FST_REQ_FILE_TOO_LARGE': {
-      const name = e.part?.fieldname ?? ''
-      return tooLarge(`The file ${name} is larger than ${spec.files[name] ?? 0} bytes, its limit.`)
+      const name = e.part?.fieldname ?? Object.keys(notes.files)[0] ?? ''
+      const limit = notes.files[name]
+      return tooLarge(
+        `The file ${name} is larger than ${limit?.bytes ?? 0} bytes, ${limit?.why ?? 'its limit'}.`,
+      )
     }
     case 'FST_FILES_LIMIT':
     case 'FST_FIELDS_LIMIT':
     case 'FST_PARTS_LIMIT':
       return errors.badRequest(
-        `The form holds more parts than this endpoint takes (${expected(spec)}).`,
+        `The form holds more parts than this endpoint takes; send ${notes.parts} only.`,
       )
     case 'FST_PROTO_VIOLATION':
       return errors.validationFailed([{ field: 'body', message: 'names a reserved field' }])
     case 'FST_INVALID_JSON_FIELD_ERROR':
-      return errors.badRequest('A form field declared as JSON is not valid JSON; send plain text.')
+      return (
+        notes.badJson?.() ??
+        errors.badRequest('A form field declared as JSON is not valid JSON; send plain text.')
+      )
   }
+  // busboy's own complaints about a malformed body ("Malformed part header", ...).
   if (error instanceof Error && !(error instanceof ApiError) && !e.code) {
     return errors.badRequest(`The multipart body is malformed (${e.message}).`)
   }
@@ -94,7 +118,7 @@ export async function readForm(request: FastifyRequest, spec: FormSpec): Promise
   try {
     for await (const part of request.parts()) await readPart(part, spec, form)
   } catch (error) {
-    throw multipartProblem(error, spec)
+    throw multipartProblem(error, notesOf(spec))
   }
   return form
 }

@@ -1,43 +1,12 @@
 import type { FastifyRequest } from 'fastify'
 import { ApiError, errors } from '../../errors.ts'
+import { multipartProblem } from '../../http/multipart.ts'
 import { UPLOAD_LIMITS } from './certificates.schemas.ts'
 
 /** The Apinizer Management API's names for two of the fields, accepted as aliases. */
 const FIELD_ALIASES = { certificateName: 'name', certificateDescription: 'description' } as const
 
 const tooLarge = (what: string) => new ApiError('payload_too_large', what)
-
-/** @fastify/multipart's limit errors, as catalogue errors that say which limit was hit. */
-function translate(error: unknown): unknown {
-  const e = error as { code?: string; part?: { fieldname?: string }; message?: string }
-  switch (e?.code) {
-    case 'FST_REQ_FILE_TOO_LARGE':
-      return tooLarge(
-        `The file ${e.part?.fieldname ?? ''} is larger than ${UPLOAD_LIMITS.fileSize} bytes, the limit for each uploaded file. A PEM certificate or key is a few KiB.`,
-      )
-    case 'FST_FILES_LIMIT':
-      return tooLarge(
-        `The form holds more than ${UPLOAD_LIMITS.files} files; send pemEncodedFile and at most privateKeyFile.`,
-      )
-    case 'FST_FIELDS_LIMIT':
-      return tooLarge(
-        `The form holds more than ${UPLOAD_LIMITS.fields} text fields; send only the fields this endpoint takes.`,
-      )
-    case 'FST_PARTS_LIMIT':
-      return tooLarge(
-        `The form holds more than ${UPLOAD_LIMITS.parts} parts; send only the fields this endpoint takes.`,
-      )
-    case 'FST_PROTO_VIOLATION':
-      return errors.validationFailed([{ field: 'body', message: 'names a reserved field' }])
-    case 'FST_INVALID_JSON_FIELD_ERROR':
-      return errors.badRequest('A form field declared as JSON is not valid JSON; send plain text.')
-  }
-  // busboy's own complaints about a malformed body ("Malformed part header", ...).
-  if (error instanceof Error && !(error instanceof ApiError) && !e.code) {
-    return errors.badRequest(`The multipart body is malformed (${e.message}).`)
-  }
-  return error
-}
 
 /**
  * preValidation for the upload routes: reads the form (bounded by UPLOAD_LIMITS) into
@@ -89,7 +58,18 @@ export async function readUploadForm(request: FastifyRequest): Promise<void> {
       body[field] = value
     }
   } catch (error) {
-    throw translate(error)
+    throw multipartProblem(error, {
+      files: Object.fromEntries(
+        ['pemEncodedFile', 'privateKeyFile'].map((name) => [
+          name,
+          {
+            bytes: UPLOAD_LIMITS.fileSize,
+            why: 'the limit for each uploaded file. A PEM certificate or key is a few KiB',
+          },
+        ]),
+      ),
+      parts: 'pemEncodedFile, privateKeyFile and the text fields',
+    })
   }
   request.body = body
 }

@@ -2,6 +2,7 @@ import type { MultipartFile, MultipartValue } from '@fastify/multipart'
 import type { FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { ApiError, errors } from '../../errors.ts'
+import { multipartProblem } from '../../http/multipart.ts'
 import { nulField } from '../../http/validation.ts'
 import { ProxyFromUrlBody } from './proxies.schemas.ts'
 import type { SpecUpload } from './spec-import.ts'
@@ -46,30 +47,8 @@ export function uploadOf(request: FastifyRequest): SpecUpload {
 
 const tooLarge = (what: string) => new ApiError('payload_too_large', what)
 
-function translate(error: unknown, maxBytes: number): unknown {
-  const e = error as { code?: string; part?: { fieldname?: string }; message?: string }
-  switch (e?.code) {
-    case 'FST_REQ_FILE_TOO_LARGE':
-      return tooLarge(
-        `The file ${e.part?.fieldname ?? ''} is larger than ${maxBytes} bytes, the limit for a spec (the server's APIOPS_SPEC_MAX_BYTES).`,
-      )
-    case 'FST_FILES_LIMIT':
-    case 'FST_FIELDS_LIMIT':
-    case 'FST_PARTS_LIMIT':
-      return errors.badRequest(
-        'The form holds more parts than this endpoint takes; send metadata and specFile only.',
-      )
-    case 'FST_PROTO_VIOLATION':
-      return errors.validationFailed([{ field: 'body', message: 'names a reserved field' }])
-    case 'FST_INVALID_JSON_FIELD_ERROR':
-      return badMetadata('it is declared application/json but is not valid JSON')
-  }
-  // busboy's own complaints about a malformed body ("Malformed part header", ...).
-  if (error instanceof Error && !(error instanceof ApiError) && !e.code) {
-    return errors.badRequest(`The multipart body is malformed (${e.message}).`)
-  }
-  return error
-}
+/** What the spec byte limit is, in a 413. */
+export const SPEC_LIMIT_WHY = "the limit for a spec (the server's APIOPS_SPEC_MAX_BYTES)"
 
 const badMetadata = (why: string) =>
   errors.badRequest(
@@ -137,7 +116,11 @@ export function readProxyForm(maxBytes: number) {
     try {
       for await (const part of request.parts()) await readPart(part, form, request)
     } catch (error) {
-      throw translate(error, maxBytes)
+      throw multipartProblem(error, {
+        files: { specFile: { bytes: maxBytes, why: SPEC_LIMIT_WHY } },
+        parts: 'metadata and specFile',
+        badJson: () => badMetadata('it is declared application/json but is not valid JSON'),
+      })
     }
     // The NUL check every JSON body gets ran before the form was read: run it now.
     const nul = nulField(form.metadata)

@@ -5,7 +5,6 @@ import { errors } from '../../errors.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { reparsed, specRecords } from './endpoints/endpoints.model.ts'
 import { endpointsOf, replaceEndpoints } from './endpoints/endpoints.repository.ts'
-import { keepingEndpointPolicies } from './policies/policies.repository.ts'
 import { assertAddressesResolve } from './proxies.addresses.ts'
 import { type ClientRoute, type ProxyInput, resolveDefinition } from './proxies.definition.ts'
 import { deployEverywhere, history, outcome, requireDeployTargets } from './proxies.deployment.ts'
@@ -183,10 +182,7 @@ export async function updateProxy(
       await repo.updateProxy(trx, existing.id, changes)
       if (input.reParse !== false) {
         const before = await endpointsOf(trx, existing.id)
-        // Deleting the rows would take their policies with them: keep those that stay.
-        await keepingEndpointPolicies(trx, existing.id, () =>
-          replaceEndpoints(trx, existing.id, reparsed(before, definition.endpoints, now)),
-        )
+        await replaceEndpoints(trx, existing.id, reparsed(before, definition.endpoints, now))
       }
       const specUrlChanged = changes.spec_url !== existing.spec_url
       await storeBodySettings(trx, deps.atRestKey, existing.id, input, specUrlChanged)

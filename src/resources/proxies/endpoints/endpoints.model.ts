@@ -100,6 +100,27 @@ export function reparsed(
   return [...fromSpec, ...manual]
 }
 
+/**
+ * Imported endpoints that the proxy already has (same method and name) take the stored
+ * row's id and creation time, so replacing the list updates those rows in place and what
+ * refers to them (rate-limit entries) survives an override. Answers the records and the
+ * id each imported record now has.
+ */
+export function keepStoredIdentity(
+  existing: readonly ProxyEndpointRow[],
+  records: readonly EndpointRecord[],
+): { records: EndpointRecord[]; idOf: (importedId: string) => string } {
+  const byKey = new Map(existing.map((row) => [keyOf(row.http_method, row.name), row]))
+  const ids = new Map<string, string>()
+  const kept = records.map((record) => {
+    const old = byKey.get(keyOf(record.http_method, record.name))
+    if (!old) return record
+    ids.set(record.id, old.id)
+    return { ...record, id: old.id, created_at: old.created_at }
+  })
+  return { records: kept, idOf: (id) => ids.get(id) ?? id }
+}
+
 /** The documented defaults of the WSA settings object; a PATCH names what differs. */
 export const WSA_DEFAULTS = {
   wsaEnabled: false,

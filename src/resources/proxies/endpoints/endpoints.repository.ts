@@ -76,20 +76,39 @@ export async function deleteEndpoint(db: Queryable, id: string): Promise<void> {
 }
 
 /**
- * Makes these, in this order, the proxy's endpoints (run it in a transaction: the old
- * set is deleted first). Ids are kept as given, so an endpoint that survives keeps its.
+ * Makes these, in this order, the proxy's endpoints (run it in a transaction). An endpoint
+ * whose id is given again stays the same row, updated where it differs: deleting and
+ * re-inserting it would cascade to what refers to it (endpoint policies, rate-limit
+ * entries). Only the endpoints not given again are deleted.
  */
 export async function replaceEndpoints(
   trx: Queryable,
   proxyId: string,
   endpoints: readonly EndpointRecord[],
 ): Promise<void> {
-  await trx.deleteFrom('proxy_endpoints').where('proxy_id', '=', proxyId).execute()
-  const rows = endpoints.map((e, position) => ({ ...e, proxy_id: proxyId, position }))
-  for (let i = 0; i < rows.length; i += CHUNK) {
+  const before = new Map((await endpointsOf(trx, proxyId)).map((row) => [row.id, row]))
+  const given = new Set(endpoints.map((e) => e.id))
+  const gone = [...before.keys()].filter((id) => !given.has(id))
+  for (let i = 0; i < gone.length; i += CHUNK) {
     await trx
-      .insertInto('proxy_endpoints')
-      .values(rows.slice(i, i + CHUNK))
+      .deleteFrom('proxy_endpoints')
+      .where('id', 'in', gone.slice(i, i + CHUNK))
       .execute()
   }
+  const rows = endpoints.map((e, position) => ({ ...e, proxy_id: proxyId, position }))
+  for (const row of rows) {
+    const old = before.get(row.id)
+    if (old && differs(old, row)) await updateEndpoint(trx, row.id, row)
+  }
+  const fresh = rows.filter((row) => !before.has(row.id))
+  for (let i = 0; i < fresh.length; i += CHUNK) {
+    await trx
+      .insertInto('proxy_endpoints')
+      .values(fresh.slice(i, i + CHUNK))
+      .execute()
+  }
+}
+
+function differs(old: ProxyEndpointRow, row: ProxyEndpointRow): boolean {
+  return (Object.keys(row) as (keyof ProxyEndpointRow)[]).some((k) => old[k] !== row[k])
 }

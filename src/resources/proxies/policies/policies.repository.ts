@@ -93,32 +93,3 @@ export async function replacePolicies(
       .values({ ...p, proxy_id: proxyId })
       .execute()
 }
-
-/**
- * Runs `work` (which replaces the proxy's endpoint rows) so that the policies of each
- * endpoint that survives it, by id, survive too: deleting the rows cascades to them.
- */
-export async function keepingEndpointPolicies<T>(
-  trx: Queryable,
-  proxyId: string,
-  work: () => Promise<T>,
-): Promise<T> {
-  const before = (await policiesOf(trx, proxyId)).filter((p) => p.endpoint_id !== null)
-  const result = await work()
-  const now = await trx
-    .selectFrom('proxy_endpoints')
-    .select('id')
-    .where('proxy_id', '=', proxyId)
-    .execute()
-  const alive = new Set(now.map((e) => e.id))
-  for (const p of before) {
-    if (alive.has(p.endpoint_id as string)) {
-      await trx
-        .insertInto('proxy_policies')
-        .values(p)
-        .onConflict((oc) => oc.doNothing())
-        .execute()
-    }
-  }
-  return result
-}

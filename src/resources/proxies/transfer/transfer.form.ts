@@ -1,7 +1,8 @@
 import type { MultipartFile, MultipartValue } from '@fastify/multipart'
 import type { FastifyRequest } from 'fastify'
 import { type Static, Type } from 'typebox'
-import { ApiError, errors } from '../../../errors.ts'
+import { errors } from '../../../errors.ts'
+import { multipartProblem } from '../../../http/multipart.ts'
 import { NameParam } from '../../../http/schemas.ts'
 import { documentChecker } from '../../../http/validation.ts'
 import { parseMetadata } from '../proxies.file.form.ts'
@@ -87,27 +88,6 @@ const FILE = 'apiProxyExportFile'
 const notZip = () =>
   errors.badRequest(`${FILE} parameter must be in zip file format and must end with zip extension!`)
 
-function translate(error: unknown, maxBytes: number): unknown {
-  const e = error as { code?: string; message?: string }
-  switch (e?.code) {
-    case 'FST_REQ_FILE_TOO_LARGE':
-      return new ApiError(
-        'payload_too_large',
-        `The file ${FILE} is larger than ${maxBytes} bytes, the limit for an export (the server's APIOPS_SPEC_MAX_BYTES).`,
-      )
-    case 'FST_FILES_LIMIT':
-    case 'FST_FIELDS_LIMIT':
-    case 'FST_PARTS_LIMIT':
-      return errors.badRequest(
-        `The form holds more parts than this endpoint takes; send ${FILE} and metadata only.`,
-      )
-  }
-  if (error instanceof Error && !(error instanceof ApiError) && !e.code) {
-    return errors.badRequest(`The multipart body is malformed (${e.message}).`)
-  }
-  return error
-}
-
 async function readPart(part: MultipartFile | MultipartValue, form: Record<string, unknown>) {
   const name = part.fieldname
   if (name !== FILE && name !== 'metadata') {
@@ -139,7 +119,15 @@ export function readImportForm(maxBytes: number) {
     try {
       for await (const part of request.parts()) await readPart(part, form)
     } catch (error) {
-      throw translate(error, maxBytes)
+      throw multipartProblem(error, {
+        files: {
+          [FILE]: {
+            bytes: maxBytes,
+            why: "the limit for an export (the server's APIOPS_SPEC_MAX_BYTES)",
+          },
+        },
+        parts: `${FILE} and metadata`,
+      })
     }
     const bytes = form[FILE]
     if (!(bytes instanceof Uint8Array))

@@ -7,7 +7,8 @@ import {
   authorizeInProject,
   type Principal,
 } from '../../../identity/policy/permissions.ts'
-import type { EndpointRecord } from '../endpoints/endpoints.repository.ts'
+import { keepStoredIdentity } from '../endpoints/endpoints.model.ts'
+import { type EndpointRecord, endpointsOf } from '../endpoints/endpoints.repository.ts'
 import { replacePolicies } from '../policies/policies.repository.ts'
 import { assertAddressesResolve } from '../proxies.addresses.ts'
 import { defineFrom, type ProxyInput } from '../proxies.definition.ts'
@@ -257,8 +258,13 @@ async function store(
       } else await repo.replaceRoutes(trx, project.id, row.id, [])
       await saveSettings(trx, row.id, settings)
       await storeSpecDocument(trx, row.id, snapshot.spec, now)
-      await replaceEndpoints(trx, row.id, endpoints)
-      const records = policyRecords(deps, row.id, policies, now, `${FIELD}:policies.json`)
+      const kept = keepStoredIdentity(existing ? await endpointsOf(trx, row.id) : [], endpoints)
+      await replaceEndpoints(trx, row.id, kept.records)
+      const placed = policies.map((p) => ({
+        ...p,
+        endpointId: p.endpointId === null ? null : kept.idOf(p.endpointId),
+      }))
+      const records = policyRecords(deps, row.id, placed, now, `${FIELD}:policies.json`)
       await replacePolicies(trx, row.id, records)
     })
   } catch (error) {
