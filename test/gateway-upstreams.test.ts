@@ -175,6 +175,23 @@ describe('load-balancing algorithms', () => {
     expect(chooser('ROUND_ROBIN', even).chosen.hashKeySource).toBeNull()
   })
 
+  it('an address listed twice is one address with the weights added up', () => {
+    const { chosen } = chooser('WEIGHTED', [
+      [A, 1],
+      [B, 1],
+      [A, 2],
+    ])
+    expect(counts(picks(chosen, 8))).toEqual({ [A]: 6, [B]: 2 })
+    // Reports name the address, so a cool-down covers every listing of it.
+    const { chosen: twice } = chooser('ROUND_ROBIN', [
+      [A, 1],
+      [B, 1],
+      [A, 1],
+    ])
+    for (let i = 0; i < 3; i++) twice.report(A, 'connect-error')
+    expect(picks(twice, 3)).toEqual([B, B, B])
+  })
+
   it('no addresses: nothing to pick', () => {
     expect(chooser('ROUND_ROBIN', []).chosen.pick(NONE)).toBeUndefined()
   })

@@ -41,6 +41,22 @@ export type {
 
 const NOTHING: Set<string> = new Set()
 
+/**
+ * One entry per address, in first-seen order, weights added up: reports name an
+ * address, so two entries for one address could not be told apart.
+ */
+function distinct(
+  list: StoredRouting['routingAddressList'],
+): { address: string; weight: number }[] {
+  const byAddress = new Map<string, { address: string; weight: number }>()
+  for (const { address, weight } of list) {
+    const seen = byAddress.get(address)
+    if (seen) seen.weight += weight
+    else byAddress.set(address, { address, weight })
+  }
+  return [...byAddress.values()]
+}
+
 class Chooser implements RoutingChooser, PoolView {
   readonly size: number
   readonly weights: Int32Array
@@ -68,7 +84,7 @@ class Chooser implements RoutingChooser, PoolView {
     private readonly clock: Clock,
     tuning: Tuning,
   ) {
-    const list = routing.routingAddressList
+    const list = distinct(routing.routingAddressList)
     this.addresses = list.map((a) => a.address)
     this.size = list.length
     this.indexOf = new Map(this.addresses.map((address, i) => [address, i]))
