@@ -94,6 +94,18 @@ function cpuMicros(pids: readonly number[]): number {
 
 function handle(name: string, port: number, child: ChildProcess): ServerHandle {
   const pids = processTree(child.pid as number)
+  let stopped = false
+  // A child's own children (nginx's worker) would outlive a SIGKILL of their parent.
+  process.on('exit', () => {
+    if (stopped) return
+    for (const pid of pids.slice(1)) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  })
   return {
     name,
     port,
@@ -101,6 +113,7 @@ function handle(name: string, port: number, child: ChildProcess): ServerHandle {
       return { cpuMicros: cpuMicros(pids), wallMicros: Number(process.hrtime.bigint() / 1000n) }
     },
     async stop() {
+      stopped = true
       if (child.exitCode !== null) return
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
       child.kill('SIGTERM')

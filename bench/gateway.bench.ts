@@ -19,7 +19,12 @@
  * upstream share the cores: compare ratios from one run, not figures across machines.
  */
 import { parseArgs } from 'node:util'
-import { ensureCompiledServer, installCleanupHandlers, type ServerHandle } from './children.ts'
+import {
+  ensureCompiledServer,
+  installCleanupHandlers,
+  registerTempDir,
+  type ServerHandle,
+} from './children.ts'
 import { makeTempDir } from './fixture.ts'
 import { prepareGatewayDb } from './gateway-fixture.ts'
 import {
@@ -91,7 +96,11 @@ const load = (seconds: number): LoadOptions => ({
 async function startTargets(options: Options, upstream: ServerHandle): Promise<ServerHandle[]> {
   const origin = `http://127.0.0.1:${upstream.port}`
   const targets: ServerHandle[] = [upstream]
-  const nginx = await startNginx(makeTempDir(), upstream.port)
+  const nginxDir = makeTempDir()
+  registerTempDir(nginxDir)
+  const nginx = await startNginx(nginxDir, upstream.port).catch(
+    (error: Error) => `nginx: could not start (${error.message}), skipped`,
+  )
   if (typeof nginx === 'string') console.log(nginx)
   else targets.push(nginx)
   targets.push(await startFastifyProxy(origin), await startMinimalProxy(origin))
