@@ -17,7 +17,7 @@ import {
   type Tuning,
 } from './types.ts'
 
-export { mayRetry } from './retry.ts'
+export { attemptPolicy, mayRetry } from './retry.ts'
 export type {
   AttemptPolicy,
   BreakerState,
