@@ -35,6 +35,12 @@ export function installCleanupHandlers(): void {
   process.on('SIGTERM', () => process.exit(143))
 }
 
+/** Killed when the bench exits, whatever the reason (for children not started by startServer). */
+export function registerChild(child: ChildProcess): void {
+  liveChildren.add(child)
+  child.on('exit', () => liveChildren.delete(child))
+}
+
 /** Removed when the bench exits, whatever the reason. */
 export function registerTempDir(dir: string): void {
   tempDirs.add(dir)
