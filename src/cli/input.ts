@@ -28,9 +28,24 @@ const MAX_INPUT_BYTES = 8 * 1024 * 1024
 export type BodyValidator = ReturnType<FastifySchemaCompiler<unknown>>
 export const compileBody: FastifySchemaCompiler<unknown> = bodyCompiler()
 
-/** A schema's validator as a route compiles its body's. */
-export const validatorOf = (schema: TSchema): BodyValidator =>
-  compileBody({ schema, method: 'POST', url: '/', httpPart: 'body' })
+/**
+ * compileBody, deferred to the validator's first call: a validator choosing among many
+ * branches (one per policy or connection type) then compiles only the branch it uses.
+ */
+export const compileOnUse: FastifySchemaCompiler<unknown> = (route) => {
+  let real: BodyValidator | undefined
+  const validate = ((data: unknown) => {
+    real ??= compileBody(route)
+    const valid = real(data)
+    validate.errors = (real as { errors?: unknown }).errors as never
+    return valid
+  }) as BodyValidator
+  return validate
+}
+
+/** A schema's validator as a route compiles its body's, compiled on first use. */
+export const validatorOf = (schema: TSchema): (() => BodyValidator) =>
+  lazily(() => compileBody({ schema, method: 'POST', url: '/', httpPart: 'body' }))
 
 /** The text of a file, or of standard input for "-" or no file. */
 export async function readInput(io: CliIo, file: string | undefined): Promise<string> {
@@ -71,11 +86,12 @@ export async function readJson(io: CliIo, file: string | undefined): Promise<unk
 }
 
 /** The body as the route accepts it (its defaults filled in), or the route's 400 words. */
-export function checkBody<T>(validate: BodyValidator, body: unknown): T {
+export function checkBody<T>(validator: () => BodyValidator, body: unknown): T {
   const field = nulField(body)
   if (field !== undefined) {
     throw errors.validationFailed([{ field, message: 'must not contain NUL (\\u0000) characters' }])
   }
+  const validate = validator()
   if (validate(body) === true) return body as T
   throw errors.validationFailed(ajvIssues(validate.errors ?? [], 'body'))
 }
@@ -97,4 +113,16 @@ export async function everyPage<T>(
     after = page.nextCursor ?? undefined
   } while (after !== undefined)
   return all
+}
+
+/**
+ * Made on first use: a command's validator is compiled only when that command runs, not
+ * whenever the CLI starts (the policy types alone are 43 schemas).
+ */
+export function lazily<T>(make: () => T): () => T {
+  let made: { value: T } | undefined
+  return () => {
+    made ??= { value: make() }
+    return made.value
+  }
 }

@@ -10,7 +10,7 @@ import {
 import * as connections from '../../resources/connections/connections.service.ts'
 import { CONNECTION_TYPES } from '../../resources/connections/types/index.ts'
 import { type CliContext, table } from '../context.ts'
-import { checkBody, compileBody, everyPage, OPERATOR, readJson } from '../input.ts'
+import { checkBody, compileOnUse, everyPage, lazily, OPERATOR, readJson } from '../input.ts'
 
 /*
  * apiops connection list|get|create|delete: a project's connections in the documented
@@ -19,6 +19,15 @@ import { checkBody, compileBody, everyPage, OPERATOR, readJson } from '../input.
  */
 
 const API = '/apiops/projects/{projectName}/connections'
+/** One validator per connection type, as the create route's, each compiled when a body first uses it. */
+const validate = lazily(() =>
+  discriminatedBody(compileOnUse, NAMED_BODIES)({
+    schema: NamedConnectionBody,
+    method: 'POST',
+    url: API,
+    httpPart: 'body',
+  }),
+)
 const COLUMNS = ['name', 'type', 'enabled', 'deployToWorker', 'description']
 
 export function registerConnectionCommands(program: Command, ctx: CliContext): void {
@@ -65,10 +74,6 @@ const unknownType = (type: string) =>
   ])
 
 function connectionWrites(connection: Command, { withServices, print, io }: CliContext) {
-  const validate = discriminatedBody(
-    compileBody,
-    NAMED_BODIES,
-  )({ schema: NamedConnectionBody, method: 'POST', url: API, httpPart: 'body' })
   connection
     .command('create <project> [file]')
     .description(`create a connection from its documented JSON body (POST ${API}/)`)

@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import * as s from '../../resources/proxies/policies/policies.schemas.ts'
 import * as policies from '../../resources/proxies/policies/policies.service.ts'
 import { type CliContext, table } from '../context.ts'
-import { checkBody, compileBody, OPERATOR, readJson, validatorOf } from '../input.ts'
+import { checkBody, compileOnUse, lazily, OPERATOR, readJson, validatorOf } from '../input.ts'
 
 /*
  * apiops policy list|add|update|delete: the policies of an API proxy, through the same
@@ -11,6 +11,16 @@ import { checkBody, compileBody, OPERATOR, readJson, validatorOf } from '../inpu
  */
 
 const API = '/apiops/projects/{projectName}/apiProxies/{apiProxyName}/policies'
+/** One validator per policy type, as the add route's, each compiled when a body first uses it. */
+const validate = lazily(() =>
+  s.policyBodyValidator(compileOnUse)({
+    schema: s.PolicyBody,
+    method: 'POST',
+    url: API,
+    httpPart: 'body',
+  }),
+)
+const validateDelete = validatorOf(s.DeletePolicyBody)
 const FILE = 'a JSON file with {operationMetadata, policy}; "-" or none: standard input'
 
 interface DeleteOptions {
@@ -78,12 +88,6 @@ function policyList(policy: Command, { withServices, print }: CliContext) {
 }
 
 function policyWrite(policy: Command, { withServices, print, io }: CliContext) {
-  const validate = s.policyBodyValidator(compileBody)({
-    schema: s.PolicyBody,
-    method: 'POST',
-    url: API,
-    httpPart: 'body',
-  })
   for (const [verb, method, run] of [
     ['add', 'POST', policies.addPolicy],
     ['update', 'PUT', policies.updatePolicy],
@@ -108,7 +112,6 @@ function policyWrite(policy: Command, { withServices, print, io }: CliContext) {
 }
 
 function policyDelete(policy: Command, { withServices, print }: CliContext) {
-  const validate = validatorOf(s.DeletePolicyBody)
   policy
     .command('delete <project> <proxy> <policyName>')
     .description(`delete a policy from the list the options name (DELETE ${API}/{policyName}/)`)
@@ -125,7 +128,7 @@ function policyDelete(policy: Command, { withServices, print }: CliContext) {
           ...(o.method === undefined ? {} : { targetEndpointHTTPMethod: o.method.toUpperCase() }),
           ...(o.deployTo ? { deployTargetEnvironmentNameList: o.deployTo } : {}),
         }
-        const body = checkBody<{ operationMetadata: never }>(validate, {
+        const body = checkBody<{ operationMetadata: never }>(validateDelete, {
           operationMetadata: where,
         })
         const ref = { projectName, apiProxyName, policyName }
