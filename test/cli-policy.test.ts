@@ -67,6 +67,8 @@ describe.each(dialects())('apiops policy, deploy, ip-group, rlcl (%s)', (dialect
       (await cli(config, ['--json', 'token', 'create', 'root', '--name', 't', '--never-expires']))
         .out,
     ).token
+    // The server's first authenticated request is slow (its first token check): taken here.
+    expect((await app.inject({ url: '/apiops/me/', headers: bearer(token) })).statusCode).toBe(200)
     await createEnvironment(services, {
       name: 'production',
       type: 'TEST',
@@ -92,7 +94,8 @@ describe.each(dialects())('apiops policy, deploy, ip-group, rlcl (%s)', (dialect
       },
       quiet as never,
     )
-  })
+    // Building the app compiles every route's schemas: slow on a loaded machine.
+  }, 120_000)
 
   afterAll(async () => {
     await app.close()
@@ -165,6 +168,13 @@ describe.each(dialects())('apiops policy, deploy, ip-group, rlcl (%s)', (dialect
       JSON.stringify({ ...BLOCK, policy: { ...BLOCK.policy, colour: 'red' } }),
     )
     expect(field.err).toBe('apiops: Validation failed: policy.colour is not a known field\n')
+    const server = await app.inject({
+      method: 'POST',
+      url: '/apiops/projects/Shop/apiProxies/orders/policies/x/',
+      headers: bearer(token),
+      payload: { ...BLOCK, policy: { ...BLOCK.policy, colour: 'red' } },
+    })
+    expect(field.err).toBe(`apiops: ${server.json().error_description}\n`)
     const badIp = await cli(
       config,
       ['policy', 'add', 'Shop', 'orders', 'x'],

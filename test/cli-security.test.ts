@@ -73,6 +73,8 @@ describe.each(dialects())('apiops security objects (%s)', (dialect) => {
       '--never-expires',
     ])
     token = JSON.parse(t.out).token
+    // The server's first authenticated request is slow (its first token check): taken here.
+    expect((await app.inject({ url: '/apiops/me/', headers: bearer(token) })).statusCode).toBe(200)
     await createEnvironment(s, {
       name: 'production',
       type: 'TEST',
@@ -98,7 +100,8 @@ describe.each(dialects())('apiops security objects (%s)', (dialect) => {
       },
       quiet as never,
     )
-  })
+    // Building the app compiles every route's schemas: slow on a loaded machine.
+  }, 120_000)
 
   afterAll(async () => {
     await app.close()
@@ -136,11 +139,18 @@ describe.each(dialects())('apiops security objects (%s)', (dialect) => {
     const read = JSON.parse((await run(['--json', 'connection', 'get', 'Shop', 'mailer'])).out)
     expect(read).toEqual((await get('connections/mailer/')).json().resultList[0])
     expect(read.password).toBe('********')
-    const bad = await run(
-      ['connection', 'create', 'Shop'],
-      JSON.stringify({ ...body, name: 'm2', port: 'x' }),
-    )
-    expect(bad).toMatchObject({ code: 1, err: 'apiops: Validation failed: port must be integer\n' })
+    const badBody = { ...body, name: 'm2', port: 'x' }
+    const bad = await run(['connection', 'create', 'Shop'], JSON.stringify(badBody))
+    const server = await app.inject({
+      method: 'POST',
+      url: '/apiops/projects/Shop/connections/',
+      headers: bearer(token),
+      payload: badBody,
+    })
+    expect(server.statusCode).toBe(400)
+    // The route's own words, to the letter.
+    expect(bad).toMatchObject({ code: 1, err: `apiops: ${server.json().error_description}\n` })
+    expect(bad.err).toContain('port must be integer')
     expect((await run(['connection', 'list', 'Shop', '--type', 'fax'])).err).toMatch(
       /^apiops: Validation failed: type is 'fax'; must be equal to one of/,
     )
@@ -168,11 +178,7 @@ describe.each(dialects())('apiops security objects (%s)', (dialect) => {
       'Consumer-Pass-1\n',
     )
     expect(created).toMatchObject({ code: 0, out: 'created credential mobile\n' })
-    const login = async (password: string) => {
-      const basic = Buffer.from(`mobile:${password}`).toString('base64')
-      return (await get('credentials/mobile/')).json().password === '********' && basic.length > 0
-    }
-    expect(await login('Consumer-Pass-1')).toBe(true)
+    expect((await get('credentials/mobile/')).json().password).toBe('********')
     expect(
       (
         await run(
@@ -246,9 +252,7 @@ describe.each(dialects())('apiops security objects (%s)', (dialect) => {
       ['jwk', 'generate', 'Shop'],
       JSON.stringify({ ...example, name: 'x', type: 'DSA' }),
     )
-    expect(bad.err).toMatch(
-      /^apiops: Validation failed: type must be equal to constant/,
-    )
+    expect(bad.err).toMatch(/^apiops: Validation failed: type must be equal to constant/)
     expect((await run(['jwk', 'delete', 'Shop', 'generated-ec-jwk'])).out).toBe(
       'deleted JWK generated-ec-jwk\n',
     )

@@ -21,7 +21,10 @@ import { checkBody, compileOnUse, everyPage, lazily, OPERATOR, readJson } from '
 const API = '/apiops/projects/{projectName}/connections'
 /** One validator per connection type, as the create route's, each compiled when a body first uses it. */
 const validate = lazily(() =>
-  discriminatedBody(compileOnUse, NAMED_BODIES)({
+  discriminatedBody(
+    compileOnUse,
+    NAMED_BODIES,
+  )({
     schema: NamedConnectionBody,
     method: 'POST',
     url: API,
