@@ -53,7 +53,7 @@ export function registerProxyCommands(program: Command, { withServices, print }:
   proxy
     .command('import <project> <file>')
     .description(
-      `create a proxy from an export ZIP; --override replaces one of the same name (POST ${API}/import/)`,
+      `create a proxy from an export ZIP; --override replaces one of the same name (POST ${API}/import/, with --override PUT ${API}/{apiProxyName}/import/)`,
     )
     .option('--name <name>', 'import under this name instead of the exported one')
     .option('--override', 'replace a proxy of that name (its deployments then need a redeploy)')
