@@ -284,4 +284,25 @@ describe.each(dialects())('apiops policy, deploy, ip-group, rlcl (%s)', (dialect
     )
     expect((await cli(config, ['rlcl', 'delete', 'Shop', 'partners'])).code).toBe(1)
   })
+
+  it('records writes and failed writes in the audit log as the CLI; reads are not recorded', async () => {
+    const before = await runtime.store.db.selectFrom('audit_events').select('id').execute()
+    await cli(config, ['policy', 'add', 'Shop', 'orders', 'audited'], JSON.stringify(BLOCK))
+    await cli(config, ['policy', 'add', 'Shop', 'orders', 'audited'], JSON.stringify(BLOCK))
+    await cli(config, ['ip-group', 'get', 'Shop', 'nothing'])
+    await cli(config, ['policy', 'list', 'Shop', 'nothing'])
+    const seen = new Set(before.map((e) => e.id))
+    const events = (
+      await runtime.store.db
+        .selectFrom('audit_events')
+        .select(['id', 'action', 'actor_username', 'outcome'])
+        .orderBy('at')
+        .orderBy('id')
+        .execute()
+    ).filter((e) => !seen.has(e.id))
+    expect(events.map((e) => `${e.actor_username} ${e.action} ${e.outcome}`)).toEqual([
+      'cli policy.added success',
+      'cli cli.failed failure',
+    ])
+  })
 })
