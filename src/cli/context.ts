@@ -20,7 +20,8 @@ export interface CliContext {
   print: (data: unknown, human: () => string) => void
   /**
    * Opens the store, runs one command with the services, records it in the audit log
-   * (every command but the lists, as the server records every write), closes the store.
+   * (every command but the reads, list and get, as the server records every write),
+   * closes the store.
    */
   withServices: (fn: (s: Services) => Promise<void>) => () => Promise<void>
   password: (opts: { password?: string; passwordStdin?: boolean }) => Promise<string>
@@ -94,7 +95,7 @@ function servicesRunner(
     } catch (error) {
       // A command that would change something and failed changed nothing: said here.
       const command = running()
-      if (command && !command.command.endsWith('.list')) {
+      if (command && !/\.(list|get)$/.test(command.command)) {
         services.audit.record(
           'cli.failed',
           { command: command.command, args: command.args.join(' ') },

@@ -1,10 +1,17 @@
 import { Command } from 'commander'
 import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
+import { registerConnectionCommands } from './commands/connections.ts'
+import { registerCredentialCommands } from './commands/credentials.ts'
 import { registerEnvVarCommands } from './commands/env-vars.ts'
+import { registerIpGroupCommands } from './commands/ip-groups.ts'
+import { registerKeyMaterialCommands } from './commands/key-material.ts'
+import { registerPolicyCommands } from './commands/policies.ts'
 import { registerProjectCommands } from './commands/projects.ts'
 import { registerProxyCommands } from './commands/proxies.ts'
+import { registerRlclCommands } from './commands/rlcl.ts'
 import { registerServerCommands } from './commands/server.ts'
+import { registerStoreCommands } from './commands/stores.ts'
 import { registerTokenCommands } from './commands/tokens.ts'
 import { registerUserCommands } from './commands/users.ts'
 import { type CliIo, createContext } from './context.ts'
@@ -33,7 +40,7 @@ export async function runCli(
 ): Promise<number> {
   const program = new Command('apiops')
     .description(
-      'apiops: management API server, and the administration of its users, tokens and projects',
+      'apiops: management API server, and the administration of its users, tokens, projects and their resources',
     )
     .option('--json', 'print machine-readable JSON')
     .exitOverride()
@@ -45,6 +52,13 @@ export async function runCli(
   registerProjectCommands(program, ctx)
   registerEnvVarCommands(program, ctx)
   registerProxyCommands(program, ctx)
+  registerPolicyCommands(program, ctx)
+  registerConnectionCommands(program, ctx)
+  registerCredentialCommands(program, ctx)
+  registerIpGroupCommands(program, ctx)
+  registerRlclCommands(program, ctx)
+  registerKeyMaterialCommands(program, ctx)
+  registerStoreCommands(program, ctx)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

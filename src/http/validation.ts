@@ -1,6 +1,6 @@
 import { Ajv, type Options } from 'ajv'
 import addFormats from 'ajv-formats'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest, FastifySchemaCompiler } from 'fastify'
 import { errors } from '../errors.ts'
 import { ajvIssues } from './error-handler.ts'
 
@@ -92,4 +92,14 @@ export function documentChecker<T>(schema: object): (value: unknown, where: stri
       })),
     )
   }
+}
+
+/**
+ * A body validator compiled exactly as the routes' (useDefaults, no coercion), for a
+ * caller with a body but no request: the CLI checks a JSON file as the route would.
+ */
+export function bodyCompiler(): FastifySchemaCompiler<unknown> {
+  const strict = new Ajv({ ...common, coerceTypes: false })
+  addFormats.default(strict)
+  return ({ schema }) => strict.compile(schema as object)
 }

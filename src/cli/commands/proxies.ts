@@ -1,23 +1,19 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import type { Command } from 'commander'
-import type { Principal } from '../../identity/policy/permissions.ts'
+import { deploy, undeploy } from '../../resources/proxies/proxies.deployment.ts'
 import { listProxies } from '../../resources/proxies/proxies.service.ts'
 import { exportProxy, importProxy } from '../../resources/proxies/transfer/transfer.service.ts'
 import { type CliContext, table } from '../context.ts'
+import { OPERATOR } from '../input.ts'
 
 /*
- * apiops proxy list|export|import: a project's API proxies, and moving one between
- * projects or servers as the export ZIP the API answers. The CLI is the operator on
- * the server's own database, so it acts with every role (its audit actor is "cli").
+ * apiops proxy list|export|import|deploy|undeploy: a project's API proxies, moving one
+ * between projects or servers as the export ZIP the API answers, and its deployments.
+ * The CLI is the operator on the server's own database, so it acts with every role
+ * (its audit actor is "cli").
  */
 
-const OPERATOR: Principal = {
-  userId: 'cli',
-  username: 'cli',
-  roles: new Set(['ROLE_ADMIN']),
-  tokenId: undefined,
-  via: 'token',
-}
+const API = '/apiops/projects/{projectName}/apiProxies'
 
 interface ImportOptions {
   name?: string
@@ -27,18 +23,23 @@ interface ImportOptions {
 export function registerProxyCommands(program: Command, { withServices, print }: CliContext): void {
   const proxy = program
     .command('proxy')
-    .description("a project's API proxies: list, export, import")
-  proxy.command('list <project>').action((projectName: string) =>
-    withServices(async (s) => {
-      const page = await listProxies(s, OPERATOR, projectName, {})
-      print(page.resultList, () =>
-        table(page.resultList as never, ['name', 'creationType', 'relativePath', 'description']),
-      )
-    })(),
-  )
+    .description("a project's API proxies: list, export, import, deploy, undeploy")
+  proxy
+    .command('list <project>')
+    .description(`list a project's API proxies (GET ${API}/)`)
+    .action((projectName: string) =>
+      withServices(async (s) => {
+        const page = await listProxies(s, OPERATOR, projectName, {})
+        print(page.resultList, () =>
+          table(page.resultList as never, ['name', 'creationType', 'relativePath', 'description']),
+        )
+      })(),
+    )
   proxy
     .command('export <project> <name> <file>')
-    .description('write the proxy as an export ZIP (secrets are never written)')
+    .description(
+      `write the proxy as an export ZIP, secrets never in it (GET ${API}/{apiProxyName}/export/)`,
+    )
     .action((projectName: string, name: string, file: string) =>
       withServices(async (s) => {
         const zip = await exportProxy(s, OPERATOR, projectName, name)
@@ -51,7 +52,9 @@ export function registerProxyCommands(program: Command, { withServices, print }:
     )
   proxy
     .command('import <project> <file>')
-    .description('create a proxy from an export ZIP; --override replaces one of the same name')
+    .description(
+      `create a proxy from an export ZIP; --override replaces one of the same name (POST ${API}/import/, with --override PUT ${API}/{apiProxyName}/import/)`,
+    )
     .option('--name <name>', 'import under this name instead of the exported one')
     .option('--override', 'replace a proxy of that name (its deployments then need a redeploy)')
     .action((projectName: string, file: string, opts: ImportOptions) =>
@@ -72,4 +75,33 @@ export function registerProxyCommands(program: Command, { withServices, print }:
         )
       })(),
     )
+  registerDeployCommands(proxy, withServices, print)
+}
+
+function registerDeployCommands(
+  proxy: Command,
+  withServices: CliContext['withServices'],
+  print: CliContext['print'],
+): void {
+  const path = `${API}/{apiProxyName}/environments/{environmentName}/`
+  for (const [verb, run, method] of [
+    ['deploy', deploy, 'POST'],
+    ['undeploy', undeploy, 'DELETE'],
+  ] as const) {
+    proxy
+      .command(`${verb} <project> <name> <environment>`)
+      .description(
+        verb === 'deploy'
+          ? `deploy the proxy's latest revision to an environment, or redeploy it (${method} ${path})`
+          : `remove the proxy from an environment; not deployed there is no error (${method} ${path})`,
+      )
+      .action((projectName: string, apiProxyName: string, environmentName: string) =>
+        withServices(async (s) => {
+          const result = await run(s, OPERATOR, { projectName, apiProxyName, environmentName })
+          print(result, () =>
+            result.deploymentResults.map((r) => `${r.environmentName}: ${r.message}\n`).join(''),
+          )
+        })(),
+      )
+  }
 }

@@ -30,7 +30,7 @@ const AccessItemSchema = Type.Object(
   { additionalProperties: false },
 )
 
-const AccessBody = Type.Object(
+export const AccessBody = Type.Object(
   { credentialAccessList: Type.Array(AccessItemSchema, { minItems: 1, maxItems: 500 }) },
   { additionalProperties: false },
 )
