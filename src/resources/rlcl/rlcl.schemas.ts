@@ -1,7 +1,8 @@
 import { Type } from 'typebox'
 import { FreeText, NameParam } from '../../http/schemas.ts'
 import { PolicyConditionSchema } from '../proxies/policies/policies.condition.ts'
-import { closed, Enum, Nullable, Variable } from '../proxies/policies/policy-fields.ts'
+import { closed, Enum, Nullable } from '../proxies/policies/policy-fields.ts'
+import { Variable } from '../proxies/policies/policy-variable.ts'
 
 export const ProjectParams = Type.Object({ projectName: NameParam })
 export const RlclParams = Type.Object({ projectName: NameParam, rlclName: NameParam })
