@@ -62,6 +62,23 @@ export const EndpointsBody = Type.Object(
   closed,
 )
 
+/**
+ * A delete names each limit by its place (the delete page sends only apiProxyName,
+ * endpointName and endpointHTTPMethod); rate fields, when sent as well, are still checked.
+ */
+export const RemoveEndpointsBody = Type.Object(
+  {
+    endpointRateLimitList: Type.Array(
+      Type.Object(
+        { ...Type.Partial(EndpointRateLimit).properties, apiProxyName: NameParam },
+        closed,
+      ),
+      { minItems: 1, maxItems: MAX_MEMBERS },
+    ),
+  },
+  closed,
+)
+
 /** Replace takes an empty list too: it empties the RLCL. */
 export const ReplaceCredentialsBody = Type.Object(
   { credentialNameList: Type.Array(NameParam, { maxItems: MAX_MEMBERS }) },
