@@ -193,13 +193,6 @@ export const KNOWN: Record<string, Known[]> = {
         'an RLCL has one condition: adding a second is a 409 that points at PUT (update-condition replaces it)',
     },
   ],
-  '12-rlcl/endpoints/delete-endpoints': [
-    {
-      status: 400,
-      reason:
-        "apiops checks a delete's entries with the add schema (the rate fields required); the page sends only each endpoint's key. To fix in the RLCL routes",
-    },
-  ],
   '06-connections/connections/connection-email': [
     {
       op: 'Get Connection',

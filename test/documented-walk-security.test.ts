@@ -86,7 +86,8 @@ function stepsOf(id: string): Step[] {
       method: op.method,
       path: op.path,
       body,
-      answer: op.answer,
+      // An update section showing no answer of its own answers as the add section does.
+      answer: op.answer ?? (rank(op.title) === 1 ? adds[0]?.answer : undefined),
       download: false,
     }))
   // One cycle per add example (each may reuse one name): add it, then every other
@@ -177,7 +178,7 @@ describe('the security walk covers its sections', () => {
     for (const id of SECURITY_ORDER) {
       for (const step of stepsOf(id)) {
         const label = `${id} ${step.op}`
-        // A type page's section may show no answer of its own (the add section's stands).
+        // A type page's read or delete section may show no answer (Get lists show none).
         const answered = step.answer !== undefined || step.download || step.op !== ''
         expect(answered, label).toBe(true)
         const bodiless = /\{\w+\}\/?$|\/(enable|disable|mmdb)$/.test(step.path)
