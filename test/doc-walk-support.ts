@@ -38,8 +38,8 @@ export interface DocPage {
   roles: string[]
 }
 
-/** Every page of the walked sections, except the index pages. */
-export function walkedPageIds(): string[] {
+/** Every page of the walked sections (or of `sections`), except the index pages. */
+export function walkedPageIds(sections: readonly string[] = WALKED_SECTIONS): string[] {
   const ids: string[] = []
   const visit = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -49,7 +49,7 @@ export function walkedPageIds(): string[] {
         ids.push(relative(REFERENCE_ROOT, path).replace(/\.md$/, ''))
     }
   }
-  for (const section of WALKED_SECTIONS) visit(join(REFERENCE_ROOT, section))
+  for (const section of sections) visit(join(REFERENCE_ROOT, section))
   return ids.sort()
 }
 
@@ -65,13 +65,20 @@ function section(text: string, start: RegExp): string | undefined {
   return lines.slice(at + 1, end < 0 ? undefined : end).join('\n')
 }
 
-function requestExamples(text: string): Record<string, unknown>[] {
-  const re = /^#### Full JSON (?:Body|Metadata) Example[^\n]*\n+```json\n([\s\S]*?)\n```/gm
-  const found = [...text.matchAll(re)].map((m) => JSON.parse(m[1] as string))
+/** `level`: the heading level of the examples (a type page nests them one deeper). */
+function requestExamples(text: string, level = 4): Record<string, unknown>[] {
+  const heading = `^#{${level}} Full JSON (?:Body|Metadata) Example[^\\n]*\\n+\`\`\`json\\n([\\s\\S]*?)\\n\`\`\``
+  const found = [...text.matchAll(new RegExp(heading, 'gm'))].map((m) => JSON.parse(m[1] as string))
   if (found.length > 0) return found
-  // No body example of its own ("same structure as create"): the cURL examples' bodies.
-  return [...text.matchAll(/-d '(\{[\s\S]*?\})'/g)].map((m) => JSON.parse(m[1] as string))
+  // No body example of its own ("same structure as create"): the cURL examples' bodies,
+  // but for one that elides part of itself (`[...]`): it is no JSON, so nothing to send.
+  return [...text.matchAll(/-d '(\{[\s\S]*?\})'/g)]
+    .filter((m) => !(m[1] as string).includes('[...]'))
+    .map((m) => JSON.parse(m[1] as string))
 }
+
+/** Whether the page's only body example elides part of itself (`[...]`). */
+export const elidedExample = (id: string) => /-d '\{[^']*\[\.\.\.\][^']*\}'/.test(pageText(id))
 
 function fieldsTable(text: string) {
   const tableTypes = new Map<string, string>()
@@ -87,14 +94,24 @@ function fieldsTable(text: string) {
   return { tableTypes, conditional }
 }
 
+/** The success answer a text documents, if it shows one as JSON. */
+function answerIn(text: string): DocAnswer | undefined {
+  const json = /Success Response[^\n]*\n+```json\n([\s\S]*?)\n```/.exec(text)
+  if (!json) return undefined
+  const { tableTypes, conditional } = fieldsTable(text)
+  // Some pages stand for the rest of a list with `[...]`: an empty list, shape unknown.
+  return {
+    example: JSON.parse((json[1] as string).replace(/\[\.\.\.\]/g, '[]')),
+    tableTypes,
+    conditional,
+  }
+}
+
 function answerOf(id: string, seen: string[] = []): DocAnswer | undefined {
   const text = pageText(id)
   const response = section(text, /^#+ Response$/) ?? section(text, /Success Response/) ?? ''
-  const json = /Success Response[^\n]*\n+```json\n([\s\S]*?)\n```/.exec(text)
-  if (json) {
-    const { tableTypes, conditional } = fieldsTable(text)
-    return { example: JSON.parse(json[1] as string), tableTypes, conditional }
-  }
+  const own = answerIn(text)
+  if (own) return own
   const same = /Same as [^\n]*?\(\/management-api-docs\/02-api-reference\/([^)]+?)\/?\)/.exec(
     response,
   )
@@ -111,7 +128,7 @@ function withBorrowedNotes(id: string, answer: DocAnswer | undefined): DocAnswer
   if (!answer || answer.tableTypes.size > 0) return answer
   const same = JSON.stringify(answer.example)
   const folder = dirname(id)
-  const others = walkedPageIds()
+  const others = walkedPageIds([...new Set([...WALKED_SECTIONS, id.split('/')[0] as string])])
     .filter((other) => other !== id)
     .sort((a, b) => Number(dirname(b) === folder) - Number(dirname(a) === folder))
   for (const other of others) {
@@ -140,6 +157,9 @@ function downloadOf(text: string): DocPage['download'] {
   return contentType && fileName ? { contentType, fileName } : undefined
 }
 
+/** The roles a page names. */
+export const pageRoles = (id: string) => [...new Set(pageText(id).match(/ROLE_[A-Z_]+/g) ?? [])]
+
 export function readDocPage(id: string): DocPage {
   const text = pageText(id)
   const endpoint = section(text, /^## Endpoint/) ?? ''
@@ -153,7 +173,7 @@ export function readDocPage(id: string): DocPage {
     examples: requestExamples(text),
     answer: withBorrowedNotes(id, answerOf(id)),
     download: downloadOf(text),
-    roles: [...new Set(text.match(/ROLE_[A-Z_]+/g) ?? [])],
+    roles: pageRoles(id),
   }
 }
 
@@ -213,4 +233,38 @@ export function answerProblems(doc: DocAnswer, actual: unknown): string[] {
   }
   compare('', doc.example, actual as object, false)
   return problems
+}
+
+/** One operation of a type page: its `## <title>` section (Add Policy, Get Connection ...). */
+export interface DocOperation {
+  title: string
+  method: string
+  path: string
+  examples: Record<string, unknown>[]
+  answer: DocAnswer | undefined
+}
+
+/**
+ * A type page (a policy type, a connection type) documents several endpoints, each in a
+ * `## <title>` section with its own `### Endpoint`, examples and success answer.
+ */
+export function readTypePage(id: string): DocOperation[] {
+  const text = pageText(id)
+  const titles = [...text.matchAll(/^## (.+)$/gm)].map((m) => m[1] as string)
+  const operations: DocOperation[] = []
+  for (const title of titles) {
+    const body = section(text, new RegExp(`^## ${title.replace(/[()]/g, '\\$&')}$`)) ?? ''
+    const endpoint = section(body, /^### Endpoint$/) ?? ''
+    const line = /^(GET|POST|PUT|PATCH|DELETE) (\/apiops\/\S+)$/m.exec(endpoint)
+    if (!line) continue
+    const examples = requestExamples(body, 5)
+    operations.push({
+      title,
+      method: line[1] as string,
+      path: line[2] as string,
+      examples: examples.length > 0 ? examples : requestExamples(body, 4),
+      answer: answerIn(body),
+    })
+  }
+  return operations
 }

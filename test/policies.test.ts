@@ -421,6 +421,55 @@ describe.each(dialects())('API proxy policies (%s)', (dialect) => {
     expect((await call('GET', at('secret'))).body).not.toContain('Other-Secret-2')
   })
 
+  it("checks a policy group's rules with the condition rule schema, naming the field", async () => {
+    await proxy('grouped')
+    const rule = {
+      conditionCriteria: 'VALUE',
+      firstVariable: { type: 'HEADER', headerName: 'X-Tier' },
+      variableDataType: 'STRING',
+      valueComparisonOperator: 'EQ',
+      secondValueSource: 'VALUE',
+      secondValue: 'gold',
+    }
+    const group = (criteria: string, rules: Json[]) => ({
+      operationMetadata: all(),
+      policy: { type: 'policy-group', condition: { criteria, rules } },
+    })
+    await ok('POST', at('grouped', 'g'), group('IF_ALL_MATCH', [rule]))
+    expect((await listed('grouped')).requestPolicyList[0].condition.rules).toEqual([rule])
+    const cases: [Json[], string, string][] = [
+      [[{ ...rule, colour: 'blue' }], 'IF_ALL_MATCH', 'policy.condition.rules.0.colour'],
+      [
+        [{ ...rule, valueComparisonOperator: 'SIMILAR' }],
+        'IF_ALL_MATCH',
+        'policy.condition.rules.0.valueComparisonOperator',
+      ],
+      [
+        [{ ...rule, firstVariable: { type: 'HEADER', colour: 'x' } }],
+        'IF_ANY_MATCH',
+        'policy.condition.rules.0.firstVariable.colour',
+      ],
+      [
+        [{ ...rule, secondValue: undefined }],
+        'IF_ALL_MATCH',
+        'policy.condition.rules.0.secondValue',
+      ],
+      [
+        [{ conditionCriteria: 'AND' }],
+        'IF_ALL_MATCH',
+        'policy.condition.rules.0.conditionRuleList',
+      ],
+      [[], 'IF_NONE_MATCH', 'policy.condition.rules'],
+    ]
+    for (const [rules, criteria, field] of cases) {
+      const res = await refused('PUT', at('grouped', 'g'), group(criteria, rules))
+      expect(
+        res.validation_errors.map((e: Json) => e.field),
+        JSON.stringify(rules),
+      ).toContain(field)
+    }
+  })
+
   it('needs ROLE_MANAGE_PROXIES for every operation, reads included', async () => {
     await proxy('guarded')
     await add('guarded', 'p')

@@ -121,7 +121,8 @@ export async function changeEndpoints(
   const rows: Omit<repo.RlclEndpointRow, 'rlcl_id' | 'position'>[] = []
   for (const [i, item] of items.entries()) {
     const place = await locate(deps.db, project, item, `endpointRateLimitList.${i}`)
-    rows.push({ ...place, limits: limitsOf(item) })
+    // A removal matches by place only: its entries need no limits.
+    rows.push({ ...place, limits: change === 'remove' ? '{}' : limitsOf(item) })
   }
   const outcome = await deps.db.transaction().execute(async (trx) => {
     const removed =

@@ -191,7 +191,11 @@ function endpointsRoute(app: RouteApp, deps: service.RlclDeps, change: members.M
       tags,
       summary: `${VERB[change]} endpoint rate limits (a proxy's endpoint, or ALL of it) (ROLE_MANAGE_PROXIES)`,
       params: s.RlclParams,
-      body: change === 'replace' ? s.ReplaceEndpointsBody : s.EndpointsBody,
+      body: {
+        add: s.EndpointsBody,
+        replace: s.ReplaceEndpointsBody,
+        remove: s.RemoveEndpointsBody,
+      }[change],
       response: { 200: s.MembersChangeSchema, ...writeErrors },
     },
     handler: async (request) =>

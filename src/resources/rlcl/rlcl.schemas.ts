@@ -1,7 +1,8 @@
 import { Type } from 'typebox'
 import { FreeText, NameParam } from '../../http/schemas.ts'
 import { PolicyConditionSchema } from '../proxies/policies/policies.condition.ts'
-import { closed, Enum, Nullable, Variable } from '../proxies/policies/policy-fields.ts'
+import { closed, Enum, Nullable } from '../proxies/policies/policy-fields.ts'
+import { Variable } from '../proxies/policies/policy-variable.ts'
 
 export const ProjectParams = Type.Object({ projectName: NameParam })
 export const RlclParams = Type.Object({ projectName: NameParam, rlclName: NameParam })
@@ -58,6 +59,23 @@ export const EndpointRateLimit = Type.Object(
 
 export const EndpointsBody = Type.Object(
   { endpointRateLimitList: Type.Array(EndpointRateLimit, { minItems: 1, maxItems: MAX_MEMBERS }) },
+  closed,
+)
+
+/**
+ * A delete names each limit by its place (the delete page sends only apiProxyName,
+ * endpointName and endpointHTTPMethod); rate fields, when sent as well, are still checked.
+ */
+export const RemoveEndpointsBody = Type.Object(
+  {
+    endpointRateLimitList: Type.Array(
+      Type.Object(
+        { ...Type.Partial(EndpointRateLimit).properties, apiProxyName: NameParam },
+        closed,
+      ),
+      { minItems: 1, maxItems: MAX_MEMBERS },
+    ),
+  },
   closed,
 )
 

@@ -1,6 +1,7 @@
 import { type TSchema, Type } from 'typebox'
 import { COMPONENT } from '../../../http/openapi-components.ts'
-import { closed, Enum, Variable } from './policy-fields.ts'
+import { closed, Enum } from './policy-fields.ts'
+import { Variable } from './policy-variable.ts'
 import type { PolicyIssue } from './types/definition.ts'
 
 /*
@@ -51,8 +52,11 @@ function rule(depth: number): TSchema {
   )
 }
 
+/** One condition rule (ConditionRuleDTO): a policy's condition and a policy group's rules. */
+export const ConditionRule = rule(MAX_DEPTH)
+
 export const PolicyConditionSchema = Type.Object(
-  { conditionRuleList: Type.Optional(Type.Array(rule(MAX_DEPTH))) },
+  { conditionRuleList: Type.Optional(Type.Array(ConditionRule)) },
   {
     ...closed,
     description: 'When the policy runs; no rules: always',

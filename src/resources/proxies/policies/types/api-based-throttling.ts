@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { closed, Enum, Variable } from '../policy-fields.ts'
+import { closed, Enum } from '../policy-fields.ts'
+import { Variable } from '../policy-variable.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const apiBasedThrottling: PolicyTypeDefinition = {

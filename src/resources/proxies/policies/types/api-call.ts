@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { closed, Enum, Nullable, Variable } from '../policy-fields.ts'
+import { closed, Enum, Nullable } from '../policy-fields.ts'
+import { Variable } from '../policy-variable.ts'
 import type { PolicyIssue, PolicyTypeDefinition } from './definition.ts'
 
 const text = Type.Optional(Type.String())

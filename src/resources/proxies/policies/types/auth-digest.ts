@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { requiredWhen, Variable } from '../policy-fields.ts'
+import { requiredWhen } from '../policy-fields.ts'
+import { Variable } from '../policy-variable.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const authDigest: PolicyTypeDefinition = {

@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { canonicalList } from '../../../../ip-entries.ts'
-import { IP_GROUP_NAMES, Nullable, Variable } from '../policy-fields.ts'
+import { IP_GROUP_NAMES, Nullable } from '../policy-fields.ts'
+import { Variable } from '../policy-variable.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 export const blackIp: PolicyTypeDefinition = {

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { closed, Enum, VALUE_OPERATORS, Variable } from '../policy-fields.ts'
+import { closed, Enum, VALUE_OPERATORS } from '../policy-fields.ts'
+import { Variable } from '../policy-variable.ts'
 import type { PolicyIssue, PolicyTypeDefinition } from './definition.ts'
 
 const text = Type.Optional(Type.String())

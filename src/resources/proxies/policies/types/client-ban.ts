@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { OPERATORS } from '../policies.condition.ts'
-import { closed, Enum, Variable } from '../policy-fields.ts'
+import { closed, Enum } from '../policy-fields.ts'
+import { Variable } from '../policy-variable.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 
 /**

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { Enum, Nullable, requiredWhen, Variable } from '../policy-fields.ts'
+import { Enum, Nullable, requiredWhen } from '../policy-fields.ts'
+import { Variable } from '../policy-variable.ts'
 import type { PolicyIssue } from './definition.ts'
 
 /* What the encryption, decryption, sign and verification types share. */

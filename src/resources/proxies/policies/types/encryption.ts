@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
-import { closed, Variable } from '../policy-fields.ts'
+import { closed } from '../policy-fields.ts'
+import { Variable } from '../policy-variable.ts'
 import {
   CIPHERS,
   Encoding,

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { enumOf } from '../../settings/settings.fields.ts'
+import { Variable } from '../policy-variable.ts'
 import type { PolicyIssue, PolicyTypeDefinition } from './definition.ts'
 import {
   ClaimMap,
@@ -13,7 +14,6 @@ import {
   optional,
   RefName,
   Text,
-  Variable,
 } from './shared-b.ts'
 
 const TIME_UNITS = [

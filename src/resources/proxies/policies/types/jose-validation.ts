@@ -1,4 +1,5 @@
 import { enumOf } from '../../settings/settings.fields.ts'
+import { Variable, variableIssues } from '../policy-variable.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
 import {
   ClaimMap,
@@ -12,8 +13,6 @@ import {
   optional,
   RefName,
   Text,
-  Variable,
-  variableIssues,
 } from './shared-b.ts'
 
 export const joseValidation: PolicyTypeDefinition = {

@@ -1,6 +1,7 @@
 import { Type } from 'typebox'
 import { enumOf, strict } from '../../settings/settings.fields.ts'
 import { VALUE_OPERATORS } from '../policy-fields.ts'
+import { Variable, variableIssues } from '../policy-variable.ts'
 import type { PolicyIssue } from './definition.ts'
 import {
   Flag,
@@ -11,8 +12,6 @@ import {
   need,
   optional,
   Text,
-  Variable,
-  variableIssues,
   xmlToJsonOptions,
 } from './shared-b.ts'
 

@@ -1,8 +1,9 @@
 import { Type } from 'typebox'
 import { enumOf, strict } from '../../settings/settings.fields.ts'
+import { Variable, variableIssues } from '../policy-variable.ts'
 import type { PolicyIssue, PolicyTypeDefinition } from './definition.ts'
 import { Action, actionIssues } from './redaction-action.ts'
-import { isObject, list, maybe, need, Text, Variable, variableIssues } from './shared-b.ts'
+import { isObject, list, maybe, need, Text } from './shared-b.ts'
 
 const Detail = Type.Object(
   { orderNum: Type.Integer({ minimum: 1, maximum: 10_000 }), action: Action },

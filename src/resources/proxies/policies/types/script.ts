@@ -1,6 +1,7 @@
 import { enumOf } from '../../settings/settings.fields.ts'
+import { SCRIPT_LANGUAGES } from '../policy-variable.ts'
 import type { PolicyTypeDefinition } from './definition.ts'
-import { Code, SCRIPT_LANGUAGES } from './shared-b.ts'
+import { Code } from './shared-b.ts'
 
 export const script: PolicyTypeDefinition = {
   type: 'policy-script',

@@ -1,6 +1,7 @@
 import { type TSchema, Type } from 'typebox'
 import { FreeText, Label, matching, NAME } from '../../../../http/schemas.ts'
-import { enumOf, HeaderName, NonBlank, nullable, strict } from '../../settings/settings.fields.ts'
+import { enumOf, NonBlank, nullable, strict } from '../../settings/settings.fields.ts'
+import { variableIssues } from '../policy-variable.ts'
 import type { PolicyIssue } from './definition.ts'
 
 /*
@@ -31,79 +32,6 @@ export const Code = FreeText(500_000, 1)
 /** Short single-line values (claim values, subjects, user agents). */
 export const Text = (maxLength = 1000) => Label(maxLength)
 
-export const SCRIPT_LANGUAGES = ['GROOVY', 'JAVASCRIPT'] as const
-export const VARIABLE_TYPES = ['HEADER', 'PARAMETER', 'BODY', 'CONTEXT_VALUES', 'CUSTOM'] as const
-const PARAM_TYPES = ['QUERY', 'PATH', 'FORM'] as const
-const MESSAGE_CONTENT_TYPES = ['JSON', 'XML', 'FORM'] as const
-export const CONTEXT_VALUES = [
-  'CURRENT_TIME',
-  'CURRENT_DATE',
-  'CLIENT_IP',
-  'CLIENT_PORT',
-  'SERVER_IP',
-  'SERVER_PORT',
-  'REQUEST_METHOD',
-  'REQUEST_URI',
-  'REQUEST_PATH',
-  'REQUEST_QUERY_STRING',
-  'REQUEST_PROTOCOL',
-  'REQUEST_HOST',
-  'REQUEST_SCHEME',
-  'RESPONSE_STATUS_CODE',
-  'RESPONSE_STATUS_TEXT',
-  'API_PROXY_NAME',
-  'API_PROXY_ID',
-  'ENDPOINT_NAME',
-  'ENDPOINT_ID',
-  'ENVIRONMENT_NAME',
-  'ENVIRONMENT_ID',
-  'PROJECT_NAME',
-  'PROJECT_ID',
-  'USER_NAME',
-  'USER_ID',
-  'ORGANIZATION_NAME',
-  'ORGANIZATION_ID',
-  'ZONE_ID',
-  'TIMEZONE_ID',
-] as const
-
-/**
- * A variable (VariableDTO): where a value is read from. The type and context-value
- * lists are parameters because one page (policy-white-ip) documents its own spellings.
- * `name` is not required although the table asks for it when `id` is absent: every
- * example the docs give sends neither, and the examples are what clients copy.
- */
-export function variableSchema(
-  types: readonly string[] = VARIABLE_TYPES,
-  contextValues: readonly string[] = CONTEXT_VALUES,
-) {
-  return Type.Object(
-    {
-      id: optional(Text(100)),
-      projectId: optional(Text(100)),
-      name: optional(Text(200)),
-      description: optional(FreeText(1000)),
-      type: enumOf(types),
-      headerName: optional(HeaderName),
-      paramType: optional(enumOf(PARAM_TYPES)),
-      paramName: optional(Text(200)),
-      paramPath: optional(Text(1000)),
-      formName: optional(Text(200)),
-      xpathValue: optional(Expression),
-      jsonPathValue: optional(JsonPath),
-      bodyJsonPath: optional(JsonPath),
-      messageContentType: optional(enumOf(MESSAGE_CONTENT_TYPES)),
-      contextValue: optional(enumOf(contextValues)),
-      zoneId: optional(Text(100)),
-      initWithScript: Flag,
-      scriptLanguage: optional(enumOf(SCRIPT_LANGUAGES)),
-      scriptBody: optional(Code),
-    },
-    strict,
-  )
-}
-export const Variable = variableSchema()
-
 type Fields = Readonly<Record<string, unknown>>
 
 export const has = (value: unknown): boolean =>
@@ -125,25 +53,6 @@ export function need(
   return when && !has(policy[field])
     ? [{ field: `${path}.${field}`, message: `is required when ${why}` }]
     : []
-}
-
-/** The documented "required if type=..." rules of one variable at `path`. */
-export function variableIssues(variable: unknown, path: string): PolicyIssue[] {
-  if (!isObject(variable)) return []
-  const type = String(variable.type)
-  const issues = [
-    ...need(variable, path, 'headerName', type === 'HEADER', 'type is HEADER'),
-    ...need(variable, path, 'paramType', type === 'PARAMETER', 'type is PARAMETER'),
-    ...need(variable, path, 'paramName', type === 'PARAMETER', 'type is PARAMETER'),
-    ...need(variable, path, 'contextValue', /^CONTEXT/.test(type), `type is ${type}`),
-    ...need(variable, path, 'scriptLanguage', variable.initWithScript === true, 'initWithScript'),
-    ...need(variable, path, 'scriptBody', variable.initWithScript === true, 'initWithScript'),
-  ]
-  const paths = ['xpathValue', 'jsonPathValue', 'bodyJsonPath']
-  if (type === 'BODY' && !paths.some((key) => has(variable[key]))) {
-    issues.push({ field: path, message: `needs one of ${paths.join(', ')} when type is BODY` })
-  }
-  return issues
 }
 
 /** A JWT claim value with its type (MapValue). */
