@@ -177,14 +177,6 @@ export const KNOWN: Record<string, Known[]> = {
       ],
     },
   ],
-  '12-rlcl/crud/update-rlcl': [
-    {
-      status: 400,
-      reason:
-        "apiops's update takes the whole RLCL, name included, as create does; the example leaves the name to the path",
-      adapt: (b, state) => ({ ...b, name: state.rlclName }),
-    },
-  ],
   '12-rlcl/condition/add-condition': [
     {
       example: 2,

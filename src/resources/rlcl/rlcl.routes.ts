@@ -106,9 +106,9 @@ function crudRoutes(app: RouteApp, deps: service.RlclDeps): void {
         operationId: 'updateRlcl',
         tags,
         summary:
-          "Replace an RLCL's settings; the name cannot change; members stay (ROLE_MANAGE_PROXIES)",
+          "Replace an RLCL's settings; the name, if sent, must be the path's; members stay (ROLE_MANAGE_PROXIES)",
         params: s.RlclParams,
-        body: s.RlclBody,
+        body: s.RlclUpdateBody,
         response: { 200: SuccessBody, ...writeErrors },
       },
     },

@@ -30,6 +30,12 @@ export const RlclBody = Type.Object(
   closed,
 )
 
+/** The update's body: as create's, the name optional (the path names the RLCL). */
+export const RlclUpdateBody = Type.Object(
+  { ...RlclBody.properties, name: Type.Optional(NameParam) },
+  closed,
+)
+
 export const CredentialNamesBody = Type.Object(
   { credentialNameList: Type.Array(NameParam, { minItems: 1, maxItems: MAX_MEMBERS }) },
   closed,

@@ -35,7 +35,7 @@ export interface RlclInput {
 }
 
 /** The documented defaults, filled in so what is read back is what the gateway will use. */
-function settingsOf(input: RlclInput) {
+function settingsOf(input: Omit<RlclInput, 'name'>) {
   return {
     enabled: input.enabled ?? true,
     executionOrder: input.executionOrder ?? 'FIRST',
@@ -131,16 +131,16 @@ export async function createRlcl(
   deps.audit.record('rlcl.created', { project: project.name, rlcl: input.name })
 }
 
-/** Replaces the settings; the name in the body must be the path's; members stay. */
+/** Replaces the settings; a name in the body must be the path's (the docs' example sends none); members stay. */
 export async function updateRlcl(
   deps: RlclDeps,
   principal: Principal,
   projectName: string,
   pathName: string,
-  input: RlclInput,
+  input: Omit<RlclInput, 'name'> & { name?: string },
 ) {
   const project = await authorizeInProject(deps, principal, 'rlcl.write', projectName)
-  if (input.name !== pathName) {
+  if (input.name !== undefined && input.name !== pathName) {
     throw errors.validationFailed([
       {
         field: 'name',
