@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
-import { MASK, seal } from '../../sealed.ts'
+import { MASK, seal, unseal } from '../../sealed.ts'
 import { type DeploymentResult, inEffectEverywhere } from '../environments/in-effect.ts'
 import { environmentNames, resolveEnvironments } from './environment-entries.ts'
 import {
@@ -139,10 +139,28 @@ async function storedEntries(
   return { entries, environments }
 }
 
-async function requireKey(deps: Pick<KeysDeps, 'db'>, project: ProjectRow, name: string) {
+export async function requireKey(deps: Pick<KeysDeps, 'db'>, project: ProjectRow, name: string) {
   const row = await repo.findByName(deps.db, 'crypto_keys', project.id, name)
   if (!row) throw errors.notFound(`Key '${name}' in project '${project.name}'`)
   return row
+}
+
+/**
+ * One environment's entry of a stored key, for a JWK made from it; undefined when the
+ * key has none there. The private key is unsealed only when asked for.
+ */
+export function keyEntryOf(keys: readonly Buffer[], row: CryptoKeyRow, environmentId: string) {
+  const entry = entriesOf(row).find((e) => e.environmentId === environmentId)
+  if (!entry) return undefined
+  const sealed = entry.privateKey
+  return {
+    /** SPKI PEM (always stored: derived from the private key when only that came). */
+    publicPem: entry.publicKey,
+    hasPrivate: sealed !== null,
+    /** PKCS#8 PEM; null when only the public half is stored. */
+    privatePem: () =>
+      sealed === null ? null : unseal(keys, sealed, privateKeyContext(row.id, environmentId)),
+  }
 }
 
 const duplicate = (name: string, project: ProjectRow) =>

@@ -7,12 +7,12 @@ import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
-import { MASK, seal } from '../../sealed.ts'
-import type { WorkerPool } from '../../worker-pool.ts'
+import { MASK, seal, unseal } from '../../sealed.ts'
 import { type DeploymentResult, inEffectEverywhere } from '../environments/in-effect.ts'
 import { environmentNames, resolveEnvironments } from '../keys/environment-entries.ts'
 import * as repo from '../keys/keys.repository.ts'
-import type { KeystoreEntry, KeystoreJob, KeystoreType } from './keystore.worker.ts'
+import type { KeystoreEntry, KeystoreType } from './keystore.worker.ts'
+import { type KeystorePool, listEntries, readAlias } from './keystore-pool.ts'
 
 export interface KeystoresDeps {
   db: Kysely<Database>
@@ -21,7 +21,7 @@ export interface KeystoresDeps {
   atRestKey: Buffer
   audit: AuditSink
   /** Opens uploaded keystores off the event loop. */
-  keystores: WorkerPool<KeystoreJob, KeystoreEntry[]>
+  keystores: KeystorePool
 }
 
 export interface KeystoreInput {
@@ -110,7 +110,8 @@ async function opened(
   }
   const password = upload.password ?? ''
   if (password === MASK) refuse(`${field}.password`, `is "${MASK}" but a new file is sent`)
-  const entries = await deps.keystores.run(
+  const entries = await listEntries(
+    deps.keystores,
     { bytes: new Uint8Array(Buffer.from(base64, 'base64')), type: upload.type, password },
     `${field}.file`,
   )
@@ -156,10 +157,46 @@ async function storedEntries(
   return { entries, environments }
 }
 
-async function requireKeystore(deps: Pick<KeystoresDeps, 'db'>, project: ProjectRow, name: string) {
+export async function requireKeystore(
+  deps: Pick<KeystoresDeps, 'db'>,
+  project: ProjectRow,
+  name: string,
+) {
   const row = await repo.findByName(deps.db, 'keystores', project.id, name)
   if (!row) throw errors.notFound(`Keystore '${name}' in project '${project.name}'`)
   return row
+}
+
+/**
+ * One environment's entry of a stored keystore, for a JWK made from one of its aliases;
+ * undefined when the keystore has none there. The file is opened again (in the pool,
+ * with its stored password) only when an alias is read.
+ */
+export function keystoreEntryOf(
+  deps: Pick<KeystoresDeps, 'keystores'> & { atRestKeys: readonly Buffer[] },
+  row: KeystoreRow,
+  environmentId: string,
+) {
+  const entry = entriesOf(row).find((e) => e.environmentId === environmentId)
+  if (!entry) return undefined
+  const open = (column: 'file' | 'password') =>
+    unseal(deps.atRestKeys, entry[column], sealContext(row.id, environmentId, column))
+  return {
+    type: entry.type,
+    aliases: entry.entries,
+    /** One alias's key and certificate; what is wrong is a 400 on `field`. */
+    read: (alias: string, field: string) =>
+      readAlias(
+        deps.keystores,
+        {
+          bytes: new Uint8Array(Buffer.from(open('file'), 'base64')),
+          type: entry.type,
+          password: open('password'),
+        },
+        alias,
+        field,
+      ),
+  }
 }
 
 const duplicate = (name: string, project: ProjectRow) =>
