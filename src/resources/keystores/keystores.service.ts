@@ -1,16 +1,23 @@
-import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { Database, EnvironmentRow, KeystoreRow, ProjectRow } from '../../db/schema.ts'
-import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
-import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
-import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
+import type { ListQueryInput } from '../../http/lists.ts'
+import type { Principal } from '../../identity/policy/permissions.ts'
 import { MASK, seal, unseal } from '../../sealed.ts'
-import { type DeploymentResult, inEffectEverywhere } from '../environments/in-effect.ts'
-import { environmentNames, resolveEnvironments } from '../keys/environment-entries.ts'
-import * as repo from '../keys/keys.repository.ts'
+import type { DeploymentResult } from '../environments/in-effect.ts'
+import { resolveEnvironments } from '../keys/environment-entries.ts'
+import {
+  createNamed,
+  deleteNamed,
+  entriesOfRow,
+  getNamed,
+  listNamed,
+  type PerEnvironmentKind,
+  requireNamed,
+  updateNamed,
+} from '../keys/per-environment.ts'
 import type { KeystoreEntry, KeystoreType } from './keystore.worker.ts'
 import { type KeystorePool, listEntries, readAlias } from './keystore-pool.ts'
 
@@ -52,7 +59,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 export const sealContext = (id: string, environmentId: string, column: 'file' | 'password') =>
   `keystores:${id}:${environmentId}:${column}`
 
-const entriesOf = (row: KeystoreRow) => JSON.parse(row.environments) as StoredEntry[]
+const entriesOf = (row: KeystoreRow) => entriesOfRow<StoredEntry>(row)
 
 function view(row: KeystoreRow, project: ProjectRow, byId: Map<string, EnvironmentRow>) {
   return {
@@ -157,15 +164,29 @@ async function storedEntries(
   return { entries, environments }
 }
 
-export async function requireKeystore(
+type KeystoreView = ReturnType<typeof view>
+
+const KEYSTORES = {
+  table: 'keystores',
+  label: 'Keystore',
+  record: (audit, change, project, keystore) =>
+    audit.record(`keystore.${change}`, { project, keystore }),
+  view,
+  entries: storedEntries,
+} as const satisfies PerEnvironmentKind<
+  'keystores',
+  KeystoreRow,
+  KeystoreInput,
+  StoredEntry,
+  KeystoreView,
+  KeystoresDeps
+>
+
+export const requireKeystore = (
   deps: Pick<KeystoresDeps, 'db'>,
   project: ProjectRow,
   name: string,
-) {
-  const row = await repo.findByName(deps.db, 'keystores', project.id, name)
-  if (!row) throw errors.notFound(`Keystore '${name}' in project '${project.name}'`)
-  return row
-}
+) => requireNamed(KEYSTORES, deps, project, name)
 
 /**
  * One environment's entry of a stored keystore, for a JWK made from one of its aliases;
@@ -199,111 +220,39 @@ export function keystoreEntryOf(
   }
 }
 
-const duplicate = (name: string, project: ProjectRow) =>
-  errors.duplicateName(`Keystore '${name}' in project '${project.name}'`)
-
-const ORDER: ListOrder = {
-  sortable: { name: 'name', createdAt: 'created_at' },
-  defaultSort: 'name',
-}
-
-export async function listKeystores(
+export const listKeystores = (
   deps: Pick<KeystoresDeps, 'db'>,
   principal: Principal,
   projectName: string,
   query: ListQueryInput,
-) {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.read', projectName)
-  const byId = await environmentNames(deps.db, project)
-  const base = repo.ofProject(deps.db, 'keystores', project.id)
-  return pageInSql(deps.db, base, query, ORDER, (row) => view(row as KeystoreRow, project, byId))
-}
+) => listNamed(KEYSTORES, deps, principal, projectName, query)
 
-export async function getKeystore(
+export const getKeystore = (
   deps: Pick<KeystoresDeps, 'db'>,
   principal: Principal,
   projectName: string,
   name: string,
-) {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.read', projectName)
-  const row = await requireKeystore(deps, project, name)
-  return view(row, project, await environmentNames(deps.db, project))
-}
+) => getNamed(KEYSTORES, deps, principal, projectName, name)
 
-export async function createKeystore(
+export const createKeystore = (
   deps: KeystoresDeps,
   principal: Principal,
   projectName: string,
   input: KeystoreInput,
-): Promise<DeploymentResult> {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.write', projectName)
-  if (await repo.findByName(deps.db, 'keystores', project.id, input.name)) {
-    throw duplicate(input.name, project)
-  }
-  const id = randomUUID()
-  const { entries, environments } = await storedEntries(deps, project, id, input, [])
-  const now = deps.clock.now().toISOString()
-  try {
-    await repo.insert(deps.db, 'keystores', {
-      id,
-      project_id: project.id,
-      name: input.name,
-      description: input.description ?? '',
-      environments: JSON.stringify(entries),
-      created_at: now,
-      updated_at: now,
-    })
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate(input.name, project)
-    throw error
-  }
-  deps.audit.record('keystore.created', { project: project.name, keystore: input.name })
-  return inEffectEverywhere(environments)
-}
+): Promise<DeploymentResult> => createNamed(KEYSTORES, deps, principal, projectName, input)
 
 /** Replaces the keystore; the body's name may rename it. */
-export async function updateKeystore(
+export const updateKeystore = (
   deps: KeystoresDeps,
   principal: Principal,
   projectName: string,
   name: string,
   input: KeystoreInput,
-): Promise<DeploymentResult> {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.write', projectName)
-  const row = await requireKeystore(deps, project, name)
-  const { entries, environments } = await storedEntries(
-    deps,
-    project,
-    row.id,
-    input,
-    entriesOf(row),
-  )
-  try {
-    await repo.update(deps.db, 'keystores', row.id, {
-      name: input.name,
-      description: input.description ?? '',
-      environments: JSON.stringify(entries),
-      updated_at: deps.clock.now().toISOString(),
-    })
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate(input.name, project)
-    throw error
-  }
-  deps.audit.record('keystore.updated', { project: project.name, keystore: input.name })
-  return inEffectEverywhere(environments)
-}
+): Promise<DeploymentResult> => updateNamed(KEYSTORES, deps, principal, projectName, name, input)
 
-export async function deleteKeystore(
+export const deleteKeystore = (
   deps: KeystoresDeps,
   principal: Principal,
   projectName: string,
   name: string,
-): Promise<DeploymentResult> {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.write', projectName)
-  const row = await requireKeystore(deps, project, name)
-  const byId = await environmentNames(deps.db, project)
-  await repo.remove(deps.db, 'keystores', row.id)
-  deps.audit.record('keystore.deleted', { project: project.name, keystore: name })
-  const environments = entriesOf(row).flatMap((e) => byId.get(e.environmentId) ?? [])
-  return inEffectEverywhere(environments, true)
-}
+): Promise<DeploymentResult> => deleteNamed(KEYSTORES, deps, principal, projectName, name)
