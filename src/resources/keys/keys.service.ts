@@ -3,10 +3,7 @@ import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { CryptoKeyRow, Database, EnvironmentRow, ProjectRow } from '../../db/schema.ts'
 import { errors } from '../../errors.ts'
-import type { ListQueryInput } from '../../http/lists.ts'
-import type { Principal } from '../../identity/policy/permissions.ts'
 import { MASK, seal, unseal } from '../../sealed.ts'
-import type { DeploymentResult } from '../environments/in-effect.ts'
 import { resolveEnvironments } from './environment-entries.ts'
 import {
   checkPair,
@@ -17,16 +14,7 @@ import {
   readPrivateKey,
   readPublicKey,
 } from './keys.material.ts'
-import {
-  createNamed,
-  deleteNamed,
-  entriesOfRow,
-  getNamed,
-  listNamed,
-  type PerEnvironmentKind,
-  requireNamed,
-  updateNamed,
-} from './per-environment.ts'
+import { entriesOfRow, type PerEnvironmentKind, requireNamed } from './per-environment.ts'
 
 export interface KeysDeps {
   db: Kysely<Database>
@@ -148,7 +136,8 @@ async function storedEntries(
 
 type KeyView = ReturnType<typeof view>
 
-const KEYS = {
+/** Keys' CRUD (per-environment.ts, routes in per-environment.routes.ts). */
+export const KEYS = {
   table: 'crypto_keys',
   label: 'Key',
   record: (audit, change, project, key) => audit.record(`key.${change}`, { project, key }),
@@ -184,40 +173,3 @@ export function keyEntryOf(keys: readonly Buffer[], row: CryptoKeyRow, environme
       sealed === null ? null : unseal(keys, sealed, privateKeyContext(row.id, environmentId)),
   }
 }
-
-export const listKeys = (
-  deps: Pick<KeysDeps, 'db'>,
-  principal: Principal,
-  projectName: string,
-  query: ListQueryInput,
-) => listNamed(KEYS, deps, principal, projectName, query)
-
-export const getKey = (
-  deps: Pick<KeysDeps, 'db'>,
-  principal: Principal,
-  projectName: string,
-  name: string,
-) => getNamed(KEYS, deps, principal, projectName, name)
-
-export const createKey = (
-  deps: KeysDeps,
-  principal: Principal,
-  projectName: string,
-  input: KeyInput,
-): Promise<DeploymentResult> => createNamed(KEYS, deps, principal, projectName, input)
-
-/** Replaces the key; the body's name may rename it. */
-export const updateKey = (
-  deps: KeysDeps,
-  principal: Principal,
-  projectName: string,
-  name: string,
-  input: KeyInput,
-): Promise<DeploymentResult> => updateNamed(KEYS, deps, principal, projectName, name, input)
-
-export const deleteKey = (
-  deps: KeysDeps,
-  principal: Principal,
-  projectName: string,
-  name: string,
-): Promise<DeploymentResult> => deleteNamed(KEYS, deps, principal, projectName, name)

@@ -60,9 +60,9 @@ export interface PerEnvironmentKind<
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: any kind, whatever its input, entry and view
-type AnyKind = PerEnvironmentKind<any, any, any, any, any, any>
-type InputOf<K extends AnyKind> = Parameters<K['entries']>[3]
-type DepsOf<K extends AnyKind> = Parameters<K['entries']>[0]
+export type AnyKind = PerEnvironmentKind<any, any, any, any, any, any>
+export type InputOf<K extends AnyKind> = Parameters<K['entries']>[3]
+export type DepsOf<K extends AnyKind> = Parameters<K['entries']>[0]
 type ViewOf<K extends AnyKind> = ReturnType<K['view']>
 type RowOfKind<K extends AnyKind> = Parameters<K['view']>[0]
 

@@ -3,21 +3,9 @@ import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { Database, EnvironmentRow, KeystoreRow, ProjectRow } from '../../db/schema.ts'
 import { errors } from '../../errors.ts'
-import type { ListQueryInput } from '../../http/lists.ts'
-import type { Principal } from '../../identity/policy/permissions.ts'
 import { MASK, seal, unseal } from '../../sealed.ts'
-import type { DeploymentResult } from '../environments/in-effect.ts'
 import { resolveEnvironments } from '../keys/environment-entries.ts'
-import {
-  createNamed,
-  deleteNamed,
-  entriesOfRow,
-  getNamed,
-  listNamed,
-  type PerEnvironmentKind,
-  requireNamed,
-  updateNamed,
-} from '../keys/per-environment.ts'
+import { entriesOfRow, type PerEnvironmentKind, requireNamed } from '../keys/per-environment.ts'
 import type { KeystoreEntry, KeystoreType } from './keystore.worker.ts'
 import { type KeystorePool, listEntries, readAlias } from './keystore-pool.ts'
 
@@ -166,7 +154,8 @@ async function storedEntries(
 
 type KeystoreView = ReturnType<typeof view>
 
-const KEYSTORES = {
+/** Keystores' CRUD (per-environment.ts, routes in per-environment.routes.ts). */
+export const KEYSTORES = {
   table: 'keystores',
   label: 'Keystore',
   record: (audit, change, project, keystore) =>
@@ -219,40 +208,3 @@ export function keystoreEntryOf(
       ),
   }
 }
-
-export const listKeystores = (
-  deps: Pick<KeystoresDeps, 'db'>,
-  principal: Principal,
-  projectName: string,
-  query: ListQueryInput,
-) => listNamed(KEYSTORES, deps, principal, projectName, query)
-
-export const getKeystore = (
-  deps: Pick<KeystoresDeps, 'db'>,
-  principal: Principal,
-  projectName: string,
-  name: string,
-) => getNamed(KEYSTORES, deps, principal, projectName, name)
-
-export const createKeystore = (
-  deps: KeystoresDeps,
-  principal: Principal,
-  projectName: string,
-  input: KeystoreInput,
-): Promise<DeploymentResult> => createNamed(KEYSTORES, deps, principal, projectName, input)
-
-/** Replaces the keystore; the body's name may rename it. */
-export const updateKeystore = (
-  deps: KeystoresDeps,
-  principal: Principal,
-  projectName: string,
-  name: string,
-  input: KeystoreInput,
-): Promise<DeploymentResult> => updateNamed(KEYSTORES, deps, principal, projectName, name, input)
-
-export const deleteKeystore = (
-  deps: KeystoresDeps,
-  principal: Principal,
-  projectName: string,
-  name: string,
-): Promise<DeploymentResult> => deleteNamed(KEYSTORES, deps, principal, projectName, name)
