@@ -12,7 +12,7 @@ import type { SessionsDeps } from './identity/sessions/sessions.service.ts'
 import { TokenCodec } from './identity/tokens/token-format.ts'
 import type { TokensDeps } from './identity/tokens/tokens.service.ts'
 import type { KeyRing } from './keys.ts'
-import type { KeystoreEntry, KeystoreJob } from './resources/keystores/keystore.worker.ts'
+import type { KeystorePool } from './resources/keystores/keystore-pool.ts'
 import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
 import type { SpecImport } from './resources/proxies/spec-import.ts'
 import { SpecParser } from './resources/proxies/spec-parser.ts'
@@ -52,7 +52,7 @@ export type Services = TokensDeps &
     /** Checks uploaded MaxMind databases off the event loop. */
     mmdb: WorkerPool<MmdbJob, MmdbFacts>
     /** Opens uploaded keystores (PKCS#12, JKS) off the event loop. */
-    keystores: WorkerPool<KeystoreJob, KeystoreEntry[]>
+    keystores: KeystorePool
     audit: AuditRecorder
     settings: RuntimeSettings
   }
@@ -116,7 +116,7 @@ export function createServices(
       concurrency: 1,
     }),
     // A keystore is a few KiB; a forged one must not stall the server or fill its memory.
-    keystores: new WorkerPool<KeystoreJob, KeystoreEntry[]>({
+    keystores: new WorkerPool({
       url: workerModule(import.meta.url, 'resources/keystores/keystore.worker'),
       name: 'keystore',
       busy: () => errors.serviceUnavailable('Opening other keystores'),

@@ -253,7 +253,7 @@ describe.each(dialects())('JWKs (%s)', (dialect: Dialect) => {
     })
   })
 
-  it("creates from the docs' certificate examples; keys and keystores answer 501", async () => {
+  it("creates from the docs' certificate examples; missing keys and keystores answer 404", async () => {
     for (const body of [CREATE_EXAMPLES.certificate]) {
       const answer = await ok('POST', `${P}/`, body)
       expect(answer).toMatchObject({
@@ -271,8 +271,9 @@ describe.each(dialects())('JWKs (%s)', (dialect: Dialect) => {
         expect(res.statusCode, res.body).toBe(200)
         await ok('DELETE', `${P}/my-jwk/`)
       } else if (path === 'parse-from-key' || path === 'parse-from-keystore') {
-        expect(res.statusCode, res.body).toBe(501)
-        expect(res.json().error_description).toMatch(/^JWKs from stored key(store)?s need/)
+        // No key or keystore is stored here (test/jwks-stored.test.ts makes them).
+        expect(res.statusCode, res.body).toBe(404)
+        expect(res.json().error_description).toMatch(/^Key(store)? 'my-(key|keystore)' in project/)
       } else {
         // The examples' key ("n": "...") is no key, and example.com is not reachable from here.
         expect(res.statusCode, res.body).toBe(400)
@@ -282,7 +283,7 @@ describe.each(dialects())('JWKs (%s)', (dialect: Dialect) => {
       }
     }
     for (const body of [CREATE_EXAMPLES.key, CREATE_EXAMPLES.keystore]) {
-      expect((await call('POST', `${P}/`, body)).statusCode).toBe(501)
+      expect((await call('POST', `${P}/`, body)).statusCode).toBe(404)
     }
     await refused(`${P}/`, CREATE_COMMON, 'url')
     await refused(`${P}/`, { ...CREATE_EXAMPLES.certificate, algorithm: 'ES256' }, 'algorithm')

@@ -1,8 +1,6 @@
-import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LightMyRequestResponse } from 'fastify'
-import forge from 'node-forge'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loggerOptions } from '../src/app.ts'
@@ -15,6 +13,7 @@ import {
   KEYS_REFERENCE,
   shapeOf,
 } from './fixtures/key-examples.ts'
+import { JKS, KEYTOOL_P12, pkcs12 } from './fixtures/keystore-files.ts'
 import { jsonBlocks } from './fixtures/proxy-group-examples.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
@@ -25,43 +24,6 @@ describe.runIf(existsSync(KEYS_REFERENCE))('the keystore examples', () => {
     expect(jsonBlocks(page('create-keystore.md'))).toContainEqual(DEPLOYMENT_ANSWER)
   })
 })
-
-/** A PKCS#12 file holding one RSA key and its self-signed certificate, made with node-forge. */
-function pkcs12(password: string, cn: string): string {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  const key = forge.pki.privateKeyFromPem(
-    privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
-  ) as forge.pki.rsa.PrivateKey
-  const cert = forge.pki.createCertificate()
-  cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e)
-  cert.serialNumber = '01'
-  cert.validity.notBefore = new Date('2025-01-01T00:00:00Z')
-  cert.validity.notAfter = new Date('2030-01-01T00:00:00Z')
-  const name = [{ name: 'commonName', value: cn }]
-  cert.setSubject(name)
-  cert.setIssuer(name)
-  cert.sign(key, forge.md.sha256.create())
-  const asn1 = forge.pkcs12.toPkcs12Asn1(key, [cert], password, {
-    algorithm: '3des',
-    friendlyName: 'gateway',
-  })
-  return forge.util.encode64(forge.asn1.toDer(asn1).getBytes())
-}
-
-/*
- * A JKS made with keytool (JDK 21): an EC key pair under alias "gateway" and its
- * certificate again as the trusted entry "trusted-ca", store password "changeit":
- *   keytool -genkeypair -keystore keystore.jks -storetype JKS -storepass changeit
- *     -keypass changeit -alias gateway -keyalg EC -groupname secp256r1
- *     -dname "CN=gateway.example.test, O=apiops test" -validity 36500 -startdate 2020/01/01
- *   keytool -exportcert ... -alias gateway -file ca.der
- *   keytool -importcert -noprompt ... -alias trusted-ca -file ca.der
- */
-const JKS = readFileSync(new URL('./fixtures/keystore.jks', import.meta.url)).toString('base64')
-/** The same keystore converted by keytool to PKCS#12 (an EC key, a trusted certificate). */
-const KEYTOOL_P12 = readFileSync(
-  new URL('./fixtures/keystore-keytool.p12', import.meta.url),
-).toString('base64')
 
 const URL_ = '/apiops/projects/MyProject/keystores/'
 const LIST = 'keyStoreEnvironmentList[0]'

@@ -1228,21 +1228,31 @@ const MATRIX: Record<string, Entry> = {
       payload: { name: `cert${n}`, certificateName: await freshCertificate(fx, n), ...JWK_USE },
     }),
   },
-  // Stored keys and keystores are not in this build: an allowed caller hears so (501).
   'POST /apiops/projects/:projectName/jwks/parse-from-key': {
     access: 'security.write',
-    ok: 501,
-    make: (_fx, n) => ({
+    ok: 200,
+    make: async (fx, n) => ({
       url: '/apiops/projects/P/jwks/parse-from-key',
-      payload: { name: `key${n}`, keyName: 'k', ...JWK_USE },
+      payload: {
+        name: `key${n}`,
+        keyName: await fresh(fx, 'keys', n),
+        ...JWK_USE,
+        algorithm: 'ES256',
+      },
     }),
   },
   'POST /apiops/projects/:projectName/jwks/parse-from-keystore': {
     access: 'security.write',
-    ok: 501,
-    make: (_fx, n) => ({
+    ok: 200,
+    make: async (fx, n) => ({
       url: '/apiops/projects/P/jwks/parse-from-keystore',
-      payload: { name: `ks${n}`, keyStoreName: 'ks', aliasName: 'a', ...JWK_USE },
+      payload: {
+        name: `ks${n}`,
+        keyStoreName: await fresh(fx, 'keystores', n),
+        aliasName: 'gateway',
+        ...JWK_USE,
+        algorithm: 'ES256',
+      },
     }),
   },
   'GET /apiops/projects/:projectName/certificates/:name/export/': {

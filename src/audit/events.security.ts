@@ -197,7 +197,7 @@ export const SECURITY_EVENTS: {
   },
   'jwk.created': {
     label: 'JWK created',
-    when: 'A JWK is generated, or made from a URL, pasted text or a certificate',
+    when: 'A JWK is generated, or made from a URL, pasted text, a certificate, a key or a keystore entry',
     fields: ['project', 'jwk', 'sourceType'],
   },
   'jwk.updated': {

@@ -180,12 +180,39 @@ export function parseJson(field: string, text: string): unknown {
   }
 }
 
+/**
+ * A node:crypto key as a JWK (its private members too, for a private key), with `extra`
+ * members; checked as a pasted one is. A key with no JWK form is a 400 naming `field`.
+ */
+export function keyObjectJwk(field: string, key: KeyObject, extra: Jwk = {}): Material {
+  let jwk: Jwk
+  try {
+    jwk = key.export({ format: 'jwk' }) as Jwk
+  } catch {
+    throw bad(
+      field,
+      `holds a ${key.asymmetricKeyType ?? 'symmetric'} key, which has no JWK form apiops takes (RSA, EC, Ed25519, X25519)`,
+    )
+  }
+  return readJwk(field, { ...jwk, ...extra })
+}
+
+/** x5c and x5t#S256 members for a certificate. */
+export function certificateMembers(der: Buffer): Jwk {
+  return {
+    x5c: [der.toString('base64')],
+    'x5t#S256': createHash('sha256').update(der).digest('base64url'),
+  }
+}
+
 /** The public key of a certificate as a JWK, with the certificate as its x5c and x5t#S256. */
-export function certificateJwk(publicKey: KeyObject, der: Buffer): Material {
-  const jwk = publicKey.export({ format: 'jwk' }) as Jwk
-  jwk.x5c = [der.toString('base64')]
-  jwk['x5t#S256'] = createHash('sha256').update(der).digest('base64url')
-  return readJwk('certificateName', jwk)
+export function certificateJwk(
+  publicKey: KeyObject,
+  der: Buffer,
+  field = 'certificateName',
+  extra: Jwk = {},
+): Material {
+  return keyObjectJwk(field, publicKey, { ...certificateMembers(der), ...extra })
 }
 
 /** RFC 7638 thumbprint: the hash of the required members, in order, as JSON. */

@@ -23,6 +23,7 @@ import {
 } from './jwks.schemas.ts'
 import * as service from './jwks.service.ts'
 import * as sources from './jwks.sources.ts'
+import * as stored from './jwks.stored.ts'
 
 /*
  * JWKs at the paths the Apinizer Management API documents: list, get, create (by
@@ -35,7 +36,7 @@ import * as sources from './jwks.sources.ts'
 const tags = ['jwks']
 const write = { action: 'security.write' as const }
 const base = '/apiops/projects/:projectName/jwks'
-const writeErrors = errorResponses(400, 401, 403, 404, 409, 415, 501)
+const writeErrors = errorResponses(400, 401, 403, 404, 409, 415, 503)
 
 interface Options {
   deps: service.JwksDeps
@@ -100,7 +101,7 @@ function createRoute(app: RouteApp, { deps }: Options): void {
         operationId: 'createJwk',
         tags,
         summary:
-          'Create a JWK from a URL, pasted text or a certificate, by sourceType (ROLE_API_SECURITY)',
+          'Create a JWK from a URL, pasted text, a certificate, a key or a keystore entry, by sourceType (ROLE_API_SECURITY)',
         params: ProjectParams,
         body: CreateBody,
         response: { 200: JwkWriteAnswer, ...writeErrors },
@@ -220,21 +221,24 @@ const PARSE: { path: string; operationId: string; summary: string; body: TSchema
     summary: "A JWK of a stored certificate's public key",
     body: CertificateBody,
     run: (deps, who, project, body) =>
-      sources.fromCertificate(deps, who, project, body as sources.CertificateSource),
+      stored.fromCertificate(deps, who, project, body as stored.CertificateSource),
   },
   {
     path: 'parse-from-key',
     operationId: 'parseJwkFromKey',
-    summary: 'A JWK from a stored key: 501 until stored keys exist',
+    summary:
+      "A JWK of a stored key's entry for the environment: its private key when stored, else its public key",
     body: KeyBody,
-    run: (deps, who, project) => sources.fromMissingStore(deps, who, project, 'keys'),
+    run: (deps, who, project, body) => stored.fromKey(deps, who, project, body as stored.KeySource),
   },
   {
     path: 'parse-from-keystore',
     operationId: 'parseJwkFromKeystore',
-    summary: 'A JWK from a stored keystore: 501 until stored keystores exist',
+    summary:
+      "A JWK of a stored keystore's alias for the environment (private key entry, or certificate)",
     body: KeystoreBody,
-    run: (deps, who, project) => sources.fromMissingStore(deps, who, project, 'keystores'),
+    run: (deps, who, project, body) =>
+      stored.fromKeystore(deps, who, project, body as stored.KeystoreSource),
   },
 ]
 

@@ -10,6 +10,7 @@ import { authorizeInProject, type Principal } from '../../identity/policy/permis
 import { MASK, seal } from '../../sealed.ts'
 import { listEnvironmentsOfProject } from '../environments/environments.repository.ts'
 import { type DeploymentResult, inEffectEverywhere } from '../environments/in-effect.ts'
+import type { KeystorePool } from '../keystores/keystore-pool.ts'
 import type { SpecFetchOptions } from '../proxies/spec-fetch.ts'
 import type { UseType } from './jwks.algorithms.ts'
 import { type GenerateInput, generateKey } from './jwks.generate.ts'
@@ -30,6 +31,8 @@ export interface JwksDeps {
   audit: AuditSink
   /** The spec fetcher's limits and resolver: JWK set URLs are fetched the same way. */
   specImport: { fetch: SpecFetchOptions }
+  /** Opens stored keystores (off the event loop) for JWKs made from their entries. */
+  keystores: KeystorePool
 }
 
 export type SourceType =
@@ -111,6 +114,38 @@ const duplicate = (project: ProjectRow, name: string) =>
 /** Refuses a taken name before a source is fetched or a key generated for nothing. */
 export async function checkNameFree(deps: Pick<JwksDeps, 'db'>, project: ProjectRow, name: string) {
   if (await repo.findJwk(deps.db, project.id, name)) throw duplicate(project, name)
+}
+
+/** The caller may write JWKs in the project, and the name is free: answers the project. */
+export async function writable(
+  deps: Pick<JwksDeps, 'db'>,
+  principal: Principal,
+  projectName: string,
+  name: string,
+) {
+  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
+  await checkNameFree(deps, project, name)
+  return project
+}
+
+/** The environment named, which must be one the project may use. */
+export async function usableEnvironment(
+  deps: Pick<JwksDeps, 'db'>,
+  project: ProjectRow,
+  name: string,
+) {
+  const environment = (await listEnvironmentsOfProject(deps.db, project.id)).find(
+    (e) => e.name === name,
+  )
+  if (!environment) {
+    throw errors.notFound(`Environment '${name}' (one project '${project.name}' may use)`)
+  }
+  return environment
+}
+
+export interface Named {
+  name: string
+  description?: string | null | undefined
 }
 
 export interface NewJwk {

@@ -1,31 +1,25 @@
-import { X509Certificate } from 'node:crypto'
-import type { ProjectRow } from '../../db/schema.ts'
 import { errors } from '../../errors.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
-import { findCertificate } from '../certificates/certificates.repository.ts'
-import { listEnvironmentsOfProject } from '../environments/environments.repository.ts'
 import { type DebugLog, type FetchTarget, fetchSpec } from '../proxies/spec-fetch.ts'
-import { checkAlgorithm, jwkUse, type UseType } from './jwks.algorithms.ts'
-import { certificateJwk, type Material, parseJson, pickJwk } from './jwks.material.ts'
+import type { UseType } from './jwks.algorithms.ts'
+import { type Material, parseJson, pickJwk } from './jwks.material.ts'
 import { MAX_URL_BYTES } from './jwks.schemas.ts'
 import {
-  checkNameFree,
   type JwksDeps,
   type JwkWrite,
+  type Named,
   type SourceType,
   storeJwk,
+  writable,
 } from './jwks.service.ts'
+import * as stored from './jwks.stored.ts'
 
 /*
- * JWKs made from something else: a JWK set URL, pasted text, a stored certificate, and
- * (once their tables exist) stored keys and keystores. Create takes any of them by
+ * JWKs made from something else: a JWK set URL or pasted text (here), a stored
+ * certificate, key or keystore entry (jwks.stored.ts). Create takes any of them by
  * sourceType; each also has a route of its own, with the same fields.
  */
 
-export interface Named {
-  name: string
-  description?: string | null | undefined
-}
 export interface UrlSource extends Named {
   url: string
   urlOptionConnectTimeout?: number | undefined
@@ -36,14 +30,6 @@ export interface UrlSource extends Named {
 export interface TextSource extends Named {
   jwkStr: string
   kid?: string | undefined
-}
-export interface Derived extends Named {
-  environmentName: string
-  useType: UseType
-  algorithm: string
-}
-export interface CertificateSource extends Derived {
-  certificateName: string
 }
 
 const JWKS_TARGET: FetchTarget = {
@@ -62,12 +48,6 @@ const declaredUse = (material: Material): UseType | null =>
       : null
 const algOfJwk = (material: Material) =>
   typeof material.publicJwk.alg === 'string' ? material.publicJwk.alg : null
-
-async function writable(deps: JwksDeps, principal: Principal, projectName: string, name: string) {
-  const project = await authorizeInProject(deps, principal, 'security.write', projectName)
-  await checkNameFree(deps, project, name)
-  return project
-}
 
 /**
  * Fetched as specs are (src/resources/proxies/spec-fetch.ts): public addresses only
@@ -117,58 +97,6 @@ export async function fromText(
     use: declaredUse(material),
     algorithm: algOfJwk(material),
   })
-}
-
-/** The environment named must be one the project may use. */
-async function checkEnvironment(deps: JwksDeps, project: ProjectRow, name: string) {
-  const usable = await listEnvironmentsOfProject(deps.db, project.id)
-  if (!usable.some((e) => e.name === name)) {
-    throw errors.notFound(`Environment '${name}' (one project '${project.name}' may use)`)
-  }
-}
-
-/** The certificate's public key, with the use and algorithm asked for (which must fit it). */
-export async function fromCertificate(
-  deps: JwksDeps,
-  principal: Principal,
-  projectName: string,
-  input: CertificateSource,
-): Promise<JwkWrite> {
-  const project = await writable(deps, principal, projectName, input.name)
-  await checkEnvironment(deps, project, input.environmentName)
-  const certificate = await findCertificate(deps.db, project.id, input.certificateName)
-  if (!certificate) {
-    throw errors.notFound(`Certificate '${input.certificateName}' in project '${project.name}'`)
-  }
-  const x509 = new X509Certificate(certificate.pem)
-  const material = certificateJwk(x509.publicKey, x509.raw)
-  const algorithm = checkAlgorithm('algorithm', input.algorithm, input.useType, material.facts)
-  material.publicJwk.use = jwkUse(input.useType)
-  material.publicJwk.alg = algorithm
-  return storeJwk(deps, project, {
-    ...input,
-    sourceType: 'CERTIFICATE',
-    sourceId: certificate.id,
-    material,
-    use: input.useType,
-    algorithm,
-  })
-}
-
-/**
- * Stored keys and keystores are another part of this issue, not in this build yet:
- * the routes are here (so the paths answer, and roles are checked), saying so.
- */
-export async function fromMissingStore(
-  deps: JwksDeps,
-  principal: Principal,
-  projectName: string,
-  what: 'keys' | 'keystores',
-): Promise<never> {
-  await authorizeInProject(deps, principal, 'security.write', projectName)
-  throw errors.notImplemented(
-    `JWKs from stored ${what} need the ${what} API, which this build does not have yet. Paste the key as a JWK instead (POST .../jwks/parse-from-clipboard), or upload its certificate and use parse-from-certificate.`,
-  )
 }
 
 export type CreateInput = Named & {
@@ -225,12 +153,10 @@ export async function createJwk(
   if (source === 'URL') return fromUrl(deps, principal, projectName, input as UrlSource, log)
   if (source === 'COPY_PASTE') return fromText(deps, principal, projectName, input as TextSource)
   if (source === 'CERTIFICATE') {
-    return fromCertificate(deps, principal, projectName, input as CertificateSource)
+    return stored.fromCertificate(deps, principal, projectName, input as stored.CertificateSource)
   }
-  return fromMissingStore(
-    deps,
-    principal,
-    projectName,
-    source === 'KEYSTORE' ? 'keystores' : 'keys',
-  )
+  if (source === 'KEYSTORE') {
+    return stored.fromKeystore(deps, principal, projectName, input as stored.KeystoreSource)
+  }
+  return stored.fromKey(deps, principal, projectName, input as stored.KeySource, source)
 }

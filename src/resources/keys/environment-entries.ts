@@ -49,8 +49,8 @@ export async function environmentNames(
 
 /**
  * The documented updateReferencedJwks / updateScope pair: checked as the docs say (a
- * scope is required with true). JWKs derived from keys are not kept here, so there is
- * nothing to update beyond that.
+ * scope is required with true). JWKs made from a key are copies (sourceId names it);
+ * refreshing them from the changed key is not done yet.
  */
 export function checkJwkScope(query: {
   updateReferencedJwks?: boolean | undefined

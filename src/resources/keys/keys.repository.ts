@@ -7,7 +7,7 @@ import type { Queryable } from '../../db/types.ts'
  */
 
 export type KeyTable = 'crypto_keys' | 'keystores'
-type RowOf<T extends KeyTable> = T extends 'crypto_keys' ? CryptoKeyRow : KeystoreRow
+export type RowOf<T extends KeyTable> = T extends 'crypto_keys' ? CryptoKeyRow : KeystoreRow
 
 /** A project's keys (keystores), unordered (src/http/lists.ts orders and pages it). */
 export function ofProject(db: Queryable, table: KeyTable, projectId: string) {

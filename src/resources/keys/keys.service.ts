@@ -1,15 +1,10 @@
-import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { CryptoKeyRow, Database, EnvironmentRow, ProjectRow } from '../../db/schema.ts'
-import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
-import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
-import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
-import { MASK, seal } from '../../sealed.ts'
-import { type DeploymentResult, inEffectEverywhere } from '../environments/in-effect.ts'
-import { environmentNames, resolveEnvironments } from './environment-entries.ts'
+import { MASK, seal, unseal } from '../../sealed.ts'
+import { resolveEnvironments } from './environment-entries.ts'
 import {
   checkPair,
   type KeyType,
@@ -19,7 +14,7 @@ import {
   readPrivateKey,
   readPublicKey,
 } from './keys.material.ts'
-import * as repo from './keys.repository.ts'
+import { entriesOfRow, type PerEnvironmentKind, requireNamed } from './per-environment.ts'
 
 export interface KeysDeps {
   db: Kysely<Database>
@@ -52,7 +47,7 @@ const LIST = 'cryptoKeyInfoEnvironmentList'
 export const privateKeyContext = (keyId: string, environmentId: string) =>
   `crypto_keys:${keyId}:${environmentId}:private_key`
 
-const entriesOf = (row: CryptoKeyRow) => JSON.parse(row.environments) as StoredEntry[]
+const entriesOf = (row: CryptoKeyRow) => entriesOfRow<StoredEntry>(row)
 
 function view(row: CryptoKeyRow, project: ProjectRow, byId: Map<string, EnvironmentRow>) {
   return {
@@ -139,119 +134,42 @@ async function storedEntries(
   return { entries, environments }
 }
 
-async function requireKey(deps: Pick<KeysDeps, 'db'>, project: ProjectRow, name: string) {
-  const row = await repo.findByName(deps.db, 'crypto_keys', project.id, name)
-  if (!row) throw errors.notFound(`Key '${name}' in project '${project.name}'`)
-  return row
-}
+type KeyView = ReturnType<typeof view>
 
-const duplicate = (name: string, project: ProjectRow) =>
-  errors.duplicateName(`Key '${name}' in project '${project.name}'`)
+/** Keys' CRUD (per-environment.ts, routes in per-environment.routes.ts). */
+export const KEYS = {
+  table: 'crypto_keys',
+  label: 'Key',
+  record: (audit, change, project, key) => audit.record(`key.${change}`, { project, key }),
+  view,
+  entries: storedEntries,
+  columns: (input) => ({ key_type: input.keyType }),
+} as const satisfies PerEnvironmentKind<
+  'crypto_keys',
+  CryptoKeyRow,
+  KeyInput,
+  StoredEntry,
+  KeyView,
+  KeysDeps
+>
 
-const ORDER: ListOrder = {
-  sortable: { name: 'name', createdAt: 'created_at' },
-  defaultSort: 'name',
-}
+export const requireKey = (deps: Pick<KeysDeps, 'db'>, project: ProjectRow, name: string) =>
+  requireNamed(KEYS, deps, project, name)
 
-export async function listKeys(
-  deps: Pick<KeysDeps, 'db'>,
-  principal: Principal,
-  projectName: string,
-  query: ListQueryInput,
-) {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.read', projectName)
-  const byId = await environmentNames(deps.db, project)
-  const base = repo.ofProject(deps.db, 'crypto_keys', project.id)
-  return pageInSql(deps.db, base, query, ORDER, (row) => view(row as CryptoKeyRow, project, byId))
-}
-
-export async function getKey(
-  deps: Pick<KeysDeps, 'db'>,
-  principal: Principal,
-  projectName: string,
-  name: string,
-) {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.read', projectName)
-  const row = await requireKey(deps, project, name)
-  return view(row, project, await environmentNames(deps.db, project))
-}
-
-export async function createKey(
-  deps: KeysDeps,
-  principal: Principal,
-  projectName: string,
-  input: KeyInput,
-): Promise<DeploymentResult> {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.write', projectName)
-  if (await repo.findByName(deps.db, 'crypto_keys', project.id, input.name)) {
-    throw duplicate(input.name, project)
+/**
+ * One environment's entry of a stored key, for a JWK made from it; undefined when the
+ * key has none there. The private key is unsealed only when asked for.
+ */
+export function keyEntryOf(keys: readonly Buffer[], row: CryptoKeyRow, environmentId: string) {
+  const entry = entriesOf(row).find((e) => e.environmentId === environmentId)
+  if (!entry) return undefined
+  const sealed = entry.privateKey
+  return {
+    /** SPKI PEM (always stored: derived from the private key when only that came). */
+    publicPem: entry.publicKey,
+    hasPrivate: sealed !== null,
+    /** PKCS#8 PEM; null when only the public half is stored. */
+    privatePem: () =>
+      sealed === null ? null : unseal(keys, sealed, privateKeyContext(row.id, environmentId)),
   }
-  const id = randomUUID()
-  const { entries, environments } = await storedEntries(deps, project, id, input, [])
-  const now = deps.clock.now().toISOString()
-  try {
-    await repo.insert(deps.db, 'crypto_keys', {
-      id,
-      project_id: project.id,
-      name: input.name,
-      description: input.description ?? '',
-      key_type: input.keyType,
-      environments: JSON.stringify(entries),
-      created_at: now,
-      updated_at: now,
-    })
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate(input.name, project)
-    throw error
-  }
-  deps.audit.record('key.created', { project: project.name, key: input.name })
-  return inEffectEverywhere(environments)
-}
-
-/** Replaces the key; the body's name may rename it. */
-export async function updateKey(
-  deps: KeysDeps,
-  principal: Principal,
-  projectName: string,
-  name: string,
-  input: KeyInput,
-): Promise<DeploymentResult> {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.write', projectName)
-  const row = await requireKey(deps, project, name)
-  const { entries, environments } = await storedEntries(
-    deps,
-    project,
-    row.id,
-    input,
-    entriesOf(row),
-  )
-  try {
-    await repo.update(deps.db, 'crypto_keys', row.id, {
-      name: input.name,
-      description: input.description ?? '',
-      key_type: input.keyType,
-      environments: JSON.stringify(entries),
-      updated_at: deps.clock.now().toISOString(),
-    })
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate(input.name, project)
-    throw error
-  }
-  deps.audit.record('key.updated', { project: project.name, key: input.name })
-  return inEffectEverywhere(environments)
-}
-
-export async function deleteKey(
-  deps: KeysDeps,
-  principal: Principal,
-  projectName: string,
-  name: string,
-): Promise<DeploymentResult> {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.write', projectName)
-  const row = await requireKey(deps, project, name)
-  const byId = await environmentNames(deps.db, project)
-  await repo.remove(deps.db, 'crypto_keys', row.id)
-  deps.audit.record('key.deleted', { project: project.name, key: name })
-  const environments = entriesOf(row).flatMap((e) => byId.get(e.environmentId) ?? [])
-  return inEffectEverywhere(environments, true)
 }

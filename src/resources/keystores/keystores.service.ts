@@ -1,18 +1,13 @@
-import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { Database, EnvironmentRow, KeystoreRow, ProjectRow } from '../../db/schema.ts'
-import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
-import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
-import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
-import { MASK, seal } from '../../sealed.ts'
-import type { WorkerPool } from '../../worker-pool.ts'
-import { type DeploymentResult, inEffectEverywhere } from '../environments/in-effect.ts'
-import { environmentNames, resolveEnvironments } from '../keys/environment-entries.ts'
-import * as repo from '../keys/keys.repository.ts'
-import type { KeystoreEntry, KeystoreJob, KeystoreType } from './keystore.worker.ts'
+import { MASK, seal, unseal } from '../../sealed.ts'
+import { resolveEnvironments } from '../keys/environment-entries.ts'
+import { entriesOfRow, type PerEnvironmentKind, requireNamed } from '../keys/per-environment.ts'
+import type { KeystoreEntry, KeystoreType } from './keystore.worker.ts'
+import { type KeystorePool, listEntries, readAlias } from './keystore-pool.ts'
 
 export interface KeystoresDeps {
   db: Kysely<Database>
@@ -21,7 +16,7 @@ export interface KeystoresDeps {
   atRestKey: Buffer
   audit: AuditSink
   /** Opens uploaded keystores off the event loop. */
-  keystores: WorkerPool<KeystoreJob, KeystoreEntry[]>
+  keystores: KeystorePool
 }
 
 export interface KeystoreInput {
@@ -52,7 +47,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 export const sealContext = (id: string, environmentId: string, column: 'file' | 'password') =>
   `keystores:${id}:${environmentId}:${column}`
 
-const entriesOf = (row: KeystoreRow) => JSON.parse(row.environments) as StoredEntry[]
+const entriesOf = (row: KeystoreRow) => entriesOfRow<StoredEntry>(row)
 
 function view(row: KeystoreRow, project: ProjectRow, byId: Map<string, EnvironmentRow>) {
   return {
@@ -110,7 +105,8 @@ async function opened(
   }
   const password = upload.password ?? ''
   if (password === MASK) refuse(`${field}.password`, `is "${MASK}" but a new file is sent`)
-  const entries = await deps.keystores.run(
+  const entries = await listEntries(
+    deps.keystores,
     { bytes: new Uint8Array(Buffer.from(base64, 'base64')), type: upload.type, password },
     `${field}.file`,
   )
@@ -156,117 +152,59 @@ async function storedEntries(
   return { entries, environments }
 }
 
-async function requireKeystore(deps: Pick<KeystoresDeps, 'db'>, project: ProjectRow, name: string) {
-  const row = await repo.findByName(deps.db, 'keystores', project.id, name)
-  if (!row) throw errors.notFound(`Keystore '${name}' in project '${project.name}'`)
-  return row
-}
+type KeystoreView = ReturnType<typeof view>
 
-const duplicate = (name: string, project: ProjectRow) =>
-  errors.duplicateName(`Keystore '${name}' in project '${project.name}'`)
+/** Keystores' CRUD (per-environment.ts, routes in per-environment.routes.ts). */
+export const KEYSTORES = {
+  table: 'keystores',
+  label: 'Keystore',
+  record: (audit, change, project, keystore) =>
+    audit.record(`keystore.${change}`, { project, keystore }),
+  view,
+  entries: storedEntries,
+} as const satisfies PerEnvironmentKind<
+  'keystores',
+  KeystoreRow,
+  KeystoreInput,
+  StoredEntry,
+  KeystoreView,
+  KeystoresDeps
+>
 
-const ORDER: ListOrder = {
-  sortable: { name: 'name', createdAt: 'created_at' },
-  defaultSort: 'name',
-}
-
-export async function listKeystores(
+export const requireKeystore = (
   deps: Pick<KeystoresDeps, 'db'>,
-  principal: Principal,
-  projectName: string,
-  query: ListQueryInput,
+  project: ProjectRow,
+  name: string,
+) => requireNamed(KEYSTORES, deps, project, name)
+
+/**
+ * One environment's entry of a stored keystore, for a JWK made from one of its aliases;
+ * undefined when the keystore has none there. The file is opened again (in the pool,
+ * with its stored password) only when an alias is read.
+ */
+export function keystoreEntryOf(
+  deps: Pick<KeystoresDeps, 'keystores'> & { atRestKeys: readonly Buffer[] },
+  row: KeystoreRow,
+  environmentId: string,
 ) {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.read', projectName)
-  const byId = await environmentNames(deps.db, project)
-  const base = repo.ofProject(deps.db, 'keystores', project.id)
-  return pageInSql(deps.db, base, query, ORDER, (row) => view(row as KeystoreRow, project, byId))
-}
-
-export async function getKeystore(
-  deps: Pick<KeystoresDeps, 'db'>,
-  principal: Principal,
-  projectName: string,
-  name: string,
-) {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.read', projectName)
-  const row = await requireKeystore(deps, project, name)
-  return view(row, project, await environmentNames(deps.db, project))
-}
-
-export async function createKeystore(
-  deps: KeystoresDeps,
-  principal: Principal,
-  projectName: string,
-  input: KeystoreInput,
-): Promise<DeploymentResult> {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.write', projectName)
-  if (await repo.findByName(deps.db, 'keystores', project.id, input.name)) {
-    throw duplicate(input.name, project)
+  const entry = entriesOf(row).find((e) => e.environmentId === environmentId)
+  if (!entry) return undefined
+  const open = (column: 'file' | 'password') =>
+    unseal(deps.atRestKeys, entry[column], sealContext(row.id, environmentId, column))
+  return {
+    type: entry.type,
+    aliases: entry.entries,
+    /** One alias's key and certificate; what is wrong is a 400 on `field`. */
+    read: (alias: string, field: string) =>
+      readAlias(
+        deps.keystores,
+        {
+          bytes: new Uint8Array(Buffer.from(open('file'), 'base64')),
+          type: entry.type,
+          password: open('password'),
+        },
+        alias,
+        field,
+      ),
   }
-  const id = randomUUID()
-  const { entries, environments } = await storedEntries(deps, project, id, input, [])
-  const now = deps.clock.now().toISOString()
-  try {
-    await repo.insert(deps.db, 'keystores', {
-      id,
-      project_id: project.id,
-      name: input.name,
-      description: input.description ?? '',
-      environments: JSON.stringify(entries),
-      created_at: now,
-      updated_at: now,
-    })
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate(input.name, project)
-    throw error
-  }
-  deps.audit.record('keystore.created', { project: project.name, keystore: input.name })
-  return inEffectEverywhere(environments)
-}
-
-/** Replaces the keystore; the body's name may rename it. */
-export async function updateKeystore(
-  deps: KeystoresDeps,
-  principal: Principal,
-  projectName: string,
-  name: string,
-  input: KeystoreInput,
-): Promise<DeploymentResult> {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.write', projectName)
-  const row = await requireKeystore(deps, project, name)
-  const { entries, environments } = await storedEntries(
-    deps,
-    project,
-    row.id,
-    input,
-    entriesOf(row),
-  )
-  try {
-    await repo.update(deps.db, 'keystores', row.id, {
-      name: input.name,
-      description: input.description ?? '',
-      environments: JSON.stringify(entries),
-      updated_at: deps.clock.now().toISOString(),
-    })
-  } catch (error) {
-    if (isUniqueViolation(error)) throw duplicate(input.name, project)
-    throw error
-  }
-  deps.audit.record('keystore.updated', { project: project.name, keystore: input.name })
-  return inEffectEverywhere(environments)
-}
-
-export async function deleteKeystore(
-  deps: KeystoresDeps,
-  principal: Principal,
-  projectName: string,
-  name: string,
-): Promise<DeploymentResult> {
-  const project = await authorizeInProject(deps, principal, 'keyMaterial.write', projectName)
-  const row = await requireKeystore(deps, project, name)
-  const byId = await environmentNames(deps.db, project)
-  await repo.remove(deps.db, 'keystores', row.id)
-  deps.audit.record('keystore.deleted', { project: project.name, keystore: name })
-  const environments = entriesOf(row).flatMap((e) => byId.get(e.environmentId) ?? [])
-  return inEffectEverywhere(environments, true)
 }
