@@ -144,16 +144,12 @@ export const KNOWN: Record<string, Known[]> = {
         "the example's JWK set URL (example.com) cannot be fetched from the test; the SSRF-safe fetch refuses it",
     },
   ],
-  '08-keys-secrets/crud/parse-jwk-from-key': [
-    {
-      status: 501,
-      reason: 'JWKs from stored keys are being wired by another helper; 501 until then',
-    },
-  ],
   '08-keys-secrets/crud/parse-jwk-from-keystore': [
     {
-      status: 501,
-      reason: 'JWKs from stored keystores are being wired by another helper; 501 until then',
+      status: 400,
+      reason:
+        "the walk's keystore is a real PKCS#12 file whose entries are named gateway (an EC key) and trusted-ca; the example's alias (my-alias) is not among them, a 400 naming aliasName; the walk then reads gateway, with an algorithm an EC key can have",
+      adapt: (b) => ({ ...b, aliasName: 'gateway', algorithm: 'ES256' }),
     },
   ],
   '08-keys-secrets/crud/list-jwks': [

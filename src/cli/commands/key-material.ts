@@ -4,6 +4,12 @@ import * as jwks from '../../resources/jwks/jwks.service.ts'
 import { createJwk } from '../../resources/jwks/jwks.sources.ts'
 import { KeyBody } from '../../resources/keys/keys.schemas.ts'
 import * as keys from '../../resources/keys/keys.service.ts'
+import {
+  createNamed,
+  deleteNamed,
+  getNamed,
+  listNamed,
+} from '../../resources/keys/per-environment.ts'
 import type { CliContext } from '../context.ts'
 import { checkBody, OPERATOR, readJson, validatorOf } from '../input.ts'
 import { listGetDelete } from './reads.ts'
@@ -79,9 +85,9 @@ function keyCommands(program: Command, ctx: CliContext) {
     api: KEYS,
     param: 'keyName',
     columns: ['name', 'keyType', 'description'],
-    list: keys.listKeys,
-    get: keys.getKey,
-    remove: keys.deleteKey,
+    list: (deps, who, project, query) => listNamed(keys.KEYS, deps, who, project, query),
+    get: (deps, who, project, name) => getNamed(keys.KEYS, deps, who, project, name),
+    remove: (deps, who, project, name) => deleteNamed(keys.KEYS, deps, who, project, name),
   })
   const validate = validatorOf(KeyBody)
   key
@@ -94,7 +100,13 @@ function keyCommands(program: Command, ctx: CliContext) {
     .action((projectName: string, file?: string) =>
       withServices(async (s) => {
         const body = checkBody<{ name: string }>(validate, await readJson(io, file))
-        const deploymentResult = await keys.createKey(s, OPERATOR, projectName, body as never)
+        const deploymentResult = await createNamed(
+          keys.KEYS,
+          s,
+          OPERATOR,
+          projectName,
+          body as never,
+        )
         print({ name: body.name, deploymentResult }, () => `created key ${body.name}\n`)
       })(),
     )

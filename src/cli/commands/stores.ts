@@ -3,6 +3,12 @@ import type { Command } from 'commander'
 import { exportCertificate } from '../../resources/certificates/certificates.export.ts'
 import { CreateCertificateForm } from '../../resources/certificates/certificates.schemas.ts'
 import * as certificates from '../../resources/certificates/certificates.service.ts'
+import {
+  createNamed,
+  deleteNamed,
+  getNamed,
+  listNamed,
+} from '../../resources/keys/per-environment.ts'
 import { KeystoreBody } from '../../resources/keystores/keystores.schemas.ts'
 import * as keystores from '../../resources/keystores/keystores.service.ts'
 import type { CliContext } from '../context.ts'
@@ -48,9 +54,10 @@ function keystoreCommands(program: Command, ctx: CliContext) {
     api: KEYSTORES,
     param: 'keystoreName',
     columns: ['name', 'description', 'createdAt'],
-    list: keystores.listKeystores,
-    get: keystores.getKeystore,
-    remove: keystores.deleteKeystore,
+    list: (deps, who, project, query) => listNamed(keystores.KEYSTORES, deps, who, project, query),
+    get: (deps, who, project, name) => getNamed(keystores.KEYSTORES, deps, who, project, name),
+    remove: (deps, who, project, name) =>
+      deleteNamed(keystores.KEYSTORES, deps, who, project, name),
   })
   const validate = validatorOf(KeystoreBody)
   ctx
@@ -77,7 +84,13 @@ function keystoreCommands(program: Command, ctx: CliContext) {
             password,
           })),
         })
-        const deploymentResult = await keystores.createKeystore(s, OPERATOR, projectName, body)
+        const deploymentResult = await createNamed(
+          keystores.KEYSTORES,
+          s,
+          OPERATOR,
+          projectName,
+          body,
+        )
         ctx.print({ name, deploymentResult }, () => `created keystore ${name}\n`)
       })(),
     )
