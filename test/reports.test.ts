@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadSettings } from '../src/resources/proxies/settings/settings.store.ts'
+import { keptRecord, trafficKeep } from '../src/traffic/traffic.keep.ts'
 import { TrafficRecorder } from '../src/traffic/traffic.recorder.ts'
 import { trafficRecord } from './fixtures/traffic.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
@@ -269,5 +271,47 @@ describe.each(dialects())('reports (%s)', (dialect) => {
       ],
       dataModelList: [],
     })
+  })
+
+  it("gives the gateway what a proxy's traffic-log setting keeps, per environment", async () => {
+    await call('PATCH', '/apiops/projects/P/apiProxies/orders/settings/traffic-log/', {
+      enabledTraceLog: true,
+      apiProxyTrafficLogSettingsList: [
+        {
+          environmentName: 'production',
+          logHeaderRequestFromClient: false,
+          logBodyResponseToClient: false,
+          enableKafkaConnector: true,
+        },
+      ],
+    })
+    const proxy = await ctx.store.db
+      .selectFrom('api_proxies')
+      .select('id')
+      .where('name', '=', 'orders')
+      .executeTakeFirstOrThrow()
+    const stored = (await loadSettings(ctx.store.db, proxy.id)).trafficLog
+    const production = trafficKeep(stored, 'production')
+    expect(production).toMatchObject({
+      row: true,
+      credential: false,
+      connectors: ['kafka'],
+      traceLog: true,
+      applicationLog: false,
+    })
+    expect(production.parts).toMatchObject({
+      logHeaderRequestFromClient: false,
+      logBodyResponseToClient: false,
+      logBodyRequestFromClient: true,
+    })
+    const record = trafficRecord(1, { credential: 'partner' })
+    expect(keptRecord(record, production).credential).toBeNull()
+    // No entry for staging: the documented defaults (every part, no connector).
+    const staging = trafficKeep(stored, 'staging')
+    expect(staging.credential).toBe(true)
+    expect(Object.values(staging.parts).every(Boolean)).toBe(true)
+    expect(staging.connectors).toEqual([])
+    expect(keptRecord(record, staging)).toBe(record)
+    expect(trafficKeep(undefined, 'production').traceLog).toBe(false)
   })
 })

@@ -8,9 +8,11 @@
 export interface TrafficLogSetting {
   enabledTraceLog: boolean | null
   enabledApplicationLog: boolean | null
-  apiProxyTrafficLogSettingsList: readonly ({ environmentName: string } & Partial<
-    Record<TrafficLogFlag, boolean | null | undefined>
-  >)[]
+  apiProxyTrafficLogSettingsList:
+    | readonly ({ environmentName: string } & Partial<
+        Record<TrafficLogFlag, boolean | null | undefined>
+      >)[]
+    | null
 }
 
 const PART_FLAGS = [
@@ -64,7 +66,7 @@ export function trafficKeep(
   setting: TrafficLogSetting | null | undefined,
   environmentName: string,
 ): TrafficKeep {
-  const entry = setting?.apiProxyTrafficLogSettingsList.find(
+  const entry = setting?.apiProxyTrafficLogSettingsList?.find(
     (item) => item.environmentName === environmentName,
   )
   const parts = Object.fromEntries(

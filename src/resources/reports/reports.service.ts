@@ -85,6 +85,19 @@ export async function accessReport(deps: ReportsDeps) {
   }
 }
 
+/** The id of a project or environment named in a filter; 404 when none has the name. */
+async function idOfNamed(
+  db: Queryable,
+  table: 'projects' | 'environments',
+  what: string,
+  name: string | undefined,
+): Promise<string | undefined> {
+  if (name === undefined) return undefined
+  const row = await db.selectFrom(table).select('id').where('name', '=', name).executeTakeFirst()
+  if (!row) throw errors.notFound(`${what} '${name}'`)
+  return row.id
+}
+
 export async function trafficReport(
   deps: ReportsDeps,
   query: {
@@ -96,16 +109,13 @@ export async function trafficReport(
   },
 ) {
   const range = timeRange(deps.clock, query, DEFAULT_REPORT_WINDOW_MS)
-  let projectId: string | undefined
-  if (query.projectName !== undefined) {
-    const project = await deps.db
-      .selectFrom('projects')
-      .select('id')
-      .where('name', '=', query.projectName)
-      .executeTakeFirst()
-    if (!project) throw errors.notFound(`Project '${query.projectName}'`)
-    projectId = project.id
-  }
+  const projectId = await idOfNamed(deps.db, 'projects', 'Project', query.projectName)
+  const environmentId = await idOfNamed(
+    deps.db,
+    'environments',
+    'Environment',
+    query.environmentName,
+  )
   const groupBy = query.groupBy ?? 'proxy'
   const rows = await trafficGrouped(
     deps.db,
@@ -113,7 +123,7 @@ export async function trafficReport(
     {
       ...range,
       ...(projectId !== undefined ? { projectId } : {}),
-      ...(query.environmentName !== undefined ? { environmentName: query.environmentName } : {}),
+      ...(environmentId !== undefined ? { environmentId } : {}),
     },
     MAX_GROUPS,
   )

@@ -134,7 +134,7 @@ const GROUP_COLUMNS = {
 
 export interface TrafficFilter extends TimeRange {
   projectId?: string
-  environmentName?: string
+  environmentId?: string
 }
 
 /** Everyone's traffic in the range, grouped; the busiest groups first, at most `limit`. */
@@ -150,8 +150,8 @@ export async function trafficGrouped(
     .where('time', '>=', filter.from)
     .where('time', '<', filter.to)
   if (filter.projectId !== undefined) query = query.where('project_id', '=', filter.projectId)
-  if (filter.environmentName !== undefined)
-    query = query.where('environment_name', '=', filter.environmentName)
+  if (filter.environmentId !== undefined)
+    query = query.where('environment_id', '=', filter.environmentId)
   const rows = await query
     .select((eb) => [...columns, ...figures(eb)])
     .groupBy([...columns])
