@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { Clock } from '../clock.ts'
 import type { Database } from '../db/schema.ts'
-import { type TrafficRecord, toRow } from './traffic.record.ts'
+import { insertTraffic, isPostgres } from './traffic.insert.ts'
+import type { TrafficRecord } from './traffic.record.ts'
 
 export interface TrafficLimits {
   /** Records held in memory at most; beyond it new records are dropped and counted. */
@@ -28,12 +29,6 @@ export interface TrafficObserver {
   failed?(error: unknown): void
 }
 
-/*
- * Rows per INSERT statement: 17 columns each, well under SQLite's 32,766 and PostgreSQL's
- * 65,535 bound parameters.
- */
-const ROWS_PER_STATEMENT = 500
-
 /**
  * Traffic records, from the request path to the database without ever making a request
  * wait: `record()` appends to a bounded queue and returns; a timer writes the queue in
@@ -51,6 +46,7 @@ export class TrafficRecorder {
   private writing: Promise<number> | undefined
   private timer: NodeJS.Timeout | undefined
   private closed = false
+  private readonly postgres: boolean
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -59,6 +55,7 @@ export class TrafficRecorder {
     private readonly observer: TrafficObserver = {},
   ) {
     this.limits = { ...DEFAULT_TRAFFIC_LIMITS, ...limits }
+    this.postgres = isPostgres(db)
     this.timer = setInterval(() => void this.tick(), this.limits.flushEveryMs)
     this.timer.unref()
   }
@@ -140,15 +137,7 @@ export class TrafficRecorder {
   }
 
   private async insert(batch: TrafficRecord[]): Promise<void> {
-    const rows = batch.map(toRow)
-    await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-        await trx
-          .insertInto('traffic')
-          .values(rows.slice(i, i + ROWS_PER_STATEMENT))
-          .execute()
-      }
-    })
+    await this.db.transaction().execute((trx) => insertTraffic(trx, this.postgres, batch))
   }
 
   private backOff(error: unknown): void {
