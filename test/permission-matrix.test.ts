@@ -499,7 +499,11 @@ const MATRIX: Record<string, Entry> = {
     ok: 200,
     make: () => ({ url: '/apiops/reports/traffic?groupBy=environment' }),
   },
-  'GET /apiops/metrics': { access: 'administer', ok: 200, make: () => ({ url: '/apiops/metrics' }) },
+  'GET /apiops/metrics': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/metrics' }),
+  },
   'POST /apiops/projects/:projectName/apiProxies/url/': {
     access: 'proxy.write',
     ok: 200,
