@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { systemClock } from '../src/clock.ts'
 import { createDb, type DbHandle } from '../src/db/create-db.ts'
 import { migrateToLatest } from '../src/db/migrator.ts'
@@ -49,14 +50,17 @@ async function flushRate(label: string, store: DbHandle): Promise<void> {
     flushEveryMs: 3_600_000,
   })
   for (let i = 0; i < ROWS; i++) recorder.record(trafficRecord(i))
+  const stalls = monitorEventLoopDelay({ resolution: 1 })
+  stalls.enable()
   const start = performance.now()
   const cpu = process.cpuUsage()
   const written = await recorder.flush()
   const used = process.cpuUsage(cpu)
+  stalls.disable()
   const seconds = (performance.now() - start) / 1000
   const cpuUs = (used.user + used.system) / written
   console.log(
-    `flush ${label}: ${written} rows in ${seconds.toFixed(2)} s = ${Math.round(written / seconds)} rows/s (batches of ${recorder.limits.batchSize}; this process's CPU ${cpuUs.toFixed(1)} µs per row)`,
+    `flush ${label}: ${written} rows in ${seconds.toFixed(2)} s = ${Math.round(written / seconds)} rows/s (batches of ${recorder.limits.batchSize}; this process's CPU ${cpuUs.toFixed(1)} µs per row; longest event-loop stall ${(stalls.max / 1e6).toFixed(1)} ms)`,
   )
   await recorder.close()
 }
