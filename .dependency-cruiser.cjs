@@ -13,10 +13,11 @@ const LAYERS = [
   { name: 'audit', path: '^src/audit/' },
   { name: 'http', path: '^src/http/' },
   { name: 'cluster', path: '^src/cluster/' },
+  { name: 'traffic', path: '^src/traffic/' },
   { name: 'db', path: '^src/db/' },
   {
     name: 'leaves',
-    path: '^src/(errors|config|clock|keys|sealed|outbound-address|ip-entries|worker-pool)\\.ts$',
+    path: '^src/(errors|config|clock|keys|sealed|outbound-address|ip-entries|worker-pool|metrics)\\.ts$',
   },
 ]
 

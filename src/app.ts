@@ -6,6 +6,7 @@ import { auditRoutes } from './audit/audit.routes.ts'
 import { type AppDeps, closeServices, createServices, type Services } from './composition.ts'
 import { DEFAULT_CONSOLE_DIR, installConsole } from './http/console.ts'
 import { frameworkErrors, installErrorHandling, MAX_PARAM_LENGTH } from './http/error-handler.ts'
+import { installMetricsHook, metricsRoute } from './http/metrics.routes.ts'
 import { installAccessLog, lazyChildLoggerFactory } from './http/request-logger.ts'
 import { installSecurityHeaders } from './http/security-headers.ts'
 import { installValidation } from './http/validation.ts'
@@ -17,6 +18,7 @@ import { tokenRateLimitHook } from './identity/throttling/token-rate-limit.ts'
 import { tokenRoutes } from './identity/token-endpoint/token-endpoint.routes.ts'
 import { meRoutes } from './identity/users/me.routes.ts'
 import { usersRoutes } from './identity/users/users.routes.ts'
+import { managementMetrics } from './metrics.ts'
 import { installOpenApi } from './openapi.ts'
 import { sealStoredWebhookValues } from './resources/connections/connections.service.ts'
 import { resourceRoutes } from './resources/index.ts'
@@ -127,6 +129,7 @@ async function registerRoutes(
   await app.register(settingsRoutes, { deps: services })
   await app.register(geolocationRoutes, { deps: services })
   await app.register(resourceRoutes, { deps: services })
+  if (deps.config.metricsPublic === 'admin') await metricsRoute(app, services.metrics)
 }
 
 export async function buildApp(deps: AppDeps): Promise<App> {
@@ -158,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   installErrorHandling(app)
   if (deps.config.accessLog) installAccessLog(app)
+  installMetricsHook(app, managementMetrics(services.metrics))
   installValidation(app)
   installSecurityHeaders(app)
   await installConsole(app, deps.consoleDir ?? DEFAULT_CONSOLE_DIR)

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { Registry } from 'prom-client'
 import { AuditRecorder, type AuditWarn } from './audit/audit.recorder.ts'
 import type { Clock } from './clock.ts'
 import type { EventBus } from './cluster/events.ts'
@@ -12,6 +13,7 @@ import type { SessionsDeps } from './identity/sessions/sessions.service.ts'
 import { TokenCodec } from './identity/tokens/token-format.ts'
 import type { TokensDeps } from './identity/tokens/tokens.service.ts'
 import type { KeyRing } from './keys.ts'
+import { createMetricsRegistry } from './metrics.ts'
 import type { KeystorePool } from './resources/keystores/keystore-pool.ts'
 import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
 import type { SpecImport } from './resources/proxies/spec-import.ts'
@@ -38,6 +40,11 @@ export interface AppDeps {
   log?: FastifyBaseLogger
   /** How spec hosts are resolved; the system resolver unless given (tests name fake hosts). */
   resolveHost?: HostResolver
+  /**
+   * The process's Prometheus registry (the server's has Node's process metrics); a bare
+   * one unless given, so apps built side by side (tests) do not share counters.
+   */
+  metrics?: Registry
 }
 
 /** Everything services need, built once per app and handed down as arguments. */
@@ -55,6 +62,8 @@ export type Services = TokensDeps &
     keystores: KeystorePool
     audit: AuditRecorder
     settings: RuntimeSettings
+    /** What GET /apiops/metrics and the metrics listener serve. */
+    metrics: Registry
   }
 
 export function createServices(
@@ -89,6 +98,7 @@ export function createServices(
       ),
     ),
     audit,
+    metrics: deps.metrics ?? createMetricsRegistry(),
     settings: new RuntimeSettings(deps.store.db, { tokenRateLimit: deps.config.tokenRateLimit }),
     atRestKey: deps.keys.atRest,
     atRestKeys: deps.keys.atRestKeys,

@@ -65,6 +65,13 @@ export interface Config {
   readonly tokenRateLimit: number
   /** libuv's thread pool size (UV_THREADPOOL_SIZE): password checks run at most this many at once. */
   readonly threadPoolSize: number
+  /** A separate, unauthenticated /metrics listener on this port; 0: none (docs/metrics.md). */
+  readonly metricsPort: number
+  readonly metricsHost: string
+  /** GET /apiops/metrics on the public port: for ROLE_ADMIN ('admin') or not served ('off'). */
+  readonly metricsPublic: 'admin' | 'off'
+  /** Days a gateway's traffic records are kept before the background job deletes them. */
+  readonly trafficRetentionDays: number
 }
 
 export class ConfigError extends Error {
@@ -152,6 +159,20 @@ function stringSettings(env: NodeJS.ProcessEnv, problems: string[]) {
     problems.push('APIOPS_ADMIN_PASSWORD must be at least 8 characters')
   }
   return { databaseUrl, redisUrl, redisPrefix, logLevel, accessLog, adminPassword }
+}
+
+function metricsSettings(env: NodeJS.ProcessEnv, problems: string[]) {
+  const metricsPublic = (env.APIOPS_METRICS_PUBLIC || 'admin').toLowerCase()
+  if (metricsPublic !== 'admin' && metricsPublic !== 'off') {
+    problems.push(`APIOPS_METRICS_PUBLIC must be admin or off (got "${env.APIOPS_METRICS_PUBLIC}")`)
+  }
+  return {
+    metricsPort: integer(env, 'APIOPS_METRICS_PORT', 0, 0, 65535, problems),
+    // Loopback: the unauthenticated listener is reached only from this machine unless moved.
+    metricsHost: env.APIOPS_METRICS_HOST || '127.0.0.1',
+    metricsPublic: (metricsPublic === 'off' ? 'off' : 'admin') as Config['metricsPublic'],
+    trafficRetentionDays: integer(env, 'APIOPS_TRAFFIC_RETENTION_DAYS', 30, 1, 3650, problems),
+  }
 }
 
 function specLimits(
@@ -268,6 +289,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenRateLimit: integer(env, 'APIOPS_TOKEN_RATE_LIMIT', 0, 0, 1_000_000, problems),
     // libuv reads it at its first use of the pool and caps it at 1024; 4 is its default.
     threadPoolSize: integer(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024, problems),
+    ...metricsSettings(env, problems),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

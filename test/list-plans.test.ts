@@ -10,6 +10,8 @@ import { CompiledQuery, createQueryId, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Dialect } from '../src/db/create-db.ts'
 import { encodeCursor } from '../src/http/lists.ts'
+import { TrafficRecorder } from '../src/traffic/traffic.recorder.ts'
+import { trafficRecord } from './fixtures/traffic.ts'
 import { bearer, buildTestApp, dialects, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 /**
@@ -237,6 +239,66 @@ describe.each(dialects())('list query plans (%s)', (dialect) => {
           ? /Index Cond: .*\bat\b/
           : /SEARCH audit_events USING INDEX \w+ \(.*\bat\b.*[<>]/,
       )
+    }
+  })
+
+  it('reads traffic for the reports through the traffic indexes', async () => {
+    const [project, proxy] = await Promise.all([
+      ctx.store.db.selectFrom('projects').select('id').executeTakeFirstOrThrow(),
+      ctx.store.db
+        .selectFrom('api_proxies')
+        .select('id')
+        .where('name', '=', 'orders')
+        .executeTakeFirstOrThrow(),
+    ])
+    const created = await ctx.app.inject({
+      method: 'POST',
+      url: '/apiops/environments/',
+      headers: bearer(token),
+      payload: {
+        name: 'production',
+        type: 'PRODUCTION',
+        accessUrl: 'https://p.example',
+        projects: ['Payments'],
+      },
+    })
+    expect(created.statusCode, created.body).toBe(201)
+    const env = await ctx.store.db.selectFrom('environments').select('id').executeTakeFirstOrThrow()
+    const traffic = new TrafficRecorder(ctx.store.db, ctx.clock, { flushEveryMs: 3_600_000 })
+    for (let i = 0; i < 2000; i++) {
+      const other = i % 4 !== 0
+      traffic.record(
+        trafficRecord(0, {
+          time: new Date(Date.parse('2026-01-15T09:30:00Z') + i * 500).toISOString(),
+          projectId: other ? `other-${i % 7}` : project.id,
+          proxyId: other ? `p-${i % 11}` : proxy.id,
+          environmentId: other ? `e-${i % 5}` : env.id,
+        }),
+      )
+    }
+    await traffic.close()
+    if (dialect === 'postgres') await sql.raw('ANALYZE traffic').execute(ctx.store.db)
+    for (const url of [
+      `${P}/apiProxies/orders/traffic/?from=2026-01-15T09:00:00Z`,
+      '/apiops/reports/traffic?from=2026-01-15T09:00:00Z',
+      '/apiops/reports/traffic?groupBy=status&environmentName=production',
+      '/apiops/reports/traffic?groupBy=endpoint&projectName=Payments',
+    ]) {
+      const reads = (await get(url)).filter((node) =>
+        ctx.store.db.getExecutor().compileQuery(node, createQueryId()).sql.includes('"traffic"'),
+      )
+      // The proxy page also reads each environment's p95: an aggregate, then one row.
+      expect(reads.length, url).toBe(url.includes('/orders/traffic/') ? 2 : 1)
+      // Grouping sorts the groups (few), never the rows: only the index scan is asked for.
+      for (const read of reads) {
+        const explained = await explain(ctx, dialect, read)
+        expect(explained.plan, `${url}\n${explained.sql}\n${explained.plan}`).toMatch(
+          dialect === 'postgres'
+            ? /Index (Only )?Scan|Bitmap Index Scan/
+            : /USING (COVERING )?INDEX traffic_/,
+        )
+        expect(explained.plan).not.toMatch(dialect === 'postgres' ? /Seq Scan/ : /\bSCAN traffic$/m)
+      }
     }
   })
 

@@ -479,6 +479,31 @@ const MATRIX: Record<string, Entry> = {
     ok: 200,
     make: () => ({ url: '/apiops/projects/P/apiProxies/base/' }),
   },
+  'GET /apiops/projects/:projectName/apiProxies/:apiProxyName/traffic/': {
+    access: 'project.read',
+    ok: 200,
+    make: () => ({ url: '/apiops/projects/P/apiProxies/base/traffic/' }),
+  },
+  'GET /apiops/reports/api-proxies': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/reports/api-proxies?includeEndpoints=true' }),
+  },
+  'GET /apiops/reports/organization-api-data-model-access': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/reports/organization-api-data-model-access' }),
+  },
+  'GET /apiops/reports/traffic': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/reports/traffic?groupBy=environment' }),
+  },
+  'GET /apiops/metrics': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/metrics' }),
+  },
   'POST /apiops/projects/:projectName/apiProxies/url/': {
     access: 'proxy.write',
     ok: 200,

@@ -4,7 +4,7 @@
  * The CSRF token lives in memory (the session held in React state), never in storage.
  */
 import type { CredentialAccess, CredentialView, ProxyPolicies } from './policies.ts'
-import type { ProxySummary, ProxyView } from './proxies.ts'
+import type { ProxySummary, ProxyView, TrafficOfProxy } from './proxies.ts'
 
 export const ROLES = [
   'ROLE_MANAGE_PROXIES',
@@ -268,6 +268,13 @@ function proxyReads(send: Send, list: List) {
           `/apiops/projects/${seg(p)}/apiProxies/${seg(name)}/policies/`,
         )
       ).resultList[0],
+    proxyTraffic: async (p: string, name: string) =>
+      (
+        await send<{ result: TrafficOfProxy }>(
+          'GET',
+          `/apiops/projects/${seg(p)}/apiProxies/${seg(name)}/traffic/`,
+        )
+      ).result,
     credentials: (p: string) =>
       list<CredentialView>(`/apiops/projects/${seg(p)}/credentials/?size=1000`),
     credentialAccess: (p: string, u: string) =>

@@ -121,3 +121,17 @@ export async function explained<T>(read: Promise<T>, what: string): Promise<T> {
     throw new ApiError(error.status, error.code, readError(error, what))
   }
 }
+
+/** GET .../apiProxies/{name}/traffic/: the last five minutes, per environment. */
+export interface TrafficOfProxy {
+  from: string
+  to: string
+  environmentList: {
+    environmentName: string
+    requestCount: number
+    errorCount: number
+    requestRate: number
+    errorRate: number
+    p95Ms: number | null
+  }[]
+}

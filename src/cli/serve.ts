@@ -5,9 +5,13 @@ import type { Config } from '../config.ts'
 import { purgeExpiredSessions } from '../identity/sessions/sessions.service.ts'
 import { purgeExpiredTokens } from '../identity/tokens/tokens.service.ts'
 import { ensureInitialAdmin } from '../identity/users/users.service.ts'
+import { createMetricsRegistry, startMetricsListener } from '../metrics.ts'
 import { openRuntime } from '../runtime.ts'
+import { scheduleTrafficRetention } from '../traffic/traffic.retention.ts'
 
 const PURGE_EVERY_MS = 6 * 60 * 60 * 1000
+/** Traffic grows fastest: purged hourly, so a day's worth is never deleted at once. */
+const TRAFFIC_PURGE_EVERY_MS = 60 * 60 * 1000
 
 export async function serve(config: Config): Promise<void> {
   const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions)
@@ -25,7 +29,8 @@ export async function serve(config: Config): Promise<void> {
   if (runtime.appliedMigrations.length > 0)
     log.info({ migrations: runtime.appliedMigrations }, 'database migrated')
 
-  const app = await buildApp({ ...runtime, log })
+  const metrics = createMetricsRegistry({ processMetrics: true })
+  const app = await buildApp({ ...runtime, log, metrics })
   const admin = await ensureInitialAdmin(app.services, config.adminPassword)
   if (admin.generatedPassword) {
     // Printed once, to the console only (not the JSON log), and never again.
@@ -54,10 +59,24 @@ export async function serve(config: Config): Promise<void> {
   await purge()
   const timer = setInterval(purge, PURGE_EVERY_MS)
   timer.unref()
+  const stopTrafficRetention = scheduleTrafficRetention(app.services, {
+    retentionDays: () => config.trafficRetentionDays,
+    everyMs: TRAFFIC_PURGE_EVERY_MS,
+    onPurged: (rows) => log.info({ purged: rows }, 'purged traffic records past retention'),
+    onError: (error) => log.warn({ err: error }, 'traffic purge failed; will retry'),
+  })
+  const metricsListener =
+    config.metricsPort > 0
+      ? await startMetricsListener(metrics, { port: config.metricsPort, host: config.metricsHost })
+      : undefined
+  if (metricsListener)
+    log.info({ host: config.metricsHost, port: metricsListener.port }, 'metrics listener started')
 
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down')
     clearInterval(timer)
+    stopTrafficRetention()
+    await metricsListener?.close()
     await app.close()
     await runtime.close()
     process.exit(0)

@@ -1,5 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type * as R from './schema.resources.ts'
+import type { TrafficTable } from './schema.traffic.ts'
 
 /**
  * Row types of every table, beside the migrations that create them.
@@ -369,6 +370,7 @@ export interface Database {
   jwks: R.JwksTable
   crypto_keys: R.CryptoKeysTable
   keystores: R.KeystoresTable
+  traffic: TrafficTable
 }
 
 export type UserRow = Selectable<UsersTable>

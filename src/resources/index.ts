@@ -28,6 +28,7 @@ import { proxySettingsRoutes } from './proxies/settings/settings.routes.ts'
 import { proxyTransferRoutes } from './proxies/transfer/transfer.routes.ts'
 import { proxyGroupsRoutes } from './proxy-groups/proxy-groups.routes.ts'
 import type { ProxyGroupsDeps } from './proxy-groups/proxy-groups.service.ts'
+import { reportsRoutes } from './reports/reports.routes.ts'
 import { rlclRoutes } from './rlcl/rlcl.routes.ts'
 import type { RlclDeps } from './rlcl/rlcl.service.ts'
 
@@ -69,4 +70,5 @@ export const resourceRoutes: FastifyPluginAsync<{ deps: ResourcesDeps }> = async
   await app.register(jwksRoutes, { deps })
   await app.register(keysRoutes, { deps })
   await app.register(keystoresRoutes, { deps })
+  await app.register(reportsRoutes, { deps })
 }

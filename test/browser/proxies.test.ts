@@ -1,5 +1,8 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { systemClock } from '../../src/clock.ts'
+import { TrafficRecorder } from '../../src/traffic/traffic.recorder.ts'
+import { trafficRecord } from '../fixtures/traffic.ts'
 import { launchChromium, logIn, openPage, pageHolds, realProblems, unlabelled } from './chromium.ts'
 import { API_SECRET, seedProxies } from './proxy-seed.ts'
 import { startServer, type TestServer } from './server.ts'
@@ -128,6 +131,51 @@ describe('console: API proxies', () => {
     for (const summary of await page.locator('summary').all()) await summary.click()
     const size = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth])
     expect(size[0]).toBeLessThanOrEqual(size[1] ?? 0)
+    expect(realProblems(w)).toEqual([])
+    await w.context.close()
+  })
+
+  test("a proxy's page shows its live traffic per environment", async () => {
+    const db = server.services.db
+    const [project, proxy, env] = await Promise.all([
+      db.selectFrom('projects').select('id').where('name', '=', 'shop').executeTakeFirstOrThrow(),
+      db
+        .selectFrom('api_proxies')
+        .select('id')
+        .where('name', '=', 'inventory')
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom('environments')
+        .select('id')
+        .where('name', '=', 'test')
+        .executeTakeFirstOrThrow(),
+    ])
+    // 30 requests a minute ago: 10, 20, ... 300 ms; three of them failed upstream (502).
+    const traffic = new TrafficRecorder(db, systemClock, { flushEveryMs: 3_600_000 })
+    const at = new Date(Date.now() - 60_000).toISOString()
+    for (let i = 1; i <= 30; i++) {
+      traffic.record(
+        trafficRecord(0, {
+          time: at,
+          projectId: project.id,
+          proxyId: proxy.id,
+          proxyName: 'inventory',
+          environmentId: env.id,
+          environmentName: 'test',
+          totalMs: 10 * i,
+          status: i % 10 === 0 ? 502 : 200,
+        }),
+      )
+    }
+    await traffic.close()
+    const w = await openPage(browser)
+    await logIn(w.page, server.url, 'dana', '/proxies/shop/inventory')
+    await w.page.getByRole('heading', { level: 1, name: 'inventory' }).waitFor()
+    // p95 by nearest rank: the 29th of 30, 290 ms; 30 requests in 300 s: 0.10/s.
+    expect(await cells(w.page, 'Traffic of inventory, the last five minutes')).toEqual([
+      ['test', '30', '0.10/s', '10.0%', '290 ms'],
+    ])
+    expect(await unlabelled(w.page)).toEqual([])
     expect(realProblems(w)).toEqual([])
     await w.context.close()
   })

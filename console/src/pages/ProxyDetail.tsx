@@ -2,6 +2,7 @@ import type { ReactNode } from 'react'
 import { DeploymentTable, EndpointTable, RouteDetails } from '../components/ProxyParts.tsx'
 import { ProxyPolicies } from '../components/ProxyPolicies.tsx'
 import { ProxySettings } from '../components/ProxySettings.tsx'
+import { ProxyTraffic } from '../components/ProxyTraffic.tsx'
 import { DateTime, ErrorMessage, Link, Loading } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
 import { useLoad } from '../hooks.ts'
@@ -39,6 +40,9 @@ export function ProxyDetail(props: { project: string; name: string }) {
           </Section>
           <Section id="proxy-deployments" title="Deployments">
             <DeploymentTable proxy={name} deployments={data.proxy.deploymentList} />
+          </Section>
+          <Section id="proxy-traffic" title="Traffic, last 5 minutes">
+            <ProxyTraffic project={project} proxy={name} />
           </Section>
           <Section id="proxy-endpoints" title="Endpoints">
             <EndpointTable proxy={name} endpoints={data.endpoints} />
