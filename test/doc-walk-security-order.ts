@@ -53,7 +53,7 @@ export const SECURITY_ORDER: string[] = [
   '08-keys-secrets/crud/list-keystores',
   '08-keys-secrets/crud/get-keystore',
   '08-keys-secrets/crud/update-keystore',
-  // No JWK is named my-jwk yet: these three fail before that name would matter.
+  // Each creates my-jwk; the walk deletes it before the next page makes it again.
   '08-keys-secrets/crud/parse-jwk-from-key',
   '08-keys-secrets/crud/parse-jwk-from-keystore',
   '08-keys-secrets/crud/parse-jwk-from-url',

@@ -356,7 +356,8 @@ describe.each(dialects())('the documented security walk (%s)', (dialect) => {
       const key = `${own} ${name}`
       const known = knownFor(step)
       const succeeds = !known || known.status === 200 || known.adapt !== undefined
-      if (name && own && succeeds && made.has(key)) await removeObject(step.path, name)
+      // Removed even before an example that fails: a 409 for the name would hide its own error.
+      if (name && own && made.has(key)) await removeObject(step.path, name)
       if (known) met.add(known)
       if (!known || known.status === 200) await expectDocumented(step, step.body, label, known)
       else {
