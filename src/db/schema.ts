@@ -139,6 +139,8 @@ export interface ProxyDeploymentsTable {
   deployed_by: string
   /** When a variable the proxy refers to changed value here since the deploy, or null */
   variables_changed_at: string | null
+  /** JSON: the DeploymentSnapshot gateways serve (0026); null for older deployments. */
+  snapshot: string | null
 }
 
 export interface ProxyGroupsTable {
@@ -369,6 +371,8 @@ export interface Database {
   jwks: R.JwksTable
   crypto_keys: R.CryptoKeysTable
   keystores: R.KeystoresTable
+  gateway_config_versions: R.GatewayConfigVersionsTable
+  gateway_nodes: R.GatewayNodesTable
 }
 
 export type UserRow = Selectable<UsersTable>
