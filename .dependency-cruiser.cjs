@@ -7,6 +7,7 @@
 const LAYERS = [
   { name: 'entry', path: '^src/(main\\.ts$|cli/)' },
   { name: 'composition', path: '^src/(app|composition|runtime|openapi)\\.ts$' },
+  { name: 'gateway', path: '^src/gateway/' },
   { name: 'features', path: '^src/(resources|settings|system)/' },
   { name: 'identity', path: '^src/identity/' },
   { name: 'audit', path: '^src/audit/' },
