@@ -65,6 +65,10 @@ export interface Config {
   readonly tokenRateLimit: number
   /** libuv's thread pool size (UV_THREADPOOL_SIZE): password checks run at most this many at once. */
   readonly threadPoolSize: number
+  /** The embedded gateway's port (`npm start`); 0 turns it off. */
+  readonly gatewayPort: number
+  /** The environment the embedded gateway serves (created on start when it is `development`). */
+  readonly gatewayEnvironment: string
 }
 
 export class ConfigError extends Error {
@@ -268,6 +272,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenRateLimit: integer(env, 'APIOPS_TOKEN_RATE_LIMIT', 0, 0, 1_000_000, problems),
     // libuv reads it at its first use of the pool and caps it at 1024; 4 is its default.
     threadPoolSize: integer(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024, problems),
+    gatewayPort: integer(env, 'APIOPS_GATEWAY_PORT', 8081, 0, 65535, problems),
+    gatewayEnvironment: env.APIOPS_GATEWAY_ENVIRONMENT || 'development',
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
 import { registerEnvVarCommands } from './commands/env-vars.ts'
+import { registerGatewayCommands } from './commands/gateway.ts'
 import { registerProjectCommands } from './commands/projects.ts'
 import { registerProxyCommands } from './commands/proxies.ts'
 import { registerServerCommands } from './commands/server.ts'
@@ -45,6 +46,7 @@ export async function runCli(
   registerProjectCommands(program, ctx)
   registerEnvVarCommands(program, ctx)
   registerProxyCommands(program, ctx)
+  registerGatewayCommands(program, ctx)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

@@ -2,6 +2,8 @@ import pino from 'pino'
 import { buildApp, loggerOptions } from '../app.ts'
 import { purgeAuditEvents } from '../audit/audit.service.ts'
 import type { Config } from '../config.ts'
+import { startEmbeddedGateway } from '../gateway/embedded.ts'
+import type { GatewayNode } from '../gateway/node.ts'
 import { purgeExpiredSessions } from '../identity/sessions/sessions.service.ts'
 import { purgeExpiredTokens } from '../identity/tokens/tokens.service.ts'
 import { ensureInitialAdmin } from '../identity/users/users.service.ts'
@@ -55,9 +57,11 @@ export async function serve(config: Config): Promise<void> {
   const timer = setInterval(purge, PURGE_EVERY_MS)
   timer.unref()
 
+  let gateway: GatewayNode | undefined
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down')
     clearInterval(timer)
+    await gateway?.close()
     await app.close()
     await runtime.close()
     process.exit(0)
@@ -66,4 +70,20 @@ export async function serve(config: Config): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
 
   await app.listen({ port: config.port, host: config.host })
+  if (config.gatewayPort !== 0) {
+    gateway = await startEmbeddedGateway({
+      store: runtime.store,
+      events: runtime.events,
+      atRestKeys: runtime.keys.atRestKeys,
+      port: config.gatewayPort,
+      host: config.host,
+      environment: config.gatewayEnvironment,
+      now: () => runtime.clock.now(),
+      log,
+    })
+    log.info(
+      { port: gateway.port, environment: config.gatewayEnvironment },
+      'embedded gateway listening (APIOPS_GATEWAY_PORT=0 turns it off)',
+    )
+  }
 }
