@@ -46,7 +46,7 @@ const PLANTS: Record<string, string> = {
   'src/cluster/__planted_b.ts':
     "import type { A } from './__planted_a.ts'\nexport interface B {\n  a?: A\n}\n",
   // A folder no layer names.
-  'src/gateway/__planted.ts': 'export const unplaced = 1\n',
+  'src/unplaced/__planted.ts': 'export const unplaced = 1\n',
 }
 
 describe('layers', () => {
@@ -78,7 +78,7 @@ describe('layers', () => {
     const { status, violations } = cruise(copy)
     expect(status).not.toBe(0)
     expect(violations).toEqual([
-      'layer-unplaced: src/gateway/__planted.ts',
+      'layer-unplaced: src/unplaced/__planted.ts',
       'layer-upward-from-db: src/db/__planted_upward.ts',
       // The cycle is reported once, from the first module of it.
       'no-circular: src/cluster/__planted_a.ts',

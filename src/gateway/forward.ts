@@ -28,6 +28,13 @@ export type ExchangeEnd = (exchange: Exchange, status: number, error: string | n
 
 type Controller = Dispatcher.DispatchController
 
+// The response carries its exchange, so one shared listener serves every request.
+const EXCHANGE = Symbol('exchange')
+type Carrier = ServerResponse & { [EXCHANGE]?: Exchange }
+function onResponseClose(this: ServerResponse): void {
+  ;(this as Carrier)[EXCHANGE]?.clientClosed()
+}
+
 export class Exchange implements Dispatcher.DispatchHandler {
   controller: Controller | null = null
   upstream: Upstream
@@ -38,8 +45,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   headersAt = 0
   private finished = false
   private excluded: Set<string> | null = null
-  readonly onClose: () => void
-  private readonly onDrain: () => void
+  private onDrain: (() => void) | null = null
 
   constructor(
     readonly req: IncomingMessage,
@@ -51,18 +57,21 @@ export class Exchange implements Dispatcher.DispatchHandler {
     private readonly hasBody: boolean,
     private readonly pools: Pools,
     private readonly end: ExchangeEnd,
+    /** performance.now() when the request arrived, and the endpoint it matched: for the traffic record. */
+    readonly start: number,
+    readonly endpoint: string | null,
   ) {
     this.upstream = upstream
-    this.onClose = () => {
-      // The client went away before the answer was complete: stop the upstream call.
-      if (!this.finished) {
-        this.finished = true
-        this.controller?.abort(new Error('client closed the connection'))
-        this.end(this, 499, 'CLIENT_CLOSED')
-      }
-    }
-    this.onDrain = () => this.controller?.resume()
-    res.on('close', this.onClose)
+    ;(res as Carrier)[EXCHANGE] = this
+    res.on('close', onResponseClose)
+  }
+
+  /** The client went away before the answer was complete: stop the upstream call. */
+  clientClosed(): void {
+    if (this.finished) return
+    this.finished = true
+    this.controller?.abort(new Error('client closed the connection'))
+    this.end(this, 499, 'CLIENT_CLOSED')
   }
 
   dispatch(now: number): void {
@@ -110,6 +119,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.bytesOut += chunk.length
     if (!this.res.write(chunk)) {
       controller.pause()
+      this.onDrain ??= () => this.controller?.resume()
       this.res.once('drain', this.onDrain)
     }
   }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { defaultSettings } from '../resources/proxies/settings/settings.model.ts'
 import { compileTemplate, type ErrorTemplate, type FaultCode, sendFault } from './faults.ts'
-import { Exchange } from './forward.ts'
+import { Exchange, type ExchangeEnd } from './forward.ts'
 import type { Pools } from './pools.ts'
 import type { LiveProxy, RoutingTable } from './table.ts'
 import type { CompletedRequest, TrafficHook } from './traffic-hook.ts'
@@ -85,8 +85,58 @@ function clientAddress(req: IncomingMessage, proxy: LiveProxy | null): string {
 // A `.` or `..` segment could walk out of the upstream's base path.
 const DOT_SEGMENT = /\/\.\.?(?:\/|$)|%2e/i
 
-export function createHandler(state: HandlerState) {
-  const complete = (
+/** What the header loop found besides the headers to forward; one object, reused (handling is synchronous). */
+const seen = {
+  host: undefined as string | undefined,
+  forwardedFor: undefined as string | undefined,
+  hasBody: false,
+  setByFront: 0,
+}
+
+/** Fills `headers` with what goes upstream, and `seen` with what the gateway needs. */
+function collectHeaders(raw: readonly string[], headers: string[]): void {
+  seen.host = undefined
+  seen.forwardedFor = undefined
+  seen.hasBody = false
+  seen.setByFront = 0
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string
+    const value = raw[i + 1] as string
+    const kind = classify(name)
+    if (kind === KEEP) {
+      headers.push(name, value)
+      continue
+    }
+    if (kind === HOST) seen.host = value
+    else if (kind === XFF)
+      seen.forwardedFor = seen.forwardedFor === undefined ? value : `${seen.forwardedFor}, ${value}`
+    else if (kind === CHUNKED) seen.hasBody = true
+    else if (kind !== DROP) {
+      // Set by a load balancer in front: passed on as it is.
+      if (kind === XF_HOST || kind === XF_PROTO) seen.setByFront |= kind === XF_HOST ? 1 : 2
+      else if (value !== '0') seen.hasBody = true
+      headers.push(name, value)
+    }
+  }
+}
+
+const badPath = (path: string) =>
+  path.charCodeAt(0) !== 47 ||
+  ((path.includes('.') || path.includes('%')) && DOT_SEGMENT.test(path))
+
+function hostnameOf(host: string): string {
+  const colon = host.lastIndexOf(':')
+  return (colon > host.lastIndexOf(']') ? host.slice(0, colon) : host).toLowerCase()
+}
+
+export class GatewayHandler {
+  readonly handle = (req: IncomingMessage, res: ServerResponse): void => this.serve(req, res)
+  private readonly ended: ExchangeEnd = (x, status, error) =>
+    this.complete(x.req, x.start, x.proxy, x.endpoint, status, error, x)
+
+  constructor(private readonly state: HandlerState) {}
+
+  private complete(
     req: IncomingMessage,
     start: number,
     proxy: LiveProxy | null,
@@ -94,13 +144,13 @@ export function createHandler(state: HandlerState) {
     status: number,
     error: string | null,
     exchange: Exchange | null,
-  ) => {
-    const hook = state.onCompleted
+  ): void {
+    const hook = this.state.onCompleted
     if (hook === null) return
     const now = performance.now()
     const record: CompletedRequest = {
       time: Date.now() - (now - start),
-      environment: state.table.environmentName,
+      environment: this.state.table.environmentName,
       proxy: proxy?.name ?? null,
       endpoint,
       method: req.method ?? '',
@@ -120,7 +170,7 @@ export function createHandler(state: HandlerState) {
     }
   }
 
-  const fault = (
+  private fault(
     req: IncomingMessage,
     res: ServerResponse,
     start: number,
@@ -128,115 +178,53 @@ export function createHandler(state: HandlerState) {
     code: FaultCode,
     message: string,
     status: number,
-  ) => {
+  ): void {
     sendFault(res, proxy?.template ?? GATEWAY_TEMPLATE, code, message, status)
-    complete(req, start, proxy, null, status, code, null)
+    this.complete(req, start, proxy, null, status, code, null)
   }
 
-  return function handle(req: IncomingMessage, res: ServerResponse): void {
+  private serve(req: IncomingMessage, res: ServerResponse): void {
     const start = performance.now()
     const url = req.url as string
     const q = url.indexOf('?')
     const path = q === -1 ? url : url.slice(0, q)
-    const method = req.method as string
     const raw = req.rawHeaders
-    let host: string | undefined
-    let forwardedFor: string | undefined
-    let hasBody = false
-    let forwardedHostOrProto = 0
     const headers: string[] = []
-    for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i] as string
-      const value = raw[i + 1] as string
-      const kind = classify(name)
-      if (kind === KEEP) {
-        headers.push(name, value)
-        continue
-      }
-      if (kind === HOST) host = value
-      else if (kind === XFF)
-        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`
-      else if (kind === CHUNKED) hasBody = true
-      else if (kind !== DROP) {
-        // Set by a load balancer in front: passed on as it is.
-        if (kind === XF_HOST || kind === XF_PROTO) forwardedHostOrProto |= kind === XF_HOST ? 1 : 2
-        else if (value !== '0') hasBody = true
-        headers.push(name, value)
-      }
-    }
-    if (path.charCodeAt(0) !== 47 || DOT_SEGMENT.test(path)) {
-      fault(
-        req,
-        res,
-        start,
-        null,
-        'BAD_REQUEST',
-        'The request path is not a normalized absolute path',
-        400,
-      )
+    collectHeaders(raw, headers)
+    if (badPath(path)) {
+      const message = 'The request path is not a normalized absolute path'
+      this.fault(req, res, start, null, 'BAD_REQUEST', message, 400)
       return
     }
-    const table = state.table
-    let hostname: string | undefined
-    if (host !== undefined && table.hasVirtualHosts) {
-      const colon = host.lastIndexOf(':')
-      hostname = (colon > host.lastIndexOf(']') ? host.slice(0, colon) : host).toLowerCase()
-    }
-    const entry = table.match(hostname, path, method, raw)
+    const table = this.state.table
+    const host = seen.host
+    const hostname = host !== undefined && table.hasVirtualHosts ? hostnameOf(host) : undefined
+    const entry = table.match(hostname, path, req.method as string, raw)
     if (entry === undefined) {
-      fault(req, res, start, null, 'NOT_FOUND', `No API proxy is deployed at ${path}`, 404)
-      return
-    }
-    const proxy = entry.proxy
-    if (proxy.maintenance !== null) {
-      const m = proxy.maintenance
-      res.writeHead(m.status, {
-        'content-type': m.contentType,
-        'content-length': Buffer.byteLength(m.body),
-      })
-      res.end(m.body)
-      complete(req, start, proxy, null, m.status, 'MAINTENANCE', null)
+      this.fault(req, res, start, null, 'NOT_FOUND', `No API proxy is deployed at ${path}`, 404)
       return
     }
     const suffix = entry.cut === 0 ? path : path.slice(entry.cut)
-    let endpoint: string | null = null
-    if (proxy.endpoints !== null) {
-      const hit = proxy.endpoints.match(method, suffix)
-      if (hit === undefined || !hit.active) {
-        const why = hit ? 'is disabled' : 'is not an endpoint of this API'
-        fault(req, res, start, proxy, 'NOT_FOUND', `${method} ${suffix || '/'} ${why}`, 404)
-        return
-      }
-      endpoint = hit.path
-    }
-    if (!proxy.routingEnabled) {
-      fault(
-        req,
-        res,
-        start,
-        proxy,
-        'ROUTING_DISABLED',
-        'Routing to the backend is disabled for this API proxy',
-        503,
-      )
-      return
-    }
+    const endpoint = this.admit(req, res, start, entry.proxy, suffix)
+    if (endpoint === false) return
+    const proxy = entry.proxy
     const address = proxy.chooser.pick(NO_EXCLUSIONS)
     const upstream = address === undefined ? undefined : proxy.upstreams.get(address)
     if (upstream === undefined) {
-      fault(req, res, start, proxy, 'BAD_GATEWAY', 'No backend address is available', 502)
+      this.fault(req, res, start, proxy, 'BAD_GATEWAY', 'No backend address is available', 502)
       return
     }
     const remote = req.socket.remoteAddress ?? ''
+    const forwardedFor = seen.forwardedFor
     headers.push(
       'x-forwarded-for',
       forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`,
     )
-    if (host !== undefined && (forwardedHostOrProto & 1) === 0)
-      headers.push('x-forwarded-host', host)
-    if ((forwardedHostOrProto & 2) === 0) headers.push('x-forwarded-proto', 'http')
+    if (host !== undefined && (seen.setByFront & 1) === 0) headers.push('x-forwarded-host', host)
+    if ((seen.setByFront & 2) === 0) headers.push('x-forwarded-proto', 'http')
     const forwardPath = q === -1 ? suffix : suffix + url.slice(q)
-    const exchange = new Exchange(
+    const hasBody = seen.hasBody
+    new Exchange(
       req,
       res,
       proxy,
@@ -244,10 +232,52 @@ export function createHandler(state: HandlerState) {
       forwardPath,
       headers,
       hasBody,
-      state.pools,
-      (x, status, error) => complete(req, start, proxy, endpoint, status, error, x),
-    )
-    exchange.dispatch(start)
+      this.state.pools,
+      this.ended,
+      start,
+      endpoint,
+    ).dispatch(start)
+  }
+
+  /**
+   * Answers what the proxy answers without its upstream (maintenance, an endpoint it
+   * does not declare or has disabled, routing off): false when it did; else the
+   * matched endpoint's template, or null for a reverse proxy.
+   */
+  private admit(
+    req: IncomingMessage,
+    res: ServerResponse,
+    start: number,
+    proxy: LiveProxy,
+    suffix: string,
+  ): string | null | false {
+    if (proxy.maintenance !== null) {
+      const m = proxy.maintenance
+      res.writeHead(m.status, {
+        'content-type': m.contentType,
+        'content-length': Buffer.byteLength(m.body),
+      })
+      res.end(m.body)
+      this.complete(req, start, proxy, null, m.status, 'MAINTENANCE', null)
+      return false
+    }
+    let endpoint: string | null = null
+    if (proxy.endpoints !== null) {
+      const method = req.method as string
+      const hit = proxy.endpoints.match(method, suffix)
+      if (hit === undefined || !hit.active) {
+        const why = hit ? 'is disabled' : 'is not an endpoint of this API'
+        this.fault(req, res, start, proxy, 'NOT_FOUND', `${method} ${suffix || '/'} ${why}`, 404)
+        return false
+      }
+      endpoint = hit.path
+    }
+    if (!proxy.routingEnabled) {
+      const message = 'Routing to the backend is disabled for this API proxy'
+      this.fault(req, res, start, proxy, 'ROUTING_DISABLED', message, 503)
+      return false
+    }
+    return endpoint
   }
 }
 

@@ -2,9 +2,10 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { EventBus } from '../cluster/events.ts'
 import type { DbHandle } from '../db/create-db.ts'
-import { createHandler, type HandlerState } from './handler.ts'
-import { currentVersion, environmentId, loadTable } from './loader.ts'
+import { GatewayHandler, type HandlerState } from './handler.ts'
+import { environmentId, loadTable } from './loader.ts'
 import { Pools } from './pools.ts'
+import { Reloader } from './reloader.ts'
 import type { RoutingTable } from './table.ts'
 import type { TrafficHook } from './traffic-hook.ts'
 import type { UpstreamChooserFactory } from './upstream-chooser.ts'
@@ -88,79 +89,18 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayNode
   const { deps, environment, table } = await firstTable(options)
   const pools = new Pools()
   const state: HandlerState = { table, pools, onCompleted: options.onCompleted ?? null }
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, createHandler(state))
+  const server: Server = createServer(
+    { keepAliveTimeout: 65_000 },
+    new GatewayHandler(state).handle,
+  )
 
-  let reloading: Promise<void> | null = null
-  let again = false
-  let unreachable = false
-  const swap = async () => {
-    const next = await loadTable(deps, environment)
-    state.table = next
-    const inUse = new Set(
-      next.proxies.flatMap((p) =>
-        [...p.upstreams.values()].map((u) => Pools.key(u.origin, p.connectTimeoutMs)),
-      ),
-    )
-    pools.retain(inUse)
-  }
-  const reload = (): Promise<void> => {
-    if (reloading) {
-      again = true
-      return reloading
-    }
-    reloading = (async () => {
-      do {
-        again = false
-        try {
-          await swap()
-          if (unreachable) log.info({}, 'gateway: database reachable again, configuration reloaded')
-          unreachable = false
-        } catch (error) {
-          if (!unreachable)
-            log.warn(
-              { err: (error as Error).message },
-              'gateway: reload failed; serving the last good configuration',
-            )
-          unreachable = true
-        }
-      } while (again)
-      reloading = null
-    })()
-    return reloading
-  }
-  const check = async () => {
-    try {
-      const version = await currentVersion(deps.db, environment.id)
-      if (version !== state.table.version || unreachable) await reload()
-    } catch {
-      if (!unreachable)
-        log.warn({}, 'gateway: database unreachable; serving the last good configuration')
-      unreachable = true
-    }
-  }
-
-  const unsubscribe = options.events.subscribe((event) => {
-    if (
-      (event.type === 'deployments.changed' && event.environmentId === environment.id) ||
-      event.type === 'cache.flush'
-    )
-      void reload()
-  })
-  const timers: NodeJS.Timeout[] = [setInterval(check, options.versionCheckMs ?? 1000)]
-  const dataVersion = options.store.dataVersion
-  if (dataVersion) {
-    let seen = dataVersion()
-    timers.push(
-      setInterval(() => {
-        const now = dataVersion()
-        if (now !== seen) {
-          seen = now
-          void check()
-        }
-      }, options.dataVersionPollMs ?? 50),
-    )
-  }
-  for (const t of timers) t.unref()
+  const reloader = new Reloader(deps, environment, state, log)
+  reloader.watch(
+    options.events,
+    options.store,
+    options.versionCheckMs ?? 1000,
+    options.dataVersionPollMs ?? 50,
+  )
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -179,16 +119,14 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayNode
     get table() {
       return state.table
     },
-    reload,
+    reload: () => reloader.reload(),
     async close() {
-      for (const t of timers) clearInterval(t)
-      unsubscribe()
+      await reloader.stop()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
       const force = setTimeout(() => server.closeAllConnections(), 2_000)
       await closed
       clearTimeout(force)
-      await reloading
       await pools.close()
     },
   }
