@@ -267,6 +267,13 @@ describe.each(dialects())('gateway node in process (%s)', (dialect) => {
     expect(JSON.parse(off.body).fault.faultCode).toBe('ROUTING_DISABLED')
   })
 
+  it('announces itself in gateway_nodes with the version it serves', async () => {
+    await until('the node registered', async () => {
+      const rows = await ctx.store.db.selectFrom('gateway_nodes').selectAll().execute()
+      return rows.length === 1 && rows[0]?.environment_id === gw.environmentId
+    })
+  })
+
   it('undeploy answers 404 in the default template', async () => {
     await ok('DELETE', `${P}/apiProxies/orders/environments/dev/`)
     await applied()

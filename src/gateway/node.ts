@@ -1,8 +1,10 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { hostname } from 'node:os'
 import type { EventBus } from '../cluster/events.ts'
 import type { DbHandle } from '../db/create-db.ts'
 import { GatewayHandler, type HandlerState } from './handler.ts'
+import { Heartbeat } from './heartbeat.ts'
 import { environmentId, loadTable } from './loader.ts'
 import { Pools } from './pools.ts'
 import { Reloader } from './reloader.ts'
@@ -110,8 +112,17 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayNode
     })
   })
 
+  const port = (server.address() as AddressInfo).port
+  const heartbeat = new Heartbeat(
+    options.store.db,
+    environment.id,
+    `${hostname()}:${port}`,
+    () => state.table.version,
+  )
+  heartbeat.start()
+
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     environmentId: environment.id,
     get version() {
       return state.table.version
@@ -122,6 +133,7 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayNode
     reload: () => reloader.reload(),
     async close() {
       await reloader.stop()
+      await heartbeat.stop()
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
       const force = setTimeout(() => server.closeAllConnections(), 2_000)
