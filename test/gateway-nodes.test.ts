@@ -9,9 +9,9 @@ import { createPgBus } from '../src/cluster/pg-bus.ts'
 import { createDb, type DbHandle } from '../src/db/create-db.ts'
 import { migrateToLatest } from '../src/db/migrator.ts'
 import { buildKeyRing } from '../src/keys.ts'
-import { GatewayProcess, statusOf } from './gateway-process.ts'
+import { GatewayProcess, statusOf, statusOnce } from './gateway-process.ts'
 import { startUpstream, type Upstream } from './gateway-upstream.ts'
-import { bearer, FrozenClock, makeUser, PG_URL, testConfig, tokenFor } from './helpers.ts'
+import { bearer, FrozenClock, makeUser, PG_URL, testConfig, tokenFor, until } from './helpers.ts'
 import { quantile } from './nodes.ts'
 import { createThrowawaySchema, schemaUrl, type ThrowawaySchema } from './pg-schema.ts'
 import { Relay } from './relay.ts'
@@ -176,6 +176,45 @@ describe('two gateway processes on one SQLite file', () => {
   it(`applies deploys and undeploys on both nodes within ${P99_LIMIT_MS} ms p99`, async () => {
     expect(await measure(w, nodes, 'SQLite data_version')).toBeLessThanOrEqual(P99_LIMIT_MS)
   }, 30_000)
+
+  it('survives upstream faults and leaks no sockets', async () => {
+    for (const [name, address, readTimeout] of [
+      ['faulty', upstream.url, 1],
+      ['down', 'http://127.0.0.1:1', 1],
+    ] as const) {
+      await call(w, 'POST', '/apiops/projects/Shop/apiProxies/url/', {
+        apiProxyName: name,
+        apiProxyCreationType: 'REVERSE_PROXY',
+        routingInfo: { routingAddressList: [{ address }], readTimeout },
+      })
+      await call(w, 'POST', `/apiops/projects/Shop/apiProxies/${name}/environments/live/`)
+    }
+    const node = nodes[0] as GatewayProcess
+    await timeToLive([node], '/faulty/ok', 200)
+    const baseline = node.sockets()
+    console.log(`baseline sockets ${baseline}`)
+    const faults = [
+      ...Array.from({ length: 5 }, () => statusOnce(node.port, '/down/x')),
+      ...Array.from({ length: 5 }, () => statusOnce(node.port, '/faulty/reset')),
+      ...Array.from({ length: 3 }, () => statusOnce(node.port, '/faulty/slow')),
+      statusOnce(node.port, '/faulty/big/32'),
+    ]
+    const aborted = Array.from({ length: 3 }, () => statusOnce(node.port, '/faulty/slow', 100))
+    const statuses = await Promise.all(faults)
+    await Promise.all(aborted)
+    expect(statuses).toEqual([...Array(10).fill(502), 504, 504, 504, 200])
+    expect(node.child.exitCode).toBeNull()
+    // Idle upstream connections close after the upstream's keep-alive hint (3 s, less 2 s).
+    const counts: number[] = []
+    const end = Date.now() + 10_000
+    while (Date.now() < end) {
+      counts.push(node.sockets())
+      if ((counts.at(-1) as number) <= baseline + 1) break
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    console.log(`sockets after the faults: ${counts.join(' ')} (baseline ${baseline})`)
+    expect(counts.at(-1)).toBeLessThanOrEqual(baseline + 1)
+  }, 40_000)
 })
 
 describe.runIf(PG_URL)('two gateway processes on PostgreSQL', () => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readlinkSync } from 'node:fs'
+import { request } from 'node:http'
 
 /**
  * `apiops gateway` as a real process (through tsx, no build needed): started on port 0,
@@ -99,4 +100,18 @@ export async function statusOf(port: number, path: string): Promise<number> {
   } catch {
     return 0
   }
+}
+
+/** The same over a connection of its own that closes after the answer (no client keep-alive). */
+export function statusOnce(port: number, path: string, abortAfterMs?: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      res.resume()
+      res.on('end', () => resolve(res.statusCode ?? 0))
+      res.on('error', () => resolve(0))
+    })
+    req.on('error', () => resolve(0))
+    if (abortAfterMs !== undefined) setTimeout(() => req.destroy(), abortAfterMs)
+    req.end()
+  })
 }

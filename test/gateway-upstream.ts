@@ -63,7 +63,7 @@ export async function startUpstream(name: string): Promise<Upstream> {
       res.end(body)
     })
   })
-  server.keepAliveTimeout = 10_000
+  server.keepAliveTimeout = 3_000
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   const port = (server.address() as AddressInfo).port
   return {
