@@ -7,7 +7,7 @@ import type { GatewayNode } from '../gateway/node.ts'
 import { purgeExpiredSessions } from '../identity/sessions/sessions.service.ts'
 import { purgeExpiredTokens } from '../identity/tokens/tokens.service.ts'
 import { ensureInitialAdmin } from '../identity/users/users.service.ts'
-import { openRuntime } from '../runtime.ts'
+import { openRuntime, type Runtime } from '../runtime.ts'
 
 const PURGE_EVERY_MS = 6 * 60 * 60 * 1000
 
@@ -70,20 +70,34 @@ export async function serve(config: Config): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
 
   await app.listen({ port: config.port, host: config.host })
-  if (config.gatewayPort !== 0) {
-    gateway = await startEmbeddedGateway({
-      store: runtime.store,
-      events: runtime.events,
-      atRestKeys: runtime.keys.atRestKeys,
-      port: config.gatewayPort,
-      host: config.host,
-      environment: config.gatewayEnvironment,
-      now: () => runtime.clock.now(),
-      log,
-    })
-    log.info(
-      { port: gateway.port, environment: config.gatewayEnvironment },
-      'embedded gateway listening (APIOPS_GATEWAY_PORT=0 turns it off)',
+  if (config.gatewayPort !== 0) gateway = await embeddedGateway(config, runtime, log)
+}
+
+/** The gateway `npm start` runs next to the management API (APIOPS_GATEWAY_PORT=0: none). */
+async function embeddedGateway(
+  config: Config,
+  runtime: Runtime,
+  log: pino.Logger,
+): Promise<GatewayNode> {
+  const gateway = await startEmbeddedGateway({
+    store: runtime.store,
+    events: runtime.events,
+    atRestKeys: runtime.keys.atRestKeys,
+    port: config.gatewayPort,
+    host: config.host,
+    environment: config.gatewayEnvironment,
+    now: () => runtime.clock.now(),
+    log,
+  }).catch((error: Error) => {
+    log.error(
+      { err: error.message, port: config.gatewayPort },
+      'the embedded gateway cannot start; set APIOPS_GATEWAY_PORT to a free port, or 0 to run without it',
     )
-  }
+    throw error
+  })
+  log.info(
+    { port: gateway.port, environment: config.gatewayEnvironment },
+    'embedded gateway listening (APIOPS_GATEWAY_PORT=0 turns it off)',
+  )
+  return gateway
 }
