@@ -191,6 +191,7 @@ describe('two gateway processes on one SQLite file', () => {
     }
     const node = nodes[0] as GatewayProcess
     await timeToLive([node], '/faulty/ok', 200)
+    await timeToLive([node], '/down/x', 502)
     const baseline = node.sockets()
     console.log(`baseline sockets ${baseline}`)
     const faults = [
