@@ -48,6 +48,7 @@ function env(dataDir: string, port = 0): NodeJS.ProcessEnv {
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
+    APIOPS_GATEWAY_PORT: '0',
   }
 }
 

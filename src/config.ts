@@ -72,6 +72,10 @@ export interface Config {
   readonly metricsPublic: 'admin' | 'off'
   /** Days a gateway's traffic records are kept before the background job deletes them. */
   readonly trafficRetentionDays: number
+  /** The embedded gateway's port (`npm start`); 0 turns it off. */
+  readonly gatewayPort: number
+  /** The environment the embedded gateway serves (created on start when it is `development`). */
+  readonly gatewayEnvironment: string
 }
 
 export class ConfigError extends Error {
@@ -290,6 +294,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // libuv reads it at its first use of the pool and caps it at 1024; 4 is its default.
     threadPoolSize: integer(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024, problems),
     ...metricsSettings(env, problems),
+    gatewayPort: integer(env, 'APIOPS_GATEWAY_PORT', 8081, 0, 65535, problems),
+    gatewayEnvironment: env.APIOPS_GATEWAY_ENVIRONMENT || 'development',
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -56,6 +56,8 @@ export class ApiopsNode {
       APIOPS_SECRET_KEY: settings.secret,
       APIOPS_ADMIN_PASSWORD: settings.adminPassword,
       LOG_LEVEL: 'warn',
+      // No embedded gateway: parallel nodes would all want port 8081.
+      APIOPS_GATEWAY_PORT: '0',
       ...settings.env,
     }
     delete env.REDIS_URL

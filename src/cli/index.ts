@@ -4,6 +4,7 @@ import { ApiError } from '../errors.ts'
 import { registerConnectionCommands } from './commands/connections.ts'
 import { registerCredentialCommands } from './commands/credentials.ts'
 import { registerEnvVarCommands } from './commands/env-vars.ts'
+import { registerGatewayCommands } from './commands/gateway.ts'
 import { registerIpGroupCommands } from './commands/ip-groups.ts'
 import { registerKeyMaterialCommands } from './commands/key-material.ts'
 import { registerPolicyCommands } from './commands/policies.ts'
@@ -59,6 +60,7 @@ export async function runCli(
   registerRlclCommands(program, ctx)
   registerKeyMaterialCommands(program, ctx)
   registerStoreCommands(program, ctx)
+  registerGatewayCommands(program, ctx)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

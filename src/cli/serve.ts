@@ -2,11 +2,13 @@ import pino from 'pino'
 import { buildApp, loggerOptions } from '../app.ts'
 import { purgeAuditEvents } from '../audit/audit.service.ts'
 import type { Config } from '../config.ts'
+import { startEmbeddedGateway } from '../gateway/embedded.ts'
+import type { GatewayNode } from '../gateway/node.ts'
 import { purgeExpiredSessions } from '../identity/sessions/sessions.service.ts'
 import { purgeExpiredTokens } from '../identity/tokens/tokens.service.ts'
 import { ensureInitialAdmin } from '../identity/users/users.service.ts'
 import { createMetricsRegistry, startMetricsListener } from '../metrics.ts'
-import { openRuntime } from '../runtime.ts'
+import { openRuntime, type Runtime } from '../runtime.ts'
 import { scheduleTrafficRetention } from '../traffic/traffic.retention.ts'
 
 const PURGE_EVERY_MS = 6 * 60 * 60 * 1000
@@ -72,9 +74,11 @@ export async function serve(config: Config): Promise<void> {
   if (metricsListener)
     log.info({ host: config.metricsHost, port: metricsListener.port }, 'metrics listener started')
 
+  let gateway: GatewayNode | undefined
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down')
     clearInterval(timer)
+    await gateway?.close()
     stopTrafficRetention()
     await metricsListener?.close()
     await app.close()
@@ -85,4 +89,34 @@ export async function serve(config: Config): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
 
   await app.listen({ port: config.port, host: config.host })
+  if (config.gatewayPort !== 0) gateway = await embeddedGateway(config, runtime, log)
+}
+
+/** The gateway `npm start` runs next to the management API (APIOPS_GATEWAY_PORT=0: none). */
+async function embeddedGateway(
+  config: Config,
+  runtime: Runtime,
+  log: pino.Logger,
+): Promise<GatewayNode> {
+  const gateway = await startEmbeddedGateway({
+    store: runtime.store,
+    events: runtime.events,
+    atRestKeys: runtime.keys.atRestKeys,
+    port: config.gatewayPort,
+    host: config.host,
+    environment: config.gatewayEnvironment,
+    now: () => runtime.clock.now(),
+    log,
+  }).catch((error: Error) => {
+    log.error(
+      { err: error.message, port: config.gatewayPort },
+      'the embedded gateway cannot start; set APIOPS_GATEWAY_PORT to a free port, or 0 to run without it',
+    )
+    throw error
+  })
+  log.info(
+    { port: gateway.port, environment: config.gatewayEnvironment },
+    'embedded gateway listening (APIOPS_GATEWAY_PORT=0 turns it off)',
+  )
+  return gateway
 }

@@ -10,6 +10,8 @@ export type ClusterEvent =
   | { type: 'cache.flush' }
   /** An administrator changed a runtime setting: every node reloads them. */
   | { type: 'settings.changed' }
+  /** What an environment's gateways serve changed (a deploy, redeploy or undeploy). */
+  | { type: 'deployments.changed'; environmentId: string }
 
 export type Listener = (event: ClusterEvent) => void
 
@@ -53,6 +55,8 @@ export function isClusterEvent(value: unknown): value is ClusterEvent {
     case 'user.changed':
     case 'user.tokens-revoked':
       return typeof v.userId === 'string'
+    case 'deployments.changed':
+      return typeof v.environmentId === 'string'
     case 'cache.flush':
     case 'settings.changed':
       return true

@@ -24,6 +24,7 @@ import * as m0022 from './migrations/0022_geolocation.ts'
 import * as m0023 from './migrations/0023_jwks.ts'
 import * as m0024 from './migrations/0024_keys_keystores.ts'
 import * as m0025 from './migrations/0025_rlcl.ts'
+import * as m0026 from './migrations/0026_gateway.ts'
 import * as m0027 from './migrations/0027_traffic.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
@@ -53,6 +54,7 @@ export const migrations: Record<string, Migration> = {
   '0023_jwks': m0023,
   '0024_keys_keystores': m0024,
   '0025_rlcl': m0025,
+  '0026_gateway': m0026,
   '0027_traffic': m0027,
 }
 

@@ -193,3 +193,21 @@ export interface KeystoresTable {
   created_at: string
   updated_at: string
 }
+
+/** Per environment, the version of what its gateways serve (0026); moved on by every (un)deploy. */
+export interface GatewayConfigVersionsTable {
+  environment_id: string
+  version: number
+  changed_at: string
+}
+
+/** A gateway node that announced itself (0026), kept fresh by its heartbeat. */
+export interface GatewayNodesTable {
+  id: string
+  environment_id: string
+  address: string
+  started_at: string
+  last_seen_at: string
+  config_version: number
+}
+export type { TrafficTable } from './schema.traffic.ts'

@@ -1,6 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type * as R from './schema.resources.ts'
-import type { TrafficTable } from './schema.traffic.ts'
 
 /**
  * Row types of every table, beside the migrations that create them.
@@ -140,6 +139,8 @@ export interface ProxyDeploymentsTable {
   deployed_by: string
   /** When a variable the proxy refers to changed value here since the deploy, or null */
   variables_changed_at: string | null
+  /** JSON: the DeploymentSnapshot gateways serve (0026); null for older deployments. */
+  snapshot: string | null
 }
 
 export interface ProxyGroupsTable {
@@ -370,7 +371,9 @@ export interface Database {
   jwks: R.JwksTable
   crypto_keys: R.CryptoKeysTable
   keystores: R.KeystoresTable
-  traffic: TrafficTable
+  traffic: R.TrafficTable
+  gateway_config_versions: R.GatewayConfigVersionsTable
+  gateway_nodes: R.GatewayNodesTable
 }
 
 export type UserRow = Selectable<UsersTable>

@@ -9,6 +9,12 @@ import { assertAddressesResolve } from './proxies.addresses.ts'
 import { parseJson, type Routing } from './proxies.definition.ts'
 import * as repo from './proxies.repository.ts'
 import { type ProxiesDeps, requireProxy } from './proxies.service.ts'
+import {
+  assertNoRouteConflict,
+  buildSnapshot,
+  bumpConfigVersion,
+  type SnapshotDeps,
+} from './proxies.snapshot.ts'
 
 /** Deploying proxies to environments, undeploying them, and the history of both. */
 
@@ -108,6 +114,7 @@ export async function requireDeployTargets(
  * that its addresses resolve there (assertAddressesResolve).
  */
 export async function deployIn(
+  deps: SnapshotDeps,
   trx: Queryable,
   principal: Principal,
   project: ProjectRow,
@@ -115,6 +122,9 @@ export async function deployIn(
   environment: EnvironmentRow,
   now: string,
 ) {
+  await bumpConfigVersion(trx, environment.id, now)
+  const snapshot = await buildSnapshot(deps, trx, project, proxy, environment, now)
+  await assertNoRouteConflict(trx, snapshot, environment)
   const already = (await repo.deploymentsOf(trx, proxy.id)).some(
     (d) => d.environment_id === environment.id,
   )
@@ -128,6 +138,7 @@ export async function deployIn(
     revision: proxy.revision,
     deployed_at: now,
     deployed_by: principal.username,
+    snapshot: JSON.stringify(snapshot),
   })
   await repo.recordHistory(
     trx,
@@ -147,6 +158,7 @@ export async function undeployIn(
 ): Promise<boolean> {
   const gone = await repo.deleteDeployment(trx, proxy.id, environment.id)
   if (gone) {
+    await bumpConfigVersion(trx, environment.id, now)
     await repo.recordHistory(
       trx,
       history(project, proxy, environment.name, 'UNDEPLOY', principal, now, 'Undeployed'),
@@ -164,9 +176,23 @@ async function deployOne(
 ) {
   await assertAddressesResolve(deps, project, parseJson<Routing>(proxy.routing), environment)
   const now = deps.clock.now().toISOString()
-  return deps.db
+  const result = await deps.db
     .transaction()
-    .execute((trx) => deployIn(trx, principal, project, proxy, environment, now))
+    .execute((trx) => deployIn(deps, trx, principal, project, proxy, environment, now))
+  await announceChange(deps, environment.id)
+  return result
+}
+
+/**
+ * Tells every gateway node of the environment to reload, after the commit. A lost
+ * message delays nothing for long: nodes also compare the version (see src/gateway).
+ */
+export async function announceChange(deps: Pick<ProxiesDeps, 'events'>, environmentId: string) {
+  try {
+    await deps.events.publish({ type: 'deployments.changed', environmentId })
+  } catch {
+    // The change is committed; nodes catch up when they next compare versions.
+  }
 }
 
 export async function deployEverywhere(
@@ -223,6 +249,7 @@ export async function undeploy(
   const removed = await deps.db
     .transaction()
     .execute((trx) => undeployIn(trx, principal, project, proxy, environment, now))
+  if (removed) await announceChange(deps, environment.id)
   const environments = [environment.name]
   deps.audit.record('proxy.undeployed', { project: project.name, proxy: proxy.name, environments })
   return outcome([

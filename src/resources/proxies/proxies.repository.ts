@@ -188,6 +188,7 @@ export async function upsertDeployment(
         deployed_at: row.deployed_at,
         deployed_by: row.deployed_by,
         variables_changed_at: null,
+        snapshot: row.snapshot ?? null,
       }),
     )
     .execute()

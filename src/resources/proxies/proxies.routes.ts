@@ -193,7 +193,7 @@ function deployApiProxyRoute(app: RouteApp, { deps }: ProxiesRouteOptions): void
         tags,
         summary: 'Deploy to an environment (redeploys the latest revision if already deployed)',
         params: DeployParams,
-        response: { 200: DeployAnswer, ...errorResponses(401, 403, 404) },
+        response: { 200: DeployAnswer, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => ({

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
+import type { EventBus } from '../../cluster/events.ts'
 import type { ApiProxyRow, Database, ProjectRow } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
@@ -25,6 +26,8 @@ export interface ProxiesDeps {
   audit: AuditSink
   /** To seal the secrets a proxy's settings hold. */
   atRestKey: Buffer
+  /** Tells gateway nodes that what an environment serves changed. */
+  events: EventBus
 }
 
 // Names are unique in a project, so name alone makes the order total.

@@ -7,9 +7,16 @@ import { reparsed, specRecords } from './endpoints/endpoints.model.ts'
 import { endpointsOf, replaceEndpoints } from './endpoints/endpoints.repository.ts'
 import { assertAddressesResolve } from './proxies.addresses.ts'
 import { type ClientRoute, type ProxyInput, resolveDefinition } from './proxies.definition.ts'
-import { deployEverywhere, history, outcome, requireDeployTargets } from './proxies.deployment.ts'
+import {
+  announceChange,
+  deployEverywhere,
+  history,
+  outcome,
+  requireDeployTargets,
+} from './proxies.deployment.ts'
 import * as repo from './proxies.repository.ts'
 import { type ProxiesDeps, present, requireProxy } from './proxies.service.ts'
+import { bumpConfigVersion } from './proxies.snapshot.ts'
 import { storeBodySettings } from './settings/settings.body.ts'
 import { storeSpecDocument } from './spec-document.ts'
 import type { DebugLog, SpecUpload } from './spec-import.ts'
@@ -225,7 +232,9 @@ export async function deleteProxy(
       )
     }
     await repo.deleteProxy(trx, row.id)
+    for (const d of deployed) await bumpConfigVersion(trx, d.environment_id, now)
   })
+  for (const d of deployed) await announceChange(deps, d.environment_id)
   deps.audit.record('proxy.deleted', { project: project.name, proxy: row.name })
   return outcome(
     deployed.map((d) => ({ environmentName: d.environment_name, message: 'Undeployed' })),

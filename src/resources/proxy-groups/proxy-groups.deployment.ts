@@ -6,7 +6,12 @@ import { type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
 import { assertAddressesResolve } from '../proxies/proxies.addresses.ts'
-import { deployIn, requireUsableEnvironment, undeployIn } from '../proxies/proxies.deployment.ts'
+import {
+  announceChange,
+  deployIn,
+  requireUsableEnvironment,
+  undeployIn,
+} from '../proxies/proxies.deployment.ts'
 import * as repo from './proxy-groups.repository.ts'
 import {
   GROUP_ENVIRONMENT_ORDER,
@@ -100,7 +105,7 @@ export async function deployGroup(deps: ProxyGroupsDeps, principal: Principal, p
     const results: MemberResult[] = []
     for (const proxy of members) {
       try {
-        const done = await deployIn(trx, principal, project, proxy, environment, now)
+        const done = await deployIn(deps, trx, principal, project, proxy, environment, now)
         results.push({ apiProxyName: proxy.name, success: true, message: done.message })
       } catch (error) {
         throw memberFailure(
@@ -118,6 +123,7 @@ export async function deployGroup(deps: ProxyGroupsDeps, principal: Principal, p
     })
     return results
   })
+  await announceChange(deps, environment.id)
   deps.audit.record('proxyGroup.deployed', {
     project: project.name,
     group: group.name,
@@ -172,6 +178,7 @@ export async function undeployGroup(deps: ProxyGroupsDeps, principal: Principal,
     await repo.deleteGroupDeployment(trx, group.id, environment.id)
     return results
   })
+  await announceChange(deps, environment.id)
   deps.audit.record('proxyGroup.undeployed', {
     project: project.name,
     group: group.name,

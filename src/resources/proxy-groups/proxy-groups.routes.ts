@@ -240,7 +240,7 @@ function registerDeployment(
   )
   const url = `${base}/:apiProxyGroupName/environments/:environmentName/`
   const config = { action: 'group.deploy' as const }
-  const response = { 200: GroupDeployAnswer, ...errorResponses(401, 403, 404, 500) }
+  const response = { 200: GroupDeployAnswer, ...errorResponses(400, 401, 403, 404, 409, 500) }
   app.post(
     url,
     {

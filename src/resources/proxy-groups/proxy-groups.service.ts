@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
+import type { EventBus } from '../../cluster/events.ts'
 import type { ApiProxyRow, Database, ProjectRow, ProxyGroupRow } from '../../db/schema.ts'
 import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
@@ -21,7 +22,11 @@ export interface ProxyGroupsDeps {
   clock: Clock
   /** To open secret environment variables that members' routing addresses refer to. */
   atRestKeys: readonly Buffer[]
+  /** To seal routing addresses resolved into a member's deployment snapshot. */
+  atRestKey: Buffer
   audit: AuditSink
+  /** Tells gateway nodes that what an environment serves changed. */
+  events: EventBus
 }
 
 type Nullable<T> = T | null | undefined

@@ -1,0 +1,59 @@
+import type { Queryable } from '../db/types.ts'
+import { findEnvironmentByName } from '../resources/environments/environments.repository.ts'
+import {
+  addressesContext,
+  configVersion,
+  type DeploymentSnapshot,
+  snapshotsIn,
+} from '../resources/proxies/proxies.snapshot.ts'
+import { unseal } from '../sealed.ts'
+import { type Deployed, RoutingTable } from './table.ts'
+import type { UpstreamChooserFactory } from './upstream-chooser.ts'
+
+/*
+ * Reads what an environment's gateways serve: its version, then its snapshots. The
+ * version is read first, so a table is never newer than it claims; a deploy committed
+ * in between is read again at the next check.
+ */
+
+export interface LoadDeps {
+  db: Queryable
+  atRestKeys: readonly Buffer[]
+  chooserFactory?: UpstreamChooserFactory
+  /** A deployed proxy the node cannot serve (its addresses do not open or parse). */
+  skipped?: (proxyName: string, reason: string) => void
+}
+
+export async function environmentId(db: Queryable, name: string): Promise<string | undefined> {
+  return (await findEnvironmentByName(db, name))?.id
+}
+
+function addressesOf(keys: readonly Buffer[], s: DeploymentSnapshot): string[] {
+  if ('clear' in s.addresses) return s.addresses.clear
+  const text = unseal(keys, s.addresses.sealed, addressesContext(s.proxyId, s.environmentId))
+  return JSON.parse(text) as string[]
+}
+
+export async function loadTable(
+  deps: LoadDeps,
+  environment: { id: string; name: string },
+): Promise<RoutingTable> {
+  const version = await configVersion(deps.db, environment.id)
+  const deployed: Deployed[] = []
+  for (const snapshot of await snapshotsIn(deps.db, environment.id)) {
+    try {
+      const addresses = addressesOf(deps.atRestKeys, snapshot)
+      const bad = addresses.find((a) => !URL.canParse(a))
+      if (bad !== undefined) throw new Error('a routing address is not a URL')
+      deployed.push({ snapshot, addresses })
+    } catch (error) {
+      deps.skipped?.(snapshot.proxyName, (error as Error).message)
+    }
+  }
+  return new RoutingTable(environment.name, version, deployed, deps.chooserFactory)
+}
+
+/** The version alone: what a node compares to know whether to reload. */
+export function currentVersion(db: Queryable, id: string): Promise<number> {
+  return configVersion(db, id)
+}

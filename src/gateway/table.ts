@@ -1,0 +1,221 @@
+import type { DeploymentSnapshot } from '../resources/proxies/proxies.snapshot.ts'
+import { EndpointMatcher } from './endpoints.ts'
+import { compileTemplate, type ErrorTemplate } from './faults.ts'
+import {
+  createUpstreamChooser,
+  type UpstreamChooser,
+  type UpstreamChooserFactory,
+} from './upstream-chooser.ts'
+
+/*
+ * The routing table of one gateway node: every deployed snapshot of its environment,
+ * compiled once per configuration version and swapped whole. A request finds its proxy
+ * by host (virtual hosts first, then proxies without any), then the longest
+ * relativePath that prefixes its path on a segment boundary, then methods and headers.
+ */
+
+export interface Upstream {
+  /** As the chooser names it: the resolved address. */
+  address: string
+  origin: string
+  /** The address's path without a trailing slash ('' for none). */
+  basePath: string
+}
+
+/** A deployed proxy, ready for traffic. */
+export interface LiveProxy {
+  name: string
+  projectName: string
+  revision: number
+  template: ErrorTemplate
+  routingEnabled: boolean
+  maintenance: { status: number; contentType: string; body: string } | null
+  chooser: UpstreamChooser
+  upstreams: ReadonlyMap<string, Upstream>
+  /** Milliseconds; the connection setting's seconds, or the defaults. */
+  connectTimeoutMs: number
+  readTimeoutMs: number
+  /** Lower-cased header naming the client address, and which entry of it; null: the socket's. */
+  clientIpHeader: { name: string; order: string } | null
+  /** Null for a reverse proxy: every path under the route is forwarded. */
+  endpoints: EndpointMatcher | null
+}
+
+export interface RouteEntry {
+  prefix: string
+  /** How many characters of the path the prefix takes (0 for '/'). */
+  cut: number
+  methods: ReadonlySet<string> | null
+  headers: readonly { name: string; value: string }[] | null
+  proxy: LiveProxy
+}
+
+export interface Deployed {
+  snapshot: DeploymentSnapshot
+  /** The routing addresses resolved, in the snapshot's order. */
+  addresses: readonly string[]
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000
+export const DEFAULT_READ_TIMEOUT_MS = 30_000
+
+const seconds = (value: unknown, fallback: number) =>
+  typeof value === 'number' && value > 0 ? value * 1000 : fallback
+
+function upstreamOf(address: string): Upstream {
+  const url = new URL(address)
+  const basePath = url.pathname.endsWith('/') ? url.pathname.slice(0, -1) : url.pathname
+  return { address, origin: url.origin, basePath }
+}
+
+export function compileProxy(
+  deployed: Deployed,
+  chooserFactory: UpstreamChooserFactory = createUpstreamChooser,
+): LiveProxy {
+  const { snapshot, addresses } = deployed
+  const settings = snapshot.settings
+  const list = snapshot.routing.routingAddressList.map((a, i) => ({
+    address: addresses[i] ?? a.address,
+    weight: a.weight,
+  }))
+  const maintenance = settings.maintenanceModeSetting
+  const connection = settings.connection
+  const forwarded = settings.forwardedIpHeader
+  return {
+    name: snapshot.proxyName,
+    projectName: snapshot.projectName,
+    revision: snapshot.revision,
+    template: compileTemplate(settings, snapshot.creationType === 'WSDL'),
+    routingEnabled: snapshot.routing.routingEnabled !== false,
+    maintenance: maintenance?.enabled
+      ? {
+          status: maintenance.httpStatusCode || 503,
+          contentType: maintenance.contentType || 'application/json',
+          body: maintenance.message ?? '',
+        }
+      : null,
+    chooser: chooserFactory({
+      loadBalanceAlgorithm: snapshot.routing.loadBalanceAlgorithm,
+      addresses: list,
+      circuitBreaker: settings.circuitBreaker as unknown as Record<string, unknown>,
+    }),
+    upstreams: new Map(list.map((a) => [a.address, upstreamOf(a.address)])),
+    connectTimeoutMs: seconds(connection.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS),
+    readTimeoutMs: seconds(connection.readTimeout, DEFAULT_READ_TIMEOUT_MS),
+    clientIpHeader: forwarded.forwardedIpHeaderParamActive
+      ? {
+          name: (forwarded.value ?? 'X-Forwarded-For').toLowerCase(),
+          order: forwarded.xffOrder ?? 'FIRST',
+        }
+      : null,
+    endpoints:
+      snapshot.creationType === 'REVERSE_PROXY' ? null : new EndpointMatcher(snapshot.endpoints),
+  }
+}
+
+const normalizePrefix = (p: string) => {
+  const withSlash = p.startsWith('/') ? p : `/${p}`
+  return withSlash.length > 1 && withSlash.endsWith('/') ? withSlash.slice(0, -1) : withSlash
+}
+
+type PrefixMap = Map<string, RouteEntry[]>
+
+function headerValue(raw: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 2) {
+    if ((raw[i] as string).toLowerCase() === name) return raw[i + 1]
+  }
+  return undefined
+}
+
+function accepts(entry: RouteEntry, method: string, raw: readonly string[]): boolean {
+  if (entry.methods !== null && !entry.methods.has(method)) return false
+  if (entry.headers === null) return true
+  for (const h of entry.headers) if (headerValue(raw, h.name) !== h.value) return false
+  return true
+}
+
+function longest(map: PrefixMap, path: string, method: string, raw: readonly string[]) {
+  let candidate = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
+  for (;;) {
+    const entries = map.get(candidate)
+    if (entries !== undefined) {
+      for (const entry of entries) if (accepts(entry, method, raw)) return entry
+    }
+    if (candidate === '/') return undefined
+    const slash = candidate.lastIndexOf('/')
+    candidate = slash <= 0 ? '/' : candidate.slice(0, slash)
+  }
+}
+
+export class RoutingTable {
+  private readonly byHost = new Map<string, PrefixMap>()
+  private readonly anyHost: PrefixMap = new Map()
+  readonly proxies: readonly LiveProxy[]
+
+  constructor(
+    readonly environmentName: string,
+    readonly version: number,
+    deployed: readonly Deployed[],
+    chooserFactory?: UpstreamChooserFactory,
+  ) {
+    const proxies: LiveProxy[] = []
+    for (const d of deployed) {
+      const proxy = compileProxy(d, chooserFactory)
+      proxies.push(proxy)
+      const route = d.snapshot.clientRoute
+      const methods = route.methodList?.length
+        ? new Set(route.methodList.map((m) => m.toUpperCase()))
+        : null
+      const headers = route.headerList?.length
+        ? route.headerList.map((h) => ({ name: h.name.toLowerCase(), value: h.value }))
+        : null
+      const maps = route.virtualHostList?.length
+        ? route.virtualHostList.map((h) => this.hostMap(h.toLowerCase()))
+        : [this.anyHost]
+      for (const p of route.relativePathList) {
+        const prefix = normalizePrefix(p)
+        const entry = { prefix, cut: prefix === '/' ? 0 : prefix.length, methods, headers, proxy }
+        for (const map of maps) {
+          const list = map.get(prefix) ?? []
+          // Narrower routes (methods or headers named) are tried before catch-alls.
+          list.push(entry)
+          list.sort((a, b) => weight(b) - weight(a))
+          map.set(prefix, list)
+        }
+      }
+    }
+    this.proxies = proxies
+  }
+
+  private hostMap(host: string): PrefixMap {
+    let map = this.byHost.get(host)
+    if (!map) {
+      map = new Map()
+      this.byHost.set(host, map)
+    }
+    return map
+  }
+
+  get hasVirtualHosts(): boolean {
+    return this.byHost.size > 0
+  }
+
+  /** The route a request takes, or undefined. `host` is lower-cased, without port. */
+  match(
+    host: string | undefined,
+    path: string,
+    method: string,
+    rawHeaders: readonly string[],
+  ): RouteEntry | undefined {
+    if (host !== undefined && this.byHost.size > 0) {
+      const map = this.byHost.get(host)
+      if (map !== undefined) {
+        const hit = longest(map, path, method, rawHeaders)
+        if (hit !== undefined) return hit
+      }
+    }
+    return longest(this.anyHost, path, method, rawHeaders)
+  }
+}
+
+const weight = (e: RouteEntry) => (e.methods ? 2 : 0) + (e.headers ? 1 : 0)
