@@ -4,6 +4,8 @@ import { purgeAuditEvents } from '../audit/audit.service.ts'
 import type { Config } from '../config.ts'
 import { startEmbeddedGateway } from '../gateway/embedded.ts'
 import type { GatewayNode } from '../gateway/node.ts'
+import type { TrafficHook } from '../gateway/traffic-hook.ts'
+import { type GatewayTraffic, gatewayTraffic } from '../gateway/traffic-wiring.ts'
 import { purgeExpiredSessions } from '../identity/sessions/sessions.service.ts'
 import { purgeExpiredTokens } from '../identity/tokens/tokens.service.ts'
 import { ensureInitialAdmin } from '../identity/users/users.service.ts'
@@ -43,30 +45,7 @@ export async function serve(config: Config): Promise<void> {
     log.info('created user "admin" with the password from APIOPS_ADMIN_PASSWORD')
   }
 
-  const purge = async () => {
-    try {
-      const n = await purgeExpiredTokens(app.services, config.tokenRetentionDays)
-      if (n > 0) log.info({ purged: n }, 'purged expired and revoked tokens past retention')
-      await purgeExpiredSessions(app.services)
-    } catch (error) {
-      log.warn({ err: error }, 'token purge failed; will retry')
-    }
-    try {
-      const n = await purgeAuditEvents(app.services, config.auditRetentionDays)
-      if (n > 0) log.info({ purged: n }, 'purged audit events past retention')
-    } catch (error) {
-      log.warn({ err: error }, 'audit purge failed; will retry')
-    }
-  }
-  await purge()
-  const timer = setInterval(purge, PURGE_EVERY_MS)
-  timer.unref()
-  const stopTrafficRetention = scheduleTrafficRetention(app.services, {
-    retentionDays: () => config.trafficRetentionDays,
-    everyMs: TRAFFIC_PURGE_EVERY_MS,
-    onPurged: (rows) => log.info({ purged: rows }, 'purged traffic records past retention'),
-    onError: (error) => log.warn({ err: error }, 'traffic purge failed; will retry'),
-  })
+  const stopHousekeeping = await startHousekeeping(app.services, config, log)
   const metricsListener =
     config.metricsPort > 0
       ? await startMetricsListener(metrics, { port: config.metricsPort, host: config.metricsHost })
@@ -75,11 +54,12 @@ export async function serve(config: Config): Promise<void> {
     log.info({ host: config.metricsHost, port: metricsListener.port }, 'metrics listener started')
 
   let gateway: GatewayNode | undefined
+  let traffic: GatewayTraffic | undefined
   const shutdown = async (signal: string) => {
     log.info({ signal }, 'shutting down')
-    clearInterval(timer)
+    stopHousekeeping()
     await gateway?.close()
-    stopTrafficRetention()
+    await traffic?.close()
     await metricsListener?.close()
     await app.close()
     await runtime.close()
@@ -89,7 +69,10 @@ export async function serve(config: Config): Promise<void> {
   process.once('SIGTERM', () => void shutdown('SIGTERM'))
 
   await app.listen({ port: config.port, host: config.host })
-  if (config.gatewayPort !== 0) gateway = await embeddedGateway(config, runtime, log)
+  if (config.gatewayPort !== 0) {
+    traffic = gatewayTraffic(runtime.store.db, runtime.clock, metrics, log)
+    gateway = await embeddedGateway(config, runtime, log, traffic.hook)
+  }
 }
 
 /** The gateway `npm start` runs next to the management API (APIOPS_GATEWAY_PORT=0: none). */
@@ -97,6 +80,7 @@ async function embeddedGateway(
   config: Config,
   runtime: Runtime,
   log: pino.Logger,
+  onCompleted: TrafficHook,
 ): Promise<GatewayNode> {
   const gateway = await startEmbeddedGateway({
     store: runtime.store,
@@ -107,6 +91,7 @@ async function embeddedGateway(
     environment: config.gatewayEnvironment,
     now: () => runtime.clock.now(),
     log,
+    onCompleted,
   }).catch((error: Error) => {
     log.error(
       { err: error.message, port: config.gatewayPort },
@@ -119,4 +104,42 @@ async function embeddedGateway(
     'embedded gateway listening (APIOPS_GATEWAY_PORT=0 turns it off)',
   )
   return gateway
+}
+
+/** Retention jobs: expired tokens and sessions, old audit events, old traffic records. */
+async function startHousekeeping(
+  services: Parameters<typeof purgeExpiredTokens>[0] &
+    Parameters<typeof purgeAuditEvents>[0] &
+    Parameters<typeof scheduleTrafficRetention>[0],
+  config: Config,
+  log: pino.Logger,
+): Promise<() => void> {
+  const purge = async () => {
+    try {
+      const n = await purgeExpiredTokens(services, config.tokenRetentionDays)
+      if (n > 0) log.info({ purged: n }, 'purged expired and revoked tokens past retention')
+      await purgeExpiredSessions(services)
+    } catch (error) {
+      log.warn({ err: error }, 'token purge failed; will retry')
+    }
+    try {
+      const n = await purgeAuditEvents(services, config.auditRetentionDays)
+      if (n > 0) log.info({ purged: n }, 'purged audit events past retention')
+    } catch (error) {
+      log.warn({ err: error }, 'audit purge failed; will retry')
+    }
+  }
+  await purge()
+  const timer = setInterval(purge, PURGE_EVERY_MS)
+  timer.unref()
+  const stopTrafficRetention = scheduleTrafficRetention(services, {
+    retentionDays: () => config.trafficRetentionDays,
+    everyMs: TRAFFIC_PURGE_EVERY_MS,
+    onPurged: (rows) => log.info({ purged: rows }, 'purged traffic records past retention'),
+    onError: (error) => log.warn({ err: error }, 'traffic purge failed; will retry'),
+  })
+  return () => {
+    clearInterval(timer)
+    stopTrafficRetention()
+  }
 }

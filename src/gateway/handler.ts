@@ -152,6 +152,7 @@ export class GatewayHandler {
       time: Date.now() - (now - start),
       environment: this.state.table.environmentName,
       proxy: proxy?.name ?? null,
+      live: proxy,
       endpoint,
       method: req.method ?? '',
       status,

@@ -1,4 +1,5 @@
 import type { DeploymentSnapshot } from '../resources/proxies/proxies.snapshot.ts'
+import type { StoredSettings } from '../resources/proxies/settings/settings.model.ts'
 import { EndpointMatcher } from './endpoints.ts'
 import { compileTemplate, type ErrorTemplate } from './faults.ts'
 import {
@@ -24,8 +25,14 @@ export interface Upstream {
 
 /** A deployed proxy, ready for traffic. */
 export interface LiveProxy {
+  /** The proxy's, its project's and the environment's ids, for traffic records. */
+  id: string
+  projectId: string
+  environmentId: string
   name: string
   projectName: string
+  /** The proxy's traffic-log setting as deployed: what its traffic records keep. */
+  trafficLog: StoredSettings['trafficLog']
   revision: number
   template: ErrorTemplate
   routingEnabled: boolean
@@ -82,8 +89,12 @@ export function compileProxy(
   const connection = settings.connection
   const forwarded = settings.forwardedIpHeader
   return {
+    id: snapshot.proxyId,
+    projectId: snapshot.projectId,
+    environmentId: snapshot.environmentId,
     name: snapshot.proxyName,
     projectName: snapshot.projectName,
+    trafficLog: settings.trafficLog,
     revision: snapshot.revision,
     template: compileTemplate(settings, snapshot.creationType === 'WSDL'),
     routingEnabled: snapshot.routing.routingEnabled !== false,

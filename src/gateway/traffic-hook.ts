@@ -4,12 +4,16 @@
  * write to a database or await); the gateway builds the record only when a hook is set.
  */
 
+import type { LiveProxy } from './table.ts'
+
 export interface CompletedRequest {
   /** When the request arrived (epoch ms). */
   time: number
   environment: string
   /** The proxy's name, or null when no route matched. */
   proxy: string | null
+  /** The deployed proxy that answered (ids, traffic-log setting), or null. */
+  live: LiveProxy | null
   /** The matched endpoint's path template, or null. */
   endpoint: string | null
   method: string

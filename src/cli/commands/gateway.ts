@@ -3,6 +3,8 @@ import pino from 'pino'
 import { loggerOptions } from '../../app.ts'
 import type { Config } from '../../config.ts'
 import { GatewayStartError, startGateway } from '../../gateway/node.ts'
+import { gatewayTraffic } from '../../gateway/traffic-wiring.ts'
+import { createMetricsRegistry, startMetricsListener } from '../../metrics.ts'
 import { openRuntime, type Runtime } from '../../runtime.ts'
 import type { CliContext } from '../context.ts'
 
@@ -32,6 +34,8 @@ async function runGateway(ctx: CliContext, config: Config, flags: GatewayFlags):
       `cannot start: the database is unreachable (${(error as Error).message}); a gateway node loads what is deployed from it at start`,
     )
   }
+  const metrics = createMetricsRegistry({ processMetrics: true })
+  const traffic = gatewayTraffic(runtime.store.db, runtime.clock, metrics, log)
   try {
     const node = await startGateway({
       store: runtime.store,
@@ -41,19 +45,31 @@ async function runGateway(ctx: CliContext, config: Config, flags: GatewayFlags):
       port,
       host: flags.host,
       log,
+      onCompleted: traffic.hook,
     })
+    // The node's /metrics on a port of its own (APIOPS_METRICS_PORT), never the traffic port.
+    const listener =
+      config.metricsPort > 0
+        ? await startMetricsListener(metrics, {
+            port: config.metricsPort,
+            host: config.metricsHost,
+          })
+        : undefined
     // One line a supervisor (or a test) can wait for, with the port actually bound.
     ctx.io.out(
       `gateway listening on ${flags.host}:${node.port} for environment '${flags.environment}' (version ${node.version})\n`,
     )
     const stop = async () => {
       await node.close()
+      await listener?.close()
+      await traffic.close()
       await runtime.close()
       process.exit(0)
     }
     process.once('SIGINT', () => void stop())
     process.once('SIGTERM', () => void stop())
   } catch (error) {
+    await traffic.close().catch(() => {})
     await runtime.close().catch(() => {})
     if (error instanceof GatewayStartError) refuse(ctx, error.message)
     throw error
