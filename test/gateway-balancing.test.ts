@@ -171,6 +171,20 @@ describe.each(dialects())('gateway load balancing and failover (%s)', (dialect) 
     expect(seen).toEqual({ one: 30, two: 10 })
   })
 
+  it('IP_HASH keeps a client on one address; URL_HASH keeps a URL on one', async () => {
+    const both = [{ address: one.url }, { address: two.url }]
+    await live('iph', { loadBalanceAlgorithm: 'IP_HASH', routingAddressList: both })
+    await live('urlh', { loadBalanceAlgorithm: 'URL_HASH', routingAddressList: both })
+    const upstreams = async (path: string) => {
+      const names = new Set<string>()
+      for (let i = 0; i < 8; i++)
+        names.add((await send(gw.port, path)).headers['x-upstream'] as string)
+      return names
+    }
+    expect((await upstreams('/iph/a')).size).toBe(1)
+    expect((await upstreams('/urlh/same?q=1')).size).toBe(1)
+  })
+
   it('a GET fails over past a refusing address, which is skipped after 3 failures', async () => {
     await live('fo', { routingAddressList: [{ address: dead }, { address: one.url }] })
     const from = picked.length
@@ -185,6 +199,15 @@ describe.each(dialects())('gateway load balancing and failover (%s)', (dialect) 
     // The last three requests went straight to the live address.
     expect(picks.slice(-3)).toEqual([one.url, one.url, one.url])
     await until('every pick reported', async () => reported.length === picked.length)
+  })
+
+  it('a POST refused before anything was written goes to the next address, body whole', async () => {
+    await live('fobody', { routingAddressList: [{ address: dead }, { address: one.url }] })
+    const from = picked.length
+    const res = await send(gw.port, '/fobody/x', 'POST', 'twelve bytes')
+    expect(res.status).toBe(200)
+    expect(JSON.parse(res.body)).toMatchObject({ upstream: 'one', method: 'POST', bytes: 12 })
+    expect(picked.slice(from)).toEqual([dead, one.url])
   })
 
   it('a POST whose body was sent is not re-sent; a GET after the same reset is', async () => {
