@@ -16,6 +16,7 @@ export type FaultCode =
   | 'BAD_GATEWAY'
   | 'GATEWAY_TIMEOUT'
   | 'ROUTING_DISABLED'
+  | 'SERVICE_UNAVAILABLE'
 
 const PLACEHOLDERS = [
   '#CORRELATIONID#',

@@ -3,13 +3,17 @@ import type { Dispatcher } from 'undici'
 import { sendFault } from './faults.ts'
 import type { Pools } from './pools.ts'
 import type { LiveProxy, Upstream } from './table.ts'
-import type { UpstreamOutcome } from './upstream-chooser.ts'
+import { mayRetry, type Outcome } from './upstreams/index.ts'
 
 /*
  * One request forwarded: the request body streams to the upstream as it arrives, the
  * response streams back with backpressure (the upstream is paused while the client is
  * slow), nothing is buffered. The exchange is the undici handler itself, so a request
  * costs one object and the header array.
+ *
+ * Every address the chooser picks is reported exactly once, with the outcome of its last
+ * attempt: same-address retries (the proxy's retryCount) re-send without a new pick, so
+ * they are one pick and one report; a failover is a new pick.
  */
 
 /** Response headers that belong to one connection, never forwarded (RFC 9110 7.6.1). */
@@ -44,6 +48,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
   sentAt = 0
   headersAt = 0
   private finished = false
+  /** The current pick has not been reported yet. */
+  private pending = true
+  private retriesLeft: number
+  private failoversLeft: number
   private excluded: Set<string> | null = null
   private onDrain: (() => void) | null = null
 
@@ -60,8 +68,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
     /** performance.now() when the request arrived, and the endpoint it matched: for the traffic record. */
     readonly start: number,
     readonly endpoint: string | null,
+    /** What the chooser hashes (IP_HASH, URL_HASH), passed again on a failover. */
+    private readonly hashKey: string | undefined,
   ) {
     this.upstream = upstream
+    this.retriesLeft = proxy.chooser.policy.sameAddressRetries
+    this.failoversLeft = proxy.chooser.policy.failovers
     ;(res as Carrier)[EXCHANGE] = this
     res.on('close', onResponseClose)
   }
@@ -70,6 +82,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   clientClosed(): void {
     if (this.finished) return
     this.finished = true
+    // The upstream did nothing wrong: 'ok' frees its in-flight slot without counting an error.
+    this.settle('ok')
     this.controller?.abort(new Error('client closed the connection'))
     this.end(this, 499, 'CLIENT_CLOSED')
   }
@@ -109,7 +123,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const connection = headers.connection
     if (typeof connection === 'string')
       for (const n of connection.split(',')) delete headers[n.trim().toLowerCase()]
-    this.proxy.chooser.report(this.upstream.address, statusCode >= 500 ? 'status-5xx' : 'ok')
+    this.settle(statusCode >= 500 ? 'status-5xx' : 'ok')
     if (this.finished) return
     this.res.writeHead(statusCode, statusMessage || undefined, headers as never)
   }
@@ -135,9 +149,10 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.finished) return
     const code = (error as { code?: string }).code
     const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT'
-    const outcome: UpstreamOutcome = timeout ? 'timeout' : 'connect-error'
-    this.proxy.chooser.report(this.upstream.address, outcome)
-    if (!this.res.headersSent && outcome === 'connect-error' && this.failover()) return
+    const outcome: Outcome = timeout ? 'timeout' : 'connect-error'
+    // After the upstream's headers (pending is false) an error cuts the stream: no retry.
+    if (this.pending && !this.res.headersSent && this.retry(outcome)) return
+    this.settle(outcome)
     this.finished = true
     if (timeout) {
       sendFault(
@@ -160,21 +175,49 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
   }
 
+  private settle(outcome: Outcome): void {
+    if (!this.pending) return
+    this.pending = false
+    this.proxy.chooser.report(this.upstream.address, outcome)
+  }
+
   /**
-   * A request without a body that failed to connect is tried on the next address:
-   * nothing reached the upstream, so it cannot have acted on it. One with a body is
-   * never retried (its body has been read).
+   * Sends the request again after a failed attempt: to the same address while the
+   * proxy's retryCount allows, then to another one (failoverRetryCount). A request the
+   * upstream received (onRequestStart ran: bytes were written) is re-sent only when
+   * mayRetry says so, and one whose streamed body was sent never is: it has been read.
    */
-  private failover(): boolean {
-    if (this.hasBody || this.proxy.upstreams.size < 2) return false
+  private retry(outcome: Outcome): boolean {
+    const sent = this.controller !== null
+    if (sent && this.hasBody) return false
+    if (!mayRetry(this.req.method as string, sent, outcome)) return false
+    if (this.retriesLeft > 0) {
+      this.retriesLeft--
+      this.redispatch()
+      return true
+    }
+    this.settle(outcome)
+    if (this.failoversLeft <= 0) return false
+    this.failoversLeft--
     this.excluded ??= new Set()
     this.excluded.add(this.upstream.address)
-    const next = this.proxy.chooser.pick(this.excluded)
-    const upstream = next === undefined ? undefined : this.proxy.upstreams.get(next)
-    if (upstream === undefined) return false
+    const next = this.proxy.chooser.pick(this.excluded, this.hashKey)
+    if (next === undefined) return false
+    const upstream = this.proxy.upstreams.get(next)
+    if (upstream === undefined) {
+      // Cannot happen (the table maps every address it gave the chooser); still reported once.
+      this.proxy.chooser.report(next, 'ok')
+      return false
+    }
     this.upstream = upstream
+    this.pending = true
+    this.retriesLeft = this.proxy.chooser.policy.sameAddressRetries
+    this.redispatch()
+    return true
+  }
+
+  private redispatch(): void {
     this.controller = null
     this.dispatch(performance.now())
-    return true
   }
 }

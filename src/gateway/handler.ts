@@ -209,9 +209,23 @@ export class GatewayHandler {
     const endpoint = this.admit(req, res, start, entry.proxy, suffix)
     if (endpoint === false) return
     const proxy = entry.proxy
-    const address = proxy.chooser.pick(NO_EXCLUSIONS)
-    const upstream = address === undefined ? undefined : proxy.upstreams.get(address)
+    const chooser = proxy.chooser
+    const hashKey =
+      chooser.hashKeySource === null
+        ? undefined
+        : chooser.hashKeySource === 'url'
+          ? url
+          : clientAddress(req, proxy)
+    const address = chooser.pick(NO_EXCLUSIONS, hashKey)
+    if (address === undefined) {
+      const message =
+        'No backend address is available: every one is failing (circuit breaker open or cooling down)'
+      this.fault(req, res, start, proxy, 'SERVICE_UNAVAILABLE', message, 503)
+      return
+    }
+    const upstream = proxy.upstreams.get(address)
     if (upstream === undefined) {
+      chooser.report(address, 'ok')
       this.fault(req, res, start, proxy, 'BAD_GATEWAY', 'No backend address is available', 502)
       return
     }
@@ -237,6 +251,7 @@ export class GatewayHandler {
       this.ended,
       start,
       endpoint,
+      hashKey,
     ).dispatch(start)
   }
 

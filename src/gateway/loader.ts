@@ -7,8 +7,7 @@ import {
   snapshotsIn,
 } from '../resources/proxies/proxies.snapshot.ts'
 import { unseal } from '../sealed.ts'
-import { type Deployed, RoutingTable } from './table.ts'
-import type { UpstreamChooserFactory } from './upstream-chooser.ts'
+import { type ChooserDeps, type Deployed, RoutingTable } from './table.ts'
 
 /*
  * Reads what an environment's gateways serve: its version, then its snapshots. The
@@ -16,10 +15,9 @@ import type { UpstreamChooserFactory } from './upstream-chooser.ts'
  * in between is read again at the next check.
  */
 
-export interface LoadDeps {
+export interface LoadDeps extends ChooserDeps {
   db: Queryable
   atRestKeys: readonly Buffer[]
-  chooserFactory?: UpstreamChooserFactory
   /** A deployed proxy the node cannot serve (its addresses do not open or parse). */
   skipped?: (proxyName: string, reason: string) => void
 }
@@ -50,7 +48,7 @@ export async function loadTable(
       deps.skipped?.(snapshot.proxyName, (error as Error).message)
     }
   }
-  return new RoutingTable(environment.name, version, deployed, deps.chooserFactory)
+  return new RoutingTable(environment.name, version, deployed, deps)
 }
 
 /** The version alone: what a node compares to know whether to reload. */

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { hostname } from 'node:os'
+import type { Clock } from '../clock.ts'
 import type { EventBus } from '../cluster/events.ts'
 import type { DbHandle } from '../db/create-db.ts'
 import { GatewayHandler, type HandlerState } from './handler.ts'
@@ -10,7 +11,7 @@ import { Pools } from './pools.ts'
 import { Reloader } from './reloader.ts'
 import type { RoutingTable } from './table.ts'
 import type { TrafficHook } from './traffic-hook.ts'
-import type { UpstreamChooserFactory } from './upstream-chooser.ts'
+import type { UpstreamChooserFactory } from './upstreams/index.ts'
 
 /*
  * A gateway node: serves every proxy deployed to one environment from its routing
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   /** Called once per completed request (the traffic recorder); none: nothing is built. */
   onCompleted?: TrafficHook
   chooserFactory?: UpstreamChooserFactory
+  /** What breakers and cool-downs judge time by (systemClock unless a test freezes it). */
+  clock?: Clock
   log?: GatewayLog
   /** How often SQLite's data_version is read (ms). */
   dataVersionPollMs?: number
@@ -66,6 +69,7 @@ async function firstTable(options: GatewayOptions) {
     db: options.store.db,
     atRestKeys: options.atRestKeys,
     chooserFactory: options.chooserFactory,
+    clock: options.clock,
     skipped: (proxy: string, reason: string) =>
       log.warn({ proxy, reason }, 'gateway: a deployed API proxy is not served'),
   }

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../clock.ts'
 import type { DeploymentSnapshot } from '../resources/proxies/proxies.snapshot.ts'
 import type { StoredSettings } from '../resources/proxies/settings/settings.model.ts'
 import { EndpointMatcher } from './endpoints.ts'
@@ -6,7 +7,7 @@ import {
   createUpstreamChooser,
   type UpstreamChooser,
   type UpstreamChooserFactory,
-} from './upstream-chooser.ts'
+} from './upstreams/index.ts'
 
 /*
  * The routing table of one gateway node: every deployed snapshot of its environment,
@@ -39,7 +40,7 @@ export interface LiveProxy {
   maintenance: { status: number; contentType: string; body: string } | null
   chooser: UpstreamChooser
   upstreams: ReadonlyMap<string, Upstream>
-  /** Milliseconds; the connection setting's seconds, or the defaults. */
+  /** Milliseconds; the chooser's policy where the proxy sets them, else the gateway's defaults. */
   connectTimeoutMs: number
   readTimeoutMs: number
   /** Lower-cased header naming the client address, and which entry of it; null: the socket's. */
@@ -66,8 +67,7 @@ export interface Deployed {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000
 export const DEFAULT_READ_TIMEOUT_MS = 30_000
 
-const seconds = (value: unknown, fallback: number) =>
-  typeof value === 'number' && value > 0 ? value * 1000 : fallback
+const isSet = (seconds: number | null | undefined) => typeof seconds === 'number' && seconds > 0
 
 function upstreamOf(address: string): Upstream {
   const url = new URL(address)
@@ -75,16 +75,30 @@ function upstreamOf(address: string): Upstream {
   return { address, origin: url.origin, basePath }
 }
 
-export function compileProxy(
-  deployed: Deployed,
-  chooserFactory: UpstreamChooserFactory = createUpstreamChooser,
-): LiveProxy {
+/** How a table builds its choosers: the factory and the time they judge breakers and cool-downs by. */
+export interface ChooserDeps {
+  chooserFactory?: UpstreamChooserFactory | undefined
+  clock?: Clock | undefined
+}
+
+export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LiveProxy {
   const { snapshot, addresses } = deployed
   const settings = snapshot.settings
-  const list = snapshot.routing.routingAddressList.map((a, i) => ({
-    address: addresses[i] ?? a.address,
-    weight: a.weight,
-  }))
+  // The chooser names addresses as resolved for this environment, not as stored (${VAR}).
+  const routing = {
+    ...snapshot.routing,
+    routingAddressList: snapshot.routing.routingAddressList.map((a, i) => ({
+      ...a,
+      address: addresses[i] ?? a.address,
+    })),
+  }
+  const list = routing.routingAddressList
+  const chooser = (deps.chooserFactory ?? createUpstreamChooser)(
+    routing,
+    settings.connection,
+    settings.circuitBreaker,
+    deps.clock ?? systemClock,
+  )
   const maintenance = settings.maintenanceModeSetting
   const connection = settings.connection
   const forwarded = settings.forwardedIpHeader
@@ -105,14 +119,14 @@ export function compileProxy(
           body: maintenance.message ?? '',
         }
       : null,
-    chooser: chooserFactory({
-      loadBalanceAlgorithm: snapshot.routing.loadBalanceAlgorithm,
-      addresses: list,
-      circuitBreaker: settings.circuitBreaker as unknown as Record<string, unknown>,
-    }),
+    chooser,
     upstreams: new Map(list.map((a) => [a.address, upstreamOf(a.address)])),
-    connectTimeoutMs: seconds(connection.connectTimeout, DEFAULT_CONNECT_TIMEOUT_MS),
-    readTimeoutMs: seconds(connection.readTimeout, DEFAULT_READ_TIMEOUT_MS),
+    connectTimeoutMs: isSet(connection.connectTimeout)
+      ? chooser.policy.connectTimeoutMs
+      : DEFAULT_CONNECT_TIMEOUT_MS,
+    readTimeoutMs: isSet(connection.readTimeout)
+      ? chooser.policy.readTimeoutMs
+      : DEFAULT_READ_TIMEOUT_MS,
     clientIpHeader: forwarded.forwardedIpHeaderParamActive
       ? {
           name: (forwarded.value ?? 'X-Forwarded-For').toLowerCase(),
@@ -167,11 +181,11 @@ export class RoutingTable {
     readonly environmentName: string,
     readonly version: number,
     deployed: readonly Deployed[],
-    chooserFactory?: UpstreamChooserFactory,
+    chooserDeps: ChooserDeps = {},
   ) {
     const proxies: LiveProxy[] = []
     for (const d of deployed) {
-      const proxy = compileProxy(d, chooserFactory)
+      const proxy = compileProxy(d, chooserDeps)
       proxies.push(proxy)
       const route = d.snapshot.clientRoute
       const methods = route.methodList?.length

@@ -13,8 +13,8 @@ import {
   DEFAULT_TUNING,
   type HashKeySource,
   type Outcome,
-  type RoutingChooser,
   type Tuning,
+  type UpstreamChooser,
 } from './types.ts'
 
 export { attemptPolicy, mayRetry } from './retry.ts'
@@ -23,9 +23,9 @@ export type {
   BreakerState,
   HashKeySource,
   Outcome,
-  RoutingChooser,
   Tuning,
   UpstreamChooser,
+  UpstreamChooserFactory,
 } from './types.ts'
 
 /*
@@ -39,7 +39,7 @@ export type {
  * route before choosing). One chooser per proxy per gateway node; state is node-local.
  */
 
-const NOTHING: Set<string> = new Set()
+const NOTHING: ReadonlySet<string> = new Set()
 
 /**
  * One entry per address, in first-seen order, weights added up: reports name an
@@ -57,7 +57,7 @@ function distinct(
   return [...byAddress.values()]
 }
 
-class Chooser implements RoutingChooser, PoolView {
+class Chooser implements UpstreamChooser, PoolView {
   readonly size: number
   readonly weights: Int32Array
   readonly inFlight: Int32Array
@@ -72,7 +72,7 @@ class Chooser implements RoutingChooser, PoolView {
   private readonly tripped: TrippedCount = { count: 0 }
   private picks = 0
   // pick()'s arguments, read by `usable` (bound once, so picking allocates nothing).
-  private excluded: Set<string> = NOTHING
+  private excluded: ReadonlySet<string> = NOTHING
   private now = 0
   private readonly usable: Usable
   private readonly usableIgnoringCoolDown: Usable
@@ -113,7 +113,7 @@ class Chooser implements RoutingChooser, PoolView {
       this.usableIgnoringCoolDown(i)
   }
 
-  pick(excluded: Set<string>, hashKey?: string): string | undefined {
+  pick(excluded: ReadonlySet<string>, hashKey?: string): string | undefined {
     if (this.size === 0) return undefined
     this.excluded = excluded
     // The clock is read only while an address cools down or a breaker is not closed.
@@ -164,7 +164,7 @@ export function createUpstreamChooser(
   circuitBreakerSettings: StoredSettings['circuitBreaker'],
   clock: Clock,
   tuning: Partial<Tuning> = {},
-): RoutingChooser {
+): UpstreamChooser {
   return new Chooser(routing, connectionSettings, circuitBreakerSettings, clock, {
     ...DEFAULT_TUNING,
     ...tuning,

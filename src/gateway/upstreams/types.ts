@@ -1,14 +1,12 @@
-/*
- * What the gateway's forwarder sees of upstream selection. The interface is shared with
- * the forwarder (src/gateway/upstream-chooser.ts holds the same shape until the merge).
- */
+import type { Clock } from '../../clock.ts'
+import type {
+  StoredRouting,
+  StoredSettings,
+} from '../../resources/proxies/settings/settings.model.ts'
 
-export interface UpstreamChooser {
-  pick(excluded: Set<string>): string | undefined
-  report(address: string, outcome: 'ok' | 'connect-error' | 'timeout' | 'status-5xx'): void
-}
+/* What the gateway's forwarder sees of upstream selection: the one chooser interface. */
 
-export type Outcome = Parameters<UpstreamChooser['report']>[1]
+export type Outcome = 'ok' | 'connect-error' | 'timeout' | 'status-5xx'
 
 export type BreakerState = 'closed' | 'open' | 'half-open'
 
@@ -25,14 +23,27 @@ export interface AttemptPolicy {
 /** What the hash algorithms need from the request; the forwarder passes it to pick(). */
 export type HashKeySource = 'client-ip' | 'url' | null
 
-export interface RoutingChooser extends UpstreamChooser {
-  /** hashKey: the client IP (IP_HASH) or the request URL (URL_HASH); ignored by the others. */
-  pick(excluded: Set<string>, hashKey?: string): string | undefined
+export interface UpstreamChooser {
+  /**
+   * An address not in excluded, or undefined (every address excluded, cooling down past
+   * hope or behind an open breaker). hashKey: the client IP (IP_HASH) or the request
+   * URL (URL_HASH); ignored by the others. Every address returned is reported once.
+   */
+  pick(excluded: ReadonlySet<string>, hashKey?: string): string | undefined
+  report(address: string, outcome: Outcome): void
   readonly hashKeySource: HashKeySource
   readonly policy: AttemptPolicy
   /** The breaker of one address ('closed' when breakers are off or the address is unknown). */
   breakerState(address: string): BreakerState
 }
+
+/** The seam the gateway builds its choosers through (createUpstreamChooser unless a test says otherwise). */
+export type UpstreamChooserFactory = (
+  routing: StoredRouting,
+  connectionSettings: StoredSettings['connection'],
+  circuitBreakerSettings: StoredSettings['circuitBreaker'],
+  clock: Clock,
+) => UpstreamChooser
 
 /** Knobs the documented settings do not name; the defaults are what the gateway uses. */
 export interface Tuning {
