@@ -74,6 +74,9 @@ function createFastify(deps: AppDeps) {
     // Fastify also accepts a hop count here, which its types omit.
     trustProxy: deps.config.trustProxy as boolean | string | string[],
     bodyLimit: 1024 * 1024,
+    // Registering ~400 routes and their schemas takes seconds on a busy 2-core machine;
+    // Fastify's 10 s default then fails a healthy start. A plugin that hangs still fails.
+    pluginTimeout: 60_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
     // Larger request heads answer 431 (Node's own check, before any of our code runs).

@@ -235,7 +235,7 @@ describe.each(dialects())('the limits on parsing a spec (%s)', (dialect) => {
       buildTestApp(dialect, { env: { ...ALLOW, APIOPS_SPEC_PARSE_CONCURRENCY: '1' } }),
     ])
   })
-  afterAll(() => Promise.all([slowLimit, smallHeap, oneAtATime].map((c) => c.close())))
+  afterAll(() => Promise.all([slowLimit, smallHeap, oneAtATime].map((c) => c?.close())))
 
   const parser = (ctx: TestContext) => ctx.services.specImport.parser
 
