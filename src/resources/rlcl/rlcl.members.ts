@@ -76,6 +76,66 @@ function tooMany(count: number, what: string) {
   ])
 }
 
+/** How one member list is stored: the three writes a change is made of. */
+interface MemberStore<T> {
+  table: 'rlcl_credentials' | 'rlcl_endpoints'
+  field: string
+  members: 'credentials' | 'endpoints'
+  clear(trx: Queryable, rlclId: string): Promise<number>
+  remove(trx: Queryable, rlclId: string, items: readonly T[]): Promise<number>
+  add(trx: Queryable, rlclId: string, items: readonly T[]): Promise<number>
+}
+
+const CREDENTIALS: MemberStore<string> = {
+  table: 'rlcl_credentials',
+  field: 'credentialNameList',
+  members: 'credentials',
+  clear: repo.clearCredentials,
+  remove: repo.removeCredentials,
+  add: repo.addCredentials,
+}
+
+type EndpointLimitRow = Omit<repo.RlclEndpointRow, 'rlcl_id' | 'position'>
+
+const ENDPOINTS: MemberStore<EndpointLimitRow> = {
+  table: 'rlcl_endpoints',
+  field: 'endpointRateLimitList',
+  members: 'endpoints',
+  clear: repo.clearEndpointLimits,
+  remove: repo.removeEndpointLimits,
+  add: repo.addEndpointLimits,
+}
+
+/** One change to one member list, all or nothing, then audited. */
+async function applyChange<T>(
+  deps: RlclDeps,
+  project: ProjectRow,
+  rlcl: { id: string; name: string },
+  change: MemberChange,
+  store: MemberStore<T>,
+  items: readonly T[],
+) {
+  const outcome = await deps.db.transaction().execute(async (trx) => {
+    const removed =
+      change === 'replace'
+        ? await store.clear(trx, rlcl.id)
+        : change === 'remove'
+          ? await store.remove(trx, rlcl.id, items)
+          : 0
+    const added = change === 'remove' ? 0 : await store.add(trx, rlcl.id, items)
+    const count = await repo.countMembers(trx, store.table, rlcl.id)
+    if (count > MAX_MEMBERS) throw tooMany(count, store.field)
+    return { added, removed, count }
+  })
+  deps.audit.record('rlcl.membersChanged', {
+    project: project.name,
+    rlcl: rlcl.name,
+    members: store.members,
+    change,
+  })
+  return { ...SUCCESS, ...outcome }
+}
+
 export async function changeCredentials(
   deps: RlclDeps,
   principal: Principal,
@@ -87,25 +147,7 @@ export async function changeCredentials(
   const project = await authorizeInProject(deps, principal, 'rlcl.write', projectName)
   const rlcl = await requireRlcl(deps.db, project, name)
   const ids = await credentialIds(deps.db, project, names)
-  const outcome = await deps.db.transaction().execute(async (trx) => {
-    const removed =
-      change === 'replace'
-        ? await repo.clearCredentials(trx, rlcl.id)
-        : change === 'remove'
-          ? await repo.removeCredentials(trx, rlcl.id, ids)
-          : 0
-    const added = change === 'remove' ? 0 : await repo.addCredentials(trx, rlcl.id, ids)
-    const count = await repo.countMembers(trx, 'rlcl_credentials', rlcl.id)
-    if (count > MAX_MEMBERS) throw tooMany(count, 'credentialNameList')
-    return { added, removed, count }
-  })
-  deps.audit.record('rlcl.membersChanged', {
-    project: project.name,
-    rlcl: rlcl.name,
-    members: 'credentials',
-    change,
-  })
-  return { ...SUCCESS, ...outcome }
+  return applyChange(deps, project, rlcl, change, CREDENTIALS, ids)
 }
 
 export async function changeEndpoints(
@@ -118,29 +160,11 @@ export async function changeEndpoints(
 ) {
   const project = await authorizeInProject(deps, principal, 'rlcl.write', projectName)
   const rlcl = await requireRlcl(deps.db, project, name)
-  const rows: Omit<repo.RlclEndpointRow, 'rlcl_id' | 'position'>[] = []
+  const rows: EndpointLimitRow[] = []
   for (const [i, item] of items.entries()) {
     const place = await locate(deps.db, project, item, `endpointRateLimitList.${i}`)
     // A removal matches by place only: its entries need no limits.
     rows.push({ ...place, limits: change === 'remove' ? '{}' : limitsOf(item) })
   }
-  const outcome = await deps.db.transaction().execute(async (trx) => {
-    const removed =
-      change === 'replace'
-        ? await repo.clearEndpointLimits(trx, rlcl.id)
-        : change === 'remove'
-          ? await repo.removeEndpointLimits(trx, rlcl.id, rows)
-          : 0
-    const added = change === 'remove' ? 0 : await repo.addEndpointLimits(trx, rlcl.id, rows)
-    const count = await repo.countMembers(trx, 'rlcl_endpoints', rlcl.id)
-    if (count > MAX_MEMBERS) throw tooMany(count, 'endpointRateLimitList')
-    return { added, removed, count }
-  })
-  deps.audit.record('rlcl.membersChanged', {
-    project: project.name,
-    rlcl: rlcl.name,
-    members: 'endpoints',
-    change,
-  })
-  return { ...SUCCESS, ...outcome }
+  return applyChange(deps, project, rlcl, change, ENDPOINTS, rows)
 }
