@@ -9,7 +9,8 @@ import { ensureServerBuilt } from '../scripts/ensure-build.js'
  */
 
 const BIN = new URL('../bin/apiops.js', import.meta.url).pathname
-const READY_TIMEOUT_MS = 30_000
+// Generous: a cold start on a busy 2-core machine registers every route and schema first.
+const READY_TIMEOUT_MS = 90_000
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
