@@ -147,6 +147,19 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
       200,
     )
     await step('token.revokedAll', { method: 'DELETE', url: '/apiops/users/alice/tokens/' }, 200)
+    // An already rotated token presented to rotate itself again: its chain is revoked.
+    const old = await tokenFor(ctx, (await makeUser(ctx, 'reuser')).id)
+    const again = {
+      method: 'POST',
+      url: `/apiops/me/tokens/${old.id}/rotate/`,
+      headers: bearer(old.token),
+    }
+    await call({ ...again, payload: { graceSeconds: 60 } })
+    seen = (await rows()).length
+    const reused = await step('token.rotationReused', again, 409)
+    expect(reused.target).toMatch(
+      /^tokenId=[0-9a-f]{32} chainId=[0-9a-f]{32} owner=reuser count=2$/,
+    )
     const fresh = await tokenFor(ctx, (await makeUser(ctx, 'roamer')).id)
     seen = (await rows()).length
     await step(

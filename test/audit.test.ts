@@ -213,7 +213,7 @@ describe.each(dialects())('the audit log (%s)', (dialect) => {
       expect(await last(ctx, 'token.rotated')).toMatchObject({
         actor_user_id: alice.id,
         token_id: newId,
-        target: `tokenId=${newId} newTokenId=${rotated.json().id} owner=alice`,
+        target: `tokenId=${newId} newTokenId=${rotated.json().id} owner=alice graceSeconds=0`,
         outcome: 'success',
       })
 

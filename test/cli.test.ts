@@ -178,6 +178,50 @@ describe.each(dialects())(
       )
     })
 
+    it('rotates a token with a grace period: both work until it ends; a bad grace is refused', async () => {
+      const made = await cli(config, [
+        '--json',
+        'token',
+        'create',
+        'alice',
+        '--name',
+        'ci',
+        '--never-expires',
+      ])
+      const old = JSON.parse(made.out)
+      const res = await cli(config, [
+        '--json',
+        'token',
+        'rotate',
+        'alice',
+        old.id,
+        '--grace-seconds',
+        '600',
+      ])
+      expect(res).toMatchObject({ code: 0, err: '' })
+      const fresh = JSON.parse(res.out)
+      expect(fresh).toMatchObject({ name: 'ci', expiresAt: null, previousTokenId: old.id })
+      for (const token of [old.token, fresh.token]) {
+        expect((await app.inject({ url: '/apiops/me/', headers: bearer(token) })).statusCode).toBe(
+          200,
+        )
+      }
+      const list = JSON.parse((await cli(config, ['--json', 'token', 'list', 'alice'])).out)
+      const retired = list.find((t: { id: string }) => t.id === old.id)
+      expect(retired).toMatchObject({ status: 'active', rotatedTo: fresh.id })
+      expect(Date.parse(retired.expiresAt) - Date.now()).toBeLessThanOrEqual(600_000)
+      const bad = await cli(config, [
+        'token',
+        'rotate',
+        'alice',
+        fresh.id,
+        '--grace-seconds',
+        '86401',
+      ])
+      expect(bad.code).toBe(1)
+      expect(bad.err).toMatch(/--grace-seconds must be a whole number from 0 to 86400/)
+    })
+
     it('grants and revokes roles, disables and enables, with the server following at once', async () => {
       const t = JSON.parse(
         (

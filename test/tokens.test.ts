@@ -68,6 +68,7 @@ describe.each(dialects())('personal API access tokens (%s)', (dialect) => {
         'lastUsedFrom',
         'name',
         'revokedAt',
+        'rotatedTo',
         'source',
         'status',
       ].sort(),
@@ -215,7 +216,7 @@ describe.each(dialects())('personal API access tokens (%s)', (dialect) => {
     expect(fresh.createdAt).toBe(ctx.clock.now().toISOString())
     expect((await call('GET', '/apiops/me/', old.token)).statusCode).toBe(401)
     expect((await call('GET', '/apiops/me/', fresh.token)).json().token.id).toBe(fresh.id)
-    // A dead token cannot be rotated back to life, not even from a console session.
+    // A rotated token cannot be rotated again, not even from a console session.
     const session = await consoleSession(ctx, 'alice')
     const again = await ctx.app.inject({
       method: 'POST',
@@ -223,8 +224,8 @@ describe.each(dialects())('personal API access tokens (%s)', (dialect) => {
       headers: session.headers,
     })
     expect(again.statusCode).toBe(409)
-    expect(again.json().error_description).toMatch(
-      /is revoked; only an active token can be rotated/,
+    expect(again.json().error_description).toBe(
+      `Token '${old.id}' was already rotated into '${fresh.id}'; rotate that one instead.`,
     )
   })
 

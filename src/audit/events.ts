@@ -34,7 +34,8 @@ export interface AuditEventFields extends ResourceEventFields, SecurityEventFiel
   }
   'token.revoked': { tokenId: string; owner: string }
   'token.revokedAll': { owner: string; count: number }
-  'token.rotated': { tokenId: string; newTokenId: string; owner: string }
+  'token.rotated': { tokenId: string; newTokenId: string; owner: string; graceSeconds: number }
+  'token.rotationReused': { tokenId: string; chainId: string; owner: string; count: number }
   'token.usedFromNewAddress': { tokenId: string; previous: string }
   'user.created': { username: string; roles: readonly string[] }
   'user.deleted': { username: string }
@@ -102,7 +103,12 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
   'token.rotated': {
     label: 'Token rotated',
     when: 'A token is replaced by a fresh one with the same name and expiry',
-    fields: ['tokenId', 'newTokenId', 'owner'],
+    fields: ['tokenId', 'newTokenId', 'owner', 'graceSeconds'],
+  },
+  'token.rotationReused': {
+    label: 'Rotated token reused: its chain revoked',
+    when: 'An already rotated token is presented to rotate it again: its secret is in two hands, so every token of its rotation chain is revoked',
+    fields: ['tokenId', 'chainId', 'owner', 'count'],
   },
   'token.usedFromNewAddress': {
     label: 'Token used from a new address',

@@ -1,5 +1,8 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type * as R from './schema.resources.ts'
+import type { ApiTokensTable } from './schema.tokens.ts'
+
+export type { ApiTokensTable, TokenSource } from './schema.tokens.ts'
 
 /**
  * Row types of every table, beside the migrations that create them.
@@ -37,26 +40,6 @@ export interface ProjectMembersTable {
   project_id: string
   user_id: string
   added_at: string
-}
-
-export type TokenSource = 'console' | 'api' | 'cli'
-
-export interface ApiTokensTable {
-  /** The JWT's jti. */
-  id: string
-  user_id: string
-  name: string
-  source: TokenSource
-  /** HMAC-SHA-256 of the whole token string under the key's pepper, base64url. */
-  token_hash: string
-  /** Which signing key (kid) minted it, so its hash can be recomputed after rotation. */
-  kid: string
-  created_at: string
-  expires_at: string | null
-  last_used_at: string | null
-  last_used_ip: string | null
-  revoked_at: string | null
-  revoked_by: string | null
 }
 
 export interface SessionsTable {

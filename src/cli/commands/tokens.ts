@@ -1,5 +1,7 @@
 import { type Command, Option } from 'commander'
 import { ApiError } from '../../errors.ts'
+import { rotateToken } from '../../identity/tokens/token-rotation.ts'
+import { MAX_GRACE_SECONDS } from '../../identity/tokens/tokens.schemas.ts'
 import * as tokens from '../../identity/tokens/tokens.service.ts'
 import * as users from '../../identity/users/users.service.ts'
 import { type CliContext, table } from '../context.ts'
@@ -11,6 +13,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
   tokenCreate(token, ctx)
   tokenList(token, ctx)
   tokenRevoke(token, ctx)
+  tokenRotate(token, ctx)
 }
 
 function tokenCreate(token: Command, { withServices, print }: CliContext) {
@@ -40,17 +43,18 @@ function tokenCreate(token: Command, { withServices, print }: CliContext) {
           expiresAt: tokens.parseExpiry(opts.expires ?? null, s.clock.now()),
         })
         print({ ...issued.view, token: issued.token }, () =>
-          [
+          revealed(
             `created token ${issued.view.id} "${issued.view.name}" for ${username}, expires ${issued.view.expiresAt ?? 'never'}`,
-            '',
             issued.token,
-            '',
-            'Copy it now: it will not be shown again.',
-            '',
-          ].join('\n'),
+          ),
         )
       })(),
     )
+}
+
+/** A new token's one showing, for people (JSON output carries it as `token`). */
+function revealed(headline: string, token: string): string {
+  return [headline, '', token, '', 'Copy it now: it will not be shown again.', ''].join('\n')
 }
 
 function tokenList(token: Command, { withServices, print }: CliContext) {
@@ -84,6 +88,44 @@ function tokenRevoke(token: Command, { withServices, print }: CliContext) {
         const owner = await users.requireUser(s, username)
         const count = await tokens.revokeAllTokens(s, owner, owner.id)
         print({ username, revokedCount: count }, () => `revoked ${count} token(s) of ${username}\n`)
+      })(),
+    )
+}
+
+function graceSeconds(value: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n > MAX_GRACE_SECONDS) {
+    throw new ApiError(
+      'invalid_request',
+      `--grace-seconds must be a whole number from 0 to ${MAX_GRACE_SECONDS}.`,
+    )
+  }
+  return n
+}
+
+function tokenRotate(token: Command, { withServices, print }: CliContext) {
+  token
+    .command('rotate <username> <tokenId>')
+    .description(
+      'replace a token by a new one with the same name and expiry; the new one is printed once',
+    )
+    .option('--grace-seconds <n>', 'how long the old token keeps working (0 to 86400)', '0')
+    .action((username: string, tokenId: string, opts: { graceSeconds: string }) =>
+      withServices(async (s) => {
+        const grace = graceSeconds(opts.graceSeconds)
+        const owner = await users.requireUser(s, username)
+        const issued = await rotateToken(s, owner, {
+          tokenId,
+          rotatedBy: owner.id,
+          graceSeconds: grace,
+          presentedTokenId: undefined,
+        })
+        print({ ...issued.view, token: issued.token, previousTokenId: tokenId }, () =>
+          revealed(
+            `rotated ${tokenId} into ${issued.view.id} "${issued.view.name}"; the old token ${grace > 0 ? `works for ${grace} more seconds` : 'is revoked'}`,
+            issued.token,
+          ),
+        )
       })(),
     )
 }

@@ -73,3 +73,45 @@ export async function purgeTokensBefore(db: Queryable, cutoff: string): Promise<
     .executeTakeFirst()
   return Number(result.numDeletedRows)
 }
+
+/**
+ * Retires a rotated token in the rotation's transaction: revoked now (no grace) or its
+ * expiry brought forward to the grace's end. Only a live, not yet rotated row qualifies,
+ * so two racing rotations cannot both succeed.
+ */
+export async function markRotated(
+  db: Queryable,
+  id: string,
+  change: { rotatedTo: string; at: string; by: string; graceEndsAt: string | null },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set(
+      change.graceEndsAt === null
+        ? { rotated_to: change.rotatedTo, revoked_at: change.at, revoked_by: change.by }
+        : { rotated_to: change.rotatedTo, expires_at: change.graceEndsAt },
+    )
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .where('rotated_to', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
+/** Revokes every live token of a rotation chain (its first token and its successors). */
+export async function revokeChain(
+  db: Queryable,
+  userId: string,
+  chainId: string,
+  at: string,
+  by: string,
+): Promise<number> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: at, revoked_by: by })
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('id', '=', chainId), eb('chain_id', '=', chainId)]))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}

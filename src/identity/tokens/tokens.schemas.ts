@@ -19,6 +19,10 @@ export const TokenViewSchema = Type.Object(
     }),
     revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     status: Type.Union([Type.Literal('active'), Type.Literal('expired'), Type.Literal('revoked')]),
+    rotatedTo: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'The token this one was rotated into; while its grace period lasts it stays active until expiresAt',
+    }),
   },
   { description: 'A personal API access token, without its secret' },
 )
@@ -41,3 +45,20 @@ export const CreateTokenBody = Type.Object(
 )
 
 export const TokenIdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) })
+
+export const MAX_GRACE_SECONDS = 86_400
+
+export const RotateTokenBody = Type.Object(
+  {
+    graceSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: MAX_GRACE_SECONDS,
+        default: 0,
+        description:
+          'How long the old token keeps working, so a pipeline can roll its secret without an outage (never past its own expiry)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)

@@ -41,6 +41,7 @@ export interface TokenView {
   lastUsedFrom: string | null
   revokedAt: string | null
   status: TokenStatus
+  rotatedTo: string | null
 }
 
 export interface IssuedToken {
@@ -66,6 +67,7 @@ export function tokenView(row: ApiTokenRow, now: Date): TokenView {
     lastUsedFrom: row.last_used_ip,
     revokedAt: row.revoked_at,
     status: tokenStatus(row, now),
+    rotatedTo: row.rotated_to,
   }
 }
 
@@ -126,7 +128,14 @@ export function parseExpiry(value: string | null | undefined, now: Date): Expiry
 
 export async function issueToken(
   deps: Pick<TokensDeps, 'db' | 'clock' | 'codec'>,
-  input: { userId: string; name: string; source: TokenSource; expiresAt: Expiry },
+  input: {
+    userId: string
+    name: string
+    source: TokenSource
+    expiresAt: Expiry
+    /** The rotation chain the token continues (its first token's id). */
+    chainId?: string
+  },
 ): Promise<IssuedToken> {
   const now = deps.clock.now()
   const id = newTokenId()
@@ -145,6 +154,8 @@ export async function issueToken(
     last_used_ip: null,
     revoked_at: null,
     revoked_by: null,
+    rotated_to: null,
+    chain_id: input.chainId ?? null,
   }
   await repo.insertToken(deps.db, row)
   return { token, view: tokenView(row, now) }
@@ -176,7 +187,7 @@ export async function listTokens(
 }
 
 /** A token of this owner, or 404: another user's token id is indistinguishable from none. */
-async function ownedToken(
+export async function ownedToken(
   deps: Pick<TokensDeps, 'db'>,
   ownerId: string,
   tokenId: string,
@@ -226,58 +237,6 @@ export async function announceAllTokensRevoked(
   ownerId: string,
 ): Promise<void> {
   await deps.events.publish({ type: 'user.tokens-revoked', userId: ownerId })
-}
-
-/**
- * Who may rotate which token. A token may rotate only itself: rotating another would let
- * a short-lived token (one hour, from the token endpoint) replace a never-expiring one and
- * hold its secret, outliving itself. A console session, opened with the password, may
- * rotate any of its user's tokens.
- */
-export function assertMayRotate(principal: Principal, tokenId: string): void {
-  if (principal.tokenId !== tokenId) authorize(principal, 'token.rotateOther')
-}
-
-/**
- * Replaces a token's secret: the old one is revoked and a new one made with the same
- * name and the same expiry instant, in one transaction, so there is never a moment with
- * both or neither. Rotation never extends a lifetime, and a dead token cannot be rotated.
- */
-export async function rotateToken(
-  deps: Pick<TokensDeps, 'db' | 'clock' | 'events' | 'codec' | 'audit'>,
-  owner: TokenOwner,
-  tokenId: string,
-  rotatedBy: string,
-): Promise<IssuedToken> {
-  const ownerId = owner.id
-  const row = await ownedToken(deps, ownerId, tokenId)
-  const now = deps.clock.now()
-  const status = tokenStatus(row, now)
-  if (status !== 'active')
-    throw errors.conflict(`Token '${tokenId}' is ${status}; only an active token can be rotated.`)
-  const issued = await deps.db.transaction().execute(async (trx) => {
-    if (!(await repo.markRevoked(trx, row.id, now.toISOString(), rotatedBy))) {
-      throw errors.conflict(
-        `Token '${tokenId}' was revoked meanwhile; only an active token can be rotated.`,
-      )
-    }
-    return issueToken(
-      { ...deps, db: trx as unknown as Kysely<Database> },
-      {
-        userId: ownerId,
-        name: row.name,
-        source: row.source,
-        expiresAt: expiryFromColumn(row.expires_at),
-      },
-    )
-  })
-  await deps.events.publish({ type: 'token.revoked', tokenId: row.id })
-  deps.audit.record('token.rotated', {
-    tokenId: row.id,
-    newTokenId: issued.view.id,
-    owner: owner.username,
-  })
-  return issued
 }
 
 export async function purgeExpiredTokens(

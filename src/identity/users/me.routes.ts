@@ -14,21 +14,21 @@ import {
 } from '../credentials/passwords.schemas.ts'
 import { PASSWORD_MAX_LENGTH } from '../credentials/passwords.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
+import { assertMayRotate, rotateToken } from '../tokens/token-rotation.ts'
 import { pageTokens } from '../tokens/tokens.list.ts'
 import { findTokenById } from '../tokens/tokens.repository.ts'
 import {
   CreateTokenBody,
   IssuedTokenSchema,
+  RotateTokenBody,
   TokenIdParam,
   TokenViewSchema,
 } from '../tokens/tokens.schemas.ts'
 import {
-  assertMayRotate,
   createToken,
   type IssuedToken,
   parseExpiry,
   revokeToken,
-  rotateToken,
   type TokensDeps,
   tokenView,
 } from '../tokens/tokens.service.ts'
@@ -168,11 +168,16 @@ function rotateMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
       schema: {
         operationId: 'rotateMyToken',
         tags: ['me'],
-        summary: 'Revoke a token and answer a new one with the same name and expiry instant',
+        summary: 'Replace a token by a new one with the same name and expiry instant',
         description:
-          'A token may rotate only itself (the token this request presents): rotation replaces its secret and never extends its lifetime. Any other token answers 403, since a short-lived token must not take over a longer-lived one; a console session may rotate any of its tokens.',
+          'A token may rotate only itself (the token this request presents): rotation replaces its secret and never extends its lifetime. Any other token answers 403, since a short-lived token must not take over a longer-lived one; a console session may rotate any of its tokens. With graceSeconds the old token keeps working that long (never past its expiry). Presenting an already rotated token to rotate it again revokes every token of its rotation chain (409).',
         params: TokenIdParam,
-        response: { 201: IssuedTokenSchema, ...errorResponses(401, 403, 404, 409) },
+        body: RotateTokenBody,
+        response: { 201: IssuedTokenSchema, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+      // The body is optional: a client that sends none (as before graceSeconds) rotates with none.
+      preValidation: async (request) => {
+        request.body ??= {}
       },
     },
     async (request, reply) => {
@@ -180,7 +185,12 @@ function rotateMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
       assertMayRotate(me, request.params.id)
       return sendIssued(
         reply,
-        await rotateToken(audited(request, deps), ownerOf(me), request.params.id, me.userId),
+        await rotateToken(audited(request, deps), ownerOf(me), {
+          tokenId: request.params.id,
+          rotatedBy: me.userId,
+          graceSeconds: request.body.graceSeconds ?? 0,
+          presentedTokenId: me.tokenId,
+        }),
         201,
       )
     },

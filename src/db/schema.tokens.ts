@@ -1,0 +1,25 @@
+/** The api_tokens table: personal API access tokens (0001, 0033). */
+
+export type TokenSource = 'console' | 'api' | 'cli'
+
+export interface ApiTokensTable {
+  /** The JWT's jti. */
+  id: string
+  user_id: string
+  name: string
+  source: TokenSource
+  /** HMAC-SHA-256 of the whole token string under the key's pepper, base64url. */
+  token_hash: string
+  /** Which signing key (kid) minted it, so its hash can be recomputed after rotation. */
+  kid: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+  last_used_ip: string | null
+  revoked_at: string | null
+  revoked_by: string | null
+  /** The token this one was rotated into (0033); it may still live out a grace period. */
+  rotated_to: string | null
+  /** The first token of its rotation chain (0033); null: it starts one itself. */
+  chain_id: string | null
+}
