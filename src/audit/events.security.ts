@@ -50,6 +50,8 @@ export interface SecurityEventFields {
   'jwk.created': { project: string; jwk: string; sourceType: string }
   'jwk.updated': { project: string; jwk: string; previousName?: string }
   'jwk.deleted': { project: string; jwk: string }
+  /** sourceType: the half or source it was derived from again (PUBLIC_KEY, KEYSTORE...). */
+  'jwk.refreshed': { project: string; jwk: string; sourceType: string }
   'key.created': { project: string; key: string }
   'key.updated': { project: string; key: string }
   'key.deleted': { project: string; key: string }
@@ -209,6 +211,11 @@ export const SECURITY_EVENTS: {
     label: 'JWK deleted',
     when: 'A JWK is deleted',
     fields: ['project', 'jwk'],
+  },
+  'jwk.refreshed': {
+    label: 'JWK refreshed from its source',
+    when: 'A key, keystore or certificate is updated with updateReferencedJwks=true and a JWK made from it is derived again',
+    fields: ['project', 'jwk', 'sourceType'],
   },
   'key.created': { label: 'Key created', when: 'A key is created', fields: ['project', 'key'] },
   'key.updated': {

@@ -26,6 +26,7 @@ import * as m0024 from './migrations/0024_keys_keystores.ts'
 import * as m0025 from './migrations/0025_rlcl.ts'
 import * as m0026 from './migrations/0026_gateway.ts'
 import * as m0027 from './migrations/0027_traffic.ts'
+import * as m0028 from './migrations/0028_jwk_inputs.ts'
 import * as m0033 from './migrations/0033_token_rotation.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
@@ -57,6 +58,7 @@ export const migrations: Record<string, Migration> = {
   '0025_rlcl': m0025,
   '0026_gateway': m0026,
   '0027_traffic': m0027,
+  '0028_jwk_inputs': m0028,
   '0033_token_rotation': m0033,
 }
 

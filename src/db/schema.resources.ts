@@ -162,6 +162,8 @@ export interface JwksTable {
   expires_at: string | null
   created_at: string
   updated_at: string
+  /** What a JWK made from a stored source was derived with (0028), as JSON; null otherwise */
+  source_inputs: string | null
 }
 
 /**

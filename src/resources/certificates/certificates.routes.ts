@@ -7,6 +7,9 @@ import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
+import { followingJwks, type RefreshDeps, type Source } from '../jwks/jwks.refresh.ts'
+import { checkJwkScope } from '../keys/environment-entries.ts'
+import { UpdateQuery } from '../keys/keys.schemas.ts'
 import { exportCertificate, truststoreCertificates } from './certificates.export.ts'
 import { readUploadForm } from './certificates.multipart.ts'
 import {
@@ -55,8 +58,10 @@ const write = { action: 'security.write' as const }
 const base = '/apiops/projects/:projectName/certificates'
 
 interface CertificatesRouteOptions {
-  deps: service.CertificatesDeps
+  deps: service.CertificatesDeps & RefreshDeps
 }
+
+type CertificateSource = Extract<Source, { table: 'certificates' }>
 
 export const certificatesRoutes: FastifyPluginAsyncTypebox<CertificatesRouteOptions> = async (
   app,
@@ -170,9 +175,10 @@ function replaceCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptio
         operationId: 'replaceCertificate',
         tags,
         summary:
-          'Replace a certificate, its description and alias; the private key is kept if it still matches (ROLE_API_SECURITY)',
+          'Replace a certificate, its description and alias; the private key is kept if it still matches; updateReferencedJwks=true derives the JWKs made from it again (ROLE_API_SECURITY)',
         consumes: ['multipart/form-data'],
         params: CertificateParams,
+        querystring: UpdateQuery,
         body: ReplaceCertificateForm,
         response: {
           200: CertificateWriteSchema,
@@ -180,16 +186,19 @@ function replaceCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOptio
         },
       },
     },
-    async (request) =>
-      writeAnswer(
-        await service.replaceCertificate(
-          audited(request, deps),
-          principalOf(request),
-          request.params.projectName,
-          request.params.name,
-          request.body,
-        ),
-      ),
+    async (request) => {
+      const scope = checkJwkScope(request.query)
+      const follow = scope && followingJwks<CertificateSource>(deps, 'certificates', scope)
+      const done = await service.replaceCertificate(
+        audited(request, deps),
+        principalOf(request),
+        request.params.projectName,
+        request.params.name,
+        request.body,
+        follow,
+      )
+      return { ...writeAnswer(done), referencedJwks: done.after }
+    },
   )
 }
 
@@ -218,7 +227,7 @@ function deleteCertificateRoute(app: RouteApp, { deps }: CertificatesRouteOption
   )
 }
 
-const writeAnswer = ({ certificate, deploymentResult }: service.CertificateWrite) => ({
+const writeAnswer = <R>({ certificate, deploymentResult }: service.CertificateWrite<R>) => ({
   ...SUCCESS,
   deploymentResult,
   ...certificate,

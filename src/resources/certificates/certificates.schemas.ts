@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import { FreeText, matching, NAME, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
 import { DeploymentResultSchema } from '../environments/in-effect.ts'
+import { ReferencedJwksSchema } from '../keys/keys.schemas.ts'
 
 /** Upload limits: one certificate and one key are a few KiB; these leave ample room. */
 export const UPLOAD_LIMITS = {
@@ -123,6 +124,7 @@ const Success = { status: Type.Literal('SUCCESS'), success: Type.Literal(true) }
 export const CertificateWriteSchema = Type.Object({
   ...Success,
   deploymentResult: DeploymentResultSchema,
+  referencedJwks: Type.Optional(ReferencedJwksSchema),
   ...CertificateSchema.properties,
 })
 

@@ -10,6 +10,7 @@ import { authorizeInProject, type Principal } from '../../identity/policy/permis
 import { MASK, seal, unseal } from '../../sealed.ts'
 import { listEnvironmentsOfProject } from '../environments/environments.repository.ts'
 import { type DeploymentResult, inEffectEverywhere } from '../environments/in-effect.ts'
+import type { AfterUpdate } from '../keys/environment-entries.ts'
 import { refuseIfNamed } from '../proxies/policies/policies.references.ts'
 import {
   type CertificateEnvironment,
@@ -56,9 +57,11 @@ export interface CertificateView {
 }
 
 /** What a write answers: the certificate and the documented deploymentResult. */
-export interface CertificateWrite {
+export interface CertificateWrite<R = never> {
   certificate: CertificateView
   deploymentResult: DeploymentResult
+  /** What the update's `after` answered (the JWKs made from it, refreshed). */
+  after?: R
 }
 
 /** The form, as the route's schema has validated it. */
@@ -226,15 +229,17 @@ export async function createCertificate(
  * Replaces the certificate, its description and alias. The private key: a new
  * privateKeyFile replaces it; removePrivateKey=true drops it; otherwise the stored one
  * is kept if it belongs to the new certificate (a renewal that kept its key) and the
- * upload is refused if it does not, rather than dropping the key silently.
+ * upload is refused if it does not, rather than dropping the key silently. `after` runs
+ * in the same transaction once the row is written.
  */
-export async function replaceCertificate(
+export async function replaceCertificate<R = never>(
   deps: CertificatesDeps,
   principal: Principal,
   projectName: string,
   name: string,
   input: CertificateUpload,
-): Promise<CertificateWrite> {
+  after?: AfterUpdate<CertificateRow, R>,
+): Promise<CertificateWrite<R>> {
   const project = await authorizeInProject(deps, principal, 'security.write', projectName)
   const row = await requireCertificate(deps, project, name)
   if (input.name !== undefined && input.name !== name) {
@@ -284,9 +289,15 @@ export async function replaceCertificate(
     updated_at: now.toISOString(),
     environment_ids: placed.ids,
   }
-  await repo.updateCertificate(deps.db, row.id, changes)
+  const followed = await deps.db.transaction().execute(async (trx) => {
+    await repo.updateCertificate(trx, row.id, changes)
+    return after?.inTransaction(trx, { ...row, ...changes })
+  })
   deps.audit.record('certificate.replaced', { project: project.name, certificate: name })
-  return written(deps, project, { ...row, ...changes }, now)
+  const answer = await written(deps, project, { ...row, ...changes }, now)
+  if (!after) return answer
+  after.committed(followed as R, deps.audit)
+  return { ...answer, after: followed as R }
 }
 
 export async function deleteCertificate(

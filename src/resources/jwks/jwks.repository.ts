@@ -47,7 +47,10 @@ export async function updateJwk(
   db: Queryable,
   id: string,
   changes: Partial<
-    Pick<JwkRow, 'name' | 'description' | 'source_id' | 'source_url' | 'updated_at'>
+    Pick<
+      JwkRow,
+      'name' | 'description' | 'source_id' | 'source_url' | 'source_inputs' | 'updated_at'
+    >
   >,
 ): Promise<void> {
   await db.updateTable('jwks').set(changes).where('id', '=', id).execute()
@@ -55,4 +58,34 @@ export async function updateJwk(
 
 export async function deleteJwk(db: Queryable, id: string): Promise<void> {
   await db.deleteFrom('jwks').where('id', '=', id).execute()
+}
+
+/** The JWKs made from one stored source, with their project's name; `projectId` narrows. */
+export function jwksFromSource(
+  db: Queryable,
+  sourceId: string,
+  sourceTypes: readonly string[],
+  projectId: string | null,
+) {
+  let query = db
+    .selectFrom('jwks')
+    .innerJoin('projects', 'projects.id', 'jwks.project_id')
+    .selectAll('jwks')
+    .select('projects.name as project_name')
+    .where('jwks.source_id', '=', sourceId)
+    .where('jwks.source_type', 'in', [...sourceTypes])
+  if (projectId !== null) query = query.where('jwks.project_id', '=', projectId)
+  return query.orderBy('projects.name').orderBy('jwks.name').execute()
+}
+
+/** A JWK's key material derived again from its source. */
+export async function updateJwkMaterial(
+  db: Queryable,
+  id: string,
+  changes: Pick<
+    JwkRow,
+    'source_type' | 'type' | 'kid' | 'algorithm' | 'public_jwk' | 'private_jwk' | 'updated_at'
+  >,
+): Promise<void> {
+  await db.updateTable('jwks').set(changes).where('id', '=', id).execute()
 }

@@ -154,6 +154,8 @@ export interface NewJwk {
   sourceType: SourceType
   sourceId?: string | null
   sourceUrl?: string | null
+  /** What a JWK made from a stored source was derived with (jwks.derive.ts). */
+  sourceInputs?: object | null
   material: Material
   use: UseType | null
   algorithm: string | null
@@ -191,6 +193,7 @@ export async function storeJwk(
     expires_at: input.expiresAt ?? null,
     created_at: now,
     updated_at: now,
+    source_inputs: input.sourceInputs ? JSON.stringify(input.sourceInputs) : null,
   }
   try {
     await repo.insertJwk(deps.db, row)
@@ -282,6 +285,7 @@ export async function updateJwk(
     description: input.description === undefined ? row.description : (input.description ?? ''),
     source_id: null,
     source_url: null,
+    source_inputs: null,
     updated_at: deps.clock.now().toISOString(),
   }
   try {

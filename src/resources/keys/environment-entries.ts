@@ -1,3 +1,4 @@
+import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { EnvironmentRow, ProjectRow } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
@@ -47,16 +48,28 @@ export async function environmentNames(
   return new Map((await listEnvironmentsOfProject(db, project.id)).map((e) => [e.id, e]))
 }
 
+export type UpdateScope = 'SAME_PROJECT' | 'ALL_PROJECTS'
+
 /**
- * The documented updateReferencedJwks / updateScope pair: checked as the docs say (a
- * scope is required with true). JWKs made from a key are copies (sourceId names it);
- * refreshing them from the changed key is not done yet.
+ * Work an update does in its own transaction once its row is written (the JWKs made
+ * from a key, keystore or certificate, refreshed: src/resources/jwks/jwks.refresh.ts),
+ * and what it records once that transaction has committed.
+ */
+export interface AfterUpdate<Row, Result> {
+  inTransaction: (db: Queryable, updated: Row) => Promise<Result>
+  committed: (result: Result, audit: AuditSink) => void
+}
+
+/**
+ * The documented updateReferencedJwks / updateScope pair: a scope is required with true.
+ * Answers the scope when the JWKs made from the source are to be refreshed.
  */
 export function checkJwkScope(query: {
   updateReferencedJwks?: boolean | undefined
-  updateScope?: string | undefined
-}): void {
-  if (query.updateReferencedJwks === true && query.updateScope === undefined) {
+  updateScope?: UpdateScope | undefined
+}): UpdateScope | undefined {
+  if (query.updateReferencedJwks !== true) return undefined
+  if (query.updateScope === undefined) {
     throw errors.validationFailed([
       {
         field: 'updateScope',
@@ -64,4 +77,5 @@ export function checkJwkScope(query: {
       },
     ])
   }
+  return query.updateScope
 }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { RefreshDeps } from '../jwks/jwks.refresh.ts'
 import { KeyBody, KeyParams, KeySchema, KeyWriteBody, OneKeyBody } from './keys.schemas.ts'
 import { KEYS, type KeysDeps } from './keys.service.ts'
 import { perEnvironmentRoutes } from './per-environment.routes.ts'
@@ -14,7 +15,10 @@ import { perEnvironmentRoutes } from './per-environment.routes.ts'
  *   ROLE_DEPLOY_UNDEPLOY_PROXIES; a project the caller cannot see is a 404.
  */
 
-export const keysRoutes: FastifyPluginAsyncTypebox<{ deps: KeysDeps }> = async (app, { deps }) => {
+export const keysRoutes: FastifyPluginAsyncTypebox<{ deps: KeysDeps & RefreshDeps }> = async (
+  app,
+  { deps },
+) => {
   perEnvironmentRoutes(app, deps, {
     kind: KEYS,
     path: 'keys',

@@ -82,10 +82,33 @@ export const OneKeyBody = Type.Object({
   resultList: Type.Array(KeySchema, { minItems: 1, maxItems: 1 }),
 })
 
+/** An apiops addition to an update's answer when updateReferencedJwks=true. */
+export const ReferencedJwksSchema = Type.Object(
+  {
+    updateScope: Type.Union([Type.Literal('SAME_PROJECT'), Type.Literal('ALL_PROJECTS')]),
+    refreshed: Type.Array(
+      Type.Object({
+        projectName: Type.String(),
+        jwkName: Type.String(),
+        sourceType: Type.String(),
+        kid: Type.Union([Type.String(), Type.Null()]),
+      }),
+    ),
+    notRefreshed: Type.Array(
+      Type.Object({ projectName: Type.String(), jwkName: Type.String(), reason: Type.String() }),
+    ),
+  },
+  {
+    description:
+      'The JWKs made from this object, derived again from it as updated (refreshed), and those made before apiops kept their inputs, which cannot be (notRefreshed)',
+  },
+)
+
 export const KeyWriteBody = Type.Object({
   status: Type.Literal('SUCCESS'),
   success: Type.Literal(true),
   deploymentResult: DeploymentResultSchema,
+  referencedJwks: Type.Optional(ReferencedJwksSchema),
 })
 
 export const ProjectParams = Type.Object({ projectName: NameParam })

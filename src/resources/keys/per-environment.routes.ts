@@ -4,6 +4,7 @@ import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
 import { principalOf } from '../../identity/bearer/auth.hook.ts'
+import { followingJwks, type RefreshDeps } from '../jwks/jwks.refresh.ts'
 import { checkJwkScope } from './environment-entries.ts'
 import { ProjectParams, UpdateQuery } from './keys.schemas.ts'
 import {
@@ -43,9 +44,12 @@ export interface PerEnvironmentRoutes<K extends AnyKind> {
 
 type Params = { projectName: string } & Record<string, string>
 
+/** The kind's services, and what refreshing the JWKs made from one needs. */
+type RoutesDeps<K extends AnyKind> = DepsOf<K> & RefreshDeps
+
 interface Context<K extends AnyKind> {
   spec: PerEnvironmentRoutes<K>
-  deps: DepsOf<K>
+  deps: RoutesDeps<K>
   base: string
   tags: string[]
   /** The object the path names, and its project. */
@@ -62,7 +66,7 @@ const written = async (result: Promise<unknown>) => ({
 
 export function perEnvironmentRoutes<K extends AnyKind>(
   app: RouteApp,
-  deps: DepsOf<K>,
+  deps: RoutesDeps<K>,
   spec: PerEnvironmentRoutes<K>,
 ): void {
   const context: Context<K> = {
@@ -172,11 +176,21 @@ function updateRoute<K extends AnyKind>(
       },
     },
     async (request) => {
-      checkJwkScope(request.query)
+      const scope = checkJwkScope(request.query)
       const { project, name } = named(request.params)
       const input = request.body as InputOf<K>
       const who = principalOf(request)
-      return written(updateNamed(spec.kind, audited(request, deps), who, project, name, input))
+      const follow = scope && followingJwks(deps, spec.kind.table, scope)
+      const done = await updateNamed(
+        spec.kind,
+        audited(request, deps),
+        who,
+        project,
+        name,
+        input,
+        follow,
+      )
+      return { ...SUCCESS, deploymentResult: done.deploymentResult, referencedJwks: done.after }
     },
   )
 }

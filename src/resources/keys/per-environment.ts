@@ -8,7 +8,7 @@ import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import { type DeploymentResult, inEffectEverywhere } from '../environments/in-effect.ts'
-import { environmentNames } from './environment-entries.ts'
+import { type AfterUpdate, environmentNames } from './environment-entries.ts'
 import * as repo from './keys.repository.ts'
 
 /*
@@ -164,15 +164,19 @@ export async function createNamed<K extends AnyKind>(
   return inEffectEverywhere(environments)
 }
 
-/** Replaces the object; the body's name may rename it. */
-export async function updateNamed<K extends AnyKind>(
+/**
+ * Replaces the object; the body's name may rename it. `after` runs in the same
+ * transaction once the row is written (the JWKs made from it, refreshed).
+ */
+export async function updateNamed<K extends AnyKind, R = never>(
   kind: K,
   deps: DepsOf<K>,
   principal: Principal,
   projectName: string,
   name: string,
   input: InputOf<K>,
-): Promise<DeploymentResult> {
+  after?: AfterUpdate<RowOfKind<K>, R>,
+): Promise<{ deploymentResult: DeploymentResult; after?: R }> {
   const project = await authorizeInProject(deps, principal, 'keyMaterial.write', projectName)
   const row = await requireNamed(kind, deps, project, name)
   const previous = entriesOfRow<{ environmentId: string }>(row)
@@ -184,9 +188,16 @@ export async function updateNamed<K extends AnyKind>(
     environments: JSON.stringify(entries),
     updated_at: deps.clock.now().toISOString(),
   }
-  await uniquely(kind, project, input.name, () => repo.update(deps.db, kind.table, row.id, changes))
+  const db: Kysely<Database> = deps.db
+  const followed = await db.transaction().execute(async (trx) => {
+    await uniquely(kind, project, input.name, () => repo.update(trx, kind.table, row.id, changes))
+    return after?.inTransaction(trx, { ...row, ...changes })
+  })
   kind.record(deps.audit, 'updated', project.name, input.name)
-  return inEffectEverywhere(environments)
+  const deploymentResult = inEffectEverywhere(environments)
+  if (!after) return { deploymentResult }
+  after.committed(followed as R, deps.audit)
+  return { deploymentResult, after: followed as R }
 }
 
 export async function deleteNamed(

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { RefreshDeps } from '../jwks/jwks.refresh.ts'
 import { perEnvironmentRoutes } from '../keys/per-environment.routes.ts'
 import {
   BODY_LIMIT,
@@ -24,10 +25,9 @@ import { KEYSTORES, type KeystoresDeps } from './keystores.service.ts'
  *   ROLE_DEPLOY_UNDEPLOY_PROXIES; a project the caller cannot see is a 404.
  */
 
-export const keystoresRoutes: FastifyPluginAsyncTypebox<{ deps: KeystoresDeps }> = async (
-  app,
-  { deps },
-) => {
+export const keystoresRoutes: FastifyPluginAsyncTypebox<{
+  deps: KeystoresDeps & RefreshDeps
+}> = async (app, { deps }) => {
   perEnvironmentRoutes(app, deps, {
     kind: KEYSTORES,
     path: 'keystores',

@@ -2,6 +2,7 @@ import { Type } from 'typebox'
 import { FreeText, NameParam } from '../../http/schemas.ts'
 import { MASK } from '../../sealed.ts'
 import { DeploymentResultSchema } from '../environments/in-effect.ts'
+import { ReferencedJwksSchema } from '../keys/keys.schemas.ts'
 import { KEYSTORE_TYPES, type KeystoreType } from './keystore.worker.ts'
 
 /** Base64 characters of one keystore file: 192 KiB of file, far more than a keystore. */
@@ -89,6 +90,7 @@ export const KeystoreWriteBody = Type.Object({
   status: Type.Literal('SUCCESS'),
   success: Type.Literal(true),
   deploymentResult: DeploymentResultSchema,
+  referencedJwks: Type.Optional(ReferencedJwksSchema),
 })
 
 export const KeystoreParams = Type.Object({ projectName: NameParam, keystoreName: NameParam })
