@@ -1,8 +1,10 @@
 import { type Command, Option } from 'commander'
 import { ApiError } from '../../errors.ts'
+import { parseBefore, revokeTokensIssuedBefore } from '../../identity/tokens/tokens.revocation.ts'
 import * as tokens from '../../identity/tokens/tokens.service.ts'
 import * as users from '../../identity/users/users.service.ts'
 import { type CliContext, table } from '../context.ts'
+import { OPERATOR } from '../input.ts'
 
 const TOKEN_COLUMNS = ['id', 'name', 'source', 'status', 'createdAt', 'expiresAt', 'lastUsedAt']
 
@@ -11,6 +13,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
   tokenCreate(token, ctx)
   tokenList(token, ctx)
   tokenRevoke(token, ctx)
+  tokenRevokeBefore(token, ctx)
 }
 
 function tokenCreate(token: Command, { withServices, print }: CliContext) {
@@ -84,6 +87,28 @@ function tokenRevoke(token: Command, { withServices, print }: CliContext) {
         const owner = await users.requireUser(s, username)
         const count = await tokens.revokeAllTokens(s, owner, owner.id)
         print({ username, revokedCount: count }, () => `revoked ${count} token(s) of ${username}\n`)
+      })(),
+    )
+}
+
+function tokenRevokeBefore(token: Command, { withServices, print }: CliContext) {
+  token
+    .command('revoke-before')
+    .description(
+      'revoke every live token issued before an instant (POST /apiops/tokens/revoke-before/, or .../users/{u}/tokens/revoke-before/ with --user)',
+    )
+    .option('--user <username>', "only this user's tokens (default: everyone's)")
+    .option('--before <date-time>', 'an ISO 8601 date-time with a time zone (default: now)')
+    .action((opts: { user?: string; before?: string }) =>
+      withServices(async (s) => {
+        const before = parseBefore(opts.before, s.clock.now())
+        const owner = opts.user === undefined ? undefined : await users.requireUser(s, opts.user)
+        const count = await revokeTokensIssuedBefore(s, owner, before, OPERATOR.userId)
+        const whose = opts.user === undefined ? 'all users' : opts.user
+        print(
+          { username: opts.user ?? null, before: before.toISOString(), revokedCount: count },
+          () => `revoked ${count} token(s) of ${whose} issued before ${before.toISOString()}\n`,
+        )
       })(),
     )
 }
