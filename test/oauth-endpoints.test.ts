@@ -116,7 +116,10 @@ describe.each(dialects())('the OAuth endpoints (%s)', (dialect) => {
     expect(plain.json().error_description).toContain('ROLE_TOKEN_INTROSPECTION')
     const wrong = await introspect(token, basic('probe', 'wrong password'))
     expect(wrong.statusCode).toBe(401)
-    expect(wrong.json()).toEqual({ error: 'unauthorized_client', error_description: 'Bad credentials' })
+    expect(wrong.json()).toEqual({
+      error: 'unauthorized_client',
+      error_description: 'Bad credentials',
+    })
     const none = await introspect(token, {})
     expect(none.statusCode).toBe(400)
     expect(none.json().error_description).toContain('client_id')
