@@ -222,12 +222,13 @@ describe.each(dialects())('the OAuth endpoints (%s)', (dialect) => {
 
   it('answers 200 for unknown, dead and malformed tokens and any hint (RFC 7009 §2.2); 400 without a token', async () => {
     const twice = await tokenFor(ctx, aliceId)
-    for (const fields of [
+    const submissions: Record<string, string>[] = [
       { token: twice.token, token_type_hint: 'refresh_token' },
       { token: twice.token },
       { token: 'not a token at all' },
       { token: 'abc', token_type_hint: 'something_else' },
-    ]) {
+    ]
+    for (const fields of submissions) {
       const res = await revoke(fields, '198.51.100.8')
       expect(res.statusCode, JSON.stringify(fields)).toBe(200)
     }

@@ -13,20 +13,22 @@ import { requireUser, type UsersDeps } from './users.service.ts'
  * (after a breach, a departure, a leaked secret). ROLE_ADMIN, like all user administration.
  */
 
-const BeforeBody = Type.Optional(
-  Type.Object(
-    {
-      before: Type.Optional(
-        Type.String({
-          maxLength: 40,
-          description:
-            'ISO 8601 date-time with a time zone; tokens created before it are revoked. Default: now.',
-        }),
-      ),
-    },
-    { additionalProperties: false },
-  ),
+const BeforeBody = Type.Object(
+  {
+    before: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description:
+          'ISO 8601 date-time with a time zone; tokens created before it are revoked. Default: now.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
 )
+/** No body at all means "before now", like an empty object. */
+const emptyIsNothing = async (request: { body: unknown }) => {
+  request.body ??= {}
+}
 const Answer = Type.Object({
   ...SuccessBody.properties,
   revokedCount: Type.Integer(),
@@ -41,6 +43,7 @@ export const revokeBeforeRoutes: FastifyPluginAsyncTypebox<{
     '/apiops/users/:username/tokens/revoke-before/',
     {
       config: { action: 'administer' },
+      preValidation: emptyIsNothing,
       schema: {
         operationId: 'revokeUserTokensIssuedBefore',
         tags: ['users'],
@@ -67,6 +70,7 @@ export const revokeBeforeRoutes: FastifyPluginAsyncTypebox<{
     '/apiops/tokens/revoke-before/',
     {
       config: { action: 'administer' },
+      preValidation: emptyIsNothing,
       schema: {
         operationId: 'revokeAllTokensIssuedBefore',
         tags: ['users'],
