@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { errors } from '../../errors.ts'
 import { addressKey } from '../../http/client-address.ts'
+import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses } from '../../http/schemas.ts'
 import { authenticateBearer, type BearerDeps } from '../bearer/bearer-check.ts'
 import { introspectToken } from '../bearer/token-introspection.ts'
@@ -97,9 +98,14 @@ async function introspectionCaller(
 }
 
 export const oauthRoutes: FastifyPluginAsyncTypebox<OAuthRoutesOptions> = async (app, options) => {
-  const { deps, revocations } = options
-  const formOnly = requireFormBody(missingToken, TOKEN_ADVICE)
+  introspectRoute(app, options)
+  revokeRoute(app, options)
+  metadataRoute(app)
+}
 
+const formOnly = requireFormBody(missingToken, TOKEN_ADVICE)
+
+function introspectRoute(app: RouteApp, options: OAuthRoutesOptions): void {
   app.post(
     '/apiops/auth/introspect',
     {
@@ -128,10 +134,12 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<OAuthRoutesOptions> = async 
       authorize(caller, 'token.introspect')
       if (params.token === undefined) throw missingToken()
       reply.headers(NO_STORE)
-      return (await introspectToken(deps, params.token, request.ip)) ?? { active: false }
+      return (await introspectToken(options.deps, params.token, request.ip)) ?? { active: false }
     },
   )
+}
 
+function revokeRoute(app: RouteApp, { deps, revocations }: OAuthRoutesOptions): void {
   app.post(
     '/apiops/auth/revoke',
     {
@@ -165,7 +173,9 @@ export const oauthRoutes: FastifyPluginAsyncTypebox<OAuthRoutesOptions> = async 
       return {}
     },
   )
+}
 
+function metadataRoute(app: RouteApp): void {
   app.get(
     '/.well-known/oauth-authorization-server',
     {
