@@ -11,12 +11,15 @@ import { installAccessLog, lazyChildLoggerFactory } from './http/request-logger.
 import { installSecurityHeaders } from './http/security-headers.ts'
 import { installValidation } from './http/validation.ts'
 import { installAuth, isPublicRoute } from './identity/bearer/auth.hook.ts'
+import { withTokenExpiresHeader } from './identity/bearer/token-expires-header.ts'
 import type { Action } from './identity/policy/permissions.ts'
 import { sessionRoutes } from './identity/sessions/session.routes.ts'
 import { createLimits, MAX_HEADER_BYTES } from './identity/throttling/limits.ts'
 import { tokenRateLimitHook } from './identity/throttling/token-rate-limit.ts'
+import { oauthRoutes } from './identity/token-endpoint/oauth.routes.ts'
 import { tokenRoutes } from './identity/token-endpoint/token-endpoint.routes.ts'
 import { meRoutes } from './identity/users/me.routes.ts'
+import { revokeBeforeRoutes } from './identity/users/revoke-before.routes.ts'
 import { usersRoutes } from './identity/users/users.routes.ts'
 import { managementMetrics } from './metrics.ts'
 import { installOpenApi } from './openapi.ts'
@@ -121,6 +124,11 @@ async function registerRoutes(
     ttlSeconds: deps.config.apiTokenTtl,
     throttle: limits.login,
   })
+  await app.register(oauthRoutes, {
+    deps: services,
+    throttle: limits.login,
+    revocations: limits.revocations,
+  })
   await app.register(sessionRoutes, {
     deps: services,
     throttle: limits.login,
@@ -128,6 +136,7 @@ async function registerRoutes(
   })
   await app.register(meRoutes, { deps: services, throttle: limits.login })
   await app.register(usersRoutes, { deps: services })
+  await app.register(revokeBeforeRoutes, { deps: services })
   await app.register(auditRoutes, { deps: services })
   await app.register(settingsRoutes, { deps: services })
   await app.register(geolocationRoutes, { deps: services })
@@ -172,7 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // A JSON API: text bodies are refused with 415 instead of reaching validation as strings.
   app.removeContentTypeParser('text/plain')
   await app.register(formbody)
-  installAuth(app, services, tokenRateLimitHook(limits.tokens))
+  installAuth(app, services, withTokenExpiresHeader(services, tokenRateLimitHook(limits.tokens)))
   installAuditHook(app, services.audit)
   await registerRoutes(app, deps, services, limits)
 

@@ -167,6 +167,18 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
       { url: '/apiops/me/', headers: bearer(fresh.token) },
       200,
     )
+    const presented = await step(
+      'token.revokedByPresenter',
+      { method: 'POST', url: '/apiops/auth/revoke', ...form({ token: fresh.token }) },
+      200,
+    )
+    expect(presented.target).toBe(`tokenId=${fresh.id} owner=roamer`)
+    const before = await step(
+      'token.revokedBefore',
+      { method: 'POST', url: '/apiops/users/roamer/tokens/revoke-before/', payload: {} },
+      200,
+    )
+    expect(before.target).toMatch(/^owner=roamer before=\d{4}-\d\d-\d\dT[\d:.]+Z count=0$/)
     await step(
       'password.changed',
       {
@@ -710,6 +722,7 @@ describe.each(dialects())('the audit catalogue from the CLI (%s)', (dialect) => 
     await command(['token', 'list', 'fay'], [])
     await command(['token', 'revoke', 'fay', tokenId], ['token.revoked'])
     await command(['token', 'revoke-all', 'fay'], ['token.revokedAll'])
+    await command(['token', 'revoke-before', '--user', 'fay'], ['token.revokedBefore'])
     await command(['project', 'create', 'Q'], ['project.created'])
     await command(['project', 'add-member', 'Q', 'fay'], ['project.memberAdded'])
     await command(['project', 'remove-member', 'Q', 'fay'], ['project.memberRemoved'])

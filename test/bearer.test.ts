@@ -182,8 +182,12 @@ describe.each(dialects())('Bearer authentication (%s)', (dialect) => {
       .filter((r) => r.public && !r.url.startsWith('/apiops/openapi'))
       .map((r) => `${r.method} ${r.url}`)
     expect(publicRoutes.sort()).toEqual([
+      'GET /.well-known/oauth-authorization-server',
       'GET /apiops/test/healthcheck',
       'GET /apiops/test/readiness',
+      // Each checks its own caller (introspection), or needs none (RFC 7009).
+      'POST /apiops/auth/introspect',
+      'POST /apiops/auth/revoke',
       'POST /apiops/auth/token',
       'POST /apiops/session/',
     ])

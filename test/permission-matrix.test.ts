@@ -390,6 +390,23 @@ const MATRIX: Record<string, Entry> = {
     ok: 200,
     make: async (fx, n) => ({ url: `/apiops/users/${await freshUser(fx, n)}/tokens/` }),
   },
+  'POST /apiops/users/:username/tokens/revoke-before/': {
+    access: 'administer',
+    ok: 200,
+    make: async (fx, n) => ({
+      url: `/apiops/users/${await freshUser(fx, n)}/tokens/revoke-before/`,
+      payload: {},
+    }),
+  },
+  // An instant before every token here, so the actors' own tokens survive.
+  'POST /apiops/tokens/revoke-before/': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({
+      url: '/apiops/tokens/revoke-before/',
+      payload: { before: '2000-01-01T00:00:00Z' },
+    }),
+  },
 
   'GET /apiops/projects/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/projects/' }) },
   'POST /apiops/projects/': {

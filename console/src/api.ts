@@ -12,6 +12,7 @@ export const ROLES = [
   'ROLE_MANAGE_PROXY_GROUPS',
   'ROLE_API_SECURITY',
   'ROLE_ADMIN',
+  'ROLE_TOKEN_INTROSPECTION',
 ] as const
 export type Role = (typeof ROLES)[number]
 
@@ -21,6 +22,7 @@ export const ROLE_DESCRIPTIONS: Record<Role, string> = {
   ROLE_MANAGE_PROXY_GROUPS: 'Manage API proxy groups',
   ROLE_API_SECURITY: 'Connections, credentials, certificates',
   ROLE_ADMIN: 'Everything, including users and projects',
+  ROLE_TOKEN_INTROSPECTION: 'Ask whether a token is active (resource servers, RFC 7662)',
 }
 
 export interface Session {

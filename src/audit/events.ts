@@ -16,7 +16,7 @@ import {
 } from './events.resources.ts'
 import { SECURITY_EVENTS, type SecurityEventFields } from './events.security.ts'
 
-export type LoginChannel = 'token_endpoint' | 'console'
+export type LoginChannel = 'token_endpoint' | 'console' | 'introspection'
 export type TokenSource = 'console' | 'api' | 'cli'
 
 /** The fields of each event, as services give them (stored as `key=value` text). */
@@ -37,6 +37,10 @@ export interface AuditEventFields extends ResourceEventFields, SecurityEventFiel
   'token.rotated': { tokenId: string; newTokenId: string; owner: string; graceSeconds: number }
   'token.rotationReused': { tokenId: string; chainId: string; owner: string; count: number }
   'token.usedFromNewAddress': { tokenId: string; previous: string }
+  /** RFC 7009: whoever held the token, signed in or not (the actor is the token's owner). */
+  'token.revokedByPresenter': { tokenId: string; owner: string }
+  /** owner: a username, or `*` for every user; before: the instant, ISO 8601. */
+  'token.revokedBefore': { owner: string; before: string; count: number }
   'user.created': { username: string; roles: readonly string[] }
   'user.deleted': { username: string }
   'user.roleGranted': { username: string; roles: readonly string[] }
@@ -114,6 +118,16 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
     label: 'Token used from a new address',
     when: 'A token is presented for the first time, or from another address than its last use',
     fields: ['tokenId', 'previous'],
+  },
+  'token.revokedByPresenter': {
+    label: 'Token revoked by whoever held it',
+    when: 'A token is sent to the revocation endpoint (RFC 7009), with or without credentials: holding it is the proof',
+    fields: ['tokenId', 'owner'],
+  },
+  'token.revokedBefore': {
+    label: 'Tokens issued before an instant revoked',
+    when: 'An administrator or the CLI revokes every token of one user (owner) or of everyone (owner=*) issued before an instant',
+    fields: ['owner', 'before', 'count'],
   },
   'user.created': {
     label: 'User created',

@@ -1,10 +1,12 @@
 import { type Command, Option } from 'commander'
 import { ApiError } from '../../errors.ts'
 import { rotateToken } from '../../identity/tokens/token-rotation.ts'
+import { parseBefore, revokeTokensIssuedBefore } from '../../identity/tokens/tokens.revocation.ts'
 import { MAX_GRACE_SECONDS } from '../../identity/tokens/tokens.schemas.ts'
 import * as tokens from '../../identity/tokens/tokens.service.ts'
 import * as users from '../../identity/users/users.service.ts'
 import { type CliContext, table } from '../context.ts'
+import { OPERATOR } from '../input.ts'
 
 const TOKEN_COLUMNS = ['id', 'name', 'source', 'status', 'createdAt', 'expiresAt', 'lastUsedAt']
 
@@ -14,6 +16,7 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
   tokenList(token, ctx)
   tokenRevoke(token, ctx)
   tokenRotate(token, ctx)
+  tokenRevokeBefore(token, ctx)
 }
 
 function tokenCreate(token: Command, { withServices, print }: CliContext) {
@@ -125,6 +128,28 @@ function tokenRotate(token: Command, { withServices, print }: CliContext) {
             `rotated ${tokenId} into ${issued.view.id} "${issued.view.name}"; the old token ${grace > 0 ? `works for ${grace} more seconds` : 'is revoked'}`,
             issued.token,
           ),
+        )
+      })(),
+    )
+}
+
+function tokenRevokeBefore(token: Command, { withServices, print }: CliContext) {
+  token
+    .command('revoke-before')
+    .description(
+      'revoke every live token issued before an instant (POST /apiops/tokens/revoke-before/, or .../users/{u}/tokens/revoke-before/ with --user)',
+    )
+    .option('--user <username>', "only this user's tokens (default: everyone's)")
+    .option('--before <date-time>', 'an ISO 8601 date-time with a time zone (default: now)')
+    .action((opts: { user?: string; before?: string }) =>
+      withServices(async (s) => {
+        const before = parseBefore(opts.before, s.clock.now())
+        const owner = opts.user === undefined ? undefined : await users.requireUser(s, opts.user)
+        const count = await revokeTokensIssuedBefore(s, owner, before, OPERATOR.userId)
+        const whose = opts.user === undefined ? 'all users' : opts.user
+        print(
+          { username: opts.user ?? null, before: before.toISOString(), revokedCount: count },
+          () => `revoked ${count} token(s) of ${whose} issued before ${before.toISOString()}\n`,
         )
       })(),
     )

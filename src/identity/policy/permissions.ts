@@ -85,6 +85,8 @@ export const POLICY = {
   'keyMaterial.read': inProject('ROLE_API_SECURITY'),
   'keyMaterial.write': inProject('ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'),
   administer: { roles: ['ROLE_ADMIN'], inProject: false },
+  /** RFC 7662: whether a token is active and whose; for resource servers, not for people. */
+  'token.introspect': { roles: ['ROLE_TOKEN_INTROSPECTION'], inProject: false },
   'token.create': consoleOnly(errors.tokenCannotCreateTokens),
   /** A token may rotate itself only: another token could outlive it. */
   'token.rotateOther': consoleOnly(errors.tokenCannotRotateOthers),

@@ -13,11 +13,20 @@ import { RedisWindowStore, TokenRateLimiter } from './token-rate-limit.ts'
  */
 export const MAX_HEADER_BYTES = 16 * 1024
 
+/**
+ * The revocation endpoint needs no credentials, so it is limited per address instead: a
+ * person or a secret scanner submitting leaked tokens is far below this, and a client
+ * hunting for live tokens learns nothing from it anyway (it always answers 200).
+ */
+export const REVOCATIONS_PER_MINUTE = 30
+
 export interface Limits {
   /** Failed-login counts for the token endpoint and the console login. */
   login: LoginThrottle
   /** Requests per minute per API token. */
   tokens: TokenRateLimiter
+  /** Tokens submitted to the revocation endpoint per minute per client address. */
+  revocations: TokenRateLimiter
   close(): Promise<void>
 }
 
@@ -43,6 +52,12 @@ export function createLimits(deps: {
     tokens: new TokenRateLimiter(
       deps.clock,
       deps.tokenRateLimit,
+      redis ? new RedisWindowStore(redis) : undefined,
+      deps.log,
+    ),
+    revocations: new TokenRateLimiter(
+      deps.clock,
+      () => REVOCATIONS_PER_MINUTE,
       redis ? new RedisWindowStore(redis) : undefined,
       deps.log,
     ),

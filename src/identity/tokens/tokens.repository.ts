@@ -115,3 +115,28 @@ export async function revokeChain(
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
+/** Live tokens created before `before` (of one user, or all): revoked; returns how many. */
+export async function markRevokedIssuedBefore(
+  db: Queryable,
+  which: { userId: string | undefined; before: string; at: string; by: string },
+): Promise<number> {
+  let update = db
+    .updateTable('api_tokens')
+    .set({ revoked_at: which.at, revoked_by: which.by })
+    .where('created_at', '<', which.before)
+    .where('revoked_at', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', which.at)]))
+  if (which.userId !== undefined) update = update.where('user_id', '=', which.userId)
+  const result = await update.executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
+/** The username the audit log names a token's owner by. */
+export async function ownerName(db: Queryable, userId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .select('username')
+    .where('id', '=', userId)
+    .executeTakeFirst()
+  return row?.username
+}

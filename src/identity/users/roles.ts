@@ -7,6 +7,8 @@ export const ROLES = [
   'ROLE_MANAGE_PROXY_GROUPS',
   'ROLE_API_SECURITY',
   'ROLE_ADMIN',
+  /** Not the seed's: lets a resource server (a gateway) ask whether a token is active (RFC 7662). */
+  'ROLE_TOKEN_INTROSPECTION',
 ] as const
 
 export type Role = (typeof ROLES)[number]
