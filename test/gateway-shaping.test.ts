@@ -1,4 +1,5 @@
-import { request } from 'node:http'
+import { createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type GatewayNode, startGateway } from '../src/gateway/node.ts'
 import { configVersion } from '../src/resources/proxies/proxies.snapshot.ts'
@@ -94,12 +95,12 @@ describe.each(dialects())('gateway request and answer shaping (%s)', (dialect) =
     })
     expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300)
   }
-  const reverse = (name: string, clientRoute: object = {}) =>
+  const reverse = (name: string, clientRoute: object = {}, address = one.url) =>
     ok('POST', `${P}/apiProxies/url/`, {
       apiProxyName: name,
       apiProxyCreationType: 'REVERSE_PROXY',
       clientRoute: { relativePathList: [`/${name}`], ...clientRoute },
-      routingInfo: { routingAddressList: [{ address: one.url }] },
+      routingInfo: { routingAddressList: [{ address }] },
     })
   const cors = (name: string, settings: object) =>
     ok('PATCH', `${P}/apiProxies/${name}/settings/cors/`, {
@@ -275,6 +276,40 @@ describe.each(dialects())('gateway request and answer shaping (%s)', (dialect) =
       chunks: Array.from({ length: 8 }, () => Buffer.alloc(16 * 1024, 99)),
     })
     expect([streamed.status, JSON.parse(streamed.body).bytes]).toEqual([200, 128 * 1024])
+  })
+
+  it('bufferRequest: a body read whole is sent again after a connection error; a streamed one is not', async () => {
+    // Every other request has its connection cut once the body has arrived.
+    let calls = 0
+    const flaky = createServer((req, res) => {
+      let bytes = 0
+      req.on('data', (d: Buffer) => (bytes += d.length))
+      req.on('end', () => {
+        if (++calls % 2 === 1) return void req.socket.destroy()
+        res.end(JSON.stringify({ bytes }))
+      })
+    })
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r))
+    const address = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`
+    try {
+      await reverse('again', { bufferRequest: true }, address)
+      await reverse('once', {}, address)
+      for (const name of ['again', 'once'])
+        await ok('PATCH', `${P}/apiProxies/${name}/settings/connection/`, { retryCount: 1 })
+      await deployAll('again', 'once')
+      const put = (path: string) =>
+        send(gw.port, path, {
+          method: 'PUT',
+          chunks: [Buffer.alloc(3000, 1), Buffer.alloc(2000, 2)],
+        })
+      const again = await put('/again/x')
+      expect([again.status, again.body, calls]).toEqual([200, '{"bytes":5000}', 2])
+      const once = await put('/once/x')
+      expect([once.status, fault(once).faultCode, calls]).toEqual([502, 'BAD_GATEWAY', 3])
+    } finally {
+      flaky.closeAllConnections()
+      await new Promise((r) => flaky.close(r))
+    }
   })
 
   it('bufferResponse: answers with the whole body and its length, and 502 when it is over the cap', async () => {
