@@ -76,6 +76,8 @@ export interface Config {
   readonly gatewayPort: number
   /** The environment the embedded gateway serves (created on start when it is `development`). */
   readonly gatewayEnvironment: string
+  /** The most a gateway holds of one body a proxy buffers (bufferRequest / bufferResponse). */
+  readonly gatewayBufferMaxBytes: number
 }
 
 export class ConfigError extends Error {
@@ -296,6 +298,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...metricsSettings(env, problems),
     gatewayPort: integer(env, 'APIOPS_GATEWAY_PORT', 8081, 0, 65535, problems),
     gatewayEnvironment: env.APIOPS_GATEWAY_ENVIRONMENT || 'development',
+    gatewayBufferMaxBytes: integer(
+      env,
+      'APIOPS_GATEWAY_BUFFER_MAX_BYTES',
+      10 * 1024 * 1024,
+      1024,
+      1024 * 1024 * 1024,
+      problems,
+    ),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

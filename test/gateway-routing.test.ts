@@ -120,14 +120,65 @@ describe('the routing table', () => {
       deployed('pets', {}, { creationType: 'OPEN_API', endpoints }),
     ])
     const matcher = table.proxies[0]?.endpoints
-    expect(matcher?.match('GET', '/pets/7')).toEqual({ path: '/pets/{petId}', active: true })
-    expect(matcher?.match('GET', '/pets/7/')).toEqual({ path: '/pets/{petId}', active: true })
+    expect(matcher?.match('GET', '/pets/7')).toEqual({
+      path: '/pets/{petId}',
+      active: true,
+      rewrite: null,
+    })
+    expect(matcher?.match('GET', '/pets/7/')).toEqual({
+      path: '/pets/{petId}',
+      active: true,
+      rewrite: null,
+    })
     expect(matcher?.match('GET', '/pets/7/toys')).toBeUndefined()
     expect(matcher?.match('DELETE', '/pets/7')).toBeUndefined()
-    expect(matcher?.match('POST', '/pets')).toEqual({ path: '/pets', active: false })
-    expect(matcher?.match('PATCH', '/health')).toEqual({ path: '/health', active: true })
+    expect(matcher?.match('POST', '/pets')).toEqual({ path: '/pets', active: false, rewrite: null })
+    expect(matcher?.match('PATCH', '/health')).toEqual({
+      path: '/health',
+      active: true,
+      rewrite: null,
+    })
     // A reverse proxy declares nothing: everything under its route goes through.
     expect(new RoutingTable('e', 1, [deployed('r', {})]).proxies[0]?.endpoints).toBeNull()
+  })
+
+  it("compiles an endpoint's backend resource URL once: by name, by position, literal, absolute", () => {
+    const endpoint = (id: string, path: string, backendResourceUrl: string): SnapshotEndpoint => ({
+      id,
+      method: 'GET',
+      path,
+      active: true,
+      backendResourceUrl,
+      backendMethod: 'GET',
+    })
+    const table = new RoutingTable('e', 1, [
+      deployed(
+        'r',
+        {},
+        {
+          creationType: 'OPEN_API',
+          endpoints: [
+            endpoint('1', '/a/{x}/b/{y}', '/y/{y}/x/{x}'),
+            endpoint('2', '/c/{id}', 'c2/{other}/{more}'),
+            endpoint('3', '/d', '/e?k=v'),
+            endpoint('4', '/f/{id}', 'https://elsewhere.example/f/{id}'),
+            endpoint('5', '/g/{id}/', '/g/{id}'),
+          ],
+        },
+      ),
+    ])
+    const matcher = table.proxies[0]?.endpoints
+    const rewrite = (path: string) => {
+      const hit = matcher?.match('GET', path)
+      return hit?.rewrite ? hit.rewrite(path) : hit?.rewrite
+    }
+    expect(rewrite('/a/1/b/2')).toBe('/y/2/x/1')
+    // A name the path lacks takes the parameter at its position; one past them stays.
+    expect(rewrite('/c/9')).toBe('/c2/9/{more}')
+    expect(rewrite('/d')).toBe('/e?k=v')
+    // Not applied: an absolute URL, and a backend that is the path itself.
+    expect(rewrite('/f/1')).toBeNull()
+    expect(rewrite('/g/1')).toBeNull()
   })
 
   it('keeps the upstream base path and the read timeout in seconds', () => {

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net'
 
 /**
  * A real upstream for the gateway tests: echoes what it received as JSON, and has
- * paths that misbehave on purpose (/slow, /reset, /big/<MiB>, /upload counts bytes).
+ * paths that misbehave on purpose (/slow, /reset, /big/<MiB>, /upload counts bytes;
+ * /cors answers CORS headers of its own).
  */
 export interface Upstream {
   url: string
@@ -55,10 +56,14 @@ export async function startUpstream(name: string): Promise<Upstream> {
         headers: req.headers,
         bytes,
       })
+      const own = path.endsWith('/cors')
+        ? { 'access-control-allow-origin': '*', 'access-control-max-age': '1', vary: 'Accept' }
+        : {}
       res.writeHead(200, {
         'content-type': 'application/json',
         connection: 'keep-alive',
         'x-upstream': name,
+        ...own,
       })
       res.end(body)
     })

@@ -92,6 +92,7 @@ async function embeddedGateway(
     now: () => runtime.clock.now(),
     log,
     onCompleted,
+    bufferLimit: config.gatewayBufferMaxBytes,
   }).catch((error: Error) => {
     log.error(
       { err: error.message, port: config.gatewayPort },

@@ -26,6 +26,7 @@ export interface EmbeddedOptions {
   now: () => Date
   log: GatewayLog
   onCompleted?: TrafficHook
+  bufferLimit?: number
 }
 
 /** Creates `development` (accessUrl http://localhost:<port>) when it is the one served and missing. */
@@ -58,6 +59,7 @@ export async function startEmbeddedGateway(options: EmbeddedOptions): Promise<Ga
     port: options.port,
     host: options.host,
     log: options.log,
+    ...(options.bufferLimit ? { bufferLimit: options.bufferLimit } : {}),
     ...(options.onCompleted ? { onCompleted: options.onCompleted } : {}),
   })
 }

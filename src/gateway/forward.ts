@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
+import { corsOverUpstream } from './cors.ts'
 import { sendFault } from './faults.ts'
 import type { Pools } from './pools.ts'
 import type { LiveProxy, Upstream } from './table.ts'
@@ -8,8 +9,10 @@ import { mayRetry, type Outcome } from './upstreams/index.ts'
 /*
  * One request forwarded: the request body streams to the upstream as it arrives, the
  * response streams back with backpressure (the upstream is paused while the client is
- * slow), nothing is buffered. The exchange is the undici handler itself, so a request
- * costs one object and the header array.
+ * slow), nothing is buffered unless the proxy's client route says so (bufferRequest: the
+ * handler reads the body first and hands over a Buffer; bufferResponse: the answer is
+ * held whole, up to the cap, and sent with its length). The exchange is the undici
+ * handler itself, so a request costs one object and the header array.
  *
  * Every address the chooser picks is reported exactly once, with the outcome of its last
  * attempt: same-address retries (the proxy's retryCount) re-send without a new pick, so
@@ -54,6 +57,11 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private failoversLeft: number
   private excluded: Set<string> | null = null
   private onDrain: (() => void) | null = null
+  /** A buffered answer while it arrives: its chunks, then what writeHead needs. */
+  private held: Buffer[] | null = null
+  private heldHead:
+    | [number, string | undefined, Record<string, string | string[] | undefined>]
+    | null = null
 
   constructor(
     readonly req: IncomingMessage,
@@ -62,7 +70,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     upstream: Upstream,
     private readonly path: string,
     private readonly headers: string[],
-    private readonly hasBody: boolean,
+    /** The client's body: streamed (the request itself), read whole (bufferRequest), or none. */
+    private readonly body: IncomingMessage | Buffer | null,
     private readonly pools: Pools,
     private readonly end: ExchangeEnd,
     /** performance.now() when the request arrived, and the endpoint it matched: for the traffic record. */
@@ -97,7 +106,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
         path: path.charCodeAt(0) === 47 ? path : `/${path}`,
         method: this.req.method as Dispatcher.HttpMethod,
         headers: this.headers,
-        body: this.hasBody ? this.req : null,
+        body: this.body,
         headersTimeout: this.proxy.readTimeoutMs,
         bodyTimeout: this.proxy.readTimeoutMs,
       },
@@ -111,7 +120,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseStart(
-    _controller: Controller,
+    controller: Controller,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
     statusMessage?: string,
@@ -125,12 +134,26 @@ export class Exchange implements Dispatcher.DispatchHandler {
       for (const n of connection.split(',')) delete headers[n.trim().toLowerCase()]
     this.settle(statusCode >= 500 ? 'status-5xx' : 'ok')
     if (this.finished) return
+    if (this.proxy.cors !== null) corsOverUpstream(headers)
+    if (this.proxy.bufferResponse) {
+      if (Number(headers['content-length']) > this.proxy.bufferLimit) this.tooLarge(controller)
+      else {
+        this.held = []
+        this.heldHead = [statusCode, statusMessage || undefined, headers]
+      }
+      return
+    }
     this.res.writeHead(statusCode, statusMessage || undefined, headers as never)
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
     if (this.finished) return
     this.bytesOut += chunk.length
+    if (this.held !== null) {
+      if (this.bytesOut > this.proxy.bufferLimit) this.tooLarge(controller)
+      else this.held.push(chunk)
+      return
+    }
     if (!this.res.write(chunk)) {
       controller.pause()
       this.onDrain ??= () => this.controller?.resume()
@@ -141,8 +164,30 @@ export class Exchange implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.finished) return
     this.finished = true
-    this.res.end()
+    if (this.held !== null) this.sendHeld()
+    else this.res.end()
     this.end(this, this.status, null)
+  }
+
+  /** The buffered answer, whole, with its length (a HEAD, 204 or 304 keeps the upstream's headers). */
+  private sendHeld(): void {
+    const [status, message, headers] = this.heldHead as NonNullable<typeof this.heldHead>
+    const body = Buffer.concat(this.held as Buffer[], this.bytesOut)
+    this.held = null
+    if (this.req.method !== 'HEAD' && status !== 204 && status !== 304)
+      headers['content-length'] = String(body.length)
+    this.res.writeHead(status, message, headers as never)
+    this.res.end(body)
+  }
+
+  /** A buffered answer over the cap: the upstream call stops and the client gets a 502. */
+  private tooLarge(controller: Controller): void {
+    this.finished = true
+    this.held = null
+    controller.abort(new Error('the answer is larger than the gateway buffers'))
+    const message = `The backend's answer is larger than the ${this.proxy.bufferLimit} bytes the gateway buffers`
+    sendFault(this.res, this.proxy.template, 'BAD_GATEWAY', message, 502)
+    this.end(this, 502, 'RESPONSE_TOO_LARGE')
   }
 
   onResponseError(_controller: Controller, error: Error): void {
@@ -154,6 +199,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (this.pending && !this.res.headersSent && this.retry(outcome)) return
     this.settle(outcome)
     this.finished = true
+    // A buffered answer cut mid-body has sent nothing yet: it becomes a clean fault.
+    this.held = null
     if (timeout) {
       sendFault(
         this.res,
@@ -185,11 +232,12 @@ export class Exchange implements Dispatcher.DispatchHandler {
    * Sends the request again after a failed attempt: to the same address while the
    * proxy's retryCount allows, then to another one (failoverRetryCount). A request the
    * upstream received (onRequestStart ran: bytes were written) is re-sent only when
-   * mayRetry says so, and one whose streamed body was sent never is: it has been read.
+   * mayRetry says so, and one whose streamed body was sent never is: it has been read
+   * (a buffered body can be sent again).
    */
   private retry(outcome: Outcome): boolean {
     const sent = this.controller !== null
-    if (sent && this.hasBody) return false
+    if (sent && this.body === this.req) return false
     if (!mayRetry(this.req.method as string, sent, outcome)) return false
     if (this.retriesLeft > 0) {
       this.retriesLeft--

@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { defaultSettings } from '../resources/proxies/settings/settings.model.ts'
+import { readBody } from './buffering.ts'
+import { corsOnAnswer, PREFLIGHT_VARY, preflight, rawHeader } from './cors.ts'
+import type { EndpointHit } from './endpoints.ts'
 import { compileTemplate, type ErrorTemplate, type FaultCode, sendFault } from './faults.ts'
 import { Exchange, type ExchangeEnd } from './forward.ts'
 import type { Pools } from './pools.ts'
@@ -200,21 +203,91 @@ export class GatewayHandler {
     const table = this.state.table
     const host = seen.host
     const hostname = host !== undefined && table.hasVirtualHosts ? hostnameOf(host) : undefined
-    const entry = table.match(hostname, path, req.method as string, raw)
+    const method = req.method as string
+    if (method === 'OPTIONS' && this.preflight(req, res, start, hostname, path)) return
+    const entry = table.match(hostname, path, method, raw)
     if (entry === undefined) {
       this.fault(req, res, start, null, 'NOT_FOUND', `No API proxy is deployed at ${path}`, 404)
       return
     }
-    const suffix = entry.cut === 0 ? path : path.slice(entry.cut)
-    const endpoint = this.admit(req, res, start, entry.proxy, suffix)
-    if (endpoint === false) return
     const proxy = entry.proxy
+    if (proxy.cors !== null) corsOnAnswer(res, proxy.cors, raw)
+    const suffix = entry.cut === 0 ? path : path.slice(entry.cut)
+    const hit = this.admit(req, res, start, proxy, suffix)
+    if (hit === false) return
+    const remote = req.socket.remoteAddress ?? ''
+    const forwardedFor = seen.forwardedFor
+    headers.push(
+      'x-forwarded-for',
+      forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`,
+    )
+    if (host !== undefined && (seen.setByFront & 1) === 0) headers.push('x-forwarded-host', host)
+    if ((seen.setByFront & 2) === 0) headers.push('x-forwarded-proto', 'http')
+    const rewrite = hit?.rewrite ?? null
+    const target = rewrite === null ? suffix : rewrite(suffix)
+    const forwardPath =
+      q === -1
+        ? target
+        : target + (rewrite !== null && target.includes('?') ? '&' : '?') + url.slice(q + 1)
+    const endpoint = hit?.path ?? null
+    if (seen.hasBody && proxy.bufferRequest)
+      this.buffered(req, res, start, proxy, forwardPath, headers, endpoint)
+    else
+      this.dispatch(
+        req,
+        res,
+        start,
+        proxy,
+        forwardPath,
+        headers,
+        seen.hasBody ? req : null,
+        endpoint,
+      )
+  }
+
+  /** bufferRequest: the body is read whole, within the cap, then forwarded. */
+  private buffered(
+    req: IncomingMessage,
+    res: ServerResponse,
+    start: number,
+    proxy: LiveProxy,
+    forwardPath: string,
+    headers: string[],
+    endpoint: string | null,
+  ): void {
+    const chunked = req.headers['content-length'] === undefined
+    readBody(req, proxy.bufferLimit, (body) => {
+      if (body === 'aborted') {
+        this.complete(req, start, proxy, endpoint, 499, 'CLIENT_CLOSED', null)
+      } else if (body === 'too-large') {
+        // The rest of the body stays unread: the connection cannot carry another request.
+        res.setHeader('connection', 'close')
+        const message = `The request body is larger than the ${proxy.bufferLimit} bytes this API proxy buffers`
+        this.fault(req, res, start, proxy, 'PAYLOAD_TOO_LARGE', message, 413)
+      } else {
+        if (chunked) headers.push('content-length', String(body.length))
+        this.dispatch(req, res, start, proxy, forwardPath, headers, body, endpoint)
+      }
+    })
+  }
+
+  /** Picks the upstream address and sends the request there. */
+  private dispatch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    start: number,
+    proxy: LiveProxy,
+    forwardPath: string,
+    headers: string[],
+    body: IncomingMessage | Buffer | null,
+    endpoint: string | null,
+  ): void {
     const chooser = proxy.chooser
     const hashKey =
       chooser.hashKeySource === null
         ? undefined
         : chooser.hashKeySource === 'url'
-          ? url
+          ? (req.url as string)
           : clientAddress(req, proxy)
     const address = chooser.pick(NO_EXCLUSIONS, hashKey)
     if (address === undefined) {
@@ -229,16 +302,6 @@ export class GatewayHandler {
       this.fault(req, res, start, proxy, 'BAD_GATEWAY', 'No backend address is available', 502)
       return
     }
-    const remote = req.socket.remoteAddress ?? ''
-    const forwardedFor = seen.forwardedFor
-    headers.push(
-      'x-forwarded-for',
-      forwardedFor === undefined ? remote : `${forwardedFor}, ${remote}`,
-    )
-    if (host !== undefined && (seen.setByFront & 1) === 0) headers.push('x-forwarded-host', host)
-    if ((seen.setByFront & 2) === 0) headers.push('x-forwarded-proto', 'http')
-    const forwardPath = q === -1 ? suffix : suffix + url.slice(q)
-    const hasBody = seen.hasBody
     new Exchange(
       req,
       res,
@@ -246,19 +309,50 @@ export class GatewayHandler {
       upstream,
       forwardPath,
       headers,
-      hasBody,
+      body,
       this.state.pools,
       this.ended,
       start,
       endpoint,
       hashKey,
-    ).dispatch(start)
+    ).dispatch(performance.now())
+  }
+
+  /**
+   * A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) to a proxy
+   * with CORS on is answered here, routed as the request it announces would be; true
+   * when it was. Any other OPTIONS goes on as usual.
+   */
+  private preflight(
+    req: IncomingMessage,
+    res: ServerResponse,
+    start: number,
+    hostname: string | undefined,
+    path: string,
+  ): boolean {
+    const raw = req.rawHeaders
+    const origin = rawHeader(raw, 'origin')
+    const asked = rawHeader(raw, 'access-control-request-method')
+    if (origin === undefined || asked === undefined) return false
+    const entry = this.state.table.match(hostname, path, asked.toUpperCase(), raw)
+    const cors = entry?.proxy.cors
+    if (entry === undefined || cors === null || cors === undefined) return false
+    const answer = preflight(cors, origin, asked, rawHeader(raw, 'access-control-request-headers'))
+    if ('refused' in answer) {
+      res.setHeader('vary', PREFLIGHT_VARY)
+      this.fault(req, res, start, entry.proxy, 'CORS_REJECTED', answer.refused, 403)
+      return true
+    }
+    res.writeHead(200, answer.headers)
+    res.end()
+    this.complete(req, start, entry.proxy, null, 200, null, null)
+    return true
   }
 
   /**
    * Answers what the proxy answers without its upstream (maintenance, an endpoint it
    * does not declare or has disabled, routing off): false when it did; else the
-   * matched endpoint's template, or null for a reverse proxy.
+   * matched endpoint, or null for a reverse proxy.
    */
   private admit(
     req: IncomingMessage,
@@ -266,7 +360,7 @@ export class GatewayHandler {
     start: number,
     proxy: LiveProxy,
     suffix: string,
-  ): string | null | false {
+  ): EndpointHit | null | false {
     if (proxy.maintenance !== null) {
       const m = proxy.maintenance
       res.writeHead(m.status, {
@@ -277,7 +371,7 @@ export class GatewayHandler {
       this.complete(req, start, proxy, null, m.status, 'MAINTENANCE', null)
       return false
     }
-    let endpoint: string | null = null
+    let endpoint: EndpointHit | null = null
     if (proxy.endpoints !== null) {
       const method = req.method as string
       const hit = proxy.endpoints.match(method, suffix)
@@ -286,7 +380,7 @@ export class GatewayHandler {
         this.fault(req, res, start, proxy, 'NOT_FOUND', `${method} ${suffix || '/'} ${why}`, 404)
         return false
       }
-      endpoint = hit.path
+      endpoint = hit
     }
     if (!proxy.routingEnabled) {
       const message = 'Routing to the backend is disabled for this API proxy'

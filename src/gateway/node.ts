@@ -41,6 +41,8 @@ export interface GatewayOptions {
   chooserFactory?: UpstreamChooserFactory
   /** What breakers and cool-downs judge time by (systemClock unless a test freezes it). */
   clock?: Clock
+  /** The cap on a body a proxy buffers (bufferRequest / bufferResponse), in bytes. */
+  bufferLimit?: number
   log?: GatewayLog
   /** How often SQLite's data_version is read (ms). */
   dataVersionPollMs?: number
@@ -70,6 +72,7 @@ async function firstTable(options: GatewayOptions) {
     atRestKeys: options.atRestKeys,
     chooserFactory: options.chooserFactory,
     clock: options.clock,
+    bufferLimit: options.bufferLimit,
     skipped: (proxy: string, reason: string) =>
       log.warn({ proxy, reason }, 'gateway: a deployed API proxy is not served'),
   }

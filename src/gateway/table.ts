@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../clock.ts'
 import type { DeploymentSnapshot } from '../resources/proxies/proxies.snapshot.ts'
 import type { StoredSettings } from '../resources/proxies/settings/settings.model.ts'
+import { type CorsPlan, compileCors } from './cors.ts'
 import { EndpointMatcher } from './endpoints.ts'
 import { compileTemplate, type ErrorTemplate } from './faults.ts'
 import {
@@ -47,6 +48,12 @@ export interface LiveProxy {
   clientIpHeader: { name: string; order: string } | null
   /** Null for a reverse proxy: every path under the route is forwarded. */
   endpoints: EndpointMatcher | null
+  /** The CORS settings compiled; null when CORS is off. */
+  cors: CorsPlan | null
+  /** The client route's bufferRequest / bufferResponse: read the whole body first, up to bufferLimit bytes. */
+  bufferRequest: boolean
+  bufferResponse: boolean
+  bufferLimit: number
 }
 
 export interface RouteEntry {
@@ -65,6 +72,8 @@ export interface Deployed {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000
+/** The most a buffered body may hold when the node is not told otherwise (APIOPS_GATEWAY_BUFFER_MAX_BYTES). */
+export const DEFAULT_BUFFER_LIMIT = 10 * 1024 * 1024
 export const DEFAULT_READ_TIMEOUT_MS = 30_000
 
 const isSet = (seconds: number | null | undefined) => typeof seconds === 'number' && seconds > 0
@@ -79,6 +88,8 @@ function upstreamOf(address: string): Upstream {
 export interface ChooserDeps {
   chooserFactory?: UpstreamChooserFactory | undefined
   clock?: Clock | undefined
+  /** The node's cap on a buffered request or response body, in bytes. */
+  bufferLimit?: number | undefined
 }
 
 export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LiveProxy {
@@ -135,6 +146,11 @@ export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LivePr
       : null,
     endpoints:
       snapshot.creationType === 'REVERSE_PROXY' ? null : new EndpointMatcher(snapshot.endpoints),
+    cors: compileCors(settings.cors),
+    // Only an explicit true buffers: streaming is what a proxy saved without the field gets.
+    bufferRequest: snapshot.clientRoute.bufferRequest === true,
+    bufferResponse: snapshot.clientRoute.bufferResponse === true,
+    bufferLimit: deps.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
   }
 }
 

@@ -46,6 +46,7 @@ async function runGateway(ctx: CliContext, config: Config, flags: GatewayFlags):
       host: flags.host,
       log,
       onCompleted: traffic.hook,
+      bufferLimit: config.gatewayBufferMaxBytes,
     })
     // The node's /metrics on a port of its own (APIOPS_METRICS_PORT), never the traffic port.
     const listener =
