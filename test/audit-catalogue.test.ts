@@ -147,6 +147,22 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
       200,
     )
     await step('token.revokedAll', { method: 'DELETE', url: '/apiops/users/alice/tokens/' }, 200)
+    // A canary is planted, then presented: it answers 401 and raises the alert.
+    const planted = await call({
+      method: 'POST',
+      url: '/apiops/me/canary-tokens/',
+      payload: { name: 'decoy' },
+    })
+    seen = (await rows()).length - 1
+    const canaryRow = (await rows())[seen] as AuditEventRow
+    expect(canaryRow.action).toBe('token.canaryCreated')
+    covered.add('token.canaryCreated')
+    seen += 1
+    await step(
+      'token.canaryTriggered',
+      { url: '/apiops/me/', headers: bearer(planted.json().token) },
+      401,
+    )
     // An already rotated token presented to rotate itself again: its chain is revoked.
     const old = await tokenFor(ctx, (await makeUser(ctx, 'reuser')).id)
     const again = {

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Action, POLICY, type Rule } from '../src/identity/policy/permissions.ts'
+import { createCanary } from '../src/identity/tokens/canary.service.ts'
 import type { Role } from '../src/identity/users/roles.ts'
 import { testMmdb } from './fixtures/mmdb.ts'
 import { certificateUpload } from './fixtures/multipart.ts'
@@ -230,6 +231,15 @@ async function freshUser(fx: Fixtures, n: number): Promise<string> {
   return name
 }
 
+async function canaryFor(ctx: TestContext, userId: string): Promise<{ id: string }> {
+  const issued = await createCanary(
+    ctx.services,
+    { id: userId, username: 'matrix' },
+    { name: 'canary', source: 'cli' },
+  )
+  return issued.view
+}
+
 async function freshToken(fx: Fixtures, owner: string): Promise<string> {
   const users = (await fx.adminCall('GET', `/apiops/users/${owner}/`)).json()
   return (await tokenFor(fx.ctx, users.id as string)).id
@@ -259,6 +269,21 @@ const MATRIX: Record<string, Entry> = {
     access: 'any',
     ok: 201,
     make: () => ({ url: '/apiops/me/tokens/SELF/rotate/' }),
+  },
+  'GET /apiops/me/canary-tokens/': {
+    access: 'any',
+    ok: 200,
+    make: () => ({ url: '/apiops/me/canary-tokens/' }),
+  },
+  'POST /apiops/me/canary-tokens/': {
+    access: 'any',
+    ok: 201,
+    make: () => ({ url: '/apiops/me/canary-tokens/', payload: { name: 'decoy' } }),
+  },
+  'DELETE /apiops/me/canary-tokens/:id/': {
+    access: 'any',
+    ok: 200,
+    make: () => ({ url: '/apiops/me/canary-tokens/OWN_CANARY/' }),
   },
   'PUT /apiops/me/password/': {
     access: 'password.changeOwn',
@@ -383,6 +408,25 @@ const MATRIX: Record<string, Entry> = {
     make: async (fx, n) => {
       const user = await freshUser(fx, n)
       return { url: `/apiops/users/${user}/tokens/${await freshToken(fx, user)}/` }
+    },
+  },
+  'GET /apiops/users/:username/canary-tokens/': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/users/plain/canary-tokens/' }),
+  },
+  'POST /apiops/users/:username/canary-tokens/': {
+    access: 'administer',
+    ok: 201,
+    make: () => ({ url: '/apiops/users/plain/canary-tokens/', payload: { name: 'decoy' } }),
+  },
+  'DELETE /apiops/users/:username/canary-tokens/:id/': {
+    access: 'administer',
+    ok: 200,
+    make: async (fx, n) => {
+      const user = await freshUser(fx, n)
+      const id = (await fx.adminCall('GET', `/apiops/users/${user}/`)).json().id as string
+      return { url: `/apiops/users/${user}/canary-tokens/${(await canaryFor(fx.ctx, id)).id}/` }
     },
   },
   'DELETE /apiops/users/:username/tokens/': {
@@ -1476,9 +1520,13 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
       const call = await entry.make(fx, n)
       let url = call.url
       let presented = actor === 'anonymous' ? undefined : tokens[actor]
-      for (const placeholder of ['/OWN/', '/SELF/']) {
+      for (const placeholder of ['/OWN/', '/SELF/', '/OWN_CANARY/']) {
         if (!url.includes(placeholder)) continue
-        const owned = await tokenFor(fx.ctx, fx.userId[actor === 'anonymous' ? 'plain' : actor])
+        const owner = fx.userId[actor === 'anonymous' ? 'plain' : actor]
+        const owned =
+          placeholder === '/OWN_CANARY/'
+            ? await canaryFor(fx.ctx, owner)
+            : await tokenFor(fx.ctx, owner)
         url = url.replace(placeholder, `/${owned.id}/`)
         if (placeholder === '/SELF/' && presented) presented = owned.token
       }

@@ -36,6 +36,8 @@ export interface AuditEventFields extends ResourceEventFields, SecurityEventFiel
   'token.revokedAll': { owner: string; count: number }
   'token.rotated': { tokenId: string; newTokenId: string; owner: string; graceSeconds: number }
   'token.rotationReused': { tokenId: string; chainId: string; owner: string; count: number }
+  'token.canaryCreated': { tokenId: string; owner: string; name: string }
+  'token.canaryTriggered': { tokenId: string; method: string; path: string; userAgent: string }
   'token.usedFromNewAddress': { tokenId: string; previous: string }
   /** RFC 7009: whoever held the token, signed in or not (the actor is the token's owner). */
   'token.revokedByPresenter': { tokenId: string; owner: string }
@@ -113,6 +115,16 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
     label: 'Rotated token reused: its chain revoked',
     when: 'An already rotated token is presented to rotate it again: its secret is in two hands, so every token of its rotation chain is revoked',
     fields: ['tokenId', 'chainId', 'owner', 'count'],
+  },
+  'token.canaryCreated': {
+    label: 'Canary token created',
+    when: 'A canary token is made: it grants nothing, and any use of it raises an alert',
+    fields: ['tokenId', 'owner', 'name'],
+  },
+  'token.canaryTriggered': {
+    label: 'ALERT: canary token used',
+    when: 'Someone presents a canary token (it answers 401 as if revoked): the token has leaked',
+    fields: ['tokenId', 'method', 'path', 'userAgent'],
   },
   'token.usedFromNewAddress': {
     label: 'Token used from a new address',

@@ -28,6 +28,7 @@ import * as m0026 from './migrations/0026_gateway.ts'
 import * as m0027 from './migrations/0027_traffic.ts'
 import * as m0028 from './migrations/0028_jwk_inputs.ts'
 import * as m0033 from './migrations/0033_token_rotation.ts'
+import * as m0034 from './migrations/0034_canary_tokens.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -60,6 +61,7 @@ export const migrations: Record<string, Migration> = {
   '0027_traffic': m0027,
   '0028_jwk_inputs': m0028,
   '0033_token_rotation': m0033,
+  '0034_canary_tokens': m0034,
 }
 
 export class SchemaTooNewError extends Error {}

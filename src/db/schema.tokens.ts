@@ -1,6 +1,7 @@
-/** The api_tokens table: personal API access tokens (0001, 0033). */
+/** The api_tokens table: personal API access tokens (0001, 0033, 0034). */
 
 export type TokenSource = 'console' | 'api' | 'cli'
+export type TokenKind = 'canary'
 
 export interface ApiTokensTable {
   /** The JWT's jti. */
@@ -22,4 +23,6 @@ export interface ApiTokensTable {
   rotated_to: string | null
   /** The first token of its rotation chain (0033); null: it starts one itself. */
   chain_id: string | null
+  /** 'canary': it grants nothing and every use raises an alert (0034); null: ordinary. */
+  kind: TokenKind | null
 }

@@ -2,7 +2,7 @@ import type { Insertable, Selectable, Updateable } from 'kysely'
 import type * as R from './schema.resources.ts'
 import type { ApiTokensTable } from './schema.tokens.ts'
 
-export type { ApiTokensTable, TokenSource } from './schema.tokens.ts'
+export type { ApiTokensTable, TokenKind, TokenSource } from './schema.tokens.ts'
 
 /**
  * Row types of every table, beside the migrations that create them.

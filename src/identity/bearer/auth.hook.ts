@@ -11,6 +11,7 @@ import {
   type SessionsDeps,
 } from '../sessions/sessions.service.ts'
 import { authenticateBearer, type BearerDeps } from './bearer-check.ts'
+import { type CanaryDeps, noticeCanary } from './canary.ts'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -43,7 +44,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
  */
 export function installAuth(
   app: FastifyInstance,
-  deps: BearerDeps & SessionsDeps,
+  deps: BearerDeps & SessionsDeps & CanaryDeps,
   afterAuth?: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>,
 ): void {
   app.decorateRequest('principal', null)
@@ -51,14 +52,24 @@ export function installAuth(
 
   const authenticate = (request: FastifyRequest): void | Promise<void> => {
     if (request.headers.authorization !== undefined) {
-      const principal = authenticateBearer(deps, request.headers.authorization, request.ip)
+      let principal: ReturnType<typeof authenticateBearer>
+      try {
+        principal = authenticateBearer(deps, request.headers.authorization, request.ip)
+      } catch (error) {
+        throw noticeCanary(deps, request, error)
+      }
       if (!(principal instanceof Promise)) {
         request.principal = principal
         return
       }
-      return principal.then((p) => {
-        request.principal = p
-      })
+      return principal.then(
+        (p) => {
+          request.principal = p
+        },
+        (error: unknown) => {
+          throw noticeCanary(deps, request, error)
+        },
+      )
     }
     return authenticateWithSession(deps, request)
   }

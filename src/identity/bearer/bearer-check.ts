@@ -9,6 +9,7 @@ import { MAX_TOKEN_LENGTH, type TokenCodec, type VerifiedToken } from '../tokens
 import * as repo from '../tokens/tokens.repository.ts'
 import { loadCachedUser } from '../users/users.service.ts'
 import type { AuthCache, CachedUser } from './auth-cache.ts'
+import { CanaryTripped } from './canary.ts'
 import { permissionsOfTokenOwner } from './token-permissions.ts'
 import type { UsageRecorder } from './usage-recorder.ts'
 
@@ -98,6 +99,8 @@ function checkRow(verified: VerifiedToken, row: ApiTokenRow | undefined, nowMs: 
   if (!row || row.user_id !== claims.sub || row.kid !== key.kid) throw errors.tokenUnknown()
   if (!sameHash(row.token_hash, hash)) throw errors.tokenUnknown()
   if (row.revoked_at !== null) throw errors.tokenRevoked()
+  // Never admitted, so every use comes back here and is noticed (auth.hook.ts).
+  if (row.kind === 'canary') throw new CanaryTripped(row.id, row.user_id)
   const expiresAtMs = expiryMs(row.expires_at)
   if (expiresAtMs <= nowMs) throw errors.tokenExpired(new Date(expiresAtMs))
   const admission: Admission = { row, expiresAtMs }

@@ -15,14 +15,31 @@ export function listTokensOfUser(db: Queryable, userId: string): Promise<ApiToke
     .selectFrom('api_tokens')
     .selectAll()
     .where('user_id', '=', userId)
+    .where('kind', 'is', null)
     .orderBy('created_at', 'desc')
     .orderBy('id')
     .execute()
 }
 
-/** The token list's query, unordered (src/http/lists.ts orders and pages it). */
+/** The token list's query, unordered (src/http/lists.ts orders and pages it); no canaries. */
 export function tokensOfUser(db: Queryable, userId: string) {
-  return db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId)
+  return db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('kind', 'is', null)
+}
+
+/** A user's canary tokens, listed apart, newest first. */
+export function canaryTokensOfUser(db: Queryable, userId: string): Promise<ApiTokenRow[]> {
+  return db
+    .selectFrom('api_tokens')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'canary')
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .execute()
 }
 
 /** Returns whether a row changed, so revoking twice is not reported as a fresh revocation. */
@@ -52,6 +69,8 @@ export async function markAllRevoked(
     .set({ revoked_at: at, revoked_by: by })
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
+    // A canary stays armed: revoking everything after a leak is when it matters most.
+    .where('kind', 'is', null)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]))
     .executeTakeFirst()
   return Number(result.numUpdatedRows)

@@ -2,11 +2,10 @@ import type { Kysely } from 'kysely'
 import type { AuditSink } from '../../audit/audit.recorder.ts'
 import type { Clock } from '../../clock.ts'
 import type { EventBus } from '../../cluster/events.ts'
-import type { ApiTokenRow, Database, TokenSource } from '../../db/schema.ts'
+import type { ApiTokenRow, Database, TokenKind, TokenSource } from '../../db/schema.ts'
 import { errors } from '../../errors.ts'
 import { INVISIBLE, LABEL } from '../../http/schemas.ts'
-import { authorize, type Principal } from '../policy/permissions.ts'
-import { type Expiry, expiryFromColumn, expiryMs, expiryToColumn, NEVER_EXPIRES } from './expiry.ts'
+import { type Expiry, expiryMs, expiryToColumn, NEVER_EXPIRES } from './expiry.ts'
 import { hashToken, newTokenId, type TokenCodec } from './token-format.ts'
 import * as repo from './tokens.repository.ts'
 
@@ -135,6 +134,7 @@ export async function issueToken(
     expiresAt: Expiry
     /** The rotation chain the token continues (its first token's id). */
     chainId?: string
+    kind?: TokenKind
   },
 ): Promise<IssuedToken> {
   const now = deps.clock.now()
@@ -156,6 +156,7 @@ export async function issueToken(
     revoked_by: null,
     rotated_to: null,
     chain_id: input.chainId ?? null,
+    kind: input.kind ?? null,
   }
   await repo.insertToken(deps.db, row)
   return { token, view: tokenView(row, now) }
@@ -195,7 +196,9 @@ export async function ownedToken(
   const row = /^[0-9a-f]{32}$/.test(tokenId)
     ? await repo.findTokenById(deps.db, tokenId)
     : undefined
-  if (!row || row.user_id !== ownerId) throw errors.notFound(`Token '${tokenId}'`)
+  // Canaries are managed at their own paths: here they are as absent as another's token.
+  if (!row || row.user_id !== ownerId || row.kind !== null)
+    throw errors.notFound(`Token '${tokenId}'`)
   return row
 }
 

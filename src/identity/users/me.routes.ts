@@ -26,7 +26,6 @@ import {
 } from '../tokens/tokens.schemas.ts'
 import {
   createToken,
-  type IssuedToken,
   parseExpiry,
   revokeToken,
   type TokensDeps,
@@ -43,7 +42,12 @@ const ownerOf = (me: { userId: string; username: string }) => ({
 })
 
 /** The secret is in this body: no cache, no intermediary, may keep it. */
-export function sendIssued(reply: FastifyReply, issued: IssuedToken, status: number) {
+/** A new secret's one showing: never cached anywhere on the way. */
+export function sendIssued(
+  reply: FastifyReply,
+  issued: { token: string; view: object },
+  status: number,
+) {
   return reply
     .code(status)
     .header('cache-control', 'no-store')
