@@ -76,6 +76,8 @@ export interface Config {
   readonly gatewayPort: number
   /** The environment the embedded gateway serves (created on start when it is `development`). */
   readonly gatewayEnvironment: string
+  /** How long a deploy's answer waits for live gateway nodes to apply it (ms); 0: no wait. */
+  readonly deployConfirmMs: number
 }
 
 export class ConfigError extends Error {
@@ -296,6 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...metricsSettings(env, problems),
     gatewayPort: integer(env, 'APIOPS_GATEWAY_PORT', 8081, 0, 65535, problems),
     gatewayEnvironment: env.APIOPS_GATEWAY_ENVIRONMENT || 'development',
+    deployConfirmMs: integer(env, 'APIOPS_DEPLOY_CONFIRM_MS', 2000, 0, 60_000, problems),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

@@ -26,6 +26,7 @@ export interface EmbeddedOptions {
   now: () => Date
   log: GatewayLog
   onCompleted?: TrafficHook
+  onApplied?: (version: number) => void
 }
 
 /** Creates `development` (accessUrl http://localhost:<port>) when it is the one served and missing. */
@@ -59,5 +60,6 @@ export async function startEmbeddedGateway(options: EmbeddedOptions): Promise<Ga
     host: options.host,
     log: options.log,
     ...(options.onCompleted ? { onCompleted: options.onCompleted } : {}),
+    ...(options.onApplied ? { onApplied: options.onApplied } : {}),
   })
 }

@@ -46,6 +46,8 @@ async function runGateway(ctx: CliContext, config: Config, flags: GatewayFlags):
       host: flags.host,
       log,
       onCompleted: traffic.hook,
+      onApplied: (version) =>
+        traffic.metrics.configVersion.set({ environment: flags.environment }, version),
     })
     // The node's /metrics on a port of its own (APIOPS_METRICS_PORT), never the traffic port.
     const listener =

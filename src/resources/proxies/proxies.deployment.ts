@@ -5,6 +5,7 @@ import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
+import { type Confirmation, confirmOnNodes } from '../environments/gateway-nodes.ts'
 import { assertAddressesResolve } from './proxies.addresses.ts'
 import { parseJson, type Routing } from './proxies.definition.ts'
 import * as repo from './proxies.repository.ts'
@@ -13,14 +14,17 @@ import {
   assertNoRouteConflict,
   buildSnapshot,
   bumpConfigVersion,
+  configVersion,
   type SnapshotDeps,
 } from './proxies.snapshot.ts'
 
 /** Deploying proxies to environments, undeploying them, and the history of both. */
 
+type EnvironmentOutcome = { environmentName: string; message: string } & Confirmation
+
 export interface DeploymentOutcome {
   success: boolean
-  deploymentResults: { environmentName: string; success: boolean; message: string }[]
+  deploymentResults: (EnvironmentOutcome & { success: boolean })[]
 }
 
 export function history(
@@ -46,9 +50,7 @@ export function history(
   }
 }
 
-export function outcome(
-  results: { environmentName: string; message: string }[],
-): DeploymentOutcome {
+export function outcome(results: EnvironmentOutcome[]): DeploymentOutcome {
   return { success: true, deploymentResults: results.map((r) => ({ ...r, success: true })) }
 }
 
@@ -179,8 +181,7 @@ async function deployOne(
   const result = await deps.db
     .transaction()
     .execute((trx) => deployIn(deps, trx, principal, project, proxy, environment, now))
-  await announceChange(deps, environment.id)
-  return result
+  return { ...result, ...(await settle(deps, environment.id)) }
 }
 
 /**
@@ -193,6 +194,24 @@ export async function announceChange(deps: Pick<ProxiesDeps, 'events'>, environm
   } catch {
     // The change is committed; nodes catch up when they next compare versions.
   }
+}
+
+/**
+ * After a commit: tells the environment's nodes, then waits (bounded) for the live ones
+ * to serve the environment's version as it now is, and says which did.
+ */
+export async function settle(
+  deps: Pick<ProxiesDeps, 'events' | 'db' | 'clock' | 'gatewayConfirm'>,
+  environmentId: string,
+): Promise<Confirmation> {
+  await announceChange(deps, environmentId)
+  let version: number
+  try {
+    version = await configVersion(deps.db, environmentId)
+  } catch {
+    return { status: 'ACCEPTED', nodeResults: [] }
+  }
+  return confirmOnNodes(deps, environmentId, version)
 }
 
 export async function deployEverywhere(
@@ -249,13 +268,14 @@ export async function undeploy(
   const removed = await deps.db
     .transaction()
     .execute((trx) => undeployIn(trx, principal, project, proxy, environment, now))
-  if (removed) await announceChange(deps, environment.id)
+  const confirmation = await settle(deps, environment.id)
   const environments = [environment.name]
   deps.audit.record('proxy.undeployed', { project: project.name, proxy: proxy.name, environments })
   return outcome([
     {
       environmentName: environment.name,
       message: removed ? 'Undeployed' : 'Was not deployed; nothing to do',
+      ...confirmation,
     },
   ])
 }

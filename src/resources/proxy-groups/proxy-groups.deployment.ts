@@ -5,11 +5,12 @@ import { ApiError, errors, type ValidationIssue } from '../../errors.ts'
 import { type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
+import type { Confirmation } from '../environments/gateway-nodes.ts'
 import { assertAddressesResolve } from '../proxies/proxies.addresses.ts'
 import {
-  announceChange,
   deployIn,
   requireUsableEnvironment,
+  settle,
   undeployIn,
 } from '../proxies/proxies.deployment.ts'
 import * as repo from './proxy-groups.repository.ts'
@@ -40,7 +41,12 @@ interface Params {
 
 type MemberResult = { apiProxyName: string; success: true; message: string }
 
-function answer(environmentName: string, verb: string, members: MemberResult[]) {
+function answer(
+  environmentName: string,
+  verb: string,
+  members: MemberResult[],
+  confirmation: Confirmation,
+) {
   const message =
     members.length === 0
       ? `${verb} the group; it has no member proxies`
@@ -48,7 +54,9 @@ function answer(environmentName: string, verb: string, members: MemberResult[]) 
   return {
     success: true,
     message,
-    environmentResults: [{ environmentName, success: true, message, apiProxyResults: members }],
+    environmentResults: [
+      { environmentName, success: true, message, ...confirmation, apiProxyResults: members },
+    ],
   }
 }
 
@@ -123,14 +131,14 @@ export async function deployGroup(deps: ProxyGroupsDeps, principal: Principal, p
     })
     return results
   })
-  await announceChange(deps, environment.id)
+  const confirmation = await settle(deps, environment.id)
   deps.audit.record('proxyGroup.deployed', {
     project: project.name,
     group: group.name,
     environment: environment.name,
     proxies: results.map((r) => r.apiProxyName),
   })
-  return answer(environment.name, 'Deployed', results)
+  return answer(environment.name, 'Deployed', results, confirmation)
 }
 
 /**
@@ -178,12 +186,12 @@ export async function undeployGroup(deps: ProxyGroupsDeps, principal: Principal,
     await repo.deleteGroupDeployment(trx, group.id, environment.id)
     return results
   })
-  await announceChange(deps, environment.id)
+  const confirmation = await settle(deps, environment.id)
   deps.audit.record('proxyGroup.undeployed', {
     project: project.name,
     group: group.name,
     environment: environment.name,
     proxies: members.map((r) => r.apiProxyName),
   })
-  return answer(environment.name, 'Undeployed', members)
+  return answer(environment.name, 'Undeployed', members, confirmation)
 }

@@ -8,6 +8,7 @@ import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
+import type { ConfirmSettings } from '../environments/gateway-nodes.ts'
 import {
   findProxy,
   groupRouteHolder,
@@ -27,6 +28,8 @@ export interface ProxyGroupsDeps {
   audit: AuditSink
   /** Tells gateway nodes that what an environment serves changed. */
   events: EventBus
+  /** How a deploy's answer waits for those nodes to apply it. */
+  gatewayConfirm: ConfirmSettings
 }
 
 type Nullable<T> = T | null | undefined
