@@ -1,6 +1,9 @@
 import { type Clock, systemClock } from '../clock.ts'
 import type { DeploymentSnapshot } from '../resources/proxies/proxies.snapshot.ts'
-import type { StoredSettings } from '../resources/proxies/settings/settings.model.ts'
+import type {
+  StoredClientRoute,
+  StoredSettings,
+} from '../resources/proxies/settings/settings.model.ts'
 import { EndpointMatcher } from './endpoints.ts'
 import { compileTemplate, type ErrorTemplate } from './faults.ts'
 import {
@@ -62,6 +65,8 @@ export interface Deployed {
   snapshot: DeploymentSnapshot
   /** The routing addresses resolved, in the snapshot's order. */
   addresses: readonly string[]
+  /** The route it is served under, when not its own: a group member's, under the group. */
+  clientRoute?: StoredClientRoute
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000
@@ -187,7 +192,7 @@ export class RoutingTable {
     for (const d of deployed) {
       const proxy = compileProxy(d, chooserDeps)
       proxies.push(proxy)
-      const route = d.snapshot.clientRoute
+      const route = d.clientRoute ?? d.snapshot.clientRoute
       const methods = route.methodList?.length
         ? new Set(route.methodList.map((m) => m.toUpperCase()))
         : null

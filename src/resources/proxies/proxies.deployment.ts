@@ -6,12 +6,12 @@ import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
 import { type Confirmation, confirmOnNodes } from '../environments/gateway-nodes.ts'
+import { assertNoRouteConflict, proxyClaim } from './deployed-routes.ts'
 import { assertAddressesResolve } from './proxies.addresses.ts'
 import { parseJson, type Routing } from './proxies.definition.ts'
 import * as repo from './proxies.repository.ts'
 import { type ProxiesDeps, requireProxy } from './proxies.service.ts'
 import {
-  assertNoRouteConflict,
   buildSnapshot,
   bumpConfigVersion,
   configVersion,
@@ -126,7 +126,7 @@ export async function deployIn(
 ) {
   await bumpConfigVersion(trx, environment.id, now)
   const snapshot = await buildSnapshot(deps, trx, project, proxy, environment, now)
-  await assertNoRouteConflict(trx, snapshot, environment)
+  await assertNoRouteConflict(trx, [proxyClaim(snapshot)], environment)
   const already = (await repo.deploymentsOf(trx, proxy.id)).some(
     (d) => d.environment_id === environment.id,
   )
@@ -146,7 +146,7 @@ export async function deployIn(
     trx,
     history(project, proxy, environment.name, action, principal, now, message),
   )
-  return { environmentName: environment.name, message }
+  return { environmentName: environment.name, message, snapshot }
 }
 
 /** Takes a proxy out of an environment inside the caller's transaction; false if it was not there. */
@@ -178,10 +178,10 @@ async function deployOne(
 ) {
   await assertAddressesResolve(deps, project, parseJson<Routing>(proxy.routing), environment)
   const now = deps.clock.now().toISOString()
-  const result = await deps.db
+  const { environmentName, message } = await deps.db
     .transaction()
     .execute((trx) => deployIn(deps, trx, principal, project, proxy, environment, now))
-  return { ...result, ...(await settle(deps, environment.id)) }
+  return { environmentName, message, ...(await settle(deps, environment.id)) }
 }
 
 /**

@@ -6,6 +6,13 @@ import { type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
 import type { Confirmation } from '../environments/gateway-nodes.ts'
+import {
+  assertNoRouteConflict,
+  GROUP_SNAPSHOT_FORMAT,
+  type GroupRoute,
+  type GroupSnapshot,
+  groupClaims,
+} from '../proxies/deployed-routes.ts'
 import { assertAddressesResolve } from '../proxies/proxies.addresses.ts'
 import {
   deployIn,
@@ -13,6 +20,7 @@ import {
   settle,
   undeployIn,
 } from '../proxies/proxies.deployment.ts'
+import { bumpConfigVersion } from '../proxies/proxies.snapshot.ts'
 import * as repo from './proxy-groups.repository.ts'
 import {
   GROUP_ENVIRONMENT_ORDER,
@@ -87,6 +95,33 @@ async function assertMembersDeployable(
   if (issues.length > 0) throw errors.validationFailed(issues)
 }
 
+/** The group as deployed, its members' snapshots added as they are deployed. */
+function groupSnapshot(
+  project: ProjectRow,
+  group: ProxyGroupRow,
+  environment: EnvironmentRow,
+  now: string,
+): GroupSnapshot {
+  const route = JSON.parse(group.client_route) as GroupRoute
+  return {
+    format: GROUP_SNAPSHOT_FORMAT,
+    groupId: group.id,
+    groupName: group.name,
+    projectId: project.id,
+    projectName: project.name,
+    environmentId: environment.id,
+    revision: group.revision,
+    deployedAt: now,
+    clientRoute: {
+      relativePathList: route.relativePathList,
+      methodList: route.methodList ?? null,
+      hostList: route.hostList ?? null,
+      headerList: route.headerList ?? null,
+    },
+    members: [],
+  }
+}
+
 export async function listGroupEnvironments(
   deps: Pick<ProxyGroupsDeps, 'db'>,
   principal: Principal,
@@ -110,11 +145,15 @@ export async function deployGroup(deps: ProxyGroupsDeps, principal: Principal, p
   await assertMembersDeployable(deps, project, members, environment)
   const now = deps.clock.now().toISOString()
   const results = await deps.db.transaction().execute(async (trx) => {
+    // First: the group's own routes change too, even with no member (see bumpConfigVersion).
+    await bumpConfigVersion(trx, environment.id, now)
     const results: MemberResult[] = []
+    const snapshot = groupSnapshot(project, group, environment, now)
     for (const proxy of members) {
       try {
         const done = await deployIn(deps, trx, principal, project, proxy, environment, now)
         results.push({ apiProxyName: proxy.name, success: true, message: done.message })
+        snapshot.members.push(done.snapshot)
       } catch (error) {
         throw memberFailure(
           error,
@@ -122,12 +161,14 @@ export async function deployGroup(deps: ProxyGroupsDeps, principal: Principal, p
         )
       }
     }
+    await assertNoRouteConflict(trx, groupClaims(snapshot), environment)
     await repo.upsertGroupDeployment(trx, {
       group_id: group.id,
       environment_id: environment.id,
       revision: group.revision,
       deployed_at: now,
       deployed_by: principal.username,
+      snapshot: JSON.stringify(snapshot),
     })
     return results
   })
@@ -170,6 +211,7 @@ export async function undeployGroup(deps: ProxyGroupsDeps, principal: Principal,
   const environment = await undeployableEnvironment(deps.db, project, group, params.environmentName)
   const now = deps.clock.now().toISOString()
   const members = await deps.db.transaction().execute(async (trx) => {
+    await bumpConfigVersion(trx, environment.id, now)
     const results: MemberResult[] = []
     for (const proxy of await repo.membersOf(trx, group.id)) {
       try {
