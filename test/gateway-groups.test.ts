@@ -129,6 +129,24 @@ describe.each(dialects())('API proxy groups through the gateway (%s)', (dialect)
     expect((await through(gw.port, '/shop/orders')).status).toBe(404)
   })
 
+  it('ALL in a methodList is every method, for routing and for conflicts', async () => {
+    const route = { relativePathList: ['/anything'], methodList: ['ALL'] }
+    await w.ok('POST', `${PROXIES}/url/`, 'admin', {
+      ...proxyBody('anything', '/anything', one.url),
+      clientRoute: route,
+    })
+    await w.ok('POST', `${PROXIES}/anything/environments/development/`, 'proxyOps')
+    expect((await through(gw.port, '/anything/x')).status).toBe(200)
+    expect((await through(gw.port, '/anything/x', 'DELETE')).status).toBe(200)
+    await w.ok('POST', `${PROXIES}/url/`, 'admin', {
+      ...proxyBody('anyget', '/anything/', two.url),
+      clientRoute: { relativePathList: ['/anything/'], methodList: ['GET'] },
+    })
+    const res = await w.call('POST', `${PROXIES}/anyget/environments/development/`, 'proxyOps')
+    expect(res.statusCode, res.body).toBe(409)
+    expect(res.json().error_description).toContain("API proxy 'anything'")
+  })
+
   it('undeploying the group answers 404 under its route (and at its members own)', async () => {
     const res = await w.ok('DELETE', env('shop'), 'grouper')
     expect(res.deploymentResult.environmentResults[0].status).toBe('APPLIED')

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../clock.ts'
+import { methodsOf } from '../resources/proxies/deployed-routes.ts'
 import type { DeploymentSnapshot } from '../resources/proxies/proxies.snapshot.ts'
 import type {
   StoredClientRoute,
@@ -193,9 +194,9 @@ export class RoutingTable {
       const proxy = compileProxy(d, chooserDeps)
       proxies.push(proxy)
       const route = d.clientRoute ?? d.snapshot.clientRoute
-      const methods = route.methodList?.length
-        ? new Set(route.methodList.map((m) => m.toUpperCase()))
-        : null
+      // ALL, as the documented methodList has it, is no narrowing at all.
+      const named = methodsOf(route.methodList)
+      const methods = named ? new Set(named) : null
       const headers = route.headerList?.length
         ? route.headerList.map((h) => ({ name: h.name.toLowerCase(), value: h.value }))
         : null

@@ -64,7 +64,7 @@ export function joinPaths(group: string, member: string): string {
 }
 
 /** Upper-cased methods, or null for every method (none named, or ALL). */
-function methodsOf(list: readonly string[] | null | undefined): string[] | null {
+export function methodsOf(list: readonly string[] | null | undefined): string[] | null {
   if (!list || list.length === 0) return null
   const upper = list.map((m) => m.toUpperCase())
   return upper.includes('ALL') ? null : upper
@@ -126,8 +126,11 @@ export function groupClaims(g: GroupSnapshot): Claim[] {
   })
 }
 
-const methodsOverlap = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
-  !a || !b || a.length === 0 || b.length === 0 || a.some((m) => b.includes(m))
+function methodsOverlap(a: readonly string[] | undefined, b: readonly string[] | undefined) {
+  const x = methodsOf(a)
+  const y = methodsOf(b)
+  return x === null || y === null || x.some((m) => y.includes(m))
+}
 const sameHosts = (a: readonly string[], b: readonly string[]) => {
   const x = [...new Set(a.map((h) => h.toLowerCase()))].sort()
   const y = [...new Set(b.map((h) => h.toLowerCase()))].sort()
