@@ -1,9 +1,10 @@
 import { hostname } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type GatewayNode, startGateway } from '../src/gateway/node.ts'
+import { configVersion } from '../src/resources/proxies/proxies.snapshot.ts'
 import { statusOf } from './gateway-process.ts'
 import { startUpstream, type Upstream } from './gateway-upstream.ts'
-import { dialects } from './helpers.ts'
+import { dialects, until } from './helpers.ts'
 import { base, GroupsWorld, proxyBody } from './proxy-groups-support.ts'
 
 /*
@@ -153,5 +154,15 @@ describe.each(dialects())('API proxy groups through the gateway (%s)', (dialect)
     expect(await statusOf(gw.port, '/market/orders/2')).toBe(404)
     expect(await statusOf(gw.port, '/market/stock')).toBe(404)
     expect(await statusOf(gw.port, '/orders/1')).toBe(404)
+  })
+
+  it('deleting a deployed group takes its routes away; its members stay deployed', async () => {
+    await deployGroup('shop')
+    expect(await statusOf(gw.port, '/market/orders')).toBe(200)
+    await w.ok('DELETE', `${base}/shop/`, 'grouper')
+    const version = await configVersion(w.ctx.store.db, gw.environmentId)
+    await until('the gateway applied the deletion', async () => gw.version === version)
+    expect(await statusOf(gw.port, '/market/orders')).toBe(404)
+    expect(await statusOf(gw.port, '/orders/1')).toBe(200)
   })
 })
