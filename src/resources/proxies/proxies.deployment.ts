@@ -197,14 +197,16 @@ export async function announceChange(deps: Pick<ProxiesDeps, 'events'>, environm
 }
 
 /**
- * After a commit: tells the environment's nodes, then waits (bounded) for the live ones
- * to serve the environment's version as it now is, and says which did.
+ * After a commit: tells the environment's nodes (unless nothing changed), then waits
+ * (bounded) for the live ones to serve the environment's version as it now is, and says
+ * which did.
  */
 export async function settle(
   deps: Pick<ProxiesDeps, 'events' | 'db' | 'clock' | 'gatewayConfirm'>,
   environmentId: string,
+  changed = true,
 ): Promise<Confirmation> {
-  await announceChange(deps, environmentId)
+  if (changed) await announceChange(deps, environmentId)
   let version: number
   try {
     version = await configVersion(deps.db, environmentId)
@@ -268,7 +270,7 @@ export async function undeploy(
   const removed = await deps.db
     .transaction()
     .execute((trx) => undeployIn(trx, principal, project, proxy, environment, now))
-  const confirmation = await settle(deps, environment.id)
+  const confirmation = await settle(deps, environment.id, removed)
   const environments = [environment.name]
   deps.audit.record('proxy.undeployed', { project: project.name, proxy: proxy.name, environments })
   return outcome([
