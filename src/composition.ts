@@ -14,6 +14,7 @@ import { TokenCodec } from './identity/tokens/token-format.ts'
 import type { TokensDeps } from './identity/tokens/tokens.service.ts'
 import type { KeyRing } from './keys.ts'
 import { createMetricsRegistry } from './metrics.ts'
+import type { ConfirmSettings } from './resources/environments/gateway-nodes.ts'
 import type { KeystorePool } from './resources/keystores/keystore-pool.ts'
 import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
 import type { SpecImport } from './resources/proxies/spec-import.ts'
@@ -64,6 +65,8 @@ export type Services = TokensDeps &
     settings: RuntimeSettings
     /** What GET /apiops/metrics and the metrics listener serve. */
     metrics: Registry
+    /** How a deploy's answer waits for the gateway nodes to apply it. */
+    gatewayConfirm: ConfirmSettings
   }
 
 export function createServices(
@@ -102,6 +105,7 @@ export function createServices(
     settings: new RuntimeSettings(deps.store.db, { tokenRateLimit: deps.config.tokenRateLimit }),
     atRestKey: deps.keys.atRest,
     atRestKeys: deps.keys.atRestKeys,
+    gatewayConfirm: { waitMs: deps.config.deployConfirmMs, pollMs: 20 },
     specImport: {
       fetch: {
         timeoutMs: deps.config.specFetchTimeoutMs,

@@ -78,6 +78,8 @@ export interface Config {
   readonly gatewayEnvironment: string
   /** The most a gateway holds of one body a proxy buffers (bufferRequest / bufferResponse). */
   readonly gatewayBufferMaxBytes: number
+  /** How long a deploy's answer waits for live gateway nodes to apply it (ms); 0: no wait. */
+  readonly deployConfirmMs: number
 }
 
 export class ConfigError extends Error {
@@ -306,6 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       1024 * 1024 * 1024,
       problems,
     ),
+    deployConfirmMs: integer(env, 'APIOPS_DEPLOY_CONFIRM_MS', 2000, 0, 60_000, problems),
   }
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(config)

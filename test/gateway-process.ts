@@ -82,7 +82,8 @@ export class GatewayProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return
+    // Killed by a signal, a process has no exit code, only a signal code.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
     const exited = new Promise((r) => this.child.once('exit', r))
     this.child.kill('SIGTERM')
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000)

@@ -338,7 +338,14 @@ describe.each(dialects())('API proxies and deployments (%s)', (dialect) => {
       deploymentResult: {
         success: true,
         deploymentResults: [
-          { environmentName: 'test', success: true, message: 'Deployed revision 1' },
+          {
+            environmentName: 'test',
+            success: true,
+            message: 'Deployed revision 1',
+            // No gateway node serves 'test' here: committed, nothing to confirm it.
+            status: 'ACCEPTED',
+            nodeResults: [],
+          },
         ],
       },
     })

@@ -4,7 +4,6 @@ import { purgeAuditEvents } from '../audit/audit.service.ts'
 import type { Config } from '../config.ts'
 import { startEmbeddedGateway } from '../gateway/embedded.ts'
 import type { GatewayNode } from '../gateway/node.ts'
-import type { TrafficHook } from '../gateway/traffic-hook.ts'
 import { type GatewayTraffic, gatewayTraffic } from '../gateway/traffic-wiring.ts'
 import { purgeExpiredSessions } from '../identity/sessions/sessions.service.ts'
 import { purgeExpiredTokens } from '../identity/tokens/tokens.service.ts'
@@ -71,7 +70,7 @@ export async function serve(config: Config): Promise<void> {
   await app.listen({ port: config.port, host: config.host })
   if (config.gatewayPort !== 0) {
     traffic = gatewayTraffic(runtime.store.db, runtime.clock, metrics, log)
-    gateway = await embeddedGateway(config, runtime, log, traffic.hook)
+    gateway = await embeddedGateway(config, runtime, log, traffic)
   }
 }
 
@@ -80,7 +79,7 @@ async function embeddedGateway(
   config: Config,
   runtime: Runtime,
   log: pino.Logger,
-  onCompleted: TrafficHook,
+  traffic: GatewayTraffic,
 ): Promise<GatewayNode> {
   const gateway = await startEmbeddedGateway({
     store: runtime.store,
@@ -91,7 +90,9 @@ async function embeddedGateway(
     environment: config.gatewayEnvironment,
     now: () => runtime.clock.now(),
     log,
-    onCompleted,
+    onCompleted: traffic.hook,
+    onApplied: (version) =>
+      traffic.metrics.configVersion.set({ environment: config.gatewayEnvironment }, version),
     bufferLimit: config.gatewayBufferMaxBytes,
   }).catch((error: Error) => {
     log.error(

@@ -212,4 +212,14 @@ export interface GatewayNodesTable {
   last_seen_at: string
   config_version: number
 }
+export interface ProxyGroupDeploymentsTable {
+  group_id: string
+  environment_id: string
+  /** The group revision deployed; behind the group's means redeploy required. */
+  revision: number
+  deployed_at: string
+  deployed_by: string
+  /** The group and its members as deployed (0031), JSON; null for older rows. */
+  snapshot: string | null
+}
 export type { TrafficTable } from './schema.traffic.ts'

@@ -145,15 +145,6 @@ export interface ProxyGroupMembersTable {
   added_by: string
 }
 
-export interface ProxyGroupDeploymentsTable {
-  group_id: string
-  environment_id: string
-  /** The group revision deployed; behind the group's means redeploy required. */
-  revision: number
-  deployed_at: string
-  deployed_by: string
-}
-
 export interface DeploymentHistoryTable {
   id: string
   project_id: string
@@ -334,7 +325,7 @@ export interface Database {
   deployment_history: DeploymentHistoryTable
   proxy_groups: ProxyGroupsTable
   proxy_group_members: ProxyGroupMembersTable
-  proxy_group_deployments: ProxyGroupDeploymentsTable
+  proxy_group_deployments: R.ProxyGroupDeploymentsTable
   connections: ConnectionsTable
   environment_variables: EnvironmentVariablesTable
   environment_variable_values: EnvironmentVariableValuesTable

@@ -27,6 +27,7 @@ export interface EmbeddedOptions {
   log: GatewayLog
   onCompleted?: TrafficHook
   bufferLimit?: number
+  onApplied?: (version: number) => void
 }
 
 /** Creates `development` (accessUrl http://localhost:<port>) when it is the one served and missing. */
@@ -61,5 +62,6 @@ export async function startEmbeddedGateway(options: EmbeddedOptions): Promise<Ga
     log: options.log,
     ...(options.bufferLimit ? { bufferLimit: options.bufferLimit } : {}),
     ...(options.onCompleted ? { onCompleted: options.onCompleted } : {}),
+    ...(options.onApplied ? { onApplied: options.onApplied } : {}),
   })
 }

@@ -1,11 +1,13 @@
 import type { Queryable } from '../db/types.ts'
 import { findEnvironmentByName } from '../resources/environments/environments.repository.ts'
+import { groupSnapshotsIn, memberRoute } from '../resources/proxies/deployed-routes.ts'
 import {
   addressesContext,
   configVersion,
   type DeploymentSnapshot,
   snapshotsIn,
 } from '../resources/proxies/proxies.snapshot.ts'
+import type { StoredClientRoute } from '../resources/proxies/settings/settings.model.ts'
 import { unseal } from '../sealed.ts'
 import { type ChooserDeps, type Deployed, RoutingTable } from './table.ts'
 
@@ -38,14 +40,22 @@ export async function loadTable(
 ): Promise<RoutingTable> {
   const version = await configVersion(deps.db, environment.id)
   const deployed: Deployed[] = []
-  for (const snapshot of await snapshotsIn(deps.db, environment.id)) {
+  const add = (snapshot: DeploymentSnapshot, clientRoute?: StoredClientRoute) => {
     try {
       const addresses = addressesOf(deps.atRestKeys, snapshot)
       const bad = addresses.find((a) => !URL.canParse(a))
       if (bad !== undefined) throw new Error('a routing address is not a URL')
-      deployed.push({ snapshot, addresses })
+      deployed.push({ snapshot, addresses, ...(clientRoute ? { clientRoute } : {}) })
     } catch (error) {
       deps.skipped?.(snapshot.proxyName, (error as Error).message)
+    }
+  }
+  for (const snapshot of await snapshotsIn(deps.db, environment.id)) add(snapshot)
+  // Groups: each member again, under the group's relative path (deployed-routes.ts).
+  for (const group of await groupSnapshotsIn(deps.db, environment.id)) {
+    for (const member of group.members) {
+      const route = memberRoute(group.clientRoute, member.clientRoute)
+      if (route) add(member, route)
     }
   }
   return new RoutingTable(environment.name, version, deployed, deps)

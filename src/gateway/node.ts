@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { hostname } from 'node:os'
-import type { Clock } from '../clock.ts'
+import { type Clock, systemClock } from '../clock.ts'
 import type { EventBus } from '../cluster/events.ts'
 import type { DbHandle } from '../db/create-db.ts'
 import { GatewayHandler, type HandlerState } from './handler.ts'
@@ -38,6 +38,8 @@ export interface GatewayOptions {
   host?: string
   /** Called once per completed request (the traffic recorder); none: nothing is built. */
   onCompleted?: TrafficHook
+  /** Called with the configuration version each time one is loaded, the first at start. */
+  onApplied?: (version: number) => void
   chooserFactory?: UpstreamChooserFactory
   /** What breakers and cool-downs judge time by (systemClock unless a test freezes it). */
   clock?: Clock
@@ -125,7 +127,15 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayNode
     environment.id,
     `${hostname()}:${port}`,
     () => state.table.version,
+    options.clock ?? systemClock,
   )
+  const applied = options.onApplied ?? (() => {})
+  applied(table.version)
+  // Reported at once, so a deploy waiting for the nodes hears of it within milliseconds.
+  reloader.onApplied = (version) => {
+    applied(version)
+    void heartbeat.beat()
+  }
   heartbeat.start()
 
   return {

@@ -24,6 +24,8 @@ export class Reloader {
   private unreachable = false
   private readonly timers: NodeJS.Timeout[] = []
   private unsubscribe: () => void = () => {}
+  /** Told the version of every table swapped in (the heartbeat reports it, the metric shows it). */
+  onApplied: (version: number) => void = () => {}
 
   constructor(
     private readonly deps: LoadDeps,
@@ -75,6 +77,7 @@ export class Reloader {
     try {
       const next = await loadTable(this.deps, this.environment)
       this.state.table = next
+      this.onApplied(next.version)
       const inUse = new Set(
         next.proxies.flatMap((p) =>
           [...p.upstreams.values()].map((u) => Pools.key(u.origin, p.connectTimeoutMs)),

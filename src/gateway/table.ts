@@ -1,6 +1,10 @@
 import { type Clock, systemClock } from '../clock.ts'
+import { methodsOf } from '../resources/proxies/deployed-routes.ts'
 import type { DeploymentSnapshot } from '../resources/proxies/proxies.snapshot.ts'
-import type { StoredSettings } from '../resources/proxies/settings/settings.model.ts'
+import type {
+  StoredClientRoute,
+  StoredSettings,
+} from '../resources/proxies/settings/settings.model.ts'
 import { type CorsPlan, compileCors } from './cors.ts'
 import { EndpointMatcher } from './endpoints.ts'
 import { compileTemplate, type ErrorTemplate } from './faults.ts'
@@ -69,6 +73,8 @@ export interface Deployed {
   snapshot: DeploymentSnapshot
   /** The routing addresses resolved, in the snapshot's order. */
   addresses: readonly string[]
+  /** The route it is served under, when not its own: a group member's, under the group. */
+  clientRoute?: StoredClientRoute
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000
@@ -203,10 +209,10 @@ export class RoutingTable {
     for (const d of deployed) {
       const proxy = compileProxy(d, chooserDeps)
       proxies.push(proxy)
-      const route = d.snapshot.clientRoute
-      const methods = route.methodList?.length
-        ? new Set(route.methodList.map((m) => m.toUpperCase()))
-        : null
+      const route = d.clientRoute ?? d.snapshot.clientRoute
+      // ALL, as the documented methodList has it, is no narrowing at all.
+      const named = methodsOf(route.methodList)
+      const methods = named ? new Set(named) : null
       const headers = route.headerList?.length
         ? route.headerList.map((h) => ({ name: h.name.toLowerCase(), value: h.value }))
         : null

@@ -90,6 +90,8 @@ export function trafficHook(recorder: TrafficRecorder, metrics: GatewayMetrics):
 
 export interface GatewayTraffic {
   hook: TrafficHook
+  /** The gateway's metrics, for what the node reports beside traffic (its config version). */
+  metrics: GatewayMetrics
   /** Writes what is queued; call before the database closes. */
   close(): Promise<void>
 }
@@ -114,5 +116,5 @@ export function gatewayTraffic(
     },
   )
   const written = recorder
-  return { hook: trafficHook(written, metrics), close: () => written.close() }
+  return { hook: trafficHook(written, metrics), metrics, close: () => written.close() }
 }

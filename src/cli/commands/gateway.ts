@@ -47,6 +47,8 @@ async function runGateway(ctx: CliContext, config: Config, flags: GatewayFlags):
       log,
       onCompleted: traffic.hook,
       bufferLimit: config.gatewayBufferMaxBytes,
+      onApplied: (version) =>
+        traffic.metrics.configVersion.set({ environment: flags.environment }, version),
     })
     // The node's /metrics on a port of its own (APIOPS_METRICS_PORT), never the traffic port.
     const listener =

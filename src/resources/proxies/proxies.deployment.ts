@@ -5,22 +5,26 @@ import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
+import { type Confirmation, confirmOnNodes } from '../environments/gateway-nodes.ts'
+import { assertNoRouteConflict, proxyClaim } from './deployed-routes.ts'
 import { assertAddressesResolve } from './proxies.addresses.ts'
 import { parseJson, type Routing } from './proxies.definition.ts'
 import * as repo from './proxies.repository.ts'
 import { type ProxiesDeps, requireProxy } from './proxies.service.ts'
 import {
-  assertNoRouteConflict,
   buildSnapshot,
   bumpConfigVersion,
+  configVersion,
   type SnapshotDeps,
 } from './proxies.snapshot.ts'
 
 /** Deploying proxies to environments, undeploying them, and the history of both. */
 
+type EnvironmentOutcome = { environmentName: string; message: string } & Confirmation
+
 export interface DeploymentOutcome {
   success: boolean
-  deploymentResults: { environmentName: string; success: boolean; message: string }[]
+  deploymentResults: (EnvironmentOutcome & { success: boolean })[]
 }
 
 export function history(
@@ -46,9 +50,7 @@ export function history(
   }
 }
 
-export function outcome(
-  results: { environmentName: string; message: string }[],
-): DeploymentOutcome {
+export function outcome(results: EnvironmentOutcome[]): DeploymentOutcome {
   return { success: true, deploymentResults: results.map((r) => ({ ...r, success: true })) }
 }
 
@@ -124,7 +126,7 @@ export async function deployIn(
 ) {
   await bumpConfigVersion(trx, environment.id, now)
   const snapshot = await buildSnapshot(deps, trx, project, proxy, environment, now)
-  await assertNoRouteConflict(trx, snapshot, environment)
+  await assertNoRouteConflict(trx, [proxyClaim(snapshot)], environment)
   const already = (await repo.deploymentsOf(trx, proxy.id)).some(
     (d) => d.environment_id === environment.id,
   )
@@ -144,7 +146,7 @@ export async function deployIn(
     trx,
     history(project, proxy, environment.name, action, principal, now, message),
   )
-  return { environmentName: environment.name, message }
+  return { environmentName: environment.name, message, snapshot }
 }
 
 /** Takes a proxy out of an environment inside the caller's transaction; false if it was not there. */
@@ -176,11 +178,10 @@ async function deployOne(
 ) {
   await assertAddressesResolve(deps, project, parseJson<Routing>(proxy.routing), environment)
   const now = deps.clock.now().toISOString()
-  const result = await deps.db
+  const { environmentName, message } = await deps.db
     .transaction()
     .execute((trx) => deployIn(deps, trx, principal, project, proxy, environment, now))
-  await announceChange(deps, environment.id)
-  return result
+  return { environmentName, message, ...(await settle(deps, environment.id)) }
 }
 
 /**
@@ -193,6 +194,26 @@ export async function announceChange(deps: Pick<ProxiesDeps, 'events'>, environm
   } catch {
     // The change is committed; nodes catch up when they next compare versions.
   }
+}
+
+/**
+ * After a commit: tells the environment's nodes (unless nothing changed), then waits
+ * (bounded) for the live ones to serve the environment's version as it now is, and says
+ * which did.
+ */
+export async function settle(
+  deps: Pick<ProxiesDeps, 'events' | 'db' | 'clock' | 'gatewayConfirm'>,
+  environmentId: string,
+  changed = true,
+): Promise<Confirmation> {
+  if (changed) await announceChange(deps, environmentId)
+  let version: number
+  try {
+    version = await configVersion(deps.db, environmentId)
+  } catch {
+    return { status: 'ACCEPTED', nodeResults: [] }
+  }
+  return confirmOnNodes(deps, environmentId, version)
 }
 
 export async function deployEverywhere(
@@ -249,13 +270,14 @@ export async function undeploy(
   const removed = await deps.db
     .transaction()
     .execute((trx) => undeployIn(trx, principal, project, proxy, environment, now))
-  if (removed) await announceChange(deps, environment.id)
+  const confirmation = await settle(deps, environment.id, removed)
   const environments = [environment.name]
   deps.audit.record('proxy.undeployed', { project: project.name, proxy: proxy.name, environments })
   return outcome([
     {
       environmentName: environment.name,
       message: removed ? 'Undeployed' : 'Was not deployed; nothing to do',
+      ...confirmation,
     },
   ])
 }

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { FreeText, HttpUrl, matching, NameParam } from '../../http/schemas.ts'
+import { ConfirmationFields } from '../environments/gateway-nodes.ts'
 import { EndpointSchema } from './endpoints/endpoints.schemas.ts'
 import {
   ClientRouteExtraFields,
@@ -151,6 +152,7 @@ export const DeploymentResultSchema = Type.Object({
       environmentName: Type.String(),
       success: Type.Boolean(),
       message: Type.String(),
+      ...ConfirmationFields,
     }),
   ),
 })

@@ -8,6 +8,7 @@ import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
+import type { ConfirmSettings } from '../environments/gateway-nodes.ts'
 import { presentEndpoint } from './endpoints/endpoints.model.ts'
 import { endpointsOf } from './endpoints/endpoints.repository.ts'
 import { apiTypeOf, type ClientRoute, parseJson, type Routing } from './proxies.definition.ts'
@@ -28,6 +29,8 @@ export interface ProxiesDeps {
   atRestKey: Buffer
   /** Tells gateway nodes that what an environment serves changed. */
   events: EventBus
+  /** How a deploy's answer waits for those nodes to apply it. */
+  gatewayConfirm: ConfirmSettings
 }
 
 // Names are unique in a project, so name alone makes the order total.

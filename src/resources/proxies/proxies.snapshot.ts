@@ -1,6 +1,5 @@
 import type { ApiProxyRow, EnvironmentRow, ProjectRow } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
-import { errors } from '../../errors.ts'
 import { seal } from '../../sealed.ts'
 import { resolveVariables } from '../environment-variables/environment-variables.resolve.ts'
 import { variableScope } from '../environment-variables/environment-variables.service.ts'
@@ -192,38 +191,4 @@ export async function bumpConfigVersion(
       })),
     )
     .execute()
-}
-
-const methodsOverlap = (a: readonly string[] | undefined, b: readonly string[] | undefined) =>
-  !a || !b || a.length === 0 || b.length === 0 || a.some((m) => b.includes(m))
-const sameHosts = (a: readonly string[], b: readonly string[]) => {
-  const x = [...new Set(a.map((h) => h.toLowerCase()))].sort()
-  const y = [...new Set(b.map((h) => h.toLowerCase()))].sort()
-  return x.length === y.length && x.every((h, i) => h === y[i])
-}
-const trimSlash = (p: string) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p)
-
-/**
- * Refuses a deploy whose client route another deployed proxy of the environment
- * already serves: the same hosts, the same relative path, methods that overlap. A
- * gateway could only pick one of them at random.
- */
-export async function assertNoRouteConflict(
-  trx: Queryable,
-  snapshot: DeploymentSnapshot,
-  environment: EnvironmentRow,
-): Promise<void> {
-  const mine = snapshot.clientRoute
-  const paths = new Set(mine.relativePathList.map(trimSlash))
-  for (const other of await snapshotsIn(trx, environment.id)) {
-    if (other.proxyId === snapshot.proxyId) continue
-    const route = other.clientRoute
-    if (!sameHosts(mine.virtualHostList ?? [], route.virtualHostList ?? [])) continue
-    if (!methodsOverlap(mine.methodList, route.methodList)) continue
-    const path = route.relativePathList.map(trimSlash).find((p) => paths.has(p))
-    if (path === undefined) continue
-    throw errors.conflict(
-      `API proxy '${other.proxyName}' (project '${other.projectName}') already serves relative path '${path}' for the same hosts and methods in environment '${environment.name}'; change the client route of one of them, or undeploy '${other.proxyName}' first`,
-    )
-  }
 }

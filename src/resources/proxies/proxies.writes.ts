@@ -8,11 +8,11 @@ import { endpointsOf, replaceEndpoints } from './endpoints/endpoints.repository.
 import { assertAddressesResolve } from './proxies.addresses.ts'
 import { type ClientRoute, type ProxyInput, resolveDefinition } from './proxies.definition.ts'
 import {
-  announceChange,
   deployEverywhere,
   history,
   outcome,
   requireDeployTargets,
+  settle,
 } from './proxies.deployment.ts'
 import * as repo from './proxies.repository.ts'
 import { type ProxiesDeps, present, requireProxy } from './proxies.service.ts'
@@ -234,9 +234,11 @@ export async function deleteProxy(
     await repo.deleteProxy(trx, row.id)
     for (const d of deployed) await bumpConfigVersion(trx, d.environment_id, now)
   })
-  for (const d of deployed) await announceChange(deps, d.environment_id)
+  const results = []
+  for (const d of deployed) {
+    const confirmation = await settle(deps, d.environment_id)
+    results.push({ environmentName: d.environment_name, message: 'Undeployed', ...confirmation })
+  }
   deps.audit.record('proxy.deleted', { project: project.name, proxy: row.name })
-  return outcome(
-    deployed.map((d) => ({ environmentName: d.environment_name, message: 'Undeployed' })),
-  )
+  return outcome(results)
 }

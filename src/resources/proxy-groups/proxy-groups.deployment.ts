@@ -5,13 +5,22 @@ import { ApiError, errors, type ValidationIssue } from '../../errors.ts'
 import { type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
 import * as environments from '../environments/environments.repository.ts'
+import type { Confirmation } from '../environments/gateway-nodes.ts'
+import {
+  assertNoRouteConflict,
+  GROUP_SNAPSHOT_FORMAT,
+  type GroupRoute,
+  type GroupSnapshot,
+  groupClaims,
+} from '../proxies/deployed-routes.ts'
 import { assertAddressesResolve } from '../proxies/proxies.addresses.ts'
 import {
-  announceChange,
   deployIn,
   requireUsableEnvironment,
+  settle,
   undeployIn,
 } from '../proxies/proxies.deployment.ts'
+import { bumpConfigVersion } from '../proxies/proxies.snapshot.ts'
 import * as repo from './proxy-groups.repository.ts'
 import {
   GROUP_ENVIRONMENT_ORDER,
@@ -40,7 +49,12 @@ interface Params {
 
 type MemberResult = { apiProxyName: string; success: true; message: string }
 
-function answer(environmentName: string, verb: string, members: MemberResult[]) {
+function answer(
+  environmentName: string,
+  verb: string,
+  members: MemberResult[],
+  confirmation: Confirmation,
+) {
   const message =
     members.length === 0
       ? `${verb} the group; it has no member proxies`
@@ -48,7 +62,9 @@ function answer(environmentName: string, verb: string, members: MemberResult[]) 
   return {
     success: true,
     message,
-    environmentResults: [{ environmentName, success: true, message, apiProxyResults: members }],
+    environmentResults: [
+      { environmentName, success: true, message, ...confirmation, apiProxyResults: members },
+    ],
   }
 }
 
@@ -79,6 +95,33 @@ async function assertMembersDeployable(
   if (issues.length > 0) throw errors.validationFailed(issues)
 }
 
+/** The group as deployed, its members' snapshots added as they are deployed. */
+function groupSnapshot(
+  project: ProjectRow,
+  group: ProxyGroupRow,
+  environment: EnvironmentRow,
+  now: string,
+): GroupSnapshot {
+  const route = JSON.parse(group.client_route) as GroupRoute
+  return {
+    format: GROUP_SNAPSHOT_FORMAT,
+    groupId: group.id,
+    groupName: group.name,
+    projectId: project.id,
+    projectName: project.name,
+    environmentId: environment.id,
+    revision: group.revision,
+    deployedAt: now,
+    clientRoute: {
+      relativePathList: route.relativePathList,
+      methodList: route.methodList ?? null,
+      hostList: route.hostList ?? null,
+      headerList: route.headerList ?? null,
+    },
+    members: [],
+  }
+}
+
 export async function listGroupEnvironments(
   deps: Pick<ProxyGroupsDeps, 'db'>,
   principal: Principal,
@@ -102,11 +145,15 @@ export async function deployGroup(deps: ProxyGroupsDeps, principal: Principal, p
   await assertMembersDeployable(deps, project, members, environment)
   const now = deps.clock.now().toISOString()
   const results = await deps.db.transaction().execute(async (trx) => {
+    // First: the group's own routes change too, even with no member (see bumpConfigVersion).
+    await bumpConfigVersion(trx, environment.id, now)
     const results: MemberResult[] = []
+    const snapshot = groupSnapshot(project, group, environment, now)
     for (const proxy of members) {
       try {
         const done = await deployIn(deps, trx, principal, project, proxy, environment, now)
         results.push({ apiProxyName: proxy.name, success: true, message: done.message })
+        snapshot.members.push(done.snapshot)
       } catch (error) {
         throw memberFailure(
           error,
@@ -114,23 +161,25 @@ export async function deployGroup(deps: ProxyGroupsDeps, principal: Principal, p
         )
       }
     }
+    await assertNoRouteConflict(trx, groupClaims(snapshot), environment)
     await repo.upsertGroupDeployment(trx, {
       group_id: group.id,
       environment_id: environment.id,
       revision: group.revision,
       deployed_at: now,
       deployed_by: principal.username,
+      snapshot: JSON.stringify(snapshot),
     })
     return results
   })
-  await announceChange(deps, environment.id)
+  const confirmation = await settle(deps, environment.id)
   deps.audit.record('proxyGroup.deployed', {
     project: project.name,
     group: group.name,
     environment: environment.name,
     proxies: results.map((r) => r.apiProxyName),
   })
-  return answer(environment.name, 'Deployed', results)
+  return answer(environment.name, 'Deployed', results, confirmation)
 }
 
 /**
@@ -162,6 +211,7 @@ export async function undeployGroup(deps: ProxyGroupsDeps, principal: Principal,
   const environment = await undeployableEnvironment(deps.db, project, group, params.environmentName)
   const now = deps.clock.now().toISOString()
   const members = await deps.db.transaction().execute(async (trx) => {
+    await bumpConfigVersion(trx, environment.id, now)
     const results: MemberResult[] = []
     for (const proxy of await repo.membersOf(trx, group.id)) {
       try {
@@ -178,12 +228,12 @@ export async function undeployGroup(deps: ProxyGroupsDeps, principal: Principal,
     await repo.deleteGroupDeployment(trx, group.id, environment.id)
     return results
   })
-  await announceChange(deps, environment.id)
+  const confirmation = await settle(deps, environment.id)
   deps.audit.record('proxyGroup.undeployed', {
     project: project.name,
     group: group.name,
     environment: environment.name,
     proxies: members.map((r) => r.apiProxyName),
   })
-  return answer(environment.name, 'Undeployed', members)
+  return answer(environment.name, 'Undeployed', members, confirmation)
 }

@@ -117,6 +117,7 @@ export async function upsertGroupDeployment(
         revision: row.revision,
         deployed_at: row.deployed_at,
         deployed_by: row.deployed_by,
+        snapshot: row.snapshot ?? null,
       }),
     )
     .execute()

@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { FreeText, Label, matching, NameParam } from '../../http/schemas.ts'
+import { ConfirmationFields } from '../environments/gateway-nodes.ts'
 
 export const HTTP_METHODS = [
   'GET',
@@ -137,6 +138,7 @@ export const GroupDeploymentResultSchema = Type.Object({
     Type.Object({
       environmentName: Type.String(),
       ...Outcome,
+      ...ConfirmationFields,
       apiProxyResults: Type.Array(Type.Object({ apiProxyName: Type.String(), ...Outcome }), {
         description: 'One entry per member proxy',
       }),

@@ -8,6 +8,8 @@ import { isUniqueViolation, type Queryable } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
 import { authorizeInProject, type Principal } from '../../identity/policy/permissions.ts'
+import type { ConfirmSettings } from '../environments/gateway-nodes.ts'
+import { announceChange } from '../proxies/proxies.deployment.ts'
 import {
   findProxy,
   groupRouteHolder,
@@ -15,6 +17,7 @@ import {
   proxyRouteHolder,
   type RouteHolder,
 } from '../proxies/proxies.repository.ts'
+import { bumpConfigVersion } from '../proxies/proxies.snapshot.ts'
 import * as repo from './proxy-groups.repository.ts'
 
 export interface ProxyGroupsDeps {
@@ -27,6 +30,8 @@ export interface ProxyGroupsDeps {
   audit: AuditSink
   /** Tells gateway nodes that what an environment serves changed. */
   events: EventBus
+  /** How a deploy's answer waits for those nodes to apply it. */
+  gatewayConfirm: ConfirmSettings
 }
 
 type Nullable<T> = T | null | undefined
@@ -288,7 +293,10 @@ export async function updateGroup(
   return present(deps.db, project, { ...existing, ...changes })
 }
 
-/** The member proxies stay, deployed where they were; only the grouping goes. */
+/**
+ * The member proxies stay, deployed where they were; the grouping goes, and with it the
+ * routes the gateways served under the group (those environments' versions move on).
+ */
 export async function deleteGroup(
   deps: ProxyGroupsDeps,
   principal: Principal,
@@ -297,7 +305,13 @@ export async function deleteGroup(
 ): Promise<void> {
   const project = await authorizeInProject(deps, principal, 'group.write', projectName)
   const group = await requireGroup(deps.db, project, name)
-  await repo.deleteGroup(deps.db, group.id)
+  const deployed = await repo.groupDeploymentsOf(deps.db, group.id)
+  const now = deps.clock.now().toISOString()
+  await deps.db.transaction().execute(async (trx) => {
+    for (const d of deployed) await bumpConfigVersion(trx, d.environment_id, now)
+    await repo.deleteGroup(trx, group.id)
+  })
+  for (const d of deployed) await announceChange(deps, d.environment_id)
   deps.audit.record('proxyGroup.deleted', { project: project.name, group: group.name })
 }
 
