@@ -17,7 +17,7 @@ import { mayRetry, type Outcome } from './upstreams/index.ts'
  */
 
 /** Response headers that belong to one connection, never forwarded (RFC 9110 7.6.1). */
-const HOP_BY_HOP = [
+const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -26,7 +26,28 @@ const HOP_BY_HOP = [
   'trailer',
   'upgrade',
   'proxy-authenticate',
-]
+])
+
+/**
+ * The response headers to forward, as the flat name/value list writeHead takes: hop-by-hop
+ * ones and those the upstream's Connection header names left out. A new list rather than
+ * deletes on undici's object: deleting turns it into a slow dictionary for writeHead.
+ */
+function endToEnd(headers: Record<string, string | string[] | undefined>): string[] {
+  const connection = headers.connection
+  const listed =
+    typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close'
+      ? connection.split(',').map((n) => n.trim().toLowerCase())
+      : null
+  const out: string[] = []
+  for (const name in headers) {
+    const value = headers[name]
+    if (value === undefined || HOP_BY_HOP.has(name) || listed?.includes(name)) continue
+    if (typeof value === 'string') out.push(name, value)
+    else for (const v of value) out.push(name, v)
+  }
+  return out
+}
 
 export type ExchangeEnd = (exchange: Exchange, status: number, error: string | null) => void
 
@@ -90,7 +111,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   dispatch(now: number): void {
     this.sentAt = now
-    const pool = this.pools.get(this.upstream.origin, this.proxy.connectTimeoutMs)
+    const pool = this.pools.forUpstream(this.upstream, this.proxy.connectTimeoutMs)
     const path = this.upstream.basePath + this.path
     pool.dispatch(
       {
@@ -119,13 +140,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     this.headersAt = performance.now()
     this.status = statusCode
-    for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name]
-    const connection = headers.connection
-    if (typeof connection === 'string')
-      for (const n of connection.split(',')) delete headers[n.trim().toLowerCase()]
     this.settle(statusCode >= 500 ? 'status-5xx' : 'ok')
     if (this.finished) return
-    this.res.writeHead(statusCode, statusMessage || undefined, headers as never)
+    this.res.writeHead(statusCode, statusMessage || undefined, endToEnd(headers))
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
