@@ -61,7 +61,9 @@ export async function startUpstream(name: string): Promise<Upstream> {
         : {}
       res.writeHead(200, {
         'content-type': 'application/json',
-        connection: 'keep-alive',
+        // x-hop is made hop-by-hop by naming it in Connection: never forwarded.
+        connection: 'keep-alive, x-hop',
+        'x-hop': 'this connection only',
         'x-upstream': name,
         ...own,
       })

@@ -118,6 +118,7 @@ describe.each(dialects())('gateway node in process (%s)', (dialect) => {
     expect(res.headers['x-upstream']).toBe('one')
     // The upstream's own keep-alive (timeout=3) belongs to its connection, not the client's.
     expect(res.headers['keep-alive']).not.toBe('timeout=3')
+    expect(res.headers['x-hop']).toBeUndefined()
     expect(JSON.parse((await get(gw.port, '/orders')).body).url).toBe('/api')
     // A path that only starts like the route is not under it.
     expect((await get(gw.port, '/ordersX')).status).toBe(404)

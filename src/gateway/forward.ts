@@ -20,7 +20,7 @@ import { mayRetry, type Outcome } from './upstreams/index.ts'
  */
 
 /** Response headers that belong to one connection, never forwarded (RFC 9110 7.6.1). */
-const HOP_BY_HOP = [
+const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -29,7 +29,28 @@ const HOP_BY_HOP = [
   'trailer',
   'upgrade',
   'proxy-authenticate',
-]
+])
+
+/**
+ * The response headers to forward, as the flat name/value list writeHead takes: hop-by-hop
+ * ones and those the upstream's Connection header names left out. A new list rather than
+ * deletes on undici's object: deleting turns it into a slow dictionary for writeHead.
+ */
+function endToEnd(headers: Record<string, string | string[] | undefined>): string[] {
+  const connection = headers.connection
+  const listed =
+    typeof connection === 'string' && connection !== 'keep-alive' && connection !== 'close'
+      ? connection.split(',').map((n) => n.trim().toLowerCase())
+      : null
+  const out: string[] = []
+  for (const name in headers) {
+    const value = headers[name]
+    if (value === undefined || HOP_BY_HOP.has(name) || listed?.includes(name)) continue
+    if (typeof value === 'string') out.push(name, value)
+    else for (const v of value) out.push(name, v)
+  }
+  return out
+}
 
 export type ExchangeEnd = (exchange: Exchange, status: number, error: string | null) => void
 
@@ -99,7 +120,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
 
   dispatch(now: number): void {
     this.sentAt = now
-    const pool = this.pools.get(this.upstream.origin, this.proxy.connectTimeoutMs)
+    const pool = this.pools.forUpstream(this.upstream, this.proxy.connectTimeoutMs)
     const path = this.upstream.basePath + this.path
     pool.dispatch(
       {
@@ -128,10 +149,6 @@ export class Exchange implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     this.headersAt = performance.now()
     this.status = statusCode
-    for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name]
-    const connection = headers.connection
-    if (typeof connection === 'string')
-      for (const n of connection.split(',')) delete headers[n.trim().toLowerCase()]
     this.settle(statusCode >= 500 ? 'status-5xx' : 'ok')
     if (this.finished) return
     if (this.proxy.cors !== null) corsOverUpstream(headers)
@@ -143,7 +160,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
       }
       return
     }
-    this.res.writeHead(statusCode, statusMessage || undefined, headers as never)
+    this.res.writeHead(statusCode, statusMessage || undefined, endToEnd(headers))
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
@@ -176,7 +193,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.held = null
     if (this.req.method !== 'HEAD' && status !== 204 && status !== 304)
       headers['content-length'] = String(body.length)
-    this.res.writeHead(status, message, headers as never)
+    this.res.writeHead(status, message, endToEnd(headers))
     this.res.end(body)
   }
 

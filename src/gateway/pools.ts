@@ -1,4 +1,5 @@
 import { Pool } from 'undici'
+import type { Upstream } from './table.ts'
 
 /*
  * One keep-alive pool per upstream origin (and connect timeout, a pool-wide option),
@@ -10,6 +11,18 @@ const MAX_CONNECTIONS = 256
 
 export class Pools {
   private readonly pools = new Map<string, Pool>()
+  /** Each table's upstream to its pool: the per-request lookup without building the key. */
+  private readonly byUpstream = new WeakMap<Upstream, Pool>()
+
+  /** The pool for `upstream` of a proxy with this connect timeout (one per upstream object). */
+  forUpstream(upstream: Upstream, connectTimeoutMs: number): Pool {
+    const known = this.byUpstream.get(upstream)
+    // A pool retain() closed (no table uses it now) is never handed out again.
+    if (known !== undefined && !known.closed && !known.destroyed) return known
+    const pool = this.get(upstream.origin, connectTimeoutMs)
+    this.byUpstream.set(upstream, pool)
+    return pool
+  }
 
   get(origin: string, connectTimeoutMs: number): Pool {
     const key = `${connectTimeoutMs} ${origin}`
