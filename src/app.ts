@@ -16,6 +16,7 @@ import { sessionRoutes } from './identity/sessions/session.routes.ts'
 import { createLimits, MAX_HEADER_BYTES } from './identity/throttling/limits.ts'
 import { tokenRateLimitHook } from './identity/throttling/token-rate-limit.ts'
 import { tokenRoutes } from './identity/token-endpoint/token-endpoint.routes.ts'
+import { canIRoutes } from './identity/users/can-i.routes.ts'
 import { meRoutes } from './identity/users/me.routes.ts'
 import { usersRoutes } from './identity/users/users.routes.ts'
 import { managementMetrics } from './metrics.ts'
@@ -127,6 +128,7 @@ async function registerRoutes(
     deviceSecret: deps.keys.device,
   })
   await app.register(meRoutes, { deps: services, throttle: limits.login })
+  await app.register(canIRoutes, { deps: services, routes: (app as unknown as App).routeTable })
   await app.register(usersRoutes, { deps: services })
   await app.register(auditRoutes, { deps: services })
   await app.register(settingsRoutes, { deps: services })

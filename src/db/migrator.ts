@@ -26,6 +26,7 @@ import * as m0024 from './migrations/0024_keys_keystores.ts'
 import * as m0025 from './migrations/0025_rlcl.ts'
 import * as m0026 from './migrations/0026_gateway.ts'
 import * as m0027 from './migrations/0027_traffic.ts'
+import * as m0029 from './migrations/0029_token_limits.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -56,6 +57,7 @@ export const migrations: Record<string, Migration> = {
   '0025_rlcl': m0025,
   '0026_gateway': m0026,
   '0027_traffic': m0027,
+  '0029_token_limits': m0029,
 }
 
 export class SchemaTooNewError extends Error {}

@@ -211,3 +211,11 @@ export interface GatewayNodesTable {
   config_version: number
 }
 export type { TrafficTable } from './schema.traffic.ts'
+
+/**
+ * api_tokens.limits (0029): JSON of what narrows a token below its owner (identity/tokens/
+ * token-limits.ts reads and writes it); null = everything the owner has.
+ */
+export interface TokenLimitsColumn {
+  limits: string | null
+}

@@ -41,7 +41,7 @@ export interface ProjectMembersTable {
 
 export type TokenSource = 'console' | 'api' | 'cli'
 
-export interface ApiTokensTable {
+export interface ApiTokensTable extends R.TokenLimitsColumn {
   /** The JWT's jti. */
   id: string
   user_id: string

@@ -8,6 +8,12 @@ import { INVISIBLE, LABEL } from '../../http/schemas.ts'
 import { authorize, type Principal } from '../policy/permissions.ts'
 import { type Expiry, expiryFromColumn, expiryMs, expiryToColumn, NEVER_EXPIRES } from './expiry.ts'
 import { hashToken, newTokenId, type TokenCodec } from './token-format.ts'
+import {
+  checkTokenLimits,
+  limitsView,
+  type TokenLimitsInput,
+  type TokenLimitsView,
+} from './token-limits.ts'
 import * as repo from './tokens.repository.ts'
 
 /** What token management needs; the Bearer check's own needs are BearerDeps. */
@@ -41,6 +47,7 @@ export interface TokenView {
   lastUsedFrom: string | null
   revokedAt: string | null
   status: TokenStatus
+  limits: TokenLimitsView
 }
 
 export interface IssuedToken {
@@ -66,6 +73,7 @@ export function tokenView(row: ApiTokenRow, now: Date): TokenView {
     lastUsedFrom: row.last_used_ip,
     revokedAt: row.revoked_at,
     status: tokenStatus(row, now),
+    limits: limitsView(row.limits),
   }
 }
 
@@ -126,7 +134,14 @@ export function parseExpiry(value: string | null | undefined, now: Date): Expiry
 
 export async function issueToken(
   deps: Pick<TokensDeps, 'db' | 'clock' | 'codec'>,
-  input: { userId: string; name: string; source: TokenSource; expiresAt: Expiry },
+  input: {
+    userId: string
+    name: string
+    source: TokenSource
+    expiresAt: Expiry
+    /** The checked limits column (token-limits.ts); null = everything the owner has. */
+    limits?: string | null
+  },
 ): Promise<IssuedToken> {
   const now = deps.clock.now()
   const id = newTokenId()
@@ -145,6 +160,7 @@ export async function issueToken(
     last_used_ip: null,
     revoked_at: null,
     revoked_by: null,
+    limits: input.limits ?? null,
   }
   await repo.insertToken(deps.db, row)
   return { token, view: tokenView(row, now) }
@@ -154,9 +170,10 @@ export async function issueToken(
 export async function createToken(
   deps: Pick<TokensDeps, 'db' | 'clock' | 'codec' | 'audit'>,
   owner: TokenOwner,
-  input: { name: string; source: TokenSource; expiresAt: Expiry },
+  input: { name: string; source: TokenSource; expiresAt: Expiry; limits?: TokenLimitsInput },
 ): Promise<IssuedToken> {
-  const issued = await issueToken(deps, { ...input, userId: owner.id })
+  const limits = await checkTokenLimits(deps.db, owner.id, input.limits)
+  const issued = await issueToken(deps, { ...input, userId: owner.id, limits })
   deps.audit.record('token.created', {
     tokenId: issued.view.id,
     owner: owner.username,
@@ -268,6 +285,8 @@ export async function rotateToken(
         name: row.name,
         source: row.source,
         expiresAt: expiryFromColumn(row.expires_at),
+        // The new secret is exactly as narrow as the old one.
+        limits: row.limits,
       },
     )
   })
