@@ -26,7 +26,6 @@ const proxyBody = (name: string) => ({
 describe.each(dialects())('narrower tokens (%s)', (dialect) => {
   let ctx: TestContext
   let admin: string
-  let alice: { id: string }
   let session: Record<string, string>
   let n = 0
 
@@ -58,7 +57,7 @@ describe.each(dialects())('narrower tokens (%s)', (dialect) => {
     ctx = await buildTestApp(dialect, { env: { APIOPS_TRUST_PROXY: '127.0.0.1' } })
     const root = await makeUser(ctx, 'root', ['ROLE_ADMIN'])
     admin = (await tokenFor(ctx, root.id)).token
-    alice = await makeUser(ctx, 'alice', ['ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'])
+    await makeUser(ctx, 'alice', ['ROLE_MANAGE_PROXIES', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'])
     for (const name of ['p1', 'p2', 'p3']) {
       expect(
         (await call(admin, 'POST', '/apiops/projects/', { payload: { name } })).statusCode,

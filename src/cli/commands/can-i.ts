@@ -32,9 +32,10 @@ export function registerCanICommand(program: Command, { config, print }: CliCont
     .option('--from <address>', "the client address for the token's allowFrom rule", '127.0.0.1')
     .action(async (method: string, path: string, opts: CanIOptions) => {
       const runtime = await openRuntime(config(), quietLog)
+      // Built for its route table, never readied nor listened on: the routes are registered
+      // by the time buildApp answers, and readying compiles every schema for nothing.
       const app = await buildApp(runtime)
       try {
-        await app.ready()
         const principal = await principalOf(app.services, opts)
         const answer = await canI(app.services, principal, app.routeTable, {
           method: method.toUpperCase(),
