@@ -40,11 +40,16 @@ export const canIRoutes: FastifyPluginAsyncTypebox<CanIRouteOptions> = async (ap
         description:
           "Judged as the real request would be, with this request's credentials: the token's allowFrom rule (for the address in `from`, else this call's), read-only, the roles of the route's action (the token's and its owner's), the token's projects, project membership. A path no route serves answers allowed:false, \"no such route\". Checks that depend on the body, and whether the named resource exists, are not judged.",
         querystring: Type.Object({
-          method: Type.String({ pattern: '^[A-Za-z]{3,7}$', description: 'GET, POST, PUT, ...' }),
+          method: Type.String({
+            pattern: '^[A-Za-z]{3,7}$',
+            'x-pattern-message': 'must be an HTTP method, such as GET, POST, PUT or DELETE',
+            description: 'GET, POST, PUT, ...',
+          }),
           path: Type.String({
             minLength: 1,
             maxLength: 2000,
             pattern: '^/',
+            'x-pattern-message': 'must be a path beginning with /, such as /apiops/projects/',
             description: 'e.g. /apiops/projects/p1/apiProxies/x/environments/prod/',
           }),
           from: Type.Optional(
