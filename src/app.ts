@@ -18,6 +18,7 @@ import { createLimits, MAX_HEADER_BYTES } from './identity/throttling/limits.ts'
 import { tokenRateLimitHook } from './identity/throttling/token-rate-limit.ts'
 import { oauthRoutes } from './identity/token-endpoint/oauth.routes.ts'
 import { tokenRoutes } from './identity/token-endpoint/token-endpoint.routes.ts'
+import { canIRoutes } from './identity/users/can-i.routes.ts'
 import { canaryRoutes } from './identity/users/canary.routes.ts'
 import { meRoutes } from './identity/users/me.routes.ts'
 import { revokeBeforeRoutes } from './identity/users/revoke-before.routes.ts'
@@ -136,6 +137,7 @@ async function registerRoutes(
     deviceSecret: deps.keys.device,
   })
   await app.register(meRoutes, { deps: services, throttle: limits.login })
+  await app.register(canIRoutes, { deps: services, routes: (app as unknown as App).routeTable })
   await app.register(usersRoutes, { deps: services })
   await app.register(revokeBeforeRoutes, { deps: services })
   await app.register(canaryRoutes, { deps: services })

@@ -205,6 +205,26 @@ export const errors = {
       `This action requires the ${role} role, which your user does not have.`,
     ),
   forbidden: (description: string) => new ApiError('forbidden', description),
+  tokenLacksRole: (role: string, carried: readonly string[]) =>
+    new ApiError(
+      'forbidden',
+      `This action requires the ${role} role, which this token does not carry: it was created with ${carried.length > 0 ? carried.join(', ') : 'no role'} only.`,
+    ),
+  tokenReadOnly: () =>
+    new ApiError(
+      'forbidden',
+      'This token is read-only: it may only GET and HEAD. Use a token created without readOnly for changes.',
+    ),
+  tokenLimitedToProjects: (projects: readonly string[]) =>
+    new ApiError(
+      'forbidden',
+      `This token is limited to other projects (${projects.join(', ')}); it cannot act in this one.`,
+    ),
+  tokenAddressNotAllowed: (address: string, allowFrom: readonly string[]) =>
+    bearerFailure(
+      'invalid_token',
+      `This token may be used only from ${allowFrom.join(', ')} (its allowFrom rule); this call came from ${address}.`,
+    ),
   notFound: (what: string) => new ApiError('not_found', `${what} was not found.`),
   routeNotFound: (method: string, url: string) =>
     new ApiError(

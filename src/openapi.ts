@@ -21,6 +21,8 @@ function annotate(document: OpenApiDocument, routes: readonly RouteInfo[]): Open
     const operation = document.paths?.[path]?.[route.method.toLowerCase()]
     if (!operation) continue
     addGeneralErrors(operation, route.public)
+    if (!route.public && (route.method !== 'GET' || route.url.includes('/:projectName')))
+      addTokenLimitRefusal(operation)
     const rule: Rule | undefined = route.action ? POLICY[route.action] : undefined
     const roles = rule ? [...rule.roles] : []
     operation['x-required-roles'] = roles
@@ -56,6 +58,16 @@ function addGeneralErrors(operation: Operation, isPublic: boolean): void {
       description: STATUS_TEXT[status],
       content: { 'application/json': { schema: ErrorBody } },
     }
+  }
+}
+
+/** A narrowed token is refused writes (read-only) and other projects' routes (403). */
+function addTokenLimitRefusal(operation: Operation): void {
+  const responses = (operation.responses ?? {}) as Record<string, unknown>
+  responses['403'] ??= {
+    description:
+      "Forbidden: a role is missing, or the token's limits (read-only, projects) refuse it",
+    content: { 'application/json': { schema: ErrorBody } },
   }
 }
 

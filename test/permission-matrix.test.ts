@@ -294,6 +294,11 @@ const MATRIX: Record<string, Entry> = {
     }),
   },
   'GET /apiops/me/audit/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/audit/' }) },
+  'GET /apiops/me/can-i': {
+    access: 'any',
+    ok: 200,
+    make: () => ({ url: '/apiops/me/can-i?method=POST&path=/apiops/projects/P/apiProxies/url/' }),
+  },
   'GET /apiops/audit/': { access: 'administer', ok: 200, make: () => ({ url: '/apiops/audit/' }) },
   'GET /apiops/settings/': {
     access: 'administer',

@@ -66,6 +66,7 @@ describe.each(dialects())('personal API access tokens (%s)', (dialect) => {
         'id',
         'lastUsedAt',
         'lastUsedFrom',
+        'limits',
         'name',
         'revokedAt',
         'rotatedTo',

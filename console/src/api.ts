@@ -52,6 +52,21 @@ export interface TokenView {
   lastUsedFrom: string | null
   revokedAt: string | null
   status: TokenStatus
+  /** What narrows the token below its owner; null parts are not narrowed. */
+  limits?: {
+    roles: string[] | null
+    projects: string[] | null
+    readOnly: boolean
+    allowFrom: string[] | null
+  }
+}
+
+/** Optional limits at creation (narrower tokens); absent parts do not narrow. */
+export interface TokenLimitsInput {
+  roles?: string[] | null | undefined
+  projects?: string[] | null | undefined
+  readOnly?: boolean | undefined
+  allowFrom?: string[] | null | undefined
 }
 
 /** The one answer that holds a token's secret: keep it in component state, never store it. */
@@ -303,8 +318,8 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
     logout: () => call<unknown>('DELETE', '/apiops/session/', { csrfToken }),
     me: () => send<Me>('GET', '/apiops/me/'),
     myTokens: () => list<TokenView>('/apiops/me/tokens/?size=1000'),
-    createToken: (name: string, expiresAt: string | null) =>
-      send<IssuedToken>('POST', '/apiops/me/tokens/', { name, expiresAt }),
+    createToken: (name: string, expiresAt: string | null, limits: TokenLimitsInput = {}) =>
+      send<IssuedToken>('POST', '/apiops/me/tokens/', { name, expiresAt, ...limits }),
     revokeMyToken: (id: string) => send<TokenView>('DELETE', `/apiops/me/tokens/${seg(id)}/`),
     changeMyPassword: (currentPassword: string, newPassword: string, revokeTokens: boolean) =>
       send<PasswordChange>('PUT', '/apiops/me/password/', {

@@ -1,6 +1,7 @@
 import { Command } from 'commander'
 import type { Config } from '../config.ts'
 import { ApiError } from '../errors.ts'
+import { registerCanICommand } from './commands/can-i.ts'
 import { registerConnectionCommands } from './commands/connections.ts'
 import { registerCredentialCommands } from './commands/credentials.ts'
 import { registerEnvVarCommands } from './commands/env-vars.ts'
@@ -61,6 +62,7 @@ export async function runCli(
   registerKeyMaterialCommands(program, ctx)
   registerStoreCommands(program, ctx)
   registerGatewayCommands(program, ctx)
+  registerCanICommand(program, ctx)
 
   try {
     await program.parseAsync(argv, { from: 'user' })

@@ -27,6 +27,7 @@ import * as m0025 from './migrations/0025_rlcl.ts'
 import * as m0026 from './migrations/0026_gateway.ts'
 import * as m0027 from './migrations/0027_traffic.ts'
 import * as m0028 from './migrations/0028_jwk_inputs.ts'
+import * as m0029 from './migrations/0029_token_limits.ts'
 import * as m0031 from './migrations/0031_group_snapshots.ts'
 import * as m0033 from './migrations/0033_token_rotation.ts'
 import * as m0034 from './migrations/0034_canary_tokens.ts'
@@ -61,6 +62,7 @@ export const migrations: Record<string, Migration> = {
   '0026_gateway': m0026,
   '0027_traffic': m0027,
   '0028_jwk_inputs': m0028,
+  '0029_token_limits': m0029,
   '0031_group_snapshots': m0031,
   '0033_token_rotation': m0033,
   '0034_canary_tokens': m0034,

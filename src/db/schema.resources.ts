@@ -223,3 +223,11 @@ export interface ProxyGroupDeploymentsTable {
   snapshot: string | null
 }
 export type { TrafficTable } from './schema.traffic.ts'
+
+/**
+ * api_tokens.limits (0029): JSON of what narrows a token below its owner (identity/tokens/
+ * token-limits.ts reads and writes it); null = everything the owner has.
+ */
+export interface TokenLimitsColumn {
+  limits: string | null
+}

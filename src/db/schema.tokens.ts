@@ -1,9 +1,11 @@
-/** The api_tokens table: personal API access tokens (0001, 0033, 0034). */
+import type { TokenLimitsColumn } from './schema.resources.ts'
+
+/** The api_tokens table: personal API access tokens (0001, 0029, 0033, 0034). */
 
 export type TokenSource = 'console' | 'api' | 'cli'
 export type TokenKind = 'canary'
 
-export interface ApiTokensTable {
+export interface ApiTokensTable extends TokenLimitsColumn {
   /** The JWT's jti. */
   id: string
   user_id: string

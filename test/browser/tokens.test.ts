@@ -192,6 +192,31 @@ describe('console: personal API access tokens', () => {
     expect(realProblems(w)).toEqual([])
   })
 
+  test('Create API Token with limits: a role the user lacks is refused by name; the list shows the limits', async () => {
+    await server.user('lena', ['ROLE_MANAGE_PROXIES'])
+    const w = await open()
+    const { page } = w
+    await logIn(page, server.url, 'lena')
+    await goToMyProfile(w)
+    await page.getByRole('button', { name: 'Create API Token' }).click()
+    const form = page.getByRole('dialog', { name: 'Create API Token' })
+    await form.getByLabel('Token Name').fill('narrow-bot')
+    await form.getByLabel('Only these roles').fill('ROLE_ADMIN')
+    await form.getByLabel('Only from these addresses').fill('10.0.0.0/8, 2001:db8::/32')
+    await form.getByLabel('Read-only (GET and HEAD only)').check()
+    await form.getByRole('button', { name: 'Create' }).click()
+    await form.getByText(/'ROLE_ADMIN' is not one of the owner's roles/).waitFor()
+    await form.getByLabel('Only these roles').fill('ROLE_MANAGE_PROXIES')
+    await form.getByRole('button', { name: 'Create' }).click()
+    const reveal = page.getByRole('dialog', { name: 'Copy your new token' })
+    await reveal.getByRole('button', { name: 'Done' }).click()
+    const row = page.getByRole('row', { name: /narrow-bot/ })
+    expect(await row.locator('td[data-label="Limits"]').textContent()).toBe(
+      'roles: ROLE_MANAGE_PROXIES; read-only; from: 10.0.0.0/8, 2001:db8::/32',
+    )
+    expect(realProblems(w)).toEqual([])
+  })
+
   test('tokens from the token endpoint and the CLI are listed with how they were made; names are text, never markup', async () => {
     const dan = await server.user('dan')
     const markup = '<img src=x onerror=alert(1)>'

@@ -1,4 +1,4 @@
-import type { TokenView } from '../api.ts'
+import type { TokenLimitsInput, TokenView } from '../api.ts'
 import { SOURCE_LABEL } from '../format.ts'
 import { DateTime, StatusBadge } from './ui.tsx'
 
@@ -19,6 +19,7 @@ export function TokenTable(props: {
             <th scope="col">Expires</th>
             <th scope="col">Last used</th>
             <th scope="col">Made with</th>
+            <th scope="col">Limits</th>
             <th scope="col">Status</th>
             {props.onRevoke ? (
               <th scope="col">
@@ -50,6 +51,7 @@ export function TokenTable(props: {
                 )}
               </td>
               <td data-label="Made with">{SOURCE_LABEL[t.source]}</td>
+              <td data-label="Limits">{limitsText(t.limits)}</td>
               <td data-label="Status">
                 <StatusBadge status={t.status} />
                 {t.revokedAt ? (
@@ -78,4 +80,16 @@ export function TokenTable(props: {
       </table>
     </div>
   )
+}
+
+/** A token's limits in words for the list; "None" when it is not narrowed. */
+export function limitsText(limits: TokenLimitsInput | undefined): string {
+  if (!limits) return 'None'
+  const parts = [
+    limits.roles ? `roles: ${limits.roles.join(', ') || 'none'}` : null,
+    limits.projects ? `projects: ${limits.projects.join(', ')}` : null,
+    limits.readOnly ? 'read-only' : null,
+    limits.allowFrom ? `from: ${limits.allowFrom.join(', ')}` : null,
+  ].filter((p): p is string => p !== null)
+  return parts.length > 0 ? parts.join('; ') : 'None'
 }

@@ -5,6 +5,12 @@ import { Modal } from '../components/Dialog.tsx'
 import { ErrorMessage, FieldError } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
 import { endOfUtcDay, formatDateTime, tomorrow } from '../format.ts'
+import {
+  type LimitsDraft,
+  limitsInput,
+  NO_LIMITS,
+  TokenLimitsFields,
+} from './TokenLimitsFields.tsx'
 
 type Expiration = 'never' | 'calendar'
 
@@ -56,6 +62,7 @@ function useCreateTokenForm(onCreated: (token: IssuedToken) => void) {
   const [name, setName] = useState('')
   const [expiration, setExpiration] = useState<Expiration>('never')
   const [date, setDate] = useState('')
+  const [limits, setLimits] = useState<LimitsDraft>(NO_LIMITS)
   const [errors, setErrors] = useState<FormErrors>({})
   const [busy, setBusy] = useState(false)
   const min = tomorrow()
@@ -70,7 +77,8 @@ function useCreateTokenForm(onCreated: (token: IssuedToken) => void) {
     if (found.date) return dateRef.current?.focus()
     setBusy(true)
     try {
-      const token = await api.createToken(name.trim(), expiration === 'never' ? null : date)
+      const expiresAt = expiration === 'never' ? null : date
+      const token = await api.createToken(name.trim(), expiresAt, limitsInput(limits))
       onCreated(token)
     } catch (e) {
       if (e instanceof ApiError) {
@@ -89,6 +97,8 @@ function useCreateTokenForm(onCreated: (token: IssuedToken) => void) {
     setExpiration,
     date,
     setDate,
+    limits,
+    setLimits,
     errors,
     busy,
     min,
@@ -106,6 +116,7 @@ function CreateTokenForm(props: { onCancel(): void; onCreated(token: IssuedToken
       <form onSubmit={form.submit} noValidate className="form">
         <TokenNameField form={form} />
         <ExpirationFieldset form={form} />
+        <TokenLimitsFields draft={form.limits} onChange={form.setLimits} />
         {errors.form && !errors.name && !errors.date ? (
           <ErrorMessage>{errors.form}</ErrorMessage>
         ) : null}

@@ -8,7 +8,27 @@ import * as users from '../../identity/users/users.service.ts'
 import { type CliContext, table } from '../context.ts'
 import { OPERATOR } from '../input.ts'
 
-const TOKEN_COLUMNS = ['id', 'name', 'source', 'status', 'createdAt', 'expiresAt', 'lastUsedAt']
+const TOKEN_COLUMNS = [
+  'id',
+  'name',
+  'source',
+  'status',
+  'createdAt',
+  'expiresAt',
+  'lastUsedAt',
+  'limits',
+]
+
+/** A token's limits in one table cell: "-" when it has everything its owner has. */
+const limitsCell = ({ roles, projects, readOnly, allowFrom }: tokens.TokenView['limits']) =>
+  [
+    roles && `roles=${roles.join('+') || 'none'}`,
+    projects && `projects=${projects.join('+')}`,
+    readOnly && 'read-only',
+    allowFrom && `from=${allowFrom.join('+')}`,
+  ]
+    .filter(Boolean)
+    .join(' ') || null
 
 export function registerTokenCommands(program: Command, ctx: CliContext): void {
   const token = program.command('token').description("manage users' personal API access tokens")
@@ -17,6 +37,16 @@ export function registerTokenCommands(program: Command, ctx: CliContext): void {
   tokenRevoke(token, ctx)
   tokenRotate(token, ctx)
   tokenRevokeBefore(token, ctx)
+}
+
+interface CreateOptions {
+  name: string
+  expires?: string
+  neverExpires?: boolean
+  role?: string[]
+  project?: string[]
+  readOnly?: boolean
+  allowFrom?: string[]
 }
 
 function tokenCreate(token: Command, { withServices, print }: CliContext) {
@@ -31,7 +61,11 @@ function tokenCreate(token: Command, { withServices, print }: CliContext) {
       ),
     )
     .option('--never-expires', 'the token never expires')
-    .action((username: string, opts: { name: string; expires?: string; neverExpires?: boolean }) =>
+    .option('--role <role...>', "only these of the owner's roles (repeatable)")
+    .option('--project <project...>', 'only these projects, by name or id (repeatable)')
+    .option('--read-only', 'GET and HEAD only')
+    .option('--allow-from <cidr...>', 'only from these addresses or CIDR ranges (repeatable)')
+    .action((username: string, opts: CreateOptions) =>
       withServices(async (s) => {
         if (Boolean(opts.expires) === Boolean(opts.neverExpires)) {
           throw new ApiError(
@@ -44,6 +78,12 @@ function tokenCreate(token: Command, { withServices, print }: CliContext) {
           name: opts.name,
           source: 'cli',
           expiresAt: tokens.parseExpiry(opts.expires ?? null, s.clock.now()),
+          limits: {
+            roles: opts.role,
+            projects: opts.project,
+            readOnly: opts.readOnly,
+            allowFrom: opts.allowFrom,
+          },
         })
         print({ ...issued.view, token: issued.token }, () =>
           revealed(
@@ -67,7 +107,8 @@ function tokenList(token: Command, { withServices, print }: CliContext) {
     .action((username: string) =>
       withServices(async (s) => {
         const list = await tokens.listTokens(s, (await users.requireUser(s, username)).id)
-        print(list, () => table(list as never, TOKEN_COLUMNS))
+        const rows = list.map((t) => ({ ...t, limits: limitsCell(t.limits) }))
+        print(list, () => table(rows as never, TOKEN_COLUMNS))
       })(),
     )
 }

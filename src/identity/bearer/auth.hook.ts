@@ -1,8 +1,20 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+  preValidationHookHandler,
+} from 'fastify'
 import { errors } from '../../errors.ts'
 import { readCookie } from '../../http/cookies.ts'
 import { isApiPath, OPENAPI_PREFIX } from '../../http/paths.ts'
-import { type Action, authorize, type Principal } from '../policy/permissions.ts'
+import {
+  type Action,
+  authorize,
+  checkProjectParam,
+  checkReadOnly,
+  type Principal,
+} from '../policy/permissions.ts'
 import {
   type AuthenticatedSession,
   authenticateSession,
@@ -58,14 +70,9 @@ export function installAuth(
       } catch (error) {
         throw noticeCanary(deps, request, error)
       }
-      if (!(principal instanceof Promise)) {
-        request.principal = principal
-        return
-      }
+      if (!(principal instanceof Promise)) return accept(request, principal)
       return principal.then(
-        (p) => {
-          request.principal = p
-        },
+        (p) => accept(request, p),
         (error: unknown) => {
           throw noticeCanary(deps, request, error)
         },
@@ -88,16 +95,36 @@ export function installAuth(
     // Before validation, so a caller without the role learns nothing from validation
     // errors. Only on the routes that declare an action.
     const action = route.config?.action
-    if (!action) return
-    const authorizeAction = async (request: FastifyRequest) =>
-      authorize(principalOf(request), action)
-    route.preValidation = [authorizeAction, ...[route.preValidation ?? []].flat()]
+    const checks = [
+      ...(action
+        ? [async (request: FastifyRequest) => authorize(principalOf(request), action)]
+        : []),
+      ...(route.url.includes('/:projectName') ? [projectLimitHook(deps)] : []),
+    ]
+    if (checks.length === 0) return
+    route.preValidation = [...checks, ...[route.preValidation ?? []].flat()]
   })
   // Unmatched paths have no route to carry the hook; is404 is a cheap flag.
   app.addHook('onRequest', (request, reply, done) => {
     if (request.is404 && isApiPath(request.url)) guardHook.call(app, request, reply, done)
     else done()
   })
+}
+
+/** A token limited to some projects, on a route in a project (params are parsed by now). */
+function projectLimitHook(deps: BearerDeps): preValidationHookHandler {
+  // A callback hook: no promise for the requests of every other token.
+  return (request, _reply, done) => {
+    const principal = request.principal
+    const { projectName } = request.params as { projectName?: string }
+    if (!principal?.limits?.projectIds || projectName === undefined) return done()
+    checkProjectParam(deps, principal, projectName).then(() => done(), done)
+  }
+}
+
+function accept(request: FastifyRequest, principal: Principal): void {
+  if (principal.limits !== undefined) checkReadOnly(principal, request.method)
+  request.principal = principal
 }
 
 /** A hook that completes synchronously when `run` does, and waits only for a promise. */

@@ -118,13 +118,20 @@ function admit(
   if (!owner) throw errors.tokenUnknown()
   if (owner.disabled) throw errors.ownerDisabled()
   const { row } = admission
-  deps.usage.record(row, owner, nowMs, clientIp)
   // Cached users are never mutated either (a change evicts them), so the same row and
   // owner objects make the same principal: one object per token, not per request.
-  if (admission.owner === owner && admission.principal) return admission.principal
-  const principal = permissionsOfTokenOwner(row, owner)
-  admission.owner = owner
-  admission.principal = principal
+  let principal = admission.owner === owner ? admission.principal : undefined
+  if (principal === undefined) {
+    principal = permissionsOfTokenOwner(row, owner)
+    admission.owner = owner
+    admission.principal = principal
+  }
+  // Before the use is recorded: a call from elsewhere is no use of the token.
+  const allows = principal.limits?.allows
+  if (allows && !allows(clientIp)) {
+    throw errors.tokenAddressNotAllowed(clientIp, principal.limits?.allowFrom ?? [])
+  }
+  deps.usage.record(row, owner, nowMs, clientIp)
   return principal
 }
 

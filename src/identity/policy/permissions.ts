@@ -12,6 +12,19 @@ export interface Principal {
   /** The token this request presented; undefined for a console session. */
   readonly tokenId: string | undefined
   readonly via: 'token' | 'session'
+  /** What a narrowed token takes away (roles already intersected above); absent: nothing. */
+  readonly limits?: TokenLimits | undefined
+}
+
+/** A narrowed token's limits, worked out once per token row (tokens/token-limits.ts). */
+export interface TokenLimits {
+  /** The roles it was created with; `Principal.roles` holds those its owner still has. */
+  readonly roles: readonly Role[] | null
+  readonly projectIds: ReadonlySet<string> | null
+  readonly projectNames: readonly string[]
+  readonly readOnly: boolean
+  readonly allowFrom: readonly string[] | null
+  readonly allows: ((address: string) => boolean) | null
 }
 
 /** What one action needs. ROLE_ADMIN satisfies every role and every membership. */
@@ -116,7 +129,45 @@ export function hasRole(principal: Principal, role: Role): boolean {
 export function authorize(principal: Principal, action: Action): void {
   const rule: Rule = POLICY[action]
   if (rule.sessionOnly && principal.via !== 'session') throw rule.sessionOnly()
-  for (const role of rule.roles) if (!hasRole(principal, role)) throw errors.missingRole(role)
+  for (const role of rule.roles) if (!hasRole(principal, role)) throw missingRole(principal, role)
+}
+
+/** Names the token when the owner has the role and the token was made without it. */
+function missingRole(principal: Principal, role: Role): ApiError {
+  const carried = principal.limits?.roles
+  return carried && !carried.includes(role) && !carried.includes('ROLE_ADMIN')
+    ? errors.tokenLacksRole(role, carried)
+    : errors.missingRole(role)
+}
+
+const READ_METHODS = new Set(['GET', 'HEAD'])
+
+/** A read-only token may GET and HEAD, nothing else (403 naming the rule). */
+export function checkReadOnly(principal: Principal, method: string): void {
+  if (principal.limits?.readOnly && !READ_METHODS.has(method)) throw errors.tokenReadOnly()
+}
+
+/** A token limited to some projects acts in those only, whatever the owner may elsewhere. */
+function checkProjectLimit(principal: Principal, projectId: string | undefined): void {
+  const only = principal.limits?.projectIds
+  if (only && (projectId === undefined || !only.has(projectId))) {
+    throw errors.tokenLimitedToProjects(principal.limits?.projectNames ?? [])
+  }
+}
+
+/**
+ * Every route with a {projectName}: a token limited to other projects is refused before
+ * the route runs, whatever the route then checks (administrators' project routes too).
+ * Costs a query only for such a token.
+ */
+export async function checkProjectParam(
+  deps: { db: Queryable },
+  principal: Principal,
+  projectName: string,
+): Promise<void> {
+  if (!principal.limits?.projectIds) return
+  const seen = await projectSeenBy(deps.db, projectName, principal.userId)
+  checkProjectLimit(principal, seen?.project.id)
 }
 
 /**
@@ -132,6 +183,8 @@ export async function authorizeInProject(
 ): Promise<ProjectRow> {
   authorize(principal, action)
   const seen = await projectSeenBy(deps.db, projectName, principal.userId)
+  // Outside the token's projects is refused alike whether the project exists or not.
+  checkProjectLimit(principal, seen?.project.id)
   if (seen && (seen.member || isAdmin(principal))) return seen.project
   throw errors.notFound(`Project '${projectName}'`)
 }

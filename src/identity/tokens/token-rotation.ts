@@ -70,6 +70,8 @@ export async function rotateToken(
         source: row.source,
         expiresAt: expiryFromColumn(row.expires_at),
         chainId: row.chain_id ?? row.id,
+        // The new secret is exactly as narrow as the old one.
+        limits: row.limits,
       },
     )
     const retired = await repo.markRotated(trx, row.id, {

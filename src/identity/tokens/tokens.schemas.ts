@@ -1,5 +1,6 @@
 import { Type } from 'typebox'
 import { Label } from '../../http/schemas.ts'
+import { RoleSchema } from '../users/roles.ts'
 import { TOKEN_NAME_MAX } from './tokens.service.ts'
 
 export const TokenViewSchema = Type.Object(
@@ -23,6 +24,21 @@ export const TokenViewSchema = Type.Object(
       description:
         'The token this one was rotated into; while its grace period lasts it stays active until expiresAt',
     }),
+    limits: Type.Object(
+      {
+        roles: Type.Union([Type.Array(RoleSchema), Type.Null()], {
+          description: 'null: every role the owner has; else those of these the owner still has',
+        }),
+        projects: Type.Union([Type.Array(Type.String()), Type.Null()], {
+          description: 'null: every project the owner may act in; else only these (names)',
+        }),
+        readOnly: Type.Boolean({ description: 'true: GET and HEAD only' }),
+        allowFrom: Type.Union([Type.Array(Type.String()), Type.Null()], {
+          description: 'null: any client address; else only these addresses and CIDR ranges',
+        }),
+      },
+      { description: 'What narrows this token below its owner (chosen at creation)' },
+    ),
   },
   { description: 'A personal API access token, without its secret' },
 )
@@ -40,6 +56,28 @@ export const CreateTokenBody = Type.Object(
       description:
         'null = Never Expires; YYYY-MM-DD = valid through that day (UTC); or an ISO 8601 date-time',
     }),
+    roles: Type.Optional(
+      Type.Array(RoleSchema, {
+        maxItems: 10,
+        description:
+          "Only these of the owner's roles (each one the owner holds now); a role the owner loses leaves the token too, one granted later is not added. Omit for all of them",
+      }),
+    ),
+    projects: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
+        maxItems: 100,
+        description:
+          'Only these projects (names or ids; the owner must be a member, or an administrator). Omit for every project',
+      }),
+    ),
+    readOnly: Type.Optional(Type.Boolean({ description: 'true: the token may only GET and HEAD' })),
+    allowFrom: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 50 }), {
+        maxItems: 100,
+        description:
+          'Client addresses and CIDR ranges (IPv4, IPv6) the token may be used from; a call from elsewhere is 401. Omit for any address',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

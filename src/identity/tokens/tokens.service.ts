@@ -7,6 +7,12 @@ import { errors } from '../../errors.ts'
 import { INVISIBLE, LABEL } from '../../http/schemas.ts'
 import { type Expiry, expiryMs, expiryToColumn, NEVER_EXPIRES } from './expiry.ts'
 import { hashToken, newTokenId, type TokenCodec } from './token-format.ts'
+import {
+  checkTokenLimits,
+  limitsView,
+  type TokenLimitsInput,
+  type TokenLimitsView,
+} from './token-limits.ts'
 import * as repo from './tokens.repository.ts'
 
 /** What token management needs; the Bearer check's own needs are BearerDeps. */
@@ -41,6 +47,7 @@ export interface TokenView {
   revokedAt: string | null
   status: TokenStatus
   rotatedTo: string | null
+  limits: TokenLimitsView
 }
 
 export interface IssuedToken {
@@ -67,6 +74,7 @@ export function tokenView(row: ApiTokenRow, now: Date): TokenView {
     revokedAt: row.revoked_at,
     status: tokenStatus(row, now),
     rotatedTo: row.rotated_to,
+    limits: limitsView(row.limits),
   }
 }
 
@@ -135,6 +143,8 @@ export async function issueToken(
     /** The rotation chain the token continues (its first token's id). */
     chainId?: string
     kind?: TokenKind
+    /** The checked limits column (token-limits.ts); null = everything the owner has. */
+    limits?: string | null
   },
 ): Promise<IssuedToken> {
   const now = deps.clock.now()
@@ -157,6 +167,7 @@ export async function issueToken(
     rotated_to: null,
     chain_id: input.chainId ?? null,
     kind: input.kind ?? null,
+    limits: input.limits ?? null,
   }
   await repo.insertToken(deps.db, row)
   return { token, view: tokenView(row, now) }
@@ -166,9 +177,10 @@ export async function issueToken(
 export async function createToken(
   deps: Pick<TokensDeps, 'db' | 'clock' | 'codec' | 'audit'>,
   owner: TokenOwner,
-  input: { name: string; source: TokenSource; expiresAt: Expiry },
+  input: { name: string; source: TokenSource; expiresAt: Expiry; limits?: TokenLimitsInput },
 ): Promise<IssuedToken> {
-  const issued = await issueToken(deps, { ...input, userId: owner.id })
+  const limits = await checkTokenLimits(deps.db, owner.id, input.limits)
+  const issued = await issueToken(deps, { ...input, userId: owner.id, limits })
   deps.audit.record('token.created', {
     tokenId: issued.view.id,
     owner: owner.username,

@@ -136,10 +136,12 @@ function createMyTokenRoute(app: RouteApp, { deps }: MeRouteOptions): void {
     },
     async (request, reply) => {
       const me = principalOf(request)
+      const { name, expiresAt, ...limits } = request.body
       const issued = await createToken(audited(request, deps), ownerOf(me), {
-        name: request.body.name,
+        name,
         source: 'console',
-        expiresAt: parseExpiry(request.body.expiresAt, deps.clock.now()),
+        expiresAt: parseExpiry(expiresAt, deps.clock.now()),
+        limits,
       })
       return sendIssued(reply, issued, 201)
     },

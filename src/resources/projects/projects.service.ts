@@ -40,9 +40,12 @@ export async function listProjects(
   principal: Principal,
   query: ListQueryInput,
 ) {
-  const base = isAdmin(principal)
+  const all = isAdmin(principal)
     ? repo.allProjects(deps.db)
     : repo.projectsOfMember(deps.db, principal.userId)
+  // A token limited to some projects lists those only.
+  const only = principal.limits?.projectIds
+  const base = only ? all.where('projects.id', 'in', [...only]) : all
   return pageInSql(deps.db, base, query, PROJECT_ORDER, view)
 }
 
