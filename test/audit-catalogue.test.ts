@@ -630,6 +630,21 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     }
     await step('key.created', { method: 'POST', url: `${base}/keys/`, payload: key }, 200)
     await step('key.updated', { method: 'PUT', url: `${base}/keys/k/`, payload: key }, 200)
+    // A JWK made from the key, refreshed when the key is updated with updateReferencedJwks.
+    const fromKey = { name: 'fk', keyName: 'k', environmentName: 'k1', useType: 'SIGNATURE' }
+    const jwk = { ...fromKey, algorithm: 'ES256' }
+    await step(
+      'jwk.created',
+      { method: 'POST', url: `${base}/jwks/parse-from-key`, payload: jwk },
+      200,
+    )
+    const refresh = `${base}/keys/k/?updateReferencedJwks=true&updateScope=SAME_PROJECT`
+    expect((await call({ method: 'PUT', url: refresh, payload: key })).statusCode).toBe(200)
+    const both = (await rows()).slice(seen)
+    seen += both.length
+    expect(both.map((r) => r.action).sort()).toEqual(['jwk.refreshed', 'key.updated'])
+    covered.add('jwk.refreshed')
+    await step('jwk.deleted', { method: 'DELETE', url: `${base}/jwks/fk/` }, 200)
     await step('key.deleted', { method: 'DELETE', url: `${base}/keys/k/` }, 200)
     const file = readFileSync(new URL('./fixtures/keystore.jks', import.meta.url)).toString(
       'base64',
