@@ -103,6 +103,23 @@ describe.each(dialects())('canary tokens (%s)', (dialect) => {
     expect(listed.lastTriggeredAt).not.toBeNull()
   })
 
+  it('introspected by a resource server, it is inactive and raises the alert too', async () => {
+    const canary = await plant('decoy for the gateway')
+    const before = (await alerts()).length
+    const res = await ctx.app.inject({
+      method: 'POST',
+      url: '/apiops/auth/introspect',
+      headers: { ...bearer(admin), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ token: canary.token }).toString(),
+    })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.json()).toEqual({ active: false })
+    const raised = (await alerts()).slice(before)
+    expect(raised.map((e) => e.target)).toEqual([
+      `tokenId=${canary.id} method=POST path=/apiops/auth/introspect userAgent=lightMyRequest`,
+    ])
+  })
+
   it('cannot be rotated, revoked or listed as a real token; revoke-all leaves it armed', async () => {
     const canary = await plant('armed forever')
     const session = await consoleSession(ctx, 'alice')

@@ -3,6 +3,7 @@ import type { Principal } from '../policy/permissions.ts'
 import { expiryMs } from '../tokens/expiry.ts'
 import * as repo from '../tokens/tokens.repository.ts'
 import { authenticateBearer, type BearerDeps } from './bearer-check.ts'
+import { CanaryTripped } from './canary.ts'
 import { UsageRecorder } from './usage-recorder.ts'
 
 /** RFC 7662 §2.2: what an active token's answer says; an inactive one says `active: false` only. */
@@ -36,6 +37,8 @@ export async function introspectToken(
   deps: BearerDeps,
   token: string,
   clientIp: string,
+  /** A canary presented for introspection has leaked as surely as one presented to us. */
+  onCanary?: (tripped: CanaryTripped) => void,
 ): Promise<Introspection | undefined> {
   let principal: Principal
   try {
@@ -45,6 +48,7 @@ export async function introspectToken(
       clientIp,
     )
   } catch (error) {
+    if (error instanceof CanaryTripped) onCanary?.(error)
     if (error instanceof ApiError) return undefined
     throw error
   }

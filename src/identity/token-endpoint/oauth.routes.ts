@@ -7,6 +7,7 @@ import { addressKey } from '../../http/client-address.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses } from '../../http/schemas.ts'
 import { authenticateBearer, type BearerDeps } from '../bearer/bearer-check.ts'
+import { noticeCanary } from '../bearer/canary.ts'
 import { introspectToken } from '../bearer/token-introspection.ts'
 import { authorize, type Principal } from '../policy/permissions.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
@@ -134,7 +135,10 @@ function introspectRoute(app: RouteApp, options: OAuthRoutesOptions): void {
       authorize(caller, 'token.introspect')
       if (params.token === undefined) throw missingToken()
       reply.headers(NO_STORE)
-      return (await introspectToken(options.deps, params.token, request.ip)) ?? { active: false }
+      const seen = await introspectToken(options.deps, params.token, request.ip, (tripped) =>
+        noticeCanary(options.deps, request, tripped),
+      )
+      return seen ?? { active: false }
     },
   )
 }
