@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { type Kysely, Migrator } from 'kysely'
+import type { Kysely } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { createDb, type Dialect } from '../src/db/create-db.ts'
-import { migrateToLatest, migrations } from '../src/db/migrator.ts'
+import { migrateToLatest } from '../src/db/migrator.ts'
 import { MASK } from '../src/sealed.ts'
-import { dialects, PG_URL } from './helpers.ts'
+import { dialects } from './helpers.ts'
 import { storeMigratedTo } from './migrated-store.ts'
 
 /**

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import { type Kysely, Migrator } from 'kysely'
+import type { Kysely } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { createDb, type DbHandle, type Dialect } from '../src/db/create-db.ts'
-import { migrateToLatest, migrations } from '../src/db/migrator.ts'
-import { dialects, PG_URL } from './helpers.ts'
+import { migrateToLatest } from '../src/db/migrator.ts'
+import { dialects } from './helpers.ts'
 import { storeMigratedTo } from './migrated-store.ts'
 
 /**

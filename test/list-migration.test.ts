@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
-import { type Kysely, Migrator, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { createDb, type DbHandle, type Dialect } from '../src/db/create-db.ts'
 import { SORTED_TEXT } from '../src/db/migrations/0009_list_indexes.ts'
-import { migrateToLatest, migrations } from '../src/db/migrator.ts'
-import { dialects, freshStore, PG_URL } from './helpers.ts'
+import { migrateToLatest } from '../src/db/migrator.ts'
+import { dialects, freshStore } from './helpers.ts'
 import { storeMigratedTo } from './migrated-store.ts'
 
 /**
