@@ -31,6 +31,7 @@ import * as m0029 from './migrations/0029_token_limits.ts'
 import * as m0031 from './migrations/0031_group_snapshots.ts'
 import * as m0033 from './migrations/0033_token_rotation.ts'
 import * as m0034 from './migrations/0034_canary_tokens.ts'
+import * as m0035 from './migrations/0035_token_list_indexes.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -66,6 +67,7 @@ export const migrations: Record<string, Migration> = {
   '0031_group_snapshots': m0031,
   '0033_token_rotation': m0033,
   '0034_canary_tokens': m0034,
+  '0035_token_list_indexes': m0035,
 }
 
 export class SchemaTooNewError extends Error {}
