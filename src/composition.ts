@@ -83,6 +83,9 @@ export function createServices(
       maxAddresses: deps.config.auditFoldMaxAddresses,
     },
   })
+  const settings = new RuntimeSettings(deps.store.db, {
+    tokenRateLimit: deps.config.tokenRateLimit,
+  })
   return {
     db: deps.store.db,
     clock: deps.clock,
@@ -102,7 +105,8 @@ export function createServices(
     ),
     audit,
     metrics: deps.metrics ?? createMetricsRegistry(),
-    settings: new RuntimeSettings(deps.store.db, { tokenRateLimit: deps.config.tokenRateLimit }),
+    settings,
+    lifetimePolicy: () => settings.tokenLifetime,
     atRestKey: deps.keys.atRest,
     atRestKeys: deps.keys.atRestKeys,
     gatewayConfirm: { waitMs: deps.config.deployConfirmMs, pollMs: 20 },

@@ -666,6 +666,25 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     await step('keystore.deleted', { method: 'DELETE', url: `${base}/keystores/s/` }, 200)
   }
 
+  it('a token unused past the inactivity limit an administrator sets', async () => {
+    const idle = await tokenFor(ctx, (await makeUser(ctx, 'idler')).id)
+    ctx.clock.advance(3 * 86_400_000)
+    seen = (await rows()).length
+    const set = await call({
+      method: 'PATCH',
+      url: '/apiops/settings/',
+      payload: { tokenLifetimePolicy: { inactivityDays: 2 } },
+    })
+    expect(set.statusCode, set.body).toBe(200)
+    const fresh = (await rows()).slice(seen)
+    seen += fresh.length
+    expect(fresh[0]?.action).toBe('settings.updated')
+    const idled = fresh.find((r) => r.target.startsWith(`tokenId=${idle.id} `))
+    expect(idled).toMatchObject({ action: 'token.revokedInactive', actor_username: 'root' })
+    expect(idled?.target).toBe(`tokenId=${idle.id} owner=idler inactivityDays=2 lastUsedAt=never`)
+    covered.add('token.revokedInactive')
+  })
+
   it('covers every event of the catalogue but those only the CLI or the recorder make', () => {
     const expected = AUDIT_EVENT_NAMES.filter(
       (name) => name !== 'cli.failed' && !NOT_AN_ACTION.includes(name),

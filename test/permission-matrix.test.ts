@@ -252,6 +252,11 @@ const MATRIX: Record<string, Entry> = {
     make: () => ({ url: '/apiops/test/hello/x' }),
   },
   'GET /apiops/me/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/' }) },
+  'GET /apiops/me/token-policy/': {
+    access: 'any',
+    ok: 200,
+    make: () => ({ url: '/apiops/me/token-policy/' }),
+  },
   'GET /apiops/me/tokens/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/tokens/' }) },
   'POST /apiops/me/tokens/': {
     access: 'token.create',

@@ -33,6 +33,12 @@ describe.each(dialects())('runtime settings: the per-token rate limit (%s)', (di
         updatedAt: null,
         updatedBy: null,
       },
+      tokenLifetimePolicy: {
+        value: { neverExpiresAllowed: true, maxDaysByRole: {}, inactivityDays: 0 },
+        source: 'default',
+        updatedAt: null,
+        updatedBy: null,
+      },
     })
   })
 

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type CliIo, runCli } from '../src/cli/index.ts'
+import { closeServices, createServices } from '../src/composition.ts'
 import type { Config } from '../src/config.ts'
+import { openRuntime } from '../src/runtime.ts'
+import { updateSettings } from '../src/settings/settings.service.ts'
 import { dialects, testConfig, throwawaySchema } from './helpers.ts'
 
 /** `apiops token create` with limits, `token list` showing them, and `apiops can-i`. */
@@ -127,5 +130,38 @@ describe.each(dialects())('narrower tokens from the CLI (%s)', (dialect) => {
       allowed: false,
       reason: 'This token is limited to other projects (p1); it cannot act in this one.',
     })
+  })
+
+  it("holds tokens it creates to the administrators' lifetime policy", async () => {
+    const runtime = await openRuntime(config, { warn: () => {}, info: () => {} })
+    const services = createServices(
+      runtime,
+      () => {},
+      () => {},
+    )
+    try {
+      await services.settings.reload()
+      await updateSettings(
+        services,
+        { tokenLifetimePolicy: { maxDaysByRole: { ROLE_MANAGE_PROXIES: 30 } } },
+        { username: 'root', tokenId: undefined },
+      )
+      const never = await cli(config, ['token', 'create', 'dave', '--name', 'x', '--never-expires'])
+      expect(never.code).not.toBe(0)
+      expect(never.err).toContain(
+        'cannot be null: choose a date at most 30 days ahead (the longest an administrator allows for ROLE_MANAGE_PROXIES tokens)',
+      )
+      const soon = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10)
+      const ok = await cli(config, ['token', 'create', 'dave', '--name', 'y', '--expires', soon])
+      expect(ok).toMatchObject({ code: 0, err: '' })
+    } finally {
+      await updateSettings(
+        services,
+        { tokenLifetimePolicy: null },
+        { username: 'root', tokenId: undefined },
+      )
+      await closeServices(services)
+      await runtime.close()
+    }
   })
 })

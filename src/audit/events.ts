@@ -34,6 +34,13 @@ export interface AuditEventFields extends ResourceEventFields, SecurityEventFiel
   }
   'token.revoked': { tokenId: string; owner: string }
   'token.revokedAll': { owner: string; count: number }
+  /** lastUsedAt: ISO 8601, or `never`. */
+  'token.revokedInactive': {
+    tokenId: string
+    owner: string
+    inactivityDays: number
+    lastUsedAt: string
+  }
   'token.rotated': { tokenId: string; newTokenId: string; owner: string; graceSeconds: number }
   'token.rotationReused': { tokenId: string; chainId: string; owner: string; count: number }
   'token.canaryCreated': { tokenId: string; owner: string; name: string }
@@ -105,6 +112,11 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
     label: "All of a user's tokens revoked",
     when: 'An administrator revokes every token of a user',
     fields: ['owner', 'count'],
+  },
+  'token.revokedInactive': {
+    label: 'Token revoked for inactivity',
+    when: 'A token went unused for longer than the inactivity limit an administrator set',
+    fields: ['tokenId', 'owner', 'inactivityDays', 'lastUsedAt'],
   },
   'token.rotated': {
     label: 'Token rotated',

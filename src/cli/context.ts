@@ -83,6 +83,8 @@ function servicesRunner(
       ({ err: _err, ...detail }, message) =>
         io.err(`apiops: warning: ${message} ${JSON.stringify(detail)}\n`),
     )
+    // Administrators' runtime settings (token lifetime policy) bind the CLI too.
+    await services.settings.reload()
     // The services record their own audit events; from here, as actor "cli".
     const user = osUser()
     services.audit.setOrigin({

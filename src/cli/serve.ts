@@ -6,6 +6,7 @@ import { startEmbeddedGateway } from '../gateway/embedded.ts'
 import type { GatewayNode } from '../gateway/node.ts'
 import { type GatewayTraffic, gatewayTraffic } from '../gateway/traffic-wiring.ts'
 import { purgeExpiredSessions } from '../identity/sessions/sessions.service.ts'
+import { scheduleInactivitySweep } from '../identity/tokens/inactivity.ts'
 import { purgeExpiredTokens } from '../identity/tokens/tokens.service.ts'
 import { ensureInitialAdmin } from '../identity/users/users.service.ts'
 import { createMetricsRegistry, startMetricsListener } from '../metrics.ts'
@@ -15,6 +16,8 @@ import { scheduleTrafficRetention } from '../traffic/traffic.retention.ts'
 const PURGE_EVERY_MS = 6 * 60 * 60 * 1000
 /** Traffic grows fastest: purged hourly, so a day's worth is never deleted at once. */
 const TRAFFIC_PURGE_EVERY_MS = 60 * 60 * 1000
+/** The inactivity limit counts days: an hour late at most is well within it. */
+const INACTIVITY_SWEEP_EVERY_MS = 60 * 60 * 1000
 
 export async function serve(config: Config): Promise<void> {
   const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions)
@@ -112,7 +115,8 @@ async function embeddedGateway(
 async function startHousekeeping(
   services: Parameters<typeof purgeExpiredTokens>[0] &
     Parameters<typeof purgeAuditEvents>[0] &
-    Parameters<typeof scheduleTrafficRetention>[0],
+    Parameters<typeof scheduleTrafficRetention>[0] &
+    Parameters<typeof scheduleInactivitySweep>[0],
   config: Config,
   log: pino.Logger,
 ): Promise<() => void> {
@@ -140,8 +144,14 @@ async function startHousekeeping(
     onPurged: (rows) => log.info({ purged: rows }, 'purged traffic records past retention'),
     onError: (error) => log.warn({ err: error }, 'traffic purge failed; will retry'),
   })
+  const stopInactivitySweep = scheduleInactivitySweep(services, {
+    everyMs: INACTIVITY_SWEEP_EVERY_MS,
+    onRevoked: (count) => log.info({ revoked: count }, 'revoked tokens past the inactivity limit'),
+    onError: (error) => log.warn({ err: error }, 'inactivity sweep failed; will retry'),
+  })
   return () => {
     clearInterval(timer)
     stopTrafficRetention()
+    stopInactivitySweep()
   }
 }

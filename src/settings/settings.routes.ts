@@ -3,6 +3,8 @@ import { Type } from 'typebox'
 import { audited } from '../audit/audit.hook.ts'
 import { errorResponses } from '../http/schemas.ts'
 import { principalOf } from '../identity/bearer/auth.hook.ts'
+import { MAX_INACTIVITY_DAYS, MAX_LIFETIME_DAYS } from '../identity/tokens/lifetime-policy.ts'
+import { ROLES } from '../identity/users/roles.ts'
 import { type SettingsDeps, TOKEN_RATE_LIMIT, updateSettings } from './settings.service.ts'
 
 const SettingSchema = Type.Object({
@@ -17,11 +19,46 @@ const SettingSchema = Type.Object({
   }),
 })
 
+const policyFields = {
+  neverExpiresAllowed: Type.Boolean({
+    description: 'Whether tokens may be made with Never Expires (default: true)',
+  }),
+  maxDaysByRole: Type.Object(
+    Object.fromEntries(
+      ROLES.map((role) => [
+        role,
+        Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIFETIME_DAYS })),
+      ]),
+    ),
+    {
+      additionalProperties: false,
+      description:
+        "Longest lifetime in days of a token carrying the role; a token's maximum is the smallest among its roles. A role left out has none",
+    },
+  ),
+  inactivityDays: Type.Integer({
+    minimum: 0,
+    maximum: MAX_INACTIVITY_DAYS,
+    description: 'Tokens unused for this many days are revoked; 0 turns the rule off (default)',
+  }),
+}
+
+const LifetimePolicySchema = Type.Object(policyFields, { additionalProperties: false })
+
 const SettingsSchema = Type.Object({
   tokenRateLimit: Type.Object(SettingSchema.properties, {
     description:
       'Requests per minute per API token (0: no limit). Beyond it: 429 with Retry-After. Default: APIOPS_TOKEN_RATE_LIMIT',
   }),
+  tokenLifetimePolicy: Type.Object(
+    {
+      value: LifetimePolicySchema,
+      source: Type.Union([Type.Literal('administrator'), Type.Literal('default')]),
+      updatedAt: SettingSchema.properties.updatedAt,
+      updatedBy: SettingSchema.properties.updatedBy,
+    },
+    { description: 'How long personal tokens may live; every node applies a change at once' },
+  ),
 })
 
 const SettingsChangeSchema = Type.Object(
@@ -33,6 +70,15 @@ const SettingsChangeSchema = Type.Object(
           Type.Null(),
         ],
         { description: 'Requests per minute per token, 0 for none; null returns to the default' },
+      ),
+    ),
+    tokenLifetimePolicy: Type.Optional(
+      Type.Union(
+        [
+          Type.Partial(LifetimePolicySchema, { additionalProperties: false, minProperties: 1 }),
+          Type.Null(),
+        ],
+        { description: 'The parts given replace the ones in force; null returns to the default' },
       ),
     ),
   },
@@ -73,7 +119,6 @@ export const settingsRoutes: FastifyPluginAsyncTypebox<{ deps: SettingsDeps }> =
         response: { 200: SettingsSchema, ...errorResponses(400, 413, 415), ...denied },
       },
     },
-    async (request) =>
-      updateSettings(audited(request, deps), request.body, principalOf(request).username),
+    async (request) => updateSettings(audited(request, deps), request.body, principalOf(request)),
   )
 }

@@ -3,12 +3,19 @@ import type { AuditSink } from '../audit/audit.recorder.ts'
 import type { Clock } from '../clock.ts'
 import type { EventBus } from '../cluster/events.ts'
 import type { Database } from '../db/schema.ts'
+import { revokeInactiveTokens } from '../identity/tokens/inactivity.ts'
+import {
+  DEFAULT_LIFETIME_POLICY,
+  parseLifetimePolicy,
+  type TokenLifetimePolicy,
+} from '../identity/tokens/lifetime-policy.ts'
 import * as repo from './settings.repository.ts'
 
 /** What an administrator can change at runtime, with its range. */
 export const TOKEN_RATE_LIMIT = { key: 'tokenRateLimit', min: 0, max: 1_000_000 } as const
 /** Whether gateways locate clients by address (see geolocation/); off until enabled. */
 export const GEOLOCATION_ENABLED = 'geolocationEnabled'
+export const TOKEN_LIFETIME_POLICY = 'tokenLifetimePolicy'
 
 export interface SettingView {
   /** In force now. */
@@ -21,8 +28,17 @@ export interface SettingView {
   updatedBy: string | null
 }
 
+/** A setting with no environment variable behind it: its default is the seed's rule. */
+export interface PolicySettingView {
+  value: TokenLifetimePolicy
+  source: 'administrator' | 'default'
+  updatedAt: string | null
+  updatedBy: string | null
+}
+
 export interface SettingsView {
   tokenRateLimit: SettingView
+  tokenLifetimePolicy: PolicySettingView
 }
 
 /**
@@ -35,6 +51,7 @@ export class RuntimeSettings {
   /** Requests per minute per API token; 0 means no limit. */
   tokenRateLimit: number
   geolocationEnabled = false
+  tokenLifetime: TokenLifetimePolicy = DEFAULT_LIFETIME_POLICY
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -49,6 +66,8 @@ export class RuntimeSettings {
     this.tokenRateLimit = this.number(TOKEN_RATE_LIMIT, this.defaults.tokenRateLimit)
     const geolocation = this.stored.get(GEOLOCATION_ENABLED)
     this.geolocationEnabled = geolocation !== undefined && JSON.parse(geolocation.value) === true
+    const lifetime = this.stored.get(TOKEN_LIFETIME_POLICY)
+    this.tokenLifetime = lifetime ? parseLifetimePolicy(lifetime.value) : DEFAULT_LIFETIME_POLICY
   }
 
   /** Reloads on every node's change; errors go to `onError` (the old values stay). */
@@ -62,6 +81,7 @@ export class RuntimeSettings {
 
   view(): SettingsView {
     const row = this.stored.get(TOKEN_RATE_LIMIT.key)
+    const lifetime = this.stored.get(TOKEN_LIFETIME_POLICY)
     return {
       tokenRateLimit: {
         value: this.tokenRateLimit,
@@ -69,6 +89,12 @@ export class RuntimeSettings {
         default: this.defaults.tokenRateLimit,
         updatedAt: row?.updated_at ?? null,
         updatedBy: row?.updated_by ?? null,
+      },
+      tokenLifetimePolicy: {
+        value: this.tokenLifetime,
+        source: lifetime ? 'administrator' : 'default',
+        updatedAt: lifetime?.updated_at ?? null,
+        updatedBy: lifetime?.updated_by ?? null,
       },
     }
   }
@@ -97,26 +123,38 @@ export interface SettingsDeps {
 /** `null` returns a setting to its environment default. */
 export interface SettingsChange {
   tokenRateLimit?: number | null
+  /** The parts given replace the ones in force; null returns all of it to the default. */
+  tokenLifetimePolicy?: Partial<TokenLifetimePolicy> | null
 }
 
 export async function updateSettings(
   deps: SettingsDeps,
   change: SettingsChange,
-  actorUsername: string,
+  actor: { username: string; tokenId: string | undefined },
 ): Promise<SettingsView> {
-  if (change.tokenRateLimit === null) {
-    await repo.deleteSetting(deps.db, TOKEN_RATE_LIMIT.key)
-  } else if (change.tokenRateLimit !== undefined) {
-    await repo.saveSetting(deps.db, {
-      key: TOKEN_RATE_LIMIT.key,
-      value: JSON.stringify(change.tokenRateLimit),
-      updated_at: deps.clock.now().toISOString(),
-      updated_by: actorUsername,
-    })
+  const at = deps.clock.now().toISOString()
+  const save = (key: string, value: unknown) =>
+    value === null
+      ? repo.deleteSetting(deps.db, key)
+      : repo.saveSetting(deps.db, {
+          key,
+          value: JSON.stringify(value),
+          updated_at: at,
+          updated_by: actor.username,
+        })
+  if (change.tokenRateLimit !== undefined) await save(TOKEN_RATE_LIMIT.key, change.tokenRateLimit)
+  const lifetime = change.tokenLifetimePolicy
+  if (lifetime !== undefined) {
+    await deps.settings.reload() // merge into what is stored now, not this node's last reload
+    await save(TOKEN_LIFETIME_POLICY, lifetime && { ...deps.settings.tokenLifetime, ...lifetime })
   }
   // This node at once (the answer shows the result), then every other node.
   await deps.settings.reload()
   await deps.events.publish({ type: 'settings.changed' })
   deps.audit.record('settings.updated', { keys: Object.keys(change) })
+  // A new inactivity limit applies now, not at the next housekeeping round.
+  if (lifetime?.inactivityDays) {
+    await revokeInactiveTokens(deps, deps.settings.tokenLifetime, actor.tokenId)
+  }
   return deps.settings.view()
 }

@@ -4,7 +4,7 @@ import { authorize, type Principal } from '../policy/permissions.ts'
 import { deleteSessionsOfUser } from '../sessions/sessions.repository.ts'
 import { sessionKey } from '../sessions/trusted-clients.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
-import { markAllRevoked } from '../tokens/tokens.repository.ts'
+import { markLiveRevoked } from '../tokens/tokens.repository.ts'
 import { announceAllTokensRevoked } from '../tokens/tokens.service.ts'
 import { updateUser } from '../users/users.repository.ts'
 import {
@@ -51,7 +51,11 @@ async function replacePassword(
     await updateUser(trx, user.id, { password_hash: passwordHash, updated_at: now })
     if (!options.revokeTokens) return { revokedTokenCount: 0, endedSessionCount: 0 }
     return {
-      revokedTokenCount: await markAllRevoked(trx, user.id, now, options.revokedBy),
+      revokedTokenCount: await markLiveRevoked(trx, {
+        userId: user.id,
+        at: now,
+        by: options.revokedBy,
+      }),
       endedSessionCount: await deleteSessionsOfUser(trx, user.id, options.keepSessionId),
     }
   })

@@ -5,7 +5,9 @@ import { errors } from '../../errors.ts'
 import { errorResponses } from '../../http/schemas.ts'
 import { rememberAddress } from '../sessions/trusted-clients.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
+import { cappedLifetimeSeconds } from '../tokens/lifetime-policy.ts'
 import { issueToken, type TokensDeps } from '../tokens/tokens.service.ts'
+import { rolesOf } from '../users/users.repository.ts'
 import {
   FORM,
   readFormParameters,
@@ -83,13 +85,15 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
         credentials,
       )
       const now = deps.clock.now()
+      const roles = await rolesOf(deps.db, user.id)
+      const lifetime = cappedLifetimeSeconds(deps.lifetimePolicy(), roles, ttlSeconds, now)
       // Side by side: remembering the address adds no wait to the token's own write.
       const [{ token, view }] = await Promise.all([
         issueToken(deps, {
           userId: user.id,
           name: `Token endpoint ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
           source: 'api',
-          expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + ttlSeconds * 1000),
+          expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + lifetime * 1000),
         }),
         rememberAddress(deps, user.id, request.ip, request.log),
       ])
@@ -99,7 +103,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
         { actor: { userId: user.id, username: user.username } },
       )
       reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
-      return { access_token: token, token_type: 'Bearer' as const, expires_in: ttlSeconds }
+      return { access_token: token, token_type: 'Bearer' as const, expires_in: lifetime }
     },
   )
 }

@@ -51,6 +51,15 @@ export function limitsView(column: string | null): TokenLimitsView {
   }
 }
 
+/** The roles a token carries: those it was narrowed to, else all its owner holds now. */
+export async function tokenRoles(
+  db: Queryable,
+  ownerId: string,
+  column: string | null,
+): Promise<Role[]> {
+  return parse(column)?.roles ?? (await rolesOf(db, ownerId))
+}
+
 type Problem = { field: string; message: string }
 
 function checkRoles(wanted: readonly string[], held: readonly Role[], problems: Problem[]): Role[] {

@@ -3,6 +3,8 @@ import type { Database } from '../../db/schema.ts'
 import { errors } from '../../errors.ts'
 import { authorize, type Principal } from '../policy/permissions.ts'
 import { expiryFromColumn, expiryMs } from './expiry.ts'
+import { rotatedExpiry } from './lifetime-policy.ts'
+import { tokenRoles } from './token-limits.ts'
 import * as repo from './tokens.repository.ts'
 import {
   announceAllTokensRevoked,
@@ -16,13 +18,16 @@ import {
 
 /*
  * Rotation: a token's secret is replaced by a fresh token with the same name and the
- * same expiry instant. The old one dies at once, or lives out a bounded grace period so
+ * same expiry instant (brought within the lifetime policy in force). The old one dies at once, or lives out a bounded grace period so
  * a pipeline can roll its secret without an outage. Presenting an already rotated token
  * to rotate it again means its secret is in two hands: as GitLab does, every token of
  * its rotation chain is revoked and the event is recorded.
  */
 
-type RotationDeps = Pick<TokensDeps, 'db' | 'clock' | 'events' | 'codec' | 'audit'>
+type RotationDeps = Pick<
+  TokensDeps,
+  'db' | 'clock' | 'events' | 'codec' | 'audit' | 'lifetimePolicy'
+>
 
 export interface RotationRequest {
   tokenId: string
@@ -61,6 +66,13 @@ export async function rotateToken(
   if (status !== 'active')
     throw errors.conflict(`Token '${row.id}' is ${status}; only an active token can be rotated.`)
   const graceEndMs = Math.min(now.getTime() + request.graceSeconds * 1000, expiryMs(row.expires_at))
+  const roles = await tokenRoles(deps.db, owner.id, row.limits)
+  const expiresAt = rotatedExpiry(
+    deps.lifetimePolicy(),
+    roles,
+    expiryFromColumn(row.expires_at),
+    now,
+  )
   const issued = await deps.db.transaction().execute(async (trx) => {
     const fresh = await issueToken(
       { ...deps, db: trx as unknown as Kysely<Database> },
@@ -68,7 +80,7 @@ export async function rotateToken(
         userId: owner.id,
         name: row.name,
         source: row.source,
-        expiresAt: expiryFromColumn(row.expires_at),
+        expiresAt,
         chainId: row.chain_id ?? row.id,
         // The new secret is exactly as narrow as the old one.
         limits: row.limits,

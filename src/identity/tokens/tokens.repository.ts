@@ -58,21 +58,24 @@ export async function markRevoked(
   return Number(result.numUpdatedRows) > 0
 }
 
-export async function markAllRevoked(
+/**
+ * Revokes live tokens (of one user, or all; made before an instant, or whenever) and
+ * returns how many. A canary stays armed: revoking everything after a leak is when it
+ * matters most.
+ */
+export async function markLiveRevoked(
   db: Queryable,
-  userId: string,
-  at: string,
-  by: string,
+  which: { userId: string | undefined; issuedBefore?: string; at: string; by: string },
 ): Promise<number> {
-  const result = await db
+  let update = db
     .updateTable('api_tokens')
-    .set({ revoked_at: at, revoked_by: by })
-    .where('user_id', '=', userId)
+    .set({ revoked_at: which.at, revoked_by: which.by })
     .where('revoked_at', 'is', null)
-    // A canary stays armed: revoking everything after a leak is when it matters most.
     .where('kind', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]))
-    .executeTakeFirst()
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', which.at)]))
+  if (which.userId !== undefined) update = update.where('user_id', '=', which.userId)
+  if (which.issuedBefore !== undefined) update = update.where('created_at', '<', which.issuedBefore)
+  const result = await update.executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
 
@@ -134,20 +137,24 @@ export async function revokeChain(
     .executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
-/** Live tokens created before `before` (of one user, or all): revoked; returns how many. */
-export async function markRevokedIssuedBefore(
+/** Live personal tokens not used (never used: not made) since the cutoff, with their owners. */
+export function inactiveTokens(
   db: Queryable,
-  which: { userId: string | undefined; before: string; at: string; by: string },
-): Promise<number> {
-  let update = db
-    .updateTable('api_tokens')
-    .set({ revoked_at: which.at, revoked_by: which.by })
-    .where('created_at', '<', which.before)
-    .where('revoked_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', which.at)]))
-  if (which.userId !== undefined) update = update.where('user_id', '=', which.userId)
-  const result = await update.executeTakeFirst()
-  return Number(result.numUpdatedRows)
+  which: { cutoff: string; now: string },
+): Promise<{ id: string; username: string; last_used_at: string | null }[]> {
+  return db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .select(['api_tokens.id', 'users.username', 'api_tokens.last_used_at'])
+    .where('api_tokens.revoked_at', 'is', null)
+    .where('api_tokens.kind', 'is', null)
+    .where((eb) =>
+      eb.or([eb('api_tokens.expires_at', 'is', null), eb('api_tokens.expires_at', '>', which.now)]),
+    )
+    .where((eb) =>
+      eb(eb.fn.coalesce('api_tokens.last_used_at', 'api_tokens.created_at'), '<', which.cutoff),
+    )
+    .execute()
 }
 
 /** The username the audit log names a token's owner by. */

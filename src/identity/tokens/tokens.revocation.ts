@@ -70,7 +70,7 @@ export function parseBefore(value: string | undefined, now: Date): Date {
 
 /**
  * Revokes every live token issued strictly before `before`: of one user, or of everyone
- * (owner undefined). Every node drops the tokens from its cache before this returns
+ * (owner undefined); canaries stay armed, as with revoke-all. Every node drops the tokens from its cache before this returns
  * (one user: that user's tokens; everyone: the whole cache).
  */
 export async function revokeTokensIssuedBefore(
@@ -79,9 +79,9 @@ export async function revokeTokensIssuedBefore(
   before: Date,
   revokedBy: string,
 ): Promise<number> {
-  const count = await repo.markRevokedIssuedBefore(deps.db, {
+  const count = await repo.markLiveRevoked(deps.db, {
     userId: owner?.id,
-    before: before.toISOString(),
+    issuedBefore: before.toISOString(),
     at: deps.clock.now().toISOString(),
     by: revokedBy,
   })

@@ -6,12 +6,14 @@ import type { ApiTokenRow, Database, TokenKind, TokenSource } from '../../db/sch
 import { errors } from '../../errors.ts'
 import { INVISIBLE, LABEL } from '../../http/schemas.ts'
 import { type Expiry, expiryMs, expiryToColumn, NEVER_EXPIRES } from './expiry.ts'
+import { checkLifetime, type TokenLifetimePolicy } from './lifetime-policy.ts'
 import { hashToken, newTokenId, type TokenCodec } from './token-format.ts'
 import {
   checkTokenLimits,
   limitsView,
   type TokenLimitsInput,
   type TokenLimitsView,
+  tokenRoles,
 } from './token-limits.ts'
 import * as repo from './tokens.repository.ts'
 
@@ -22,6 +24,8 @@ export interface TokensDeps {
   events: EventBus
   codec: TokenCodec
   audit: AuditSink
+  /** The lifetime policy in force (an administrator's runtime setting). */
+  lifetimePolicy(): TokenLifetimePolicy
 }
 
 /** Whose tokens: the id they belong to, the name the audit log shows. */
@@ -175,11 +179,13 @@ export async function issueToken(
 
 /** A token made on purpose (console, CLI): issued and recorded as token.created. */
 export async function createToken(
-  deps: Pick<TokensDeps, 'db' | 'clock' | 'codec' | 'audit'>,
+  deps: Pick<TokensDeps, 'db' | 'clock' | 'codec' | 'audit' | 'lifetimePolicy'>,
   owner: TokenOwner,
   input: { name: string; source: TokenSource; expiresAt: Expiry; limits?: TokenLimitsInput },
 ): Promise<IssuedToken> {
   const limits = await checkTokenLimits(deps.db, owner.id, input.limits)
+  const roles = await tokenRoles(deps.db, owner.id, limits)
+  checkLifetime(deps.lifetimePolicy(), roles, input.expiresAt, deps.clock.now())
   const issued = await issueToken(deps, { ...input, userId: owner.id, limits })
   deps.audit.record('token.created', {
     tokenId: issued.view.id,
@@ -235,12 +241,11 @@ export async function revokeAllTokens(
   revokedBy: string,
 ): Promise<number> {
   const ownerId = owner.id
-  const count = await repo.markAllRevoked(
-    deps.db,
-    ownerId,
-    deps.clock.now().toISOString(),
-    revokedBy,
-  )
+  const count = await repo.markLiveRevoked(deps.db, {
+    userId: ownerId,
+    at: deps.clock.now().toISOString(),
+    by: revokedBy,
+  })
   await announceAllTokensRevoked(deps, ownerId)
   deps.audit.record('token.revokedAll', { owner: owner.username, count })
   return count

@@ -33,6 +33,7 @@ import {
 } from '../tokens/tokens.service.ts'
 import { projectNamesOfUser } from './memberships.repository.ts'
 import { ROLES, RoleSchema } from './roles.ts'
+import { myTokenPolicyRoute } from './token-policy.routes.ts'
 import type { UsersDeps } from './users.service.ts'
 
 /** Whose tokens a request's principal holds: its own. */
@@ -41,7 +42,6 @@ const ownerOf = (me: { userId: string; username: string }) => ({
   username: me.username,
 })
 
-/** The secret is in this body: no cache, no intermediary, may keep it. */
 /** A new secret's one showing: never cached anywhere on the way. */
 export function sendIssued(
   reply: FastifyReply,
@@ -77,6 +77,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<MeRouteOptions> = async (app, o
   revokeMyTokenRoute(app, options)
   rotateMyTokenRoute(app, options)
   changeMyPasswordRoute(app, options)
+  myTokenPolicyRoute(app, options.deps)
 }
 
 function getMeRoute(app: RouteApp, { deps }: MeRouteOptions): void {
