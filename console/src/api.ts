@@ -168,6 +168,51 @@ export interface SettingView {
 export interface RuntimeSettings {
   /** Requests per minute per API token; 0 for no limit. */
   tokenRateLimit: SettingView
+  tokenLifetimePolicy: PolicySettingView
+}
+
+/** What administrators decide about token lifetimes (src/settings). */
+export interface TokenLifetimePolicy {
+  neverExpiresAllowed: boolean
+  /** The most days a token may live, per role; a role not named has no maximum. */
+  maxDaysByRole: Partial<Record<Role, number>>
+  /** Tokens unused this many days are revoked; 0: off. */
+  inactivityDays: number
+}
+
+export interface PolicySettingView {
+  value: TokenLifetimePolicy
+  source: SettingSource
+  updatedAt: string | null
+  updatedBy: string | null
+}
+
+/** The policy as it applies to me (GET /apiops/me/token-policy/). */
+export interface TokenPolicy extends TokenLifetimePolicy {
+  /** The smallest maximum among my own roles; null: no maximum. */
+  maxLifetimeDays: number | null
+}
+
+/** A PATCH of the settings: the fields given change, null returns one to its default. */
+export interface SettingsChange {
+  tokenRateLimit?: number | null
+  tokenLifetimePolicy?: Partial<TokenLifetimePolicy> | null
+}
+
+/**
+ * A token list of every source but the token endpoint's; with `shortLived`, those too
+ * (`?source=api`, fetched beside it), newest first.
+ */
+async function tokenLists(
+  list: <T>(path: string) => Promise<T[]>,
+  path: string,
+  shortLived: boolean,
+): Promise<TokenView[]> {
+  const [kept, short] = await Promise.all([
+    list<TokenView>(`${path}?size=1000`),
+    shortLived ? list<TokenView>(`${path}?source=api&size=1000`) : [],
+  ])
+  return [...kept, ...short].sort((a, b) => b.createdAt.localeCompare(a.createdAt))
 }
 
 /** "?a=1&b=2" from the fields that are set, or "" when none is. */
@@ -317,7 +362,9 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
   return {
     logout: () => call<unknown>('DELETE', '/apiops/session/', { csrfToken }),
     me: () => send<Me>('GET', '/apiops/me/'),
-    myTokens: () => list<TokenView>('/apiops/me/tokens/?size=1000'),
+    /** My tokens; the token endpoint's short-lived ones only when asked for. */
+    myTokens: (shortLived = false) => tokenLists(list, '/apiops/me/tokens/', shortLived),
+    tokenPolicy: () => send<TokenPolicy>('GET', '/apiops/me/token-policy/'),
     createToken: (name: string, expiresAt: string | null, limits: TokenLimitsInput = {}) =>
       send<IssuedToken>('POST', '/apiops/me/tokens/', { name, expiresAt, ...limits }),
     revokeMyToken: (id: string) => send<TokenView>('DELETE', `/apiops/me/tokens/${seg(id)}/`),
@@ -348,7 +395,8 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
         password,
         revokeTokens,
       }),
-    userTokens: (u: string) => list<TokenView>(`/apiops/users/${seg(u)}/tokens/?size=1000`),
+    userTokens: (u: string, shortLived = false) =>
+      tokenLists(list, `/apiops/users/${seg(u)}/tokens/`, shortLived),
     revokeUserToken: (u: string, id: string) =>
       send<TokenView>('DELETE', `/apiops/users/${seg(u)}/tokens/${seg(id)}/`),
     revokeAllUserTokens: (u: string) =>
@@ -368,7 +416,7 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
 
     settings: () => send<RuntimeSettings>('GET', '/apiops/settings/'),
     /** null returns a setting to its default (the environment's value). */
-    updateSettings: (change: { tokenRateLimit: number | null }) =>
+    updateSettings: (change: SettingsChange) =>
       send<RuntimeSettings>('PATCH', '/apiops/settings/', change),
   }
 }

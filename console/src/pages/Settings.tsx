@@ -3,6 +3,7 @@ import { ApiError, messageOf, type SettingView } from '../api.ts'
 import { DateTime, ErrorMessage, Loading, Notice } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
 import { useLoad } from '../hooks.ts'
+import { TokenPolicySettings } from './TokenPolicySettings.tsx'
 
 /** What the server accepts for tokenRateLimit (src/settings/settings.service.ts). */
 const MAX_RATE = 1_000_000
@@ -74,6 +75,7 @@ export function Settings() {
           </>
         ) : null}
       </section>
+      <TokenPolicySettings settings={settings} />
     </main>
   )
 }
