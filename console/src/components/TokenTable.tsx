@@ -1,4 +1,4 @@
-import { useId } from 'react'
+import { type ReactNode, useId } from 'react'
 import type { TokenLimitsInput, TokenView } from '../api.ts'
 import { formatExpiry, SOURCE_LABEL, shortTokenId } from '../format.ts'
 import { DateTime, EmptyState, StatusBadge } from './ui.tsx'
@@ -13,6 +13,8 @@ export function TokenSections(props: {
   onRevoke?: (token: TokenView) => void
   shortLived: boolean
   onShortLived(show: boolean): void
+  /** Shown when there is no token at all. */
+  empty: ReactNode
 }) {
   const ids = { active: useId(), inactive: useId(), hint: useId() }
   const active = props.tokens.filter((t) => t.status === 'active')
@@ -34,16 +36,20 @@ export function TokenSections(props: {
         Tokens from the token endpoint (POST /apiops/auth/token) last an hour, like a session: they
         are listed only with this switch on.
       </p>
-      <section aria-labelledby={ids.active}>
-        <h3 id={ids.active} className="minor">
-          Active tokens
-        </h3>
-        {active.length > 0 ? (
-          <TokenTable tokens={active} caption={`${props.caption}: active`} {...revoker(props)} />
-        ) : (
-          <EmptyState title="No active tokens" />
-        )}
-      </section>
+      {props.tokens.length === 0 ? (
+        props.empty
+      ) : (
+        <section aria-labelledby={ids.active}>
+          <h3 id={ids.active} className="minor">
+            Active tokens
+          </h3>
+          {active.length > 0 ? (
+            <TokenTable tokens={active} caption={`${props.caption}: active`} {...revoker(props)} />
+          ) : (
+            <EmptyState title="No active tokens" />
+          )}
+        </section>
+      )}
       {inactive.length > 0 ? (
         <section aria-labelledby={ids.inactive}>
           <h3 id={ids.inactive} className="minor">

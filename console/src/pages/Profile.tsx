@@ -193,12 +193,14 @@ function MyTokensSection(props: { mine: MyTokens }) {
       <ErrorMessage>{tokens.error}</ErrorMessage>
       {tokens.loading && !tokens.data ? (
         <Loading />
-      ) : list.length === 0 && !tokens.error && !props.mine.shortLived ? (
-        <EmptyState title="No tokens yet">
-          Create one for each pipeline or script, so you can revoke one without breaking the others.
-        </EmptyState>
-      ) : (
+      ) : tokens.error ? null : (
         <TokenSections
+          empty={
+            <EmptyState title="No tokens yet">
+              Create one for each pipeline or script, so you can revoke one without breaking the
+              others.
+            </EmptyState>
+          }
           tokens={list}
           caption="My personal API access tokens"
           onRevoke={askRevoke}

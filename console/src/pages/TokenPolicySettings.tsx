@@ -130,7 +130,7 @@ export function TokenPolicySettings(props: { settings: Loaded<RuntimeSettings> }
           <PolicyFields draft={draft} onChange={setDraft} />
           <div className="modal-actions">
             <button type="submit" className="button button-primary" disabled={busy}>
-              Save policy
+              Apply policy
             </button>
             {policy?.source === 'administrator' ? (
               <button type="button" className="button" disabled={busy} onClick={() => change(null)}>

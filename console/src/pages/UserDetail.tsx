@@ -268,10 +268,9 @@ function UserTokensCard(props: { subject: Subject; outcome: Outcome }) {
       <ErrorMessage>{tokens.error}</ErrorMessage>
       {tokens.loading && !tokens.data ? (
         <Loading />
-      ) : tokenList.length === 0 && !tokens.error && !subject.shortLived.on ? (
-        <EmptyState title="No tokens yet" />
-      ) : (
+      ) : tokens.error ? null : (
         <TokenSections
+          empty={<EmptyState title="No tokens yet" />}
           shortLived={subject.shortLived.on}
           onShortLived={subject.shortLived.set}
           tokens={tokenList}
