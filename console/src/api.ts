@@ -5,6 +5,12 @@
  */
 import type { CredentialAccess, CredentialView, ProxyPolicies } from './policies.ts'
 import type { ProxySummary, ProxyView, TrafficOfProxy } from './proxies.ts'
+import {
+  type PolicySettingView,
+  type SettingsChange,
+  type TokenPolicy,
+  tokenLists,
+} from './token-policy.ts'
 
 export const ROLES = [
   'ROLE_MANAGE_PROXIES',
@@ -153,6 +159,12 @@ export interface AuditQuery {
 }
 
 export type SettingSource = 'environment' | 'administrator'
+export type {
+  PolicySettingView,
+  SettingsChange,
+  TokenLifetimePolicy,
+  TokenPolicy,
+} from './token-policy.ts'
 
 /** One runtime setting: the value in force, where it comes from, and the default. */
 export interface SettingView {
@@ -169,50 +181,6 @@ export interface RuntimeSettings {
   /** Requests per minute per API token; 0 for no limit. */
   tokenRateLimit: SettingView
   tokenLifetimePolicy: PolicySettingView
-}
-
-/** What administrators decide about token lifetimes (src/settings). */
-export interface TokenLifetimePolicy {
-  neverExpiresAllowed: boolean
-  /** The most days a token may live, per role; a role not named has no maximum. */
-  maxDaysByRole: Partial<Record<Role, number>>
-  /** Tokens unused this many days are revoked; 0: off. */
-  inactivityDays: number
-}
-
-export interface PolicySettingView {
-  value: TokenLifetimePolicy
-  source: SettingSource
-  updatedAt: string | null
-  updatedBy: string | null
-}
-
-/** The policy as it applies to me (GET /apiops/me/token-policy/). */
-export interface TokenPolicy extends TokenLifetimePolicy {
-  /** The smallest maximum among my own roles; null: no maximum. */
-  maxLifetimeDays: number | null
-}
-
-/** A PATCH of the settings: the fields given change, null returns one to its default. */
-export interface SettingsChange {
-  tokenRateLimit?: number | null
-  tokenLifetimePolicy?: Partial<TokenLifetimePolicy> | null
-}
-
-/**
- * A token list of every source but the token endpoint's; with `shortLived`, those too
- * (`?source=api`, fetched beside it), newest first.
- */
-async function tokenLists(
-  list: <T>(path: string) => Promise<T[]>,
-  path: string,
-  shortLived: boolean,
-): Promise<TokenView[]> {
-  const [kept, short] = await Promise.all([
-    list<TokenView>(`${path}?size=1000`),
-    shortLived ? list<TokenView>(`${path}?source=api&size=1000`) : [],
-  ])
-  return [...kept, ...short].sort((a, b) => b.createdAt.localeCompare(a.createdAt))
 }
 
 /** "?a=1&b=2" from the fields that are set, or "" when none is. */
