@@ -111,58 +111,66 @@ export function TokenTable(props: {
         </thead>
         <tbody>
           {props.tokens.map((t) => (
-            <tr key={t.id} className={t.status === 'active' ? undefined : 'row-dim'}>
-              <th scope="row" data-label="Name" className="cell-name">
-                {t.name}
-              </th>
-              <td data-label="Token id">
-                <ShortTokenId id={t.id} />
-              </td>
-              <td data-label="Created">
-                <DateTime iso={t.createdAt} />
-              </td>
-              <td data-label="Expires">
-                <Expiry iso={t.expiresAt} />
-              </td>
-              <td data-label="Last used">
-                {t.lastUsedAt ? (
-                  <>
-                    <DateTime iso={t.lastUsedAt} />
-                    {t.lastUsedFrom ? <span className="sub">from {t.lastUsedFrom}</span> : null}
-                  </>
-                ) : (
-                  <span className="muted">Never used</span>
-                )}
-              </td>
-              <td data-label="Made with">{SOURCE_LABEL[t.source]}</td>
-              <td data-label="Limits">{limitsText(t.limits)}</td>
-              <td data-label="Status">
-                <StatusBadge status={t.status} />
-                {t.revokedAt ? (
-                  <span className="sub">
-                    <DateTime iso={t.revokedAt} />
-                  </span>
-                ) : null}
-              </td>
-              {props.onRevoke ? (
-                <td data-label="" className="cell-actions">
-                  {t.status === 'active' ? (
-                    <button
-                      type="button"
-                      className="button button-small button-danger-outline"
-                      aria-label={`Revoke ${t.name}`}
-                      onClick={() => props.onRevoke?.(t)}
-                    >
-                      Revoke
-                    </button>
-                  ) : null}
-                </td>
-              ) : null}
-            </tr>
+            <TokenRow key={t.id} t={t} onRevoke={props.onRevoke} />
           ))}
         </tbody>
       </table>
     </div>
+  )
+}
+
+/** One token's row. */
+function TokenRow(props: { t: TokenView; onRevoke: ((token: TokenView) => void) | undefined }) {
+  const { t, onRevoke } = props
+  return (
+    <tr className={t.status === 'active' ? undefined : 'row-dim'}>
+      <th scope="row" data-label="Name" className="cell-name">
+        {t.name}
+      </th>
+      <td data-label="Token id">
+        <ShortTokenId id={t.id} />
+      </td>
+      <td data-label="Created">
+        <DateTime iso={t.createdAt} />
+      </td>
+      <td data-label="Expires">
+        <Expiry iso={t.expiresAt} />
+      </td>
+      <td data-label="Last used">
+        {t.lastUsedAt ? (
+          <>
+            <DateTime iso={t.lastUsedAt} />
+            {t.lastUsedFrom ? <span className="sub">from {t.lastUsedFrom}</span> : null}
+          </>
+        ) : (
+          <span className="muted">Never used</span>
+        )}
+      </td>
+      <td data-label="Made with">{SOURCE_LABEL[t.source]}</td>
+      <td data-label="Limits">{limitsText(t.limits)}</td>
+      <td data-label="Status">
+        <StatusBadge status={t.status} />
+        {t.revokedAt ? (
+          <span className="sub">
+            <DateTime iso={t.revokedAt} />
+          </span>
+        ) : null}
+      </td>
+      {onRevoke ? (
+        <td data-label="" className="cell-actions">
+          {t.status === 'active' ? (
+            <button
+              type="button"
+              className="button button-small button-danger-outline"
+              aria-label={`Revoke ${t.name}`}
+              onClick={() => onRevoke?.(t)}
+            >
+              Revoke
+            </button>
+          ) : null}
+        </td>
+      ) : null}
+    </tr>
   )
 }
 
