@@ -33,6 +33,14 @@ async function myProfile(page: Page, username: string) {
   return page.getByRole('region', { name: 'Personal API Access Tokens' })
 }
 
+/** A fresh user, signed in on My Profile in a page of their own. */
+async function newUserOnProfile(username: string) {
+  const user = await server.user(username)
+  const w = await open()
+  const section = await myProfile(w.page, username)
+  return { user, w, page: w.page, section }
+}
+
 async function openCreate(page: Page, name: string) {
   await page.getByRole('button', { name: 'Create API Token' }).click()
   const form = page.getByRole('dialog', { name: 'Create API Token' })
@@ -118,10 +126,7 @@ describe('console: a token list people can read', () => {
   })
 
   test('the reveal stays open on Escape and a click outside until the user confirms the copy', async () => {
-    await server.user('kit')
-    const w = await open()
-    const { page } = w
-    await myProfile(page, 'kit')
+    const { w, page } = await newUserOnProfile('kit')
     const form = await openCreate(page, 'kept-bot')
     await form.getByRole('button', { name: 'Create' }).click()
     const reveal = page.getByRole('dialog', { name: 'Copy your new token' })
@@ -147,10 +152,7 @@ describe('console: a token list people can read', () => {
   })
 
   test('30 days is the default and reads "valid through"; Never Expires needs an acknowledgement', async () => {
-    await server.user('lou')
-    const w = await open()
-    const { page } = w
-    await myProfile(page, 'lou')
+    const { w, page } = await newUserOnProfile('lou')
     let form = await openCreate(page, 'month-bot')
     expect(await form.getByLabel('30 days').isChecked()).toBe(true)
     const through = await throughDay(page, 30)

@@ -1,4 +1,4 @@
-import { type FormEvent, useEffect, useId, useState } from 'react'
+import { type FormEvent, type ReactNode, useEffect, useId, useState } from 'react'
 import {
   ApiError,
   messageOf,
@@ -6,6 +6,7 @@ import {
   ROLES,
   type Role,
   type RuntimeSettings,
+  type SettingSource,
   type TokenLifetimePolicy,
 } from '../api.ts'
 import { DateTime, ErrorMessage, Notice } from '../components/ui.tsx'
@@ -161,22 +162,30 @@ function PolicyDetails(props: { policy: PolicySettingView }) {
       <div>
         <dt>Source</dt>
         <dd>
-          {policy.source === 'administrator' ? (
-            <>
-              Set by {policy.updatedBy ?? 'an administrator'}
-              {policy.updatedAt ? (
-                <>
-                  {' '}
-                  at <DateTime iso={policy.updatedAt} />
-                </>
-              ) : null}
-            </>
-          ) : (
-            'The defaults'
-          )}
+          <SetBy setting={policy}>The defaults</SetBy>
         </dd>
       </div>
     </dl>
+  )
+}
+
+/** Who set a runtime setting and when; `children` when it is not an administrator's. */
+export function SetBy(props: {
+  setting: { source: SettingSource; updatedBy: string | null; updatedAt: string | null }
+  children: ReactNode
+}) {
+  const { setting } = props
+  if (setting.source !== 'administrator') return <>{props.children}</>
+  return (
+    <>
+      Set by {setting.updatedBy ?? 'an administrator'}
+      {setting.updatedAt ? (
+        <>
+          {' '}
+          at <DateTime iso={setting.updatedAt} />
+        </>
+      ) : null}
+    </>
   )
 }
 
