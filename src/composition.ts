@@ -92,17 +92,7 @@ export function createServices(
     events: deps.events,
     cache,
     codec: new TokenCodec(deps.keys, deps.config.issuer),
-    usage: new UsageRecorder(deps.store.db, onError, undefined, (use) =>
-      audit.record(
-        'token.usedFromNewAddress',
-        { tokenId: use.tokenId, previous: use.previousIp ?? '(first use)' },
-        {
-          actor: { userId: use.userId, username: use.username, tokenId: use.tokenId },
-          clientIp: use.ip,
-          at: use.at,
-        },
-      ),
-    ),
+    usage: usageRecorder(deps, audit, onError),
     audit,
     metrics: deps.metrics ?? createMetricsRegistry(),
     settings,
@@ -163,4 +153,23 @@ export async function closeServices(services: Services): Promise<void> {
   await services.specImport.parser.close()
   await services.mmdb.close()
   await services.keystores.close()
+}
+
+/** Last-use writes, and the audit event for a token seen from a new address. */
+function usageRecorder(
+  deps: AppDeps,
+  audit: AuditRecorder,
+  onError: (error: unknown) => void,
+): UsageRecorder {
+  return new UsageRecorder(deps.store.db, onError, undefined, (use) =>
+    audit.record(
+      'token.usedFromNewAddress',
+      { tokenId: use.tokenId, previous: use.previousIp ?? '(first use)' },
+      {
+        actor: { userId: use.userId, username: use.username, tokenId: use.tokenId },
+        clientIp: use.ip,
+        at: use.at,
+      },
+    ),
+  )
 }

@@ -91,6 +91,11 @@ const LISTS: [string, boolean, boolean][] = [
   ['/apiops/users/alice/tokens/?sort=lastUsedAt,desc', true, true],
   // Worked out from the clock: found by the owner's index, then sorted.
   ['/apiops/users/alice/tokens/?sort=status', true, false],
+  // One source (the default leaves the token endpoint's out): its own index, same order.
+  ['/apiops/users/alice/tokens/?source=api', true, true],
+  ['/apiops/users/alice/tokens/?source=console', true, true],
+  ['/apiops/me/tokens/?source=cli', true, true],
+  ['/apiops/me/tokens/', true, true],
   ['/apiops/audit/', false, true],
   ['/apiops/audit/?sort=at,asc', false, true],
   ['/apiops/audit/?action=createApiProxy', true, true],

@@ -84,15 +84,20 @@ describe.each(dialects())('POST /apiops/auth/token (%s)', (dialect) => {
     expect(expired.json().error).toBe('token_expired')
   })
 
-  it("lists the minted token in the owner's tokens, named after how it was made, and it can be revoked", async () => {
+  it("lists the minted token in the owner's short-lived tokens, named after how it was made, and it can be revoked", async () => {
     const token = (
       await post({ grant_type: 'client_credentials', client_id: 'alice', client_secret: PASSWORD })
     ).json().access_token
-    const list = await ctx.app.inject({ url: '/apiops/me/tokens/', headers: bearer(token) })
+    const list = await ctx.app.inject({
+      url: '/apiops/me/tokens/?source=api',
+      headers: bearer(token),
+    })
     const mine = list
       .json()
       .resultList.find((t: { lastUsedAt: string | null; source: string }) => t.source === 'api')
-    expect(mine.name).toMatch(/^Token endpoint \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/)
+    expect(mine.name).toBe(
+      `Token endpoint ${ctx.clock.now().toISOString().slice(0, 19).replace('T', ' ')} UTC ${mine.id.slice(0, 8)}`,
+    )
     expect(JSON.stringify(list.json())).not.toContain(token)
     const me = (await ctx.app.inject({ url: '/apiops/me/', headers: bearer(token) })).json()
     const revoked = await ctx.app.inject({

@@ -98,6 +98,17 @@ describe.each(dialects())('narrower tokens from the CLI (%s)', (dialect) => {
     expect(refused.err).toContain("allowFrom.0 '10.0.0.300'")
   })
 
+  it('lists one source with --source, and names the sources it knows', async () => {
+    const cliOnly = await cli(config, ['--json', 'token', 'list', 'dave', '--source', 'cli'])
+    expect(cliOnly.err).toBe('')
+    expect(JSON.parse(cliOnly.out).map((t: { name: string }) => t.name)).toEqual(['ci'])
+    const api = await cli(config, ['--json', 'token', 'list', 'dave', '--source', 'api'])
+    expect(JSON.parse(api.out)).toEqual([])
+    const wrong = await cli(config, ['token', 'list', 'dave', '--source', 'web'])
+    expect(wrong.code).not.toBe(0)
+    expect(wrong.err).toContain('Allowed choices are console, api, cli')
+  })
+
   // Each can-i builds the server's route table: seconds each on a loaded 2-core machine.
   it('answers can-i for a user and for one of their tokens', { timeout: 300_000 }, async () => {
     const path = '/apiops/projects/p2/apiProxies/url/'

@@ -5,6 +5,12 @@
  */
 import type { CredentialAccess, CredentialView, ProxyPolicies } from './policies.ts'
 import type { ProxySummary, ProxyView, TrafficOfProxy } from './proxies.ts'
+import {
+  type PolicySettingView,
+  type SettingsChange,
+  type TokenPolicy,
+  tokenLists,
+} from './token-policy.ts'
 
 export const ROLES = [
   'ROLE_MANAGE_PROXIES',
@@ -152,7 +158,14 @@ export interface AuditQuery {
   size?: number | undefined
 }
 
-export type SettingSource = 'environment' | 'administrator'
+/** Where a runtime setting's value comes from; 'default' for settings with no environment variable. */
+export type SettingSource = 'environment' | 'default' | 'administrator'
+export type {
+  PolicySettingView,
+  SettingsChange,
+  TokenLifetimePolicy,
+  TokenPolicy,
+} from './token-policy.ts'
 
 /** One runtime setting: the value in force, where it comes from, and the default. */
 export interface SettingView {
@@ -168,6 +181,7 @@ export interface SettingView {
 export interface RuntimeSettings {
   /** Requests per minute per API token; 0 for no limit. */
   tokenRateLimit: SettingView
+  tokenLifetimePolicy: PolicySettingView
 }
 
 /** "?a=1&b=2" from the fields that are set, or "" when none is. */
@@ -317,7 +331,9 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
   return {
     logout: () => call<unknown>('DELETE', '/apiops/session/', { csrfToken }),
     me: () => send<Me>('GET', '/apiops/me/'),
-    myTokens: () => list<TokenView>('/apiops/me/tokens/?size=1000'),
+    /** My tokens; the token endpoint's short-lived ones only when asked for. */
+    myTokens: (shortLived = false) => tokenLists(list, '/apiops/me/tokens/', shortLived),
+    tokenPolicy: () => send<TokenPolicy>('GET', '/apiops/me/token-policy/'),
     createToken: (name: string, expiresAt: string | null, limits: TokenLimitsInput = {}) =>
       send<IssuedToken>('POST', '/apiops/me/tokens/', { name, expiresAt, ...limits }),
     revokeMyToken: (id: string) => send<TokenView>('DELETE', `/apiops/me/tokens/${seg(id)}/`),
@@ -348,7 +364,8 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
         password,
         revokeTokens,
       }),
-    userTokens: (u: string) => list<TokenView>(`/apiops/users/${seg(u)}/tokens/?size=1000`),
+    userTokens: (u: string, shortLived = false) =>
+      tokenLists(list, `/apiops/users/${seg(u)}/tokens/`, shortLived),
     revokeUserToken: (u: string, id: string) =>
       send<TokenView>('DELETE', `/apiops/users/${seg(u)}/tokens/${seg(id)}/`),
     revokeAllUserTokens: (u: string) =>
@@ -368,7 +385,7 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
 
     settings: () => send<RuntimeSettings>('GET', '/apiops/settings/'),
     /** null returns a setting to its default (the environment's value). */
-    updateSettings: (change: { tokenRateLimit: number | null }) =>
+    updateSettings: (change: SettingsChange) =>
       send<RuntimeSettings>('PATCH', '/apiops/settings/', change),
   }
 }

@@ -39,6 +39,36 @@ export function tomorrow(now = new Date()): string {
   return isoDay(new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1))
 }
 
+/**
+ * The short form of a token id (its first 8 hex characters), the same wherever the
+ * console names a token: token lists, the audit log, Activity.
+ */
+export function shortTokenId(id: string): string {
+  return id.slice(0, 8)
+}
+
+/** A UTC calendar day in the reader's format ("Dec 15, 2026"), whatever their time zone. */
+const utcDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' })
+
+/**
+ * A token's expiry in words. A calendar-date expiry (the server stores midnight UTC after
+ * the chosen day) reads "valid through Dec 15, 2026 (UTC)", naming the last day it works;
+ * any other instant reads as a date and time in the reader's zone.
+ */
+export function formatExpiry(iso: string | null): string {
+  if (iso === null) return 'Never expires'
+  const at = new Date(iso)
+  if (at.getUTCHours() === 0 && at.getUTCMinutes() === 0 && at.getUTCSeconds() === 0) {
+    return `valid through ${utcDay.format(new Date(at.getTime() - 86_400_000))} (UTC)`
+  }
+  return `expires ${formatDateTime(iso)}`
+}
+
+/** Today in UTC plus some days, as YYYY-MM-DD: the token works through that whole UTC day. */
+export function utcDayFromNow(days: number, now = new Date()): string {
+  return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10)
+}
+
 /** A token "valid through YYYY-MM-DD" stops at the next midnight UTC. */
 export function endOfUtcDay(day: string): Date {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number]

@@ -32,6 +32,7 @@ import * as m0031 from './migrations/0031_group_snapshots.ts'
 import * as m0033 from './migrations/0033_token_rotation.ts'
 import * as m0034 from './migrations/0034_canary_tokens.ts'
 import * as m0035 from './migrations/0035_token_list_indexes.ts'
+import * as m0036 from './migrations/0036_short_lived_token_lists.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -68,6 +69,7 @@ export const migrations: Record<string, Migration> = {
   '0033_token_rotation': m0033,
   '0034_canary_tokens': m0034,
   '0035_token_list_indexes': m0035,
+  '0036_short_lived_token_lists': m0036,
 }
 
 export class SchemaTooNewError extends Error {}

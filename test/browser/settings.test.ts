@@ -55,6 +55,16 @@ async function serverSettings() {
   return ((await r.json()) as { tokenRateLimit: { value: number; source: string } }).tokenRateLimit
 }
 
+/** The token lifetime policy the server holds now. */
+async function serverPolicy() {
+  const token = await server.apiToken('root')
+  const r = await fetch(`${server.url}/apiops/settings/`, {
+    headers: { authorization: `Bearer ${token}` },
+  })
+  expect(r.status).toBe(200)
+  return ((await r.json()) as { tokenLifetimePolicy: unknown }).tokenLifetimePolicy
+}
+
 async function openSettings(page: Page) {
   await page
     .getByRole('navigation', { name: 'Main' })
@@ -235,6 +245,89 @@ describe('console: settings', () => {
     expect(await page.getByRole('status').count()).toBe(0)
     await page.unroute('**/apiops/settings/')
     expect(await serverSettings()).toMatchObject({ value: 0, source: 'environment' })
+  })
+
+  test('the token lifetime policy: set on the Settings page, in force in the Create dialog and My Profile', async () => {
+    const w = await openPage(browser)
+    const { page } = w
+    const patches = watchPatches(page)
+    await logIn(page, server.url, 'root')
+    await openSettings(page)
+    const card = page.getByRole('region', { name: 'Token lifetime policy' })
+    const allowNever = card.getByLabel('Allow tokens that never expire')
+    await expect.poll(() => allowNever.isChecked()).toBe(true)
+    await allowNever.uncheck()
+    await card.getByLabel('Maximum days for ROLE_MANAGE_PROXIES').fill('45')
+    await card.getByLabel('Revoke tokens unused for this many days (0: off)').fill('30')
+    await card.getByRole('button', { name: 'Apply policy' }).click()
+    await page
+      .getByRole('status')
+      .getByText(/^Saved\. Tokens that never expire are not allowed/)
+      .waitFor()
+    expect(patches.map((p) => p.body)).toEqual([
+      {
+        tokenLifetimePolicy: {
+          neverExpiresAllowed: false,
+          maxDaysByRole: { ROLE_MANAGE_PROXIES: 45 },
+          inactivityDays: 30,
+        },
+      },
+    ])
+    expect(await serverPolicy()).toMatchObject({
+      value: {
+        neverExpiresAllowed: false,
+        maxDaysByRole: { ROLE_MANAGE_PROXIES: 45 },
+        inactivityDays: 30,
+      },
+      source: 'administrator',
+      updatedBy: 'root',
+    })
+    await expect.poll(() => card.locator('dl').textContent()).toMatch(/Set by root/)
+
+    // kim (ROLE_MANAGE_PROXIES) sees it in force: 60 and 90 days refused in words, no Never.
+    const kim = await openPage(browser)
+    await logIn(kim.page, server.url, 'kim', '/profile')
+    await kim.page.getByText('A token unused for 30 days is revoked.').waitFor()
+    await kim.page.getByRole('button', { name: 'Create API Token' }).click()
+    const form = kim.page.getByRole('dialog', { name: 'Create API Token' })
+    await form.getByText('This token may live at most 45 days.').waitFor()
+    expect(await form.getByLabel('30 days').isChecked()).toBe(true)
+    for (const label of ['60 days', '90 days']) {
+      const choice = form.getByLabel(label)
+      expect(await choice.isDisabled()).toBe(true)
+      const reason = await choice.getAttribute('aria-describedby')
+      expect(await kim.page.locator(`[id="${reason}"]`).textContent()).toBe(
+        "Longer than this token's maximum of 45 days.",
+      )
+    }
+    expect(await form.getByLabel('Never Expires').count()).toBe(0)
+    await form.getByText('An administrator has turned off tokens that never expire.').waitFor()
+    await form.getByLabel('Token Name').fill('policy-bot')
+    await form.getByLabel('Select from Calendar').check()
+    const date = form.getByLabel('Expiration date')
+    const tooLate = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10)
+    await date.fill(tooLate)
+    await form.getByRole('button', { name: 'Create' }).click()
+    await form
+      .getByText(/^At most 45 days for this token: choose \d{4}-\d{2}-\d{2} or earlier\.$/)
+      .waitFor()
+    await form.getByLabel('30 days').check()
+    await form.getByRole('button', { name: 'Create' }).click()
+    await kim.page.getByRole('dialog', { name: 'Copy your new token' }).waitFor()
+
+    // Reset: the defaults again (Never allowed, no maxima, inactivity off).
+    await card.getByRole('button', { name: 'Reset policy to defaults' }).click()
+    await page
+      .getByRole('status')
+      .getByText(/^Back to the defaults\./)
+      .waitFor()
+    expect(patches.at(-1)?.body).toEqual({ tokenLifetimePolicy: null })
+    expect(await serverPolicy()).toMatchObject({
+      value: { neverExpiresAllowed: true, maxDaysByRole: {}, inactivityDays: 0 },
+    })
+    expect(realProblems(w)).toEqual([])
+    expect(realProblems(kim)).toEqual([])
+    await kim.context.close()
   })
 
   test('a user without ROLE_ADMIN gets no Settings link and no Settings page', async () => {

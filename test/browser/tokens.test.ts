@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core'
+import type { Browser, Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   launchChromium,
@@ -34,6 +34,13 @@ async function open(options: Parameters<typeof openPage>[1] = {}) {
   const watched = await openPage(browser, options)
   opened.push(watched)
   return watched
+}
+
+/** The reveal closes only once the user says they copied the token. */
+async function finishReveal(reveal: Locator) {
+  await reveal.getByLabel('I have copied this token').check()
+  await reveal.getByRole('button', { name: 'Done' }).click()
+  await reveal.waitFor({ state: 'detached' })
 }
 
 async function goToMyProfile(w: Watched) {
@@ -108,7 +115,9 @@ describe('console: personal API access tokens', () => {
     const form = page.getByRole('dialog', { name: 'Create API Token' })
     expect(await form.getAttribute('aria-modal')).toBe('true')
     await form.getByLabel('Token Name').fill('ci-pipeline')
-    expect(await form.getByLabel('Never Expires').isChecked()).toBe(true)
+    expect(await form.getByLabel('30 days').isChecked()).toBe(true)
+    await form.getByLabel('Never Expires').check()
+    await form.getByLabel(/I understand this token never expires/).check()
     await form.getByRole('button', { name: 'Create' }).click()
 
     const reveal = page.getByRole('dialog', { name: 'Copy your new token' })
@@ -124,8 +133,7 @@ describe('console: personal API access tokens', () => {
     await reveal.getByText('Copied to clipboard.').waitFor()
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token)
 
-    await reveal.getByRole('button', { name: 'Done' }).click()
-    await reveal.waitFor({ state: 'detached' })
+    await finishReveal(reveal)
     const row = section.getByRole('row', { name: /ci-pipeline/ })
     await row.waitFor()
     expect(await row.getByRole('cell').allInnerTexts()).toEqual(
@@ -173,22 +181,20 @@ describe('console: personal API access tokens', () => {
     expect(await page.getByRole('dialog', { name: 'Copy your new token' }).count()).toBe(0)
 
     await date.fill(inMonth)
-    await form.getByText(/Valid through this day \(UTC\)/).waitFor()
+    // Valid through that day (UTC), named as the day itself, in the reader's date format.
+    const through = await page.evaluate((day) => {
+      const [y, m, d] = day.split('-').map(Number) as [number, number, number]
+      const format = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' })
+      return `valid through ${format.format(new Date(Date.UTC(y, m - 1, d)))} (UTC)`
+    }, inMonth)
+    await form.getByText(`The token is ${through}.`).waitFor()
     await form.getByRole('button', { name: 'Create' }).click()
     const reveal = page.getByRole('dialog', { name: 'Copy your new token' })
-    await reveal.getByText(/It expires /).waitFor()
-    await reveal.getByRole('button', { name: 'Done' }).click()
+    await reveal.getByText(through, { exact: false }).waitFor()
+    await finishReveal(reveal)
 
     const row = page.getByRole('row', { name: /nightly-report/ })
-    const expires = await row.locator('td[data-label="Expires"] time').getAttribute('title')
-    // Valid through that day (UTC): it ends at the next midnight UTC, shown in the local zone.
-    const expected = await page.evaluate((day) => {
-      const [y, m, d] = day.split('-').map(Number) as [number, number, number]
-      return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(
-        new Date(Date.UTC(y, m - 1, d + 1)),
-      )
-    }, inMonth)
-    expect(expires).toBe(expected)
+    expect(await row.locator('td[data-label="Expires"]').textContent()).toBe(through)
     expect(realProblems(w)).toEqual([])
   })
 
@@ -208,8 +214,7 @@ describe('console: personal API access tokens', () => {
     await form.getByText(/'ROLE_ADMIN' is not one of the owner's roles/).waitFor()
     await form.getByLabel('Only these roles').fill('ROLE_MANAGE_PROXIES')
     await form.getByRole('button', { name: 'Create' }).click()
-    const reveal = page.getByRole('dialog', { name: 'Copy your new token' })
-    await reveal.getByRole('button', { name: 'Done' }).click()
+    await finishReveal(page.getByRole('dialog', { name: 'Copy your new token' }))
     const row = page.getByRole('row', { name: /narrow-bot/ })
     expect(await row.locator('td[data-label="Limits"]').textContent()).toBe(
       'roles: ROLE_MANAGE_PROXIES; read-only; from: 10.0.0.0/8, 2001:db8::/32',
@@ -234,6 +239,10 @@ describe('console: personal API access tokens', () => {
     expect(await server.hello(apiToken)).toBe(200)
     await server.services.usage.flush()
     await page.reload()
+    // Short-lived, like a session: listed only with the switch on.
+    await section.getByRole('row', { name: /onerror/ }).waitFor()
+    expect(await section.getByRole('row').count()).toBe(2)
+    await section.getByRole('switch', { name: 'Show short-lived' }).check()
     const apiRow = section.getByRole('row').filter({ hasText: 'API' })
     await apiRow.waitFor()
     expect(await apiRow.locator('td[data-label="Made with"]').textContent()).toBe('API')

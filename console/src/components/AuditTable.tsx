@@ -1,6 +1,7 @@
 import type { AuditEvent, AuditOutcome } from '../api.ts'
 import { actionLabel, foldedSummary, OUTCOME_LABEL, shortUserAgent } from '../format.ts'
 import { paths } from '../router.ts'
+import { ShortTokenId } from './TokenTable.tsx'
 import { DateTime, Link } from './ui.tsx'
 
 const OUTCOME_BADGE: Record<AuditOutcome, string> = {
@@ -69,8 +70,8 @@ export function AuditTable(props: { events: AuditEvent[]; caption: string; showA
                   </span>
                 ) : null}
                 {e.tokenId ? (
-                  <span className="sub" title={`Token id ${e.tokenId}`}>
-                    token {e.tokenId.slice(0, 8)}…
+                  <span className="sub">
+                    token <ShortTokenId id={e.tokenId} />
                   </span>
                 ) : null}
               </td>
@@ -97,7 +98,33 @@ function Target(props: { event: AuditEvent }) {
       </>
     )
   }
-  return target ? <span className="mono">{target}</span> : <span className="muted">—</span>
+  return target ? (
+    <span className="mono">
+      <WithShortTokenIds text={target} />
+    </span>
+  ) : (
+    <span className="muted">—</span>
+  )
+}
+
+/** A token id (32 hex) named in a target, such as tokenId=..., as the short id token lists show. */
+const TOKEN_ID_FIELD = /\b((?:tokenId|newTokenId|chainId)=)([0-9a-f]{32})\b/g
+
+function WithShortTokenIds(props: { text: string }) {
+  const parts = props.text.split(TOKEN_ID_FIELD)
+  // split() with two groups: text, key, id, text, key, id, ..., text.
+  return (
+    <>
+      {parts.map((part, i) =>
+        i % 3 === 2 ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed text
+          <ShortTokenId key={i} id={part} />
+        ) : (
+          part
+        ),
+      )}
+    </>
+  )
 }
 
 /** Newer / Older for a newest-first list the server pages. */

@@ -5,6 +5,8 @@ import { ErrorMessage } from './ui.tsx'
 /**
  * A modal dialog: the native <dialog> opened with showModal(), so focus is trapped,
  * the page behind is inert and Escape closes it; focus returns where it was.
+ * `dismissible={false}` holds it open against Escape and clicks outside (only its own
+ * buttons close it), for a dialog whose content is lost once closed.
  */
 export function Modal(props: {
   title: string
@@ -12,7 +14,10 @@ export function Modal(props: {
   children: ReactNode
   describedBy?: string
   wide?: boolean
+  /** false: Escape and clicks outside do nothing. Default true. */
+  dismissible?: boolean
 }) {
+  const dismissible = props.dismissible ?? true
   const ref = useRef<HTMLDialogElement>(null)
   const titleId = useId()
   const onClose = useRef(props.onClose)
@@ -39,10 +44,18 @@ export function Modal(props: {
       aria-modal="true"
       aria-labelledby={titleId}
       aria-describedby={props.describedBy}
+      // Chromium lets a page refuse a close request only once per user activation:
+      // "none" stops Escape outright, where the browser supports it.
+      {...{ closedby: dismissible ? 'closerequest' : 'none' }}
       onCancel={(event) => {
         // Escape: let React unmount the dialog rather than the browser closing it.
         event.preventDefault()
-        onClose.current()
+        if (dismissible) onClose.current()
+      }}
+      onClose={(event) => {
+        // A close the page could not refuse (see above): open it again, still modal.
+        const dialog = event.currentTarget
+        if (!dismissible && dialog.isConnected && !dialog.open) dialog.showModal()
       }}
     >
       <h2 id={titleId} className="modal-title">

@@ -1,6 +1,86 @@
+import { type ReactNode, useId } from 'react'
 import type { TokenLimitsInput, TokenView } from '../api.ts'
-import { SOURCE_LABEL } from '../format.ts'
-import { DateTime, StatusBadge } from './ui.tsx'
+import { formatExpiry, SOURCE_LABEL, shortTokenId } from '../format.ts'
+import { DateTime, EmptyState, StatusBadge } from './ui.tsx'
+
+/**
+ * A user's tokens in two tables, the live ones first and the revoked and expired ones
+ * apart, with the switch that adds the token endpoint's short-lived tokens.
+ */
+export function TokenSections(props: {
+  tokens: TokenView[]
+  caption: string
+  onRevoke?: (token: TokenView) => void
+  shortLived: boolean
+  onShortLived(show: boolean): void
+  /** Shown when there is no token at all. */
+  empty: ReactNode
+}) {
+  const ids = { active: useId(), inactive: useId(), hint: useId() }
+  const active = props.tokens.filter((t) => t.status === 'active')
+  const inactive = props.tokens.filter((t) => t.status !== 'active')
+  return (
+    <>
+      <label className="choice switch">
+        <input
+          type="checkbox"
+          role="switch"
+          checked={props.shortLived}
+          aria-checked={props.shortLived}
+          aria-describedby={ids.hint}
+          onChange={(e) => props.onShortLived(e.target.checked)}
+        />
+        Show short-lived
+      </label>
+      <p className="hint" id={ids.hint}>
+        Tokens from the token endpoint (POST /apiops/auth/token) last an hour, like a session: they
+        are listed only with this switch on.
+      </p>
+      {props.tokens.length === 0 ? (
+        props.empty
+      ) : (
+        <section aria-labelledby={ids.active}>
+          <h3 id={ids.active} className="minor">
+            Active tokens
+          </h3>
+          {active.length > 0 ? (
+            <TokenTable tokens={active} caption={`${props.caption}: active`} {...revoker(props)} />
+          ) : (
+            <EmptyState title="No active tokens" />
+          )}
+        </section>
+      )}
+      {inactive.length > 0 ? (
+        <section aria-labelledby={ids.inactive}>
+          <h3 id={ids.inactive} className="minor">
+            Revoked and expired
+          </h3>
+          <TokenTable tokens={inactive} caption={`${props.caption}: revoked and expired`} />
+        </section>
+      ) : null}
+    </>
+  )
+}
+
+const revoker = (props: { onRevoke?: (token: TokenView) => void }) =>
+  props.onRevoke ? { onRevoke: props.onRevoke } : {}
+
+/** A token's expiry in a table cell: "Never", "valid through ... (UTC)", or its instant. */
+export function Expiry(props: { iso: string | null }) {
+  const { iso } = props
+  if (iso === null) return <span className="muted">Never</span>
+  const text = formatExpiry(iso)
+  return text.startsWith('valid through') ? <span>{text}</span> : <DateTime iso={iso} />
+}
+
+/** A token's short id, monospace; the whole id on hover. */
+export function ShortTokenId(props: { id: string }) {
+  return (
+    <code className="mono" title={`Token id ${props.id}`}>
+      {shortTokenId(props.id)}
+    </code>
+  )
+}
 
 /** Tokens as a table (cards on a phone); the secret is never here, only its metadata. */
 export function TokenTable(props: {
@@ -15,6 +95,7 @@ export function TokenTable(props: {
         <thead>
           <tr>
             <th scope="col">Name</th>
+            <th scope="col">Token id</th>
             <th scope="col">Created</th>
             <th scope="col">Expires</th>
             <th scope="col">Last used</th>
@@ -30,55 +111,66 @@ export function TokenTable(props: {
         </thead>
         <tbody>
           {props.tokens.map((t) => (
-            <tr key={t.id} className={t.status === 'active' ? undefined : 'row-dim'}>
-              <th scope="row" data-label="Name" className="cell-name">
-                {t.name}
-              </th>
-              <td data-label="Created">
-                <DateTime iso={t.createdAt} />
-              </td>
-              <td data-label="Expires">
-                <DateTime iso={t.expiresAt} empty="Never" />
-              </td>
-              <td data-label="Last used">
-                {t.lastUsedAt ? (
-                  <>
-                    <DateTime iso={t.lastUsedAt} />
-                    {t.lastUsedFrom ? <span className="sub">from {t.lastUsedFrom}</span> : null}
-                  </>
-                ) : (
-                  <span className="muted">Never used</span>
-                )}
-              </td>
-              <td data-label="Made with">{SOURCE_LABEL[t.source]}</td>
-              <td data-label="Limits">{limitsText(t.limits)}</td>
-              <td data-label="Status">
-                <StatusBadge status={t.status} />
-                {t.revokedAt ? (
-                  <span className="sub">
-                    <DateTime iso={t.revokedAt} />
-                  </span>
-                ) : null}
-              </td>
-              {props.onRevoke ? (
-                <td data-label="" className="cell-actions">
-                  {t.status === 'active' ? (
-                    <button
-                      type="button"
-                      className="button button-small button-danger-outline"
-                      aria-label={`Revoke ${t.name}`}
-                      onClick={() => props.onRevoke?.(t)}
-                    >
-                      Revoke
-                    </button>
-                  ) : null}
-                </td>
-              ) : null}
-            </tr>
+            <TokenRow key={t.id} t={t} onRevoke={props.onRevoke} />
           ))}
         </tbody>
       </table>
     </div>
+  )
+}
+
+/** One token's row. */
+function TokenRow(props: { t: TokenView; onRevoke: ((token: TokenView) => void) | undefined }) {
+  const { t, onRevoke } = props
+  return (
+    <tr className={t.status === 'active' ? undefined : 'row-dim'}>
+      <th scope="row" data-label="Name" className="cell-name">
+        {t.name}
+      </th>
+      <td data-label="Token id">
+        <ShortTokenId id={t.id} />
+      </td>
+      <td data-label="Created">
+        <DateTime iso={t.createdAt} />
+      </td>
+      <td data-label="Expires">
+        <Expiry iso={t.expiresAt} />
+      </td>
+      <td data-label="Last used">
+        {t.lastUsedAt ? (
+          <>
+            <DateTime iso={t.lastUsedAt} />
+            {t.lastUsedFrom ? <span className="sub">from {t.lastUsedFrom}</span> : null}
+          </>
+        ) : (
+          <span className="muted">Never used</span>
+        )}
+      </td>
+      <td data-label="Made with">{SOURCE_LABEL[t.source]}</td>
+      <td data-label="Limits">{limitsText(t.limits)}</td>
+      <td data-label="Status">
+        <StatusBadge status={t.status} />
+        {t.revokedAt ? (
+          <span className="sub">
+            <DateTime iso={t.revokedAt} />
+          </span>
+        ) : null}
+      </td>
+      {onRevoke ? (
+        <td data-label="" className="cell-actions">
+          {t.status === 'active' ? (
+            <button
+              type="button"
+              className="button button-small button-danger-outline"
+              aria-label={`Revoke ${t.name}`}
+              onClick={() => onRevoke?.(t)}
+            >
+              Revoke
+            </button>
+          ) : null}
+        </td>
+      ) : null}
+    </tr>
   )
 }
 

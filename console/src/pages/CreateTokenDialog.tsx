@@ -4,15 +4,21 @@ import { ApiError, type IssuedToken } from '../api.ts'
 import { Modal } from '../components/Dialog.tsx'
 import { ErrorMessage, FieldError } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
-import { endOfUtcDay, formatDateTime, tomorrow } from '../format.ts'
+import { formatExpiry, shortTokenId } from '../format.ts'
+import { useLoad } from '../hooks.ts'
+import {
+  ExpirationFieldset,
+  expiresAtOf,
+  expiryProblem,
+  tokenMaxDays,
+  useExpiry,
+} from './TokenExpiryFields.tsx'
 import {
   type LimitsDraft,
   limitsInput,
   NO_LIMITS,
   TokenLimitsFields,
 } from './TokenLimitsFields.tsx'
-
-type Expiration = 'never' | 'calendar'
 
 /**
  * Create API Token: name and expiration, then the one-time reveal. The secret lives
@@ -34,24 +40,17 @@ export function CreateTokenDialog(props: { onClose(): void; onCreated(): void })
 }
 
 interface FormErrors {
-  name?: string
-  date?: string
-  form?: string
+  name?: string | undefined
+  date?: string | undefined
+  never?: string | undefined
+  form?: string | undefined
 }
 
-/** What is wrong with the typed name and expiration, before asking the server. */
-function validate(name: string, expiration: Expiration, date: string, min: string): FormErrors {
-  const found: FormErrors = {}
+function nameProblem(name: string): string | undefined {
   const trimmed = name.trim()
-  if (!trimmed) found.name = 'Enter a token name, such as the pipeline or script that will use it.'
-  else if (trimmed.length > 100) found.name = 'Use at most 100 characters.'
-  if (expiration === 'calendar') {
-    if (!date) found.date = 'Choose an expiration date, or select Never Expires.'
-    else if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) found.date = 'Enter the date as YYYY-MM-DD.'
-    else if (date < min)
-      found.date = 'The expiration date must be in the future: choose tomorrow or a later date.'
-  }
-  return found
+  if (!trimmed) return 'Enter a token name, such as the pipeline or script that will use it.'
+  if (trimmed.length > 100) return 'Use at most 100 characters.'
+  return undefined
 }
 
 type CreateTokenState = ReturnType<typeof useCreateTokenForm>
@@ -59,26 +58,26 @@ type CreateTokenState = ReturnType<typeof useCreateTokenForm>
 /** The form's fields and errors, and the submit that checks them, then asks the server. */
 function useCreateTokenForm(onCreated: (token: IssuedToken) => void) {
   const { api } = useSignedIn()
+  // Without the policy (an older server), every choice is offered and the server decides.
+  const policy = useLoad(() => api.tokenPolicy(), [api]).data
   const [name, setName] = useState('')
-  const [expiration, setExpiration] = useState<Expiration>('never')
-  const [date, setDate] = useState('')
+  const expiry = useExpiry()
   const [limits, setLimits] = useState<LimitsDraft>(NO_LIMITS)
   const [errors, setErrors] = useState<FormErrors>({})
   const [busy, setBusy] = useState(false)
-  const min = tomorrow()
   const nameRef = useRef<HTMLInputElement>(null)
-  const dateRef = useRef<HTMLInputElement>(null)
+  const maxDays = tokenMaxDays(policy, limitsInput(limits).roles ?? [])
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
-    const found = validate(name, expiration, date, min)
+    const found: FormErrors = { name: nameProblem(name), ...expiryProblem(expiry, policy, maxDays) }
     setErrors(found)
     if (found.name) return nameRef.current?.focus()
-    if (found.date) return dateRef.current?.focus()
+    if (found.date) return expiry.dateRef.current?.focus()
+    if (found.never) return expiry.acknowledgeRef.current?.focus()
     setBusy(true)
     try {
-      const expiresAt = expiration === 'never' ? null : date
-      const token = await api.createToken(name.trim(), expiresAt, limitsInput(limits))
+      const token = await api.createToken(name.trim(), expiresAtOf(expiry), limitsInput(limits))
       onCreated(token)
     } catch (e) {
       if (e instanceof ApiError) {
@@ -93,17 +92,14 @@ function useCreateTokenForm(onCreated: (token: IssuedToken) => void) {
   return {
     name,
     setName,
-    expiration,
-    setExpiration,
-    date,
-    setDate,
+    expiry,
+    policy,
+    maxDays,
     limits,
     setLimits,
     errors,
     busy,
-    min,
     nameRef,
-    dateRef,
     submit,
   }
 }
@@ -115,7 +111,12 @@ function CreateTokenForm(props: { onCancel(): void; onCreated(token: IssuedToken
     <Modal title="Create API Token" onClose={props.onCancel}>
       <form onSubmit={form.submit} noValidate className="form">
         <TokenNameField form={form} />
-        <ExpirationFieldset form={form} />
+        <ExpirationFieldset
+          draft={form.expiry}
+          policy={form.policy}
+          maxDays={form.maxDays}
+          errors={errors}
+        />
         <TokenLimitsFields draft={form.limits} onChange={form.setLimits} />
         {errors.form && !errors.name && !errors.date ? (
           <ErrorMessage>{errors.form}</ErrorMessage>
@@ -157,65 +158,13 @@ function TokenNameField(props: { form: CreateTokenState }) {
   )
 }
 
-function ExpirationFieldset(props: { form: CreateTokenState }) {
-  const { form } = props
-  return (
-    <fieldset className="field">
-      <legend>Expiration</legend>
-      <label className="choice">
-        <input
-          type="radio"
-          name="expiration"
-          value="never"
-          checked={form.expiration === 'never'}
-          onChange={() => form.setExpiration('never')}
-        />
-        Never Expires
-      </label>
-      <label className="choice">
-        <input
-          type="radio"
-          name="expiration"
-          value="calendar"
-          checked={form.expiration === 'calendar'}
-          onChange={() => form.setExpiration('calendar')}
-        />
-        Select from Calendar
-      </label>
-      {form.expiration === 'calendar' ? <ExpirationDate form={form} /> : null}
-    </fieldset>
-  )
-}
-
-function ExpirationDate(props: { form: CreateTokenState }) {
-  const { form } = props
-  const { date, min } = form
-  const ids = { date: useId(), hint: useId(), error: useId() }
-  return (
-    <div className="field nested">
-      <label htmlFor={ids.date}>Expiration date</label>
-      <input
-        id={ids.date}
-        ref={form.dateRef}
-        type="date"
-        min={min}
-        value={date}
-        aria-invalid={form.errors.date ? true : undefined}
-        aria-describedby={form.errors.date ? `${ids.error} ${ids.hint}` : ids.hint}
-        onChange={(e) => form.setDate(e.target.value)}
-      />
-      <p className="hint" id={ids.hint}>
-        {date && date >= min
-          ? `Valid through this day (UTC): it stops working at ${formatDateTime(endOfUtcDay(date).toISOString())}.`
-          : 'The token is valid through the end of the chosen day (UTC).'}
-      </p>
-      <FieldError id={ids.error} message={form.errors.date} />
-    </div>
-  )
-}
-
+/**
+ * The one showing of a new token. It stays open (Escape and clicks outside do nothing)
+ * until the user says they copied it: closing it loses the token for good.
+ */
 function TokenReveal(props: { issued: IssuedToken; onClose(): void }) {
   const [copied, setCopied] = useState<'yes' | 'failed' | null>(null)
+  const [kept, setKept] = useState(false)
   const fieldId = useId()
   const warningId = useId()
   const fieldRef = useRef<HTMLTextAreaElement>(null)
@@ -239,31 +188,36 @@ function TokenReveal(props: { issued: IssuedToken; onClose(): void }) {
     }
   }
 
+  const { issued } = props
   return (
-    <Modal title="Copy your new token" onClose={props.onClose} describedBy={warningId} wide>
+    <Modal
+      title="Copy your new token"
+      onClose={props.onClose}
+      describedBy={warningId}
+      dismissible={kept}
+      wide
+    >
       <p className="alert alert-warning" id={warningId}>
         <strong>Copy this token now. It will not be shown again.</strong> Store it somewhere safe,
         such as your CI system's secret store. If you lose it, revoke it and create a new one.
       </p>
       <div className="field">
-        <label htmlFor={fieldId}>Token “{props.issued.name}”</label>
+        <label htmlFor={fieldId}>Token “{issued.name}”</label>
         <textarea
           id={fieldId}
           ref={fieldRef}
           className="token-secret"
           readOnly
           rows={6}
-          value={props.issued.token}
+          value={issued.token}
           spellCheck={false}
           autoComplete="off"
           onFocus={(e) => e.currentTarget.select()}
         />
       </div>
       <p className="hint">
-        Send it as <code>Authorization: Bearer &lt;token&gt;</code>.{' '}
-        {props.issued.expiresAt
-          ? `It expires ${formatDateTime(props.issued.expiresAt)}.`
-          : 'It never expires.'}
+        Send it as <code>Authorization: Bearer &lt;token&gt;</code>. Token id{' '}
+        <code className="mono">{shortTokenId(issued.id)}</code>: {formatExpiry(issued.expiresAt)}.
       </p>
       <div className="notice-region" role="status">
         {copied === 'yes' ? <span className="copied">Copied to clipboard.</span> : null}
@@ -271,11 +225,15 @@ function TokenReveal(props: { issued: IssuedToken; onClose(): void }) {
           <span className="field-error">Could not copy: the token is selected, press Ctrl+C.</span>
         ) : null}
       </div>
+      <label className="choice">
+        <input type="checkbox" checked={kept} onChange={(e) => setKept(e.target.checked)} />I have
+        copied this token
+      </label>
       <div className="modal-actions">
         <button type="button" className="button button-primary" onClick={copy} data-autofocus>
           Copy
         </button>
-        <button type="button" className="button" onClick={props.onClose}>
+        <button type="button" className="button" onClick={props.onClose} disabled={!kept}>
           Done
         </button>
       </div>

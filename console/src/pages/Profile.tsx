@@ -2,7 +2,7 @@ import { type KeyboardEvent, useRef, useState } from 'react'
 import type { Me, TokenView } from '../api.ts'
 import { AuditTable, Pager } from '../components/AuditTable.tsx'
 import { ConfirmDialog, type ConfirmRequest } from '../components/Dialog.tsx'
-import { TokenTable } from '../components/TokenTable.tsx'
+import { TokenSections } from '../components/TokenTable.tsx'
 import {
   DateTime,
   EmptyState,
@@ -73,7 +73,10 @@ type MyTokens = ReturnType<typeof useMyTokens>
 /** My tokens, and the state of creating one or revoking one. */
 function useMyTokens() {
   const { api } = useSignedIn()
-  const tokens = useLoad(() => api.myTokens(), [api])
+  const [shortLived, setShortLived] = useState(false)
+  const tokens = useLoad(() => api.myTokens(shortLived), [api, shortLived])
+  // Only for the inactivity limit's sentence: without it (an older server) there is none.
+  const policy = useLoad(() => api.tokenPolicy(), [api]).data
   const [creating, setCreating] = useState(false)
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
@@ -102,7 +105,19 @@ function useMyTokens() {
     setCreating(true)
   }
 
-  return { tokens, creating, setCreating, startCreating, confirm, setConfirm, notice, askRevoke }
+  return {
+    tokens,
+    shortLived,
+    setShortLived,
+    policy,
+    creating,
+    setCreating,
+    startCreating,
+    confirm,
+    setConfirm,
+    notice,
+    askRevoke,
+  }
 }
 
 function AccountSection(props: { me: Loaded<Me>; onPasswordChanged(): void }) {
@@ -150,9 +165,10 @@ function AccountSection(props: { me: Loaded<Me>; onPasswordChanged(): void }) {
 }
 
 function MyTokensSection(props: { mine: MyTokens }) {
-  const { tokens, notice, startCreating, askRevoke } = props.mine
+  const { tokens, notice, startCreating, askRevoke, policy } = props.mine
   const list = tokens.data ?? []
   const active = list.filter((t) => t.status === 'active').length
+  const inactivityDays = policy?.inactivityDays ?? 0
   return (
     <section className="card" aria-labelledby="tokens-heading" id="tokens">
       <div className="section-head">
@@ -162,6 +178,12 @@ function MyTokensSection(props: { mine: MyTokens }) {
             Tokens let scripts and CI pipelines call the Management API as you, with your roles at
             the moment of each request. {tokens.data ? `${active} active.` : null}
           </p>
+          {inactivityDays > 0 ? (
+            <p className="section-text">
+              A token unused for {inactivityDays} {inactivityDays === 1 ? 'day' : 'days'} is
+              revoked.
+            </p>
+          ) : null}
         </div>
         <button type="button" className="button button-primary" onClick={startCreating}>
           Create API Token
@@ -171,12 +193,20 @@ function MyTokensSection(props: { mine: MyTokens }) {
       <ErrorMessage>{tokens.error}</ErrorMessage>
       {tokens.loading && !tokens.data ? (
         <Loading />
-      ) : list.length === 0 && !tokens.error ? (
-        <EmptyState title="No tokens yet">
-          Create one for each pipeline or script, so you can revoke one without breaking the others.
-        </EmptyState>
-      ) : (
-        <TokenTable tokens={list} caption="My personal API access tokens" onRevoke={askRevoke} />
+      ) : tokens.error ? null : (
+        <TokenSections
+          empty={
+            <EmptyState title="No tokens yet">
+              Create one for each pipeline or script, so you can revoke one without breaking the
+              others.
+            </EmptyState>
+          }
+          tokens={list}
+          caption="My personal API access tokens"
+          onRevoke={askRevoke}
+          shortLived={props.mine.shortLived}
+          onShortLived={props.mine.setShortLived}
+        />
       )}
     </section>
   )

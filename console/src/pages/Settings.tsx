@@ -1,8 +1,9 @@
 import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
 import { ApiError, messageOf, type SettingView } from '../api.ts'
-import { DateTime, ErrorMessage, Loading, Notice } from '../components/ui.tsx'
+import { ErrorMessage, Loading, Notice } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
 import { useLoad } from '../hooks.ts'
+import { SetBy, TokenPolicySettings } from './TokenPolicySettings.tsx'
 
 /** What the server accepts for tokenRateLimit (src/settings/settings.service.ts). */
 const MAX_RATE = 1_000_000
@@ -74,6 +75,7 @@ export function Settings() {
           </>
         ) : null}
       </section>
+      <TokenPolicySettings settings={settings} />
     </main>
   )
 }
@@ -158,21 +160,9 @@ function RateDetails(props: { rate: SettingView }) {
       <div>
         <dt>Source</dt>
         <dd>
-          {rate.source === 'administrator' ? (
-            <>
-              Set by {rate.updatedBy ?? 'an administrator'}
-              {rate.updatedAt ? (
-                <>
-                  {' '}
-                  at <DateTime iso={rate.updatedAt} />
-                </>
-              ) : null}
-            </>
-          ) : (
-            <>
-              The server default, from <span className="mono">APIOPS_TOKEN_RATE_LIMIT</span>
-            </>
-          )}
+          <SetBy setting={rate}>
+            The server default, from <span className="mono">APIOPS_TOKEN_RATE_LIMIT</span>
+          </SetBy>
         </dd>
       </div>
       <div>

@@ -1,7 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react'
 import { type Api, messageOf, type Role, type TokenView, type UserView } from '../api.ts'
 import { ConfirmDialog, type ConfirmRequest } from '../components/Dialog.tsx'
-import { TokenTable } from '../components/TokenTable.tsx'
+import { TokenSections } from '../components/TokenTable.tsx'
 import { DateTime, EmptyState, ErrorMessage, Link, Loading, Notice } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
 import { type Loaded, useLoad } from '../hooks.ts'
@@ -13,7 +13,8 @@ export function UserDetail(props: { username: string }) {
   const { api } = useSignedIn()
   const { username } = props
   const user = useLoad(() => api.user(username), [api, username])
-  const tokens = useLoad(() => api.userTokens(username), [api, username])
+  const [shortLived, setShortLived] = useState(false)
+  const tokens = useLoad(() => api.userTokens(username, shortLived), [api, username, shortLived])
 
   if (user.loading && !user.data) return <PageShell username={username} body={<Loading />} />
   if (!user.data) {
@@ -28,7 +29,15 @@ export function UserDetail(props: { username: string }) {
           {u.enabled ? 'Enabled' : 'Disabled'}
         </span>
       }
-      body={<UserBody username={username} u={u} user={user} tokens={tokens} />}
+      body={
+        <UserBody
+          username={username}
+          u={u}
+          user={user}
+          tokens={tokens}
+          shortLived={{ on: shortLived, set: setShortLived }}
+        />
+      }
     />
   )
 }
@@ -39,7 +48,14 @@ interface Subject {
   username: string
   user: Loaded<UserView>
   tokens: Loaded<TokenView[]>
+  /** Whether the token list shows the token endpoint's short-lived tokens. */
+  shortLived: ShortLived
   report(message: string): void
+}
+
+interface ShortLived {
+  on: boolean
+  set(show: boolean): void
 }
 
 /** One page-wide outcome at a time: a notice or an error, a confirmation, a busy flag. */
@@ -77,6 +93,7 @@ function UserBody(props: {
   u: UserView
   user: Loaded<UserView>
   tokens: Loaded<TokenView[]>
+  shortLived: ShortLived
 }) {
   const { api } = useSignedIn()
   const outcome = useOutcome()
@@ -85,6 +102,7 @@ function UserBody(props: {
     username: props.username,
     user: props.user,
     tokens: props.tokens,
+    shortLived: props.shortLived,
     report: outcome.report,
   }
   return (
@@ -250,10 +268,11 @@ function UserTokensCard(props: { subject: Subject; outcome: Outcome }) {
       <ErrorMessage>{tokens.error}</ErrorMessage>
       {tokens.loading && !tokens.data ? (
         <Loading />
-      ) : tokenList.length === 0 && !tokens.error ? (
-        <EmptyState title="No tokens yet" />
-      ) : (
-        <TokenTable
+      ) : tokens.error ? null : (
+        <TokenSections
+          empty={<EmptyState title="No tokens yet" />}
+          shortLived={subject.shortLived.on}
+          onShortLived={subject.shortLived.set}
           tokens={tokenList}
           caption={`API tokens of ${username}`}
           onRevoke={(token) => outcome.setConfirm(revokeRequest(subject, token))}

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander'
 import { ApiError } from '../../errors.ts'
 import { rotateToken } from '../../identity/tokens/token-rotation.ts'
 import { parseBefore, revokeTokensIssuedBefore } from '../../identity/tokens/tokens.revocation.ts'
-import { MAX_GRACE_SECONDS } from '../../identity/tokens/tokens.schemas.ts'
+import { MAX_GRACE_SECONDS, TOKEN_SOURCES } from '../../identity/tokens/tokens.schemas.ts'
 import * as tokens from '../../identity/tokens/tokens.service.ts'
 import * as users from '../../identity/users/users.service.ts'
 import { type CliContext, table } from '../context.ts'
@@ -103,10 +103,16 @@ function revealed(headline: string, token: string): string {
 function tokenList(token: Command, { withServices, print }: CliContext) {
   token
     .command('list <username>')
-    .description("list a user's tokens (never their secrets)")
-    .action((username: string) =>
+    .description(
+      "list a user's tokens (never their secrets); the token endpoint's short-lived ones only with --source api",
+    )
+    .addOption(
+      new Option('--source <source>', 'only tokens made this way').choices([...TOKEN_SOURCES]),
+    )
+    .action((username: string, options: { source?: (typeof TOKEN_SOURCES)[number] }) =>
       withServices(async (s) => {
-        const list = await tokens.listTokens(s, (await users.requireUser(s, username)).id)
+        const owner = await users.requireUser(s, username)
+        const list = await tokens.listTokens(s, owner.id, options.source)
         const rows = list.map((t) => ({ ...t, limits: limitsCell(t.limits) }))
         print(list, () => table(rows as never, TOKEN_COLUMNS))
       })(),

@@ -6,6 +6,7 @@ import { errorResponses } from '../../http/schemas.ts'
 import { rememberAddress } from '../sessions/trusted-clients.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
 import { cappedLifetimeSeconds } from '../tokens/lifetime-policy.ts'
+import { newTokenId } from '../tokens/token-format.ts'
 import { issueToken, type TokensDeps } from '../tokens/tokens.service.ts'
 import { rolesOf } from '../users/users.repository.ts'
 import {
@@ -29,6 +30,14 @@ export const TOKEN_BODY_LIMIT = 8192
 const PARAMETERS = ['grant_type', 'client_id', 'client_secret'] as const
 
 const FORM_ADVICE = `send form fields (Content-Type ${FORM}): grant_type=client_credentials&client_id=<username>&client_secret=<password>`
+
+/**
+ * The name of a token from this endpoint: unique (to the second, then the token's short
+ * id, the one the console and the audit log show), so two made in one minute differ.
+ */
+export function endpointTokenName(now: Date, id: string): string {
+  return `Token endpoint ${now.toISOString().slice(0, 19).replace('T', ' ')} UTC ${id.slice(0, 8)}`
+}
 
 /** What every request without form fields hears, however it lacks them. */
 const missingGrantType = () =>
@@ -87,11 +96,13 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
       const now = deps.clock.now()
       const roles = await rolesOf(deps.db, user.id)
       const lifetime = cappedLifetimeSeconds(deps.lifetimePolicy(), roles, ttlSeconds, now)
+      const id = newTokenId()
       // Side by side: remembering the address adds no wait to the token's own write.
       const [{ token, view }] = await Promise.all([
         issueToken(deps, {
           userId: user.id,
-          name: `Token endpoint ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+          id,
+          name: endpointTokenName(now, id),
           source: 'api',
           expiresAt: new Date(Math.floor(now.getTime() / 1000) * 1000 + lifetime * 1000),
         }),

@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import type { TokenSource } from '../../db/schema.ts'
 import { type ListOrder, type ListQueryInput, nullable, pageInSql } from '../../http/lists.ts'
 import * as repo from './tokens.repository.ts'
 import { type TokensDeps, tokenView } from './tokens.service.ts'
@@ -23,13 +24,16 @@ function tokenOrder(now: Date): ListOrder {
   }
 }
 
-/** One page of a user's tokens, newest first unless asked otherwise. */
+/**
+ * One page of a user's tokens, newest first unless asked otherwise: of one source, or
+ * without the token endpoint's short-lived ones (source 'api') when none is asked for.
+ */
 export async function pageTokens(
   deps: Pick<TokensDeps, 'db' | 'clock'>,
   userId: string,
-  query: ListQueryInput,
+  query: ListQueryInput & { source?: TokenSource | undefined },
 ) {
   const now = deps.clock.now()
-  const base = repo.tokensOfUser(deps.db, userId)
+  const base = repo.tokensOfUser(deps.db, userId, query.source)
   return pageInSql(deps.db, base, query, tokenOrder(now), (row) => tokenView(row, now))
 }

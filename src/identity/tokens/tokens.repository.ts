@@ -1,4 +1,5 @@
-import type { ApiTokenRow, NewApiToken } from '../../db/schema.ts'
+import { sql } from 'kysely'
+import type { ApiTokenRow, NewApiToken, TokenSource } from '../../db/schema.ts'
 import type { Queryable } from '../../db/types.ts'
 
 export async function insertToken(db: Queryable, row: NewApiToken): Promise<void> {
@@ -9,25 +10,32 @@ export function findTokenById(db: Queryable, id: string): Promise<ApiTokenRow | 
   return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
+/**
+ * Which of a user's tokens a list shows: one source, or (undefined) every source but the
+ * token endpoint's short-lived ones. Written as SQL text, not a parameter, so that both
+ * engines see it matches the partial indexes of migration 0036.
+ */
+function ofSource(source: TokenSource | undefined) {
+  return source === undefined ? sql<boolean>`source <> 'api'` : sql<boolean>`source = ${source}`
+}
+
 /** Newest first: the list a person scans for the token they just made. */
-export function listTokensOfUser(db: Queryable, userId: string): Promise<ApiTokenRow[]> {
-  return db
-    .selectFrom('api_tokens')
-    .selectAll()
-    .where('user_id', '=', userId)
-    .where('kind', 'is', null)
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .execute()
+export function listTokensOfUser(
+  db: Queryable,
+  userId: string,
+  source?: TokenSource,
+): Promise<ApiTokenRow[]> {
+  return tokensOfUser(db, userId, source).orderBy('created_at', 'desc').orderBy('id').execute()
 }
 
 /** The token list's query, unordered (src/http/lists.ts orders and pages it); no canaries. */
-export function tokensOfUser(db: Queryable, userId: string) {
+export function tokensOfUser(db: Queryable, userId: string, source?: TokenSource) {
   return db
     .selectFrom('api_tokens')
     .selectAll()
     .where('user_id', '=', userId)
     .where('kind', 'is', null)
+    .where(ofSource(source))
 }
 
 /** A user's canary tokens, listed apart, newest first. */

@@ -1,5 +1,5 @@
 import { Type } from 'typebox'
-import { Label } from '../../http/schemas.ts'
+import { Label, ListQuery } from '../../http/schemas.ts'
 import { RoleSchema } from '../users/roles.ts'
 import { TOKEN_NAME_MAX } from './tokens.service.ts'
 
@@ -41,6 +41,24 @@ export const TokenViewSchema = Type.Object(
     ),
   },
   { description: 'A personal API access token, without its secret' },
+)
+
+export const TOKEN_SOURCES = ['console', 'api', 'cli'] as const
+
+/** A token list: paged, and of one source, or without the short-lived ones ('api'). */
+export const TokenListQuery = Type.Object(
+  {
+    ...ListQuery.properties,
+    source: Type.Optional(
+      Type.Unsafe<(typeof TOKEN_SOURCES)[number]>({
+        type: 'string',
+        enum: [...TOKEN_SOURCES],
+        description:
+          "Only tokens made this way. Without it, every token but the token endpoint's short-lived ones (source api)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
 )
 
 /** The one answer that ever contains a token string. */

@@ -144,6 +144,8 @@ export async function issueToken(
     name: string
     source: TokenSource
     expiresAt: Expiry
+    /** A fresh id from newTokenId(), when the caller names the token after it. */
+    id?: string
     /** The rotation chain the token continues (its first token's id). */
     chainId?: string
     kind?: TokenKind
@@ -152,7 +154,7 @@ export async function issueToken(
   },
 ): Promise<IssuedToken> {
   const now = deps.clock.now()
-  const id = newTokenId()
+  const id = input.id ?? newTokenId()
   const token = deps.codec.sign({ sub: input.userId, jti: id, iat: now, exp: input.expiresAt })
   const key = deps.codec.currentKey
   const row: ApiTokenRow = {
@@ -197,12 +199,14 @@ export async function createToken(
   return issued
 }
 
+/** A user's tokens of one source, or of every source but the token endpoint's ('api'). */
 export async function listTokens(
   deps: Pick<TokensDeps, 'db' | 'clock'>,
   userId: string,
+  source?: TokenSource,
 ): Promise<TokenView[]> {
   const now = deps.clock.now()
-  return (await repo.listTokensOfUser(deps.db, userId)).map((row) => tokenView(row, now))
+  return (await repo.listTokensOfUser(deps.db, userId, source)).map((row) => tokenView(row, now))
 }
 
 /** A token of this owner, or 404: another user's token id is indistinguishable from none. */

@@ -4,7 +4,7 @@ import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { SUCCESS } from '../../http/lists.ts'
 import type { RouteApp } from '../../http/route-app.ts'
-import { errorResponses, ListBody, ListQuery } from '../../http/schemas.ts'
+import { errorResponses, ListBody } from '../../http/schemas.ts'
 import { principalOf } from '../bearer/auth.hook.ts'
 import { changeOwnPassword } from '../credentials/password-change.service.ts'
 import {
@@ -22,6 +22,7 @@ import {
   IssuedTokenSchema,
   RotateTokenBody,
   TokenIdParam,
+  TokenListQuery,
   TokenViewSchema,
 } from '../tokens/tokens.schemas.ts'
 import {
@@ -114,7 +115,9 @@ function listMyTokensRoute(app: RouteApp, { deps }: MeRouteOptions): void {
         operationId: 'listMyTokens',
         tags: ['me'],
         summary: 'My personal API access tokens (never their secrets)',
-        querystring: ListQuery,
+        description:
+          "Without `source`, the token endpoint's short-lived tokens are left out; `?source=api` lists only them.",
+        querystring: TokenListQuery,
         response: { 200: ListBody(TokenViewSchema), ...errorResponses(400, 401) },
       },
     },

@@ -12,7 +12,7 @@ import {
   RevokeTokensField,
 } from '../credentials/passwords.schemas.ts'
 import { pageTokens } from '../tokens/tokens.list.ts'
-import { TokenIdParam, TokenViewSchema } from '../tokens/tokens.schemas.ts'
+import { TokenIdParam, TokenListQuery, TokenViewSchema } from '../tokens/tokens.schemas.ts'
 import { revokeAllTokens, revokeToken, type TokensDeps } from '../tokens/tokens.service.ts'
 import { ROLES, RoleSchema } from './roles.ts'
 import {
@@ -250,7 +250,9 @@ function listUserTokensRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
       schema: {
         operationId: 'listUserTokens',
         tags,
-        querystring: ListQuery,
+        description:
+          "Without `source`, the token endpoint's short-lived tokens are left out; `?source=api` lists only them.",
+        querystring: TokenListQuery,
         params: UsernameParams,
         response: { 200: ListBody(TokenViewSchema), ...errorResponses(400, 404), ...denied },
       },
