@@ -5,7 +5,7 @@ import { errors } from '../../errors.ts'
 import { errorResponses } from '../../http/schemas.ts'
 import { rememberAddress } from '../sessions/trusted-clients.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
-import { cappedLifetimeSeconds } from '../tokens/lifetime-policy.ts'
+import { cappedLifetimeSeconds, rolesBoundBy } from '../tokens/lifetime-policy.ts'
 import { newTokenId } from '../tokens/token-format.ts'
 import { issueToken, type TokensDeps } from '../tokens/tokens.service.ts'
 import { rolesOf } from '../users/users.repository.ts'
@@ -94,8 +94,9 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenEndpointOptions> = asyn
         credentials,
       )
       const now = deps.clock.now()
-      const roles = await rolesOf(deps.db, user.id)
-      const lifetime = cappedLifetimeSeconds(deps.lifetimePolicy(), roles, ttlSeconds, now)
+      const policy = deps.lifetimePolicy()
+      const roles = await rolesBoundBy(policy, () => rolesOf(deps.db, user.id))
+      const lifetime = cappedLifetimeSeconds(policy, roles, ttlSeconds, now)
       const id = newTokenId()
       // Side by side: remembering the address adds no wait to the token's own write.
       const [{ token, view }] = await Promise.all([

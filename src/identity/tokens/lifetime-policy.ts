@@ -27,6 +27,17 @@ export const MAX_LIFETIME_DAYS = 36_500
 export const MAX_INACTIVITY_DAYS = 3_650
 const DAY_MS = 86_400_000
 
+/**
+ * The roles a maximum is judged by, loaded only when some role has a maximum: with none
+ * (the default) creating a token or logging in asks the database nothing more.
+ */
+export async function rolesBoundBy(
+  policy: TokenLifetimePolicy,
+  load: () => Promise<Role[]>,
+): Promise<Role[]> {
+  return Object.keys(policy.maxDaysByRole).length > 0 ? load() : []
+}
+
 /** The tightest maximum among the roles a token carries, and the role that sets it. */
 export function maxLifetimeOf(
   policy: TokenLifetimePolicy,
@@ -53,7 +64,7 @@ export function latestExpiry(now: Date, days: number): Date {
 }
 
 /**
- * A new token's expiry against the policy: unchanged when allowed, else a 400 on
+ * A new token's expiry against the policy: nothing when allowed, else a 400 on
  * `expiresAt` that names the rule, so the person choosing knows what to pick instead.
  */
 export function checkLifetime(
@@ -61,11 +72,10 @@ export function checkLifetime(
   roles: readonly Role[],
   expiry: Expiry,
   now: Date,
-): Expiry {
+): void {
   const max = maxLifetimeOf(policy, roles)
   const problem = lifetimeProblem(policy, max, expiry, now)
   if (problem) throw errors.validationFailed([{ field: 'expiresAt', message: problem }])
-  return expiry
 }
 
 function lifetimeProblem(

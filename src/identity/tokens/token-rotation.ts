@@ -3,7 +3,7 @@ import type { Database } from '../../db/schema.ts'
 import { errors } from '../../errors.ts'
 import { authorize, type Principal } from '../policy/permissions.ts'
 import { expiryFromColumn, expiryMs } from './expiry.ts'
-import { rotatedExpiry } from './lifetime-policy.ts'
+import { rolesBoundBy, rotatedExpiry } from './lifetime-policy.ts'
 import { tokenRoles } from './token-limits.ts'
 import * as repo from './tokens.repository.ts'
 import {
@@ -66,13 +66,9 @@ export async function rotateToken(
   if (status !== 'active')
     throw errors.conflict(`Token '${row.id}' is ${status}; only an active token can be rotated.`)
   const graceEndMs = Math.min(now.getTime() + request.graceSeconds * 1000, expiryMs(row.expires_at))
-  const roles = await tokenRoles(deps.db, owner.id, row.limits)
-  const expiresAt = rotatedExpiry(
-    deps.lifetimePolicy(),
-    roles,
-    expiryFromColumn(row.expires_at),
-    now,
-  )
+  const policy = deps.lifetimePolicy()
+  const roles = await rolesBoundBy(policy, () => tokenRoles(deps.db, owner.id, row.limits))
+  const expiresAt = rotatedExpiry(policy, roles, expiryFromColumn(row.expires_at), now)
   const issued = await deps.db.transaction().execute(async (trx) => {
     const fresh = await issueToken(
       { ...deps, db: trx as unknown as Kysely<Database> },

@@ -6,7 +6,7 @@ import type { ApiTokenRow, Database, TokenKind, TokenSource } from '../../db/sch
 import { errors } from '../../errors.ts'
 import { INVISIBLE, LABEL } from '../../http/schemas.ts'
 import { type Expiry, expiryMs, expiryToColumn, NEVER_EXPIRES } from './expiry.ts'
-import { checkLifetime, type TokenLifetimePolicy } from './lifetime-policy.ts'
+import { checkLifetime, rolesBoundBy, type TokenLifetimePolicy } from './lifetime-policy.ts'
 import { hashToken, newTokenId, type TokenCodec } from './token-format.ts'
 import {
   checkTokenLimits,
@@ -186,8 +186,9 @@ export async function createToken(
   input: { name: string; source: TokenSource; expiresAt: Expiry; limits?: TokenLimitsInput },
 ): Promise<IssuedToken> {
   const limits = await checkTokenLimits(deps.db, owner.id, input.limits)
-  const roles = await tokenRoles(deps.db, owner.id, limits)
-  checkLifetime(deps.lifetimePolicy(), roles, input.expiresAt, deps.clock.now())
+  const policy = deps.lifetimePolicy()
+  const roles = await rolesBoundBy(policy, () => tokenRoles(deps.db, owner.id, limits))
+  checkLifetime(policy, roles, input.expiresAt, deps.clock.now())
   const issued = await issueToken(deps, { ...input, userId: owner.id, limits })
   deps.audit.record('token.created', {
     tokenId: issued.view.id,
