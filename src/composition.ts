@@ -94,16 +94,7 @@ export function createServices(
   const settings = new RuntimeSettings(deps.store.db, {
     tokenRateLimit: deps.config.tokenRateLimit,
   })
-  const notifier = createNotifier({
-    clock: deps.clock,
-    settings: () => settings.notifications,
-    keys: deps.keys.atRestKeys,
-    net: {
-      allowlist: deps.config.notificationAllowlist,
-      resolve: deps.resolveHost ?? systemResolver,
-      timeoutMs: deps.config.notificationTimeoutMs,
-    },
-  })
+  const notifier = notifierOf(deps, settings)
   return {
     db: deps.store.db,
     clock: deps.clock,
@@ -160,6 +151,20 @@ export function createServices(
       csrfKey: deps.keys.csrf,
     },
   }
+}
+
+/** Reminders and alerts through the channels in `settings`, to allowed addresses only. */
+function notifierOf(deps: AppDeps, settings: RuntimeSettings): Notifier {
+  return createNotifier({
+    clock: deps.clock,
+    settings: () => settings.notifications,
+    keys: deps.keys.atRestKeys,
+    net: {
+      allowlist: deps.config.notificationAllowlist,
+      resolve: deps.resolveHost ?? systemResolver,
+      timeoutMs: deps.config.notificationTimeoutMs,
+    },
+  })
 }
 
 /**

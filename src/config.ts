@@ -219,6 +219,34 @@ function specLimits(
   }
 }
 
+/** Where reminders and alerts may be delivered, how long one may take, how often rounds run. */
+function notificationSettings(env: NodeJS.ProcessEnv, problems: string[]) {
+  const allowlist = parseAllowlist(
+    env.APIOPS_NOTIFICATION_ALLOWLIST ?? '',
+    'APIOPS_NOTIFICATION_ALLOWLIST',
+  )
+  problems.push(...allowlist.problems)
+  return {
+    notificationAllowlist: allowlist.allowlist,
+    notificationTimeoutMs: integer(
+      env,
+      'APIOPS_NOTIFICATION_TIMEOUT_MS',
+      10_000,
+      100,
+      120_000,
+      problems,
+    ),
+    reminderIntervalSeconds: integer(
+      env,
+      'APIOPS_REMINDER_INTERVAL_SECONDS',
+      900,
+      5,
+      86_400,
+      problems,
+    ),
+  }
+}
+
 function loginLimits(env: NodeJS.ProcessEnv, problems: string[]) {
   return {
     loginMaxFailures: integer(env, 'APIOPS_LOGIN_MAX_FAILURES', 5, 1, 1000, problems),
@@ -261,11 +289,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     'APIOPS_SPEC_FETCH_ALLOWLIST',
   )
   problems.push(...specAllowlist.problems)
-  const notifyAllowlist = parseAllowlist(
-    env.APIOPS_NOTIFICATION_ALLOWLIST ?? '',
-    'APIOPS_NOTIFICATION_ALLOWLIST',
-  )
-  problems.push(...notifyAllowlist.problems)
 
   const config: Config = {
     port: integer(env, 'PORT', 8080, 0, 65535, problems),
@@ -305,23 +328,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxHours: integer(env, 'APIOPS_SESSION_MAX_HOURS', 12, 1, 720, problems),
     ...specLimits(env, problems, specAllowlist.allowlist),
     ...loginLimits(env, problems),
-    notificationAllowlist: notifyAllowlist.allowlist,
-    notificationTimeoutMs: integer(
-      env,
-      'APIOPS_NOTIFICATION_TIMEOUT_MS',
-      10_000,
-      100,
-      120_000,
-      problems,
-    ),
-    reminderIntervalSeconds: integer(
-      env,
-      'APIOPS_REMINDER_INTERVAL_SECONDS',
-      900,
-      5,
-      86_400,
-      problems,
-    ),
+    ...notificationSettings(env, problems),
     tokenRateLimit: integer(env, 'APIOPS_TOKEN_RATE_LIMIT', 0, 0, 1_000_000, problems),
     // libuv reads it at its first use of the pool and caps it at 1024; 4 is its default.
     threadPoolSize: integer(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024, problems),

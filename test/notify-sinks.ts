@@ -11,11 +11,25 @@ export interface SunkMail {
   user: string | null
 }
 
+/** RFC 2047 encoded words (=?UTF-8?Q?...?=), as nodemailer writes a subject with quotes. */
+function decodeWords(header: string): string {
+  return header
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?UTF-8\?Q\?(.*?)\?=/gi, (_, q: string) =>
+      Buffer.from(
+        q.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => `%${h}`),
+        'utf8',
+      )
+        .toString()
+        .replace(/%([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+    )
+}
+
 /** Undoes header folding and quoted-printable soft breaks, enough to read a plain mail. */
 function readMail(raw: string): { subject: string; text: string } {
   const [head = '', ...body] = raw.split(/\r?\n\r?\n/)
   const unfolded = head.replace(/\r?\n[ \t]+/g, ' ')
-  const subject = /^Subject: (.*)$/im.exec(unfolded)?.[1] ?? ''
+  const subject = decodeWords(/^Subject: (.*)$/im.exec(unfolded)?.[1] ?? '')
   const text = body
     .join('\n\n')
     .replace(/=\r?\n/g, '')
