@@ -58,6 +58,8 @@ export interface TokenView {
   lastUsedFrom: string | null
   revokedAt: string | null
   status: TokenStatus
+  /** The token this one was rotated into; it stays active until expiresAt (its grace's end). */
+  rotatedTo?: string | null
   /** What narrows the token below its owner; null parts are not narrowed. */
   limits?: {
     roles: string[] | null

@@ -1,11 +1,14 @@
 import { type ReactNode, useId } from 'react'
 import type { TokenLimitsInput, TokenView } from '../api.ts'
-import { formatExpiry, SOURCE_LABEL, shortTokenId } from '../format.ts'
+import { now } from '../clock.ts'
+import { expiresSoon, soonFirst } from '../expiring.ts'
+import { expiresIn, formatDateTime, formatExpiry, SOURCE_LABEL, shortTokenId } from '../format.ts'
 import { DateTime, EmptyState, StatusBadge } from './ui.tsx'
 
 /**
  * A user's tokens in two tables, the live ones first and the revoked and expired ones
- * apart, with the switch that adds the token endpoint's short-lived tokens.
+ * apart, with the switch that adds the token endpoint's short-lived tokens. Among the
+ * live ones, those expiring within 7 days come first, marked.
  */
 export function TokenSections(props: {
   tokens: TokenView[]
@@ -17,7 +20,10 @@ export function TokenSections(props: {
   empty: ReactNode
 }) {
   const ids = { active: useId(), inactive: useId(), hint: useId() }
-  const active = props.tokens.filter((t) => t.status === 'active')
+  const active = soonFirst(
+    props.tokens.filter((t) => t.status === 'active'),
+    now(),
+  )
   const inactive = props.tokens.filter((t) => t.status !== 'active')
   return (
     <>
@@ -73,6 +79,24 @@ export function Expiry(props: { iso: string | null }) {
   return text.startsWith('valid through') ? <span>{text}</span> : <DateTime iso={iso} />
 }
 
+/**
+ * The mark of a token that stops within 7 days, in words (not colour alone): "Expires in
+ * 3 days", or, for one replaced by rotation, when its grace period ends.
+ */
+function SoonMark(props: { t: TokenView }) {
+  const { t } = props
+  if (t.expiresAt === null || !expiresSoon(t, now())) return null
+  return (
+    <span className="sub">
+      <span className="badge badge-warning">
+        {t.rotatedTo
+          ? `Rotated: ends ${formatDateTime(t.expiresAt)} (grace)`
+          : expiresIn(t.expiresAt, now())}
+      </span>
+    </span>
+  )
+}
+
 /** A token's short id, monospace; the whole id on hover. */
 export function ShortTokenId(props: { id: string }) {
   return (
@@ -122,8 +146,9 @@ export function TokenTable(props: {
 /** One token's row. */
 function TokenRow(props: { t: TokenView; onRevoke: ((token: TokenView) => void) | undefined }) {
   const { t, onRevoke } = props
+  const soon = expiresSoon(t, now())
   return (
-    <tr className={t.status === 'active' ? undefined : 'row-dim'}>
+    <tr className={t.status !== 'active' ? 'row-dim' : soon ? 'row-attention' : undefined}>
       <th scope="row" data-label="Name" className="cell-name">
         {t.name}
       </th>
@@ -135,6 +160,7 @@ function TokenRow(props: { t: TokenView; onRevoke: ((token: TokenView) => void) 
       </td>
       <td data-label="Expires">
         <Expiry iso={t.expiresAt} />
+        <SoonMark t={t} />
       </td>
       <td data-label="Last used">
         {t.lastUsedAt ? (
