@@ -3,14 +3,10 @@
  * the CSRF token on every unsafe call, and error bodies turned into messages.
  * The CSRF token lives in memory (the session held in React state), never in storage.
  */
+import { myTokenCalls } from './my-tokens-api.ts'
 import type { CredentialAccess, CredentialView, ProxyPolicies } from './policies.ts'
 import type { ProxySummary, ProxyView, TrafficOfProxy } from './proxies.ts'
-import {
-  type PolicySettingView,
-  type SettingsChange,
-  type TokenPolicy,
-  tokenLists,
-} from './token-policy.ts'
+import { type PolicySettingView, type SettingsChange, tokenLists } from './token-policy.ts'
 
 export const ROLES = [
   'ROLE_MANAGE_PROXIES',
@@ -333,12 +329,7 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
   return {
     logout: () => call<unknown>('DELETE', '/apiops/session/', { csrfToken }),
     me: () => send<Me>('GET', '/apiops/me/'),
-    /** My tokens; the token endpoint's short-lived ones only when asked for. */
-    myTokens: (shortLived = false) => tokenLists(list, '/apiops/me/tokens/', shortLived),
-    tokenPolicy: () => send<TokenPolicy>('GET', '/apiops/me/token-policy/'),
-    createToken: (name: string, expiresAt: string | null, limits: TokenLimitsInput = {}) =>
-      send<IssuedToken>('POST', '/apiops/me/tokens/', { name, expiresAt, ...limits }),
-    revokeMyToken: (id: string) => send<TokenView>('DELETE', `/apiops/me/tokens/${seg(id)}/`),
+    ...myTokenCalls(send, list),
     changeMyPassword: (currentPassword: string, newPassword: string, revokeTokens: boolean) =>
       send<PasswordChange>('PUT', '/apiops/me/password/', {
         currentPassword,

@@ -1,8 +1,9 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { findTokenById } from '../../src/identity/tokens/tokens.repository.ts'
 import { revokeToken } from '../../src/identity/tokens/tokens.service.ts'
 import { launchChromium, openPage, realProblems, type Watched } from './chromium.ts'
-import { myProfile, rowNames } from './profile.ts'
+import { finishReveal, myProfile, rowNames } from './profile.ts'
 import { startServer, type TestServer } from './server.ts'
 
 /**
@@ -106,6 +107,119 @@ describe('console: tokens expiring soon', () => {
     expect(await markOf(page, 'eight-day-bot')).toBe('Expires in 6 days')
     expect(await markOf(page, 'three-day-bot')).toBe('Expires tomorrow')
     expect((await rowNames(active)).slice(-2)).toEqual(['month-bot', 'never-bot'])
+    expect(realProblems(w)).toEqual([])
+  })
+})
+
+/** Open Rotate on a token's row, choose a grace period, and rotate; answers the reveal. */
+async function rotate(
+  page: Page,
+  row: Locator,
+  name: string,
+  grace: string | RegExp,
+  minutes?: string,
+) {
+  await row.getByRole('button', { name: `Rotate ${name}` }).click()
+  const form = page.getByRole('dialog', { name: 'Rotate token' })
+  await form.getByText(/old and the new token both work/).waitFor()
+  expect(await form.getByLabel('No grace: the old token stops now').isChecked()).toBe(true)
+  await form.getByLabel(grace).check()
+  if (minutes !== undefined) await form.getByLabel(/Minutes of grace/).fill(minutes)
+  await form.getByRole('button', { name: 'Rotate token' }).click()
+  return form
+}
+
+/** A date-time as the console writes it in this page's locale and zone. */
+const written = (page: Page, iso: string) =>
+  page.evaluate(
+    (at) =>
+      new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(
+        new Date(at),
+      ),
+    iso,
+  )
+
+/** The old token's end, as the server keeps it: within seconds of now plus the grace. */
+async function graceEndOf(id: string, seconds: number): Promise<string> {
+  const end = (await findTokenById(server.services.db, id))?.expires_at ?? ''
+  expect(Math.abs(Date.parse(end) - Date.now() - seconds * 1000)).toBeLessThan(15_000)
+  return end
+}
+
+describe('console: rotating a token with a grace period', () => {
+  test('1 hour of grace: the new secret is shown held; the old row says when it ends, both work meanwhile', async () => {
+    const omar = await server.user('omar')
+    const old = await server.cliToken(omar.id, 'pipeline-bot')
+    const w = await openPage(browser)
+    const { page } = w
+    const section = await myProfile(page, server.url, 'omar')
+    const active = section.getByRole('region', { name: 'Active tokens' })
+    await rotate(page, active.getByRole('row', { name: /pipeline-bot/ }), 'pipeline-bot', '1 hour')
+
+    const reveal = page.getByRole('dialog', { name: 'Copy your new token' })
+    await reveal.getByText(/was rotated: its old secret keeps working until/).waitFor()
+    await page.keyboard.press('Escape')
+    await page.mouse.click(5, 5)
+    expect(await reveal.isVisible()).toBe(true)
+    const fresh = await reveal.getByLabel(/Token/).inputValue()
+    expect(fresh).toMatch(/^eyJ/)
+    expect(fresh).not.toBe(old.token)
+    expect(await server.hello(fresh)).toBe(200)
+    expect(await server.hello(old.token)).toBe(200)
+    await finishReveal(reveal)
+
+    const end = await graceEndOf(old.view.id, 3600)
+    const oldRow = active.getByRole('row', { name: new RegExp(old.view.id.slice(0, 8)) })
+    const mark = `Rotated: ends ${await written(page, end)} (grace)`
+    await oldRow.getByText(mark).waitFor()
+    await page
+      .getByRole('status')
+      .getByText(/its old secret keeps working until/)
+      .waitFor()
+    // The old token, ending soonest, comes first; only the new one can be rotated again.
+    expect(await rowNames(active)).toEqual(['pipeline-bot', 'pipeline-bot'])
+    expect(await active.locator('tbody tr').first().textContent()).toContain(mark)
+    expect(await oldRow.getByRole('button', { name: /Rotate/ }).count()).toBe(0)
+    expect(await active.getByRole('button', { name: 'Rotate pipeline-bot' }).count()).toBe(1)
+    expect(realProblems(w)).toEqual([])
+  })
+
+  test('no grace: the old token stops at once and leaves the active list; a custom grace is checked, then kept', async () => {
+    const pia = await server.user('pia')
+    const old = await server.cliToken(pia.id, 'deploy-bot')
+    const other = await server.cliToken(pia.id, 'report-bot')
+    const w = await openPage(browser)
+    const { page } = w
+    const section = await myProfile(page, server.url, 'pia')
+    const active = section.getByRole('region', { name: 'Active tokens' })
+    await rotate(page, active.getByRole('row', { name: /deploy-bot/ }), 'deploy-bot', /No grace/)
+    const reveal = page.getByRole('dialog', { name: 'Copy your new token' })
+    await reveal.getByText(/its old secret stopped working/).waitFor()
+    const fresh = await reveal.getByLabel(/Token/).inputValue()
+    await finishReveal(reveal)
+    expect(await server.hello(old.token)).toBe(401)
+    expect(await server.hello(fresh)).toBe(200)
+    const inactive = section.getByRole('region', { name: 'Revoked and expired' })
+    await inactive.getByRole('row', { name: /deploy-bot/ }).waitFor()
+    expect((await rowNames(active)).sort()).toEqual(['deploy-bot', 'report-bot'])
+
+    // Custom minutes: out of range is refused in the dialog, and nothing is rotated.
+    const row = active.getByRole('row', { name: /report-bot/ })
+    const form = await rotate(page, row, 'report-bot', 'Custom, in minutes', '1441')
+    const minutes = form.getByLabel(/Minutes of grace/)
+    await form.getByText('Enter whole minutes from 0 to 1,440 (24 hours).').waitFor()
+    expect(await minutes.getAttribute('aria-invalid')).toBe('true')
+    expect(await minutes.evaluate((el) => el === document.activeElement)).toBe(true)
+    expect((await findTokenById(server.services.db, other.view.id))?.rotated_to).toBeNull()
+    await minutes.fill('90')
+    await form.getByRole('button', { name: 'Rotate token' }).click()
+    await finishReveal(page.getByRole('dialog', { name: 'Copy your new token' }))
+    const end = await graceEndOf(other.view.id, 90 * 60)
+    await active
+      .getByRole('row', { name: new RegExp(other.view.id.slice(0, 8)) })
+      .getByText(`Rotated: ends ${await written(page, end)} (grace)`)
+      .waitFor()
+    expect(await server.hello(other.token)).toBe(200)
     expect(realProblems(w)).toEqual([])
   })
 })

@@ -14,6 +14,8 @@ export function TokenSections(props: {
   tokens: TokenView[]
   caption: string
   onRevoke?: (token: TokenView) => void
+  /** Offers Rotate on each active token not yet rotated (My Profile). */
+  onRotate?: (token: TokenView) => void
   shortLived: boolean
   onShortLived(show: boolean): void
   /** Shown when there is no token at all. */
@@ -68,8 +70,15 @@ export function TokenSections(props: {
   )
 }
 
-const revoker = (props: { onRevoke?: (token: TokenView) => void }) =>
-  props.onRevoke ? { onRevoke: props.onRevoke } : {}
+type Actions = {
+  onRevoke?: ((token: TokenView) => void) | undefined
+  onRotate?: ((token: TokenView) => void) | undefined
+}
+
+const revoker = (props: Actions): Actions => ({
+  ...(props.onRevoke ? { onRevoke: props.onRevoke } : {}),
+  ...(props.onRotate ? { onRotate: props.onRotate } : {}),
+})
 
 /** A token's expiry in a table cell: "Never", "valid through ... (UTC)", or its instant. */
 export function Expiry(props: { iso: string | null }) {
@@ -107,11 +116,7 @@ export function ShortTokenId(props: { id: string }) {
 }
 
 /** Tokens as a table (cards on a phone); the secret is never here, only its metadata. */
-export function TokenTable(props: {
-  tokens: TokenView[]
-  caption: string
-  onRevoke?: (token: TokenView) => void
-}) {
+export function TokenTable(props: { tokens: TokenView[]; caption: string } & Actions) {
   return (
     <div className="table-wrap">
       <table className="table responsive">
@@ -135,7 +140,7 @@ export function TokenTable(props: {
         </thead>
         <tbody>
           {props.tokens.map((t) => (
-            <TokenRow key={t.id} t={t} onRevoke={props.onRevoke} />
+            <TokenRow key={t.id} t={t} onRevoke={props.onRevoke} onRotate={props.onRotate} />
           ))}
         </tbody>
       </table>
@@ -144,7 +149,7 @@ export function TokenTable(props: {
 }
 
 /** One token's row. */
-function TokenRow(props: { t: TokenView; onRevoke: ((token: TokenView) => void) | undefined }) {
+function TokenRow(props: { t: TokenView } & Actions) {
   const { t, onRevoke } = props
   const soon = expiresSoon(t, now())
   return (
@@ -182,21 +187,36 @@ function TokenRow(props: { t: TokenView; onRevoke: ((token: TokenView) => void) 
           </span>
         ) : null}
       </td>
-      {onRevoke ? (
-        <td data-label="" className="cell-actions">
-          {t.status === 'active' ? (
-            <button
-              type="button"
-              className="button button-small button-danger-outline"
-              aria-label={`Revoke ${t.name}`}
-              onClick={() => onRevoke?.(t)}
-            >
-              Revoke
-            </button>
-          ) : null}
-        </td>
-      ) : null}
+      {onRevoke ? <RowActions t={t} onRevoke={onRevoke} onRotate={props.onRotate} /> : null}
     </tr>
+  )
+}
+
+/** Rotate (a live token not yet rotated) and Revoke (any live token). */
+function RowActions(props: { t: TokenView; onRevoke(t: TokenView): void } & Actions) {
+  const { t, onRotate } = props
+  if (t.status !== 'active') return <td data-label="" className="cell-actions" />
+  return (
+    <td data-label="" className="cell-actions">
+      {onRotate && !t.rotatedTo ? (
+        <button
+          type="button"
+          className="button button-small"
+          aria-label={`Rotate ${t.name}`}
+          onClick={() => onRotate(t)}
+        >
+          Rotate
+        </button>
+      ) : null}
+      <button
+        type="button"
+        className="button button-small button-danger-outline"
+        aria-label={`Revoke ${t.name}`}
+        onClick={() => props.onRevoke(t)}
+      >
+        Revoke
+      </button>
+    </td>
   )
 }
 
