@@ -1,5 +1,6 @@
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { listCanaries } from '../../src/identity/tokens/canary.service.ts'
 import { findTokenById } from '../../src/identity/tokens/tokens.repository.ts'
 import { revokeToken } from '../../src/identity/tokens/tokens.service.ts'
 import { launchChromium, openPage, realProblems, type Watched } from './chromium.ts'
@@ -220,6 +221,74 @@ describe('console: rotating a token with a grace period', () => {
       .getByText(`Rotated: ends ${await written(page, end)} (grace)`)
       .waitFor()
     expect(await server.hello(other.token)).toBe(200)
+    expect(realProblems(w)).toEqual([])
+  })
+})
+
+describe('console: canary tokens', () => {
+  test('made in their own panel, shown once (held), never among personal tokens; a use is shown prominently; disarm asks first', async () => {
+    const quin = await server.user('quin')
+    await server.cliToken(quin.id, 'real-bot')
+    const w = await openPage(browser)
+    const { page } = w
+    const tokens = await myProfile(page, server.url, 'quin')
+    const panel = page.getByRole('region', { name: 'Canary tokens' })
+    await panel.getByText('No canary tokens').waitFor()
+    await panel.getByRole('button', { name: 'Create canary token' }).click()
+    const form = page.getByRole('dialog', { name: 'Create canary token' })
+    await form.getByRole('button', { name: 'Create' }).click()
+    await form.getByText('Enter a name that tells you where you plant it.').waitFor()
+    await form.getByLabel('Canary name').fill('env-file-canary')
+    await form.getByRole('button', { name: 'Create' }).click()
+
+    const reveal = page.getByRole('dialog', { name: 'Copy your new token' })
+    await reveal.getByText(/A canary token grants nothing/).waitFor()
+    await page.keyboard.press('Escape')
+    await page.mouse.click(5, 5)
+    expect(await reveal.isVisible()).toBe(true)
+    const canary = await reveal.getByLabel(/Token/).inputValue()
+    expect(canary).toMatch(/^eyJ/)
+    await finishReveal(reveal)
+
+    const row = panel.getByRole('row', { name: /env-file-canary/ })
+    expect(await row.locator('td[data-label="State"]').textContent()).toBe('Armed')
+    expect(await row.locator('td[data-label="Last triggered"]').textContent()).toBe(
+      'Never triggered',
+    )
+    // Not a personal token, whether or not short-lived tokens are shown.
+    await tokens.getByRole('switch', { name: 'Show short-lived' }).check()
+    await tokens.getByRole('row', { name: /real-bot/ }).waitFor()
+    expect(await tokens.getByText('env-file-canary').count()).toBe(0)
+
+    // Someone uses it: refused, and the panel says so, with when and from where.
+    expect(await server.hello(canary)).toBe(401)
+    await expect
+      .poll(async () => (await listCanaries(server.services, quin.id))[0]?.lastTriggeredAt)
+      .toBeTruthy()
+    await page.reload()
+    const used = panel.locator('.alert-error')
+    await used.getByText('A canary token was used: someone has a copy.').waitFor()
+    expect(await used.textContent()).toMatch(/“env-file-canary” last at .+ from 127\.0\.0\.1/)
+    expect(await row.locator('td[data-label="Last triggered"]').textContent()).toContain(
+      'from 127.0.0.1',
+    )
+
+    await row.getByRole('button', { name: 'Disarm env-file-canary' }).click()
+    let confirm = page.getByRole('dialog', { name: 'Disarm canary token?' })
+    await confirm.getByRole('button', { name: 'Cancel' }).click()
+    await confirm.waitFor({ state: 'detached' })
+    expect((await listCanaries(server.services, quin.id))[0]?.armed).toBe(true)
+    await row.getByRole('button', { name: 'Disarm env-file-canary' }).click()
+    confirm = page.getByRole('dialog', { name: 'Disarm canary token?' })
+    await confirm.getByRole('button', { name: 'Disarm' }).click()
+    await page
+      .getByRole('status')
+      .getByText('Canary token “env-file-canary” was disarmed.')
+      .waitFor()
+    expect(await row.locator('td[data-label="State"] .badge').textContent()).toBe('Disarmed')
+    expect(await row.getByRole('button', { name: /Disarm/ }).count()).toBe(0)
+    expect((await listCanaries(server.services, quin.id))[0]?.armed).toBe(false)
+    expect(await server.hello(canary)).toBe(401)
     expect(realProblems(w)).toEqual([])
   })
 })

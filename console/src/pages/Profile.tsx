@@ -14,6 +14,7 @@ import {
 import { useSignedIn } from '../context.ts'
 import { type Loaded, useLoad } from '../hooks.ts'
 import { paths, replacePath } from '../router.ts'
+import { CanaryTokens } from './CanaryTokens.tsx'
 import { ChangePassword } from './ChangePassword.tsx'
 import { CreateTokenDialog } from './CreateTokenDialog.tsx'
 import { RotateTokenDialog } from './RotateTokenDialog.tsx'
@@ -47,6 +48,7 @@ export function Profile(props: { tab: Tab }) {
         hidden={props.tab !== 'tokens'}
       >
         <MyTokensSection mine={mine} />
+        <CanaryTokens />
       </div>
 
       <div
