@@ -130,13 +130,10 @@ async function rotate(
   return form
 }
 
-/** A date-time as the console writes it in this page's locale and zone. */
+/** A time of day as the console writes it in this page's locale and zone. */
 const written = (page: Page, iso: string) =>
   page.evaluate(
-    (at) =>
-      new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(
-        new Date(at),
-      ),
+    (at) => new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }).format(new Date(at)),
     iso,
   )
 
@@ -171,7 +168,7 @@ describe('console: rotating a token with a grace period', () => {
 
     const end = await graceEndOf(old.view.id, 3600)
     const oldRow = active.getByRole('row', { name: new RegExp(old.view.id.slice(0, 8)) })
-    const mark = `Rotated: ends ${await written(page, end)} (grace)`
+    const mark = `Rotated: ends at ${await written(page, end)} (grace)`
     await oldRow.getByText(mark).waitFor()
     await page
       .getByRole('status')
@@ -218,7 +215,7 @@ describe('console: rotating a token with a grace period', () => {
     const end = await graceEndOf(other.view.id, 90 * 60)
     await active
       .getByRole('row', { name: new RegExp(other.view.id.slice(0, 8)) })
-      .getByText(`Rotated: ends ${await written(page, end)} (grace)`)
+      .getByText(`Rotated: ends at ${await written(page, end)} (grace)`)
       .waitFor()
     expect(await server.hello(other.token)).toBe(200)
     expect(realProblems(w)).toEqual([])

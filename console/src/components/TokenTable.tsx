@@ -2,7 +2,7 @@ import { type ReactNode, useId } from 'react'
 import type { TokenLimitsInput, TokenView } from '../api.ts'
 import { now } from '../clock.ts'
 import { expiresSoon, soonFirst } from '../expiring.ts'
-import { expiresIn, formatDateTime, formatExpiry, SOURCE_LABEL, shortTokenId } from '../format.ts'
+import { expiresIn, formatExpiry, formatTime, SOURCE_LABEL, shortTokenId } from '../format.ts'
 import { DateTime, EmptyState, StatusBadge } from './ui.tsx'
 
 /**
@@ -97,9 +97,9 @@ function SoonMark(props: { t: TokenView }) {
   if (t.expiresAt === null || !expiresSoon(t, now())) return null
   return (
     <span className="sub">
-      <span className="badge badge-warning">
+      <span className="badge badge-warning badge-wrap">
         {t.rotatedTo
-          ? `Rotated: ends ${formatDateTime(t.expiresAt)} (grace)`
+          ? `Rotated: ends at ${formatTime(t.expiresAt)} (grace)`
           : expiresIn(t.expiresAt, now())}
       </span>
     </span>
@@ -198,24 +198,26 @@ function RowActions(props: { t: TokenView; onRevoke(t: TokenView): void } & Acti
   if (t.status !== 'active') return <td data-label="" className="cell-actions" />
   return (
     <td data-label="" className="cell-actions">
-      {onRotate && !t.rotatedTo ? (
+      <div className="row-actions">
+        {onRotate && !t.rotatedTo ? (
+          <button
+            type="button"
+            className="button button-small"
+            aria-label={`Rotate ${t.name}`}
+            onClick={() => onRotate(t)}
+          >
+            Rotate
+          </button>
+        ) : null}
         <button
           type="button"
-          className="button button-small"
-          aria-label={`Rotate ${t.name}`}
-          onClick={() => onRotate(t)}
+          className="button button-small button-danger-outline"
+          aria-label={`Revoke ${t.name}`}
+          onClick={() => props.onRevoke(t)}
         >
-          Rotate
+          Revoke
         </button>
-      ) : null}
-      <button
-        type="button"
-        className="button button-small button-danger-outline"
-        aria-label={`Revoke ${t.name}`}
-        onClick={() => props.onRevoke(t)}
-      >
-        Revoke
-      </button>
+      </div>
     </td>
   )
 }
