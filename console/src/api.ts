@@ -4,6 +4,7 @@
  * The CSRF token lives in memory (the session held in React state), never in storage.
  */
 import { myTokenCalls } from './my-tokens-api.ts'
+import { type NotificationsSettingView, notificationCalls } from './notifications.ts'
 import type { CredentialAccess, CredentialView, ProxyPolicies } from './policies.ts'
 import type { ProxySummary, ProxyView, TrafficOfProxy } from './proxies.ts'
 import { type PolicySettingView, type SettingsChange, tokenLists } from './token-policy.ts'
@@ -180,6 +181,8 @@ export interface RuntimeSettings {
   /** Requests per minute per API token; 0 for no limit. */
   tokenRateLimit: SettingView
   tokenLifetimePolicy: PolicySettingView
+  /** Absent from a server older than the notification channels. */
+  notifications?: NotificationsSettingView
 }
 
 /** "?a=1&b=2" from the fields that are set, or "" when none is. */
@@ -380,6 +383,7 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
     /** null returns a setting to its default (the environment's value). */
     updateSettings: (change: SettingsChange) =>
       send<RuntimeSettings>('PATCH', '/apiops/settings/', change),
+    ...notificationCalls(send),
   }
 }
 
