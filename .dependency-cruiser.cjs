@@ -12,12 +12,13 @@ const LAYERS = [
   { name: 'identity', path: '^src/identity/' },
   { name: 'audit', path: '^src/audit/' },
   { name: 'http', path: '^src/http/' },
+  { name: 'notifications', path: '^src/notifications/' },
   { name: 'cluster', path: '^src/cluster/' },
   { name: 'traffic', path: '^src/traffic/' },
   { name: 'db', path: '^src/db/' },
   {
     name: 'leaves',
-    path: '^src/(errors|config|clock|keys|sealed|outbound-address|ip-entries|worker-pool|metrics)\\.ts$',
+    path: '^src/(errors|config|clock|keys|sealed|outbound-address|outbound-connect|ip-entries|worker-pool|metrics)\\.ts$',
   },
 ]
 

@@ -28,6 +28,7 @@ import { installOpenApi } from './openapi.ts'
 import { sealStoredWebhookValues } from './resources/connections/connections.service.ts'
 import { resourceRoutes } from './resources/index.ts'
 import { geolocationRoutes } from './settings/geolocation/geolocation.routes.ts'
+import { notificationRoutes } from './settings/notifications.routes.ts'
 import { settingsRoutes } from './settings/settings.routes.ts'
 import { testRoutes } from './system/test.routes.ts'
 
@@ -143,6 +144,7 @@ async function registerRoutes(
   await app.register(canaryRoutes, { deps: services })
   await app.register(auditRoutes, { deps: services })
   await app.register(settingsRoutes, { deps: services })
+  await app.register(notificationRoutes, { deps: services })
   await app.register(geolocationRoutes, { deps: services })
   await app.register(resourceRoutes, { deps: services })
   if (deps.config.metricsPublic === 'admin') await metricsRoute(app, services.metrics)

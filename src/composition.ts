@@ -10,13 +10,16 @@ import { AuthCache } from './identity/bearer/auth-cache.ts'
 import type { BearerDeps } from './identity/bearer/bearer-check.ts'
 import { UsageRecorder } from './identity/bearer/usage-recorder.ts'
 import type { SessionsDeps } from './identity/sessions/sessions.service.ts'
+import { CanaryAlerts } from './identity/tokens/canary-alerts.ts'
 import { TokenCodec } from './identity/tokens/token-format.ts'
 import type { TokensDeps } from './identity/tokens/tokens.service.ts'
 import type { KeyRing } from './keys.ts'
 import { createMetricsRegistry } from './metrics.ts'
+import type { ChangeContext } from './notifications/notification-settings.ts'
+import { createNotifier, type Notifier } from './notifications/notifier.ts'
+import { type HostResolver, systemResolver } from './outbound-connect.ts'
 import type { ConfirmSettings } from './resources/environments/gateway-nodes.ts'
 import type { KeystorePool } from './resources/keystores/keystore-pool.ts'
-import { type HostResolver, systemResolver } from './resources/proxies/spec-fetch.ts'
 import type { SpecImport } from './resources/proxies/spec-import.ts'
 import { SpecParser } from './resources/proxies/spec-parser.ts'
 import type { MmdbFacts, MmdbJob } from './settings/geolocation/mmdb.worker.ts'
@@ -67,6 +70,11 @@ export type Services = TokensDeps &
     metrics: Registry
     /** How a deploy's answer waits for the gateway nodes to apply it. */
     gatewayConfirm: ConfirmSettings
+    /** Sealing and address rules for the notification settings an administrator changes. */
+    notify: ChangeContext
+    /** Reminders and alerts, through the channels those settings configure. */
+    notifier: Notifier
+    canaryAlerts: CanaryAlerts
   }
 
 export function createServices(
@@ -86,6 +94,16 @@ export function createServices(
   const settings = new RuntimeSettings(deps.store.db, {
     tokenRateLimit: deps.config.tokenRateLimit,
   })
+  const notifier = createNotifier({
+    clock: deps.clock,
+    settings: () => settings.notifications,
+    keys: deps.keys.atRestKeys,
+    net: {
+      allowlist: deps.config.notificationAllowlist,
+      resolve: deps.resolveHost ?? systemResolver,
+      timeoutMs: deps.config.notificationTimeoutMs,
+    },
+  })
   return {
     db: deps.store.db,
     clock: deps.clock,
@@ -97,6 +115,9 @@ export function createServices(
     metrics: deps.metrics ?? createMetricsRegistry(),
     settings,
     lifetimePolicy: () => settings.tokenLifetime,
+    notify: { key: deps.keys.atRest, allowlist: deps.config.notificationAllowlist },
+    notifier,
+    canaryAlerts: new CanaryAlerts({ db: deps.store.db, clock: deps.clock, audit, notifier }),
     atRestKey: deps.keys.atRest,
     atRestKeys: deps.keys.atRestKeys,
     gatewayConfirm: { waitMs: deps.config.deployConfirmMs, pollMs: 20 },

@@ -49,6 +49,12 @@ export interface Config {
   readonly specMaxBytes: number
   /** Internal networks and hosts specs may be fetched from; all else private is refused. */
   readonly specFetchAllowlist: OutboundAllowlist
+  /** Private networks and hosts an SMTP relay or webhook may be on; all else private is refused. */
+  readonly notificationAllowlist: OutboundAllowlist
+  /** How long one email or webhook delivery may take. */
+  readonly notificationTimeoutMs: number
+  /** How often a node tries to take the reminder lease and send what is due. */
+  readonly reminderIntervalSeconds: number
   /** Limits on parsing a spec (in a worker thread): wall time, heap, workers at once. */
   readonly specParseTimeoutMs: number
   readonly specParseMemoryMb: number
@@ -255,6 +261,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     'APIOPS_SPEC_FETCH_ALLOWLIST',
   )
   problems.push(...specAllowlist.problems)
+  const notifyAllowlist = parseAllowlist(
+    env.APIOPS_NOTIFICATION_ALLOWLIST ?? '',
+    'APIOPS_NOTIFICATION_ALLOWLIST',
+  )
+  problems.push(...notifyAllowlist.problems)
 
   const config: Config = {
     port: integer(env, 'PORT', 8080, 0, 65535, problems),
@@ -294,6 +305,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxHours: integer(env, 'APIOPS_SESSION_MAX_HOURS', 12, 1, 720, problems),
     ...specLimits(env, problems, specAllowlist.allowlist),
     ...loginLimits(env, problems),
+    notificationAllowlist: notifyAllowlist.allowlist,
+    notificationTimeoutMs: integer(
+      env,
+      'APIOPS_NOTIFICATION_TIMEOUT_MS',
+      10_000,
+      100,
+      120_000,
+      problems,
+    ),
+    reminderIntervalSeconds: integer(
+      env,
+      'APIOPS_REMINDER_INTERVAL_SECONDS',
+      900,
+      5,
+      86_400,
+      problems,
+    ),
     tokenRateLimit: integer(env, 'APIOPS_TOKEN_RATE_LIMIT', 0, 0, 1_000_000, problems),
     // libuv reads it at its first use of the pool and caps it at 1024; 4 is its default.
     threadPoolSize: integer(env, 'UV_THREADPOOL_SIZE', 4, 1, 1024, problems),

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AUDIT_EVENT_NAMES, type AuditEventName } from '../src/audit/events.ts'
 import { type CliIo, runCli } from '../src/cli/index.ts'
 import type { AuditEventRow } from '../src/db/schema.ts'
+import { sendDueReminders } from '../src/identity/tokens/expiry-reminders.ts'
 import { openRuntime } from '../src/runtime.ts'
 import { testMmdb } from './fixtures/mmdb.ts'
 import { certificateUpload } from './fixtures/multipart.ts'
@@ -23,6 +24,7 @@ import {
   throwawaySchema,
   tokenFor,
 } from './helpers.ts'
+import { webhookSink } from './notify-sinks.ts'
 
 /*
  * The audit catalogue (src/audit/events.ts) against what is recorded: every action of
@@ -51,7 +53,7 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
   beforeAll(async () => {
     // One failure locks a username out, so login.locked is one request away.
     ctx = await buildTestApp(dialect, {
-      env: { APIOPS_LOGIN_MAX_FAILURES: '1' },
+      env: { APIOPS_LOGIN_MAX_FAILURES: '1', APIOPS_NOTIFICATION_ALLOWLIST: '127.0.0.1' },
     })
     const root = await makeUser(ctx, 'root', ['ROLE_ADMIN'])
     await makeUser(ctx, 'alice')
@@ -236,6 +238,12 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     )
     await step('user.disabled', { method: 'POST', url: '/apiops/users/carol/disable/' }, 200)
     await step('user.enabled', { method: 'POST', url: '/apiops/users/carol/enable/' }, 200)
+    const emailed = await step(
+      'user.emailChanged',
+      { method: 'PATCH', url: '/apiops/users/carol/', payload: { email: 'carol@example.com' } },
+      200,
+    )
+    expect(emailed.target).toBe('username=carol cleared=false')
     await step(
       'password.reset',
       {
@@ -250,6 +258,27 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
       { method: 'PATCH', url: '/apiops/settings/', payload: { tokenRateLimit: 50 } },
       200,
     )
+    // Port 9 on loopback: nothing listens, so the test notice fails at once.
+    await step(
+      'settings.updated',
+      {
+        method: 'PATCH',
+        url: '/apiops/settings/',
+        payload: { notifications: { webhook: { url: 'http://127.0.0.1:9/hook' } } },
+      },
+      200,
+    )
+    const tested = await step(
+      'notification.tested',
+      {
+        method: 'POST',
+        url: '/apiops/settings/notifications/test/',
+        payload: { channel: 'webhook' },
+      },
+      200,
+    )
+    expect(tested.outcome).toBe('failure')
+    expect(tested.target).toMatch(/^channel=webhook delivered=false detail=not delivered to /)
     await step('user.deleted', { method: 'DELETE', url: '/apiops/users/carol/' }, 200)
     const carolToken = (await tokenFor(ctx, (await makeUser(ctx, 'dave')).id)).token
     await ctx.app.inject({ url: '/apiops/me/', headers: bearer(carolToken) })
@@ -683,6 +712,44 @@ describe.each(dialects())('the audit catalogue over HTTP (%s)', (dialect) => {
     expect(idled).toMatchObject({ action: 'token.revokedInactive', actor_username: 'root' })
     expect(idled?.target).toBe(`tokenId=${idle.id} owner=idler inactivityDays=2 lastUsedAt=never`)
     covered.add('token.revokedInactive')
+  })
+
+  it('the reminders a round sends, and a channel that fails', async () => {
+    const sink = await webhookSink()
+    try {
+      const set = await call({
+        method: 'PATCH',
+        url: '/apiops/settings/',
+        payload: { notifications: { webhook: { url: sink.url } } },
+      })
+      expect(set.statusCode, set.body).toBe(200)
+      const owner = await makeUser(ctx, 'reminded')
+      const soon = new Date(ctx.clock.nowMs() + 2 * 86_400_000)
+      const a = await tokenFor(ctx, owner.id, { expiresAt: soon })
+      ctx.clock.advance(86_400_000 + 60_000)
+      seen = (await rows()).length
+      await sendDueReminders(ctx.services, { holder: 'catalogue', ttlMs: 60_000 })
+      // Tokens of earlier steps may be reminded too: only this one's events are judged.
+      const sent = (await rows()).slice(seen).filter((r) => r.target.includes(a.id))
+      expect(sent.map((r) => r.action)).toEqual(['token.reminderSent'])
+      expect(sent[0]?.target).toBe(`tokenId=${a.id} owner=reminded threshold=1d channels=webhook`)
+      covered.add('token.reminderSent')
+      sink.state.status = 503
+      const b = await tokenFor(ctx, owner.id, {
+        expiresAt: new Date(ctx.clock.nowMs() + 2 * 86_400_000),
+      })
+      ctx.clock.advance(86_400_000 + 60_000)
+      seen = (await rows()).length
+      await sendDueReminders(ctx.services, { holder: 'catalogue', ttlMs: 60_000 })
+      const failed = (await rows()).slice(seen).filter((r) => r.target.includes(b.id))
+      expect(failed.map((r) => r.action)).toEqual(['notification.failed'])
+      expect(failed[0]).toMatchObject({ outcome: 'failure' })
+      expect(failed[0]?.target).toContain(`event=token.expiring tokenId=${b.id} channel=webhook`)
+      covered.add('notification.failed')
+      seen = (await rows()).length
+    } finally {
+      await sink.close()
+    }
   })
 
   it('covers every event of the catalogue but those only the CLI or the recorder make', () => {

@@ -13,7 +13,7 @@ import { issueToken } from '../src/identity/tokens/tokens.service.ts'
 import type { Role } from '../src/identity/users/roles.ts'
 import { createUser } from '../src/identity/users/users.service.ts'
 import { buildKeyRing, type KeyRing } from '../src/keys.ts'
-import type { HostResolver } from '../src/resources/proxies/spec-fetch.ts'
+import type { HostResolver } from '../src/outbound-connect.ts'
 import { ResponseConformance } from './conformance.ts'
 import { createThrowawaySchema, type ThrowawaySchema } from './pg-schema.ts'
 

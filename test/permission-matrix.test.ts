@@ -252,6 +252,11 @@ const MATRIX: Record<string, Entry> = {
     make: () => ({ url: '/apiops/test/hello/x' }),
   },
   'GET /apiops/me/': { access: 'any', ok: 200, make: () => ({ url: '/apiops/me/' }) },
+  'PATCH /apiops/me/': {
+    access: 'any',
+    ok: 200,
+    make: () => ({ url: '/apiops/me/', payload: { email: 'me@example.com' } }),
+  },
   'GET /apiops/me/token-policy/': {
     access: 'any',
     ok: 200,
@@ -315,6 +320,16 @@ const MATRIX: Record<string, Entry> = {
     ok: 200,
     make: () => ({ url: '/apiops/settings/', payload: { tokenRateLimit: 0 } }),
   },
+  'POST /apiops/settings/notifications/test/': {
+    access: 'administer',
+    ok: 200,
+    make: async (fx) => {
+      const hook = { webhook: { url: 'http://127.0.0.1:9/hook' } }
+      const set = await fx.adminCall('PATCH', '/apiops/settings/', { notifications: hook })
+      expect(set.statusCode, JSON.stringify(set.json())).toBe(200)
+      return { url: '/apiops/settings/notifications/test/', payload: { channel: 'webhook' } }
+    },
+  },
   'GET /apiops/settings/geolocation': {
     access: 'administer',
     ok: 200,
@@ -368,6 +383,11 @@ const MATRIX: Record<string, Entry> = {
     access: 'administer',
     ok: 200,
     make: () => ({ url: '/apiops/users/plain/' }),
+  },
+  'PATCH /apiops/users/:username/': {
+    access: 'administer',
+    ok: 200,
+    make: () => ({ url: '/apiops/users/plain/', payload: { email: 'plain@example.com' } }),
   },
   'DELETE /apiops/users/:username/': {
     access: 'administer',
@@ -1447,7 +1467,8 @@ describe.each(dialects())('the permission matrix (%s)', (dialect) => {
   const tokens = {} as Record<Actor, string>
 
   beforeAll(async () => {
-    const ctx = await buildTestApp(dialect)
+    // Port 9 on loopback (discard; nothing listens): a test notice fails at once, answered 200.
+    const ctx = await buildTestApp(dialect, { env: { APIOPS_NOTIFICATION_ALLOWLIST: '127.0.0.1' } })
     const userId = {} as Record<Actor, string>
     for (const actor of ACTORS) {
       if (actor === 'anonymous') continue

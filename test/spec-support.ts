@@ -2,11 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import pino from 'pino'
 import { loggerOptions } from '../src/app.ts'
-import {
-  type HostResolver,
-  type ResolvedAddress,
-  systemResolver,
-} from '../src/resources/proxies/spec-fetch.ts'
+import { type HostResolver, type ResolvedAddress, systemResolver } from '../src/outbound-connect.ts'
 import { bearer, makeUser, type TestContext, tokenFor } from './helpers.ts'
 
 /** What the spec import tests share: spec servers, a resolver table, a proxy maker. */

@@ -42,6 +42,13 @@ export interface AuditEventFields extends ResourceEventFields, SecurityEventFiel
     lastUsedAt: string
   }
   'token.rotated': { tokenId: string; newTokenId: string; owner: string; graceSeconds: number }
+  /** threshold: 7d, 1d or inactivity@<last use>; channels: those that delivered it. */
+  'token.reminderSent': {
+    tokenId: string
+    owner: string
+    threshold: string
+    channels: readonly string[]
+  }
   'token.rotationReused': { tokenId: string; chainId: string; owner: string; count: number }
   'token.canaryCreated': { tokenId: string; owner: string; name: string }
   'token.canaryTriggered': { tokenId: string; method: string; path: string; userAgent: string }
@@ -56,9 +63,14 @@ export interface AuditEventFields extends ResourceEventFields, SecurityEventFiel
   'user.roleRevoked': { username: string; roles: readonly string[] }
   'user.enabled': { username: string }
   'user.disabled': { username: string }
+  /** cleared: the address was removed (the address itself is not recorded). */
+  'user.emailChanged': { username: string; cleared: boolean }
   'password.changed': { username: string; revokeTokens: boolean }
   'password.reset': { username: string; revokeTokens: boolean }
   'settings.updated': { keys: readonly string[] }
+  'notification.tested': { channel: string; delivered: boolean; detail: string }
+  /** A reminder or alert a channel could not deliver; detail says why. */
+  'notification.failed': { event: string; tokenId: string; channel: string; detail: string }
   'geolocation.enabled': Record<string, never>
   'geolocation.disabled': Record<string, never>
   /** sha256: of the file, so which database was in force when can be told apart. */
@@ -117,6 +129,11 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
     label: 'Token revoked for inactivity',
     when: 'A token went unused for longer than the inactivity limit an administrator set',
     fields: ['tokenId', 'owner', 'inactivityDays', 'lastUsedAt'],
+  },
+  'token.reminderSent': {
+    label: 'Token expiry reminder sent',
+    when: 'A token nears its expiry (7 days, 1 day) or the inactivity limit, and its owner was told',
+    fields: ['tokenId', 'owner', 'threshold', 'channels'],
   },
   'token.rotated': {
     label: 'Token rotated',
@@ -183,6 +200,11 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
     when: 'A user is disabled (their tokens stop working)',
     fields: ['username'],
   },
+  'user.emailChanged': {
+    label: 'Email address changed',
+    when: 'A user or an administrator sets or clears where reminders and alerts go',
+    fields: ['username', 'cleared'],
+  },
   'password.changed': {
     label: 'Own password changed',
     when: 'A user changes their own password',
@@ -197,6 +219,16 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
     label: 'Runtime settings changed',
     when: 'An administrator changes runtime settings (keys: which)',
     fields: ['keys'],
+  },
+  'notification.tested': {
+    label: 'Test notification sent',
+    when: 'An administrator sends a test notice through the email or webhook channel',
+    fields: ['channel', 'delivered', 'detail'],
+  },
+  'notification.failed': {
+    label: 'Notification not delivered',
+    when: 'An expiry reminder or canary alert could not go through a channel (detail: why)',
+    fields: ['event', 'tokenId', 'channel', 'detail'],
   },
   'geolocation.enabled': {
     label: 'Geolocation enabled',

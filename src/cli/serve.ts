@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import { hostname } from 'node:os'
 import pino from 'pino'
 import { buildApp, loggerOptions } from '../app.ts'
 import { purgeAuditEvents } from '../audit/audit.service.ts'
@@ -6,6 +8,7 @@ import { startEmbeddedGateway } from '../gateway/embedded.ts'
 import type { GatewayNode } from '../gateway/node.ts'
 import { type GatewayTraffic, gatewayTraffic } from '../gateway/traffic-wiring.ts'
 import { purgeExpiredSessions } from '../identity/sessions/sessions.service.ts'
+import { scheduleReminders } from '../identity/tokens/expiry-reminders.ts'
 import { scheduleInactivitySweep } from '../identity/tokens/inactivity.ts'
 import { purgeExpiredTokens } from '../identity/tokens/tokens.service.ts'
 import { ensureInitialAdmin } from '../identity/users/users.service.ts'
@@ -116,7 +119,8 @@ async function startHousekeeping(
   services: Parameters<typeof purgeExpiredTokens>[0] &
     Parameters<typeof purgeAuditEvents>[0] &
     Parameters<typeof scheduleTrafficRetention>[0] &
-    Parameters<typeof scheduleInactivitySweep>[0],
+    Parameters<typeof scheduleInactivitySweep>[0] &
+    Parameters<typeof scheduleReminders>[0],
   config: Config,
   log: pino.Logger,
 ): Promise<() => void> {
@@ -149,9 +153,16 @@ async function startHousekeeping(
     onRevoked: (count) => log.info({ revoked: count }, 'revoked tokens past the inactivity limit'),
     onError: (error) => log.warn({ err: error }, 'inactivity sweep failed; will retry'),
   })
+  const stopReminders = scheduleReminders(services, {
+    holder: `${hostname()}:${process.pid}:${randomUUID()}`,
+    everyMs: config.reminderIntervalSeconds * 1000,
+    onRound: (result) => log.info(result, 'sent token expiry reminders'),
+    onError: (error) => log.warn({ err: error }, 'expiry reminders failed; will retry'),
+  })
   return () => {
     clearInterval(timer)
     stopTrafficRetention()
     stopInactivitySweep()
+    stopReminders()
   }
 }

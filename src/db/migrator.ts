@@ -33,6 +33,7 @@ import * as m0033 from './migrations/0033_token_rotation.ts'
 import * as m0034 from './migrations/0034_canary_tokens.ts'
 import * as m0035 from './migrations/0035_token_list_indexes.ts'
 import * as m0036 from './migrations/0036_short_lived_token_lists.ts'
+import * as m0037 from './migrations/0037_expiry_reminders.ts'
 
 /** Listed statically (not read from disk) so the set of migrations ships with the code. */
 export const migrations: Record<string, Migration> = {
@@ -70,6 +71,7 @@ export const migrations: Record<string, Migration> = {
   '0034_canary_tokens': m0034,
   '0035_token_list_indexes': m0035,
   '0036_short_lived_token_lists': m0036,
+  '0037_expiry_reminders': m0037,
 }
 
 export class SchemaTooNewError extends Error {}

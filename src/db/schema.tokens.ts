@@ -28,3 +28,22 @@ export interface ApiTokensTable extends TokenLimitsColumn {
   /** 'canary': it grants nothing and every use raises an alert (0034); null: ordinary. */
   kind: TokenKind | null
 }
+
+export type ReminderStatus = 'sending' | 'sent' | 'failed'
+
+/** One reminder per token and threshold (0037): the primary key is the claim. */
+export interface TokenRemindersTable {
+  token_id: string
+  /** '7d', '1d', or 'inactivity@<the last use it counts from>'. */
+  threshold: string
+  status: ReminderStatus
+  attempts: number
+  updated_at: string
+}
+
+/** A periodic job's lease (0037): one node holds it until expires_at. */
+export interface LeasesTable {
+  name: string
+  holder: string
+  expires_at: string
+}

@@ -1,8 +1,8 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type * as R from './schema.resources.ts'
-import type { ApiTokensTable } from './schema.tokens.ts'
+import type { ApiTokensTable, LeasesTable, TokenRemindersTable } from './schema.tokens.ts'
 
-export type { ApiTokensTable, TokenKind, TokenSource } from './schema.tokens.ts'
+export type { ApiTokensTable, ReminderStatus, TokenKind, TokenSource } from './schema.tokens.ts'
 
 /**
  * Row types of every table, beside the migrations that create them.
@@ -21,6 +21,8 @@ export interface UsersTable {
   created_at: string
   updated_at: string
   disabled_at: string | null
+  /** Where reminders and alerts go (0037); null: none given. */
+  email: string | null
 }
 
 export interface UserRolesTable {
@@ -311,6 +313,8 @@ export interface Database {
   projects: ProjectsTable
   project_members: ProjectMembersTable
   api_tokens: ApiTokensTable
+  token_reminders: TokenRemindersTable
+  leases: LeasesTable
   sessions: SessionsTable
   environments: EnvironmentsTable
   environment_projects: EnvironmentProjectsTable

@@ -5,6 +5,7 @@ import { errorResponses } from '../http/schemas.ts'
 import { principalOf } from '../identity/bearer/auth.hook.ts'
 import { MAX_INACTIVITY_DAYS, MAX_LIFETIME_DAYS } from '../identity/tokens/lifetime-policy.ts'
 import { ROLES } from '../identity/users/roles.ts'
+import { NotificationsChangeSchema, NotificationsSettingSchema } from './notifications.schemas.ts'
 import { type SettingsDeps, TOKEN_RATE_LIMIT, updateSettings } from './settings.service.ts'
 
 const SettingSchema = Type.Object({
@@ -59,6 +60,7 @@ const SettingsSchema = Type.Object({
     },
     { description: 'How long personal tokens may live; every node applies a change at once' },
   ),
+  notifications: NotificationsSettingSchema,
 })
 
 const SettingsChangeSchema = Type.Object(
@@ -81,6 +83,7 @@ const SettingsChangeSchema = Type.Object(
         { description: 'The parts given replace the ones in force; null returns to the default' },
       ),
     ),
+    notifications: NotificationsChangeSchema,
   },
   { additionalProperties: false, minProperties: 1 },
 )

@@ -9,6 +9,16 @@ import {
   parseLifetimePolicy,
   type TokenLifetimePolicy,
 } from '../identity/tokens/lifetime-policy.ts'
+import {
+  applyNotificationsChange,
+  type ChangeContext,
+  NO_NOTIFICATIONS,
+  type NotificationsChange,
+  type NotificationsView,
+  notificationsView,
+  parseStoredNotifications,
+  type StoredNotifications,
+} from '../notifications/notification-settings.ts'
 import * as repo from './settings.repository.ts'
 
 /** What an administrator can change at runtime, with its range. */
@@ -16,6 +26,7 @@ export const TOKEN_RATE_LIMIT = { key: 'tokenRateLimit', min: 0, max: 1_000_000 
 /** Whether gateways locate clients by address (see geolocation/); off until enabled. */
 export const GEOLOCATION_ENABLED = 'geolocationEnabled'
 export const TOKEN_LIFETIME_POLICY = 'tokenLifetimePolicy'
+export const NOTIFICATIONS = 'notifications'
 
 export interface SettingView {
   /** In force now. */
@@ -28,9 +39,8 @@ export interface SettingView {
   updatedBy: string | null
 }
 
-/** A setting with no environment variable behind it: its default is the seed's rule. */
-export interface PolicySettingView {
-  value: TokenLifetimePolicy
+/** A setting with no environment variable behind it: where it comes from, and who set it. */
+interface SetBy {
   source: 'administrator' | 'default'
   updatedAt: string | null
   updatedBy: string | null
@@ -38,7 +48,8 @@ export interface PolicySettingView {
 
 export interface SettingsView {
   tokenRateLimit: SettingView
-  tokenLifetimePolicy: PolicySettingView
+  tokenLifetimePolicy: SetBy & { value: TokenLifetimePolicy }
+  notifications: SetBy & { value: NotificationsView }
 }
 
 /**
@@ -52,6 +63,8 @@ export class RuntimeSettings {
   tokenRateLimit: number
   geolocationEnabled = false
   tokenLifetime: TokenLifetimePolicy = DEFAULT_LIFETIME_POLICY
+  /** Where reminders and alerts go; secrets still sealed. */
+  notifications: StoredNotifications = NO_NOTIFICATIONS
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -68,6 +81,10 @@ export class RuntimeSettings {
     this.geolocationEnabled = geolocation !== undefined && JSON.parse(geolocation.value) === true
     const lifetime = this.stored.get(TOKEN_LIFETIME_POLICY)
     this.tokenLifetime = lifetime ? parseLifetimePolicy(lifetime.value) : DEFAULT_LIFETIME_POLICY
+    const notifications = this.stored.get(NOTIFICATIONS)
+    this.notifications = notifications
+      ? parseStoredNotifications(notifications.value)
+      : NO_NOTIFICATIONS
   }
 
   /** Reloads on every node's change; errors go to `onError` (the old values stay). */
@@ -81,7 +98,6 @@ export class RuntimeSettings {
 
   view(): SettingsView {
     const row = this.stored.get(TOKEN_RATE_LIMIT.key)
-    const lifetime = this.stored.get(TOKEN_LIFETIME_POLICY)
     return {
       tokenRateLimit: {
         value: this.tokenRateLimit,
@@ -90,12 +106,20 @@ export class RuntimeSettings {
         updatedAt: row?.updated_at ?? null,
         updatedBy: row?.updated_by ?? null,
       },
-      tokenLifetimePolicy: {
-        value: this.tokenLifetime,
-        source: lifetime ? 'administrator' : 'default',
-        updatedAt: lifetime?.updated_at ?? null,
-        updatedBy: lifetime?.updated_by ?? null,
+      tokenLifetimePolicy: { value: this.tokenLifetime, ...this.setBy(TOKEN_LIFETIME_POLICY) },
+      notifications: {
+        value: notificationsView(this.notifications),
+        ...this.setBy(NOTIFICATIONS),
       },
+    }
+  }
+
+  private setBy(key: string): SetBy {
+    const row = this.stored.get(key)
+    return {
+      source: row ? 'administrator' : 'default',
+      updatedAt: row?.updated_at ?? null,
+      updatedBy: row?.updated_by ?? null,
     }
   }
 
@@ -118,6 +142,8 @@ export interface SettingsDeps {
   events: EventBus
   settings: RuntimeSettings
   audit: AuditSink
+  /** How notification secrets are sealed, and which private hosts they may go to. */
+  notify: ChangeContext
 }
 
 /** `null` returns a setting to its environment default. */
@@ -125,6 +151,8 @@ export interface SettingsChange {
   tokenRateLimit?: number | null
   /** The parts given replace the ones in force; null returns all of it to the default. */
   tokenLifetimePolicy?: Partial<TokenLifetimePolicy> | null
+  /** The channels given replace the ones in force; null removes every channel. */
+  notifications?: NotificationsChange | null
 }
 
 export async function updateSettings(
@@ -147,6 +175,15 @@ export async function updateSettings(
   if (lifetime !== undefined) {
     await deps.settings.reload() // merge into what is stored now, not this node's last reload
     await save(TOKEN_LIFETIME_POLICY, lifetime && { ...deps.settings.tokenLifetime, ...lifetime })
+  }
+  const notifications = change.notifications
+  if (notifications !== undefined) {
+    await deps.settings.reload()
+    await save(
+      NOTIFICATIONS,
+      notifications &&
+        applyNotificationsChange(deps.settings.notifications, notifications, deps.notify),
+    )
   }
   // This node at once (the answer shows the result), then every other node.
   await deps.settings.reload()

@@ -7,7 +7,7 @@ import { addressKey } from '../../http/client-address.ts'
 import type { RouteApp } from '../../http/route-app.ts'
 import { errorResponses } from '../../http/schemas.ts'
 import { authenticateBearer, type BearerDeps } from '../bearer/bearer-check.ts'
-import { noticeCanary } from '../bearer/canary.ts'
+import { type CanaryDeps, noticeCanary } from '../bearer/canary.ts'
 import { introspectToken } from '../bearer/token-introspection.ts'
 import { authorize, type Principal } from '../policy/permissions.ts'
 import type { LoginThrottle } from '../throttling/throttle.ts'
@@ -30,7 +30,7 @@ import { TOKEN_BODY_LIMIT } from './token-endpoint.routes.ts'
  */
 
 export interface OAuthRoutesOptions {
-  deps: TokensDeps & BearerDeps
+  deps: TokensDeps & BearerDeps & Pick<CanaryDeps, 'canaryAlerts'>
   throttle: LoginThrottle
   /** Submissions to the revocation endpoint, counted per client address. */
   revocations: TokenRateLimiter

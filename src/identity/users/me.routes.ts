@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import { audited } from '../../audit/audit.hook.ts'
 import { SUCCESS } from '../../http/lists.ts'
@@ -35,7 +35,9 @@ import {
 import { projectNamesOfUser } from './memberships.repository.ts'
 import { ROLES, RoleSchema } from './roles.ts'
 import { myTokenPolicyRoute } from './token-policy.routes.ts'
-import type { UsersDeps } from './users.service.ts'
+import { findUserById } from './users.repository.ts'
+import { EmailField } from './users.routes.ts'
+import { setEmail, type UsersDeps } from './users.service.ts'
 
 /** Whose tokens a request's principal holds: its own. */
 const ownerOf = (me: { userId: string; username: string }) => ({
@@ -61,6 +63,9 @@ export const MeSchema = Type.Object({
   username: Type.String(),
   roles: Type.Array(RoleSchema),
   projects: Type.Array(Type.String(), { description: 'Projects I am a member of' }),
+  email: Type.Union([Type.String(), Type.Null()], {
+    description: 'Where my expiry reminders and canary alerts go',
+  }),
   authenticatedWith: Type.Union([Type.Literal('token'), Type.Literal('session')]),
   token: Type.Union([TokenViewSchema, Type.Null()], { description: 'The token this request used' }),
 })
@@ -73,6 +78,7 @@ interface MeRouteOptions {
 
 export const meRoutes: FastifyPluginAsyncTypebox<MeRouteOptions> = async (app, options) => {
   getMeRoute(app, options)
+  updateMeRoute(app, options)
   listMyTokensRoute(app, options)
   createMyTokenRoute(app, options)
   revokeMyTokenRoute(app, options)
@@ -92,17 +98,42 @@ function getMeRoute(app: RouteApp, { deps }: MeRouteOptions): void {
         response: { 200: MeSchema, ...errorResponses(401) },
       },
     },
+    async (request) => meView(deps, request),
+  )
+}
+
+async function meView(deps: MeRouteOptions['deps'], request: FastifyRequest) {
+  const me = principalOf(request)
+  const [row, user] = await Promise.all([
+    me.tokenId ? findTokenById(deps.db, me.tokenId) : undefined,
+    findUserById(deps.db, me.userId),
+  ])
+  return {
+    id: me.userId,
+    username: me.username,
+    roles: ROLES.filter((r) => me.roles.has(r)),
+    projects: await projectNamesOfUser(deps.db, me.userId),
+    email: user?.email ?? null,
+    authenticatedWith: me.via,
+    token: row ? tokenView(row, deps.clock.now()) : null,
+  }
+}
+
+function updateMeRoute(app: RouteApp, { deps }: MeRouteOptions): void {
+  app.patch(
+    '/apiops/me/',
+    {
+      schema: {
+        operationId: 'updateMe',
+        tags: ['me'],
+        summary: 'Change my email address (where reminders and alerts go)',
+        body: Type.Object({ email: EmailField }, { additionalProperties: false }),
+        response: { 200: MeSchema, ...errorResponses(400, 401) },
+      },
+    },
     async (request) => {
-      const me = principalOf(request)
-      const row = me.tokenId ? await findTokenById(deps.db, me.tokenId) : undefined
-      return {
-        id: me.userId,
-        username: me.username,
-        roles: ROLES.filter((r) => me.roles.has(r)),
-        projects: await projectNamesOfUser(deps.db, me.userId),
-        authenticatedWith: me.via,
-        token: row ? tokenView(row, deps.clock.now()) : null,
-      }
+      await setEmail(audited(request, deps), principalOf(request).username, request.body.email)
+      return meView(deps, request)
     },
   )
 }

@@ -23,6 +23,7 @@ import {
   pageUsers,
   requireUser,
   revokeRoles,
+  setEmail,
   setEnabled,
   type UsersDeps,
 } from './users.service.ts'
@@ -34,6 +35,14 @@ export const UserSchema = Type.Object({
   enabled: Type.Boolean(),
   createdAt: Type.String({ format: 'date-time' }),
   disabledAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  email: Type.Union([Type.String(), Type.Null()], {
+    description: 'Where expiry reminders and canary alerts go',
+  }),
+})
+
+/** An email address to set, or null to clear it. */
+export const EmailField = Type.Union([Type.String({ minLength: 3, maxLength: 256 }), Type.Null()], {
+  description: 'Where expiry reminders and canary alerts go; null clears it',
 })
 
 const UsernameParams = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) })
@@ -57,6 +66,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<UsersRouteOptions> = async (
   listUsersRoute(app, options)
   createUserRoute(app, options)
   getUserRoute(app, options)
+  updateUserRoute(app, options)
   deleteUserRoute(app, options)
   grantRolesRoute(app, options)
   revokeRoleRoute(app, options)
@@ -98,6 +108,7 @@ function createUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
             roles: Type.Optional(
               Type.Array(RoleSchema, { maxItems: ROLES.length, uniqueItems: true }),
             ),
+            email: Type.Optional(EmailField),
           },
           { additionalProperties: false },
         ),
@@ -122,6 +133,25 @@ function getUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
       },
     },
     async (request) => getUser(deps, request.params.username),
+  )
+}
+
+function updateUserRoute(app: RouteApp, { deps }: UsersRouteOptions): void {
+  app.patch(
+    '/apiops/users/:username/',
+    {
+      config: ADMIN,
+      schema: {
+        operationId: 'updateUser',
+        tags,
+        summary: "Change a user's email address",
+        params: UsernameParams,
+        body: Type.Object({ email: EmailField }, { additionalProperties: false }),
+        response: { 200: UserSchema, ...errorResponses(400, 404), ...denied },
+      },
+    },
+    async (request) =>
+      setEmail(audited(request, deps), request.params.username, request.body.email),
   )
 }
 

@@ -7,6 +7,7 @@ import type { Database, UserRow } from '../../db/schema.ts'
 import { isUniqueViolation } from '../../db/types.ts'
 import { errors } from '../../errors.ts'
 import { type ListOrder, type ListQueryInput, pageInSql } from '../../http/lists.ts'
+import { isEmailAddress } from '../../notifications/notification-settings.ts'
 import type { AuthCache, CachedUser } from '../bearer/auth-cache.ts'
 import { hashPassword, passwordProblem, verifyPassword } from '../credentials/passwords.ts'
 import { isRole, ROLES, type Role } from './roles.ts'
@@ -29,17 +30,48 @@ export interface UserView {
   enabled: boolean
   createdAt: string
   disabledAt: string | null
+  /** Where expiry reminders and canary alerts go; null: none given. */
+  email: string | null
 }
 
 function view(row: UserRow, roles: Role[]): UserView {
   return {
     id: row.id,
     username: row.username,
+    email: row.email,
     roles,
     enabled: row.disabled_at === null,
     createdAt: row.created_at,
     disabledAt: row.disabled_at,
   }
+}
+
+/** An address to tell the user at, trimmed; null clears it. */
+function checkEmail(email: string | null | undefined): string | null {
+  if (email === null || email === undefined) return null
+  const trimmed = email.trim()
+  if (!isEmailAddress(trimmed)) {
+    throw errors.validationFailed([
+      { field: 'email', message: 'must be an email address such as ada@example.com' },
+    ])
+  }
+  return trimmed
+}
+
+/** Sets or clears where the user is told of expiring tokens and canary alerts. */
+export async function setEmail(
+  deps: UsersDeps,
+  username: string,
+  email: string | null,
+): Promise<UserView> {
+  const user = await requireUser(deps, username)
+  const address = checkEmail(email)
+  await repo.updateUser(deps.db, user.id, {
+    email: address,
+    updated_at: deps.clock.now().toISOString(),
+  })
+  deps.audit.record('user.emailChanged', { username, cleared: address === null })
+  return getUser(deps, username)
 }
 
 function checkUsername(username: string): void {
@@ -110,10 +142,11 @@ export async function pageUsers(deps: Pick<UsersDeps, 'db'>, query: ListQueryInp
 
 export async function createUser(
   deps: UsersDeps,
-  input: { username: string; password: string; roles?: readonly string[] },
+  input: { username: string; password: string; roles?: readonly string[]; email?: string | null },
 ): Promise<UserView> {
   checkUsername(input.username)
   checkPassword(input.password)
+  const email = checkEmail(input.email)
   const roles = parseRoles(input.roles ?? [])
   const now = deps.clock.now().toISOString()
   const id = randomUUID()
@@ -127,6 +160,7 @@ export async function createUser(
         created_at: now,
         updated_at: now,
         disabled_at: null,
+        email,
       })
       for (const role of roles) await repo.addRole(trx, id, role, now)
     })

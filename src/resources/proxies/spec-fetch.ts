@@ -1,13 +1,7 @@
-import { lookup as dnsLookup } from 'node:dns/promises'
-import type { LookupFunction } from 'node:net'
 import { Agent, type Dispatcher, request } from 'undici'
 import { ApiError, errors } from '../../errors.ts'
-import {
-  ipLiteral,
-  isForbiddenAddress,
-  normalizeHostName,
-  type OutboundAllowlist,
-} from '../../outbound-address.ts'
+import { ipLiteral, isForbiddenAddress, type OutboundAllowlist } from '../../outbound-address.ts'
+import { type HostResolver, pinnedLookup, RefusedAddress } from '../../outbound-connect.ts'
 
 /*
  * Fetching a spec from a URL the caller chose, without letting the caller use the
@@ -18,20 +12,6 @@ import {
  * the URL's syntax answers the same words; the reason goes to the debug log only, or
  * the answers would map the network for the caller (refused, closed port, TLS, status).
  */
-
-export interface ResolvedAddress {
-  address: string
-  family: 4 | 6
-}
-
-/** Every address a host name has; the system resolver unless a test gives another. */
-export type HostResolver = (hostname: string) => Promise<ResolvedAddress[]>
-
-export const systemResolver: HostResolver = async (hostname) =>
-  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => ({
-    address: a.address,
-    family: a.family === 6 ? 6 : 4,
-  }))
 
 export interface SpecFetchOptions {
   timeoutMs: number
@@ -69,35 +49,6 @@ export const SPEC_TARGET: FetchTarget = {
 
 /** A failure the caller hears about only as "could not be fetched". */
 class Unfetchable extends Error {}
-
-/**
- * Resolves in the socket's own lookup and hands back only allowed addresses, so the
- * connection can only go to an address that passed the check.
- */
-function pinnedLookup(options: SpecFetchOptions): LookupFunction {
-  return (hostname, lookupOptions, callback) => {
-    options.resolve(hostname).then(
-      (found) => {
-        const trusted = options.allowlist.hosts.has(normalizeHostName(hostname))
-        const family =
-          lookupOptions.family === 4 || lookupOptions.family === 6 ? lookupOptions.family : 0
-        const usable = found.filter(
-          (a) =>
-            (family === 0 || a.family === family) &&
-            (trusted || !isForbiddenAddress(a.address, options.allowlist)),
-        )
-        const first = usable[0]
-        if (!first) {
-          const all = found.map((a) => a.address).join(', ') || 'no address'
-          return callback(new Unfetchable(`refused address ${all} (for ${hostname})`), '', 0)
-        }
-        if (lookupOptions.all) return callback(null, usable as never)
-        callback(null, first.address, first.family)
-      },
-      (error: NodeJS.ErrnoException) => callback(error, '', 0),
-    )
-  }
-}
 
 async function readLimited(
   body: Dispatcher.ResponseData['body'],
@@ -169,7 +120,7 @@ async function download(
 function reasonOf(error: unknown): string {
   if (error instanceof Unfetchable) return error.message
   const e = error as Error & { code?: string; cause?: { code?: string; message?: string } }
-  if (e.cause instanceof Unfetchable) return e.cause.message
+  if (e.cause instanceof Unfetchable || e.cause instanceof RefusedAddress) return e.cause.message
   if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timeout'
   const code = e.code ?? e.cause?.code
   const text = e.cause?.message ?? e.message
@@ -187,7 +138,10 @@ export async function fetchSpec(
   target: FetchTarget = SPEC_TARGET,
 ): Promise<Uint8Array> {
   const parsed = parseUrl(url, target.field)
-  const agent = new Agent({ connect: { lookup: pinnedLookup(options) }, connections: 1 })
+  const agent = new Agent({
+    connect: { lookup: pinnedLookup(options.allowlist, options.resolve) },
+    connections: 1,
+  })
   try {
     return await download(parsed, options, agent, target)
   } catch (error) {
