@@ -12,8 +12,11 @@ export const SECURITY_LABEL: Record<EmailSecurity, string> = {
   none: 'None (plain text)',
 }
 
-/** The usual port of each kind of connection, offered until the administrator types another. */
-export const DEFAULT_PORT: Record<EmailSecurity, number> = { starttls: 587, tls: 465, none: 25 }
+/** The port offered for each kind of connection (the server's defaults: 465 for TLS, else 587). */
+export const DEFAULT_PORT: Record<EmailSecurity, number> = { starttls: 587, tls: 465, none: 587 }
+
+/** What the server takes as a webhook's signing secret (src/settings/notifications.schemas.ts). */
+export const WEBHOOK_SECRET_MIN = 16
 
 export interface EmailChannelView {
   host: string
@@ -25,6 +28,7 @@ export interface EmailChannelView {
 }
 
 export interface WebhookChannelView {
+  /** The URL's origin and a mask (the whole URL is a credential); sent back unchanged, it keeps the stored one. */
   url: string
   secretSet: boolean
 }
@@ -47,7 +51,8 @@ export interface EmailChannelInput {
   port?: number
   security?: EmailSecurity
   username?: string | null
-  password?: string
+  /** Omitted: the stored one stays; null: none. */
+  password?: string | null
   from: string
 }
 

@@ -1,86 +1,40 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
-import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { setEmail } from '../../src/identity/users/users.service.ts'
+import { smtpSink, webhookSink } from '../notify-sinks.ts'
 import { launchChromium, logIn, openPage, pageHolds, realProblems, unlabelled } from './chromium.ts'
 import { startServer, type TestServer } from './server.ts'
 
 /**
  * Settings > Notifications (issue 14, sections 3 and 7): an administrator configures the
- * SMTP server and the webhook that reminders and canary alerts go to, with write-only
+ * SMTP relay and the webhook that reminders and canary alerts go to, with write-only
  * password and secret, tests each channel against local sinks, and removes them.
  */
 
 let server: TestServer
 let browser: Browser
-let hooks: Server
-let smtp: SMTPServer
-const calls: { headers: IncomingHttpHeaders; body: string }[] = []
-const mails: { from: string; to: string[]; user: string | undefined }[] = []
+let smtp: Awaited<ReturnType<typeof smtpSink>>
+let hook: Awaited<ReturnType<typeof webhookSink>>
 const SMTP_PASSWORD = 'smtp-secret-4821'
-const HOOK_SECRET = 'hook-secret-7734'
-
-/** A webhook receiver on loopback that keeps every call. */
-async function startHooks(): Promise<Server> {
-  const s = createServer((request, response) => {
-    let body = ''
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString()
-    })
-    request.on('end', () => {
-      calls.push({ headers: request.headers, body })
-      response.writeHead(204).end()
-    })
-  })
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  return s
-}
-
-/** An SMTP sink on loopback: plain text, one login (mailer / SMTP_PASSWORD), keeps envelopes. */
-async function startSmtp(): Promise<SMTPServer> {
-  const s = new SMTPServer({
-    disabledCommands: ['STARTTLS'],
-    allowInsecureAuth: true,
-    onAuth(auth, _session, done) {
-      if (auth.username === 'mailer' && auth.password === SMTP_PASSWORD) {
-        return done(null, { user: 'mailer' })
-      }
-      return done(new Error('Invalid username or password'))
-    },
-    onData(stream, session, done) {
-      stream.resume()
-      stream.on('end', () => {
-        mails.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          user: session.user as string | undefined,
-        })
-        done()
-      })
-    },
-  })
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
-  return s
-}
-
-const portOf = (s: { address(): AddressInfo | string | null }) => (s.address() as AddressInfo).port
+const HOOK_SECRET = 'hook-secret-7734-0123'
 
 beforeAll(async () => {
-  ;[server, browser, hooks, smtp] = await Promise.all([
-    startServer(),
+  ;[server, browser, smtp, hook] = await Promise.all([
+    // The sinks listen on loopback, which outbound connections refuse unless allowed.
+    startServer({ APIOPS_NOTIFICATION_ALLOWLIST: '127.0.0.1' }),
     launchChromium(),
-    startHooks(),
-    startSmtp(),
+    smtpSink({ user: 'mailer', password: SMTP_PASSWORD }),
+    webhookSink(),
   ])
   await server.user('root', ['ROLE_ADMIN'])
+  await setEmail(server.services, 'root', 'root@example.test')
 })
 
 afterAll(async () => {
   await browser?.close()
   await server?.close()
-  await new Promise((resolve) => hooks?.close(resolve))
-  await new Promise((resolve) => smtp?.close(() => resolve(undefined)))
+  await smtp?.close()
+  await hook?.close()
 })
 
 /** Every PATCH of the settings the page sends, by body. */
@@ -134,12 +88,15 @@ describe('console: notification settings', () => {
     await host.fill('127.0.0.1')
     const port = email.getByLabel('Port')
     expect(await port.inputValue()).toBe('587')
+    // The port follows the security while it is the usual one.
+    await email.getByLabel('Connection security').selectOption('tls')
+    expect(await port.inputValue()).toBe('465')
     await email.getByLabel('Connection security').selectOption('none')
-    expect(await port.inputValue()).toBe('25')
-    await port.fill(String(portOf(smtp.server)))
+    expect(await port.inputValue()).toBe('587')
+    await port.fill(String(smtp.port))
     await email.getByLabel(/Username/).fill('mailer')
     await email.getByLabel('Password').fill(SMTP_PASSWORD)
-    await email.getByLabel('From address').fill('apiops@example.test')
+    await email.getByLabel('From address').fill('apiops <apiops@example.test>')
     await email.getByRole('button', { name: 'Apply email settings' }).click()
     await section.getByRole('status').getByText('Saved the email settings.').waitFor()
     await expect
@@ -153,11 +110,11 @@ describe('console: notification settings', () => {
         notifications: {
           email: {
             host: '127.0.0.1',
-            port: portOf(smtp.server),
+            port: smtp.port,
             security: 'none',
             username: 'mailer',
             password: SMTP_PASSWORD,
-            from: 'apiops@example.test',
+            from: 'apiops <apiops@example.test>',
           },
         },
       },
@@ -179,7 +136,7 @@ describe('console: notification settings', () => {
       notifications: {
         email: {
           host: '127.0.0.1',
-          port: portOf(smtp.server),
+          port: smtp.port,
           security: 'none',
           username: 'mailer',
           from: 'alerts@example.test',
@@ -188,14 +145,28 @@ describe('console: notification settings', () => {
     })
     expect((await serverNotifications()).value.email).toMatchObject({ passwordSet: true })
 
-    // A test email, through the sink, with the stored password.
+    // A test email, through the sink with the stored password, to the administrator's own address.
     await section.getByRole('button', { name: 'Send test email' }).click()
     await section
       .getByRole('status')
-      .getByText(/^Test email delivered\./)
+      .getByText('Test email: delivered to root@example.test.')
       .waitFor()
-    expect(mails).toHaveLength(1)
-    expect(mails[0]).toMatchObject({ from: 'alerts@example.test', user: 'mailer' })
+    expect(smtp.mails).toHaveLength(1)
+    expect(smtp.mails[0]).toMatchObject({
+      from: 'alerts@example.test',
+      to: ['root@example.test'],
+      user: 'mailer',
+      subject: 'apiops: test notification',
+    })
+
+    // No login any more: the stored password goes with it.
+    await email.getByLabel(/Username/).fill('')
+    await email.getByRole('button', { name: 'Apply email settings' }).click()
+    await expect.poll(() => details.textContent()).toMatch(/no login, password not set/)
+    expect(patches[2]).toMatchObject({
+      notifications: { email: { username: null, password: null } },
+    })
+    await email.getByLabel('Password').waitFor()
     expect(realProblems(w)).toEqual([])
   })
 
@@ -204,25 +175,40 @@ describe('console: notification settings', () => {
     const { page } = w
     const section = await openNotifications(page)
     const details = section.locator('dl')
-    const hook = section.getByRole('form', { name: 'Webhook' })
-    await hook.getByLabel('Webhook URL').fill('hooks.example.test/x')
-    await hook.getByRole('button', { name: 'Apply webhook settings' }).click()
-    await hook.getByText(/starting with https:\/\/ or http:\/\//).waitFor()
-    const url = `http://127.0.0.1:${portOf(hooks)}/apiops-alerts`
-    await hook.getByLabel('Webhook URL').fill(url)
-    await hook.getByLabel('Signing secret').fill(HOOK_SECRET)
-    await hook.getByRole('button', { name: 'Apply webhook settings' }).click()
+    const form = section.getByRole('form', { name: 'Webhook' })
+    const url = form.getByLabel('Webhook URL')
+    await url.fill('hooks.example.test/x')
+    await form.getByRole('button', { name: 'Apply webhook settings' }).click()
+    await form.getByText(/starting with https:\/\/ or http:\/\//).waitFor()
+    await url.fill(hook.url)
+    await form.getByLabel('Signing secret').fill('too-short')
+    await form.getByRole('button', { name: 'Apply webhook settings' }).click()
+    await form.getByText('Use at least 16 characters for the signing secret.').waitFor()
+    await form.getByLabel('Signing secret').fill(HOOK_SECRET)
+    await form.getByRole('button', { name: 'Apply webhook settings' }).click()
     await section.getByRole('status').getByText('Saved the webhook.').waitFor()
-    await expect.poll(() => details.textContent()).toContain(`${url}, secret set`)
-    expect(await pageHolds(w, HOOK_SECRET)).toBe(false)
-    expect((await serverNotifications()).text).not.toContain(HOOK_SECRET)
 
+    // The URL is a credential: only its origin comes back, the rest masked; the secret never.
+    const origin = new URL(hook.url).origin
+    await expect.poll(() => details.textContent()).toMatch(/, secret set/)
+    const masked = await url.inputValue()
+    expect(masked.startsWith(`${origin}/`)).toBe(true)
+    expect(await details.textContent()).toContain(`${masked}, secret set`)
+    const path = new URL(hook.url).pathname
+    expect(await pageHolds(w, path)).toBe(false)
+    expect(await pageHolds(w, HOOK_SECRET)).toBe(false)
+    const shown = (await serverNotifications()).text
+    expect(shown).not.toContain(HOOK_SECRET)
+    expect(shown).not.toContain(path)
+
+    // Applying it again as shown keeps the stored URL and secret: the test still arrives, signed.
+    await form.getByRole('button', { name: 'Apply webhook settings' }).click()
+    await section.getByRole('status').getByText('Saved the webhook.').waitFor()
     await section.getByRole('button', { name: 'Send test webhook' }).click()
-    await section
-      .getByRole('status')
-      .getByText(/^Test webhook delivered\./)
-      .waitFor()
-    expect(calls).toHaveLength(1)
+    await section.getByRole('status').getByText(`Test webhook: delivered to ${origin}.`).waitFor()
+    expect(hook.hooks).toHaveLength(1)
+    expect(hook.hooks[0]?.json.event).toBe('notification.test')
+    expect(hook.hooks[0]?.headers['x-apiops-signature']).toMatch(/./)
 
     // Remove the webhook: asked first; the email channel stays.
     await section.getByRole('button', { name: 'Remove webhook' }).click()
@@ -232,7 +218,7 @@ describe('console: notification settings', () => {
     await expect.poll(() => details.textContent()).toMatch(/Webhook\s*Not configured/)
     const held = (await serverNotifications()).value
     expect(held.webhook).toBeNull()
-    expect(held.email).toMatchObject({ passwordSet: true })
+    expect(held.email).toMatchObject({ host: '127.0.0.1', from: 'alerts@example.test' })
 
     await section.getByRole('button', { name: 'Remove all channels' }).click()
     await page

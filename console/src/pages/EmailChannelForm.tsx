@@ -48,8 +48,11 @@ function parseEmail(draft: EmailDraft): { value: EmailChannelInput } | Problem {
     return { field: 'username', error: 'Enter the username that goes with the password.' }
   }
   const from = draft.from.trim()
-  if (!/^[^\s@]+@[^\s@]+$/.test(from)) {
-    return { field: 'from', error: 'Enter the sender address, such as apiops@example.com.' }
+  if (!/^[^@]+@[^@]+$/.test(from)) {
+    return {
+      field: 'from',
+      error: 'Enter the sender address, such as apiops@example.com or apiops <apiops@example.com>.',
+    }
   }
   return {
     value: {
@@ -57,7 +60,8 @@ function parseEmail(draft: EmailDraft): { value: EmailChannelInput } | Problem {
       port,
       security: draft.security,
       username: username || null,
-      ...(draft.password ? { password: draft.password } : {}),
+      // No login, no password: a stored one goes too.
+      ...(draft.password ? { password: draft.password } : username ? {} : { password: null }),
       from,
     },
   }
@@ -71,7 +75,7 @@ export function TextField(props: {
   onChange(value: string): void
   error?: string | undefined
   hint?: string | undefined
-  type?: 'text' | 'password' | 'url' | 'email'
+  type?: 'text' | 'password' | 'url'
   inputMode?: HTMLAttributes<HTMLInputElement>['inputMode']
 }) {
   const errorId = `${props.id}-error`
@@ -168,7 +172,6 @@ export function EmailChannelForm(props: {
       <TextField
         id={idOf('from')}
         label="From address"
-        type="email"
         value={draft.from}
         onChange={(from) => edit({ from })}
         error={errorOf('from')}

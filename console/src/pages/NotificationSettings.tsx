@@ -11,6 +11,7 @@ import {
   type NotificationsChange,
   type NotificationsSettingView,
   SECURITY_LABEL,
+  WEBHOOK_SECRET_MIN,
   type WebhookChannelView,
 } from '../notifications.ts'
 import { ChannelButtons, EmailChannelForm, TextField } from './EmailChannelForm.tsx'
@@ -56,9 +57,9 @@ function useNotificationActions(settings: Loaded<RuntimeSettings>) {
   const test = (channel: Channel) =>
     run(async () => {
       const result = await api.testNotification(channel)
-      const what = channel === 'email' ? 'Test email' : 'Test webhook'
-      if (result.delivered) setNotice(`${what} delivered. ${result.detail}`)
-      else setError(`${what} not delivered: ${result.detail}`)
+      const words = `${channel === 'email' ? 'Test email' : 'Test webhook'}: ${result.detail}.`
+      if (result.delivered) setNotice(words)
+      else setError(words)
     })
 
   function ask(
@@ -138,7 +139,8 @@ export function NotificationSettings(props: { settings: Loaded<RuntimeSettings> 
       <h2 id="notifications-heading">Notifications</h2>
       <p className="section-text">
         Where token expiry reminders and canary token alerts go: by email through an SMTP server, to
-        a webhook, or both. A test message shows whether a channel works.
+        a webhook, or both. A test message shows whether a channel works; a test email goes to your
+        own email address.
       </p>
       <Notice>{actions.notice}</Notice>
       <ErrorMessage>{actions.error}</ErrorMessage>
@@ -168,12 +170,26 @@ export function NotificationSettings(props: { settings: Loaded<RuntimeSettings> 
   )
 }
 
+/** What is wrong with a typed webhook, field by field; null when nothing is. */
+function webhookProblem(url: string, secret: string) {
+  if (!/^https?:\/\/\S+$/.test(url)) {
+    return { field: 'url', error: 'Enter the address to call, starting with https:// or http://.' }
+  }
+  if (secret && secret.length < WEBHOOK_SECRET_MIN) {
+    return {
+      field: 'secret',
+      error: `Use at least ${WEBHOOK_SECRET_MIN} characters for the signing secret.`,
+    }
+  }
+  return null
+}
+
 /** The webhook: a URL, and a secret that signs each call (write-only). */
 function WebhookForm(props: { view: WebhookChannelView | null; actions: NotificationActions }) {
   const { view, actions } = props
   const [url, setUrl] = useState(view?.url ?? '')
   const [secret, setSecret] = useState('')
-  const [urlError, setUrlError] = useState<string | undefined>()
+  const [errors, setErrors] = useState<{ url?: string; secret?: string }>({})
   const id = useId()
 
   useEffect(() => {
@@ -184,9 +200,9 @@ function WebhookForm(props: { view: WebhookChannelView | null; actions: Notifica
   async function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
     const typed = url.trim()
-    const bad = !/^https?:\/\/\S+$/.test(typed)
-    setUrlError(bad ? 'Enter the address to call, starting with https:// or http://.' : undefined)
-    if (bad) return document.getElementById(`${id}-url`)?.focus()
+    const problem = webhookProblem(typed, secret)
+    setErrors(problem ? { [problem.field]: problem.error } : {})
+    if (problem) return document.getElementById(`${id}-${problem.field}`)?.focus()
     await actions.save(
       { webhook: { url: typed, ...(secret ? { secret } : {}) } },
       'Saved the webhook.',
@@ -204,7 +220,12 @@ function WebhookForm(props: { view: WebhookChannelView | null; actions: Notifica
         type="url"
         value={url}
         onChange={setUrl}
-        error={urlError}
+        error={errors.url}
+        hint={
+          view
+            ? 'The URL in force is a credential: only its origin is shown, the rest masked. Leave it as it is to keep that URL, or enter a new one.'
+            : undefined
+        }
       />
       <TextField
         id={`${id}-secret`}
@@ -212,10 +233,11 @@ function WebhookForm(props: { view: WebhookChannelView | null; actions: Notifica
         type="password"
         value={secret}
         onChange={setSecret}
+        error={errors.secret}
         hint={
           view?.secretSet
             ? 'A secret is set; it is never shown. Leave this empty to keep it.'
-            : 'No secret is set.'
+            : `No secret is set: calls are not signed. At least ${WEBHOOK_SECRET_MIN} characters.`
         }
       />
       <ChannelButtons channel="webhook" configured={view !== null} actions={actions} />
