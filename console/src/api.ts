@@ -3,14 +3,11 @@
  * the CSRF token on every unsafe call, and error bodies turned into messages.
  * The CSRF token lives in memory (the session held in React state), never in storage.
  */
+import { myTokenCalls } from './my-tokens-api.ts'
+import { type NotificationsSettingView, notificationCalls } from './notifications.ts'
 import type { CredentialAccess, CredentialView, ProxyPolicies } from './policies.ts'
 import type { ProxySummary, ProxyView, TrafficOfProxy } from './proxies.ts'
-import {
-  type PolicySettingView,
-  type SettingsChange,
-  type TokenPolicy,
-  tokenLists,
-} from './token-policy.ts'
+import { type PolicySettingView, type SettingsChange, tokenLists } from './token-policy.ts'
 
 export const ROLES = [
   'ROLE_MANAGE_PROXIES',
@@ -58,6 +55,8 @@ export interface TokenView {
   lastUsedFrom: string | null
   revokedAt: string | null
   status: TokenStatus
+  /** The token this one was rotated into; it stays active until expiresAt (its grace's end). */
+  rotatedTo?: string | null
   /** What narrows the token below its owner; null parts are not narrowed. */
   limits?: {
     roles: string[] | null
@@ -182,6 +181,8 @@ export interface RuntimeSettings {
   /** Requests per minute per API token; 0 for no limit. */
   tokenRateLimit: SettingView
   tokenLifetimePolicy: PolicySettingView
+  /** Absent from a server older than the notification channels. */
+  notifications?: NotificationsSettingView
 }
 
 /** "?a=1&b=2" from the fields that are set, or "" when none is. */
@@ -331,12 +332,7 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
   return {
     logout: () => call<unknown>('DELETE', '/apiops/session/', { csrfToken }),
     me: () => send<Me>('GET', '/apiops/me/'),
-    /** My tokens; the token endpoint's short-lived ones only when asked for. */
-    myTokens: (shortLived = false) => tokenLists(list, '/apiops/me/tokens/', shortLived),
-    tokenPolicy: () => send<TokenPolicy>('GET', '/apiops/me/token-policy/'),
-    createToken: (name: string, expiresAt: string | null, limits: TokenLimitsInput = {}) =>
-      send<IssuedToken>('POST', '/apiops/me/tokens/', { name, expiresAt, ...limits }),
-    revokeMyToken: (id: string) => send<TokenView>('DELETE', `/apiops/me/tokens/${seg(id)}/`),
+    ...myTokenCalls(send, list),
     changeMyPassword: (currentPassword: string, newPassword: string, revokeTokens: boolean) =>
       send<PasswordChange>('PUT', '/apiops/me/password/', {
         currentPassword,
@@ -387,6 +383,7 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
     /** null returns a setting to its default (the environment's value). */
     updateSettings: (change: SettingsChange) =>
       send<RuntimeSettings>('PATCH', '/apiops/settings/', change),
+    ...notificationCalls(send),
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AuditOutcome, TokenSource, TokenStatus } from './api.ts'
+import { now as clockNow } from './clock.ts'
 
 /** Dates and times in the reader's own locale and time zone. */
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
@@ -35,7 +36,7 @@ export function isoDay(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
 }
 
-export function tomorrow(now = new Date()): string {
+export function tomorrow(now = clockNow()): string {
   return isoDay(new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1))
 }
 
@@ -50,6 +51,13 @@ export function shortTokenId(id: string): string {
 /** A UTC calendar day in the reader's format ("Dec 15, 2026"), whatever their time zone. */
 const utcDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' })
 
+/** Whether a token's expiry is a calendar day ("valid through"): midnight UTC after it. */
+function isDayExpiry(at: Date): boolean {
+  return at.getUTCHours() === 0 && at.getUTCMinutes() === 0 && at.getUTCSeconds() === 0
+}
+
+const DAY_MS = 86_400_000
+
 /**
  * A token's expiry in words. A calendar-date expiry (the server stores midnight UTC after
  * the chosen day) reads "valid through Dec 15, 2026 (UTC)", naming the last day it works;
@@ -58,14 +66,33 @@ const utcDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZon
 export function formatExpiry(iso: string | null): string {
   if (iso === null) return 'Never expires'
   const at = new Date(iso)
-  if (at.getUTCHours() === 0 && at.getUTCMinutes() === 0 && at.getUTCSeconds() === 0) {
-    return `valid through ${utcDay.format(new Date(at.getTime() - 86_400_000))} (UTC)`
+  if (isDayExpiry(at)) {
+    return `valid through ${utcDay.format(new Date(at.getTime() - DAY_MS))} (UTC)`
   }
   return `expires ${formatDateTime(iso)}`
 }
 
+/**
+ * "Expires today", "Expires tomorrow", "Expires in 3 days": how soon, in whole calendar
+ * days. A "valid through" token counts to its last UTC day (as its date reads); any other
+ * instant counts in the reader's own days.
+ */
+export function expiresIn(iso: string, now: Date): string {
+  const at = new Date(iso)
+  const days = isDayExpiry(at)
+    ? utcDayNumber(new Date(at.getTime() - DAY_MS)) - utcDayNumber(now)
+    : localDayNumber(at) - localDayNumber(now)
+  if (days <= 0) return 'Expires today'
+  return days === 1 ? 'Expires tomorrow' : `Expires in ${days} days`
+}
+
+/** Calendar days since 1970, by UTC or by the reader's own calendar. */
+const utcDayNumber = (d: Date) =>
+  Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) / DAY_MS
+const localDayNumber = (d: Date) => Date.UTC(d.getFullYear(), d.getMonth(), d.getDate()) / DAY_MS
+
 /** Today in UTC plus some days, as YYYY-MM-DD: the token works through that whole UTC day. */
-export function utcDayFromNow(days: number, now = new Date()): string {
+export function utcDayFromNow(days: number, now = clockNow()): string {
   return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10)
 }
 

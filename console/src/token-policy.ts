@@ -1,4 +1,5 @@
 import type { Role, SettingSource, TokenView } from './api.ts'
+import type { NotificationsChange } from './notifications.ts'
 
 /*
  * The token lifetime policy as the console reads and changes it, and the token lists
@@ -31,6 +32,7 @@ export interface TokenPolicy extends TokenLifetimePolicy {
 export interface SettingsChange {
   tokenRateLimit?: number | null
   tokenLifetimePolicy?: Partial<TokenLifetimePolicy> | null
+  notifications?: NotificationsChange
 }
 
 /**

@@ -12,10 +12,10 @@ import { freshStore, PASSWORD, testConfig } from '../helpers.ts'
 /**
  * A real server for the browser: the app as `apiops serve` builds it, over a fresh
  * in-memory SQLite database, on the real clock, listening on a free loopback port,
- * serving the built console.
+ * serving the built console. `env` adds settings (APIOPS_...) to the test's own.
  */
-export async function startServer() {
-  const config = testConfig()
+export async function startServer(env: Record<string, string> = {}) {
+  const config = testConfig(env)
   const store = await freshStore('sqlite')
   const keys = buildKeyRing(config.secretKey as Buffer, config.previousSecretKeys)
   const events = createLocalBus()

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { launchChromium, logIn, openPage, realProblems, type Watched } from './chromium.ts'
+import { launchChromium, openPage, realProblems, type Watched } from './chromium.ts'
+import { myProfile as signedInProfile } from './profile.ts'
 import { startServer, type TestServer } from './server.ts'
 
 /**
@@ -27,11 +28,7 @@ async function open() {
   return watched
 }
 
-async function myProfile(page: Page, username: string) {
-  await logIn(page, server.url, username, '/profile')
-  await page.getByRole('heading', { level: 1, name: 'My Profile' }).waitFor()
-  return page.getByRole('region', { name: 'Personal API Access Tokens' })
-}
+const myProfile = (page: Page, username: string) => signedInProfile(page, server.url, username)
 
 /** A fresh user, signed in on My Profile in a page of their own. */
 async function newUserOnProfile(username: string) {

@@ -1,4 +1,4 @@
-import type { Browser, Locator } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   launchChromium,
@@ -10,6 +10,7 @@ import {
   type Watched,
   webStorage,
 } from './chromium.ts'
+import { finishReveal } from './profile.ts'
 import { PASSWORD, startServer, type TestServer } from './server.ts'
 
 /**
@@ -34,13 +35,6 @@ async function open(options: Parameters<typeof openPage>[1] = {}) {
   const watched = await openPage(browser, options)
   opened.push(watched)
   return watched
-}
-
-/** The reveal closes only once the user says they copied the token. */
-async function finishReveal(reveal: Locator) {
-  await reveal.getByLabel('I have copied this token').check()
-  await reveal.getByRole('button', { name: 'Done' }).click()
-  await reveal.waitFor({ state: 'detached' })
 }
 
 async function goToMyProfile(w: Watched) {

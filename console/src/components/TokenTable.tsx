@@ -1,23 +1,31 @@
 import { type ReactNode, useId } from 'react'
 import type { TokenLimitsInput, TokenView } from '../api.ts'
-import { formatExpiry, SOURCE_LABEL, shortTokenId } from '../format.ts'
+import { now } from '../clock.ts'
+import { expiresSoon, soonFirst } from '../expiring.ts'
+import { expiresIn, formatExpiry, formatTime, SOURCE_LABEL, shortTokenId } from '../format.ts'
 import { DateTime, EmptyState, StatusBadge } from './ui.tsx'
 
 /**
  * A user's tokens in two tables, the live ones first and the revoked and expired ones
- * apart, with the switch that adds the token endpoint's short-lived tokens.
+ * apart, with the switch that adds the token endpoint's short-lived tokens. Among the
+ * live ones, those expiring within 7 days come first, marked.
  */
 export function TokenSections(props: {
   tokens: TokenView[]
   caption: string
   onRevoke?: (token: TokenView) => void
+  /** Offers Rotate on each active token not yet rotated (My Profile). */
+  onRotate?: (token: TokenView) => void
   shortLived: boolean
   onShortLived(show: boolean): void
   /** Shown when there is no token at all. */
   empty: ReactNode
 }) {
   const ids = { active: useId(), inactive: useId(), hint: useId() }
-  const active = props.tokens.filter((t) => t.status === 'active')
+  const active = soonFirst(
+    props.tokens.filter((t) => t.status === 'active'),
+    now(),
+  )
   const inactive = props.tokens.filter((t) => t.status !== 'active')
   return (
     <>
@@ -62,8 +70,15 @@ export function TokenSections(props: {
   )
 }
 
-const revoker = (props: { onRevoke?: (token: TokenView) => void }) =>
-  props.onRevoke ? { onRevoke: props.onRevoke } : {}
+type Actions = {
+  onRevoke?: ((token: TokenView) => void) | undefined
+  onRotate?: ((token: TokenView) => void) | undefined
+}
+
+const revoker = (props: Actions): Actions => ({
+  ...(props.onRevoke ? { onRevoke: props.onRevoke } : {}),
+  ...(props.onRotate ? { onRotate: props.onRotate } : {}),
+})
 
 /** A token's expiry in a table cell: "Never", "valid through ... (UTC)", or its instant. */
 export function Expiry(props: { iso: string | null }) {
@@ -71,6 +86,24 @@ export function Expiry(props: { iso: string | null }) {
   if (iso === null) return <span className="muted">Never</span>
   const text = formatExpiry(iso)
   return text.startsWith('valid through') ? <span>{text}</span> : <DateTime iso={iso} />
+}
+
+/**
+ * The mark of a token that stops within 7 days, in words (not colour alone): "Expires in
+ * 3 days", or, for one replaced by rotation, when its grace period ends.
+ */
+function SoonMark(props: { t: TokenView }) {
+  const { t } = props
+  if (t.expiresAt === null || !expiresSoon(t, now())) return null
+  return (
+    <span className="sub">
+      <span className="badge badge-warning badge-wrap">
+        {t.rotatedTo
+          ? `Rotated: ends at ${formatTime(t.expiresAt)} (grace)`
+          : expiresIn(t.expiresAt, now())}
+      </span>
+    </span>
+  )
 }
 
 /** A token's short id, monospace; the whole id on hover. */
@@ -83,11 +116,7 @@ export function ShortTokenId(props: { id: string }) {
 }
 
 /** Tokens as a table (cards on a phone); the secret is never here, only its metadata. */
-export function TokenTable(props: {
-  tokens: TokenView[]
-  caption: string
-  onRevoke?: (token: TokenView) => void
-}) {
+export function TokenTable(props: { tokens: TokenView[]; caption: string } & Actions) {
   return (
     <div className="table-wrap">
       <table className="table responsive">
@@ -111,7 +140,7 @@ export function TokenTable(props: {
         </thead>
         <tbody>
           {props.tokens.map((t) => (
-            <TokenRow key={t.id} t={t} onRevoke={props.onRevoke} />
+            <TokenRow key={t.id} t={t} onRevoke={props.onRevoke} onRotate={props.onRotate} />
           ))}
         </tbody>
       </table>
@@ -120,10 +149,11 @@ export function TokenTable(props: {
 }
 
 /** One token's row. */
-function TokenRow(props: { t: TokenView; onRevoke: ((token: TokenView) => void) | undefined }) {
+function TokenRow(props: { t: TokenView } & Actions) {
   const { t, onRevoke } = props
+  const soon = expiresSoon(t, now())
   return (
-    <tr className={t.status === 'active' ? undefined : 'row-dim'}>
+    <tr className={t.status !== 'active' ? 'row-dim' : soon ? 'row-attention' : undefined}>
       <th scope="row" data-label="Name" className="cell-name">
         {t.name}
       </th>
@@ -135,6 +165,7 @@ function TokenRow(props: { t: TokenView; onRevoke: ((token: TokenView) => void) 
       </td>
       <td data-label="Expires">
         <Expiry iso={t.expiresAt} />
+        <SoonMark t={t} />
       </td>
       <td data-label="Last used">
         {t.lastUsedAt ? (
@@ -156,21 +187,38 @@ function TokenRow(props: { t: TokenView; onRevoke: ((token: TokenView) => void) 
           </span>
         ) : null}
       </td>
-      {onRevoke ? (
-        <td data-label="" className="cell-actions">
-          {t.status === 'active' ? (
-            <button
-              type="button"
-              className="button button-small button-danger-outline"
-              aria-label={`Revoke ${t.name}`}
-              onClick={() => onRevoke?.(t)}
-            >
-              Revoke
-            </button>
-          ) : null}
-        </td>
-      ) : null}
+      {onRevoke ? <RowActions t={t} onRevoke={onRevoke} onRotate={props.onRotate} /> : null}
     </tr>
+  )
+}
+
+/** Rotate (a live token not yet rotated) and Revoke (any live token). */
+function RowActions(props: { t: TokenView; onRevoke(t: TokenView): void } & Actions) {
+  const { t, onRotate } = props
+  if (t.status !== 'active') return <td data-label="" className="cell-actions" />
+  return (
+    <td data-label="" className="cell-actions">
+      <div className="row-actions">
+        {onRotate && !t.rotatedTo ? (
+          <button
+            type="button"
+            className="button button-small"
+            aria-label={`Rotate ${t.name}`}
+            onClick={() => onRotate(t)}
+          >
+            Rotate
+          </button>
+        ) : null}
+        <button
+          type="button"
+          className="button button-small button-danger-outline"
+          aria-label={`Revoke ${t.name}`}
+          onClick={() => props.onRevoke(t)}
+        >
+          Revoke
+        </button>
+      </div>
+    </td>
   )
 }
 

@@ -1,10 +1,9 @@
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react'
-import { flushSync } from 'react-dom'
+import { type FormEvent, useId, useRef, useState } from 'react'
 import { ApiError, type IssuedToken } from '../api.ts'
 import { Modal } from '../components/Dialog.tsx'
+import { BearerHint, TokenReveal } from '../components/TokenReveal.tsx'
 import { ErrorMessage, FieldError } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
-import { formatExpiry, shortTokenId } from '../format.ts'
 import { useLoad } from '../hooks.ts'
 import {
   ExpirationFieldset,
@@ -27,7 +26,9 @@ import {
 export function CreateTokenDialog(props: { onClose(): void; onCreated(): void }) {
   const [issued, setIssued] = useState<IssuedToken | null>(null)
   return issued ? (
-    <TokenReveal issued={issued} onClose={props.onClose} />
+    <TokenReveal secret={issued} onClose={props.onClose}>
+      <BearerHint issued={issued} />
+    </TokenReveal>
   ) : (
     <CreateTokenForm
       onCancel={props.onClose}
@@ -155,88 +156,5 @@ function TokenNameField(props: { form: CreateTokenState }) {
       />
       <FieldError id={errorId} message={form.errors.name} />
     </div>
-  )
-}
-
-/**
- * The one showing of a new token. It stays open (Escape and clicks outside do nothing)
- * until the user says they copied it: closing it loses the token for good.
- */
-function TokenReveal(props: { issued: IssuedToken; onClose(): void }) {
-  const [copied, setCopied] = useState<'yes' | 'failed' | null>(null)
-  const [kept, setKept] = useState(false)
-  const fieldId = useId()
-  const warningId = useId()
-  const fieldRef = useRef<HTMLTextAreaElement>(null)
-  const onClose = useRef(props.onClose)
-  onClose.current = props.onClose
-
-  // Leaving the page ends the reveal too, so the back/forward cache cannot bring it back.
-  useEffect(() => {
-    const forget = () => flushSync(() => onClose.current())
-    window.addEventListener('pagehide', forget)
-    return () => window.removeEventListener('pagehide', forget)
-  }, [])
-
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(props.issued.token)
-      setCopied('yes')
-    } catch {
-      fieldRef.current?.select()
-      setCopied('failed')
-    }
-  }
-
-  const { issued } = props
-  return (
-    <Modal
-      title="Copy your new token"
-      onClose={props.onClose}
-      describedBy={warningId}
-      dismissible={kept}
-      wide
-    >
-      <p className="alert alert-warning" id={warningId}>
-        <strong>Copy this token now. It will not be shown again.</strong> Store it somewhere safe,
-        such as your CI system's secret store. If you lose it, revoke it and create a new one.
-      </p>
-      <div className="field">
-        <label htmlFor={fieldId}>Token “{issued.name}”</label>
-        <textarea
-          id={fieldId}
-          ref={fieldRef}
-          className="token-secret"
-          readOnly
-          rows={6}
-          value={issued.token}
-          spellCheck={false}
-          autoComplete="off"
-          onFocus={(e) => e.currentTarget.select()}
-        />
-      </div>
-      <p className="hint">
-        Send it as <code>Authorization: Bearer &lt;token&gt;</code>. Token id{' '}
-        <code className="mono">{shortTokenId(issued.id)}</code>: {formatExpiry(issued.expiresAt)}.
-      </p>
-      <div className="notice-region" role="status">
-        {copied === 'yes' ? <span className="copied">Copied to clipboard.</span> : null}
-        {copied === 'failed' ? (
-          <span className="field-error">Could not copy: the token is selected, press Ctrl+C.</span>
-        ) : null}
-      </div>
-      <label className="choice">
-        <input type="checkbox" checked={kept} onChange={(e) => setKept(e.target.checked)} />I have
-        copied this token
-      </label>
-      <div className="modal-actions">
-        <button type="button" className="button button-primary" onClick={copy} data-autofocus>
-          Copy
-        </button>
-        <button type="button" className="button" onClick={props.onClose} disabled={!kept}>
-          Done
-        </button>
-      </div>
-    </Modal>
   )
 }

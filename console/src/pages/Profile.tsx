@@ -14,8 +14,10 @@ import {
 import { useSignedIn } from '../context.ts'
 import { type Loaded, useLoad } from '../hooks.ts'
 import { paths, replacePath } from '../router.ts'
+import { CanaryTokens } from './CanaryTokens.tsx'
 import { ChangePassword } from './ChangePassword.tsx'
 import { CreateTokenDialog } from './CreateTokenDialog.tsx'
+import { RotateTokenDialog } from './RotateTokenDialog.tsx'
 
 type Tab = 'tokens' | 'activity'
 const TABS: { id: Tab; label: string; path: string }[] = [
@@ -46,6 +48,7 @@ export function Profile(props: { tab: Tab }) {
         hidden={props.tab !== 'tokens'}
       >
         <MyTokensSection mine={mine} />
+        <CanaryTokens />
       </div>
 
       <div
@@ -63,6 +66,13 @@ export function Profile(props: { tab: Tab }) {
           onCreated={() => void tokens.reload()}
         />
       ) : null}
+      {mine.rotating ? (
+        <RotateTokenDialog
+          token={mine.rotating}
+          onClose={() => mine.setRotating(null)}
+          onRotated={mine.rotated}
+        />
+      ) : null}
       <ConfirmDialog request={mine.confirm} onDone={() => mine.setConfirm(null)} />
     </main>
   )
@@ -78,6 +88,7 @@ function useMyTokens() {
   // Only for the inactivity limit's sentence: without it (an older server) there is none.
   const policy = useLoad(() => api.tokenPolicy(), [api]).data
   const [creating, setCreating] = useState(false)
+  const [rotating, setRotating] = useState<TokenView | null>(null)
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null)
   const [notice, setNotice] = useState<string | null>(null)
 
@@ -105,6 +116,16 @@ function useMyTokens() {
     setCreating(true)
   }
 
+  function startRotating(token: TokenView) {
+    setNotice(null)
+    setRotating(token)
+  }
+
+  function rotated(fate: string) {
+    void tokens.reload()
+    setNotice(fate)
+  }
+
   return {
     tokens,
     shortLived,
@@ -113,6 +134,10 @@ function useMyTokens() {
     creating,
     setCreating,
     startCreating,
+    rotating,
+    setRotating,
+    startRotating,
+    rotated,
     confirm,
     setConfirm,
     notice,
@@ -204,6 +229,7 @@ function MyTokensSection(props: { mine: MyTokens }) {
           tokens={list}
           caption="My personal API access tokens"
           onRevoke={askRevoke}
+          onRotate={props.mine.startRotating}
           shortLived={props.mine.shortLived}
           onShortLived={props.mine.setShortLived}
         />

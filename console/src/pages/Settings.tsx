@@ -3,6 +3,7 @@ import { ApiError, messageOf, type SettingView } from '../api.ts'
 import { ErrorMessage, Loading, Notice } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
 import { useLoad } from '../hooks.ts'
+import { NotificationSettings } from './NotificationSettings.tsx'
 import { SetBy, TokenPolicySettings } from './TokenPolicySettings.tsx'
 
 /** What the server accepts for tokenRateLimit (src/settings/settings.service.ts). */
@@ -76,6 +77,7 @@ export function Settings() {
         ) : null}
       </section>
       <TokenPolicySettings settings={settings} />
+      <NotificationSettings settings={settings} />
     </main>
   )
 }
