@@ -13,15 +13,14 @@ export interface SunkMail {
 
 /** RFC 2047 encoded words (=?UTF-8?Q?...?=), as nodemailer writes a subject with quotes. */
 function decodeWords(header: string): string {
+  const bytes = (q: string) =>
+    q
+      .replace(/_/g, ' ')
+      .replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
   return header
     .replace(/\?=\s+=\?/g, '?==?')
     .replace(/=\?UTF-8\?Q\?(.*?)\?=/gi, (_, q: string) =>
-      Buffer.from(
-        q.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => `%${h}`),
-        'utf8',
-      )
-        .toString()
-        .replace(/%([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+      Buffer.from(bytes(q), 'latin1').toString('utf8'),
     )
 }
 
