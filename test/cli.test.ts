@@ -62,6 +62,19 @@ describe.each(dialects())(
       ])
     })
 
+    it('sets and clears where a user is told of expiring tokens', async () => {
+      const set = await cli(config, ['user', 'set-email', 'alice', 'alice@example.com'])
+      expect(set).toMatchObject({ code: 0, out: 'alice: alice@example.com\n' })
+      const list = JSON.parse((await cli(config, ['--json', 'user', 'list'])).out)
+      expect(list).toMatchObject([{ username: 'alice', email: 'alice@example.com' }])
+      const bad = await cli(config, ['user', 'set-email', 'alice', 'nope'])
+      expect(bad.code).toBe(1)
+      expect(bad.err).toMatch(/email must be an email address/)
+      expect((await cli(config, ['user', 'set-email', 'alice'])).err).toMatch(/--clear/)
+      const cleared = await cli(config, ['user', 'set-email', 'alice', '--clear'])
+      expect(cleared).toMatchObject({ code: 0, out: 'alice: no email address\n' })
+    })
+
     it('refuses bad input with a clear message and exit code 1', async () => {
       const weak = await cli(config, ['user', 'create', 'bob', '--password-stdin'], 'short\n')
       expect(weak.code).toBe(1)

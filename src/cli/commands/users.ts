@@ -1,9 +1,10 @@
 import type { Command } from 'commander'
+import { ApiError } from '../../errors.ts'
 import { resetPassword } from '../../identity/credentials/password-change.service.ts'
 import * as users from '../../identity/users/users.service.ts'
 import { type CliContext, table } from '../context.ts'
 
-const USER_COLUMNS = ['username', 'roles', 'enabled', 'createdAt']
+const USER_COLUMNS = ['username', 'roles', 'enabled', 'email', 'createdAt']
 
 export function registerUserCommands(program: Command, ctx: CliContext): void {
   const user = program.command('user').description('manage users')
@@ -12,6 +13,7 @@ export function registerUserCommands(program: Command, ctx: CliContext): void {
   userSetPassword(user, ctx)
   userEnableDisable(user, ctx)
   userRoles(user, ctx)
+  userEmail(user, ctx)
   userDelete(user, ctx)
 }
 
@@ -20,13 +22,15 @@ function userCreate(user: Command, { passwordOptions, withServices, password, pr
     user
       .command('create <username>')
       .description('create a user')
-      .option('--role <role...>', 'roles to grant (repeatable)', []),
+      .option('--role <role...>', 'roles to grant (repeatable)', [])
+      .option('--email <address>', 'where expiry reminders and canary alerts go'),
   ).action((username: string, opts) =>
     withServices(async (s) => {
       const created = await users.createUser(s, {
         username,
         password: await password(opts),
         roles: opts.role,
+        email: opts.email,
       })
       print(
         created,
@@ -105,6 +109,23 @@ function userRoles(user: Command, { withServices, print }: CliContext) {
       withServices(async (s) => {
         const u = await users.revokeRoles(s, username, roles)
         print(u, () => `${username} has ${u.roles.join(', ') || 'no roles'}\n`)
+      })(),
+    )
+}
+
+function userEmail(user: Command, { withServices, print }: CliContext) {
+  user
+    .command('set-email <username> [address]')
+    .description("set where a user's expiry reminders and canary alerts go")
+    .option('--clear', 'remove the address')
+    .action((username: string, address: string | undefined, opts: { clear?: boolean }) =>
+      withServices(async (s) => {
+        if ((address === undefined) === !opts.clear) {
+          throw new ApiError('invalid_request', 'Give an address, or --clear to remove it.')
+        }
+        const u = await users.setEmail(s, username, opts.clear ? null : (address as string))
+        print(u, () => `${username}: ${u.email ?? 'no email address'}
+`)
       })(),
     )
 }
