@@ -39,6 +39,12 @@ describe.each(dialects())('runtime settings: the per-token rate limit (%s)', (di
         updatedAt: null,
         updatedBy: null,
       },
+      notifications: {
+        value: { email: null, webhook: null },
+        source: 'default',
+        updatedAt: null,
+        updatedBy: null,
+      },
     })
   })
 
