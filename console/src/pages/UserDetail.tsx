@@ -203,7 +203,11 @@ function AccountCard(props: { u: UserView; subject: Subject; outcome: Outcome })
       {isSelf ? (
         <p className="hint">You cannot disable or delete the account you are using.</p>
       ) : null}
-      <EmailField owner="other" email={u.email} save={(email) => saveEmail(subject, email)} />
+      <EmailField
+        owner={isSelf ? 'self' : 'other'}
+        email={u.email}
+        save={(email) => saveEmail(subject, email)}
+      />
       <ResetPassword
         username={username}
         isSelf={isSelf}
