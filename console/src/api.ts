@@ -3,6 +3,7 @@
  * the CSRF token on every unsafe call, and error bodies turned into messages.
  * The CSRF token lives in memory (the session held in React state), never in storage.
  */
+import { emailCalls } from './email.ts'
 import { myTokenCalls } from './my-tokens-api.ts'
 import { type NotificationsSettingView, notificationCalls } from './notifications.ts'
 import type { CredentialAccess, CredentialView, ProxyPolicies } from './policies.ts'
@@ -40,6 +41,7 @@ export interface Me {
   username: string
   roles: Role[]
   projects: string[]
+  email: string | null
 }
 
 export type TokenSource = 'console' | 'api' | 'cli'
@@ -86,6 +88,7 @@ export interface UserView {
   enabled: boolean
   createdAt: string
   disabledAt: string | null
+  email: string | null
 }
 
 /** What a password change took with it (both 0 when the tokens and sessions were kept). */
@@ -332,6 +335,7 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
   return {
     logout: () => call<unknown>('DELETE', '/apiops/session/', { csrfToken }),
     me: () => send<Me>('GET', '/apiops/me/'),
+    ...emailCalls(send),
     ...myTokenCalls(send, list),
     changeMyPassword: (currentPassword: string, newPassword: string, revokeTokens: boolean) =>
       send<PasswordChange>('PUT', '/apiops/me/password/', {
@@ -346,8 +350,8 @@ export function createApi(csrfToken: string, onSessionEnded: () => void) {
 
     users: () => list<UserView>('/apiops/users/?size=1000'),
     user: (u: string) => send<UserView>('GET', `/apiops/users/${seg(u)}/`),
-    createUser: (username: string, password: string, roles: Role[]) =>
-      send<UserView>('POST', '/apiops/users/', { username, password, roles }),
+    createUser: (username: string, password: string, roles: Role[], email: string | null) =>
+      send<UserView>('POST', '/apiops/users/', { username, password, roles, email }),
     deleteUser: (u: string) => send<unknown>('DELETE', `/apiops/users/${seg(u)}/`),
     grantRoles: (u: string, roles: Role[]) =>
       send<UserView>('POST', `/apiops/users/${seg(u)}/roles/`, { roles }),

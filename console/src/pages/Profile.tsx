@@ -2,6 +2,7 @@ import { type KeyboardEvent, useRef, useState } from 'react'
 import type { Me, TokenView } from '../api.ts'
 import { AuditTable, Pager } from '../components/AuditTable.tsx'
 import { ConfirmDialog, type ConfirmRequest } from '../components/Dialog.tsx'
+import { EmailField } from '../components/EmailField.tsx'
 import { TokenSections } from '../components/TokenTable.tsx'
 import {
   DateTime,
@@ -146,7 +147,7 @@ function useMyTokens() {
 }
 
 function AccountSection(props: { me: Loaded<Me>; onPasswordChanged(): void }) {
-  const { session } = useSignedIn()
+  const { session, api } = useSignedIn()
   const { me } = props
   return (
     <section className="card" aria-labelledby="account-heading">
@@ -184,6 +185,13 @@ function AccountSection(props: { me: Loaded<Me>; onPasswordChanged(): void }) {
         </div>
       </dl>
       <ErrorMessage>{me.error}</ErrorMessage>
+      {me.data ? (
+        <EmailField
+          owner="self"
+          email={me.data.email}
+          save={async (email) => (await api.setMyEmail(email)).email}
+        />
+      ) : null}
       <ChangePassword onChanged={props.onPasswordChanged} />
     </section>
   )

@@ -1,6 +1,7 @@
 import { type ReactNode, useEffect, useState } from 'react'
 import { type Api, messageOf, type Role, type TokenView, type UserView } from '../api.ts'
 import { ConfirmDialog, type ConfirmRequest } from '../components/Dialog.tsx'
+import { EmailField } from '../components/EmailField.tsx'
 import { TokenSections } from '../components/TokenTable.tsx'
 import { DateTime, EmptyState, ErrorMessage, Link, Loading, Notice } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
@@ -202,6 +203,11 @@ function AccountCard(props: { u: UserView; subject: Subject; outcome: Outcome })
       {isSelf ? (
         <p className="hint">You cannot disable or delete the account you are using.</p>
       ) : null}
+      <EmailField
+        owner={isSelf ? 'self' : 'other'}
+        email={u.email}
+        save={(email) => saveEmail(subject, email)}
+      />
       <ResetPassword
         username={username}
         isSelf={isSelf}
@@ -280,6 +286,12 @@ function UserTokensCard(props: { subject: Subject; outcome: Outcome }) {
       )}
     </section>
   )
+}
+
+async function saveEmail({ api, username, user }: Subject, email: string | null) {
+  const saved = await api.setUserEmail(username, email)
+  await user.reload()
+  return saved.email
 }
 
 async function enable({ api, username, user }: Subject): Promise<string> {

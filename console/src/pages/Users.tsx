@@ -1,5 +1,5 @@
 import { type FormEvent, useId, useState } from 'react'
-import { ApiError, ROLE_DESCRIPTIONS, ROLES, type Role } from '../api.ts'
+import { ApiError, ROLE_DESCRIPTIONS, ROLES, type Role, type UserView } from '../api.ts'
 import { Modal } from '../components/Dialog.tsx'
 import {
   DateTime,
@@ -45,39 +45,7 @@ export function Users() {
         ) : list.length === 0 && !users.error ? (
           <EmptyState title="No users yet" />
         ) : (
-          <div className="table-wrap">
-            <table className="table responsive">
-              <caption className="visually-hidden">Users</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Username</th>
-                  <th scope="col">Roles</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.map((u) => (
-                  <tr key={u.id}>
-                    <th scope="row" data-label="Username" className="cell-name">
-                      <Link to={paths.user(u.username)}>{u.username}</Link>
-                    </th>
-                    <td data-label="Roles">
-                      <RoleBadges roles={u.roles} />
-                    </td>
-                    <td data-label="Status">
-                      <span className={`badge ${u.enabled ? 'badge-active' : 'badge-revoked'}`}>
-                        {u.enabled ? 'Enabled' : 'Disabled'}
-                      </span>
-                    </td>
-                    <td data-label="Created">
-                      <DateTime iso={u.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <UsersTable users={list} />
         )}
       </section>
       {creating ? (
@@ -91,6 +59,48 @@ export function Users() {
         />
       ) : null}
     </main>
+  )
+}
+
+function UsersTable(props: { users: readonly UserView[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="table responsive">
+        <caption className="visually-hidden">Users</caption>
+        <thead>
+          <tr>
+            <th scope="col">Username</th>
+            <th scope="col">Email</th>
+            <th scope="col">Roles</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.users.map((u) => (
+            <tr key={u.id}>
+              <th scope="row" data-label="Username" className="cell-name">
+                <Link to={paths.user(u.username)}>{u.username}</Link>
+              </th>
+              <td data-label="Email" className="break">
+                {u.email ?? <span className="muted">None</span>}
+              </td>
+              <td data-label="Roles">
+                <RoleBadges roles={u.roles} />
+              </td>
+              <td data-label="Status">
+                <span className={`badge ${u.enabled ? 'badge-active' : 'badge-revoked'}`}>
+                  {u.enabled ? 'Enabled' : 'Disabled'}
+                </span>
+              </td>
+              <td data-label="Created">
+                <DateTime iso={u.createdAt} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   )
 }
 
@@ -128,7 +138,7 @@ export function RoleCheckboxes(props: {
   )
 }
 
-type NewUserErrors = { username?: string; password?: string; form?: string }
+type NewUserErrors = { username?: string; password?: string; email?: string; form?: string }
 
 /** What the form can tell before asking the server (which checks again). */
 function checkNewUser(username: string, password: string): NewUserErrors {
@@ -142,7 +152,12 @@ function checkNewUser(username: string, password: string): NewUserErrors {
 
 function newUserErrorsOf(e: unknown): NewUserErrors {
   if (!(e instanceof ApiError)) return { form: 'Something went wrong. Try again.' }
-  return { username: e.forField('username'), password: e.forField('password'), form: e.message }
+  return {
+    username: e.forField('username'),
+    password: e.forField('password'),
+    email: e.forField('email'),
+    form: e.message,
+  }
 }
 
 function CreateUserDialog(props: { onClose(): void; onCreated(username: string): void }) {
@@ -150,6 +165,7 @@ function CreateUserDialog(props: { onClose(): void; onCreated(username: string):
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [roles, setRoles] = useState<Role[]>([])
+  const [email, setEmail] = useState('')
   const [errors, setErrors] = useState<NewUserErrors>({})
   const [busy, setBusy] = useState(false)
   const ids = { u: useId(), p: useId(), ue: useId(), pe: useId(), ph: useId() }
@@ -161,7 +177,7 @@ function CreateUserDialog(props: { onClose(): void; onCreated(username: string):
     if (found.username || found.password) return
     setBusy(true)
     try {
-      await api.createUser(username, password, roles)
+      await api.createUser(username, password, roles, email.trim() || null)
       props.onCreated(username)
     } catch (e) {
       setErrors(newUserErrorsOf(e))
@@ -203,8 +219,9 @@ function CreateUserDialog(props: { onClose(): void; onCreated(username: string):
           </p>
           <FieldError id={ids.pe} message={errors.password} />
         </div>
+        <NewUserEmail value={email} onChange={setEmail} error={errors.email} />
         <RoleCheckboxes legend="Roles" value={roles} onChange={setRoles} />
-        {errors.form && !errors.username && !errors.password ? (
+        {errors.form && !errors.username && !errors.password && !errors.email ? (
           <ErrorMessage>{errors.form}</ErrorMessage>
         ) : null}
         <div className="modal-actions">
@@ -217,5 +234,34 @@ function CreateUserDialog(props: { onClose(): void; onCreated(username: string):
         </div>
       </form>
     </Modal>
+  )
+}
+
+/** Optional: where the new user's expiry reminders and canary alerts go. */
+function NewUserEmail(props: {
+  value: string
+  onChange(value: string): void
+  error: string | undefined
+}) {
+  const ids = { input: useId(), hint: useId(), error: useId() }
+  return (
+    <div className="field">
+      <label htmlFor={ids.input}>Email (optional)</label>
+      <input
+        id={ids.input}
+        type="email"
+        value={props.value}
+        autoComplete="off"
+        spellCheck={false}
+        aria-invalid={props.error ? true : undefined}
+        aria-describedby={props.error ? `${ids.error} ${ids.hint}` : ids.hint}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      <p className="hint" id={ids.hint}>
+        Where reminders before their tokens expire and canary alerts go. They can change it on My
+        Profile.
+      </p>
+      <FieldError id={ids.error} message={props.error} />
+    </div>
   )
 }
