@@ -114,3 +114,22 @@ function ConfirmModal(props: { request: ConfirmRequest; onDone(): void }) {
     </Modal>
   )
 }
+
+/** A form dialog's Cancel and submit buttons; the submit one says so while it works. */
+export function FormActions(props: {
+  onCancel: () => void
+  busy: boolean
+  label: string
+  busyLabel: string
+}) {
+  return (
+    <div className="modal-actions">
+      <button type="button" className="button" onClick={props.onCancel}>
+        Cancel
+      </button>
+      <button type="submit" className="button button-primary" disabled={props.busy}>
+        {props.busy ? props.busyLabel : props.label}
+      </button>
+    </div>
+  )
+}

@@ -1,6 +1,6 @@
 import { type FormEvent, useId, useRef, useState } from 'react'
 import { ApiError, messageOf } from '../api.ts'
-import { Modal } from '../components/Dialog.tsx'
+import { FormActions, Modal } from '../components/Dialog.tsx'
 import { TokenReveal } from '../components/TokenReveal.tsx'
 import { ErrorMessage, FieldError } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
@@ -84,14 +84,7 @@ function CanaryForm(props: { onCancel(): void; onCreated(canary: IssuedCanary): 
           <FieldError id={ids.error} message={nameError} />
         </div>
         <ErrorMessage>{error}</ErrorMessage>
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={props.onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create'}
-          </button>
-        </div>
+        <FormActions onCancel={props.onCancel} busy={busy} label="Create" busyLabel="Creating…" />
       </form>
     </Modal>
   )

@@ -1,6 +1,6 @@
 import { type FormEvent, useId, useRef, useState } from 'react'
 import { ApiError, type IssuedToken } from '../api.ts'
-import { Modal } from '../components/Dialog.tsx'
+import { FormActions, Modal } from '../components/Dialog.tsx'
 import { BearerHint, TokenReveal } from '../components/TokenReveal.tsx'
 import { ErrorMessage, FieldError } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
@@ -122,14 +122,7 @@ function CreateTokenForm(props: { onCancel(): void; onCreated(token: IssuedToken
         {errors.form && !errors.name && !errors.date ? (
           <ErrorMessage>{errors.form}</ErrorMessage>
         ) : null}
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={props.onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create'}
-          </button>
-        </div>
+        <FormActions onCancel={props.onCancel} busy={busy} label="Create" busyLabel="Creating…" />
       </form>
     </Modal>
   )

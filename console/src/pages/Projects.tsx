@@ -1,6 +1,6 @@
 import { type FormEvent, useId, useState } from 'react'
 import { ApiError, type Project } from '../api.ts'
-import { ConfirmDialog, type ConfirmRequest, Modal } from '../components/Dialog.tsx'
+import { ConfirmDialog, type ConfirmRequest, FormActions, Modal } from '../components/Dialog.tsx'
 import { DateTime, EmptyState, ErrorMessage, Link, Loading, Notice } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
 import { useLoad } from '../hooks.ts'
@@ -185,14 +185,12 @@ function CreateProjectDialog(props: { onClose(): void; onCreated(name: string): 
           />
         </div>
         {errors.form && !errors.name ? <ErrorMessage>{errors.form}</ErrorMessage> : null}
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create Project'}
-          </button>
-        </div>
+        <FormActions
+          onCancel={props.onClose}
+          busy={busy}
+          label="Create Project"
+          busyLabel="Creating…"
+        />
       </form>
     </Modal>
   )

@@ -1,7 +1,7 @@
 import { type FormEvent, type RefObject, useId, useRef, useState } from 'react'
 import { type IssuedToken, messageOf, type TokenView } from '../api.ts'
 import { now } from '../clock.ts'
-import { Modal } from '../components/Dialog.tsx'
+import { FormActions, Modal } from '../components/Dialog.tsx'
 import { BearerHint, TokenReveal } from '../components/TokenReveal.tsx'
 import { ErrorMessage, FieldError } from '../components/ui.tsx'
 import { useSignedIn } from '../context.ts'
@@ -118,14 +118,12 @@ function RotateForm(props: {
         </p>
         <GraceFieldset draft={draft} />
         <ErrorMessage>{error}</ErrorMessage>
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={props.onCancel}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Rotating…' : 'Rotate token'}
-          </button>
-        </div>
+        <FormActions
+          onCancel={props.onCancel}
+          busy={busy}
+          label="Rotate token"
+          busyLabel="Rotating…"
+        />
       </form>
     </Modal>
   )

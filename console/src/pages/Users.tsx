@@ -1,6 +1,6 @@
 import { type FormEvent, useId, useState } from 'react'
 import { ApiError, ROLE_DESCRIPTIONS, ROLES, type Role, type UserView } from '../api.ts'
-import { Modal } from '../components/Dialog.tsx'
+import { FormActions, Modal } from '../components/Dialog.tsx'
 import {
   DateTime,
   EmptyState,
@@ -224,14 +224,12 @@ function CreateUserDialog(props: { onClose(): void; onCreated(username: string):
         {errors.form && !errors.username && !errors.password && !errors.email ? (
           <ErrorMessage>{errors.form}</ErrorMessage>
         ) : null}
-        <div className="modal-actions">
-          <button type="button" className="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create User'}
-          </button>
-        </div>
+        <FormActions
+          onCancel={props.onClose}
+          busy={busy}
+          label="Create User"
+          busyLabel="Creating…"
+        />
       </form>
     </Modal>
   )
