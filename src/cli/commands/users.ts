@@ -124,8 +124,7 @@ function userEmail(user: Command, { withServices, print }: CliContext) {
           throw new ApiError('invalid_request', 'Give an address, or --clear to remove it.')
         }
         const u = await users.setEmail(s, username, opts.clear ? null : (address as string))
-        print(u, () => `${username}: ${u.email ?? 'no email address'}
-`)
+        print(u, () => `${username}: ${u.email ?? 'no email address'}\n`)
       })(),
     )
 }
