@@ -124,19 +124,27 @@ describe('the routing table', () => {
       path: '/pets/{petId}',
       active: true,
       rewrite: null,
+      method: null,
     })
     expect(matcher?.match('GET', '/pets/7/')).toEqual({
       path: '/pets/{petId}',
       active: true,
       rewrite: null,
+      method: null,
     })
     expect(matcher?.match('GET', '/pets/7/toys')).toBeUndefined()
     expect(matcher?.match('DELETE', '/pets/7')).toBeUndefined()
-    expect(matcher?.match('POST', '/pets')).toEqual({ path: '/pets', active: false, rewrite: null })
+    expect(matcher?.match('POST', '/pets')).toEqual({
+      path: '/pets',
+      active: false,
+      rewrite: null,
+      method: null,
+    })
     expect(matcher?.match('PATCH', '/health')).toEqual({
       path: '/health',
       active: true,
       rewrite: null,
+      method: null,
     })
     // A reverse proxy declares nothing: everything under its route goes through.
     expect(new RoutingTable('e', 1, [deployed('r', {})]).proxies[0]?.endpoints).toBeNull()
@@ -179,6 +187,37 @@ describe('the routing table', () => {
     // Not applied: an absolute URL, and a backend that is the path itself.
     expect(rewrite('/f/1')).toBeNull()
     expect(rewrite('/g/1')).toBeNull()
+  })
+
+  it('sends an endpoint upstream with its backend method when that differs from its own', () => {
+    const endpoint = (id: string, method: string, path: string, backendMethod: string) => ({
+      id,
+      method,
+      path,
+      active: true,
+      backendResourceUrl: path,
+      backendMethod,
+    })
+    const table = new RoutingTable('e', 1, [
+      deployed(
+        'r',
+        {},
+        {
+          creationType: 'OPEN_API',
+          endpoints: [
+            endpoint('1', 'GET', '/search', 'POST'),
+            endpoint('2', 'PUT', '/items/{id}', 'put'),
+            endpoint('3', 'ALL', '/any', 'ALL'),
+            endpoint('4', 'ALL', '/all-as-post', 'POST'),
+          ],
+        },
+      ),
+    ])
+    const matcher = table.proxies[0]?.endpoints
+    expect(matcher?.match('GET', '/search')?.method).toBe('POST')
+    expect(matcher?.match('PUT', '/items/3')?.method).toBeNull()
+    expect(matcher?.match('DELETE', '/any')?.method).toBeNull()
+    expect(matcher?.match('PATCH', '/all-as-post')?.method).toBe('POST')
   })
 
   it('keeps the upstream base path and the read timeout in seconds', () => {

@@ -354,5 +354,16 @@ describe.each(dialects())('gateway request and answer shaping (%s)', (dialect) =
     expect(await upstreamUrl('/pets-api/pets/7/toys/9')).toBe('/base/v2/toys/9/of/7')
     expect(await upstreamUrl('/pets-api/status?x=1')).toBe('/base/health?probe=1&x=1')
     expect(await upstreamUrl('/pets-api/things?y=2')).toBe('/base/things?y=2')
+    // A backend method of its own: the client's GET goes upstream as a POST.
+    await ok('PATCH', `${P}/apiProxies/pets/endpoints/`, {
+      name: '/status',
+      httpMethod: 'GET',
+      backendHttpMethod: 'POST',
+    })
+    await deployAll('pets')
+    const moved = await send(gw.port, '/pets-api/status')
+    expect(moved.status, moved.body).toBe(200)
+    expect(JSON.parse(moved.body)).toMatchObject({ method: 'POST', url: '/base/health?probe=1' })
+    expect(JSON.parse((await send(gw.port, '/pets-api/pets/7')).body).method).toBe('GET')
   })
 })

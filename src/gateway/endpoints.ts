@@ -5,7 +5,8 @@ import type { SnapshotEndpoint } from '../resources/proxies/proxies.snapshot.ts'
  * template, `{name}` standing for one path segment. Literal paths are one map look-up;
  * templated ones are tried in declaration order. An endpoint whose backend resource URL
  * differs from its path is sent upstream to that path instead, its path parameters
- * carried over by name (or, for a name the path does not have, by position).
+ * carried over by name (or, for a name the path does not have, by position); one whose
+ * backend method differs from its own is sent with that method.
  */
 
 export interface EndpointHit {
@@ -13,6 +14,8 @@ export interface EndpointHit {
   active: boolean
   /** The upstream path (and query) for the request's path suffix; null: the suffix itself. */
   rewrite: ((suffix: string) => string) | null
+  /** The method sent upstream (the endpoint's backendHttpMethod); null: the client's. */
+  method: string | null
 }
 
 interface Templated {
@@ -63,6 +66,12 @@ function compileRewrite(
   }
 }
 
+/** The endpoint's backend method when it changes the client's; ALL or the same: none. */
+function upstreamMethod(method: string, backendMethod: string): string | null {
+  const backend = backendMethod.toUpperCase()
+  return backend === '' || backend === 'ALL' || backend === method ? null : backend
+}
+
 export class EndpointMatcher {
   private readonly literal = new Map<string, EndpointHit>()
   private readonly templated: Templated[] = []
@@ -71,11 +80,12 @@ export class EndpointMatcher {
     for (const e of endpoints) {
       const path = normalize(e.path.startsWith('/') ? e.path : `/${e.path}`)
       const method = e.method.toUpperCase()
+      const upstream = upstreamMethod(method, e.backendMethod)
       if (!path.includes('{')) {
         const key = `${method} ${path}`
         const rewrite = compileRewrite(path, null, e.backendResourceUrl)
         if (!this.literal.has(key))
-          this.literal.set(key, { path: e.path, active: e.active, rewrite })
+          this.literal.set(key, { path: e.path, active: e.active, rewrite, method: upstream })
         continue
       }
       const source = path
@@ -84,7 +94,8 @@ export class EndpointMatcher {
         .join('')
       const pattern = new RegExp(`^${source}$`)
       const rewrite = compileRewrite(path, pattern, e.backendResourceUrl)
-      this.templated.push({ method, pattern, hit: { path: e.path, active: e.active, rewrite } })
+      const hit = { path: e.path, active: e.active, rewrite, method: upstream }
+      this.templated.push({ method, pattern, hit })
     }
   }
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
 import { corsOverUpstream } from './cors.ts'
+import type { EndpointHit } from './endpoints.ts'
 import { sendFault } from './faults.ts'
 import type { Pools } from './pools.ts'
 import type { LiveProxy, Upstream } from './table.ts'
@@ -65,6 +66,10 @@ function onResponseClose(this: ServerResponse): void {
 
 export class Exchange implements Dispatcher.DispatchHandler {
   controller: Controller | null = null
+  /** The matched endpoint's path, for the traffic record. */
+  readonly endpoint: string | null
+  /** What is sent upstream: the client's method, or the endpoint's backend method. */
+  readonly method: Dispatcher.HttpMethod
   upstream: Upstream
   status = 0
   bytesOut = 0
@@ -95,13 +100,16 @@ export class Exchange implements Dispatcher.DispatchHandler {
     private readonly body: IncomingMessage | Buffer | null,
     private readonly pools: Pools,
     private readonly end: ExchangeEnd,
-    /** performance.now() when the request arrived, and the endpoint it matched: for the traffic record. */
+    /** performance.now() when the request arrived: for the traffic record. */
     readonly start: number,
-    readonly endpoint: string | null,
+    /** The endpoint it matched (null: a reverse proxy): its path, for the record, and method. */
+    hit: EndpointHit | null,
     /** What the chooser hashes (IP_HASH, URL_HASH), passed again on a failover. */
     private readonly hashKey: string | undefined,
   ) {
     this.upstream = upstream
+    this.endpoint = hit === null ? null : hit.path
+    this.method = (hit?.method ?? req.method) as Dispatcher.HttpMethod
     this.retriesLeft = proxy.chooser.policy.sameAddressRetries
     this.failoversLeft = proxy.chooser.policy.failovers
     ;(res as Carrier)[EXCHANGE] = this
@@ -125,7 +133,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     pool.dispatch(
       {
         path: path.charCodeAt(0) === 47 ? path : `/${path}`,
-        method: this.req.method as Dispatcher.HttpMethod,
+        method: this.method,
         headers: this.headers,
         body: this.body,
         headersTimeout: this.proxy.readTimeoutMs,
@@ -191,7 +199,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     const [status, message, headers] = this.heldHead as NonNullable<typeof this.heldHead>
     const body = Buffer.concat(this.held as Buffer[], this.bytesOut)
     this.held = null
-    if (this.req.method !== 'HEAD' && status !== 204 && status !== 304)
+    if (this.method !== 'HEAD' && status !== 204 && status !== 304)
       headers['content-length'] = String(body.length)
     this.res.writeHead(status, message, endToEnd(headers))
     this.res.end(body)
@@ -255,7 +263,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private retry(outcome: Outcome): boolean {
     const sent = this.controller !== null
     if (sent && this.body === this.req) return false
-    if (!mayRetry(this.req.method as string, sent, outcome)) return false
+    if (!mayRetry(this.method, sent, outcome)) return false
     if (this.retriesLeft > 0) {
       this.retriesLeft--
       this.redispatch()

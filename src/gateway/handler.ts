@@ -229,20 +229,10 @@ export class GatewayHandler {
       q === -1
         ? target
         : target + (rewrite !== null && target.includes('?') ? '&' : '?') + url.slice(q + 1)
-    const endpoint = hit?.path ?? null
     if (seen.hasBody && proxy.bufferRequest)
-      this.buffered(req, res, start, proxy, forwardPath, headers, endpoint)
+      this.buffered(req, res, start, proxy, forwardPath, headers, hit)
     else
-      this.dispatch(
-        req,
-        res,
-        start,
-        proxy,
-        forwardPath,
-        headers,
-        seen.hasBody ? req : null,
-        endpoint,
-      )
+      this.dispatch(req, res, start, proxy, forwardPath, headers, seen.hasBody ? req : null, hit)
   }
 
   /** bufferRequest: the body is read whole, within the cap, then forwarded. */
@@ -253,12 +243,12 @@ export class GatewayHandler {
     proxy: LiveProxy,
     forwardPath: string,
     headers: string[],
-    endpoint: string | null,
+    hit: EndpointHit | null,
   ): void {
     const chunked = req.headers['content-length'] === undefined
     readBody(req, proxy.bufferLimit, (body) => {
       if (body === 'aborted') {
-        this.complete(req, start, proxy, endpoint, 499, 'CLIENT_CLOSED', null)
+        this.complete(req, start, proxy, hit?.path ?? null, 499, 'CLIENT_CLOSED', null)
       } else if (body === 'too-large') {
         // The rest of the body stays unread: the connection cannot carry another request.
         res.setHeader('connection', 'close')
@@ -266,7 +256,7 @@ export class GatewayHandler {
         this.fault(req, res, start, proxy, 'PAYLOAD_TOO_LARGE', message, 413)
       } else {
         if (chunked) headers.push('content-length', String(body.length))
-        this.dispatch(req, res, start, proxy, forwardPath, headers, body, endpoint)
+        this.dispatch(req, res, start, proxy, forwardPath, headers, body, hit)
       }
     })
   }
@@ -280,7 +270,7 @@ export class GatewayHandler {
     forwardPath: string,
     headers: string[],
     body: IncomingMessage | Buffer | null,
-    endpoint: string | null,
+    hit: EndpointHit | null,
   ): void {
     const chooser = proxy.chooser
     const hashKey =
@@ -313,7 +303,7 @@ export class GatewayHandler {
       this.state.pools,
       this.ended,
       start,
-      endpoint,
+      hit,
       hashKey,
     ).dispatch(performance.now())
   }
