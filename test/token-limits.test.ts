@@ -119,6 +119,14 @@ describe.each(dialects())('narrower tokens (%s)', (dialect) => {
     const adminList = await call(admin, 'GET', '/apiops/users/alice/tokens/?size=100')
     const seen = adminList.json().resultList.find((t: { id: string }) => t.id === narrow.id)
     expect(seen.limits).toEqual(narrow.limits)
+    // The audit log says what each token was limited to when it was made.
+    await ctx.services.audit.flush()
+    const audit = await call(admin, 'GET', '/apiops/audit/?action=token.created&size=100')
+    const targets = audit.json().resultList.map((e: { target: string }) => e.target) as string[]
+    expect(targets.find((t) => t.startsWith(`tokenId=${narrow.id} `))).toMatch(
+      / limits=roles:ROLE_MANAGE_PROXIES;projects:p1;readOnly;allowFrom:2001:db8::\/32\+192\.0\.2\.7$/,
+    )
+    expect(targets.find((t) => t.startsWith(`tokenId=${plain.id} `))).not.toContain('limits=')
   })
 
   it('acts with the roles the token carries that the owner still has, no others, live', async () => {

@@ -31,6 +31,8 @@ export interface AuditEventFields extends ResourceEventFields, SecurityEventFiel
     name: string
     source: TokenSource
     expiresAt: string
+    /** What a narrowed token is limited to (token-limits.ts limitsSummary); absent: nothing. */
+    limits?: string
   }
   'token.revoked': { tokenId: string; owner: string }
   'token.revokedAll': { owner: string; count: number }
@@ -113,7 +115,7 @@ export const AUDIT_EVENTS: { readonly [N in AuditEventName]: AuditEventInfo<N> }
   'token.created': {
     label: 'Token created',
     when: 'A personal access token is created in the console or by the CLI',
-    fields: ['tokenId', 'owner', 'name', 'source', 'expiresAt'],
+    fields: ['tokenId', 'owner', 'name', 'source', 'expiresAt', 'limits'],
   },
   'token.revoked': {
     label: 'Token revoked',

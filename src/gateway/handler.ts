@@ -231,8 +231,7 @@ export class GatewayHandler {
         : target + (rewrite !== null && target.includes('?') ? '&' : '?') + url.slice(q + 1)
     if (seen.hasBody && proxy.bufferRequest)
       this.buffered(req, res, start, proxy, forwardPath, headers, hit)
-    else
-      this.dispatch(req, res, start, proxy, forwardPath, headers, seen.hasBody ? req : null, hit)
+    else this.dispatch(req, res, start, proxy, forwardPath, headers, seen.hasBody ? req : null, hit)
   }
 
   /** bufferRequest: the body is read whole, within the cap, then forwarded. */

@@ -30,6 +30,22 @@ export interface TokenLimitsInput {
   allowFrom?: readonly string[] | undefined
 }
 
+/**
+ * The limits as one word for the audit log, e.g.
+ * `roles:ROLE_MANAGE_PROXIES;projects:shop+billing;readOnly;allowFrom:10.0.0.0/8`;
+ * undefined for a token as wide as its owner.
+ */
+export function limitsSummary(column: string | null): string | undefined {
+  const limits = parse(column)
+  if (limits === null) return undefined
+  const parts: string[] = []
+  if (limits.roles) parts.push(`roles:${limits.roles.join('+')}`)
+  if (limits.projects) parts.push(`projects:${limits.projects.map((p) => p.name).join('+')}`)
+  if (limits.readOnly) parts.push('readOnly')
+  if (limits.allowFrom) parts.push(`allowFrom:${limits.allowFrom.join('+')}`)
+  return parts.join(';')
+}
+
 /** The limits as the token list shows them: null = not narrowed there. */
 export interface TokenLimitsView {
   roles: Role[] | null

@@ -10,6 +10,7 @@ import { checkLifetime, rolesBoundBy, type TokenLifetimePolicy } from './lifetim
 import { hashToken, newTokenId, type TokenCodec } from './token-format.ts'
 import {
   checkTokenLimits,
+  limitsSummary,
   limitsView,
   type TokenLimitsInput,
   type TokenLimitsView,
@@ -196,6 +197,7 @@ export async function createToken(
     name: issued.view.name,
     source: input.source,
     expiresAt: issued.view.expiresAt ?? 'never',
+    limits: limitsSummary(limits),
   })
   return issued
 }
