@@ -148,7 +148,7 @@ describe.each(dialects())('can I? (%s)', (dialect) => {
       action: null,
       status: 404,
     })
-    expect(await ask(token, 'PATCH', '/apiops/me/')).toMatchObject({ allowed: false, route: null })
+    expect(await ask(token, 'PUT', '/apiops/me/')).toMatchObject({ allowed: false, route: null })
     expect(await ask(token, 'GET', '/apiops/test/healthcheck')).toMatchObject({
       allowed: true,
       reason: 'a public route: no credentials needed',

@@ -184,9 +184,18 @@ describe.runIf(runs)('PostgreSQL and Redis cut under load, across real nodes', (
       async () => (await Promise.all([a, b].map((n) => n.ready()))).every(Boolean),
       15_000,
     )
-    // Traffic after recovery, then the load stops.
+    // Traffic after recovery (a second at least, and an answer of each kind: a login
+    // in flight across the recovery can take longer than that), then the load stops.
     const recoveredAt = performance.now()
     await sleep(1000)
+    await until(
+      'each kind of call is answered after the recovery',
+      async () =>
+        (['warm', 'cold', 'login'] as const).every((kind) =>
+          answers.some((x) => x.kind === kind && x.at > recoveredAt),
+        ),
+      15_000,
+    )
     stop = true
     await Promise.all(load)
 
