@@ -9,6 +9,7 @@ import { errors } from './errors.ts'
 import { AuthCache } from './identity/bearer/auth-cache.ts'
 import type { BearerDeps } from './identity/bearer/bearer-check.ts'
 import { UsageRecorder } from './identity/bearer/usage-recorder.ts'
+import { setVerifyPriority } from './identity/credentials/passwords.ts'
 import type { SessionsDeps } from './identity/sessions/sessions.service.ts'
 import { CanaryAlerts } from './identity/tokens/canary-alerts.ts'
 import { TokenCodec } from './identity/tokens/token-format.ts'
@@ -95,6 +96,7 @@ export function createServices(
     tokenRateLimit: deps.config.tokenRateLimit,
   })
   const notifier = notifierOf(deps, settings)
+  setVerifyPriority(deps.config.passwordCheckPriority, (message) => deps.log?.warn(message))
   return {
     db: deps.store.db,
     clock: deps.clock,

@@ -1,6 +1,10 @@
 import { resolve } from 'node:path'
 import { type OutboundAllowlist, parseAllowlist } from './outbound-address.ts'
 
+/** How far below the event loop password checks run; argon2-threads.ts says what each means. */
+export const VERIFY_PRIORITIES = ['idle', 'low', 'normal'] as const
+export type VerifyPriority = (typeof VERIFY_PRIORITIES)[number]
+
 /**
  * Every setting apiops has, read from the environment exactly once and validated up
  * front: a misconfigured node should refuse to start with the whole list of problems,
@@ -71,6 +75,8 @@ export interface Config {
   readonly tokenRateLimit: number
   /** libuv's thread pool size (UV_THREADPOOL_SIZE): password checks run at most this many at once. */
   readonly threadPoolSize: number
+  /** How far below the event loop password checks run (argon2-threads.ts). */
+  readonly passwordCheckPriority: VerifyPriority
   /** A separate, unauthenticated /metrics listener on this port; 0: none (docs/metrics.md). */
   readonly metricsPort: number
   readonly metricsHost: string
@@ -248,7 +254,16 @@ function notificationSettings(env: NodeJS.ProcessEnv, problems: string[]) {
 }
 
 function loginLimits(env: NodeJS.ProcessEnv, problems: string[]) {
+  const priority = (env.APIOPS_PASSWORD_CHECK_PRIORITY || 'idle').toLowerCase()
+  if (!VERIFY_PRIORITIES.includes(priority as VerifyPriority)) {
+    problems.push(
+      `APIOPS_PASSWORD_CHECK_PRIORITY must be one of ${VERIFY_PRIORITIES.join(', ')} (got "${env.APIOPS_PASSWORD_CHECK_PRIORITY}")`,
+    )
+  }
   return {
+    passwordCheckPriority: (VERIFY_PRIORITIES.includes(priority as VerifyPriority)
+      ? priority
+      : 'idle') as VerifyPriority,
     loginMaxFailures: integer(env, 'APIOPS_LOGIN_MAX_FAILURES', 5, 1, 1000, problems),
     loginIpMaxFailures: integer(env, 'APIOPS_LOGIN_IP_MAX_FAILURES', 20, 1, 1_000_000, problems),
     loginMaxLockoutSeconds: integer(

@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
-import { VERIFY_NICE } from '../src/identity/credentials/argon2-threads.ts'
+import { Argon2Threads, VERIFY_NICE } from '../src/identity/credentials/argon2-threads.ts'
+import { hashPassword } from '../src/identity/credentials/passwords.ts'
 import { WAITING_PER_SLOT } from '../src/identity/throttling/password-check-gate.ts'
-import { buildTestApp, makeUser, PASSWORD, type TestContext } from './helpers.ts'
+import { buildTestApp, makeUser, PASSWORD, type TestContext, testConfig } from './helpers.ts'
 import {
   consoleLogin,
   expectBadCredentials,
@@ -165,19 +167,28 @@ describe('password checks beyond the thread pool', () => {
   })
 })
 
-/** Nice values of this process's threads (Linux: field 19 of /proc/self/task/<tid>/stat). */
-function threadNiceValues(): number[] {
+interface ThreadSched {
+  nice: number
+  /** 0 SCHED_OTHER, 5 SCHED_IDLE. */
+  policy: number
+}
+
+/** This process's threads (Linux: fields 19 and 41 of /proc/self/task/<tid>/stat). */
+function threadScheduling(): ThreadSched[] {
   return readdirSync('/proc/self/task').flatMap((tid) => {
     try {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
       // The command name (field 2) may hold spaces: count from the closing parenthesis.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      return [Number(fields[16])]
+      return [{ nice: Number(fields[16]), policy: Number(fields[38]) }]
     } catch {
       return [] // the thread ended meanwhile
     }
   })
 }
+
+const SCHED_IDLE = 5
+const hasChrt = spawnSync('chrt', ['--version']).status === 0
 
 describe.runIf(existsSync('/proc/self/task'))('argon2 below the event loop', () => {
   let ctx: TestContext
@@ -187,13 +198,61 @@ describe.runIf(existsSync('/proc/self/task'))('argon2 below the event loop', () 
   })
   afterAll(() => ctx.close())
 
-  it('verifies passwords on threads at a lower priority than the event loop', async () => {
-    expect((await tokenLogin(ctx.app, 'ci', PASSWORD, freshAddress())).statusCode).toBe(200)
-    const nice = threadNiceValues()
-    expect(nice).toContain(VERIFY_NICE)
-    // The event loop's own thread (the process's first) is not lowered.
-    const main = readFileSync('/proc/self/stat', 'utf8')
-    const mainNice = Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16])
-    expect(mainNice).toBeLessThan(VERIFY_NICE)
+  // CI has util-linux: there a missing chrt fails rather than skips.
+  it.runIf(hasChrt || process.env.CI === 'true')(
+    'verifies passwords on SCHED_IDLE threads by default',
+    async () => {
+      expect((await tokenLogin(ctx.app, 'ci', PASSWORD, freshAddress())).statusCode).toBe(200)
+      expect(threadScheduling().map((t) => t.policy)).toContain(SCHED_IDLE)
+      // The event loop's own thread (the process's first) keeps the normal policy and nice.
+      const main = readFileSync('/proc/self/stat', 'utf8')
+      const fields = main.slice(main.lastIndexOf(')') + 2).split(' ')
+      expect(Number(fields[38])).toBe(0)
+      expect(Number(fields[16])).toBeLessThan(VERIFY_NICE)
+    },
+  )
+
+  it.each([
+    ['low', (t: ThreadSched) => t.policy === 0 && t.nice === VERIFY_NICE],
+    ['normal', (t: ThreadSched) => t.policy === 0 && t.nice === 0],
+  ] as const)('priority %s: threads at the matching nice value', async (priority, matches) => {
+    const threads = new Argon2Threads()
+    threads.setPriority(priority)
+    const before = threadScheduling().filter(matches).length
+    const hash = await hashPassword(PASSWORD)
+    // Two at once: two threads of this set, both started with the priority asked for.
+    expect(await Promise.all([threads.verify(hash, PASSWORD), threads.verify(hash, 'no')])).toEqual(
+      [true, false],
+    )
+    expect(threadScheduling().filter(matches).length).toBeGreaterThanOrEqual(before + 2)
+  })
+
+  it('says once, through the warning, when the priority cannot be had', async () => {
+    const threads = new Argon2Threads()
+    const warnings: string[] = []
+    // A PATH without chrt: SCHED_IDLE cannot be set, the threads fall back to nice 5.
+    const path = process.env.PATH
+    process.env.PATH = '/nonexistent'
+    try {
+      threads.setPriority('idle', (message) => warnings.push(message))
+      const hash = await hashPassword(PASSWORD)
+      await Promise.all([threads.verify(hash, PASSWORD), threads.verify(hash, PASSWORD)])
+    } finally {
+      process.env.PATH = path
+    }
+    expect(warnings).toHaveLength(1)
+    expect(warnings[0]).toMatch(
+      /^password checks asked for priority idle, run at low: SCHED_IDLE could not be set \(/,
+    )
+  })
+})
+
+describe('APIOPS_PASSWORD_CHECK_PRIORITY', () => {
+  it('defaults to idle and refuses what it does not know', () => {
+    expect(testConfig().passwordCheckPriority).toBe('idle')
+    expect(testConfig({ APIOPS_PASSWORD_CHECK_PRIORITY: 'LOW' }).passwordCheckPriority).toBe('low')
+    expect(() => testConfig({ APIOPS_PASSWORD_CHECK_PRIORITY: 'realtime' })).toThrow(
+      'APIOPS_PASSWORD_CHECK_PRIORITY must be one of idle, low, normal (got "realtime")',
+    )
   })
 })

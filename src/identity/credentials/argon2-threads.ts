@@ -1,14 +1,14 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
+import type { VerifyPriority } from '../../config.ts'
 
 /**
  * argon2 verifies on threads of their own, below the event loop's priority. In libuv's
  * thread pool (where @node-rs/argon2 runs them by default) four verifies at once on two
  * cores took the CPU from the event loop as an equal: the health check's p99 went from
- * 2 to 17 ms under login load. Here each thread lowers its own scheduling priority
- * (nice, per thread on Linux) once, so the event loop runs as soon as it has work and
- * the verifies use every cycle it leaves: throughput stays that of the pool. Where the
- * priority cannot be lowered the threads simply run at the normal one.
+ * 2 to 17 ms under login load. Here each thread lowers its own scheduling priority once
+ * (per thread on Linux), so the event loop runs as soon as it has work and the verifies
+ * use every cycle it leaves: throughput stays that of the pool.
  *
  * Threads start on demand (a few ms: plain JavaScript, no loader), take jobs in order,
  * and end after a while idle; an idle thread never keeps the process alive. How many
@@ -16,9 +16,20 @@ import { Worker } from 'node:worker_threads'
  */
 
 /**
- * Nice value of the verifying threads: the event loop (0) weighs 3x as much, enough to
- * come first; 10 (10x) did no better for it and let other busy processes on a shared
- * host starve the verifies (logins fell to a tenth of raw while the machine was loaded).
+ * How far below the event loop the verifying threads run (VerifyPriority, set by
+ * APIOPS_PASSWORD_CHECK_PRIORITY):
+ * - `idle`: Linux's SCHED_IDLE. A waking event loop preempts a verify at once; nice 5
+ *   still let it wait for the scheduler's slice (health-check p99 under login load 6-7 ms
+ *   against 3-4 ms idle, at the same login throughput; docs/performance.md). The price:
+ *   on a host whose other processes keep every core busy, verifies get almost nothing.
+ * - `low`: nice 5 (see VERIFY_NICE). For a host shared with busy processes.
+ * - `normal`: the event loop's own priority.
+ */
+
+/**
+ * Nice value of `low` threads, and of `idle` ones where SCHED_IDLE cannot be set: the
+ * event loop (0) weighs 3x as much; 10 (10x) did no better for it and let other busy
+ * processes on a shared host starve the verifies (logins fell to a tenth of raw).
  */
 export const VERIFY_NICE = 5
 /** An idle thread holds a heap; give it back after this long without a verify. */
@@ -28,10 +39,26 @@ const MAX_THREADS = 64
 
 const ARGON2_MODULE = createRequire(import.meta.url).resolve('@node-rs/argon2')
 
-// CommonJS, evaluated: the same in development (tsx) and in the compiled build.
+// CommonJS, evaluated: the same in development (tsx) and in the compiled build. Node
+// offers no sched_setscheduler, so SCHED_IDLE comes from util-linux's chrt, run once per
+// thread on the thread's own id (no shell; the arguments are ours). The first message
+// says what the thread got; every later one is a verify's answer.
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
-try { require('node:os').setPriority(0, workerData.nice) } catch {}
+function lowerPriority({ priority, nice }) {
+  if (priority === 'normal') return { got: 'normal' }
+  let why
+  if (priority === 'idle') {
+    try {
+      const tid = require('node:fs').readFileSync('/proc/thread-self/stat', 'utf8').split(' ')[0]
+      require('node:child_process').execFileSync('chrt', ['--idle', '-p', '0', tid], { stdio: 'ignore', timeout: 2000 })
+      return { got: 'idle' }
+    } catch (error) { why = 'SCHED_IDLE could not be set (' + error.message.split('\\n')[0] + ')' }
+  }
+  try { require('node:os').setPriority(0, nice); return { got: 'low', why } }
+  catch (error) { return { got: 'normal', why: (why ? why + '; ' : '') + 'nice could not be set (' + error.message + ')' } }
+}
+parentPort.postMessage(lowerPriority(workerData))
 const { verifySync } = require(workerData.argon2)
 parentPort.on('message', ({ hash, password }) => {
   let ok = false
@@ -41,11 +68,19 @@ parentPort.on('message', ({ hash, password }) => {
 })
 `
 
+/** What a thread reports when it could not get the priority asked for. */
+export type PriorityWarn = (message: string) => void
+
 interface Job {
   hash: string
   password: string
   resolve(ok: boolean): void
   reject(error: Error): void
+}
+
+interface ThreadPriority {
+  got: VerifyPriority
+  why?: string
 }
 
 interface Thread {
@@ -57,8 +92,17 @@ interface Thread {
 export class Argon2Threads {
   private readonly threads = new Set<Thread>()
   private readonly queue: Job[] = []
+  private priority: VerifyPriority = 'idle'
+  private warn: PriorityWarn | undefined
+  private warned = false
 
   constructor(private readonly maxThreads = MAX_THREADS) {}
+
+  /** For threads started from now on; the process's configuration sets it once. */
+  setPriority(priority: VerifyPriority, warn?: PriorityWarn): void {
+    this.priority = priority
+    this.warn = warn
+  }
 
   verify(hash: string, password: string): Promise<boolean> {
     return new Promise((resolve, reject) => {
@@ -79,12 +123,15 @@ export class Argon2Threads {
     if (this.threads.size >= this.maxThreads) return undefined
     const worker = new Worker(THREAD_SOURCE, {
       eval: true,
-      workerData: { nice: VERIFY_NICE, argon2: ARGON2_MODULE },
+      workerData: { priority: this.priority, nice: VERIFY_NICE, argon2: ARGON2_MODULE },
       // No inherited --import tsx and the like: the thread needs none of it.
       execArgv: [],
     })
     const thread: Thread = { worker, job: undefined, idleTimer: undefined }
-    worker.on('message', (ok: boolean) => this.finish(thread, (job) => job.resolve(ok)))
+    worker.on('message', (message: boolean | ThreadPriority) => {
+      if (typeof message === 'boolean') this.finish(thread, (job) => job.resolve(message))
+      else this.noticePriority(message)
+    })
     worker.on('error', (error) => this.end(thread, error))
     worker.on('exit', () => this.end(thread, new Error('an argon2 thread exited')))
     this.threads.add(thread)
@@ -113,6 +160,13 @@ export class Argon2Threads {
       this.threads.delete(thread)
       void thread.worker.terminate()
     }, IDLE_MS).unref()
+  }
+
+  /** Said once per process: every thread meets the same obstacle. */
+  private noticePriority({ got, why }: ThreadPriority): void {
+    if (why === undefined || this.warned) return
+    this.warned = true
+    this.warn?.(`password checks asked for priority ${this.priority}, run at ${got}: ${why}`)
   }
 
   /** A thread that died fails its job (never a silent "wrong password"); others go on. */

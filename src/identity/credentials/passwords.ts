@@ -1,5 +1,6 @@
 import { type Algorithm, hash } from '@node-rs/argon2'
-import { Argon2Threads } from './argon2-threads.ts'
+import type { VerifyPriority } from '../../config.ts'
+import { Argon2Threads, type PriorityWarn } from './argon2-threads.ts'
 
 // The library's Algorithm is an ambient const enum, which isolated modules cannot read.
 const ARGON2ID = 2 as Algorithm
@@ -25,6 +26,11 @@ export function hashPassword(password: string): Promise<string> {
 
 /** Verifies run on threads below the event loop's priority (see argon2-threads.ts). */
 const verifyThreads = new Argon2Threads()
+
+/** The process's one set of verifying threads, like libuv's pool: configured once. */
+export function setVerifyPriority(priority: VerifyPriority, warn?: PriorityWarn): void {
+  verifyThreads.setPriority(priority, warn)
+}
 
 // Verified against when the user does not exist, so an unknown username costs the same
 // time as a wrong password and timing does not reveal which usernames exist.
