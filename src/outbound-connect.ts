@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises'
-import type { LookupFunction } from 'node:net'
+import { isIP, type LookupFunction } from 'node:net'
 import {
+  ipLiteral,
   isForbiddenAddress,
   normalizeHostName,
   type OutboundAllowlist,
@@ -31,6 +32,19 @@ export const systemResolver: HostResolver = async (hostname) =>
 /** No allowed address: the words go to logs and to administrators, never to a caller's probe. */
 export class RefusedAddress extends Error {}
 
+/**
+ * `host` when it is an IP literal the server may connect to; undefined for a name;
+ * RefusedAddress for a literal it may not. A socket connects to a literal as it is and
+ * never calls its `lookup`, so pinnedLookup cannot guard one: every caller asks here.
+ */
+export function checkedLiteral(host: string, allowlist: OutboundAllowlist): string | undefined {
+  const literal = ipLiteral(host)
+  if (literal !== undefined && isForbiddenAddress(literal, allowlist)) {
+    throw new RefusedAddress(`refused address ${literal}`)
+  }
+  return literal
+}
+
 /** The addresses of `hostname` the server may connect to, in the resolver's order. */
 async function allowedAddresses(
   hostname: string,
@@ -52,12 +66,14 @@ async function allowedAddresses(
   return usable
 }
 
-/** The first address of `hostname` the server may connect to; RefusedAddress if none. */
+/** The first address of `hostname` (a name or a literal) the server may connect to; RefusedAddress if none. */
 export async function allowedAddress(
   hostname: string,
   allowlist: OutboundAllowlist,
   resolve: HostResolver,
 ): Promise<ResolvedAddress> {
+  const literal = checkedLiteral(hostname, allowlist)
+  if (literal !== undefined) return { address: literal, family: isIP(literal) === 6 ? 6 : 4 }
   return (await allowedAddresses(hostname, allowlist, resolve))[0] as ResolvedAddress
 }
 

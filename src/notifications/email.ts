@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer'
-import { ipLiteral, isForbiddenAddress, type OutboundAllowlist } from '../outbound-address.ts'
-import { allowedAddress, type HostResolver, RefusedAddress } from '../outbound-connect.ts'
+import { ipLiteral, type OutboundAllowlist } from '../outbound-address.ts'
+import { allowedAddress, type HostResolver } from '../outbound-connect.ts'
 import type { StoredEmail } from './notification-settings.ts'
 
 export interface OutboundNet {
@@ -26,16 +26,8 @@ export async function sendMail(
   mail: Mail,
   net: OutboundNet,
 ): Promise<void> {
+  const { address } = await allowedAddress(relay.host, net.allowlist, net.resolve)
   const literal = ipLiteral(relay.host)
-  let address: string
-  if (literal !== undefined) {
-    if (isForbiddenAddress(literal, net.allowlist)) {
-      throw new RefusedAddress(`refused address ${literal}`)
-    }
-    address = literal
-  } else {
-    address = (await allowedAddress(relay.host, net.allowlist, net.resolve)).address
-  }
   const transport = nodemailer.createTransport({
     host: address,
     port: relay.port,

@@ -1,7 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { Agent, request } from 'undici'
-import { ipLiteral, isForbiddenAddress } from '../outbound-address.ts'
-import { pinnedLookup, RefusedAddress } from '../outbound-connect.ts'
+import { checkedLiteral, pinnedLookup } from '../outbound-connect.ts'
 import type { OutboundNet } from './email.ts'
 
 /**
@@ -24,10 +23,7 @@ export async function postWebhook(
   nowMs: number,
 ): Promise<void> {
   const url = new URL(delivery.url)
-  const literal = ipLiteral(url.hostname)
-  if (literal !== undefined && isForbiddenAddress(literal, net.allowlist)) {
-    throw new RefusedAddress(`refused address ${literal}`)
-  }
+  checkedLiteral(url.hostname, net.allowlist)
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'apiops-webhook/1',

@@ -172,13 +172,13 @@ export async function updateSettings(
         })
   if (change.tokenRateLimit !== undefined) await save(TOKEN_RATE_LIMIT.key, change.tokenRateLimit)
   const lifetime = change.tokenLifetimePolicy
+  const notifications = change.notifications
+  // A partial change merges into what is stored now, not into this node's last reload.
+  if (lifetime !== undefined || notifications !== undefined) await deps.settings.reload()
   if (lifetime !== undefined) {
-    await deps.settings.reload() // merge into what is stored now, not this node's last reload
     await save(TOKEN_LIFETIME_POLICY, lifetime && { ...deps.settings.tokenLifetime, ...lifetime })
   }
-  const notifications = change.notifications
   if (notifications !== undefined) {
-    await deps.settings.reload()
     await save(
       NOTIFICATIONS,
       notifications &&

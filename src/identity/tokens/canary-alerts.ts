@@ -4,6 +4,7 @@ import type { Clock } from '../../clock.ts'
 import type { Database } from '../../db/schema.ts'
 import type { Notifier } from '../../notifications/notifier.ts'
 import { findUserById } from '../users/users.repository.ts'
+import { deliverTokenNotice } from './token-notices.ts'
 
 /** What a canary's owner is told about one use of it. */
 export interface CanaryTrip {
@@ -48,7 +49,7 @@ export class CanaryAlerts {
 
   private async tell(trip: CanaryTrip): Promise<void> {
     const owner = await findUserById(this.deps.db, trip.userId)
-    const deliveries = await this.deps.notifier.deliver({
+    await deliverTokenNotice(this.deps, trip.tokenId, {
       event: 'token.canaryTriggered',
       recipient: { username: trip.username, email: owner?.email ?? null },
       subject: `apiops alert: your canary token ${trip.tokenId} was used`,
@@ -66,18 +67,6 @@ export class CanaryAlerts {
         path: trip.path,
       },
     })
-    for (const failed of deliveries.filter((d) => !d.delivered)) {
-      this.deps.audit.record(
-        'notification.failed',
-        {
-          event: 'token.canaryTriggered',
-          tokenId: trip.tokenId,
-          channel: failed.channel,
-          detail: failed.detail,
-        },
-        { outcome: 'failure' },
-      )
-    }
   }
 
   private forgetOld(now: number): void {

@@ -6,6 +6,7 @@ import type { Database } from '../../db/schema.ts'
 import type { Notice, Notifier } from '../../notifications/notifier.ts'
 import type { TokenLifetimePolicy } from './lifetime-policy.ts'
 import * as repo from './reminders.repository.ts'
+import { deliverTokenNotice } from './token-notices.ts'
 
 /*
  * Expiry reminders: 7 days and 1 day before a personal token expires, and when the
@@ -135,20 +136,7 @@ async function dueReminders(deps: ReminderDeps, now: Date): Promise<Due[]> {
 
 /** Sends one claimed reminder and records what each channel did. */
 async function send(deps: ReminderDeps, due: Due): Promise<boolean> {
-  const deliveries = await deps.notifier.deliver(due.notice)
-  const delivered = deliveries.filter((d) => d.delivered).map((d) => d.channel)
-  for (const failed of deliveries.filter((d) => !d.delivered)) {
-    deps.audit.record(
-      'notification.failed',
-      {
-        event: due.notice.event,
-        tokenId: due.token.id,
-        channel: failed.channel,
-        detail: failed.detail,
-      },
-      { outcome: 'failure' },
-    )
-  }
+  const delivered = await deliverTokenNotice(deps, due.token.id, due.notice)
   if (delivered.length > 0) {
     deps.audit.record('token.reminderSent', {
       tokenId: due.token.id,

@@ -1,7 +1,12 @@
 import { Agent, type Dispatcher, request } from 'undici'
 import { ApiError, errors } from '../../errors.ts'
-import { ipLiteral, isForbiddenAddress, type OutboundAllowlist } from '../../outbound-address.ts'
-import { type HostResolver, pinnedLookup, RefusedAddress } from '../../outbound-connect.ts'
+import type { OutboundAllowlist } from '../../outbound-address.ts'
+import {
+  checkedLiteral,
+  type HostResolver,
+  pinnedLookup,
+  RefusedAddress,
+} from '../../outbound-connect.ts'
 
 /*
  * Fetching a spec from a URL the caller chose, without letting the caller use the
@@ -97,11 +102,7 @@ async function download(
   agent: Agent,
   target: FetchTarget,
 ): Promise<Uint8Array> {
-  // A literal never reaches the lookup (the socket connects to it as it is): check it here.
-  const literal = ipLiteral(url.hostname)
-  if (literal !== undefined && isForbiddenAddress(literal, options.allowlist)) {
-    throw new Unfetchable(`refused address ${literal}`)
-  }
+  checkedLiteral(url.hostname, options.allowlist)
   // undici follows no redirect unless told to: the URL given is the one fetched.
   const response = await request(url, {
     dispatcher: agent,
