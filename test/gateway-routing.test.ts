@@ -125,12 +125,14 @@ describe('the routing table', () => {
       active: true,
       rewrite: null,
       method: null,
+      target: null,
     })
     expect(matcher?.match('GET', '/pets/7/')).toEqual({
       path: '/pets/{petId}',
       active: true,
       rewrite: null,
       method: null,
+      target: null,
     })
     expect(matcher?.match('GET', '/pets/7/toys')).toBeUndefined()
     expect(matcher?.match('DELETE', '/pets/7')).toBeUndefined()
@@ -139,12 +141,14 @@ describe('the routing table', () => {
       active: false,
       rewrite: null,
       method: null,
+      target: null,
     })
     expect(matcher?.match('PATCH', '/health')).toEqual({
       path: '/health',
       active: true,
       rewrite: null,
       method: null,
+      target: null,
     })
     // A reverse proxy declares nothing: everything under its route goes through.
     expect(new RoutingTable('e', 1, [deployed('r', {})]).proxies[0]?.endpoints).toBeNull()
@@ -169,13 +173,16 @@ describe('the routing table', () => {
             endpoint('1', '/a/{x}/b/{y}', '/y/{y}/x/{x}'),
             endpoint('2', '/c/{id}', 'c2/{other}/{more}'),
             endpoint('3', '/d', '/e?k=v'),
-            endpoint('4', '/f/{id}', 'https://elsewhere.example/f/{id}'),
+            endpoint('4', '/f/{id}', 'https://elsewhere.example:8443/v2/f/{id}?src=gw'),
             endpoint('5', '/g/{id}/', '/g/{id}'),
+            endpoint('6', '/h', 'http://elsewhere.example:8443'),
+            endpoint('7', '/i', 'HTTP://other.example/i'),
           ],
         },
       ),
     ])
-    const matcher = table.proxies[0]?.endpoints
+    const proxy = table.proxies[0]
+    const matcher = proxy?.endpoints
     const rewrite = (path: string) => {
       const hit = matcher?.match('GET', path)
       return hit?.rewrite ? hit.rewrite(path) : hit?.rewrite
@@ -184,9 +191,30 @@ describe('the routing table', () => {
     // A name the path lacks takes the parameter at its position; one past them stays.
     expect(rewrite('/c/9')).toBe('/c2/9/{more}')
     expect(rewrite('/d')).toBe('/e?k=v')
-    // Not applied: an absolute URL, and a backend that is the path itself.
-    expect(rewrite('/f/1')).toBeNull()
+    // Not rewritten: a backend that is the path itself.
     expect(rewrite('/g/1')).toBeNull()
+    // An absolute URL: its own path (never the routing address's), and its own target.
+    expect(rewrite('/f/1')).toBe('/v2/f/1?src=gw')
+    expect(rewrite('/h')).toBe('/')
+    expect(rewrite('/i')).toBe('/i')
+    const f = matcher?.match('GET', '/f/1')?.target
+    expect([...(f?.upstreams.values() ?? [])]).toEqual([
+      {
+        address: 'https://elsewhere.example:8443',
+        origin: 'https://elsewhere.example:8443',
+        basePath: '',
+      },
+    ])
+    expect(f?.chooser.pick(new Set())).toBe('https://elsewhere.example:8443')
+    // One target per origin, whatever the scheme's case; paths keep the proxy's own.
+    expect(matcher?.match('GET', '/h')?.target).not.toBe(f)
+    expect(matcher?.match('GET', '/i')?.target?.upstreams.has('http://other.example')).toBe(true)
+    expect(matcher?.match('GET', '/d')?.target).toBeNull()
+    expect([...(proxy?.endpointTargets.keys() ?? [])].sort()).toEqual([
+      'http://elsewhere.example:8443',
+      'http://other.example',
+      'https://elsewhere.example:8443',
+    ])
   })
 
   it('sends an endpoint upstream with its backend method when that differs from its own', () => {

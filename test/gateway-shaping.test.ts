@@ -366,4 +366,59 @@ describe.each(dialects())('gateway request and answer shaping (%s)', (dialect) =
     expect(JSON.parse(moved.body)).toMatchObject({ method: 'POST', url: '/base/health?probe=1' })
     expect(JSON.parse((await send(gw.port, '/pets-api/pets/7')).body).method).toBe('GET')
   })
+
+  it('sends an endpoint with an absolute backend URL there, not to the routing address', async () => {
+    const two = await startUpstream('two')
+    try {
+      await ok('PATCH', `${P}/apiProxies/pets/endpoints/`, {
+        name: '/pets/{petId}/toys/{toyId}',
+        httpMethod: 'GET',
+        backendResourceUrl: `${two.url}/v3/toys/{toyId}/of/{petId}?src=gw`,
+      })
+      await deployAll('pets')
+      const toy = await send(gw.port, '/pets-api/pets/7/toys/9?x=1')
+      expect(toy.status, toy.body).toBe(200)
+      expect(JSON.parse(toy.body)).toMatchObject({
+        upstream: 'two',
+        url: '/v3/toys/9/of/7?src=gw&x=1',
+      })
+      // The proxy's other endpoints still go to its routing address.
+      expect(JSON.parse((await send(gw.port, '/pets-api/pets/7')).body).upstream).toBe('one')
+      // That backend down: the proxy's own 502, as for a routing address.
+      await new Promise((r) => two.server.close(r))
+      two.server.closeAllConnections()
+      const down = await send(gw.port, '/pets-api/pets/7/toys/9')
+      expect(down.status).toBe(502)
+      expect(fault(down)).toMatchObject({ faultCode: 'BAD_GATEWAY' })
+    } finally {
+      two.server.close()
+    }
+  })
+
+  it.each([
+    ['ftp://files.example/pets', 'an absolute URL must start with http:// or https://'],
+    ['https://user:secret@backend.example/pets', 'must not carry a user name or password'],
+    [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an environment variable reference
+      'https://${BACKEND}/pets',
+      'an absolute URL cannot hold environment variables: put that backend in a routing address, or give a path',
+    ],
+    ['http://[::1/pets', 'is not a valid URL'],
+  ])('refuses the absolute backend URL %s', async (backendResourceUrl, message) => {
+    const res = await ctx.app.inject({
+      method: 'PATCH',
+      url: `${P}/apiProxies/pets/endpoints/`,
+      headers: bearer(admin),
+      payload: { name: '/status', httpMethod: 'GET', backendResourceUrl },
+    })
+    expect(res.statusCode, res.body).toBe(400)
+    expect(res.json().error_description).toContain(`backendResourceUrl ${message}`)
+    // Nothing was written: the endpoint keeps its backend.
+    const list = await ctx.app.inject({
+      method: 'GET',
+      url: `${P}/apiProxies/pets/endpoints/`,
+      headers: bearer(admin),
+    })
+    expect(list.body).not.toContain(backendResourceUrl)
+  })
 })

@@ -640,6 +640,13 @@ describe.each(dialects())('API proxy export and import (%s)', (dialect) => {
         'policies.json.1 (login).policy.clientSecret',
       ],
       [
+        'an absolute backend URL the gateway could not honour',
+        await rebuilt((n, t) =>
+          n === 'endpoints.json' ? t.replace('"/v2/pets/{id}"', '"ftp://files.example/pets"') : t,
+        ),
+        'backendResourceUrl an absolute URL must start with http:// or https://',
+      ],
+      [
         'bad endpoint cache',
         await rebuilt((n, t) => (n === 'endpoints.json' ? t.replace('"ttl": 45', '"ttl": 0') : t)),
         'endpoints.json.0.cacheSettings.ttl',

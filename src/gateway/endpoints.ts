@@ -1,4 +1,6 @@
+import { isAbsoluteBackendUrl } from '../resources/proxies/endpoints/backend-url.ts'
 import type { SnapshotEndpoint } from '../resources/proxies/proxies.snapshot.ts'
+import type { UpstreamTarget } from './upstreams/index.ts'
 
 /*
  * A spec-based proxy answers only its declared endpoints: method (or ALL) and path
@@ -6,7 +8,8 @@ import type { SnapshotEndpoint } from '../resources/proxies/proxies.snapshot.ts'
  * templated ones are tried in declaration order. An endpoint whose backend resource URL
  * differs from its path is sent upstream to that path instead, its path parameters
  * carried over by name (or, for a name the path does not have, by position); one whose
- * backend method differs from its own is sent with that method.
+ * backend URL is absolute goes to that URL's origin and path instead of the routing
+ * address; one whose backend method differs from its own is sent with that method.
  */
 
 export interface EndpointHit {
@@ -16,7 +19,12 @@ export interface EndpointHit {
   rewrite: ((suffix: string) => string) | null
   /** The method sent upstream (the endpoint's backendHttpMethod); null: the client's. */
   method: string | null
+  /** Where an absolute backendResourceUrl points; null: the proxy's routing addresses. */
+  target: UpstreamTarget | null
 }
+
+/** The target of an absolute backend URL's origin (table.ts builds one per origin). */
+export type TargetFor = (origin: string) => UpstreamTarget
 
 interface Templated {
   method: string
@@ -28,19 +36,20 @@ const escapeRegex = (s: string) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')
 const normalize = (p: string) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p || '/')
 const PARAM = /(\{[^}/]*\})/
 const isParam = (part: string) => part.startsWith('{') && part.endsWith('}')
-const ABSOLUTE = /^[a-z][a-z0-9+.-]*:\/\//i
 
 /**
- * The rewrite of one endpoint, or null when its backend resource is its own path. An
- * absolute backend URL is not applied (the request goes to the routing address).
+ * The rewrite of one endpoint, or null when its backend resource is its own path under
+ * the routing address. `backend` is a path (an absolute URL's path and query, when
+ * `absolute`: always rewritten, since the routing address's path must not lead it).
  */
 function compileRewrite(
   path: string,
   pattern: RegExp | null,
-  backendResourceUrl: string,
+  backendResource: string,
+  absolute: boolean,
 ): EndpointHit['rewrite'] {
-  const backend = backendResourceUrl.startsWith('/') ? backendResourceUrl : `/${backendResourceUrl}`
-  if (ABSOLUTE.test(backendResourceUrl) || normalize(backend) === path) return null
+  const backend = backendResource.startsWith('/') ? backendResource : `/${backendResource}`
+  if (!absolute && normalize(backend) === path) return null
   const q = backend.indexOf('?')
   const query = q === -1 ? '' : backend.slice(q)
   const names = path.split(PARAM).filter(isParam)
@@ -66,36 +75,60 @@ function compileRewrite(
   }
 }
 
+/** `/pets/{petId}` as a pattern whose groups are its parameters, in order. */
+function templateOf(path: string): RegExp {
+  const source = path
+    .split(PARAM)
+    .map((part) => (isParam(part) ? '([^/]+)' : escapeRegex(part)))
+    .join('')
+  return new RegExp(`^${source}$`)
+}
+
 /** The endpoint's backend method when it changes the client's; ALL or the same: none. */
 function upstreamMethod(method: string, backendMethod: string): string | null {
   const backend = backendMethod.toUpperCase()
   return backend === '' || backend === 'ALL' || backend === method ? null : backend
 }
 
+/** `https://host:port` at the start of an absolute URL. */
+const AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i
+
+/** An absolute backend URL's target and its path and query; a path: no target. */
+function backendOf(
+  backendResourceUrl: string,
+  targetFor: TargetFor,
+): { target: UpstreamTarget | null; resource: string } {
+  if (!isAbsoluteBackendUrl(backendResourceUrl))
+    return { target: null, resource: backendResourceUrl }
+  // The loader skipped any deployment whose absolute URL does not parse (backend-url.ts).
+  // The path is taken as written: URL would percent-encode its {placeholders}.
+  const origin = new URL(backendResourceUrl).origin
+  const rest = backendResourceUrl.replace(AUTHORITY, '').split('#')[0] as string
+  return {
+    target: targetFor(origin),
+    resource: rest === '' || rest.startsWith('?') ? `/${rest}` : rest,
+  }
+}
+
 export class EndpointMatcher {
   private readonly literal = new Map<string, EndpointHit>()
   private readonly templated: Templated[] = []
 
-  constructor(endpoints: readonly SnapshotEndpoint[]) {
+  constructor(endpoints: readonly SnapshotEndpoint[], targetFor: TargetFor) {
     for (const e of endpoints) {
       const path = normalize(e.path.startsWith('/') ? e.path : `/${e.path}`)
       const method = e.method.toUpperCase()
-      const upstream = upstreamMethod(method, e.backendMethod)
-      if (!path.includes('{')) {
-        const key = `${method} ${path}`
-        const rewrite = compileRewrite(path, null, e.backendResourceUrl)
-        if (!this.literal.has(key))
-          this.literal.set(key, { path: e.path, active: e.active, rewrite, method: upstream })
-        continue
+      const { target, resource } = backendOf(e.backendResourceUrl, targetFor)
+      const pattern = path.includes('{') ? templateOf(path) : null
+      const hit: EndpointHit = {
+        path: e.path,
+        active: e.active,
+        rewrite: compileRewrite(path, pattern, resource, target !== null),
+        method: upstreamMethod(method, e.backendMethod),
+        target,
       }
-      const source = path
-        .split(PARAM)
-        .map((part) => (isParam(part) ? '([^/]+)' : escapeRegex(part)))
-        .join('')
-      const pattern = new RegExp(`^${source}$`)
-      const rewrite = compileRewrite(path, pattern, e.backendResourceUrl)
-      const hit = { path: e.path, active: e.active, rewrite, method: upstream }
-      this.templated.push({ method, pattern, hit })
+      if (pattern !== null) this.templated.push({ method, pattern, hit })
+      else if (!this.literal.has(`${method} ${path}`)) this.literal.set(`${method} ${path}`, hit)
     }
   }
 

@@ -4,7 +4,8 @@ import { corsOverUpstream } from './cors.ts'
 import type { EndpointHit } from './endpoints.ts'
 import { sendFault } from './faults.ts'
 import type { Pools } from './pools.ts'
-import type { LiveProxy, Upstream } from './table.ts'
+import type { LiveProxy } from './table.ts'
+import type { Upstream, UpstreamTarget } from './upstreams/index.ts'
 import { mayRetry, type Outcome } from './upstreams/index.ts'
 
 /*
@@ -70,6 +71,8 @@ export class Exchange implements Dispatcher.DispatchHandler {
   readonly endpoint: string | null
   /** What is sent upstream: the client's method, or the endpoint's backend method. */
   readonly method: Dispatcher.HttpMethod
+  /** The routing addresses, or the matched endpoint's absolute backend URL. */
+  private readonly target: UpstreamTarget
   upstream: Upstream
   status = 0
   bytesOut = 0
@@ -110,8 +113,9 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.upstream = upstream
     this.endpoint = hit === null ? null : hit.path
     this.method = (hit?.method ?? req.method) as Dispatcher.HttpMethod
-    this.retriesLeft = proxy.chooser.policy.sameAddressRetries
-    this.failoversLeft = proxy.chooser.policy.failovers
+    this.target = hit?.target ?? proxy
+    this.retriesLeft = this.target.chooser.policy.sameAddressRetries
+    this.failoversLeft = this.target.chooser.policy.failovers
     ;(res as Carrier)[EXCHANGE] = this
     res.on('close', onResponseClose)
   }
@@ -250,7 +254,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private settle(outcome: Outcome): void {
     if (!this.pending) return
     this.pending = false
-    this.proxy.chooser.report(this.upstream.address, outcome)
+    this.target.chooser.report(this.upstream.address, outcome)
   }
 
   /**
@@ -274,17 +278,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.failoversLeft--
     this.excluded ??= new Set()
     this.excluded.add(this.upstream.address)
-    const next = this.proxy.chooser.pick(this.excluded, this.hashKey)
+    const next = this.target.chooser.pick(this.excluded, this.hashKey)
     if (next === undefined) return false
-    const upstream = this.proxy.upstreams.get(next)
+    const upstream = this.target.upstreams.get(next)
     if (upstream === undefined) {
       // Cannot happen (the table maps every address it gave the chooser); still reported once.
-      this.proxy.chooser.report(next, 'ok')
+      this.target.chooser.report(next, 'ok')
       return false
     }
     this.upstream = upstream
     this.pending = true
-    this.retriesLeft = this.proxy.chooser.policy.sameAddressRetries
+    this.retriesLeft = this.target.chooser.policy.sameAddressRetries
     this.redispatch()
     return true
   }

@@ -271,7 +271,9 @@ export class GatewayHandler {
     body: IncomingMessage | Buffer | null,
     hit: EndpointHit | null,
   ): void {
-    const chooser = proxy.chooser
+    // An endpoint with an absolute backend URL has a target of its own.
+    const target = hit?.target ?? proxy
+    const chooser = target.chooser
     const hashKey =
       chooser.hashKeySource === null
         ? undefined
@@ -285,7 +287,7 @@ export class GatewayHandler {
       this.fault(req, res, start, proxy, 'SERVICE_UNAVAILABLE', message, 503)
       return
     }
-    const upstream = proxy.upstreams.get(address)
+    const upstream = target.upstreams.get(address)
     if (upstream === undefined) {
       chooser.report(address, 'ok')
       this.fault(req, res, start, proxy, 'BAD_GATEWAY', 'No backend address is available', 502)

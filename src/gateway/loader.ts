@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/types.ts'
 import { findEnvironmentByName } from '../resources/environments/environments.repository.ts'
 import { groupSnapshotsIn, memberRoute } from '../resources/proxies/deployed-routes.ts'
+import { absoluteBackendUrlProblem } from '../resources/proxies/endpoints/backend-url.ts'
 import {
   addressesContext,
   configVersion,
@@ -34,6 +35,17 @@ function addressesOf(keys: readonly Buffer[], s: DeploymentSnapshot): string[] {
   return JSON.parse(text) as string[]
 }
 
+/** An absolute backend URL stored before the write path checked it: never sent elsewhere. */
+function checkEndpointUrls(snapshot: DeploymentSnapshot): void {
+  if (snapshot.creationType === 'REVERSE_PROXY') return
+  for (const e of snapshot.endpoints) {
+    const problem = absoluteBackendUrlProblem(e.backendResourceUrl)
+    if (problem !== null) {
+      throw new Error(`endpoint ${e.method} ${e.path}: backendResourceUrl ${problem}`)
+    }
+  }
+}
+
 export async function loadTable(
   deps: LoadDeps,
   environment: { id: string; name: string },
@@ -45,6 +57,7 @@ export async function loadTable(
       const addresses = addressesOf(deps.atRestKeys, snapshot)
       const bad = addresses.find((a) => !URL.canParse(a))
       if (bad !== undefined) throw new Error('a routing address is not a URL')
+      checkEndpointUrls(snapshot)
       deployed.push({ snapshot, addresses, ...(clientRoute ? { clientRoute } : {}) })
     } catch (error) {
       deps.skipped?.(snapshot.proxyName, (error as Error).message)

@@ -1,5 +1,5 @@
 import { Pool } from 'undici'
-import type { Upstream } from './table.ts'
+import type { Upstream } from './upstreams/index.ts'
 
 /*
  * One keep-alive pool per upstream origin (and connect timeout, a pool-wide option),

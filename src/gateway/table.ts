@@ -10,8 +10,9 @@ import { EndpointMatcher } from './endpoints.ts'
 import { compileTemplate, type ErrorTemplate } from './faults.ts'
 import {
   createUpstreamChooser,
-  type UpstreamChooser,
+  type Upstream,
   type UpstreamChooserFactory,
+  type UpstreamTarget,
 } from './upstreams/index.ts'
 
 /*
@@ -21,16 +22,8 @@ import {
  * relativePath that prefixes its path on a segment boundary, then methods and headers.
  */
 
-export interface Upstream {
-  /** As the chooser names it: the resolved address. */
-  address: string
-  origin: string
-  /** The address's path without a trailing slash ('' for none). */
-  basePath: string
-}
-
-/** A deployed proxy, ready for traffic. */
-export interface LiveProxy {
+/** A deployed proxy, ready for traffic: its chooser and upstreams are the routing addresses'. */
+export interface LiveProxy extends UpstreamTarget {
   /** The proxy's, its project's and the environment's ids, for traffic records. */
   id: string
   projectId: string
@@ -43,8 +36,8 @@ export interface LiveProxy {
   template: ErrorTemplate
   routingEnabled: boolean
   maintenance: { status: number; contentType: string; body: string } | null
-  chooser: UpstreamChooser
-  upstreams: ReadonlyMap<string, Upstream>
+  /** The endpoints' absolute backend URLs, each its own target (their pools stay open too). */
+  endpointTargets: ReadonlyMap<string, UpstreamTarget>
   /** Milliseconds; the chooser's policy where the proxy sets them, else the gateway's defaults. */
   connectTimeoutMs: number
   readTimeoutMs: number
@@ -116,6 +109,26 @@ export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LivePr
     settings.circuitBreaker,
     deps.clock ?? systemClock,
   )
+  const endpointTargets = new Map<string, UpstreamTarget>()
+  // An absolute backend URL is one more address, chosen, health-checked and broken like
+  // the routing addresses, with the proxy's connection and circuit breaker settings.
+  const targetFor = (origin: string): UpstreamTarget => {
+    let target = endpointTargets.get(origin)
+    if (target === undefined) {
+      const only = { address: origin, weight: 1, healthCheckEnabled: false }
+      target = {
+        chooser: (deps.chooserFactory ?? createUpstreamChooser)(
+          { ...routing, routingAddressList: [only] },
+          settings.connection,
+          settings.circuitBreaker,
+          deps.clock ?? systemClock,
+        ),
+        upstreams: new Map([[origin, upstreamOf(origin)]]),
+      }
+      endpointTargets.set(origin, target)
+    }
+    return target
+  }
   const maintenance = settings.maintenanceModeSetting
   const connection = settings.connection
   const forwarded = settings.forwardedIpHeader
@@ -151,7 +164,10 @@ export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LivePr
         }
       : null,
     endpoints:
-      snapshot.creationType === 'REVERSE_PROXY' ? null : new EndpointMatcher(snapshot.endpoints),
+      snapshot.creationType === 'REVERSE_PROXY'
+        ? null
+        : new EndpointMatcher(snapshot.endpoints, targetFor),
+    endpointTargets,
     cors: compileCors(settings.cors),
     // Only an explicit true buffers: streaming is what a proxy saved without the field gets.
     bufferRequest: snapshot.clientRoute.bufferRequest === true,

@@ -24,8 +24,10 @@ export type {
   HashKeySource,
   Outcome,
   Tuning,
+  Upstream,
   UpstreamChooser,
   UpstreamChooserFactory,
+  UpstreamTarget,
 } from './types.ts'
 
 /*

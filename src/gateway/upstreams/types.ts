@@ -37,6 +37,21 @@ export interface UpstreamChooser {
   breakerState(address: string): BreakerState
 }
 
+/** One address a chooser may name, split for the forwarder. */
+export interface Upstream {
+  /** As the chooser names it: the resolved address. */
+  address: string
+  origin: string
+  /** The address's path without a trailing slash ('' for none). */
+  basePath: string
+}
+
+/** Where a request may go: a chooser and the addresses it names. */
+export interface UpstreamTarget {
+  chooser: UpstreamChooser
+  upstreams: ReadonlyMap<string, Upstream>
+}
+
 /** The seam the gateway builds its choosers through (createUpstreamChooser unless a test says otherwise). */
 export type UpstreamChooserFactory = (
   routing: StoredRouting,

@@ -9,6 +9,7 @@ import { apiTypeOf } from '../proxies.definition.ts'
 import { reviseProxy } from '../proxies.revision.ts'
 import { type ProxiesDeps, requireProxy } from '../proxies.service.ts'
 import { withDefaults } from '../settings/settings.model.ts'
+import { checkBackendResourceUrl } from './backend-url.ts'
 import { presentEndpoint, WSA_DEFAULTS } from './endpoints.model.ts'
 import * as repo from './endpoints.repository.ts'
 import type {
@@ -128,6 +129,7 @@ export function createEndpoint(
   ref: ProxyRef,
   body: CreateEndpointInput,
 ) {
+  checkBackendResourceUrl(body.backendResourceUrl)
   const key = { httpMethod: body.httpMethod, name: body.name }
   const duplicate = () => errors.duplicateName(`${named(key)} in API proxy '${ref.apiProxyName}'`)
   return changeEndpoint(deps, principal, ref, 'created', async (trx, proxy, now) => {
@@ -167,6 +169,7 @@ export function updateEndpoint(
   ref: ProxyRef,
   body: UpdateEndpointInput,
 ) {
+  if (body.backendResourceUrl !== undefined) checkBackendResourceUrl(body.backendResourceUrl)
   const key = { httpMethod: body.httpMethod, name: body.name }
   return changeEndpoint(deps, principal, ref, 'definition', async (trx, proxy, now) => {
     const row = await requireEndpoint(trx, proxy, key)

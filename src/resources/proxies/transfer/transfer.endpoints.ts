@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import type { Queryable } from '../../../db/types.ts'
 import { errors } from '../../../errors.ts'
 import { documentChecker } from '../../../http/validation.ts'
+import { checkBackendResourceUrl } from '../endpoints/backend-url.ts'
 import { WSA_DEFAULTS } from '../endpoints/endpoints.model.ts'
 import { type EndpointRecord, endpointsOf } from '../endpoints/endpoints.repository.ts'
 import { CreateEndpointBody, WsaSettings } from '../endpoints/endpoints.schemas.ts'
@@ -96,6 +97,7 @@ export function importedEndpoints(document: unknown, where: string, now: string)
       ])
     }
     seen.add(key)
+    checkBackendResourceUrl(e.backendResourceUrl, `${where}.${i}.backendResourceUrl`)
     const cache = e.cacheSettings && {
       ...withDefaults({}).cache,
       ...checkCache(withoutNulls(e.cacheSettings), `${where}.${i}.cacheSettings`),
