@@ -43,6 +43,7 @@ export interface GatewayMetrics {
   eventBusLag: Histogram<string>
   trafficDropped: Counter<string>
   trafficQueueLength: Gauge<string>
+  mirrored: Counter<ProxyLabel | 'outcome'>
 }
 
 /**
@@ -82,6 +83,12 @@ export function gatewayMetrics(registry: Registry, trafficQueue?: () => number):
       name: 'apiops_event_bus_lag_seconds',
       help: 'From a change published to this node applying it',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    mirrored: new Counter({
+      name: 'apiops_gateway_mirror_requests_total',
+      help: 'Mirrored copies of requests, per proxy and outcome (sent, failed, skipped)',
+      labelNames: ['environment', 'project', 'proxy', 'outcome'],
       registers,
     }),
     trafficDropped: new Counter({

@@ -97,6 +97,7 @@ async function embeddedGateway(
     now: () => runtime.clock.now(),
     log,
     onCompleted: traffic.hook,
+    onMirrored: traffic.mirrored(config.gatewayEnvironment),
     onApplied: (version) =>
       traffic.metrics.configVersion.set({ environment: config.gatewayEnvironment }, version),
     bufferLimit: config.gatewayBufferMaxBytes,

@@ -5,6 +5,7 @@ import {
   findEnvironmentByName,
   insertEnvironment,
 } from '../resources/environments/environments.repository.ts'
+import type { MirrorObserver } from './mirror.ts'
 import { type GatewayLog, type GatewayNode, startGateway } from './node.ts'
 import type { TrafficHook } from './traffic-hook.ts'
 
@@ -26,6 +27,7 @@ export interface EmbeddedOptions {
   now: () => Date
   log: GatewayLog
   onCompleted?: TrafficHook
+  onMirrored?: MirrorObserver
   bufferLimit?: number
   onApplied?: (version: number) => void
 }
@@ -62,6 +64,7 @@ export async function startEmbeddedGateway(options: EmbeddedOptions): Promise<Ga
     log: options.log,
     ...(options.bufferLimit ? { bufferLimit: options.bufferLimit } : {}),
     ...(options.onCompleted ? { onCompleted: options.onCompleted } : {}),
+    ...(options.onMirrored ? { onMirrored: options.onMirrored } : {}),
     ...(options.onApplied ? { onApplied: options.onApplied } : {}),
   })
 }

@@ -5,6 +5,7 @@ import { corsOnAnswer, PREFLIGHT_VARY, preflight, rawHeader } from './cors.ts'
 import type { EndpointHit } from './endpoints.ts'
 import { compileTemplate, type ErrorTemplate, type FaultCode, sendFault } from './faults.ts'
 import { Exchange, type ExchangeEnd } from './forward.ts'
+import type { Mirrors } from './mirror.ts'
 import type { Pools } from './pools.ts'
 import type { LiveProxy, RoutingTable } from './table.ts'
 import type { CompletedRequest, TrafficHook } from './traffic-hook.ts'
@@ -23,6 +24,7 @@ export interface HandlerState {
   table: RoutingTable
   readonly pools: Pools
   readonly onCompleted: TrafficHook | null
+  readonly mirrors: Mirrors
 }
 
 // What the header loop does with a request header: keep it, drop it, or note it.
@@ -229,7 +231,8 @@ export class GatewayHandler {
       q === -1
         ? target
         : target + (rewrite !== null && target.includes('?') ? '&' : '?') + url.slice(q + 1)
-    if (seen.hasBody && proxy.bufferRequest)
+    // A mirrored request's body is read whole too: it is sent twice (mirror.ts).
+    if (seen.hasBody && (proxy.bufferRequest || proxy.mirror !== null))
       this.buffered(req, res, start, proxy, forwardPath, headers, hit)
     else this.dispatch(req, res, start, proxy, forwardPath, headers, seen.hasBody ? req : null, hit)
   }
@@ -307,6 +310,11 @@ export class GatewayHandler {
       hit,
       hashKey,
     ).dispatch(performance.now())
+    if (proxy.mirror !== null) {
+      const method = hit?.method ?? (req.method as string)
+      const copy = body instanceof Buffer ? body : null
+      this.state.mirrors.send(proxy, { method, path: forwardPath, headers, body: copy })
+    }
   }
 
   /**

@@ -57,6 +57,9 @@ export async function loadTable(
       const addresses = addressesOf(deps.atRestKeys, snapshot)
       const bad = addresses.find((a) => !URL.canParse(a))
       if (bad !== undefined) throw new Error('a routing address is not a URL')
+      const mirrors = snapshot.routing.mirrorAddressList ?? []
+      if (mirrors.some((m) => !URL.canParse(m.address)))
+        throw new Error('a mirror address is not a URL')
       checkEndpointUrls(snapshot)
       deployed.push({ snapshot, addresses, ...(clientRoute ? { clientRoute } : {}) })
     } catch (error) {

@@ -7,6 +7,7 @@ import type { DbHandle } from '../db/create-db.ts'
 import { GatewayHandler, type HandlerState } from './handler.ts'
 import { Heartbeat } from './heartbeat.ts'
 import { environmentId, loadTable } from './loader.ts'
+import { type MirrorObserver, Mirrors } from './mirror.ts'
 import { Pools } from './pools.ts'
 import { Reloader } from './reloader.ts'
 import type { RoutingTable } from './table.ts'
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   host?: string
   /** Called once per completed request (the traffic recorder); none: nothing is built. */
   onCompleted?: TrafficHook
+  /** Called per mirrored copy with what became of it (the mirror metric). */
+  onMirrored?: MirrorObserver
   /** Called with the configuration version each time one is loaded, the first at start. */
   onApplied?: (version: number) => void
   chooserFactory?: UpstreamChooserFactory
@@ -99,7 +102,12 @@ export async function startGateway(options: GatewayOptions): Promise<GatewayNode
   const log = options.log ?? silent
   const { deps, environment, table } = await firstTable(options)
   const pools = new Pools()
-  const state: HandlerState = { table, pools, onCompleted: options.onCompleted ?? null }
+  const state: HandlerState = {
+    table,
+    pools,
+    onCompleted: options.onCompleted ?? null,
+    mirrors: new Mirrors(pools, options.onMirrored),
+  }
   const server: Server = createServer(
     { keepAliveTimeout: 65_000 },
     new GatewayHandler(state).handle,

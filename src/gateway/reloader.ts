@@ -80,9 +80,10 @@ export class Reloader {
       this.onApplied(next.version)
       const inUse = new Set(
         next.proxies.flatMap((p) =>
-          [p, ...p.endpointTargets.values()].flatMap((target) =>
-            [...target.upstreams.values()].map((u) => Pools.key(u.origin, p.connectTimeoutMs)),
-          ),
+          [p, ...p.endpointTargets.values()]
+            .flatMap((target) => [...target.upstreams.values()])
+            .concat(p.mirror?.upstreams ?? [])
+            .map((u) => Pools.key(u.origin, p.connectTimeoutMs)),
         ),
       )
       this.state.pools.retain(inUse)

@@ -8,6 +8,7 @@ import type {
 import { type CorsPlan, compileCors } from './cors.ts'
 import { EndpointMatcher } from './endpoints.ts'
 import { compileTemplate, type ErrorTemplate } from './faults.ts'
+import type { MirrorPlan } from './mirror.ts'
 import {
   createUpstreamChooser,
   type Upstream,
@@ -38,6 +39,8 @@ export interface LiveProxy extends UpstreamTarget {
   maintenance: { status: number; contentType: string; body: string } | null
   /** The endpoints' absolute backend URLs, each its own target (their pools stay open too). */
   endpointTargets: ReadonlyMap<string, UpstreamTarget>
+  /** Where copies of each request go (mirror.ts); null unless mirroring is on with addresses. */
+  mirror: MirrorPlan | null
   /** Milliseconds; the chooser's policy where the proxy sets them, else the gateway's defaults. */
   connectTimeoutMs: number
   readTimeoutMs: number
@@ -132,6 +135,13 @@ export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LivePr
   const maintenance = settings.maintenanceModeSetting
   const connection = settings.connection
   const forwarded = settings.forwardedIpHeader
+  const connectTimeoutMs = isSet(connection.connectTimeout)
+    ? chooser.policy.connectTimeoutMs
+    : DEFAULT_CONNECT_TIMEOUT_MS
+  const readTimeoutMs = isSet(connection.readTimeout)
+    ? chooser.policy.readTimeoutMs
+    : DEFAULT_READ_TIMEOUT_MS
+  const mirrors = routing.mirrorEnabled === true ? (routing.mirrorAddressList ?? []) : []
   return {
     id: snapshot.proxyId,
     projectId: snapshot.projectId,
@@ -151,12 +161,8 @@ export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LivePr
       : null,
     chooser,
     upstreams: new Map(list.map((a) => [a.address, upstreamOf(a.address)])),
-    connectTimeoutMs: isSet(connection.connectTimeout)
-      ? chooser.policy.connectTimeoutMs
-      : DEFAULT_CONNECT_TIMEOUT_MS,
-    readTimeoutMs: isSet(connection.readTimeout)
-      ? chooser.policy.readTimeoutMs
-      : DEFAULT_READ_TIMEOUT_MS,
+    connectTimeoutMs,
+    readTimeoutMs,
     clientIpHeader: forwarded.forwardedIpHeaderParamActive
       ? {
           name: (forwarded.value ?? 'X-Forwarded-For').toLowerCase(),
@@ -168,6 +174,14 @@ export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LivePr
         ? null
         : new EndpointMatcher(snapshot.endpoints, targetFor),
     endpointTargets,
+    mirror:
+      mirrors.length === 0
+        ? null
+        : {
+            upstreams: mirrors.map((m) => upstreamOf(m.address)),
+            connectTimeoutMs,
+            readTimeoutMs,
+          },
     cors: compileCors(settings.cors),
     // Only an explicit true buffers: streaming is what a proxy saved without the field gets.
     bufferRequest: snapshot.clientRoute.bufferRequest === true,

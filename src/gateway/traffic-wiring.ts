@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.ts'
 import { type GatewayMetrics, gatewayMetrics, proxyObserver } from '../metrics.ts'
 import { keptRecord, type TrafficKeep, trafficKeep } from '../traffic/traffic.keep.ts'
 import { TrafficRecorder } from '../traffic/traffic.recorder.ts'
+import type { MirrorObserver } from './mirror.ts'
 import type { LiveProxy } from './table.ts'
 import type { CompletedRequest, TrafficHook } from './traffic-hook.ts'
 
@@ -92,6 +93,8 @@ export interface GatewayTraffic {
   hook: TrafficHook
   /** The gateway's metrics, for what the node reports beside traffic (its config version). */
   metrics: GatewayMetrics
+  /** Counts mirrored copies (the node's onMirrored). */
+  mirrored: (environment: string) => MirrorObserver
   /** Writes what is queued; call before the database closes. */
   close(): Promise<void>
 }
@@ -116,5 +119,11 @@ export function gatewayTraffic(
     },
   )
   const written = recorder
-  return { hook: trafficHook(written, metrics), metrics, close: () => written.close() }
+  return {
+    hook: trafficHook(written, metrics),
+    metrics,
+    mirrored: (environment) => (proxy, outcome) =>
+      metrics.mirrored.inc({ environment, project: proxy.projectName, proxy: proxy.name, outcome }),
+    close: () => written.close(),
+  }
 }

@@ -46,6 +46,7 @@ async function runGateway(ctx: CliContext, config: Config, flags: GatewayFlags):
       host: flags.host,
       log,
       onCompleted: traffic.hook,
+      onMirrored: traffic.mirrored(flags.environment),
       bufferLimit: config.gatewayBufferMaxBytes,
       onApplied: (version) =>
         traffic.metrics.configVersion.set({ environment: flags.environment }, version),

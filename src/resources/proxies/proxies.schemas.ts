@@ -121,6 +121,7 @@ export const ProxySchema = Type.Object({
   routing: Type.Object({
     routingEnabled: Type.Boolean(),
     mirrorEnabled: Type.Optional(Type.Boolean()),
+    mirrorAddressList: Type.Optional(Type.Array(Type.Object({ address: Type.String() }))),
     loadBalanceAlgorithm: Type.Optional(Type.String()),
     routingAddressList: Type.Array(
       Type.Object({

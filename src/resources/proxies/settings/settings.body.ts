@@ -2,6 +2,7 @@ import type { Static } from 'typebox'
 import type { Queryable } from '../../../db/types.ts'
 import { MASK } from '../../../sealed.ts'
 import type { ProxyFromUrlBody } from '../proxies.schemas.ts'
+import { checkMirror } from './settings.mirror.ts'
 import { presentSettings, type StoredClientRoute, type StoredRouting } from './settings.model.ts'
 import { invalid, loadSettings, saveSettings, sealedOrKept } from './settings.store.ts'
 
@@ -29,6 +30,8 @@ export function clientRouteExtras(route: ProxyBody['clientRoute']): Partial<Stor
 export function routingExtras(info: ProxyBody['routingInfo']): Partial<StoredRouting> {
   const extras: Partial<StoredRouting> = {}
   if (info?.mirrorEnabled !== undefined) extras.mirrorEnabled = info.mirrorEnabled
+  if (info?.mirrorAddressList) extras.mirrorAddressList = info.mirrorAddressList
+  checkMirror(extras, 'routingInfo')
   if (info?.loadBalanceAlgorithm) extras.loadBalanceAlgorithm = info.loadBalanceAlgorithm
   return extras
 }

@@ -3,6 +3,7 @@ import {
   MalformedReference,
   parseReferences,
 } from '../../environment-variables/environment-variables.resolve.ts'
+import { checkMirror } from './settings.mirror.ts'
 import type { StoredClientRoute, StoredRouting } from './settings.model.ts'
 import type {
   AddressesInput,
@@ -15,6 +16,7 @@ import type {
   MetadataInput,
   MtlsInput,
   NtlmInput,
+  RoutingStatusInput,
 } from './settings.schemas.ts'
 import { claimPaths, type Edit, type Editing, invalid, sealedOrKept } from './settings.store.ts'
 
@@ -85,9 +87,14 @@ export const addresses =
   }
 
 export const routingStatus =
-  (body: { routingEnabled?: boolean; mirrorEnabled?: boolean }): Edit =>
+  (body: RoutingStatusInput): Edit =>
   (t) => {
-    t.changes.routing = JSON.stringify(over(routingOf(t), body))
+    const routing = over(routingOf(t), body)
+    // Docs: an empty list means the same as null.
+    if (body.mirrorAddressList !== undefined)
+      routing.mirrorAddressList = body.mirrorAddressList ?? []
+    checkMirror(routing)
+    t.changes.routing = JSON.stringify(routing)
   }
 
 export const metadata =

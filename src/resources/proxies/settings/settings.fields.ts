@@ -102,8 +102,25 @@ export const ClientRouteExtraFields = {
   bufferRequest: Type.Optional(Type.Boolean()),
   bufferResponse: Type.Optional(Type.Boolean()),
 }
+/**
+ * Where mirrored copies go (apiops's own field: the docs name no mirror backend). An
+ * http(s) URL as written: variables are resolved (and sealed) in routing addresses only.
+ */
+export const MirrorAddressItem = Type.Object(
+  {
+    address: Type.String({
+      maxLength: 2048,
+      ...matching(
+        '^https?://(?!.*\\$\\{)[^\\s\\p{Cc}\\p{Cf}]+$',
+        `must be an http:// or https:// URL without environment variables, spaces, ${INVISIBLE}`,
+      ),
+    }),
+  },
+  strict,
+)
 export const RoutingInfoExtraFields = {
   mirrorEnabled: Type.Optional(Type.Boolean()),
+  mirrorAddressList: Type.Optional(nullable(list(MirrorAddressItem, 10))),
   loadBalanceAlgorithm: Type.Optional(enumOf(LOAD_BALANCE_ALGORITHMS)),
   connectTimeout: Type.Optional(Seconds),
   readTimeout: Type.Optional(Seconds),

@@ -279,6 +279,8 @@ export interface StoredClientRoute {
 export interface StoredRouting {
   routingEnabled: boolean
   mirrorEnabled?: boolean
+  /** apiops's own field: where mirrored copies go (the docs name no mirror backend). */
+  mirrorAddressList?: { address: string }[]
   loadBalanceAlgorithm?: string
   routingAddressList: {
     address: string

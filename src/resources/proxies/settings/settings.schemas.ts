@@ -13,6 +13,7 @@ import {
   Host,
   list,
   Method,
+  MirrorAddressItem,
   NonBlank,
   nullable,
   POOL_TYPES,
@@ -63,7 +64,11 @@ export const AddressesBody = Type.Object(
 )
 
 export const RoutingStatusBody = Type.Object(
-  { routingEnabled: Type.Optional(Type.Boolean()), mirrorEnabled: Type.Optional(Type.Boolean()) },
+  {
+    routingEnabled: Type.Optional(Type.Boolean()),
+    mirrorEnabled: Type.Optional(Type.Boolean()),
+    mirrorAddressList: Type.Optional(nullable(list(MirrorAddressItem, 10))),
+  },
   { ...strict, minProperties: 1 },
 )
 
@@ -276,6 +281,7 @@ export const TrafficLogBody = Type.Object(
 
 export type ClientRouteInput = Static<typeof ClientRouteBody>
 export type AddressesInput = Static<typeof AddressesBody>
+export type RoutingStatusInput = Static<typeof RoutingStatusBody>
 export type MetadataInput = Static<typeof MetadataBody>
 export type ApiKeysInput = Static<typeof ApiKeysBody>
 export type CacheInput = Static<typeof CacheBody>

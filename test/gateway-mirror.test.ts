@@ -1,0 +1,199 @@
+import type { IncomingMessage } from 'node:http'
+import { request } from 'node:http'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { MirrorOutcome } from '../src/gateway/mirror.ts'
+import { type GatewayNode, startGateway } from '../src/gateway/node.ts'
+import { configVersion } from '../src/resources/proxies/proxies.snapshot.ts'
+import { startUpstream, type Upstream } from './gateway-upstream.ts'
+import {
+  bearer,
+  buildTestApp,
+  dialects,
+  makeUser,
+  type TestContext,
+  tokenFor,
+  until,
+} from './helpers.ts'
+import { freePort } from './nodes.ts'
+
+/*
+ * Request mirroring through a real gateway node: with routingInfo.mirrorEnabled and a
+ * mirrorAddressList, each request also goes, whole, to every mirror address; the client
+ * gets the routing address's answer whatever the mirror does.
+ */
+
+const P = '/apiops/projects/Shop'
+
+interface Copy {
+  method: string
+  url: string
+  body: string
+  headers: IncomingMessage['headers']
+}
+
+function send(
+  port: number,
+  path: string,
+  method = 'GET',
+  chunks: string[] = [],
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (d) => (body += d))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    for (const chunk of chunks) req.write(chunk)
+    req.end()
+  })
+}
+
+describe.each(dialects())('request mirroring (%s)', (dialect) => {
+  let ctx: TestContext
+  let admin: string
+  let gw: GatewayNode
+  let one: Upstream
+  let two: Upstream
+  const copies: Copy[] = []
+  const outcomes: MirrorOutcome[] = []
+  const call = (method: 'POST' | 'PATCH', url: string, payload: object) =>
+    ctx.app.inject({ method, url, headers: bearer(admin), payload })
+  const ok = async (method: 'POST' | 'PATCH', url: string, payload: object = {}) => {
+    const res = await call(method, url, payload)
+    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300)
+  }
+  const mirror = (name: string, body: object) =>
+    call('PATCH', `${P}/apiProxies/${name}/settings/routing-status/`, body)
+  const deploy = async (name: string) => {
+    await ok('POST', `${P}/apiProxies/${name}/environments/dev/`)
+    const version = await configVersion(ctx.store.db, gw.environmentId)
+    await until('the gateway applied the deploy', async () => gw.version === version)
+  }
+
+  beforeAll(async () => {
+    ctx = await buildTestApp(dialect)
+    admin = (await tokenFor(ctx, (await makeUser(ctx, 'root', ['ROLE_ADMIN'])).id)).token
+    await ok('POST', '/apiops/projects/', { name: 'Shop' })
+    await ok('POST', '/apiops/environments/', {
+      name: 'dev',
+      type: 'TEST',
+      accessUrl: 'http://localhost:8081',
+      projects: ['Shop'],
+    })
+    one = await startUpstream('one')
+    two = await startUpstream('two')
+    two.server.on('request', (req: IncomingMessage) => {
+      let body = ''
+      req.on('data', (d: Buffer) => (body += d.toString('utf8')))
+      req.on('end', () =>
+        copies.push({ method: req.method ?? '', url: req.url ?? '', body, headers: req.headers }),
+      )
+    })
+    gw = await startGateway({
+      store: ctx.store,
+      events: ctx.events,
+      atRestKeys: ctx.keys.atRestKeys,
+      environment: 'dev',
+      port: 0,
+      host: '127.0.0.1',
+      onMirrored: (_proxy, outcome) => outcomes.push(outcome),
+    })
+    await ok('POST', `${P}/apiProxies/url/`, {
+      apiProxyName: 'orders',
+      apiProxyCreationType: 'REVERSE_PROXY',
+      clientRoute: { relativePathList: ['/orders'] },
+      routingInfo: { routingAddressList: [{ address: `${one.url}/live` }] },
+    })
+  })
+
+  afterAll(async () => {
+    await gw?.close()
+    await one?.close()
+    await two?.close()
+    await ctx?.close()
+  })
+
+  it('refuses mirroring on with nowhere to send the copies, and addresses it could not use', async () => {
+    const none = await mirror('orders', { mirrorEnabled: true })
+    expect(none.statusCode).toBe(400)
+    expect(none.json().error_description).toContain(
+      'mirrorEnabled needs a mirrorAddressList: give the addresses the copies go to',
+    )
+    const variable = await mirror('orders', {
+      mirrorEnabled: true,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an environment variable reference
+      mirrorAddressList: [{ address: 'https://${SHADOW}/x' }],
+    })
+    expect(variable.statusCode).toBe(400)
+    expect(variable.json().error_description).toContain(
+      'mirrorAddressList.0.address must be an http:// or https:// URL without environment variables',
+    )
+    const view = await ctx.app.inject({
+      method: 'GET',
+      url: `${P}/apiProxies/orders/`,
+      headers: bearer(admin),
+    })
+    expect(view.json().routing.mirrorEnabled).not.toBe(true)
+  })
+
+  it('sends each request, body and all, to the mirror too; the client gets the real answer', async () => {
+    await ok('PATCH', `${P}/apiProxies/orders/settings/routing-status/`, {
+      mirrorEnabled: true,
+      mirrorAddressList: [{ address: `${two.url}/shadow` }],
+    })
+    const view = await ctx.app.inject({
+      method: 'GET',
+      url: `${P}/apiProxies/orders/`,
+      headers: bearer(admin),
+    })
+    expect(view.json().routing).toMatchObject({
+      mirrorEnabled: true,
+      mirrorAddressList: [{ address: `${two.url}/shadow` }],
+    })
+    await deploy('orders')
+    const answer = await send(gw.port, '/orders/7?full=1', 'POST', ['{"qty":', '2}'])
+    expect(answer.status).toBe(200)
+    expect(JSON.parse(answer.body)).toMatchObject({
+      upstream: 'one',
+      method: 'POST',
+      url: '/live/7?full=1',
+      bytes: 9,
+    })
+    await until('the copy arrived', async () => copies.length === 1)
+    expect(copies[0]).toMatchObject({ method: 'POST', url: '/shadow/7?full=1', body: '{"qty":2}' })
+    // The body was read whole, so the copy carries its length rather than chunks.
+    expect(copies[0]?.headers['content-length']).toBe('9')
+    expect(copies[0]?.headers['x-forwarded-for']).toBe('127.0.0.1')
+    await until('the copy was counted', async () => outcomes.includes('sent'))
+  })
+
+  it('answers the client whatever the mirror does, and counts the copies that failed', async () => {
+    const closed = await freePort()
+    await ok('PATCH', `${P}/apiProxies/orders/settings/routing-status/`, {
+      mirrorAddressList: [{ address: `http://127.0.0.1:${closed}` }],
+    })
+    await deploy('orders')
+    const before = outcomes.filter((o) => o === 'failed').length
+    const answer = await send(gw.port, '/orders/8')
+    expect(answer.status).toBe(200)
+    expect(JSON.parse(answer.body)).toMatchObject({ upstream: 'one', url: '/live/8' })
+    await until('the failed copy was counted', async () => {
+      return outcomes.filter((o) => o === 'failed').length === before + 1
+    })
+  })
+
+  it('stops mirroring when turned off, keeping the addresses for next time', async () => {
+    await ok('PATCH', `${P}/apiProxies/orders/settings/routing-status/`, {
+      mirrorEnabled: false,
+      mirrorAddressList: [{ address: `${two.url}/shadow` }],
+    })
+    await deploy('orders')
+    const seen = copies.length
+    expect((await send(gw.port, '/orders/9')).status).toBe(200)
+    // A request sent after it shows the first left no copy behind.
+    expect((await send(gw.port, '/orders/10')).status).toBe(200)
+    expect(copies.length).toBe(seen)
+  })
+})
