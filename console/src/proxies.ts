@@ -48,6 +48,8 @@ export interface ProxyView {
   routing: {
     routingEnabled: boolean
     mirrorEnabled?: boolean
+    /** apiops's own: where mirrored copies go. */
+    mirrorAddressList?: { address: string }[]
     loadBalanceAlgorithm?: string
     routingAddressList: RoutingAddress[]
   }

@@ -3,10 +3,11 @@ import { methodsOf } from '../resources/proxies/deployed-routes.ts'
 import type { DeploymentSnapshot } from '../resources/proxies/proxies.snapshot.ts'
 import type {
   StoredClientRoute,
+  StoredRouting,
   StoredSettings,
 } from '../resources/proxies/settings/settings.model.ts'
 import { type CorsPlan, compileCors } from './cors.ts'
-import { EndpointMatcher } from './endpoints.ts'
+import { EndpointMatcher, type TargetFor } from './endpoints.ts'
 import { compileTemplate, type ErrorTemplate } from './faults.ts'
 import type { MirrorPlan } from './mirror.ts'
 import {
@@ -94,6 +95,47 @@ export interface ChooserDeps {
   bufferLimit?: number | undefined
 }
 
+/**
+ * The target of an endpoint's absolute backend URL, made once per origin into `targets`:
+ * one more address, chosen, health-checked and broken like the routing addresses, with
+ * the proxy's connection and circuit breaker settings.
+ */
+function endpointTargetFor(
+  targets: Map<string, UpstreamTarget>,
+  routing: StoredRouting,
+  settings: StoredSettings,
+  deps: ChooserDeps,
+): TargetFor {
+  return (origin) => {
+    let target = targets.get(origin)
+    if (target === undefined) {
+      const only = { address: origin, weight: 1, healthCheckEnabled: false }
+      target = {
+        chooser: (deps.chooserFactory ?? createUpstreamChooser)(
+          { ...routing, routingAddressList: [only] },
+          settings.connection,
+          settings.circuitBreaker,
+          deps.clock ?? systemClock,
+        ),
+        upstreams: new Map([[origin, upstreamOf(origin)]]),
+      }
+      targets.set(origin, target)
+    }
+    return target
+  }
+}
+
+/** Where copies go, with the proxy's timeouts; null unless mirroring is on with addresses. */
+function mirrorPlan(
+  routing: StoredRouting,
+  connectTimeoutMs: number,
+  readTimeoutMs: number,
+): MirrorPlan | null {
+  const list = routing.mirrorEnabled === true ? (routing.mirrorAddressList ?? []) : []
+  if (list.length === 0) return null
+  return { upstreams: list.map((m) => upstreamOf(m.address)), connectTimeoutMs, readTimeoutMs }
+}
+
 export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LiveProxy {
   const { snapshot, addresses } = deployed
   const settings = snapshot.settings
@@ -113,25 +155,6 @@ export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LivePr
     deps.clock ?? systemClock,
   )
   const endpointTargets = new Map<string, UpstreamTarget>()
-  // An absolute backend URL is one more address, chosen, health-checked and broken like
-  // the routing addresses, with the proxy's connection and circuit breaker settings.
-  const targetFor = (origin: string): UpstreamTarget => {
-    let target = endpointTargets.get(origin)
-    if (target === undefined) {
-      const only = { address: origin, weight: 1, healthCheckEnabled: false }
-      target = {
-        chooser: (deps.chooserFactory ?? createUpstreamChooser)(
-          { ...routing, routingAddressList: [only] },
-          settings.connection,
-          settings.circuitBreaker,
-          deps.clock ?? systemClock,
-        ),
-        upstreams: new Map([[origin, upstreamOf(origin)]]),
-      }
-      endpointTargets.set(origin, target)
-    }
-    return target
-  }
   const maintenance = settings.maintenanceModeSetting
   const connection = settings.connection
   const forwarded = settings.forwardedIpHeader
@@ -141,7 +164,6 @@ export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LivePr
   const readTimeoutMs = isSet(connection.readTimeout)
     ? chooser.policy.readTimeoutMs
     : DEFAULT_READ_TIMEOUT_MS
-  const mirrors = routing.mirrorEnabled === true ? (routing.mirrorAddressList ?? []) : []
   return {
     id: snapshot.proxyId,
     projectId: snapshot.projectId,
@@ -172,16 +194,12 @@ export function compileProxy(deployed: Deployed, deps: ChooserDeps = {}): LivePr
     endpoints:
       snapshot.creationType === 'REVERSE_PROXY'
         ? null
-        : new EndpointMatcher(snapshot.endpoints, targetFor),
+        : new EndpointMatcher(
+            snapshot.endpoints,
+            endpointTargetFor(endpointTargets, routing, settings, deps),
+          ),
     endpointTargets,
-    mirror:
-      mirrors.length === 0
-        ? null
-        : {
-            upstreams: mirrors.map((m) => upstreamOf(m.address)),
-            connectTimeoutMs,
-            readTimeoutMs,
-          },
+    mirror: mirrorPlan(routing, connectTimeoutMs, readTimeoutMs),
     cors: compileCors(settings.cors),
     // Only an explicit true buffers: streaming is what a proxy saved without the field gets.
     bufferRequest: snapshot.clientRoute.bufferRequest === true,

@@ -22,6 +22,10 @@ beforeAll(async () => {
   await server.user('sam', ['ROLE_API_SECURITY'])
   const { json } = await seedProxies(server, 'root', 'shop')
   await json('POST', '/projects/shop/members/', { username: 'dana' })
+  await json('PATCH', '/projects/shop/apiProxies/legacy-orders/settings/routing-status/', {
+    mirrorEnabled: true,
+    mirrorAddressList: [{ address: 'https://orders-shadow.internal' }],
+  })
   // A second project with more proxies than one page holds (the page asks for 20).
   await json('POST', '/projects/', { name: 'bulk' })
   for (let i = 1; i <= 22; i++) {
@@ -127,6 +131,9 @@ describe('console: API proxies', () => {
       ['https://orders-a.internal', '70', 'Off'],
       ['https://orders-b.internal', '30', 'On'],
     ])
+    const route = await page.locator('dl.details').first().textContent()
+    expect(route).toContain('MirroringYes')
+    expect(route).toContain('Mirror addresseshttps://orders-shadow.internal')
     // Everything fits the phone's width, the settings opened too: no sideways scrolling.
     for (const summary of await page.locator('summary').all()) await summary.click()
     const size = await page.evaluate(() => [document.documentElement.scrollWidth, innerWidth])

@@ -141,6 +141,9 @@ export function RouteDetails(props: { proxy: ProxyView }) {
         <Item label="Buffer response">{yesNo(c.bufferResponse)}</Item>
         <Item label="Routing">{r.routingEnabled ? 'Enabled' : 'Disabled'}</Item>
         <Item label="Mirroring">{yesNo(r.mirrorEnabled)}</Item>
+        <Item label="Mirror addresses">
+          {r.mirrorAddressList?.map((m) => m.address).join(', ') || 'None'}
+        </Item>
         <Item label="Load balancing">{r.loadBalanceAlgorithm ?? 'Not set'}</Item>
       </dl>
       <div className="table-wrap">
