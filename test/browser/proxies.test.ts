@@ -131,7 +131,7 @@ describe('console: API proxies', () => {
       ['https://orders-a.internal', '70', 'Off'],
       ['https://orders-b.internal', '30', 'On'],
     ])
-    const route = await page.locator('dl.details').first().textContent()
+    const route = await page.locator('dl.details', { hasText: 'Relative paths' }).textContent()
     expect(route).toContain('MirroringYes')
     expect(route).toContain('Mirror addresseshttps://orders-shadow.internal')
     // Everything fits the phone's width, the settings opened too: no sideways scrolling.
