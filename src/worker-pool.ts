@@ -1,4 +1,4 @@
-import { parentPort, Worker } from 'node:worker_threads'
+import { parentPort, Worker, type WorkerOptions } from 'node:worker_threads'
 import { type ApiError, errors } from './errors.ts'
 
 /*
@@ -39,11 +39,13 @@ export function workerModule(importMetaUrl: string, name: string): URL {
 }
 
 function spawn(url: URL, memoryMb: number): Worker {
-  const options = {
-    resourceLimits: { maxOldGenerationSizeMb: memoryMb },
-    // Nothing of the parent's flags (test runners, loaders): the worker needs none.
-    execArgv: [],
-  }
+  return spawnWorker(url, { resourceLimits: { maxOldGenerationSizeMb: memoryMb } })
+}
+
+/** A thread running the worker module at `url`: under tsx its .ts source goes through tsx. */
+export function spawnWorker(url: URL, given: WorkerOptions): Worker {
+  // Nothing of the parent's flags (test runners, loaders): the worker needs none.
+  const options = { ...given, execArgv: [] }
   if (!url.pathname.endsWith('.ts')) return new Worker(url, options)
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'))
   const code = `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}) })`

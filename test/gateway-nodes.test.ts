@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GatewayProcess, statusOf, statusOnce } from './gateway-process.ts'
 import { startUpstream, type Upstream } from './gateway-upstream.ts'
 import { call, setUp, type World, world } from './gateway-world.ts'
-import { PG_URL } from './helpers.ts'
+import { PG_URL, until } from './helpers.ts'
 import { quantile } from './nodes.ts'
 import { Relay } from './relay.ts'
 
@@ -79,6 +79,19 @@ describe('two gateway processes on one SQLite file', () => {
 
   it('serves what was deployed before it started', async () => {
     for (const node of nodes) expect(await statusOf(node.port, '/steady/a')).toBe(200)
+  })
+
+  it('both nodes write their traffic into the shared file (from a thread of their own)', async () => {
+    const traffic = () =>
+      w.store.db
+        .selectFrom('traffic')
+        .select(['proxy_name', 'status'])
+        .where('proxy_name', '=', 'steady')
+        .execute()
+    const before = (await traffic()).length
+    for (const node of nodes) expect(await statusOf(node.port, '/steady/traffic')).toBe(200)
+    await until('each node wrote its record', async () => (await traffic()).length >= before + 2)
+    expect((await traffic()).every((r) => r.status === 200)).toBe(true)
   })
 
   it(`applies deploys and undeploys on both nodes within ${P99_LIMIT_MS} ms p99`, async () => {

@@ -55,7 +55,7 @@ describe.each(dialects())('gateway traffic records and metrics (%s)', (dialect) 
       projects: ['Shop'],
     })
     upstream = await startUpstream('one')
-    traffic = gatewayTraffic(ctx.store.db, ctx.clock, registry, { warn: () => {} })
+    traffic = gatewayTraffic(ctx.store, ctx.clock, registry, { warn: () => {} })
     gw = await startGateway({
       store: ctx.store,
       events: ctx.events,

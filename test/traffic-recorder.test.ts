@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createDb, type DbHandle } from '../src/db/create-db.ts'
+import { migrateToLatest } from '../src/db/migrator.ts'
 import { TrafficRecorder } from '../src/traffic/traffic.recorder.ts'
 import { purgeTraffic } from '../src/traffic/traffic.retention.ts'
+import { SqliteTrafficWriter } from '../src/traffic/traffic-writer.ts'
 import { trafficRecord } from './fixtures/traffic.ts'
 import { dialects, FrozenClock, freshStore, until } from './helpers.ts'
 
@@ -165,5 +171,87 @@ describe.each(dialects())('traffic recorder on %s', (dialect) => {
     expect(left).toHaveLength(5)
     expect(left.every((r) => r.time > at(30, 0))).toBe(true)
     expect(await purgeTraffic({ db: store.db, clock }, 30, 10)).toBe(0)
+  })
+})
+
+describe('traffic written by a thread of its own (a SQLite file)', () => {
+  let dir: string
+  let store: DbHandle
+  const rows = () => store.db.selectFrom('traffic').selectAll().orderBy('id').execute()
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'apiops-traffic-'))
+    store = createDb({ databaseUrl: undefined, dataDir: dir })
+    await migrateToLatest(store.db)
+  })
+  afterAll(async () => {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('is the writer for a file, not for memory or PostgreSQL', async () => {
+    expect(store.sqliteFile).toBe(join(dir, 'apiops.sqlite'))
+    const memory = createDb({ databaseUrl: undefined, sqlitePath: ':memory:', dataDir: '' })
+    expect(memory.sqliteFile).toBeUndefined()
+    await memory.close()
+  })
+
+  it('writes each batch from its thread, in order, every field kept; the main connection reads them', async () => {
+    const writer = new SqliteTrafficWriter(store.sqliteFile as string)
+    const recorder = new TrafficRecorder(
+      store.db,
+      new FrozenClock(),
+      { batchSize: 450, flushEveryMs: NEVER },
+      {},
+      writer.write,
+    )
+    // More rows than one statement takes (SQLITE_ROWS), in batches of 450.
+    for (let i = 0; i < 1200; i++) recorder.record(trafficRecord(i, { status: 200 + (i % 300) }))
+    expect(await recorder.flush()).toBe(1200)
+    const written = await rows()
+    expect(written.map((r) => r.status)).toEqual(
+      Array.from({ length: 1200 }, (_, i) => 200 + (i % 300)),
+    )
+    expect(written[0]).toMatchObject({
+      environment_name: 'production',
+      proxy_name: 'orders',
+      endpoint: 'GET /orders/{id}',
+      upstream_address: '127.0.0.1:9000',
+      error: null,
+    })
+    await recorder.close()
+    await writer.close()
+  })
+
+  it('a failed write writes nothing and keeps the batch queued; the same thread writes it later', async () => {
+    await store.db.deleteFrom('traffic').execute()
+    const failures: string[] = []
+    const writer = new SqliteTrafficWriter(store.sqliteFile as string)
+    const recorder = new TrafficRecorder(
+      store.db,
+      new FrozenClock(),
+      { batchSize: 10, flushEveryMs: NEVER },
+      { failed: (error) => failures.push((error as Error).message) },
+      writer.write,
+    )
+    for (let i = 0; i < 10; i++) recorder.record(trafficRecord(i))
+    // The table gone while the thread writes: its transaction fails, nothing is written.
+    await sql`alter table traffic rename to traffic_away`.execute(store.db)
+    try {
+      expect(await recorder.flush(true)).toBe(0)
+    } finally {
+      await sql`alter table traffic_away rename to traffic`.execute(store.db)
+    }
+    expect(failures).toEqual([expect.stringMatching(/no such table: traffic/)])
+    expect(recorder.queued).toBe(10)
+    expect(await rows()).toHaveLength(0)
+    expect(await recorder.flush(true)).toBe(10)
+    expect(await rows()).toHaveLength(10)
+    await recorder.close()
+    await writer.close()
+    // A closed writer starts a new thread when asked again.
+    await writer.write([trafficRecord(11)])
+    expect(await rows()).toHaveLength(11)
+    await writer.close()
   })
 })

@@ -75,7 +75,7 @@ export async function serve(config: Config): Promise<void> {
 
   await app.listen({ port: config.port, host: config.host })
   if (config.gatewayPort !== 0) {
-    traffic = gatewayTraffic(runtime.store.db, runtime.clock, metrics, log)
+    traffic = gatewayTraffic(runtime.store, runtime.clock, metrics, log)
     gateway = await embeddedGateway(config, runtime, log, traffic)
   }
 }

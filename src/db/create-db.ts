@@ -19,6 +19,8 @@ export interface DbHandle {
   readonly dataVersion: (() => number) | undefined
   /** PostgreSQL only: the pool, for LISTEN/NOTIFY. */
   readonly pgPool: pg.Pool | undefined
+  /** SQLite in a file only: its path, for a second connection on another thread. */
+  readonly sqliteFile: string | undefined
   close(): Promise<void>
 }
 
@@ -57,6 +59,7 @@ function createSqlite(path: string): DbHandle {
     dialect: 'sqlite',
     dataVersion: () => dataVersion.get() as number,
     pgPool: undefined,
+    sqliteFile: path === ':memory:' ? undefined : path,
     close: () => db.destroy(),
   }
 }
@@ -98,6 +101,7 @@ function createPostgres(url: string): DbHandle {
     dialect: 'postgres',
     dataVersion: undefined,
     pgPool: pool,
+    sqliteFile: undefined,
     close: () => db.destroy(),
   }
 }

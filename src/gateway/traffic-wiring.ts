@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely'
 import type { Registry } from 'prom-client'
 import type { Clock } from '../clock.ts'
-import type { Database } from '../db/schema.ts'
+import type { DbHandle } from '../db/create-db.ts'
 import { type GatewayMetrics, gatewayMetrics, proxyObserver } from '../metrics.ts'
 import { keptRecord, type TrafficKeep, trafficKeep } from '../traffic/traffic.keep.ts'
 import { TrafficRecorder } from '../traffic/traffic.recorder.ts'
+import { SqliteTrafficWriter } from '../traffic/traffic-writer.ts'
 import type { MirrorObserver } from './mirror.ts'
 import type { LiveProxy } from './table.ts'
 import type { CompletedRequest, TrafficHook } from './traffic-hook.ts'
@@ -99,17 +99,22 @@ export interface GatewayTraffic {
   close(): Promise<void>
 }
 
-/** A recorder writing to `db` and the gateway's metrics in `registry`, joined by one hook. */
+/**
+ * A recorder writing to `store` (a SQLite file through a thread of its own) and the
+ * gateway's metrics in `registry`, joined by one hook.
+ */
 export function gatewayTraffic(
-  db: Kysely<Database>,
+  store: Pick<DbHandle, 'db' | 'sqliteFile'>,
   clock: Clock,
   registry: Registry,
   log: { warn(obj: object, msg: string): void },
 ): GatewayTraffic {
   let recorder: TrafficRecorder | undefined
   const metrics = gatewayMetrics(registry, () => recorder?.queued ?? 0)
+  const writer =
+    store.sqliteFile === undefined ? undefined : new SqliteTrafficWriter(store.sqliteFile)
   recorder = new TrafficRecorder(
-    db,
+    store.db,
     clock,
     {},
     {
@@ -117,6 +122,7 @@ export function gatewayTraffic(
       failed: (error) =>
         log.warn({ err: (error as Error).message }, 'traffic records not written yet; will retry'),
     },
+    writer?.write,
   )
   const written = recorder
   return {
@@ -124,6 +130,9 @@ export function gatewayTraffic(
     metrics,
     mirrored: (environment) => (proxy, outcome) =>
       metrics.mirrored.inc({ environment, project: proxy.projectName, proxy: proxy.name, outcome }),
-    close: () => written.close(),
+    close: async () => {
+      await written.close()
+      await writer?.close()
+    },
   }
 }

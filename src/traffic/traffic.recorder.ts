@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts'
 import type { Database } from '../db/schema.ts'
 import { insertTraffic, isPostgres } from './traffic.insert.ts'
 import type { TrafficRecord } from './traffic.record.ts'
+import type { TrafficWrite } from './traffic-writer.ts'
 
 export interface TrafficLimits {
   /** Records held in memory at most; beyond it new records are dropped and counted. */
@@ -61,6 +62,8 @@ export class TrafficRecorder {
     private readonly clock: Clock,
     limits: Partial<TrafficLimits> = {},
     private readonly observer: TrafficObserver = {},
+    /** How a batch is written; one transaction on `db` unless given (traffic-writer.ts). */
+    private readonly write?: TrafficWrite,
   ) {
     this.postgres = isPostgres(db)
     this.limits = {
@@ -151,6 +154,7 @@ export class TrafficRecorder {
   }
 
   private async insert(batch: TrafficRecord[]): Promise<void> {
+    if (this.write) return this.write(batch)
     await this.db.transaction().execute((trx) => insertTraffic(trx, this.postgres, batch))
   }
 
