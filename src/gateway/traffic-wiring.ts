@@ -100,19 +100,23 @@ export interface GatewayTraffic {
 }
 
 /**
- * A recorder writing to `store` (a SQLite file through a thread of its own) and the
- * gateway's metrics in `registry`, joined by one hook.
+ * A recorder writing to `store` and the gateway's metrics in `registry`, joined by one
+ * hook. `offThread`: a SQLite file is written from a thread of its own (traffic-writer.ts).
+ * Only for a process with no management API: the thread's commits are another
+ * connection's, which the Bearer check's cache takes for a CLI write (SQLite's
+ * data_version) and answers by dropping every cached token, once a second.
  */
 export function gatewayTraffic(
   store: Pick<DbHandle, 'db' | 'sqliteFile'>,
   clock: Clock,
   registry: Registry,
   log: { warn(obj: object, msg: string): void },
+  offThread = false,
 ): GatewayTraffic {
   let recorder: TrafficRecorder | undefined
   const metrics = gatewayMetrics(registry, () => recorder?.queued ?? 0)
-  const writer =
-    store.sqliteFile === undefined ? undefined : new SqliteTrafficWriter(store.sqliteFile)
+  const file = offThread ? store.sqliteFile : undefined
+  const writer = file === undefined ? undefined : new SqliteTrafficWriter(file)
   recorder = new TrafficRecorder(
     store.db,
     clock,

@@ -11,7 +11,8 @@ import type { WriteAnswer, WriteJob } from './traffic-write.worker.ts'
  * p99 12 ms against 5.4 ms, since a batch blocked every request in flight while it
  * was written (docs/performance.md). The event loop now only flattens a batch into
  * parameters and posts it. PostgreSQL and in-memory SQLite keep the in-process insert
- * (the first waits on the network, not the CPU; the second has no file to share).
+ * (the first waits on the network, not the CPU; the second has no file to share), and
+ * so does the gateway embedded in the management server (traffic-wiring.ts says why).
  */
 
 export type TrafficWrite = (batch: readonly TrafficRecord[]) => Promise<void>

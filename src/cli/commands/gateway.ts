@@ -35,7 +35,7 @@ async function runGateway(ctx: CliContext, config: Config, flags: GatewayFlags):
     )
   }
   const metrics = createMetricsRegistry({ processMetrics: true })
-  const traffic = gatewayTraffic(runtime.store, runtime.clock, metrics, log)
+  const traffic = gatewayTraffic(runtime.store, runtime.clock, metrics, log, true)
   try {
     const node = await startGateway({
       store: runtime.store,
