@@ -1,22 +1,14 @@
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type GatewayNode, startGateway } from '../src/gateway/node.ts'
+import type { GatewayNode } from '../src/gateway/node.ts'
 import {
   createUpstreamChooser,
   type UpstreamChooserFactory,
 } from '../src/gateway/upstreams/index.ts'
+import { applied, devGateway, type Shop, shopWithDev } from './gateway-setup.ts'
 import { startUpstream, type Upstream } from './gateway-upstream.ts'
-import {
-  bearer,
-  buildTestApp,
-  dialects,
-  FrozenClock,
-  makeUser,
-  type TestContext,
-  tokenFor,
-  until,
-} from './helpers.ts'
+import { dialects, FrozenClock, type TestContext, until } from './helpers.ts'
 
 /*
  * The gateway choosing among real upstreams: weights, failover past a refusing address,
@@ -71,7 +63,6 @@ async function switchable(failing: { on: boolean }): Promise<{ url: string; serv
 
 describe.each(dialects())('gateway load balancing and failover (%s)', (dialect) => {
   let ctx: TestContext
-  let admin: string
   let gw: GatewayNode
   let one: Upstream
   let two: Upstream
@@ -96,10 +87,7 @@ describe.each(dialects())('gateway load balancing and failover (%s)', (dialect) 
     })
   }
 
-  const ok = async (method: 'POST' | 'PATCH', url: string, payload: object) => {
-    const res = await ctx.app.inject({ method, url, headers: bearer(admin), payload })
-    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300)
-  }
+  let ok: Shop['ok']
   const live = async (name: string, routingInfo: object, circuitBreaker?: object) => {
     await ok('POST', `${P}/apiProxies/url/`, {
       apiProxyName: name,
@@ -110,9 +98,7 @@ describe.each(dialects())('gateway load balancing and failover (%s)', (dialect) 
     if (circuitBreaker)
       await ok('PATCH', `${P}/apiProxies/${name}/settings/circuit-breaker/`, circuitBreaker)
     await ok('POST', `${P}/apiProxies/${name}/environments/dev/`, {})
-    const { configVersion } = await import('../src/resources/proxies/proxies.snapshot.ts')
-    const version = await configVersion(ctx.store.db, gw.environmentId)
-    await until('the gateway applied the deploy', async () => gw.version === version)
+    await applied(ctx, gw)
   }
   const chooserOf = (name: string) =>
     gw.table.proxies.find((p) => p.name === name)?.chooser as ReturnType<
@@ -120,29 +106,12 @@ describe.each(dialects())('gateway load balancing and failover (%s)', (dialect) 
     >
 
   beforeAll(async () => {
-    ctx = await buildTestApp(dialect)
-    admin = (await tokenFor(ctx, (await makeUser(ctx, 'root', ['ROLE_ADMIN'])).id)).token
-    await ok('POST', '/apiops/projects/', { name: 'Shop' })
-    await ok('POST', '/apiops/environments/', {
-      name: 'dev',
-      type: 'TEST',
-      accessUrl: 'http://localhost:8081',
-      projects: ['Shop'],
-    })
+    ;({ ctx, ok } = await shopWithDev(dialect))
     one = await startUpstream('one')
     two = await startUpstream('two')
     dead = await refusingAddress()
     flaky = await switchable(failing)
-    gw = await startGateway({
-      store: ctx.store,
-      events: ctx.events,
-      atRestKeys: ctx.keys.atRestKeys,
-      environment: 'dev',
-      port: 0,
-      host: '127.0.0.1',
-      clock,
-      chooserFactory: countingFactory,
-    })
+    gw = await devGateway(ctx, { clock, chooserFactory: countingFactory })
   })
   afterAll(async () => {
     await gw?.close()

@@ -2,18 +2,10 @@ import type { IncomingMessage } from 'node:http'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MirrorOutcome } from '../src/gateway/mirror.ts'
-import { type GatewayNode, startGateway } from '../src/gateway/node.ts'
-import { configVersion } from '../src/resources/proxies/proxies.snapshot.ts'
+import type { GatewayNode } from '../src/gateway/node.ts'
+import { applied, devGateway, type Shop, shopWithDev } from './gateway-setup.ts'
 import { startUpstream, type Upstream } from './gateway-upstream.ts'
-import {
-  bearer,
-  buildTestApp,
-  dialects,
-  makeUser,
-  type TestContext,
-  tokenFor,
-  until,
-} from './helpers.ts'
+import { bearer, dialects, until } from './helpers.ts'
 import { freePort } from './nodes.ts'
 
 /*
@@ -51,37 +43,26 @@ function send(
 }
 
 describe.each(dialects())('request mirroring (%s)', (dialect) => {
-  let ctx: TestContext
-  let admin: string
+  let shop: Shop
   let gw: GatewayNode
   let one: Upstream
   let two: Upstream
   const copies: Copy[] = []
   const outcomes: MirrorOutcome[] = []
-  const call = (method: 'POST' | 'PATCH', url: string, payload: object) =>
-    ctx.app.inject({ method, url, headers: bearer(admin), payload })
-  const ok = async (method: 'POST' | 'PATCH', url: string, payload: object = {}) => {
-    const res = await call(method, url, payload)
-    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300)
-  }
   const mirror = (name: string, body: object) =>
-    call('PATCH', `${P}/apiProxies/${name}/settings/routing-status/`, body)
+    shop.ctx.app.inject({
+      method: 'PATCH',
+      url: `${P}/apiProxies/${name}/settings/routing-status/`,
+      headers: bearer(shop.admin),
+      payload: body,
+    })
   const deploy = async (name: string) => {
-    await ok('POST', `${P}/apiProxies/${name}/environments/dev/`)
-    const version = await configVersion(ctx.store.db, gw.environmentId)
-    await until('the gateway applied the deploy', async () => gw.version === version)
+    await shop.ok('POST', `${P}/apiProxies/${name}/environments/dev/`)
+    await applied(shop.ctx, gw)
   }
 
   beforeAll(async () => {
-    ctx = await buildTestApp(dialect)
-    admin = (await tokenFor(ctx, (await makeUser(ctx, 'root', ['ROLE_ADMIN'])).id)).token
-    await ok('POST', '/apiops/projects/', { name: 'Shop' })
-    await ok('POST', '/apiops/environments/', {
-      name: 'dev',
-      type: 'TEST',
-      accessUrl: 'http://localhost:8081',
-      projects: ['Shop'],
-    })
+    shop = await shopWithDev(dialect)
     one = await startUpstream('one')
     two = await startUpstream('two')
     two.server.on('request', (req: IncomingMessage) => {
@@ -91,16 +72,8 @@ describe.each(dialects())('request mirroring (%s)', (dialect) => {
         copies.push({ method: req.method ?? '', url: req.url ?? '', body, headers: req.headers }),
       )
     })
-    gw = await startGateway({
-      store: ctx.store,
-      events: ctx.events,
-      atRestKeys: ctx.keys.atRestKeys,
-      environment: 'dev',
-      port: 0,
-      host: '127.0.0.1',
-      onMirrored: (_proxy, outcome) => outcomes.push(outcome),
-    })
-    await ok('POST', `${P}/apiProxies/url/`, {
+    gw = await devGateway(shop.ctx, { onMirrored: (_proxy, outcome) => outcomes.push(outcome) })
+    await shop.ok('POST', `${P}/apiProxies/url/`, {
       apiProxyName: 'orders',
       apiProxyCreationType: 'REVERSE_PROXY',
       clientRoute: { relativePathList: ['/orders'] },
@@ -112,7 +85,7 @@ describe.each(dialects())('request mirroring (%s)', (dialect) => {
     await gw?.close()
     await one?.close()
     await two?.close()
-    await ctx?.close()
+    await shop?.ctx.close()
   })
 
   it("takes the docs' mirrorEnabled alone (nothing to mirror to yet), refuses addresses it could not use", async () => {
@@ -132,23 +105,23 @@ describe.each(dialects())('request mirroring (%s)', (dialect) => {
     expect(variable.json().error_description).toContain(
       'mirrorAddressList.0.address must be an http:// or https:// URL without environment variables',
     )
-    const view = await ctx.app.inject({
+    const view = await shop.ctx.app.inject({
       method: 'GET',
       url: `${P}/apiProxies/orders/`,
-      headers: bearer(admin),
+      headers: bearer(shop.admin),
     })
     expect(view.json().routing.mirrorAddressList).toBeUndefined()
   })
 
   it('sends each request, body and all, to the mirror too; the client gets the real answer', async () => {
-    await ok('PATCH', `${P}/apiProxies/orders/settings/routing-status/`, {
+    await shop.ok('PATCH', `${P}/apiProxies/orders/settings/routing-status/`, {
       mirrorEnabled: true,
       mirrorAddressList: [{ address: `${two.url}/shadow` }],
     })
-    const view = await ctx.app.inject({
+    const view = await shop.ctx.app.inject({
       method: 'GET',
       url: `${P}/apiProxies/orders/`,
-      headers: bearer(admin),
+      headers: bearer(shop.admin),
     })
     expect(view.json().routing).toMatchObject({
       mirrorEnabled: true,
@@ -173,7 +146,7 @@ describe.each(dialects())('request mirroring (%s)', (dialect) => {
 
   it('answers the client whatever the mirror does, and counts the copies that failed', async () => {
     const closed = await freePort()
-    await ok('PATCH', `${P}/apiProxies/orders/settings/routing-status/`, {
+    await shop.ok('PATCH', `${P}/apiProxies/orders/settings/routing-status/`, {
       mirrorAddressList: [{ address: `http://127.0.0.1:${closed}` }],
     })
     await deploy('orders')
@@ -187,7 +160,7 @@ describe.each(dialects())('request mirroring (%s)', (dialect) => {
   })
 
   it('stops mirroring when turned off, keeping the addresses for next time', async () => {
-    await ok('PATCH', `${P}/apiProxies/orders/settings/routing-status/`, {
+    await shop.ok('PATCH', `${P}/apiProxies/orders/settings/routing-status/`, {
       mirrorEnabled: false,
       mirrorAddressList: [{ address: `${two.url}/shadow` }],
     })

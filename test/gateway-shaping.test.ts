@@ -1,18 +1,10 @@
 import { createServer, request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type GatewayNode, startGateway } from '../src/gateway/node.ts'
-import { configVersion } from '../src/resources/proxies/proxies.snapshot.ts'
+import type { GatewayNode } from '../src/gateway/node.ts'
+import { applied, devGateway, type Shop, shopWithDev } from './gateway-setup.ts'
 import { startUpstream, type Upstream } from './gateway-upstream.ts'
-import {
-  bearer,
-  buildTestApp,
-  dialects,
-  makeUser,
-  type TestContext,
-  tokenFor,
-  until,
-} from './helpers.ts'
+import { bearer, dialects, type TestContext } from './helpers.ts'
 import { json, type SpecHost, serveSpecs } from './spec-support.ts'
 
 /*
@@ -86,15 +78,7 @@ describe.each(dialects())('gateway request and answer shaping (%s)', (dialect) =
   let one: Upstream
   let specs: SpecHost
   let hits = 0
-  const ok = async (method: 'POST' | 'PATCH', url: string, payload?: object) => {
-    const res = await ctx.app.inject({
-      method,
-      url,
-      headers: bearer(admin),
-      ...(payload ? { payload } : {}),
-    })
-    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300)
-  }
+  let ok: Shop['ok']
   const reverse = (name: string, clientRoute: object = {}, address = one.url) =>
     ok('POST', `${P}/apiProxies/url/`, {
       apiProxyName: name,
@@ -110,32 +94,17 @@ describe.each(dialects())('gateway request and answer shaping (%s)', (dialect) =
     })
   const deployAll = async (...names: string[]) => {
     for (const name of names) await ok('POST', `${P}/apiProxies/${name}/environments/dev/`)
-    const version = await configVersion(ctx.store.db, gw.environmentId)
-    await until('the gateway applied the deploys', async () => gw.version === version)
+    await applied(ctx, gw)
   }
 
   beforeAll(async () => {
-    ctx = await buildTestApp(dialect, { env: { APIOPS_SPEC_FETCH_ALLOWLIST: '127.0.0.1/32' } })
-    admin = (await tokenFor(ctx, (await makeUser(ctx, 'root', ['ROLE_ADMIN'])).id)).token
-    await ok('POST', '/apiops/projects/', { name: 'Shop' })
-    await ok('POST', '/apiops/environments/', {
-      name: 'dev',
-      type: 'TEST',
-      accessUrl: 'http://localhost:8081',
-      projects: ['Shop'],
-    })
+    ;({ ctx, admin, ok } = await shopWithDev(dialect, {
+      APIOPS_SPEC_FETCH_ALLOWLIST: '127.0.0.1/32',
+    }))
     one = await startUpstream('one')
     one.server.on('request', () => hits++)
     specs = await serveSpecs('127.0.0.1', { '/pets.json': json(SPEC) })
-    gw = await startGateway({
-      store: ctx.store,
-      events: ctx.events,
-      atRestKeys: ctx.keys.atRestKeys,
-      environment: 'dev',
-      port: 0,
-      host: '127.0.0.1',
-      bufferLimit: LIMIT,
-    })
+    gw = await devGateway(ctx, { bufferLimit: LIMIT })
     // The route takes no OPTIONS: a preflight is routed as the request it announces.
     await reverse('web', { methodList: ['GET', 'PUT', 'DELETE'] })
     await cors('web', {

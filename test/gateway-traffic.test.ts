@@ -1,19 +1,11 @@
 import { request } from 'node:http'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type GatewayNode, startGateway } from '../src/gateway/node.ts'
+import type { GatewayNode } from '../src/gateway/node.ts'
 import { type GatewayTraffic, gatewayTraffic } from '../src/gateway/traffic-wiring.ts'
-import { configVersion } from '../src/resources/proxies/proxies.snapshot.ts'
+import { applied, devGateway, type Shop, shopWithDev } from './gateway-setup.ts'
 import { startUpstream, type Upstream } from './gateway-upstream.ts'
-import {
-  bearer,
-  buildTestApp,
-  dialects,
-  makeUser,
-  type TestContext,
-  tokenFor,
-  until,
-} from './helpers.ts'
+import { dialects, type TestContext } from './helpers.ts'
 
 /*
  * What a gateway node records: every answered request of a deployed proxy becomes a
@@ -34,37 +26,17 @@ function get(port: number, path: string): Promise<number> {
 
 describe.each(dialects())('gateway traffic records and metrics (%s)', (dialect) => {
   let ctx: TestContext
-  let admin: string
   let gw: GatewayNode
   let upstream: Upstream
   let traffic: GatewayTraffic
   const registry = new Registry()
-  const ok = async (method: 'POST', url: string, payload: object) => {
-    const res = await ctx.app.inject({ method, url, headers: bearer(admin), payload })
-    expect(res.statusCode, `${method} ${url}: ${res.body}`).toBeLessThan(300)
-  }
+  let ok: Shop['ok']
 
   beforeAll(async () => {
-    ctx = await buildTestApp(dialect)
-    admin = (await tokenFor(ctx, (await makeUser(ctx, 'root', ['ROLE_ADMIN'])).id)).token
-    await ok('POST', '/apiops/projects/', { name: 'Shop' })
-    await ok('POST', '/apiops/environments/', {
-      name: 'dev',
-      type: 'TEST',
-      accessUrl: 'http://localhost:8081',
-      projects: ['Shop'],
-    })
+    ;({ ctx, ok } = await shopWithDev(dialect))
     upstream = await startUpstream('one')
     traffic = gatewayTraffic(ctx.store, ctx.clock, registry, { warn: () => {} })
-    gw = await startGateway({
-      store: ctx.store,
-      events: ctx.events,
-      atRestKeys: ctx.keys.atRestKeys,
-      environment: 'dev',
-      port: 0,
-      host: '127.0.0.1',
-      onCompleted: traffic.hook,
-    })
+    gw = await devGateway(ctx, { onCompleted: traffic.hook })
     for (const [name, address] of [
       ['orders', `${upstream.url}/api`],
       // Nothing listens on port 9 of loopback: the gateway answers 502.
@@ -78,8 +50,7 @@ describe.each(dialects())('gateway traffic records and metrics (%s)', (dialect) 
       })
       await ok('POST', `/apiops/projects/Shop/apiProxies/${name}/environments/dev/`, {})
     }
-    const version = await configVersion(ctx.store.db, gw.environmentId)
-    await until('the gateway serves both proxies', async () => gw.version === version)
+    await applied(ctx, gw)
   })
   afterAll(async () => {
     await gw?.close()

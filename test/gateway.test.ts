@@ -1,7 +1,8 @@
 import { request } from 'node:http'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type GatewayNode, startGateway } from '../src/gateway/node.ts'
+import type { GatewayNode } from '../src/gateway/node.ts'
+import { applied, devGateway } from './gateway-setup.ts'
 import { startUpstream, type Upstream } from './gateway-upstream.ts'
 import {
   bearer,
@@ -66,11 +67,7 @@ describe.each(dialects())('gateway node in process (%s)', (dialect) => {
   const deploy = (name: string, project = 'Shop') =>
     ok('POST', `/apiops/projects/${project}/apiProxies/${name}/environments/dev/`)
   /** Waits until the gateway serves the configuration the last write made. */
-  const applied = async () => {
-    const { configVersion } = await import('../src/resources/proxies/proxies.snapshot.ts')
-    const version = await configVersion(ctx.store.db, gw.environmentId)
-    await until('the gateway applied the change', async () => gw.version === version)
-  }
+  const caughtUp = () => applied(ctx, gw)
 
   beforeAll(async () => {
     ctx = await buildTestApp(dialect)
@@ -84,14 +81,7 @@ describe.each(dialects())('gateway node in process (%s)', (dialect) => {
     })
     one = await startUpstream('one')
     two = await startUpstream('two')
-    gw = await startGateway({
-      store: ctx.store,
-      events: ctx.events,
-      atRestKeys: ctx.keys.atRestKeys,
-      environment: 'dev',
-      port: 0,
-      host: '127.0.0.1',
-    })
+    gw = await devGateway(ctx)
   })
   afterAll(async () => {
     await gw?.close()
@@ -104,7 +94,7 @@ describe.each(dialects())('gateway node in process (%s)', (dialect) => {
     await ok('POST', `${P}/apiProxies/url/`, proxy('orders', `${one.url}/api`))
     expect((await get(gw.port, '/orders/1')).status).toBe(404)
     await deploy('orders')
-    await applied()
+    await caughtUp()
     const res = await get(gw.port, '/orders/7/items?x=1', {
       'x-forwarded-for': '10.0.0.9',
       connection: 'keep-alive',
@@ -130,7 +120,7 @@ describe.each(dialects())('gateway node in process (%s)', (dialect) => {
     })
     expect(JSON.parse((await get(gw.port, '/orders/1')).body).upstream).toBe('one')
     await deploy('orders')
-    await applied()
+    await caughtUp()
     expect(JSON.parse((await get(gw.port, '/orders/1')).body).upstream).toBe('two')
   })
 
@@ -150,7 +140,7 @@ describe.each(dialects())('gateway node in process (%s)', (dialect) => {
       clientRoute: { relativePathList: ['/orders/special'], methodList: ['POST'] },
     })
     await deploy('deep')
-    await applied()
+    await caughtUp()
     expect(JSON.parse((await get(gw.port, '/orders/special/x')).body).upstream).toBe('two')
     const posted = await new Promise<Answer>((resolve, reject) => {
       const req = request(
@@ -181,7 +171,7 @@ describe.each(dialects())('gateway node in process (%s)', (dialect) => {
     })
     await deploy('down')
     await deploy('flaky')
-    await applied()
+    await caughtUp()
     const refused = await get(gw.port, '/down/x')
     expect(refused.status).toBe(502)
     expect(refused.headers['content-type']).toContain('application/json')
@@ -256,7 +246,7 @@ describe.each(dialects())('gateway node in process (%s)', (dialect) => {
     await ok('PATCH', `${P}/apiProxies/off/settings/routing-status/`, { routingEnabled: false })
     await deploy('resting')
     await deploy('off')
-    await applied()
+    await caughtUp()
     const resting = await get(gw.port, '/resting/a')
     expect([resting.status, resting.body, resting.headers['content-type']]).toEqual([
       503,
@@ -277,7 +267,7 @@ describe.each(dialects())('gateway node in process (%s)', (dialect) => {
 
   it('undeploy answers 404 in the default template', async () => {
     await ok('DELETE', `${P}/apiProxies/orders/environments/dev/`)
-    await applied()
+    await caughtUp()
     const res = await get(gw.port, '/orders/1')
     expect(res.status).toBe(404)
     expect(JSON.parse(res.body).fault.faultCode).toBe('NOT_FOUND')
