@@ -5,7 +5,7 @@ import { buildApp } from '../src/app.ts'
 import { Argon2Threads, VERIFY_NICE } from '../src/identity/credentials/argon2-threads.ts'
 import { hashPassword } from '../src/identity/credentials/passwords.ts'
 import { WAITING_PER_SLOT } from '../src/identity/throttling/password-check-gate.ts'
-import { buildTestApp, makeUser, PASSWORD, type TestContext, testConfig } from './helpers.ts'
+import { buildTestApp, makeUser, PASSWORD, type TestContext, testConfig, until } from './helpers.ts'
 import {
   consoleLogin,
   expectBadCredentials,
@@ -203,7 +203,13 @@ describe.runIf(existsSync('/proc/self/task'))('argon2 below the event loop', () 
     'verifies passwords on SCHED_IDLE threads by default',
     async () => {
       expect((await tokenLogin(ctx.app, 'ci', PASSWORD, freshAddress())).statusCode).toBe(200)
-      expect(threadScheduling().map((t) => t.policy)).toContain(SCHED_IDLE)
+      // Threads of its own, never starved here: the app's may have been moved to nice 5
+      // by the parallel logins above, on a busy machine (see the next tests).
+      const threads = new Argon2Threads(64, 3_600_000)
+      const idle = () => threadScheduling().filter((t) => t.policy === SCHED_IDLE).length
+      const before = idle()
+      expect(await threads.verify(await hashPassword(PASSWORD), PASSWORD)).toBe(true)
+      expect(idle()).toBe(before + 1)
       // The event loop's own thread (the process's first) keeps the normal policy and nice.
       const main = readFileSync('/proc/self/stat', 'utf8')
       const fields = main.slice(main.lastIndexOf(')') + 2).split(' ')
@@ -226,6 +232,30 @@ describe.runIf(existsSync('/proc/self/task'))('argon2 below the event loop', () 
     )
     expect(threadScheduling().filter(matches).length).toBeGreaterThanOrEqual(before + 2)
   })
+
+  it.runIf(hasChrt || process.env.CI === 'true')(
+    'moves a thread whose verify starves at SCHED_IDLE to nice 5 until it ends, and says so once',
+    async () => {
+      // Starved after 0 ms: any verify still running when the timer fires counts.
+      const threads = new Argon2Threads(64, 0)
+      const warnings: string[] = []
+      threads.setPriority('idle', (message) => warnings.push(message))
+      const idle = () => threadScheduling().filter((t) => t.policy === SCHED_IDLE).length
+      const before = idle()
+      const hash = await hashPassword(PASSWORD)
+      expect(await threads.verify(hash, PASSWORD)).toBe(true)
+      await until('the starved thread was moved', async () => warnings.length > 0)
+      expect(warnings).toEqual([
+        'a password check starved at SCHED_IDLE (every core busy); it ran on at nice 5 (said once)',
+      ])
+      // The verify over, the thread is back at SCHED_IDLE (its nice 5 kept for next time).
+      await until('the thread is idle again', async () => idle() === before + 1)
+      // Starved again (0 ms): moved and moved back again, and not said twice.
+      expect(await threads.verify(hash, 'wrong')).toBe(false)
+      await until('the thread is idle again', async () => idle() === before + 1)
+      expect(warnings).toHaveLength(1)
+    },
+  )
 
   it('says once, through the warning, when the priority cannot be had', async () => {
     const threads = new Argon2Threads()
