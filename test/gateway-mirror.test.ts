@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http'
-import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MirrorOutcome } from '../src/gateway/mirror.ts'
 import type { GatewayNode } from '../src/gateway/node.ts'
-import { applied, devGateway, type Shop, shopWithDev } from './gateway-setup.ts'
+import { applied, devGateway, type Shop, send, shopWithDev } from './gateway-setup.ts'
 import { startUpstream, type Upstream } from './gateway-upstream.ts'
 import { bearer, dialects, until } from './helpers.ts'
 import { freePort } from './nodes.ts'
@@ -21,25 +20,6 @@ interface Copy {
   url: string
   body: string
   headers: IncomingMessage['headers']
-}
-
-function send(
-  port: number,
-  path: string,
-  method = 'GET',
-  chunks: string[] = [],
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (d) => (body += d))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-    })
-    req.on('error', reject)
-    for (const chunk of chunks) req.write(chunk)
-    req.end()
-  })
 }
 
 describe.each(dialects())('request mirroring (%s)', (dialect) => {
@@ -128,7 +108,10 @@ describe.each(dialects())('request mirroring (%s)', (dialect) => {
       mirrorAddressList: [{ address: `${two.url}/shadow` }],
     })
     await deploy('orders')
-    const answer = await send(gw.port, '/orders/7?full=1', 'POST', ['{"qty":', '2}'])
+    const answer = await send(gw.port, '/orders/7?full=1', {
+      method: 'POST',
+      chunks: [Buffer.from('{"qty":'), Buffer.from('2}')],
+    })
     expect(answer.status).toBe(200)
     expect(JSON.parse(answer.body)).toMatchObject({
       upstream: 'one',
@@ -165,10 +148,20 @@ describe.each(dialects())('request mirroring (%s)', (dialect) => {
       mirrorAddressList: [{ address: `${two.url}/shadow` }],
     })
     await deploy('orders')
+    // The deployed plan has no mirror: no copy can be sent, whatever the timing.
+    expect(gw.table.proxies.find((p) => p.name === 'orders')?.mirror).toBeNull()
     const seen = copies.length
+    const counted = outcomes.length
     expect((await send(gw.port, '/orders/9')).status).toBe(200)
-    // A request sent after it shows the first left no copy behind.
     expect((await send(gw.port, '/orders/10')).status).toBe(200)
     expect(copies.length).toBe(seen)
+    expect(outcomes.length).toBe(counted)
+    // The addresses are kept for next time.
+    const view = await shop.ctx.app.inject({
+      method: 'GET',
+      url: `${P}/apiProxies/orders/`,
+      headers: bearer(shop.admin),
+    })
+    expect(view.json().routing.mirrorAddressList).toEqual([{ address: `${two.url}/shadow` }])
   })
 })

@@ -1,3 +1,4 @@
+import { request } from 'node:http'
 import { expect } from 'vitest'
 import type { Dialect } from '../src/db/create-db.ts'
 import { type GatewayNode, type GatewayOptions, startGateway } from '../src/gateway/node.ts'
@@ -61,4 +62,42 @@ export function devGateway(
 export async function applied(ctx: TestContext, gw: GatewayNode): Promise<void> {
   const version = await configVersion(ctx.store.db, gw.environmentId)
   await until('the gateway applied the change', async () => gw.version === version)
+}
+
+export interface Answer {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+export interface Sent {
+  method?: string
+  headers?: Record<string, string>
+  /** Written as separate chunks (no Content-Length unless a header says so): chunked. */
+  chunks?: Buffer[]
+}
+
+/** One request on a fresh connection; the whole answer, body as text. */
+export function send(port: number, path: string, sent: Sent = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: sent.method ?? 'GET',
+        headers: sent.headers,
+        agent: false,
+      },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (d) => (body += d))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
+    req.on('error', reject)
+    for (const chunk of sent.chunks ?? []) req.write(chunk)
+    req.end()
+  })
 }

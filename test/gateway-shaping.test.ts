@@ -1,8 +1,8 @@
-import { createServer, request } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GatewayNode } from '../src/gateway/node.ts'
-import { applied, devGateway, type Shop, shopWithDev } from './gateway-setup.ts'
+import { type Answer, applied, devGateway, type Shop, send, shopWithDev } from './gateway-setup.ts'
 import { startUpstream, type Upstream } from './gateway-upstream.ts'
 import { bearer, dialects, type TestContext } from './helpers.ts'
 import { json, type SpecHost, serveSpecs } from './spec-support.ts'
@@ -16,43 +16,6 @@ import { json, type SpecHost, serveSpecs } from './spec-support.ts'
 const P = '/apiops/projects/Shop'
 const LIMIT = 64 * 1024
 const ORIGIN = 'https://app.example.com'
-
-interface Answer {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
-interface Sent {
-  method?: string
-  headers?: Record<string, string>
-  /** Written as separate chunks (no Content-Length unless a header says so): chunked. */
-  chunks?: Buffer[]
-}
-
-function send(port: number, path: string, sent: Sent = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: sent.method ?? 'GET',
-        headers: sent.headers,
-        agent: false,
-      },
-      (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (d) => (body += d))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-      },
-    )
-    req.on('error', reject)
-    for (const chunk of sent.chunks ?? []) req.write(chunk)
-    req.end()
-  })
-}
 
 const fault = (answer: Answer) => JSON.parse(answer.body).fault as Record<string, string>
 const corsHeaders = (answer: Answer) =>

@@ -25,7 +25,7 @@ export const COLUMNS = [
   'upstream_address',
   'error',
 ] as const
-export const PG_TYPES: Partial<Record<(typeof COLUMNS)[number], string>> = {
+const PG_TYPES: Partial<Record<(typeof COLUMNS)[number], string>> = {
   status: 'int4',
   total_ms: 'float8',
   upstream_ms: 'float8',
